@@ -1,0 +1,33 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Accountability.Messaging.Bus;
+
+/// <summary>
+/// The retry policy of one consumer. When the retries run out MassTransit moves the message to
+/// &lt;queue&gt;_error, where it stays visible and can be re-driven; it never loops.
+/// Override <see cref="RetryLimit"/> for a consumer that needs a different budget.
+/// </summary>
+public abstract class RetryingConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
+    where TConsumer : class, IConsumer
+{
+    protected virtual int? RetryLimit => null;
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<TConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+        var limit = RetryLimit ?? options.ConsumerRetryLimit;
+        endpointConfigurator.UseMessageRetry(retry =>
+        {
+            // A message that can never be read will not become readable by retrying.
+            retry.Ignore<System.Text.Json.JsonException>();
+            retry.Interval(limit, options.ConsumerRetryInterval);
+        });
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+            rabbit.PrefetchCount = options.PrefetchCount;
+    }
+}

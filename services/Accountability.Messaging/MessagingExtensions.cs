@@ -1,0 +1,77 @@
+using System.Reflection;
+using Accountability.Messaging.Bus;
+using Accountability.Messaging.Database;
+using Accountability.Messaging.Migrations;
+using Accountability.Messaging.Relay;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Accountability.Messaging;
+
+public static class MessagingExtensions
+{
+    public const string ConnectionStringName = "Accountability";
+
+    /// <summary>
+    /// The database, its migrations, the bus, the outbox relay and the inbox of one service.
+    /// Order matters: migrations are registered first so they finish before the bus starts consuming.
+    /// </summary>
+    public static IHostApplicationBuilder AddAccountabilityMessaging(
+        this IHostApplicationBuilder builder,
+        string schema,
+        Assembly serviceAssembly,
+        Action<IBusRegistrationConfigurator>? configureConsumers = null)
+    {
+        var services = builder.Services;
+        services.AddOptions<MessagingOptions>()
+            .Bind(builder.Configuration.GetSection(MessagingOptions.Section))
+            .Validate(o => { o.Validate(); return true; })
+            .ValidateOnStart();
+        services.AddOptions<RabbitMqOptions>().Bind(builder.Configuration.GetSection(RabbitMqOptions.Section));
+
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
+            ?? throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not set (environment variable ConnectionStrings__{ConnectionStringName}).");
+        services.AddSingleton(new ServiceDatabase(connectionString, schema));
+        services.AddSingleton<Inbox.Inbox>();
+        services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<MigrationGate>();
+        services.AddSingleton<IReadOnlyList<Migration>>([.. Migration.Messaging(), .. Migration.FromAssembly(serviceAssembly, schema)]);
+        services.AddHostedService<MigrationHostedService>();
+
+        services.AddMassTransit(bus =>
+        {
+            // The prefix keeps two services' consumers of the same event on separate queues.
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(schema, includeNamespace: false));
+            configureConsumers?.Invoke(bus);
+            bus.ConfigureHealthCheckOptions(health =>
+            {
+                health.Name = "broker";
+                health.MinimalFailureStatus = HealthStatus.Unhealthy;
+                health.Tags.Add("ready");
+            });
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var (host, port, virtualHost, user, password) = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Parse();
+                rabbit.Host(host, port, virtualHost, h =>
+                {
+                    h.Username(user);
+                    h.Password(password);
+                    h.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        services.AddHostedService<OutboxRelay>();
+
+        services.AddHealthChecks()
+            .Add(new HealthCheckRegistration("database",
+                sp => new DatabaseHealthCheck(sp.GetRequiredService<ServiceDatabase>(), sp.GetRequiredService<MigrationGate>()),
+                HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5)));
+        return builder;
+    }
+}

@@ -1,0 +1,42 @@
+namespace Accountability.Messaging;
+
+/// <summary>Settings under "Messaging" in configuration. Every value has a working default.</summary>
+public sealed class MessagingOptions
+{
+    public const string Section = "Messaging";
+
+    /// <summary>Rows claimed per relay round trip.</summary>
+    public int RelayBatchSize { get; set; } = 100;
+
+    /// <summary>Fallback poll when no NOTIFY arrives (a lost notification must not strand a row).</summary>
+    public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>RabbitMQ.Client 7 can hang on a publish after a broker restart: every publish gets this timeout.</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan RelayMaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Immediate redeliveries of a failing message before it goes to &lt;queue&gt;_error.</summary>
+    public int ConsumerRetryLimit { get; set; } = 3;
+
+    public TimeSpan ConsumerRetryInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Messages a consumer endpoint may hold unacknowledged.</summary>
+    public int PrefetchCount { get; set; } = 32;
+
+    public void Validate()
+    {
+        if (RelayBatchSize is < 1 or > 10_000)
+            throw new InvalidOperationException($"Messaging:RelayBatchSize must be between 1 and 10000, not {RelayBatchSize}.");
+        if (RelayPollInterval <= TimeSpan.Zero)
+            throw new InvalidOperationException("Messaging:RelayPollInterval must be positive.");
+        if (PublishTimeout <= TimeSpan.Zero)
+            throw new InvalidOperationException("Messaging:PublishTimeout must be positive.");
+        if (RelayMaxBackoff <= TimeSpan.Zero)
+            throw new InvalidOperationException("Messaging:RelayMaxBackoff must be positive.");
+        if (ConsumerRetryLimit is < 0 or > 100)
+            throw new InvalidOperationException($"Messaging:ConsumerRetryLimit must be between 0 and 100, not {ConsumerRetryLimit}.");
+        if (PrefetchCount is < 1 or > 10_000)
+            throw new InvalidOperationException($"Messaging:PrefetchCount must be between 1 and 10000, not {PrefetchCount}.");
+    }
+}

@@ -1,0 +1,12 @@
+using Accountability.Audit;
+using Accountability.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("audit");
+builder.AddAudit();
+
+var app = builder.Build();
+app.UseServiceDefaults();
+app.MapAuditEndpoints();
+
+app.Run();

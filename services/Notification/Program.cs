@@ -1,0 +1,12 @@
+using Accountability.Notification;
+using Accountability.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("notification");
+builder.AddNotification();
+
+var app = builder.Build();
+app.UseServiceDefaults();
+app.MapNotificationEndpoints();
+
+app.Run();
