@@ -66,7 +66,8 @@ public static class MessagingExtensions
                 rabbit.ConfigureEndpoints(context);
             });
         });
-        services.AddHostedService<OutboxRelay>();
+        if (builder.Configuration.GetSection(MessagingOptions.Section).GetValue(nameof(MessagingOptions.RelayEnabled), true))
+            services.AddHostedService<OutboxRelay>();
 
         services.AddHealthChecks()
             .Add(new HealthCheckRegistration("database",

@@ -5,6 +5,9 @@ public sealed class MessagingOptions
 {
     public const string Section = "Messaging";
 
+    /// <summary>Off for an instance that should only consume; every service normally relays its own outbox.</summary>
+    public bool RelayEnabled { get; set; } = true;
+
     /// <summary>Rows claimed per relay round trip.</summary>
     public int RelayBatchSize { get; set; } = 100;
 

@@ -1,0 +1,118 @@
+using Accountability.Messaging.Database;
+using Accountability.Messaging.Migrations;
+using Accountability.Messaging.Outbox;
+using Accountability.TestSupport;
+using Accountability.TestSupport.Messages;
+using Dapper;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Accountability.Messaging.Tests;
+
+/// <summary>
+/// A real host wired exactly as a service is (AddAccountabilityMessaging), in its own schema,
+/// against the real PostgreSQL and RabbitMQ, with one consumer of <see cref="WorkItemDone"/>.
+/// </summary>
+public sealed class MessagingTestHost : IAsyncDisposable
+{
+    private readonly IHost host;
+
+    private MessagingTestHost(IHost host, string schema)
+    {
+        this.host = host;
+        Schema = schema;
+    }
+
+    public string Schema { get; }
+
+    /// <summary>Every message of this host carries it; the consumer ignores other tests' messages on the shared exchange.</summary>
+    public string Run => Log.Run;
+
+    public DeliveryLog Log => host.Services.GetRequiredService<DeliveryLog>();
+
+    public ServiceDatabase Database => host.Services.GetRequiredService<ServiceDatabase>();
+
+    public IServiceProvider Services => host.Services;
+
+    /// <summary>The consumer's queue; MassTransit names the error queue after it.</summary>
+    public string QueueName => $"{Schema.Replace('_', '-')}-work-item";
+
+    public static async Task<MessagingTestHost> StartAsync(
+        bool relay = true, int retryLimit = 2, string? schema = null, TimeSpan? pollInterval = null)
+    {
+        schema ??= TestDatabase.NewSchema("msg");
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Accountability"] = TestEnvironment.PostgresConnectionString,
+            ["RabbitMq:Uri"] = TestEnvironment.RabbitMqUri,
+            ["Messaging:RelayEnabled"] = relay.ToString(),
+            ["Messaging:PublishTimeout"] = "00:00:02",
+            ["Messaging:RelayMaxBackoff"] = "00:00:01",
+            ["Messaging:RelayPollInterval"] = (pollInterval ?? TimeSpan.FromSeconds(1)).ToString(),
+            ["Messaging:ConsumerRetryLimit"] = retryLimit.ToString(),
+            ["Messaging:ConsumerRetryInterval"] = "00:00:00.050",
+        });
+        var run = Guid.NewGuid().ToString("N");
+        builder.Services.AddSingleton(new DeliveryLog(run));
+        builder.AddAccountabilityMessaging(schema, typeof(MessagingTestHost).Assembly, bus =>
+            bus.AddConsumer<WorkItemConsumer, WorkItemConsumerDefinition>().Endpoint(e => e.Name = $"{schema.Replace('_', '-')}-work-item"));
+        // Start returns only once the consumer's queue is bound, so no test message is published into the void.
+        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new MessagingTestHost(host, schema);
+    }
+
+    /// <summary>Writes a work item row and its outbox message in one transaction, then commits or rolls back.</summary>
+    public async Task<Guid> WriteWorkItemAsync(bool commit = true, bool poison = false)
+    {
+        var workId = Guid.NewGuid();
+        await using var connection = await Database.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("insert into work_items (work_id) values (@workId)", new { workId }, transaction);
+        await OutboxWriter.EnqueueAsync(transaction, new WorkItemDone { WorkId = workId, Run = Run, Poison = poison });
+        if (commit)
+            await transaction.CommitAsync();
+        else
+            await transaction.RollbackAsync();
+        return workId;
+    }
+
+    /// <summary>Durable queues outlive the host; without this every later test's messages would pile up in them.</summary>
+    private async Task DeleteQueuesAsync()
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(TestEnvironment.RabbitMqUri) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        foreach (var queue in new[] { QueueName, $"{QueueName}_error", $"{QueueName}_skipped" })
+        {
+            await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
+            await channel.ExchangeDeleteAsync(queue, ifUnused: false);
+        }
+    }
+
+    public async Task<long> CountAsync(string sql, object? parameters = null)
+    {
+        await using var connection = await Database.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>(sql, parameters);
+    }
+
+    public async Task<Dictionary<Guid, int>> EffectsAsync()
+    {
+        await using var connection = await Database.OpenConnectionAsync();
+        return (await connection.QueryAsync<(Guid WorkId, int Applied)>("select work_id, applied from effects"))
+            .ToDictionary(r => r.WorkId, r => r.Applied);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await host.StopAsync(TimeSpan.FromSeconds(15));
+        host.Dispose();
+        await DeleteQueuesAsync();
+        await using var connection = await TestDatabase.OpenAsync();
+        await connection.ExecuteAsync($"drop schema if exists \"{Schema}\" cascade");
+    }
+}

@@ -1,0 +1,106 @@
+using Accountability.Messaging.Outbox;
+using Accountability.TestSupport;
+using Accountability.TestSupport.Messages;
+using Dapper;
+using Xunit;
+
+namespace Accountability.Messaging.Tests;
+
+public sealed class OutboxTests
+{
+    [Fact]
+    public async Task A_domain_write_and_its_outbox_row_commit_together_and_a_rollback_publishes_nothing()
+    {
+        await using var host = await MessagingTestHost.StartAsync();
+
+        var rolledBack = await host.WriteWorkItemAsync(commit: false);
+        var committed = await host.WriteWorkItemAsync(commit: true);
+
+        await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(committed), "the committed message is delivered");
+        Assert.Equal(1, await host.CountAsync("select count(*) from work_items"));
+        Assert.Equal(1, await host.CountAsync("select count(*) from outbox"));
+        Assert.Equal(0, await host.CountAsync("select count(*) from work_items where work_id = @rolledBack", new { rolledBack }));
+        // The relay drains in seq order, so once the later write is through, nothing older is still coming.
+        Assert.False(host.Log.Deliveries.ContainsKey(rolledBack));
+        Assert.Equal(1, (await host.EffectsAsync())[committed]);
+    }
+
+    [Fact]
+    public async Task A_published_row_is_marked_with_its_time_and_not_published_again()
+    {
+        await using var host = await MessagingTestHost.StartAsync();
+
+        var workId = await host.WriteWorkItemAsync();
+
+        await Eventually.HoldsAsync(async () => await host.CountAsync("select count(*) from outbox where published_at is not null") == 1,
+            "the outbox row is marked published");
+        await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(workId), "the message is delivered");
+        var second = await host.WriteWorkItemAsync();
+        await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(second), "a later message is delivered");
+        Assert.Equal(1, host.Log.Deliveries[workId]);
+    }
+
+    [Fact]
+    public async Task An_event_committed_while_the_broker_is_down_is_delivered_when_it_returns_without_a_restart()
+    {
+        await using var host = await MessagingTestHost.StartAsync();
+        var before = await host.WriteWorkItemAsync();
+        await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(before), "the bus works before the outage");
+
+        Guid during;
+        await Infrastructure.StopBrokerAsync();
+        try
+        {
+            during = await host.WriteWorkItemAsync();
+            // The relay tries, times out and records the failure; the row waits.
+            await Eventually.HoldsAsync(async () => await host.CountAsync(
+                    "select count(*) from outbox where published_at is null and attempts > 0") == 1,
+                "the relay has tried and failed while the broker is down");
+        }
+        finally
+        {
+            await Infrastructure.StartBrokerAsync();
+        }
+
+        await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(during),
+            "the message committed during the outage is delivered after it", TimeSpan.FromSeconds(90));
+        Assert.Equal(1, (await host.EffectsAsync())[during]);
+        Assert.Equal(0, await host.CountAsync("select count(*) from outbox where published_at is null"));
+    }
+
+    [Fact]
+    public async Task A_row_whose_type_no_longer_exists_is_set_aside_visibly_and_does_not_block_the_others()
+    {
+        await using var host = await MessagingTestHost.StartAsync();
+        await using (var connection = await host.Database.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync(
+                "insert into outbox (message_id, message_type, body) values (@id, 'Nowhere.Gone, Nowhere', '{}')",
+                new { id = Guid.NewGuid() });
+        }
+        var after = await host.WriteWorkItemAsync();
+
+        await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(after), "later rows still flow");
+        // The mark commits with the batch, a moment after the broker already delivered its neighbour.
+        await Eventually.HoldsAsync(async () => await host.CountAsync(
+                "select count(*) from outbox where failed_at is not null and last_error like 'Unknown message type%'") == 1,
+            "the unknown row is set aside with its reason");
+        Assert.Equal(0, await host.CountAsync("select count(*) from outbox where published_at is null and failed_at is null"));
+    }
+
+    [Fact]
+    public async Task The_outbox_row_carries_the_producers_trace_parent()
+    {
+        await using var host = await MessagingTestHost.StartAsync(relay: false);
+        using var listener = new SpanRecorder();
+        using var producer = SpanRecorder.TestSource.StartActivity("produce");
+
+        await using var connection = await host.Database.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await OutboxWriter.EnqueueAsync(transaction, new WorkItemDone { WorkId = Guid.NewGuid(), Run = host.Run });
+        await transaction.CommitAsync();
+
+        var traceParent = await connection.ExecuteScalarAsync<string>("select headers->>'traceparent' from outbox");
+        Assert.Equal(producer!.Id, traceParent);
+    }
+}
