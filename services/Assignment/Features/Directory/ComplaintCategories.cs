@@ -1,0 +1,18 @@
+namespace Accountability.Assignment.Features.Directory;
+
+/// <summary>The complaint categories a routing rule may name. Intake classifies every complaint as exactly one of these.</summary>
+public static class ComplaintCategories
+{
+    public const string Force = "force";
+    public const string AbuseOfAuthority = "abuse-of-authority";
+    public const string Discourtesy = "discourtesy";
+    public const string OffensiveLanguage = "offensive-language";
+    public const string LackOfService = "lack-of-service";
+    public const string Misconduct = "misconduct";
+    public const string Other = "other";
+
+    public static readonly IReadOnlyList<string> All =
+        [Force, AbuseOfAuthority, Discourtesy, OffensiveLanguage, LackOfService, Misconduct, Other];
+
+    public static bool IsKnown(string? category) => category is not null && All.Contains(category, StringComparer.Ordinal);
+}
