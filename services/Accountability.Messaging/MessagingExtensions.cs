@@ -50,7 +50,7 @@ public static class MessagingExtensions
             configureConsumers?.Invoke(bus);
             bus.ConfigureHealthCheckOptions(health =>
             {
-                health.Name = "broker";
+                health.Name = "receive-endpoints";
                 health.MinimalFailureStatus = HealthStatus.Unhealthy;
                 health.Tags.Add("ready");
             });
@@ -69,7 +69,9 @@ public static class MessagingExtensions
         if (builder.Configuration.GetSection(MessagingOptions.Section).GetValue(nameof(MessagingOptions.RelayEnabled), true))
             services.AddHostedService<OutboxRelay>();
 
+        services.AddSingleton<BrokerHealthCheck>();
         services.AddHealthChecks()
+            .AddCheck<BrokerHealthCheck>("broker", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5))
             .Add(new HealthCheckRegistration("database",
                 sp => new DatabaseHealthCheck(sp.GetRequiredService<ServiceDatabase>(), sp.GetRequiredService<MigrationGate>()),
                 HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5)));

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Accountability.TestSupport;
+
+/// <summary>
+/// One service as a real OS process, started from its build output exactly as `make up` starts it,
+/// on a free loopback port, against the throwaway servers. Disposing it kills it.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    /// <summary>Marks processes started by this test run, so deploy/local/test.sh can reap any a crashed test host left behind.</summary>
+    public static readonly string TestRunMarker = Environment.GetEnvironmentVariable("ACCOUNTABILITY_TEST_RUN") ?? "local";
+
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    private ServiceProcess(string name, Process process, Uri baseAddress)
+    {
+        Name = name;
+        this.process = process;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Everything the process has written so far (its logs).</summary>
+    public string Output
+    {
+        get { lock (output) return output.ToString(); }
+    }
+
+    /// <summary>Starts a service (Intake, Assignment, Escalation, Notification or Audit) and waits until /health/ready says 200.</summary>
+    public static async Task<ServiceProcess> StartAsync(string name, IDictionary<string, string>? settings = null, bool waitUntilReady = true)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
+        var dll = RepositoryPaths.File("services", name, "bin", configuration, "net10.0", $"Accountability.{name}.dll");
+        if (!File.Exists(dll))
+            throw new FileNotFoundException($"Build the solution first: {name} is missing.", dll);
+
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet", [dll, $"--TestRun={TestRunMarker}"])
+        {
+            WorkingDirectory = RepositoryPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Testing",
+                ["Urls"] = $"http://127.0.0.1:{port}",
+                ["ConnectionStrings__Accountability"] = TestEnvironment.PostgresConnectionString,
+                ["RabbitMq__Uri"] = TestEnvironment.RabbitMqUri,
+                ["Auth__SigningKey"] = TestTokens.SigningKey,
+                ["Directory__SeedPath"] = RepositoryPaths.File("deploy", "org", "directory.json"),
+                ["Logging__Console__FormatterName"] = "simple",
+            },
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
+
+        var service = new ServiceProcess(name, Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
+        if (waitUntilReady)
+            await service.WaitUntilReadyAsync();
+        return service;
+    }
+
+    public async Task WaitUntilReadyAsync(TimeSpan? timeout = null)
+    {
+        try
+        {
+            await Eventually.HoldsAsync(async () =>
+            {
+                if (process.HasExited)
+                    throw new InvalidOperationException($"{Name} exited with code {process.ExitCode}:\n{Output}");
+                return await ReadyStatusAsync() == HttpStatusCode.OK;
+            }, $"{Name} answers 200 on /health/ready", timeout ?? TimeSpan.FromSeconds(90));
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException($"{exception.Message}\n--- {Name} output ---\n{Output}", exception);
+        }
+    }
+
+    public async Task<HttpStatusCode?> ReadyStatusAsync()
+    {
+        try
+        {
+            using var response = await Client.GetAsync("/health/ready");
+            return response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return null; // not listening yet
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        }
+        process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (output)
+            output.AppendLine(line);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
