@@ -1,3 +1,8 @@
+using Accountability.Assignment.Consumers;
+using MassTransit;
+using Accountability.Assignment.Data;
+using Accountability.Assignment.Features.Cases;
+using Accountability.Assignment.Features.Directory;
 using Accountability.Messaging;
 using Accountability.Messaging.Operations;
 using Accountability.ServiceDefaults.Security;
@@ -11,12 +16,25 @@ public static class AssignmentExtensions
 
     public static WebApplicationBuilder AddAssignment(this WebApplicationBuilder builder)
     {
-        builder.AddAccountabilityMessaging(Schema, typeof(AssignmentExtensions).Assembly);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DirectoryCache>();
+        builder.Services.AddSingleton<DirectoryStore>();
+        builder.Services.AddSingleton<CaseStore>();
+        builder.Services.AddSingleton<CaseQueries>();
+        builder.AddAccountabilityMessaging(Schema, typeof(AssignmentExtensions).Assembly, bus =>
+        {
+            bus.AddConsumer<ComplaintReceivedConsumer, ComplaintReceivedConsumerDefinition>();
+            bus.AddConsumer<EscalateCaseConsumer, EscalateCaseConsumerDefinition>();
+        });
+        // After messaging, so the schema is migrated before the directory is read or seeded.
+        builder.Services.AddHostedService<DirectoryHostedService>();
         return builder;
     }
 
     public static WebApplication MapAssignmentEndpoints(this WebApplication app)
     {
+        app.MapCaseEndpoints();
+        app.MapDirectoryEndpoints();
         app.MapOutboxOperations(Roles.Admin);
         return app;
     }

@@ -1,6 +1,14 @@
+using System.Threading.RateLimiting;
+using Accountability.Intake.Consumers;
+using Accountability.Intake.Features.FileComplaint;
+using Accountability.Intake.Features.Open311;
+using Accountability.Intake.Features.PublicStatus;
 using Accountability.Messaging;
 using Accountability.Messaging.Operations;
+using Accountability.ServiceDefaults.Privacy;
 using Accountability.ServiceDefaults.Security;
+using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Accountability.Intake;
 
@@ -11,13 +19,70 @@ public static class IntakeExtensions
 
     public static WebApplicationBuilder AddIntake(this WebApplicationBuilder builder)
     {
-        builder.AddAccountabilityMessaging(Schema, typeof(IntakeExtensions).Assembly);
+        builder.Services.AddOptions<IntakeOptions>()
+            .Bind(builder.Configuration.GetSection(IntakeOptions.Section))
+            .Validate(o => { o.Validate(); return true; })
+            .ValidateOnStart();
+        builder.Services.AddOptions<Open311Options>().Bind(builder.Configuration.GetSection(Open311Options.Section));
+        builder.AddContactProtection();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ComplaintFiler>();
+        builder.Services.AddSingleton<ComplaintSubmission>();
+        builder.Services.AddSingleton<Open311Requests>();
+
+        builder.AddAccountabilityMessaging(Schema, typeof(IntakeExtensions).Assembly, bus =>
+        {
+            bus.AddConsumer<CaseRoutedConsumer, CaseRoutedConsumerDefinition>();
+            bus.AddConsumer<CustodyTransferredConsumer, CustodyTransferredConsumerDefinition>();
+            bus.AddConsumer<ComplainantContactedConsumer, ComplainantContactedConsumerDefinition>();
+            bus.AddConsumer<CaseResolvedConsumer, CaseResolvedConsumerDefinition>();
+            bus.AddConsumer<CaseReopenedConsumer, CaseReopenedConsumerDefinition>();
+            bus.AddConsumer<DirectoryPublishedConsumer, DirectoryPublishedConsumerDefinition>();
+        });
+        builder.AddPublicRateLimits();
         return builder;
     }
 
     public static WebApplication MapIntakeEndpoints(this WebApplication app)
     {
+        app.UseRateLimiter();
         app.MapOutboxOperations(Roles.Admin);
+        app.MapFileComplaint();
+        app.MapPublicStatus();
+        app.MapOpen311();
         return app;
+    }
+
+    /// <summary>The anonymous endpoints are limited per client address; a rejection is a 429 problem with Retry-After.</summary>
+    private static void AddPublicRateLimits(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(FileComplaintEndpoints.PublicFilingRateLimit, context =>
+                PerClientAddress(context, o => o.PublicFilingLimit));
+            limiter.AddPolicy(PublicStatusEndpoints.PublicStatusRateLimit, context =>
+                PerClientAddress(context, o => o.PublicStatusLimit));
+            limiter.OnRejected = async (rejected, cancellationToken) =>
+            {
+                var http = rejected.HttpContext;
+                if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Results.Problem(
+                    statusCode: StatusCodes.Status429TooManyRequests,
+                    title: "Too many requests",
+                    detail: "Too many requests from this address; wait a little and try again.").ExecuteAsync(http);
+            };
+        });
+    }
+
+    private static RateLimitPartition<string> PerClientAddress(HttpContext context, Func<IntakeOptions, IntakeOptions.RateLimit> pick)
+    {
+        var limit = pick(context.RequestServices.GetRequiredService<IOptions<IntakeOptions>>().Value);
+        return RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = limit.PermitLimit,
+            Window = limit.Window,
+            QueueLimit = 0,
+        });
     }
 }

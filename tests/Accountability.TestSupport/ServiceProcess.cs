@@ -66,6 +66,9 @@ public sealed class ServiceProcess : IAsyncDisposable
                 ["Auth__SigningKey"] = TestTokens.SigningKey,
                 ["Directory__SeedPath"] = RepositoryPaths.File("deploy", "org", "directory.json"),
                 ["Logging__Console__FormatterName"] = "simple",
+                // A throwaway contact-encryption key: 32 bytes, base64.
+                ["Privacy__ActiveKeyId"] = "test-key-1",
+                ["Privacy__Keys__test-key-1"] = "dGVzdC1jb250YWN0LWtleS0zMi1ieXRlcy1sb25nISE=",
             },
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())

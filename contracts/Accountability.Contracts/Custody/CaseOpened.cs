@@ -18,4 +18,10 @@ public sealed record CaseOpened
 
     public required IReadOnlyList<string> SubjectOfficerBadges { get; init; }
     public required IReadOnlyList<CaseAllegation> Allegations { get; init; }
+
+    /// <summary>The complaint category code, as filed.</summary>
+    public required string Category { get; init; }
+
+    /// <summary>The district "1" to "5", when known.</summary>
+    public string? District { get; init; }
 }

@@ -15,9 +15,15 @@ public static class OutboxWriter
     public const string TraceStateHeader = "tracestate";
 
     /// <summary>Enqueues one message; returns its message id (also the broker MessageId).</summary>
-    public static async Task<Guid> EnqueueAsync<T>(
+    public static Task<Guid> EnqueueAsync<T>(
         NpgsqlTransaction transaction, T message, CancellationToken cancellationToken = default,
-        IReadOnlyDictionary<string, string>? extraHeaders = null) where T : class
+        IReadOnlyDictionary<string, string>? extraHeaders = null) where T : class =>
+        EnqueueAsync(transaction, message, typeof(T), cancellationToken, extraHeaders);
+
+    /// <summary>For callers holding events as objects: the runtime type is the message type.</summary>
+    public static async Task<Guid> EnqueueAsync(
+        NpgsqlTransaction transaction, object message, Type messageType, CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<string, string>? extraHeaders = null)
     {
         var messageId = Guid.CreateVersion7();
         var headers = new Dictionary<string, string>(extraHeaders ?? new Dictionary<string, string>());
@@ -37,8 +43,8 @@ public static class OutboxWriter
             new
             {
                 MessageId = messageId,
-                MessageType = OutboxMessage.TypeName(typeof(T)),
-                Body = JsonSerializer.Serialize(message, OutboxMessage.Json),
+                MessageType = OutboxMessage.TypeName(messageType),
+                Body = JsonSerializer.Serialize(message, messageType, OutboxMessage.Json),
                 Headers = JsonSerializer.Serialize(headers, OutboxMessage.Json),
             },
             transaction,

@@ -34,7 +34,7 @@ public sealed class CustodyScenario
         var allegations = (allegationBadges ?? [])
             .Select((badge, index) => new CaseAllegation { Id = $"A{index + 1}", Type = "force", OfficerBadge = badge })
             .ToList();
-        scenario.Then(new CustodyCommand.Receive(scenario.CaseId, TestDepartment.IntakeDesk, subjectBadges ?? [], allegations, "system:intake"), after: TimeSpan.Zero);
+        scenario.Then(new CustodyCommand.Receive(scenario.CaseId, TestDepartment.IntakeDesk, subjectBadges ?? [], allegations, "misconduct", "1", "system:intake"), after: TimeSpan.Zero);
         return scenario;
     }
 

@@ -97,7 +97,7 @@ public static class RandomCaseHistory
                 OfficerBadge = badges.Count == 0 ? "4002" : badges[number % badges.Count],
             })
             .ToList();
-        return new CustodyCommand.Receive(CaseId, TestDepartment.IntakeDesk, badges, allegations, "system:intake");
+        return new CustodyCommand.Receive(CaseId, TestDepartment.IntakeDesk, badges, allegations, "misconduct", "1", "system:intake");
     }
 
     public static string KindName(RandomStep step) => KindNames[step.Kind % KindNames.Length];

@@ -45,7 +45,7 @@ public sealed class ReceiveAndRouteTests
     {
         var scenario = CustodyScenario.Received();
 
-        scenario.Refuses(new CustodyCommand.Receive(scenario.CaseId, TestDepartment.IntakeDesk, [], [], "system:intake"), RefusalCodes.AlreadyReceived);
+        scenario.Refuses(new CustodyCommand.Receive(scenario.CaseId, TestDepartment.IntakeDesk, [], [], "misconduct", "1", "system:intake"), RefusalCodes.AlreadyReceived);
     }
 
     [Fact]

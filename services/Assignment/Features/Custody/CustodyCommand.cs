@@ -11,6 +11,8 @@ public abstract record CustodyCommand(string Actor)
         string IntakeDeskUnitId,
         IReadOnlyList<string> SubjectOfficerBadges,
         IReadOnlyList<CaseAllegation> Allegations,
+        string Category,
+        string? District,
         string Actor) : CustodyCommand(Actor);
 
     /// <summary>Moves the case from the intake desk to the unit the routing rules chose, or to one of its people.</summary>

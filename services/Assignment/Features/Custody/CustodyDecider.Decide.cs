@@ -86,6 +86,8 @@ public static partial class CustodyDecider
             OccurredAt = now,
             SubjectOfficerBadges = [.. receive.SubjectOfficerBadges],
             Allegations = [.. receive.Allegations],
+            Category = receive.Category,
+            District = receive.District,
         });
         events.Transfer(from: null, to: intakeDesk, TransferKinds.Received, reason: "");
         return events.ToDecision();

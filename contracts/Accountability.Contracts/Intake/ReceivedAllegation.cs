@@ -1,0 +1,14 @@
+namespace Accountability.Contracts.Intake;
+
+/// <summary>One allegation as filed: what kind of misconduct, against which officer.</summary>
+public sealed record ReceivedAllegation
+{
+    /// <summary>Stable for the life of the case; findings refer to it.</summary>
+    public required Guid AllegationId { get; init; }
+
+    /// <summary>A complaint category code (<see cref="ComplaintCategories"/>).</summary>
+    public required string Type { get; init; }
+
+    /// <summary>Always one of the complaint's SubjectOfficerBadges.</summary>
+    public required string OfficerBadge { get; init; }
+}

@@ -1,0 +1,102 @@
+using Accountability.Assignment.Features.Custody;
+using Accountability.Contracts.Custody;
+using Dapper;
+using Npgsql;
+
+namespace Accountability.Assignment.Data;
+
+/// <summary>
+/// Keeps the query tables (cases, custody, handoffs) in step with the events, in the writing
+/// transaction. The custody table's constraints check the decider's work a second time.
+/// </summary>
+public static class CaseProjection
+{
+    public static Guid CaseIdOf(object @event) => (Guid)((dynamic)@event).CaseId;
+
+    public static (long Version, DateTimeOffset OccurredAt) VersionAndTime(object @event)
+    {
+        dynamic e = @event;
+        return ((long)e.CaseVersion, (DateTimeOffset)e.OccurredAt);
+    }
+
+    public static async Task ApplyAsync(
+        NpgsqlTransaction transaction, CaseState after, object @event, Func<CaseOwner, string> unitOf, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        Task Execute(string sql, object parameters) =>
+            connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));
+
+        switch (@event)
+        {
+            case CaseOpened opened:
+                // The CustodyTransferred that follows in the same transaction opens the first interval and sets the owner.
+                await Execute(
+                    """
+                    insert into cases (case_id, status, owner_kind, owner_id, unit_id, category, district, received_at, updated_at, version)
+                    values (@CaseId, 'open', 'unit', '', '', @Category, @District, @OccurredAt, @OccurredAt, @CaseVersion)
+                    """, new { opened.CaseId, opened.Category, opened.District, opened.OccurredAt, opened.CaseVersion });
+                break;
+
+            case CustodyTransferred transfer:
+                await Execute("update custody set to_at = @OccurredAt where case_id = @CaseId and to_at is null",
+                    new { transfer.CaseId, transfer.OccurredAt });
+                await Execute(
+                    """
+                    insert into custody (case_id, seq, owner_kind, owner_id, from_at, transfer_kind, reason, actor)
+                    values (@CaseId, (select coalesce(max(seq), 0) + 1 from custody where case_id = @CaseId),
+                            @ToOwnerKind, @ToOwnerId, @OccurredAt, @TransferKind, @Reason, @Actor)
+                    """, new { transfer.CaseId, transfer.ToOwnerKind, transfer.ToOwnerId, transfer.OccurredAt, transfer.TransferKind, transfer.Reason, transfer.Actor });
+                break;
+
+            case HandoffRequested request:
+                await Execute(
+                    """
+                    insert into handoffs (handoff_id, case_id, from_kind, from_id, to_kind, to_id, state, reason, requested_by, requested_at)
+                    values (@HandoffId, @CaseId, @FromOwnerKind, @FromOwnerId, @ToOwnerKind, @ToOwnerId, 'pending', @Reason, @Actor, @OccurredAt)
+                    """, request);
+                break;
+
+            case HandoffAccepted accepted:
+                await DecideHandoff(accepted.HandoffId, "accepted", accepted.Actor, accepted.OccurredAt, accepted.Reason);
+                break;
+            case HandoffDeclined declined:
+                await DecideHandoff(declined.HandoffId, "declined", declined.Actor, declined.OccurredAt, declined.Reason);
+                break;
+            case HandoffCancelled cancelled:
+                await DecideHandoff(cancelled.HandoffId, "cancelled", cancelled.Actor, cancelled.OccurredAt, cancelled.Reason);
+                break;
+            case HandoffExpired expired:
+                await DecideHandoff(expired.HandoffId, "expired", expired.Actor, expired.OccurredAt, expired.Reason);
+                break;
+        }
+
+        // Whatever the event, the case row mirrors the state after it. Right after CaseOpened there is no
+        // owner yet: the CustodyTransferred that follows in the same transaction sets it.
+        if (after.Owner is not { } owner)
+            return;
+        await Execute(
+            """
+            update cases set status = @Status, owner_kind = @OwnerKind, owner_id = @OwnerId, unit_id = @UnitId,
+                             acknowledged = @Acknowledged, contacted = @Contacted, pending_handoff_id = @PendingHandoffId,
+                             updated_at = @UpdatedAt, version = @Version
+            where case_id = @CaseId
+            """,
+            new
+            {
+                after.CaseId,
+                Status = after.Status == CaseStatus.Resolved ? "resolved" : "open",
+                OwnerKind = owner.KindName,
+                OwnerId = owner.Id,
+                UnitId = unitOf(owner),
+                Acknowledged = after.AcknowledgedByCurrentOwner,
+                Contacted = after.ComplainantContacted,
+                PendingHandoffId = after.PendingHandoff?.HandoffId,
+                UpdatedAt = VersionAndTime(@event).OccurredAt,
+                after.Version,
+            });
+
+        Task DecideHandoff(Guid handoffId, string state, string actor, DateTimeOffset at, string reason) => Execute(
+            "update handoffs set state = @state, decided_by = @actor, decided_at = @at, decision_reason = @reason where handoff_id = @handoffId and state = 'pending'",
+            new { handoffId, state, actor, at, reason });
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Accountability.Assignment.Features.Custody;
+using Accountability.Messaging.Database;
+using Accountability.Messaging.Outbox;
+using Dapper;
+using Npgsql;
+
+namespace Accountability.Assignment.Data;
+
+/// <summary>
+/// Decide, then act: load a case's events, replay them, ask the pure decider, then append the new
+/// events, update the projections and write the outbox rows, all in one transaction. The case row
+/// is locked for the duration, so two writers on one case take turns (two competing accepts: one wins).
+/// </summary>
+public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory, TimeProvider time)
+{
+    /// <summary>Runs one command on one case in its own transaction.</summary>
+    public async Task<Decision> ExecuteAsync(Guid caseId, CustodyCommand command, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var decision = await ExecuteAsync(transaction, caseId, _ => command, cancellationToken);
+        if (decision is Decision.Accepted)
+            await transaction.CommitAsync(cancellationToken);
+        return decision;
+    }
+
+    /// <summary>Runs a command chosen from the current state, inside the caller's transaction (e.g. with an inbox row).</summary>
+    /// <param name="at">When the command takes effect; defaults to now (a receipt takes effect when it was received).</param>
+    public async Task<Decision> ExecuteAsync(
+        NpgsqlTransaction transaction, Guid caseId, Func<CaseState, CustodyCommand> choose, CancellationToken cancellationToken,
+        DateTimeOffset? at = null)
+    {
+        await directory.WhenLoaded.WaitAsync(cancellationToken);
+        var state = await LoadForUpdateAsync(transaction, caseId, cancellationToken);
+        var decision = CustodyDecider.Decide(state, choose(state), directory.View, at ?? time.GetUtcNow());
+        if (decision is Decision.Accepted accepted)
+            await AppendAsync(transaction, state, accepted.Events, cancellationToken);
+        return decision;
+    }
+
+    public async Task<CaseState> LoadAsync(Guid caseId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return CustodyDecider.Replay(await ReadEventsAsync(connection, null, caseId, cancellationToken));
+    }
+
+    private static async Task<CaseState> LoadForUpdateAsync(NpgsqlTransaction transaction, Guid caseId, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        // Serialises writers per case. A case not yet received has no row: the primary key of
+        // case_events then decides between two concurrent receipts.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "select 1 from cases where case_id = @caseId for update", new { caseId }, transaction, cancellationToken: cancellationToken));
+        return CustodyDecider.Replay(await ReadEventsAsync(connection, transaction, caseId, cancellationToken));
+    }
+
+    private static async Task<IReadOnlyList<object>> ReadEventsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid caseId, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<(string Type, string Body)>(new CommandDefinition(
+            "select type, body::text from case_events where case_id = @caseId order by version",
+            new { caseId }, transaction, cancellationToken: cancellationToken));
+        return rows.Select(row =>
+        {
+            var type = OutboxMessage.ResolveType(row.Type)
+                ?? throw new InvalidOperationException($"Case {caseId} has an event of unknown type {row.Type}.");
+            return JsonSerializer.Deserialize(row.Body, type, OutboxMessage.Json)!;
+        }).ToList();
+    }
+
+    private async Task AppendAsync(
+        NpgsqlTransaction transaction, CaseState state, IReadOnlyList<object> events, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        foreach (var @event in events)
+        {
+            var (version, occurredAt) = CaseProjection.VersionAndTime(@event);
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                insert into case_events (case_id, version, type, body, occurred_at)
+                values (@CaseId, @version, @type, @body::jsonb, @occurredAt)
+                """,
+                new
+                {
+                    CaseId = CaseProjection.CaseIdOf(@event),
+                    version,
+                    type = OutboxMessage.TypeName(@event.GetType()),
+                    body = JsonSerializer.Serialize(@event, @event.GetType(), OutboxMessage.Json),
+                    occurredAt,
+                },
+                transaction, cancellationToken: cancellationToken));
+            state = CustodyDecider.Evolve(state, @event);
+            await CaseProjection.ApplyAsync(transaction, state, @event, directory.UnitOf, cancellationToken);
+            await OutboxWriter.EnqueueAsync(transaction, @event, @event.GetType(), cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Security.Claims;
+using Accountability.Assignment.Data;
+using Accountability.Assignment.Features.Custody;
+using Accountability.ServiceDefaults.Security;
+using Accountability.ServiceDefaults.Telemetry;
+
+namespace Accountability.Assignment.Features.Cases;
+
+public sealed record HandoffRequest(string? ToPersonId, string? ToUnitId, string? Reason);
+
+public sealed record ReasonRequest(string? Reason);
+
+public sealed record FindingRequest(string? AllegationId, string? Finding);
+
+public sealed record ReassignRequest(string? ToPersonId, string? Reason);
+
+/// <summary>The case API. Roles are checked here; relationships (owner, receiver, chain of command) by the custody rules.</summary>
+public static class CaseEndpoints
+{
+    private static readonly string[] Readers = [.. Roles.CaseWorkers, Roles.Auditor];
+
+    public static IEndpointRouteBuilder MapCaseEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Roles.CaseWorkers));
+        var reads = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Readers));
+
+        reads.MapGet("/cases", async (string? owner, string? unit, string? status, int? limit, int? offset, CaseQueries queries, CancellationToken ct) =>
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (status is not null and not ("open" or "resolved"))
+                errors["status"] = ["Must be 'open' or 'resolved'."];
+            if (limit is < 1 or > 500)
+                errors["limit"] = ["Must be between 1 and 500."];
+            if (offset is < 0)
+                errors["offset"] = ["Must not be negative."];
+            if (errors.Count > 0)
+                return Results.ValidationProblem(errors);
+            return Results.Ok(await queries.ListAsync(owner, unit, status, limit ?? 100, offset ?? 0, ct));
+        });
+
+        reads.MapGet("/cases/{caseId:guid}", async (Guid caseId, CaseQueries queries, CancellationToken ct) =>
+            await queries.FindAsync(caseId, ct) is { } view ? Results.Ok(view) : NotFound(caseId));
+
+        reads.MapGet("/cases/{caseId:guid}/custody", async (Guid caseId, string? at, CaseQueries queries, CancellationToken ct) =>
+        {
+            DateTimeOffset? instant = null;
+            if (at is not null)
+            {
+                if (!DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var parsed))
+                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["at"] = ["Must be an ISO 8601 instant, e.g. 2026-03-03T14:05:00Z."] });
+                instant = parsed;
+            }
+            if (await queries.FindAsync(caseId, ct) is null)
+                return NotFound(caseId);
+            var timeline = await queries.CustodyAsync(caseId, instant, ct);
+            return instant is null
+                ? Results.Ok(timeline)
+                : timeline.Count == 1 ? Results.Ok(timeline[0]) : Results.Problem(statusCode: 404, title: "No owner at that instant",
+                    detail: "The case had not been received yet at that instant.");
+        });
+
+        api.MapGet("/me/inbox", async (ClaimsPrincipal user, CaseQueries queries, DirectoryCache directory, CancellationToken ct) =>
+        {
+            var me = user.PersonId();
+            var view = new Directory.OrgChartDirectoryView(directory.Chart);
+            var myUnits = directory.Chart.Units.Where(u => view.MayActForUnit(me, u.Id)).Select(u => u.Id).ToList();
+            var cases = await queries.ListAsync(me, null, "open", 500, 0, ct);
+            var handoffs = await queries.HandoffsAwaitingAsync(me, myUnits, ct);
+            return Results.Ok(new
+            {
+                personId = me,
+                cases,
+                handoffsAwaitingMe = handoffs.Select(h => new { h.CaseId, h.Handoff }),
+            });
+        });
+
+        api.MapPost("/cases/{caseId:guid}/handoffs", (Guid caseId, HandoffRequest body, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+        {
+            if ((body.ToPersonId is null) == (body.ToUnitId is null))
+                return Task.FromResult(Results.ValidationProblem(new Dictionary<string, string[]>
+                    { ["toPersonId"] = ["Give exactly one of toPersonId or toUnitId."] }));
+            var handoffId = Guid.CreateVersion7();
+            var to = body.ToPersonId is not null ? CaseOwner.Person(body.ToPersonId) : CaseOwner.Unit(body.ToUnitId!);
+            return Run(store, caseId, "handoff-requested", new CustodyCommand.RequestHandoff(handoffId, to, body.Reason ?? "", user.PersonId()), ct,
+                _ => Results.Created($"/api/handoffs/{handoffId}", new { handoffId, caseId }));
+        });
+
+        api.MapPost("/handoffs/{handoffId:guid}/accept", (Guid handoffId, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
+            OnHandoff(handoffId, queries, store, "handoff-accepted", new CustodyCommand.AcceptHandoff(handoffId, user.PersonId()), ct));
+        api.MapPost("/handoffs/{handoffId:guid}/decline", (Guid handoffId, ReasonRequest body, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
+            OnHandoff(handoffId, queries, store, "handoff-declined", new CustodyCommand.DeclineHandoff(handoffId, body.Reason ?? "", user.PersonId()), ct));
+        api.MapPost("/handoffs/{handoffId:guid}/cancel", (Guid handoffId, ReasonRequest? body, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
+            OnHandoff(handoffId, queries, store, "handoff-cancelled", new CustodyCommand.CancelHandoff(handoffId, body?.Reason ?? "", user.PersonId()), ct));
+
+        api.MapPost("/cases/{caseId:guid}/acknowledge", (Guid caseId, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            Run(store, caseId, "acknowledged", new CustodyCommand.Acknowledge(user.PersonId()), ct));
+        api.MapPost("/cases/{caseId:guid}/contacts", (Guid caseId, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            Run(store, caseId, "complainant-contacted", new CustodyCommand.RecordContact(user.PersonId()), ct));
+        api.MapPost("/cases/{caseId:guid}/findings", (Guid caseId, FindingRequest body, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            Run(store, caseId, "finding-recorded", new CustodyCommand.RecordFinding(body.AllegationId ?? "", body.Finding ?? "", user.PersonId()), ct));
+        api.MapPost("/cases/{caseId:guid}/resolve", (Guid caseId, ReasonRequest? body, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            Run(store, caseId, "resolved", new CustodyCommand.Resolve(body?.Reason ?? "", user.PersonId()), ct));
+        api.MapPost("/cases/{caseId:guid}/reopen", (Guid caseId, ReasonRequest body, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            Run(store, caseId, "reopened", new CustodyCommand.Reopen(body.Reason ?? "", user.PersonId()), ct));
+        api.MapPost("/cases/{caseId:guid}/reassign", (Guid caseId, ReassignRequest body, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            Run(store, caseId, "reassigned", new CustodyCommand.Reassign(body.ToPersonId ?? "", body.Reason ?? "", user.PersonId()), ct))
+            .RequireAuthorization(policy => policy.RequireRole(Roles.Supervisor, Roles.Commander, Roles.Admin));
+        return app;
+    }
+
+    private static async Task<IResult> OnHandoff(Guid handoffId, CaseQueries queries, CaseStore store, string step, CustodyCommand command, CancellationToken ct) =>
+        await queries.CaseOfHandoffAsync(handoffId, ct) is { } caseId
+            ? await Run(store, caseId, step, command, ct)
+            : Results.Problem(statusCode: 404, title: "No such handoff", detail: $"There is no handoff {handoffId}.");
+
+    private static async Task<IResult> Run(CaseStore store, Guid caseId, string step, CustodyCommand command, CancellationToken ct,
+        Func<Decision.Accepted, IResult>? onAccepted = null)
+    {
+        System.Diagnostics.Activity.Current.TagCase(caseId, step);
+        var decision = await store.ExecuteAsync(caseId, command, ct);
+        return decision.ToHttp(onAccepted ?? (accepted => Results.Ok(new { caseId, events = accepted.Events.Select(e => e.GetType().Name) })));
+    }
+
+    private static IResult NotFound(Guid caseId) =>
+        Results.Problem(statusCode: 404, title: "No such case", detail: $"There is no case {caseId}.");
+}

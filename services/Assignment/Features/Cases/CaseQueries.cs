@@ -1,0 +1,105 @@
+using Accountability.Assignment.Data;
+using Accountability.Messaging.Database;
+using Dapper;
+
+namespace Accountability.Assignment.Features.Cases;
+
+public sealed record OwnerView(string Kind, string Id, string Name);
+
+public sealed record PendingHandoffView(Guid HandoffId, string ToKind, string ToId, string ToName, string Reason, string RequestedBy, DateTimeOffset RequestedAt);
+
+public sealed record CaseView(
+    Guid CaseId, string Status, OwnerView Owner, string UnitId, string Category, string? District,
+    bool Acknowledged, bool Contacted, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion);
+
+public sealed record CustodyIntervalView(
+    int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);
+
+/// <summary>The read side of cases, straight from the projections.</summary>
+public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directory)
+{
+    public async Task<IReadOnlyList<CaseView>> ListAsync(string? ownerId, string? unitId, string? status, int limit, int offset, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<CaseRow>(new CommandDefinition(
+            $"""
+            {SelectCases}
+            where (@ownerId::text is null or c.owner_id = @ownerId)
+              and (@unitId::text is null or c.unit_id = @unitId)
+              and (@status::text is null or c.status = @status)
+            order by c.received_at desc, c.case_id
+            limit @limit offset @offset
+            """, new { ownerId, unitId, status, limit, offset }, cancellationToken: ct));
+        return rows.Select(ToView).ToList();
+    }
+
+    public async Task<CaseView?> FindAsync(Guid caseId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
+            $"{SelectCases} where c.case_id = @caseId", new { caseId }, cancellationToken: ct));
+        return row is null ? null : ToView(row);
+    }
+
+    public async Task<IReadOnlyList<CustodyIntervalView>> CustodyAsync(Guid caseId, DateTimeOffset? at, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(int Seq, string OwnerKind, string OwnerId, DateTime FromAt, DateTime? ToAt, string TransferKind, string Reason, string Actor)>(
+            new CommandDefinition(
+                """
+                select seq, owner_kind, owner_id, from_at, to_at, transfer_kind, reason, actor from custody
+                where case_id = @caseId and (@at::timestamptz is null or tstzrange(from_at, to_at, '[)') @> @at::timestamptz)
+                order by seq
+                """, new { caseId, at }, cancellationToken: ct));
+        return rows.Select(r => new CustodyIntervalView(r.Seq, r.OwnerKind, r.OwnerId, NameOf(r.OwnerKind, r.OwnerId),
+            Utc(r.FromAt), r.ToAt is { } to ? Utc(to) : null, r.TransferKind, r.Reason, r.Actor)).ToList();
+    }
+
+    public async Task<Guid?> CaseOfHandoffAsync(Guid handoffId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
+            "select case_id from handoffs where handoff_id = @handoffId", new { handoffId }, cancellationToken: ct));
+    }
+
+    /// <summary>Handoffs waiting for this person: addressed to them, or to a unit they may act for.</summary>
+    public async Task<IReadOnlyList<(Guid CaseId, PendingHandoffView Handoff)>> HandoffsAwaitingAsync(string personId, IReadOnlyList<string> unitIds, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(Guid CaseId, Guid HandoffId, string ToKind, string ToId, string Reason, string RequestedBy, DateTime RequestedAt)>(
+            new CommandDefinition(
+                """
+                select case_id, handoff_id, to_kind, to_id, reason, requested_by, requested_at from handoffs
+                where state = 'pending' and ((to_kind = 'person' and to_id = @personId) or (to_kind = 'unit' and to_id = any(@unitIds)))
+                order by requested_at
+                """, new { personId, unitIds = unitIds.ToArray() }, cancellationToken: ct));
+        return rows.Select(r => (r.CaseId, new PendingHandoffView(r.HandoffId, r.ToKind, r.ToId, NameOf(r.ToKind, r.ToId), r.Reason, r.RequestedBy, Utc(r.RequestedAt)))).ToList();
+    }
+
+    private const string SelectCases =
+        """
+        select c.case_id, c.status, c.owner_kind, c.owner_id, c.unit_id, c.category, c.district, c.acknowledged, c.contacted,
+               c.received_at, c.updated_at, c.version,
+               h.handoff_id, h.to_kind, h.to_id, h.reason as handoff_reason, h.requested_by, h.requested_at
+        from cases c left join handoffs h on h.handoff_id = c.pending_handoff_id
+        """;
+
+    private CaseView ToView(CaseRow r) => new(
+        r.case_id, r.status, new OwnerView(r.owner_kind, r.owner_id, NameOf(r.owner_kind, r.owner_id)), r.unit_id, r.category, r.district,
+        r.acknowledged, r.contacted,
+        r.handoff_id is { } handoffId
+            ? new PendingHandoffView(handoffId, r.to_kind!, r.to_id!, NameOf(r.to_kind!, r.to_id!), r.handoff_reason!, r.requested_by!, Utc(r.requested_at!.Value))
+            : null,
+        Utc(r.received_at), Utc(r.updated_at), r.version);
+
+    private string NameOf(string kind, string id) =>
+        (kind == "person" ? directory.Chart.FindPerson(id)?.Name : directory.Chart.FindUnit(id)?.Name) ?? id;
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    // Column names as PostgreSQL returns them, so Dapper maps without aliases.
+    private sealed record CaseRow(
+        Guid case_id, string status, string owner_kind, string owner_id, string unit_id, string category, string? district,
+        bool acknowledged, bool contacted, DateTime received_at, DateTime updated_at, long version,
+        Guid? handoff_id, string? to_kind, string? to_id, string? handoff_reason, string? requested_by, DateTime? requested_at);
+}

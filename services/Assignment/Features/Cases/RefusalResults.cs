@@ -1,0 +1,29 @@
+using Accountability.Assignment.Features.Custody;
+
+namespace Accountability.Assignment.Features.Cases;
+
+/// <summary>How a refusal of the custody rules reads over HTTP: always problem+json with the rule's code and reason.</summary>
+public static class RefusalResults
+{
+    public static IResult ToHttp(this Decision decision, Func<Decision.Accepted, IResult> accepted) => decision switch
+    {
+        Decision.Accepted ok => accepted(ok),
+        Decision.Refused { Refusal: var refusal } => Results.Problem(
+            statusCode: StatusFor(refusal.Code),
+            title: "The custody rules refused this",
+            detail: refusal.Reason,
+            extensions: new Dictionary<string, object?> { ["code"] = refusal.Code }),
+        _ => throw new InvalidOperationException("Unknown decision."),
+    };
+
+    private static int StatusFor(string code) => code switch
+    {
+        RefusalCodes.CaseNotReceived => StatusCodes.Status404NotFound,
+        RefusalCodes.NotPermitted or RefusalCodes.ActorUnknown or RefusalCodes.ActorInactive => StatusCodes.Status403Forbidden,
+        RefusalCodes.PersonUnknown or RefusalCodes.UnitUnknown or RefusalCodes.AllegationUnknown
+            or RefusalCodes.FindingInvalid or RefusalCodes.ReasonRequired or RefusalCodes.InvalidCommand
+            or RefusalCodes.HandoffToSelf or RefusalCodes.PersonInactive or RefusalCodes.PersonNotInUnit
+            or RefusalCodes.ConflictOfInterest => StatusCodes.Status422UnprocessableEntity,
+        _ => StatusCodes.Status409Conflict,
+    };
+}

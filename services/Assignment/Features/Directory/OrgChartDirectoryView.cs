@@ -1,0 +1,25 @@
+using Accountability.Assignment.Features.Custody;
+
+namespace Accountability.Assignment.Features.Directory;
+
+/// <summary>The custody rules' view of the org chart.</summary>
+public sealed class OrgChartDirectoryView(OrgChart chart) : IDirectoryView
+{
+    private static readonly HashSet<string> UnitActorRoles = ["supervisor", "commander"];
+
+    public DirectoryPerson? FindPerson(string personId) =>
+        chart.FindPerson(personId) is { } person ? new DirectoryPerson(person.Id, person.Badge, person.Active) : null;
+
+    public string? FindPersonIdByBadge(string badge) => chart.FindPersonByBadge(badge)?.Id;
+
+    public IReadOnlyList<string> ChainOfCommand(string personId) => chart.ChainOfCommand(personId).Select(p => p.Id).ToList();
+
+    public string? UnitCommander(string unitId) => chart.FindUnit(unitId)?.CommanderId;
+
+    public bool IsMemberOfUnit(string personId, string unitId) => chart.FindPerson(personId)?.UnitId == unitId;
+
+    /// <summary>A unit's commander, or a supervisor or commander who is a member of it, may act for it.</summary>
+    public bool MayActForUnit(string personId, string unitId) =>
+        chart.FindUnit(unitId)?.CommanderId == personId
+        || (chart.FindPerson(personId) is { Active: true } person && person.UnitId == unitId && person.Roles.Any(UnitActorRoles.Contains));
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Accountability.Contracts.Intake;
+using Accountability.Messaging.Database;
+using Accountability.Messaging.Outbox;
+using Accountability.ServiceDefaults.Privacy;
+using Accountability.ServiceDefaults.Telemetry;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Accountability.Intake.Features.FileComplaint;
+
+/// <summary>The outcome of filing: a receipt (new or replayed), or a key reused for a different complaint.</summary>
+public sealed record FilingOutcome(FilingReceipt? Receipt, bool Replayed, bool KeyReusedWithDifferentBody);
+
+/// <summary>
+/// Stores a valid complaint: the case row (owned by the intake desk), its first milestone, the
+/// idempotency row and the ComplaintReceived outbox row, all in one transaction.
+/// </summary>
+public sealed class ComplaintFiler(
+    ServiceDatabase database,
+    ContactProtector protector,
+    IOptions<IntakeOptions> options,
+    TimeProvider clock)
+{
+    public static readonly ActivitySource Source = new("Accountability.Intake");
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<FilingOutcome> FileAsync(ValidComplaint complaint, FilingCaller caller, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var requestHash = SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(complaint, Json));
+        // Two attempts: the second only runs when a concurrent request with the same key committed first.
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var connection = await database.OpenConnectionAsync(cancellationToken);
+            if (idempotencyKey is not null && await FindPriorAsync(connection, caller.IdempotencyScope, idempotencyKey, requestHash, cancellationToken) is { } prior)
+                return prior;
+
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var receipt = await InsertAsync(transaction, complaint, caller, cancellationToken);
+            if (idempotencyKey is not null)
+            {
+                var claimed = await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    insert into idempotency_keys (scope, key, request_hash, case_id, response)
+                    values (@scope, @key, @requestHash, @caseId, @response::jsonb)
+                    on conflict (scope, key) do nothing
+                    """,
+                    new
+                    {
+                        scope = caller.IdempotencyScope, key = idempotencyKey, requestHash, caseId = receipt.CaseId,
+                        response = JsonSerializer.Serialize(receipt, Json),
+                    }, transaction, cancellationToken: cancellationToken));
+                if (claimed == 0)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                    if (attempt == 0)
+                        continue;
+                    throw new InvalidOperationException("An idempotency key was claimed concurrently but cannot be read back.");
+                }
+            }
+            await transaction.CommitAsync(cancellationToken);
+            return new FilingOutcome(receipt, Replayed: false, KeyReusedWithDifferentBody: false);
+        }
+    }
+
+    private static async Task<FilingOutcome?> FindPriorAsync(
+        NpgsqlConnection connection, string scope, string key, byte[] requestHash, CancellationToken cancellationToken)
+    {
+        var prior = await connection.QuerySingleOrDefaultAsync<(byte[] RequestHash, string Response)?>(new CommandDefinition(
+            "select request_hash, response::text from idempotency_keys where scope = @scope and key = @key",
+            new { scope, key }, cancellationToken: cancellationToken));
+        if (prior is not { } found)
+            return null;
+        if (!CryptographicOperations.FixedTimeEquals(found.RequestHash, requestHash))
+            return new FilingOutcome(null, Replayed: false, KeyReusedWithDifferentBody: true);
+        return new FilingOutcome(JsonSerializer.Deserialize<FilingReceipt>(found.Response, Json), Replayed: true, KeyReusedWithDifferentBody: false);
+    }
+
+    private async Task<FilingReceipt> InsertAsync(NpgsqlTransaction transaction, ValidComplaint complaint, FilingCaller caller, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var caseId = Guid.CreateVersion7();
+        var receivedAt = clock.GetUtcNow();
+        var trackingCode = TrackingCodes.NewCode(settings.TrackingCodePrefix);
+        var symbols = TrackingCodes.Normalize(trackingCode, settings.TrackingCodePrefix)!;
+        var allegations = complaint.Allegations
+            .Select(a => new ReceivedAllegation { AllegationId = Guid.NewGuid(), Type = a.Type, OfficerBadge = a.OfficerBadge })
+            .ToList();
+        SealedContact? sealedContact = null;
+        if (complaint.Complainant is { } contact)
+        {
+            var sealedValue = protector.Seal(contact);
+            sealedContact = new SealedContact { KeyId = sealedValue.KeyId, Ciphertext = sealedValue.Ciphertext };
+        }
+
+        using var activity = Source.StartActivity("file complaint");
+        activity.TagCase(caseId, "received", "unit", settings.DutyDeskUnitId);
+        activity?.SetTag("accountability.channel", complaint.Channel);
+
+        var connection = transaction.Connection!;
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            insert into complaints (case_id, tracking_code, tracking_hash, category, channel, district, occurred_at, location,
+                                    narrative, subject_officer_badges, allegations, anonymous, complainant_sealed,
+                                    owner_kind, owner_id, status, received_at, updated_at, filed_by)
+            values (@caseId, @trackingCode, @trackingHash, @Category, @Channel, @District, @OccurredAt, @location::jsonb,
+                    @Narrative, @badges, @allegations::jsonb, @anonymous, @complainant::jsonb,
+                    'unit', @deskId, 'received', @receivedAt, @receivedAt, @actor)
+            """,
+            new
+            {
+                caseId, trackingCode, trackingHash = TrackingCodes.LookupHash(symbols),
+                complaint.Category, complaint.Channel, complaint.District, complaint.OccurredAt,
+                location = complaint.Location is null ? null : JsonSerializer.Serialize(complaint.Location, Json),
+                complaint.Narrative, badges = complaint.SubjectOfficerBadges.ToArray(),
+                allegations = JsonSerializer.Serialize(allegations, Json), anonymous = complaint.Anonymous,
+                complainant = sealedContact is null ? null : JsonSerializer.Serialize(sealedContact, Json),
+                deskId = settings.DutyDeskUnitId, receivedAt, actor = caller.Actor,
+            }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "insert into milestones (case_id, case_version, milestone, at) values (@caseId, 0, 'received', @receivedAt)",
+            new { caseId, receivedAt }, transaction, cancellationToken: cancellationToken));
+
+        await OutboxWriter.EnqueueAsync(transaction, new ComplaintReceived
+        {
+            CaseId = caseId,
+            CaseVersion = 1,
+            TrackingCode = trackingCode,
+            Category = complaint.Category,
+            Channel = complaint.Channel,
+            District = complaint.District,
+            OccurredAt = complaint.OccurredAt,
+            Location = complaint.Location,
+            SubjectOfficerBadges = complaint.SubjectOfficerBadges,
+            Allegations = allegations,
+            Anonymous = complaint.Anonymous,
+            Complainant = sealedContact,
+            IntakeDeskUnitId = settings.DutyDeskUnitId,
+            ReceivedAt = receivedAt,
+            Actor = caller.Actor,
+            Reason = "",
+        }, cancellationToken);
+
+        return new FilingReceipt
+        {
+            CaseId = caseId,
+            TrackingCode = trackingCode,
+            Owner = new ReceiptOwner("unit", settings.DutyDeskUnitId, settings.DutyDeskName),
+            Status = "received",
+            StatusUrl = $"/api/public/status/{trackingCode}",
+        };
+    }
+}

@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+using Accountability.Intake.Data;
+using Accountability.Intake.Features.FileComplaint;
+using Accountability.Messaging.Database;
+using Dapper;
+using Microsoft.Extensions.Options;
+
+namespace Accountability.Intake.Features.PublicStatus;
+
+public static class PublicStatusEndpoints
+{
+    public const string PublicStatusRateLimit = "public-status";
+
+    /// <summary>Compared against on a miss, so a miss costs the same comparison as a hit.</summary>
+    private static readonly byte[] MissSentinel = new byte[32];
+
+    public static IEndpointRouteBuilder MapPublicStatus(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/public/status/{trackingCode}", GetStatusAsync)
+            .AllowAnonymous()
+            .RequireRateLimiting(PublicStatusRateLimit);
+        return endpoints;
+    }
+
+    private static async Task<IResult> GetStatusAsync(
+        string trackingCode, ServiceDatabase database, IOptions<IntakeOptions> options, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        // A string that cannot be a code still costs a hash and both queries, like any miss.
+        var symbols = TrackingCodes.Normalize(trackingCode, settings.TrackingCodePrefix) ?? new string('0', TrackingCodes.Symbols + 1);
+        var hash = TrackingCodes.LookupHash(symbols);
+
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<StatusRow>(new CommandDefinition(
+            $"""
+            select c.case_id as CaseId, c.tracking_code as TrackingCode, c.tracking_hash as TrackingHash, c.category as Category,
+                   c.status as Status, c.anonymous as Anonymous, c.received_at as ReceivedAt, c.updated_at as UpdatedAt,
+                   c.owner_kind as OwnerKind, c.owner_id as OwnerId, {ResponsibleUnitSql.UnitName} as UnitName
+            from complaints c
+            {ResponsibleUnitSql.Joins}
+            where c.tracking_hash = @hash
+            """, new { hash }, cancellationToken: cancellationToken));
+        var milestones = (await connection.QueryAsync<MilestoneRow>(new CommandDefinition(
+            "select milestone as Milestone, at as At from milestones where case_id = @caseId order by at, case_version",
+            new { caseId = row?.CaseId ?? Guid.Empty }, cancellationToken: cancellationToken))).ToList();
+
+        var found = CryptographicOperations.FixedTimeEquals(row?.TrackingHash ?? MissSentinel, hash);
+        if (row is null || !found)
+            return Results.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Unknown tracking code",
+                detail: "No complaint has this tracking code. Check it for typing errors.");
+
+        // An anonymous complainant cannot be contacted, so that milestone would only confuse them.
+        var visible = milestones.Where(m => !(row.Anonymous && m.Milestone == Milestones.Contacted))
+            .Select(m => new { milestone = m.Milestone, at = m.At })
+            .ToList();
+        return Results.Ok(new
+        {
+            trackingCode = row.TrackingCode,
+            status = row.Status,
+            category = row.Category,
+            receivedAt = row.ReceivedAt,
+            updatedAt = row.UpdatedAt,
+            responsibleUnit = ResponsibleUnitSql.Resolve(row.UnitName, row.OwnerKind, row.OwnerId, settings),
+            milestones = visible,
+            note = row.Anonymous
+                ? "You filed anonymously: this code is the only way to follow the complaint, so keep it safe."
+                : "The department will contact you with the details you gave.",
+        });
+    }
+
+    private sealed record StatusRow(
+        Guid CaseId, string TrackingCode, byte[] TrackingHash, string Category, string Status, bool Anonymous,
+        DateTime ReceivedAt, DateTime UpdatedAt, string OwnerKind, string OwnerId, string? UnitName);
+
+    private sealed record MilestoneRow(string Milestone, DateTime At);
+}

@@ -1,0 +1,41 @@
+namespace Accountability.Intake;
+
+/// <summary>Settings under "Intake". Every value has a working default for the sample department.</summary>
+public sealed class IntakeOptions
+{
+    public const string Section = "Intake";
+
+    /// <summary>The unit that owns every case from receipt; matches deploy/org/directory.json.</summary>
+    public string DutyDeskUnitId { get; set; } = "u-intake-desk";
+
+    public string DutyDeskName { get; set; } = "Complaint Intake Duty Desk";
+
+    /// <summary>Shown as the responsible unit while the directory copy does not know the owner's unit yet.</summary>
+    public string DepartmentName { get; set; } = "Riverton Police Department";
+
+    /// <summary>Letters in front of every tracking code; cosmetic, carries no entropy.</summary>
+    public string TrackingCodePrefix { get; set; } = "RPD";
+
+    /// <summary>Anonymous filings per client IP per window.</summary>
+    public RateLimit PublicFilingLimit { get; set; } = new() { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) };
+
+    /// <summary>Status look-ups per client IP per window; low enough that guessing codes is hopeless.</summary>
+    public RateLimit PublicStatusLimit { get; set; } = new() { PermitLimit = 60, Window = TimeSpan.FromMinutes(1) };
+
+    public sealed class RateLimit
+    {
+        public int PermitLimit { get; set; }
+        public TimeSpan Window { get; set; }
+    }
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DutyDeskUnitId))
+            throw new InvalidOperationException("Intake:DutyDeskUnitId must name the intake duty desk unit.");
+        if (string.IsNullOrWhiteSpace(DutyDeskName))
+            throw new InvalidOperationException("Intake:DutyDeskName must not be empty.");
+        foreach (var (name, limit) in new[] { ("PublicFilingLimit", PublicFilingLimit), ("PublicStatusLimit", PublicStatusLimit) })
+            if (limit.PermitLimit < 1 || limit.Window <= TimeSpan.Zero)
+                throw new InvalidOperationException($"Intake:{name} needs a positive PermitLimit and Window.");
+    }
+}

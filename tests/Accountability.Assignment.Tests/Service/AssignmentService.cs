@@ -1,0 +1,84 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Accountability.Contracts.Intake;
+using Accountability.Messaging.Bus;
+using Accountability.ServiceDefaults.Security;
+using Accountability.TestSupport;
+using MassTransit;
+using Xunit;
+
+namespace Accountability.Assignment.Tests.Service;
+
+/// <summary>The assignment service as a real process, plus a bus to publish what intake would.</summary>
+public sealed class AssignmentService : IAsyncLifetime
+{
+    public ServiceProcess Process { get; private set; } = null!;
+
+    private IBusControl bus = null!;
+
+    public async Task InitializeAsync()
+    {
+        Process = await ServiceProcess.StartAsync("Assignment");
+        var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = TestEnvironment.RabbitMqUri }.Parse();
+        bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(host, port, virtualHost, h =>
+        {
+            h.Username(user);
+            h.Password(password);
+        }));
+        await bus.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await bus.StopAsync();
+        await Process.DisposeAsync();
+    }
+
+    /// <summary>Publishes a ComplaintReceived as intake would, with its own message id.</summary>
+    public async Task<ComplaintReceived> FileAsync(string category, string? district, params string[] subjectBadges)
+    {
+        var complaint = new ComplaintReceived
+        {
+            CaseId = Guid.NewGuid(),
+            CaseVersion = 1,
+            TrackingCode = $"RPD-TEST-{Guid.NewGuid():N}"[..20],
+            Category = category,
+            Channel = "phone",
+            District = district,
+            SubjectOfficerBadges = subjectBadges,
+            Allegations = [.. subjectBadges.Select(b => new ReceivedAllegation { AllegationId = Guid.NewGuid(), Type = category, OfficerBadge = b })],
+            Anonymous = true,
+            IntakeDeskUnitId = "u-intake-desk",
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Actor = "p-1007",
+            Reason = "",
+        };
+        await PublishAsync(complaint);
+        return complaint;
+    }
+
+    public Task PublishAsync<T>(T message) where T : class => bus.Publish(message);
+
+    public async Task<JsonElement> WaitForOwnerAsync(Guid caseId, Func<JsonElement, bool> accept, string description) =>
+        await Eventually.ReturnsAsync(async () =>
+        {
+            using var response = await SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", TestTokens.For("p-1006", Roles.Dispatcher));
+            return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone() : default;
+        }, c => c.ValueKind == JsonValueKind.Object && accept(c), description);
+
+    public Task<JsonElement> WaitForRoutingAsync(Guid caseId) =>
+        WaitForOwnerAsync(caseId, c => c.GetProperty("owner").GetProperty("id").GetString() != "u-intake-desk", $"case {caseId} is routed");
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string token, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+            request.Content = JsonContent.Create(body);
+        return await Process.Client.SendAsync(request);
+    }
+}
+
+[CollectionDefinition(nameof(AssignmentService))]
+public sealed class AssignmentServiceCollection : ICollectionFixture<AssignmentService>;

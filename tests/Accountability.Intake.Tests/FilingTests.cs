@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Accountability.Intake.Tests;
+
+[Collection(nameof(IntakeService))]
+public sealed partial class FilingTests(IntakeService intake)
+{
+    [Fact]
+    public async Task A_filed_complaint_gets_201_with_an_unguessable_code_and_the_intake_desk_as_owner()
+    {
+        using var response = await intake.FileAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+
+        var code = body.GetProperty("trackingCode").GetString()!;
+        Assert.Matches(TrackingCodeFormat(), code);
+        Assert.NotEqual(Guid.Empty, body.GetProperty("caseId").GetGuid());
+        Assert.Equal("unit", body.GetProperty("owner").GetProperty("kind").GetString());
+        Assert.Equal("u-intake-desk", body.GetProperty("owner").GetProperty("id").GetString());
+        Assert.Equal("Complaint Intake Duty Desk", body.GetProperty("owner").GetProperty("name").GetString());
+        Assert.Equal("received", body.GetProperty("status").GetString());
+        Assert.Equal($"/api/public/status/{code}", body.GetProperty("statusUrl").GetString());
+        Assert.Equal($"/api/public/status/{code}", response.Headers.Location?.OriginalString);
+
+        // Two codes filed back to back share nothing that a sequence would.
+        var second = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()));
+        var otherCode = second.GetProperty("trackingCode").GetString()!;
+        var sharedPositions = code.Where((c, i) => c != '-' && otherCode[i] == c).Count() - 3; // minus the prefix
+        Assert.True(sharedPositions < 8, $"{code} and {otherCode} look related");
+    }
+
+    [Fact]
+    public async Task The_case_row_and_the_ComplaintReceived_message_exist_and_carry_no_plaintext_contact()
+    {
+        var marker = IntakeService.NewMarker();
+        var email = $"{marker}@example.org";
+        var filed = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(marker, email));
+        var caseId = filed.GetProperty("caseId").GetGuid();
+
+        var row = await IntakeService.QueryAsync<(string OwnerKind, string OwnerId, string Status, string Sealed, string Badges, string FiledBy)>(
+            """
+            select owner_kind, owner_id, status, complainant_sealed::text, array_to_string(subject_officer_badges, ','), filed_by
+            from complaints where case_id = @caseId
+            """, new { caseId });
+        Assert.Equal(("unit", "u-intake-desk", "received"), (row.OwnerKind, row.OwnerId, row.Status));
+        Assert.Equal("614,C-2041", row.Badges); // the allegation's officer joined the subjects, upper-cased
+        Assert.Equal(IntakeService.ClerkId, row.FiledBy);
+        Assert.DoesNotContain(marker, row.Sealed);
+        Assert.DoesNotContain("Whitfield", row.Sealed);
+        Assert.Equal(1L, await IntakeService.QueryAsync<long>(
+            "select count(*) from outbox where message_type like 'Accountability.Contracts.Intake.ComplaintReceived,%' and body->>'caseId' = @id",
+            new { id = caseId.ToString() }));
+
+        var (raw, message) = await intake.Received.WaitForCaseAsync(caseId);
+        Assert.DoesNotContain(marker, raw);
+        Assert.DoesNotContain("Whitfield", raw);
+        Assert.DoesNotContain("Officer pushed me", raw); // the narrative stays in intake
+        Assert.Equal(1, message.GetProperty("caseVersion").GetInt64());
+        Assert.Equal(filed.GetProperty("trackingCode").GetString(), message.GetProperty("trackingCode").GetString());
+        Assert.Equal("force", message.GetProperty("category").GetString());
+        Assert.Equal("phone", message.GetProperty("channel").GetString());
+        Assert.Equal("u-intake-desk", message.GetProperty("intakeDeskUnitId").GetString());
+        Assert.Equal(IntakeService.ClerkId, message.GetProperty("actor").GetString());
+        Assert.False(message.GetProperty("anonymous").GetBoolean());
+        Assert.Equal("test", message.GetProperty("complainant").GetProperty("keyId").GetString());
+        Assert.Equal(2, message.GetProperty("allegations").GetArrayLength());
+        Assert.All(message.GetProperty("allegations").EnumerateArray(), a => Assert.NotEqual(Guid.Empty, a.GetProperty("allegationId").GetGuid()));
+
+        // The sealed contact opens, with the service's key, to exactly what was filed.
+        var protector = new ServiceDefaults.Privacy.ContactProtector(new ServiceDefaults.Privacy.PrivacyOptions
+        {
+            ActiveKeyId = "test",
+            Keys = new() { ["test"] = IntakeService.ContactKey },
+        });
+        var contact = protector.Unseal("test", message.GetProperty("complainant").GetProperty("ciphertext").GetString()!);
+        Assert.Equal(("Dana Whitfield", email, "+15555550123"), (contact.Name, contact.Email, contact.Phone));
+    }
+
+    [Fact]
+    public async Task A_retry_with_the_same_idempotency_key_returns_the_same_case()
+    {
+        var key = Guid.NewGuid().ToString();
+        var complaint = IntakeService.ClerkComplaint(IntakeService.NewMarker());
+        using var first = await intake.FileAsClerkAsync(complaint, key);
+        using var retry = await intake.FileAsClerkAsync(complaint, key);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        var firstBody = await first.Content.ReadAsStringAsync();
+        Assert.Equal(firstBody, await retry.Content.ReadAsStringAsync());
+        var caseId = System.Text.Json.JsonDocument.Parse(firstBody).RootElement.GetProperty("caseId").GetGuid();
+        Assert.Equal(1L, await IntakeService.QueryAsync<long>(
+            "select count(*) from complaints where narrative = @narrative", new { narrative = (string)complaint["narrative"]! }));
+        Assert.Equal(1L, await IntakeService.QueryAsync<long>(
+            "select count(*) from outbox where body->>'caseId' = @id", new { id = caseId.ToString() }));
+    }
+
+    [Fact]
+    public async Task Concurrent_retries_with_one_idempotency_key_make_one_case()
+    {
+        var key = Guid.NewGuid().ToString();
+        var complaint = IntakeService.ClerkComplaint(IntakeService.NewMarker());
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => intake.FileAsClerkAsync(complaint, key)));
+        var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        Assert.Single(bodies.Distinct());
+        Assert.Equal(1L, await IntakeService.QueryAsync<long>(
+            "select count(*) from complaints where narrative = @narrative", new { narrative = (string)complaint["narrative"]! }));
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_with_a_different_body_gets_409_problem_json()
+    {
+        var key = Guid.NewGuid().ToString();
+        using var first = await intake.FileAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()), key);
+        var otherMarker = IntakeService.NewMarker();
+        using var second = await intake.FileAsClerkAsync(IntakeService.ClerkComplaint(otherMarker), key);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Equal("application/problem+json", second.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0L, await IntakeService.QueryAsync<long>(
+            "select count(*) from complaints where narrative like @pattern", new { pattern = $"%{otherMarker}%" }));
+    }
+
+    [Fact]
+    public async Task An_anonymous_public_complaint_is_filed_on_the_web_channel_without_any_contact()
+    {
+        var marker = IntakeService.NewMarker();
+        using var response = await intake.Client.PostAsJsonAsync("/api/public/complaints", new
+        {
+            category = "discourtesy",
+            narrative = $"The officer at the front desk laughed at me. {marker}",
+            complainant = new { anonymous = true },
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var caseId = body.GetProperty("caseId").GetGuid();
+
+        var row = await IntakeService.QueryAsync<(string Channel, bool Anonymous, string? Sealed, string FiledBy)>(
+            "select channel, anonymous, complainant_sealed::text, filed_by from complaints where case_id = @caseId", new { caseId });
+        Assert.Equal(("web", true, null, "system:public-web"), row);
+
+        var (_, message) = await intake.Received.WaitForCaseAsync(caseId);
+        Assert.True(message.GetProperty("anonymous").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, message.GetProperty("complainant").ValueKind);
+        Assert.Equal("system:public-web", message.GetProperty("actor").GetString());
+    }
+
+    [GeneratedRegex("^RPD(-[0-9A-HJKMNP-TV-Z]{4}){4}$")]
+    private static partial Regex TrackingCodeFormat();
+}

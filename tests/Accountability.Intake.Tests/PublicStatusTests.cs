@@ -1,0 +1,182 @@
+using System.Net;
+using System.Text.Json;
+using Accountability.Contracts.Custody;
+using Accountability.Contracts.Directory;
+using Accountability.TestSupport;
+using Xunit;
+
+namespace Accountability.Intake.Tests;
+
+[Collection(nameof(IntakeService))]
+public sealed class PublicStatusTests(IntakeService intake)
+{
+    private const string Investigator = "p-1012"; // a member of the Internal Affairs Division in the sample department
+
+    [Fact]
+    public async Task The_status_follows_custody_events_and_shows_the_owners_unit_without_any_personal_details()
+    {
+        await PublishSampleDirectoryAsync();
+        var marker = IntakeService.NewMarker();
+        var filed = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(marker));
+        var caseId = filed.GetProperty("caseId").GetGuid();
+        var code = filed.GetProperty("trackingCode").GetString()!;
+        var now = DateTimeOffset.UtcNow;
+
+        await intake.Bus.Publish(new CaseRouted
+        {
+            CaseId = caseId, CaseVersion = 3, Actor = "system:routing", Reason = "force → internal affairs", OccurredAt = now.AddSeconds(1),
+            UnitId = "u-internal-affairs", ToOwnerKind = "person", ToOwnerId = Investigator,
+        });
+        await intake.Bus.Publish(new CustodyTransferred
+        {
+            CaseId = caseId, CaseVersion = 4, Actor = "system:routing", Reason = "", OccurredAt = now.AddSeconds(1),
+            FromOwnerKind = "unit", FromOwnerId = "u-intake-desk", ToOwnerKind = "person", ToOwnerId = Investigator, TransferKind = "routed",
+        });
+        await intake.Bus.Publish(new ComplainantContacted
+        {
+            CaseId = caseId, CaseVersion = 5, Actor = Investigator, Reason = "", OccurredAt = now.AddSeconds(2),
+            OwnerKind = "person", OwnerId = Investigator,
+        });
+        await intake.Bus.Publish(new CaseResolved
+        {
+            CaseId = caseId, CaseVersion = 6, Actor = Investigator, Reason = "", OccurredAt = now.AddSeconds(3),
+            OwnerKind = "person", OwnerId = Investigator, Findings = [],
+        });
+
+        var status = await Eventually.ReturnsAsync(() => StatusAsync(code),
+            s => s.Milestones.Contains("contacted") && s.Milestones.Contains("resolved") && s.Milestones.Contains("routed") && s.Status == "resolved",
+            "the status shows every milestone");
+
+        Assert.Equal(["received", "routed", "contacted", "resolved"], status.Milestones);
+        Assert.Equal("Internal Affairs Division", status.Body.GetProperty("responsibleUnit").GetString());
+        Assert.DoesNotContain(marker, status.Raw); // no narrative
+        Assert.DoesNotContain("Whitfield", status.Raw);
+        Assert.DoesNotContain(Investigator, status.Raw);
+        Assert.DoesNotContain("@", status.Raw);
+    }
+
+    [Fact]
+    public async Task A_stale_custody_event_adds_its_milestone_but_does_not_roll_the_status_back()
+    {
+        await PublishSampleDirectoryAsync();
+        var filed = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()));
+        var caseId = filed.GetProperty("caseId").GetGuid();
+        var code = filed.GetProperty("trackingCode").GetString()!;
+
+        await intake.Bus.Publish(new CaseResolved
+        {
+            CaseId = caseId, CaseVersion = 6, Actor = Investigator, Reason = "", OccurredAt = DateTimeOffset.UtcNow,
+            OwnerKind = "person", OwnerId = Investigator, Findings = [],
+        });
+        await Eventually.ReturnsAsync(() => StatusAsync(code), s => s.Status == "resolved", "the case shows as resolved");
+
+        // Version 3 arrives late: it names another unit, which must not become the responsible one.
+        await intake.Bus.Publish(new CaseRouted
+        {
+            CaseId = caseId, CaseVersion = 3, Actor = "system:routing", Reason = "", OccurredAt = DateTimeOffset.UtcNow.AddMinutes(-1),
+            UnitId = "u-patrol-2", ToOwnerKind = "unit", ToOwnerId = "u-patrol-2",
+        });
+        var status = await Eventually.ReturnsAsync(() => StatusAsync(code), s => s.Milestones.Contains("routed"), "the late milestone is recorded");
+
+        Assert.Equal("resolved", status.Status);
+        Assert.Equal("Internal Affairs Division", status.Body.GetProperty("responsibleUnit").GetString());
+        Assert.Equal(6L, await IntakeService.QueryAsync<long>("select status_version from complaints where case_id = @caseId", new { caseId }));
+    }
+
+    [Fact]
+    public async Task An_anonymous_complainant_sees_the_status_without_the_contact_milestone()
+    {
+        var response = await intake.Client.PostAsync("/api/public/complaints", new StringContent(
+            """{"category":"other","narrative":"Nobody came when I called.","complainant":{"anonymous":true}}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        var filed = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var caseId = filed.GetProperty("caseId").GetGuid();
+        var code = filed.GetProperty("trackingCode").GetString()!;
+
+        await intake.Bus.Publish(new ComplainantContacted
+        {
+            CaseId = caseId, CaseVersion = 5, Actor = Investigator, Reason = "", OccurredAt = DateTimeOffset.UtcNow,
+            OwnerKind = "person", OwnerId = Investigator,
+        });
+        await Eventually.HoldsAsync(async () => await IntakeService.QueryAsync<long>(
+            "select count(*) from milestones where case_id = @caseId and milestone = 'contacted'", new { caseId }) == 1,
+            "the contact milestone is stored");
+
+        var status = await StatusAsync(code);
+        Assert.Equal(["received"], status.Milestones);
+        Assert.Contains("anonymous", status.Body.GetProperty("note").GetString());
+    }
+
+    [Fact]
+    public async Task A_code_typed_in_lower_case_without_hyphens_finds_the_case()
+    {
+        var filed = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()));
+        var code = filed.GetProperty("trackingCode").GetString()!;
+        var status = await StatusAsync(code.Replace("-", "").ToLowerInvariant());
+        Assert.Equal("received", status.Status);
+        Assert.Equal("Complaint Intake Duty Desk", status.Body.GetProperty("responsibleUnit").GetString());
+    }
+
+    [Theory]
+    [InlineData("RPD-0000-0000-0000-0000")]
+    [InlineData("not-a-code")]
+    [InlineData("RPD-ZZZZ-ZZZZ-ZZZZ-ZZZ")]
+    public async Task An_unknown_code_gets_404_problem_json(string code)
+    {
+        using var response = await intake.Client.GetAsync($"/api/public/status/{Uri.EscapeDataString(code)}");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Unknown_codes_take_about_as_long_as_known_ones()
+    {
+        var filed = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()));
+        var known = filed.GetProperty("trackingCode").GetString()!;
+        var unknown = "RPD-" + string.Join('-', Enumerable.Range(0, 4).Select(_ => Guid.NewGuid().ToString("N")[..4].ToUpperInvariant().Replace('E', 'F').Replace('0', '1')));
+
+        async Task<double> MedianMillisecondsAsync(string code)
+        {
+            var samples = new List<double>();
+            for (var i = 0; i < 25; i++)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                using var _ = await intake.Client.GetAsync($"/api/public/status/{code}");
+                samples.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            samples.Sort();
+            return samples[samples.Count / 2];
+        }
+
+        await MedianMillisecondsAsync(known); // warm up
+        var hit = await MedianMillisecondsAsync(known);
+        var miss = await MedianMillisecondsAsync(unknown);
+        // A miss does the same queries as a hit; it must not be measurably cheaper (generous for a loaded 2-core box).
+        Assert.True(miss > hit * 0.5, $"miss {miss:0.00} ms vs hit {hit:0.00} ms");
+    }
+
+    private async Task PublishSampleDirectoryAsync()
+    {
+        var directory = JsonSerializer.Deserialize<OrgDirectory>(
+            await File.ReadAllTextAsync(RepositoryPaths.File("deploy", "org", "directory.json")), JsonSerializerOptions.Web)!;
+        var current = await IntakeService.QueryAsync<long>("select coalesce(max(version), 0) from directory_version");
+        await intake.Bus.Publish(new DirectoryPublished
+        {
+            Version = current + 1, Directory = directory, PublishedAt = DateTimeOffset.UtcNow, Actor = "system:test", Reason = "sample department",
+        });
+        await Eventually.HoldsAsync(async () =>
+            await IntakeService.QueryAsync<long>("select coalesce(max(version), 0) from directory_version") > current
+            && await IntakeService.QueryAsync<long>("select count(*) from directory_units where unit_id = 'u-internal-affairs'") == 1,
+            "intake has a copy of the sample directory");
+    }
+
+    private async Task<(string Status, List<string> Milestones, JsonElement Body, string Raw)> StatusAsync(string code)
+    {
+        using var response = await intake.Client.GetAsync($"/api/public/status/{code}");
+        var raw = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, raw);
+        var body = JsonDocument.Parse(raw).RootElement.Clone();
+        var milestones = body.GetProperty("milestones").EnumerateArray().Select(m => m.GetProperty("milestone").GetString()!).ToList();
+        return (body.GetProperty("status").GetString()!, milestones, body, raw);
+    }
+}
