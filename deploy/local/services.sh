@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# Runs the five services (Release build output) in the background against the local infrastructure.
+#
+#   deploy/local/services.sh start|stop|status [--profile up]
+#   deploy/local/services.sh signing-key [--profile up]   (create the signing key if missing, print its path)
+#
+# Needs `dotnet build Accountability.sln -c Release` and `deploy/local/infra.sh start` first.
+# Logs: .state/<profile>/logs/<name>.log, pid files: .state/<profile>/pids/<name>.pid.
+# Secrets, generated once: .state/<profile>/signing-key (Auth__SigningKey, also used by `make token`)
+# and .state/<profile>/privacy-key (Privacy__Keys__local, with Privacy__ActiveKeyId=local).
+set -euo pipefail
+
+SCRIPT_PATH=$(readlink -f "${BASH_SOURCE[0]}")
+REPO=$(cd "$(dirname "$SCRIPT_PATH")/../.." && pwd -P)
+
+SERVICES=(Intake Assignment Escalation Notification Audit)
+declare -A PORTS=([Intake]=5101 [Assignment]=5102 [Escalation]=5103 [Notification]=5104 [Audit]=5105)
+READY_TIMEOUT=${ACCOUNTABILITY_READY_TIMEOUT:-120}
+
+log() { printf '[services %s] %s\n' "${PROFILE:-?}" "$*" >&2; }
+die() { printf '[services %s] error: %s\n' "${PROFILE:-?}" "$*" >&2; exit 1; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$SCRIPT_PATH" >&2; exit 2; }
+
+COMMAND=${1:-}
+case $COMMAND in ""|-h|--help|help) usage ;; esac
+shift
+PROFILE=${ACCOUNTABILITY_PROFILE:-up}
+while [ $# -gt 0 ]; do
+    case $1 in
+        --profile) [ $# -ge 2 ] || usage; PROFILE=$2; shift 2 ;;
+        --profile=*) PROFILE=${1#--profile=}; shift ;;
+        -h|--help) usage ;;
+        *) log "unknown argument: $1"; usage ;;
+    esac
+done
+case $PROFILE in up|test) ;; *) die "unknown profile '$PROFILE' (use up or test)" ;; esac
+
+STATE=$REPO/.state/$PROFILE
+PIDS=$STATE/pids
+LOGS=$STATE/logs
+KEY_FILE=$STATE/signing-key
+PRIVACY_KEY_FILE=$STATE/privacy-key
+PRIVACY_KEY_ID=local
+
+# Running, and not a zombie waiting for its (re)parent to reap it.
+alive() {
+    [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+    local k v
+    while read -r k v _; do
+        if [ "$k" = State: ]; then [ "$v" != Z ]; return; fi
+    done < "/proc/$1/status" 2>/dev/null
+    return 1
+}
+
+name_of() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
+dll_of() { echo "$REPO/services/$1/bin/Release/net10.0/Accountability.$1.dll"; }
+pid_file_of() { echo "$PIDS/$(name_of "$1").pid"; }
+log_of() { echo "$LOGS/$(name_of "$1").log"; }
+
+# The pid in the service's pid file, if that process is still running.
+running_pid() {
+    local f pid
+    f=$(pid_file_of "$1")
+    [ -s "$f" ] || return 0
+    pid=$(tr -dc '0-9' < "$f")
+    alive "$pid" || return 0
+    # Guard against a recycled pid: it must still be our dotnet process.
+    tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$(dll_of "$1")" || return 0
+    echo "$pid"
+}
+
+ensure_key() {
+    mkdir -p "$STATE"
+    if [ ! -s "$KEY_FILE" ]; then
+        (umask 077 && head -c 48 /dev/urandom | base64 -w0 > "$KEY_FILE.tmp" && mv -f "$KEY_FILE.tmp" "$KEY_FILE")
+        log "created signing key $KEY_FILE"
+    fi
+    chmod 600 "$KEY_FILE"
+}
+
+# AES-256 key that seals complainant contacts (Privacy__Keys__<id>): 32 random bytes, base64.
+ensure_privacy_key() {
+    mkdir -p "$STATE"
+    if [ ! -s "$PRIVACY_KEY_FILE" ]; then
+        (umask 077 && head -c 32 /dev/urandom | base64 -w0 > "$PRIVACY_KEY_FILE.tmp" && mv -f "$PRIVACY_KEY_FILE.tmp" "$PRIVACY_KEY_FILE")
+        log "created contact-sealing key $PRIVACY_KEY_FILE"
+    fi
+    chmod 600 "$PRIVACY_KEY_FILE"
+}
+
+# HTTP status of GET http://127.0.0.1:<port><path>, or 000.
+http_status() {
+    local port=$1 path=$2 line
+    if command -v curl >/dev/null 2>&1; then
+        curl -s -o /dev/null -m 3 -w '%{http_code}' "http://127.0.0.1:$port$path" 2>/dev/null || echo 000
+        return 0
+    fi
+    line=$(timeout 3 bash -c '
+        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n" "$2" "$1" >&3
+        IFS= read -r l <&3 && printf "%s" "$l"' _ "$port" "$path" 2>/dev/null) || true
+    line=${line#HTTP/* }
+    line=${line:0:3}
+    [[ $line =~ ^[0-9]{3}$ ]] && echo "$line" || echo 000
+}
+
+cmd_start() {
+    [ -s "$STATE/env.sh" ] || die "$STATE/env.sh is missing: run deploy/local/infra.sh start --profile $PROFILE first"
+    local s missing=()
+    for s in "${SERVICES[@]}"; do [ -f "$(dll_of "$s")" ] || missing+=("$(dll_of "$s")"); done
+    [ ${#missing[@]} -eq 0 ] || die "not built: ${missing[*]} (run: dotnet build Accountability.sln -c Release)"
+    command -v dotnet >/dev/null 2>&1 || die "dotnet is not on PATH"
+    ensure_key
+    ensure_privacy_key
+    mkdir -p "$PIDS" "$LOGS"
+
+    local key privacy_key pid
+    key=$(cat "$KEY_FILE")
+    privacy_key=$(cat "$PRIVACY_KEY_FILE")
+    for s in "${SERVICES[@]}"; do
+        pid=$(running_pid "$s")
+        if [ -n "$pid" ]; then
+            if [ "$(dll_of "$s")" -nt "$(pid_file_of "$s")" ]; then
+                log "$s was rebuilt since it started: restarting it"
+                stop_one "$s" "$pid"
+            else
+                log "$s already running (pid $pid)"
+                continue
+            fi
+        fi
+        (
+            cd "$REPO"
+            set -a
+            # shellcheck disable=SC1091
+            . "$STATE/env.sh"
+            set +a
+            export ASPNETCORE_ENVIRONMENT=Development
+            export Auth__SigningKey="$key"
+            export Privacy__ActiveKeyId="$PRIVACY_KEY_ID"
+            export "Privacy__Keys__$PRIVACY_KEY_ID=$privacy_key"
+            export Directory__SeedPath="$REPO/deploy/org/directory.json"
+            export Urls="http://127.0.0.1:${PORTS[$s]}"
+            export OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-accountability-$(name_of "$s")}"
+            printf '\n===== %s starting %s =====\n' "$(date -Is)" "$s" >> "$(log_of "$s")"
+            # A session of its own, so Ctrl-C in the terminal that ran `make up` leaves it running.
+            exec setsid nohup dotnet "$(dll_of "$s")" </dev/null >>"$(log_of "$s")" 2>&1
+        ) &
+        echo $! > "$(pid_file_of "$s")"
+        log "started $s (pid $!) on http://127.0.0.1:${PORTS[$s]}"
+    done
+
+    local deadline=$((SECONDS + READY_TIMEOUT)) pending=("${SERVICES[@]}") still status
+    while [ ${#pending[@]} -gt 0 ]; do
+        still=()
+        for s in "${pending[@]}"; do
+            if ! alive "$(tr -dc '0-9' < "$(pid_file_of "$s")")"; then
+                log "$s exited; last lines of $(log_of "$s"):"
+                tail -n 40 "$(log_of "$s")" >&2 || true
+                die "$s did not start (the others keep running: deploy/local/services.sh stop, or make down)"
+            fi
+            status=$(http_status "${PORTS[$s]}" /health/ready)
+            if [ "$status" = 200 ]; then
+                log "$s ready"
+            else
+                still+=("$s")
+            fi
+        done
+        pending=("${still[@]+"${still[@]}"}")
+        [ ${#pending[@]} -eq 0 ] && break
+        if [ $SECONDS -ge $deadline ]; then
+            for s in "${pending[@]}"; do
+                log "$s not ready after ${READY_TIMEOUT}s (GET /health/ready: $(http_status "${PORTS[$s]}" /health/ready)); last lines of $(log_of "$s"):"
+                tail -n 40 "$(log_of "$s")" >&2 || true
+            done
+            die "not ready: ${pending[*]} (deploy/local/services.sh stop, or make down, stops them)"
+        fi
+        sleep 1
+    done
+
+    for s in "${SERVICES[@]}"; do
+        printf '%-13s http://127.0.0.1:%s\n' "$s" "${PORTS[$s]}"
+    done
+}
+
+stop_one() {
+    local s=$1 pid=$2 i
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then
+        log "$s ignored TERM for 15 s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$(pid_file_of "$s")"
+}
+
+cmd_stop() {
+    local s pid pids=() names=() i
+    for s in "${SERVICES[@]}"; do
+        pid=$(running_pid "$s")
+        if [ -n "$pid" ]; then
+            log "stopping $s (pid $pid)"
+            kill -TERM "$pid" 2>/dev/null || true
+            pids+=("$pid"); names+=("$s")
+        fi
+    done
+    for ((i = 0; i < 150; i++)); do
+        local still_alive=0
+        for pid in "${pids[@]+"${pids[@]}"}"; do alive "$pid" && still_alive=1; done
+        [ $still_alive = 0 ] && break
+        sleep 0.1
+    done
+    for i in "${!pids[@]}"; do
+        if alive "${pids[$i]}"; then
+            log "${names[$i]} ignored TERM for 15 s; killing it"
+            kill -KILL "${pids[$i]}" 2>/dev/null || true
+        fi
+    done
+    for s in "${SERVICES[@]}"; do rm -f "$(pid_file_of "$s")"; done
+    log "services stopped"
+}
+
+cmd_status() {
+    local s pid rc=0
+    for s in "${SERVICES[@]}"; do
+        pid=$(running_pid "$s")
+        if [ -n "$pid" ]; then
+            printf '%-13s running (pid %s) http://127.0.0.1:%s ready=%s\n' "$s" "$pid" "${PORTS[$s]}" "$(http_status "${PORTS[$s]}" /health/ready)"
+        else
+            printf '%-13s stopped\n' "$s"; rc=1
+        fi
+    done
+    return $rc
+}
+
+case $COMMAND in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    signing-key) ensure_key; echo "$KEY_FILE" ;;
+    *) log "unknown command: $COMMAND"; usage ;;
+esac
