@@ -288,7 +288,8 @@ pg_socket_dir() {
     if [ ${#sock} -le 100 ]; then
         echo "$PG_DIR"
     else
-        local d="/tmp/accountability-pg-$PROFILE-$(printf '%s' "$STATE" | cksum | cut -d' ' -f1)"
+        local d
+        d="/tmp/accountability-pg-$PROFILE-$(printf '%s' "$STATE" | cksum | cut -d' ' -f1)"
         mkdir -p "$d"
         [ "$AS_ROOT" = 1 ] && chown "$PG_USER:" "$d"
         chmod 700 "$d"
@@ -367,7 +368,7 @@ pg_start() {
 }
 
 pg_stop() {
-    if [ ! -f "$PGDATA/postmaster.pid" ]; then
+    if ! pg_running; then
         log "postgres not running"
         return 0
     fi
@@ -375,9 +376,10 @@ pg_stop() {
     pid=$(pg_pid)
     log "stopping postgres (pid $pid)"
     if ! as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" stop -m fast -w -t 60 >&2; then
-        log "pg_ctl stop failed; sending signals"
-        terminate "$pid" 100
-        rm -f "$PGDATA/postmaster.pid"
+        if pid_alive "$pid" && [ "$(proc_comm "$pid")" = postgres ]; then
+            log "pg_ctl stop failed; sending signals"
+            terminate "$pid" 100
+        fi
     fi
 }
 
@@ -449,6 +451,8 @@ rmq_start_node() {
     epmd_start
     if [ -n "$(rmq_pid)" ]; then
         log "rabbitmq already running (pid $(rmq_pid)) on 127.0.0.1:$AMQP_PORT"
+        # The app may have been stopped by broker-stop: start_app is a no-op when it runs.
+        rabbitmqctl -q start_app >&2 || die "rabbitmqctl start_app failed (logs: $RMQ_DIR/log)"
     else
         require_free_port "$AMQP_PORT" amqp
         require_free_port "$MGMT_PORT" "rabbitmq management"

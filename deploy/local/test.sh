@@ -11,7 +11,7 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd -P)
 REPO=$(cd "$SCRIPT_DIR/../.." && pwd -P)
 INFRA=$SCRIPT_DIR/infra.sh
-PROFILE=test
+PROFILE="test"
 export ACCOUNTABILITY_PROFILE=$PROFILE
 cd "$REPO"
 
