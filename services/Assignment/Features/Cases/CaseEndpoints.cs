@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Accountability.Assignment.Data;
 using Accountability.Assignment.Features.Custody;
+using Accountability.ServiceDefaults.Http;
 using Accountability.ServiceDefaults.Security;
 using Accountability.ServiceDefaults.Telemetry;
 
@@ -74,36 +75,61 @@ public static class CaseEndpoints
             });
         });
 
-        api.MapPost("/cases/{caseId:guid}/handoffs", (Guid caseId, HandoffRequest body, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
-        {
-            if ((body.ToPersonId is null) == (body.ToUnitId is null))
-                return Task.FromResult(Results.ValidationProblem(new Dictionary<string, string[]>
-                    { ["toPersonId"] = ["Give exactly one of toPersonId or toUnitId."] }));
-            var handoffId = Guid.CreateVersion7();
-            var to = body.ToPersonId is not null ? CaseOwner.Person(body.ToPersonId) : CaseOwner.Unit(body.ToUnitId!);
-            return Run(store, caseId, "handoff-requested", new CustodyCommand.RequestHandoff(handoffId, to, body.Reason ?? "", user.PersonId()), ct,
-                _ => Results.Created($"/api/handoffs/{handoffId}", new { handoffId, caseId }));
-        });
+        api.MapPost("/cases/{caseId:guid}/handoffs", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            WithBody<HandoffRequest>(http, ct, body =>
+            {
+                var errors = new Dictionary<string, string[]>();
+                if ((body.ToPersonId is null) == (body.ToUnitId is null))
+                    errors["toPersonId"] = ["Give exactly one of toPersonId or toUnitId."];
+                RequireReason(body.Reason, errors);
+                if (errors.Count > 0)
+                    return Task.FromResult(Results.ValidationProblem(errors));
+                var handoffId = Guid.CreateVersion7();
+                var to = body.ToPersonId is not null ? CaseOwner.Person(body.ToPersonId) : CaseOwner.Unit(body.ToUnitId!);
+                return Run(store, caseId, "handoff-requested", new CustodyCommand.RequestHandoff(handoffId, to, body.Reason!, user.PersonId()), ct,
+                    _ => Results.Created($"/api/handoffs/{handoffId}", new { handoffId, caseId }));
+            }));
 
-        api.MapPost("/handoffs/{handoffId:guid}/accept", (Guid handoffId, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
-            OnHandoff(handoffId, queries, store, "handoff-accepted", new CustodyCommand.AcceptHandoff(handoffId, user.PersonId()), ct));
-        api.MapPost("/handoffs/{handoffId:guid}/decline", (Guid handoffId, ReasonRequest body, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
-            OnHandoff(handoffId, queries, store, "handoff-declined", new CustodyCommand.DeclineHandoff(handoffId, body.Reason ?? "", user.PersonId()), ct));
-        api.MapPost("/handoffs/{handoffId:guid}/cancel", (Guid handoffId, ReasonRequest? body, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
-            OnHandoff(handoffId, queries, store, "handoff-cancelled", new CustodyCommand.CancelHandoff(handoffId, body?.Reason ?? "", user.PersonId()), ct));
+        api.MapPost("/handoffs/{handoffId:guid}/accept", (Guid handoffId, HttpRequest http, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
+            WithoutBody(http, () => OnHandoff(handoffId, queries, store, "handoff-accepted", new CustodyCommand.AcceptHandoff(handoffId, user.PersonId()), ct)));
+        api.MapPost("/handoffs/{handoffId:guid}/decline", (Guid handoffId, HttpRequest http, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
+            WithReason(http, ct, required: true, reason =>
+                OnHandoff(handoffId, queries, store, "handoff-declined", new CustodyCommand.DeclineHandoff(handoffId, reason, user.PersonId()), ct)));
+        api.MapPost("/handoffs/{handoffId:guid}/cancel", (Guid handoffId, HttpRequest http, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
+            WithReason(http, ct, required: false, reason =>
+                OnHandoff(handoffId, queries, store, "handoff-cancelled", new CustodyCommand.CancelHandoff(handoffId, reason, user.PersonId()), ct)));
 
-        api.MapPost("/cases/{caseId:guid}/acknowledge", (Guid caseId, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
-            Run(store, caseId, "acknowledged", new CustodyCommand.Acknowledge(user.PersonId()), ct));
-        api.MapPost("/cases/{caseId:guid}/contacts", (Guid caseId, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
-            Run(store, caseId, "complainant-contacted", new CustodyCommand.RecordContact(user.PersonId()), ct));
-        api.MapPost("/cases/{caseId:guid}/findings", (Guid caseId, FindingRequest body, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
-            Run(store, caseId, "finding-recorded", new CustodyCommand.RecordFinding(body.AllegationId ?? "", body.Finding ?? "", user.PersonId()), ct));
-        api.MapPost("/cases/{caseId:guid}/resolve", (Guid caseId, ReasonRequest? body, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
-            Run(store, caseId, "resolved", new CustodyCommand.Resolve(body?.Reason ?? "", user.PersonId()), ct));
-        api.MapPost("/cases/{caseId:guid}/reopen", (Guid caseId, ReasonRequest body, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
-            Run(store, caseId, "reopened", new CustodyCommand.Reopen(body.Reason ?? "", user.PersonId()), ct));
-        api.MapPost("/cases/{caseId:guid}/reassign", (Guid caseId, ReassignRequest body, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
-            Run(store, caseId, "reassigned", new CustodyCommand.Reassign(body.ToPersonId ?? "", body.Reason ?? "", user.PersonId()), ct))
+        api.MapPost("/cases/{caseId:guid}/acknowledge", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            WithoutBody(http, () => Run(store, caseId, "acknowledged", new CustodyCommand.Acknowledge(user.PersonId()), ct)));
+        api.MapPost("/cases/{caseId:guid}/contacts", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            WithoutBody(http, () => Run(store, caseId, "complainant-contacted", new CustodyCommand.RecordContact(user.PersonId()), ct)));
+        api.MapPost("/cases/{caseId:guid}/findings", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            WithBody<FindingRequest>(http, ct, body =>
+            {
+                var errors = new Dictionary<string, string[]>();
+                if (string.IsNullOrWhiteSpace(body.AllegationId))
+                    errors["allegationId"] = ["Required: the allegation this finding is for."];
+                if (body.Finding is not { } finding || !Findings.All.Contains(finding))
+                    errors["finding"] = [$"Must be one of: {string.Join(", ", Findings.All)}."];
+                return errors.Count > 0
+                    ? Task.FromResult(Results.ValidationProblem(errors))
+                    : Run(store, caseId, "finding-recorded", new CustodyCommand.RecordFinding(body.AllegationId!, body.Finding!, user.PersonId()), ct);
+            }));
+        api.MapPost("/cases/{caseId:guid}/resolve", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            WithReason(http, ct, required: false, reason => Run(store, caseId, "resolved", new CustodyCommand.Resolve(reason, user.PersonId()), ct)));
+        api.MapPost("/cases/{caseId:guid}/reopen", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            WithReason(http, ct, required: true, reason => Run(store, caseId, "reopened", new CustodyCommand.Reopen(reason, user.PersonId()), ct)));
+        api.MapPost("/cases/{caseId:guid}/reassign", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+            WithBody<ReassignRequest>(http, ct, body =>
+            {
+                var errors = new Dictionary<string, string[]>();
+                if (string.IsNullOrWhiteSpace(body.ToPersonId))
+                    errors["toPersonId"] = ["Required: the person who takes the case."];
+                RequireReason(body.Reason, errors);
+                return errors.Count > 0
+                    ? Task.FromResult(Results.ValidationProblem(errors))
+                    : Run(store, caseId, "reassigned", new CustodyCommand.Reassign(body.ToPersonId!, body.Reason!, user.PersonId()), ct);
+            }))
             .RequireAuthorization(policy => policy.RequireRole(Roles.Supervisor, Roles.Commander, Roles.Admin));
         return app;
     }
@@ -119,6 +145,43 @@ public static class CaseEndpoints
         System.Diagnostics.Activity.Current.TagCase(caseId, step);
         var decision = await store.ExecuteAsync(caseId, command, ct);
         return decision.ToHttp(onAccepted ?? (accepted => Results.Ok(new { caseId, events = accepted.Events.Select(e => e.GetType().Name) })));
+    }
+
+    /// <summary>Commands with a JSON body: malformed JSON, wrong types and unknown fields get field-level 400s.</summary>
+    private static async Task<IResult> WithBody<T>(HttpRequest http, CancellationToken ct, Func<T, Task<IResult>> then) where T : class
+    {
+        var body = await JsonRequestBody.ReadAsync<T>(http, cancellationToken: ct);
+        return body.IsValid ? await then(body.Value!) : body.Problem!;
+    }
+
+    /// <summary>A reason in the body: required for some commands, optional (and the body too) for others.</summary>
+    private static Task<IResult> WithReason(HttpRequest http, CancellationToken ct, bool required, Func<string, Task<IResult>> then)
+    {
+        if (!required && HasNoBody(http))
+            return then("");
+        return WithBody<ReasonRequest>(http, ct, body =>
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (required)
+                RequireReason(body.Reason, errors);
+            return errors.Count > 0 ? Task.FromResult(Results.ValidationProblem(errors)) : then(body.Reason ?? "");
+        });
+    }
+
+    /// <summary>Commands that take no body refuse one, rather than silently ignoring what the caller meant to say.</summary>
+    private static Task<IResult> WithoutBody(HttpRequest http, Func<Task<IResult>> then) =>
+        HasNoBody(http)
+            ? then()
+            : Task.FromResult(Results.ValidationProblem(new Dictionary<string, string[]> { ["$"] = ["This command takes no body."] }));
+
+    private static bool HasNoBody(HttpRequest http) => http.ContentLength is null or 0 && http.ContentType is null;
+
+    private static void RequireReason(string? reason, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+            errors["reason"] = ["Required: say why, for the record."];
+        else if (reason.Length > 2000)
+            errors["reason"] = ["At most 2000 characters."];
     }
 
     private static IResult NotFound(Guid caseId) =>
