@@ -25,6 +25,7 @@ public static class AssignmentExtensions
         {
             bus.AddConsumer<ComplaintReceivedConsumer, ComplaintReceivedConsumerDefinition>();
             bus.AddConsumer<EscalateCaseConsumer, EscalateCaseConsumerDefinition>();
+            bus.AddConsumer<SlaBreachedConsumer, SlaBreachedConsumerDefinition>();
         });
         // After messaging, so the schema is migrated before the directory is read or seeded.
         builder.Services.AddHostedService<DirectoryHostedService>();

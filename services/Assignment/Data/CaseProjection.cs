@@ -70,6 +70,20 @@ public static class CaseProjection
                 break;
         }
 
+        // The event that meets a clock clears its breaches; a new owner starts a fresh acknowledge clock.
+        var met = @event switch
+        {
+            CaseAcknowledged => new[] { "acknowledge" },
+            CustodyTransferred => ["acknowledge", "handoff-accept"],
+            HandoffAccepted or HandoffDeclined or HandoffCancelled or HandoffExpired => ["handoff-accept"],
+            ComplainantContacted => ["first-contact"],
+            CaseResolved => ["acknowledge", "handoff-accept", "first-contact", "resolution", "statutory"],
+            _ => [],
+        };
+        if (met.Length > 0)
+            await Execute("update case_breaches set cleared_at = @at where case_id = @caseId and cleared_at is null and clock = any(@met)",
+                new { at = VersionAndTime(@event).OccurredAt, caseId = CaseIdOf(@event), met });
+
         // Whatever the event, the case row mirrors the state after it. Right after CaseOpened there is no
         // owner yet: the CustodyTransferred that follows in the same transaction sets it.
         if (after.Owner is not { } owner)

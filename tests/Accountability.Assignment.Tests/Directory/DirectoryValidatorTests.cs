@@ -1,3 +1,4 @@
+using Accountability.Contracts.Intake;
 using Accountability.Assignment.Features.Directory;
 using Accountability.Contracts.Directory;
 using Xunit;

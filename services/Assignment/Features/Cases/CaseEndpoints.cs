@@ -25,7 +25,7 @@ public static class CaseEndpoints
         var api = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Roles.CaseWorkers));
         var reads = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Readers));
 
-        reads.MapGet("/cases", async (string? owner, string? unit, string? status, int? limit, int? offset, CaseQueries queries, CancellationToken ct) =>
+        reads.MapGet("/cases", async (string? owner, string? unit, string? status, string? overdue, int? limit, int? offset, CaseQueries queries, CancellationToken ct) =>
         {
             var errors = new Dictionary<string, string[]>();
             if (status is not null and not ("open" or "resolved"))
@@ -34,9 +34,12 @@ public static class CaseEndpoints
                 errors["limit"] = ["Must be between 1 and 500."];
             if (offset is < 0)
                 errors["offset"] = ["Must not be negative."];
+            bool? overdueFilter = overdue switch { null => null, "true" => true, "false" => false, _ => null };
+            if (overdue is not null and not ("true" or "false"))
+                errors["overdue"] = ["Must be 'true' or 'false'."];
             if (errors.Count > 0)
                 return Results.ValidationProblem(errors);
-            return Results.Ok(await queries.ListAsync(owner, unit, status, limit ?? 100, offset ?? 0, ct));
+            return Results.Ok(await queries.ListAsync(owner, unit, status, overdueFilter, limit ?? 100, offset ?? 0, ct));
         });
 
         reads.MapGet("/cases/{caseId:guid}", async (Guid caseId, CaseQueries queries, CancellationToken ct) =>
@@ -65,7 +68,7 @@ public static class CaseEndpoints
             var me = user.PersonId();
             var view = new Directory.OrgChartDirectoryView(directory.Chart);
             var myUnits = directory.Chart.Units.Where(u => view.MayActForUnit(me, u.Id)).Select(u => u.Id).ToList();
-            var cases = await queries.ListAsync(me, null, "open", 500, 0, ct);
+            var cases = await queries.ListAsync(me, null, "open", null, 500, 0, ct);
             var handoffs = await queries.HandoffsAwaitingAsync(me, myUnits, ct);
             return Results.Ok(new
             {

@@ -10,7 +10,7 @@ public sealed record PendingHandoffView(Guid HandoffId, string ToKind, string To
 
 public sealed record CaseView(
     Guid CaseId, string Status, OwnerView Owner, string UnitId, string Category, string? District,
-    bool Acknowledged, bool Contacted, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion);
+    bool Acknowledged, bool Contacted, bool Overdue, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion);
 
 public sealed record CustodyIntervalView(
     int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);
@@ -18,7 +18,7 @@ public sealed record CustodyIntervalView(
 /// <summary>The read side of cases, straight from the projections.</summary>
 public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directory)
 {
-    public async Task<IReadOnlyList<CaseView>> ListAsync(string? ownerId, string? unitId, string? status, int limit, int offset, CancellationToken ct)
+    public async Task<IReadOnlyList<CaseView>> ListAsync(string? ownerId, string? unitId, string? status, bool? overdue, int limit, int offset, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<CaseRow>(new CommandDefinition(
@@ -27,9 +27,10 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
             where (@ownerId::text is null or c.owner_id = @ownerId)
               and (@unitId::text is null or c.unit_id = @unitId)
               and (@status::text is null or c.status = @status)
+              and (@overdue::boolean is null or @overdue = exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null))
             order by c.received_at desc, c.case_id
             limit @limit offset @offset
-            """, new { ownerId, unitId, status, limit, offset }, cancellationToken: ct));
+            """, new { ownerId, unitId, status, overdue, limit, offset }, cancellationToken: ct));
         return rows.Select(ToView).ToList();
     }
 
@@ -80,13 +81,14 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
         """
         select c.case_id, c.status, c.owner_kind, c.owner_id, c.unit_id, c.category, c.district, c.acknowledged, c.contacted,
                c.received_at, c.updated_at, c.version,
+               exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null) as overdue,
                h.handoff_id, h.to_kind, h.to_id, h.reason as handoff_reason, h.requested_by, h.requested_at
         from cases c left join handoffs h on h.handoff_id = c.pending_handoff_id
         """;
 
     private CaseView ToView(CaseRow r) => new(
         r.case_id, r.status, new OwnerView(r.owner_kind, r.owner_id, NameOf(r.owner_kind, r.owner_id)), r.unit_id, r.category, r.district,
-        r.acknowledged, r.contacted,
+        r.acknowledged, r.contacted, r.overdue,
         r.handoff_id is { } handoffId
             ? new PendingHandoffView(handoffId, r.to_kind!, r.to_id!, NameOf(r.to_kind!, r.to_id!), r.handoff_reason!, r.requested_by!, Utc(r.requested_at!.Value))
             : null,
@@ -100,6 +102,6 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
     // Column names as PostgreSQL returns them, so Dapper maps without aliases.
     private sealed record CaseRow(
         Guid case_id, string status, string owner_kind, string owner_id, string unit_id, string category, string? district,
-        bool acknowledged, bool contacted, DateTime received_at, DateTime updated_at, long version,
+        bool acknowledged, bool contacted, DateTime received_at, DateTime updated_at, long version, bool overdue,
         Guid? handoff_id, string? to_kind, string? to_id, string? handoff_reason, string? requested_by, DateTime? requested_at);
 }

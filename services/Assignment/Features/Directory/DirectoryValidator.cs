@@ -1,3 +1,4 @@
+using Accountability.Contracts.Intake;
 using System.Net.Mail;
 using Accountability.Contracts.Directory;
 using Accountability.ServiceDefaults.Security;
