@@ -38,6 +38,7 @@ public static class MessagingExtensions
                 $"ConnectionStrings:{ConnectionStringName} is not set (environment variable ConnectionStrings__{ConnectionStringName}).");
         services.AddSingleton(new ServiceDatabase(connectionString, schema));
         services.AddSingleton<Inbox.Inbox>();
+        services.AddSingleton<ServiceDefaults.Security.ICaseAccessRecorder, AccessLog.OutboxCaseAccessRecorder>();
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<MigrationGate>();
         services.AddSingleton<IReadOnlyList<Migration>>([.. Migration.Messaging(), .. Migration.FromAssembly(serviceAssembly, schema)]);

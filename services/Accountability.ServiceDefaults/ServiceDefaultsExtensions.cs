@@ -24,6 +24,7 @@ public static class ServiceDefaultsExtensions
     {
         app.UseAccountabilityProblemDetails();
         app.UseAuthentication();
+        app.UseCaseAccessLog();
         app.UseAuthorization();
         app.MapAccountabilityHealth();
         return app;

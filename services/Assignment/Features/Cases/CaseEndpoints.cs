@@ -40,10 +40,10 @@ public static class CaseEndpoints
             if (errors.Count > 0)
                 return Results.ValidationProblem(errors);
             return Results.Ok(await queries.ListAsync(owner, unit, status, overdueFilter, limit ?? 100, offset ?? 0, ct));
-        });
+        }).RecordsCaseAccess("case-list");
 
         reads.MapGet("/cases/{caseId:guid}", async (Guid caseId, CaseQueries queries, CancellationToken ct) =>
-            await queries.FindAsync(caseId, ct) is { } view ? Results.Ok(view) : NotFound(caseId));
+            await queries.FindAsync(caseId, ct) is { } view ? Results.Ok(view) : NotFound(caseId)).RecordsCaseAccess("case-read");
 
         reads.MapGet("/cases/{caseId:guid}/custody", async (Guid caseId, string? at, CaseQueries queries, CancellationToken ct) =>
         {
@@ -61,7 +61,7 @@ public static class CaseEndpoints
                 ? Results.Ok(timeline)
                 : timeline.Count == 1 ? Results.Ok(timeline[0]) : Results.Problem(statusCode: 404, title: "No owner at that instant",
                     detail: "The case had not been received yet at that instant.");
-        });
+        }).RecordsCaseAccess("custody-read");
 
         api.MapGet("/me/inbox", async (ClaimsPrincipal user, CaseQueries queries, DirectoryCache directory, CancellationToken ct) =>
         {
@@ -76,7 +76,7 @@ public static class CaseEndpoints
                 cases,
                 handoffsAwaitingMe = handoffs.Select(h => new { h.CaseId, h.Handoff }),
             });
-        });
+        }).RecordsCaseAccess("inbox-read");
 
         api.MapPost("/cases/{caseId:guid}/handoffs", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
             WithBody<HandoffRequest>(http, ct, body =>

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Accountability.ServiceDefaults.Security;
+
+/// <summary>Marks an endpoint whose every call, granted or refused, goes to the access log.</summary>
+public sealed record CaseAccessMetadata(string EventType);
+
+/// <summary>One read of case data, as the access log records it.</summary>
+public sealed record CaseAccess(
+    Guid? CaseId, string EventType, string UserId, IReadOnlyList<string> Roles, string Resource, int StatusCode, DateTimeOffset OccurredAt, string? TraceId)
+{
+    public string Outcome => StatusCode switch
+    {
+        401 or 403 => "denied",
+        404 => "not-found",
+        >= 200 and < 400 => "granted",
+        _ => "failed",
+    };
+}
+
+/// <summary>Where access records go; the messaging library sends them to the audit service through the outbox.</summary>
+public interface ICaseAccessRecorder
+{
+    Task RecordAsync(CaseAccess access, CancellationToken cancellationToken);
+}
+
+public static class CaseAccessLog
+{
+    /// <summary>Every call of this endpoint is recorded, including refusals (401/403).</summary>
+    public static TBuilder RecordsCaseAccess<TBuilder>(this TBuilder builder, string eventType) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new CaseAccessMetadata(eventType));
+        return builder;
+    }
+
+    /// <summary>Runs after authentication (so the caller is known) and around authorization (so refusals are seen).</summary>
+    internal static IApplicationBuilder UseCaseAccessLog(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var metadata = context.GetEndpoint()?.Metadata.GetMetadata<CaseAccessMetadata>();
+        if (metadata is null || context.RequestServices.GetService<ICaseAccessRecorder>() is not { } recorder)
+        {
+            await next(context);
+            return;
+        }
+
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            var user = context.User;
+            var caseId = (context.Request.RouteValues.TryGetValue("caseId", out var raw) || context.Request.RouteValues.TryGetValue("id", out raw))
+                         && Guid.TryParse(raw?.ToString(), out var parsed) ? parsed : (Guid?)null;
+            var access = new CaseAccess(
+                caseId,
+                metadata.EventType,
+                user.Identity?.IsAuthenticated == true ? user.FindFirstValue("sub") ?? "unknown" : "anonymous",
+                user.FindAll("role").Select(c => c.Value).ToList(),
+                context.Request.Path.Value ?? "",
+                context.Response.StatusCode,
+                DateTimeOffset.UtcNow,
+                Activity.Current?.TraceId.ToString());
+            try
+            {
+                // Not the request's token: the record must be written even if the caller hung up.
+                await recorder.RecordAsync(access, CancellationToken.None);
+            }
+            catch (Exception exception)
+            {
+                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Accountability.AccessLog")
+                    .LogError(exception, "Could not record {EventType} by {UserId} on {Resource}", access.EventType, access.UserId, access.Resource);
+            }
+        }
+    });
+}
