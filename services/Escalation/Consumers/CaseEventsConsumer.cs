@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using Accountability.Contracts.Custody;
+using Accountability.Contracts.Intake;
+using Accountability.Escalation.Data;
+using Accountability.Escalation.Features.Clocks;
+using Accountability.Escalation.Features.Policies;
+using Accountability.Escalation.Features.Timers;
+using Accountability.Messaging.Bus;
+using Accountability.ServiceDefaults.Telemetry;
+using MassTransit;
+
+namespace Accountability.Escalation.Consumers;
+
+/// <summary>
+/// Every case event that moves a clock, on one queue. Thin: the clock rules say what the event
+/// means, the store applies it with its version guard, inside the inbox transaction.
+/// </summary>
+public sealed class CaseEventsConsumer(Messaging.Inbox.Inbox inbox, CaseClockStore store, TimeProvider time, TimerWakeUp wakeUp, DefaultPoliciesSeeder policies)
+    : IConsumer<ComplaintReceived>, IConsumer<CaseOpened>, IConsumer<CustodyTransferred>, IConsumer<CaseAcknowledged>,
+      IConsumer<HandoffRequested>, IConsumer<HandoffAccepted>, IConsumer<HandoffDeclined>, IConsumer<HandoffCancelled>,
+      IConsumer<HandoffExpired>, IConsumer<ComplainantContacted>, IConsumer<CaseResolved>, IConsumer<CaseReopened>
+{
+    public Task Consume(ConsumeContext<ComplaintReceived> context) => ApplyAsync(context, ClockRules.For(context.Message), "unit", context.Message.IntakeDeskUnitId);
+    public Task Consume(ConsumeContext<CaseOpened> context) => ApplyAsync(context, ClockRules.For(context.Message));
+    public Task Consume(ConsumeContext<CustodyTransferred> context) => ApplyAsync(context, ClockRules.For(context.Message));
+    public Task Consume(ConsumeContext<CaseAcknowledged> context) => ApplyAsync(context, ClockRules.For(context.Message));
+    public Task Consume(ConsumeContext<HandoffRequested> context) => ApplyAsync(context, ClockRules.For(context.Message));
+    public Task Consume(ConsumeContext<HandoffAccepted> context) => Ended(context, context.Message.CaseId, context.Message.CaseVersion, context.Message.OccurredAt, context.Message.HandoffId);
+    public Task Consume(ConsumeContext<HandoffDeclined> context) => Ended(context, context.Message.CaseId, context.Message.CaseVersion, context.Message.OccurredAt, context.Message.HandoffId);
+    public Task Consume(ConsumeContext<HandoffCancelled> context) => Ended(context, context.Message.CaseId, context.Message.CaseVersion, context.Message.OccurredAt, context.Message.HandoffId);
+    public Task Consume(ConsumeContext<HandoffExpired> context) => Ended(context, context.Message.CaseId, context.Message.CaseVersion, context.Message.OccurredAt, context.Message.HandoffId);
+    public Task Consume(ConsumeContext<ComplainantContacted> context) => ApplyAsync(context, ClockRules.For(context.Message));
+    public Task Consume(ConsumeContext<CaseResolved> context) => ApplyAsync(context, ClockRules.For(context.Message));
+    public Task Consume(ConsumeContext<CaseReopened> context) => ApplyAsync(context, ClockRules.For(context.Message));
+
+    private Task Ended<T>(ConsumeContext<T> context, Guid caseId, long version, DateTimeOffset at, Guid handoffId) where T : class =>
+        ApplyAsync(context, ClockRules.HandoffEnded(caseId, version, at, handoffId));
+
+    private async Task ApplyAsync<T>(ConsumeContext<T> context, CaseUpdate update, string? ownerKind = null, string? ownerId = null) where T : class
+    {
+        Activity.Current.TagCase(update.CaseId, $"clocks:{typeof(T).Name}", update.Owner?.Kind ?? ownerKind, update.Owner?.Id ?? ownerId);
+        // A case must be able to pin its policy version: the first start stores the defaults before any clock is set.
+        await policies.Seeded.Task.WaitAsync(context.CancellationToken);
+        var dueNow = false;
+        // The consumer name includes the message type: one queue, but each type is its own inbox stream.
+        await inbox.ProcessOnceAsync($"{nameof(CaseEventsConsumer)}.{typeof(T).Name}", context.RequireMessageId(), async (transaction, cancellationToken) =>
+            dueNow = await store.ApplyAsync(transaction, update, time.GetUtcNow(), cancellationToken), context.CancellationToken);
+        if (dueNow)
+            wakeUp.Wake();
+    }
+}
+
+public sealed class CaseEventsConsumerDefinition : RetryingConsumerDefinition<CaseEventsConsumer>;

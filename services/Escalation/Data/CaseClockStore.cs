@@ -1,0 +1,251 @@
+using System.Text.Json;
+using Accountability.Escalation.Features.Calendar;
+using Accountability.Escalation.Features.Clocks;
+using Accountability.Escalation.Features.Policies;
+using Accountability.Escalation.Features.Timers;
+using Dapper;
+using Npgsql;
+
+namespace Accountability.Escalation.Data;
+
+/// <summary>A case as escalation keeps it.</summary>
+public sealed record CaseRow
+{
+    public required Guid CaseId { get; init; }
+    public string? Category { get; init; }
+    public string[] AllegationTypes { get; init; } = [];
+    public bool? Anonymous { get; init; }
+    public DateTime? ReceivedAt { get; init; }
+    public string? PolicyCategory { get; init; }
+    public string? PolicyPriority { get; init; }
+    public int? PolicyVersion { get; init; }
+    public string? OwnerKind { get; init; }
+    public string? OwnerId { get; init; }
+    public long OwnerVersion { get; init; }
+    public int EscalationLevel { get; init; }
+    public required string Status { get; init; }
+    public long StatusVersion { get; init; }
+
+    public PolicyKey? Policy => PolicyCategory is null || PolicyPriority is null || PolicyVersion is null
+        ? null
+        : new PolicyKey(PolicyCategory, PolicyPriority, PolicyVersion.Value);
+}
+
+/// <summary>One clock of a case, as stored.</summary>
+public sealed record ClockRow
+{
+    public required Guid CaseId { get; init; }
+    public required string Clock { get; init; }
+    public required string State { get; init; }
+    public int Run { get; init; }
+    public int Generation { get; init; }
+    public DateTime StartedAt { get; init; }
+    public DateTime? StoppedAt { get; init; }
+    public string Pauses { get; init; } = "[]";
+    public string? OwnerKind { get; init; }
+    public string? OwnerId { get; init; }
+    public Guid? HandoffId { get; init; }
+    public int[] FiredPercents { get; init; } = [];
+    public DateTime? BreachedAt { get; init; }
+    public long Version { get; init; }
+
+    public IReadOnlyList<ClockPause> PauseList => JsonSerializer.Deserialize<List<ClockPause>>(Pauses, CaseClockStore.Json) ?? [];
+
+    public ClockRun ToRun(SlaPolicy policy, BusinessCalendar calendar) =>
+        TimerSchedule.RunOf(policy, Clock, DbTime.Utc(StartedAt), PauseList, DbTime.Utc(StoppedAt), calendar);
+}
+
+/// <summary>
+/// Cases, clocks and timers. Every write locks the case row first, so that consumers, the poller and
+/// the pause API never interleave on one case; consumers only ever insert timers, never lock them.
+/// </summary>
+public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings settings)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private const string CaseColumns =
+        """
+        case_id as CaseId, category as Category, allegation_types as AllegationTypes, anonymous as Anonymous, received_at as ReceivedAt,
+        policy_category as PolicyCategory, policy_priority as PolicyPriority, policy_version as PolicyVersion,
+        owner_kind as OwnerKind, owner_id as OwnerId, owner_version as OwnerVersion, escalation_level as EscalationLevel,
+        status as Status, status_version as StatusVersion
+        """;
+
+    private const string ClockColumns =
+        """
+        case_id as CaseId, clock as Clock, state as State, run as Run, generation as Generation, started_at as StartedAt,
+        stopped_at as StoppedAt, pauses::text as Pauses, owner_kind as OwnerKind, owner_id as OwnerId, handoff_id as HandoffId,
+        fired_percents as FiredPercents, breached_at as BreachedAt, version as Version
+        """;
+
+    /// <summary>Applies one event's update. Returns true when a timer it scheduled is already due (the poller should look now).</summary>
+    public async Task<bool> ApplyAsync(NpgsqlTransaction transaction, CaseUpdate update, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        await connection.ExecuteAsync(new CommandDefinition(
+            "insert into cases (case_id) values (@CaseId) on conflict (case_id) do nothing", new { update.CaseId }, transaction, cancellationToken: cancellationToken));
+        // Lock first: one writer per case at a time (consumers, the poller, the pause API).
+        _ = await LockCaseAsync(transaction, update.CaseId, cancellationToken);
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            update cases set
+                category = coalesce(category, @Category),
+                allegation_types = case when @AllegationTypes::text[] is null or cardinality(allegation_types) > 0 then allegation_types else @AllegationTypes::text[] end,
+                anonymous = coalesce(anonymous, @Anonymous),
+                received_at = least(received_at, @ReceivedAt),
+                owner_kind = case when @OwnerKind::text is not null and @Version > owner_version then @OwnerKind else owner_kind end,
+                owner_id = case when @OwnerKind::text is not null and @Version > owner_version then @OwnerId else owner_id end,
+                escalation_level = case when @OwnerKind::text is not null and @Version > owner_version and @EscalationLevel::int is not null then @EscalationLevel else escalation_level end,
+                owner_version = case when @OwnerKind::text is not null and @Version > owner_version then @Version else owner_version end,
+                status = case when @Status::text is not null and @Version > status_version then @Status else status end,
+                status_version = case when @Status::text is not null and @Version > status_version then @Version else status_version end
+            where case_id = @CaseId
+            """,
+            new
+            {
+                update.CaseId, update.Category, AllegationTypes = update.AllegationTypes?.ToArray(), update.Anonymous,
+                ReceivedAt = update.ReceivedAt?.ForDb(), OwnerKind = update.Owner?.Kind, OwnerId = update.Owner?.Id,
+                update.EscalationLevel, update.Version, update.Status,
+            }, transaction, cancellationToken: cancellationToken));
+        // least(null, x) is x in PostgreSQL, so the first receipt instant sticks and an earlier one wins.
+
+        var refreshed = await LockCaseAsync(transaction, update.CaseId, cancellationToken);
+        if (refreshed!.Policy is null && refreshed.Category is not null)
+            await PinPolicyAsync(transaction, refreshed, now, cancellationToken);
+
+        foreach (var action in update.Actions)
+            await ApplyActionAsync(transaction, update.CaseId, action, cancellationToken);
+
+        return await RescheduleAsync(transaction, update.CaseId, now, cancellationToken);
+    }
+
+    public static async Task<CaseRow?> LockCaseAsync(NpgsqlTransaction transaction, Guid caseId, CancellationToken cancellationToken) =>
+        await transaction.Connection!.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
+            $"select {CaseColumns} from cases where case_id = @caseId for update", new { caseId }, transaction, cancellationToken: cancellationToken));
+
+    public static async Task<CaseRow?> FindCaseAsync(NpgsqlConnection connection, Guid caseId, CancellationToken cancellationToken) =>
+        await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
+            $"select {CaseColumns} from cases where case_id = @caseId", new { caseId }, cancellationToken: cancellationToken));
+
+    public static async Task<IReadOnlyList<ClockRow>> ClocksAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid caseId, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<ClockRow>(new CommandDefinition(
+            $"select {ClockColumns} from clocks where case_id = @caseId order by clock", new { caseId }, transaction, cancellationToken: cancellationToken))).ToList();
+
+    /// <summary>
+    /// Inserts the timers that the case's running clocks still need, for their current generation.
+    /// Timers of older generations stay behind and are marked superseded when they come due.
+    /// </summary>
+    public async Task<bool> RescheduleAsync(NpgsqlTransaction transaction, Guid caseId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        var @case = await LockCaseAsync(transaction, caseId, cancellationToken);
+        if (@case?.Policy is not { } key)
+            return false; // no category yet: the clocks run, and get their timers when the policy is pinned
+        var policies = await PolicyStore.LoadAsync(connection, transaction, cancellationToken);
+        var policy = policies.Find(key) ?? throw new InvalidOperationException($"Case {caseId} runs under policy {key}, which does not exist.");
+
+        var dueNow = false;
+        foreach (var clock in await ClocksAsync(connection, transaction, caseId, cancellationToken))
+        {
+            if (clock.State != "running")
+                continue;
+            foreach (var (percent, fireAt) in TimerSchedule.Remaining(clock.ToRun(policy, calendar), policy, clock.FiredPercents, calendar, now))
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    insert into timers (case_id, clock, run, generation, percent, fire_at)
+                    values (@caseId, @Clock, @Run, @Generation, @percent, @fireAt)
+                    on conflict do nothing
+                    """,
+                    new { caseId, clock.Clock, clock.Run, clock.Generation, percent, fireAt = fireAt.ForDb() },
+                    transaction, cancellationToken: cancellationToken));
+                dueNow |= fireAt <= now;
+            }
+        }
+        return dueNow;
+    }
+
+    /// <summary>The case keeps the version in force when it was received, for life; a later version never touches it.</summary>
+    private async Task PinPolicyAsync(NpgsqlTransaction transaction, CaseRow @case, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var priority = Priorities.Of(@case.Category!, @case.AllegationTypes, settings.UrgentCategories);
+        var policies = await PolicyStore.LoadAsync(transaction.Connection!, transaction, cancellationToken);
+        var startedAt = DbTime.Utc(@case.ReceivedAt) ?? now;
+        // A case received before any version took effect runs under the earliest one there is.
+        var policy = policies.Resolve(@case.Category!, priority, startedAt)
+                     ?? policies.All.Where(p => p.Priority == priority && (p.Category == @case.Category || p.Category == SlaPolicy.AnyCategory))
+                         .OrderBy(p => p.Category == SlaPolicy.AnyCategory).ThenBy(p => p.EffectiveFrom).FirstOrDefault();
+        if (policy is null)
+            return;
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            "update cases set policy_category = @Category, policy_priority = @Priority, policy_version = @Version where case_id = @CaseId",
+            new { policy.Category, policy.Priority, policy.Version, @case.CaseId }, transaction, cancellationToken: cancellationToken));
+    }
+
+    private static async Task ApplyActionAsync(NpgsqlTransaction transaction, Guid caseId, ClockAction action, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        var existing = await connection.QuerySingleOrDefaultAsync<ClockRow>(new CommandDefinition(
+            $"select {ClockColumns} from clocks where case_id = @caseId and clock = @Clock", new { caseId, action.Clock }, transaction, cancellationToken: cancellationToken));
+        var at = action.At.ForDb();
+
+        switch (action)
+        {
+            case ClockAction.StartRun start when existing is null:
+                await InsertAsync("running", start.OwnerKind, start.OwnerId, start.HandoffId, null);
+                break;
+            case ClockAction.StartRun start when action.Version > existing.Version:
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    update clocks set state = 'running', run = run + 1, generation = generation + 1, started_at = @at, stopped_at = null,
+                        pauses = '[]'::jsonb, owner_kind = @OwnerKind, owner_id = @OwnerId, handoff_id = @HandoffId,
+                        fired_percents = '{}', breached_at = null, version = @Version
+                    where case_id = @caseId and clock = @Clock
+                    """, new { caseId, action.Clock, at, start.OwnerKind, start.OwnerId, start.HandoffId, action.Version }, transaction, cancellationToken: cancellationToken));
+                break;
+            case ClockAction.StartOnce when existing is null:
+                await InsertAsync("running", null, null, null, null);
+                break;
+            case ClockAction.Stop when existing is null:
+                // Remember the stop, so that the older start arriving after it is recognised as stale.
+                await InsertAsync("stopped", null, null, null, at);
+                break;
+            case ClockAction.Stop stop when action.Version > existing.Version:
+                // A handoff that ended is the pending one only if the ids agree (or the stop names none).
+                if (stop.HandoffId is { } ended && existing.HandoffId is { } pending && ended != pending)
+                    break;
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    update clocks set state = 'stopped', stopped_at = case when state = 'stopped' then stopped_at else @at end,
+                        generation = generation + case when state = 'stopped' then 0 else 1 end, version = @Version
+                    where case_id = @caseId and clock = @Clock
+                    """, new { caseId, action.Clock, at, action.Version }, transaction, cancellationToken: cancellationToken));
+                break;
+            case ClockAction.Restart when existing is { State: "stopped", StoppedAt: { } stoppedAt } && action.Version > existing.Version:
+                // The time it stood stopped does not count: recorded as a pause, so the arithmetic stays one rule.
+                var pauses = existing.PauseList.Append(new ClockPause(DbTime.Utc(stoppedAt), action.At, "stopped while resolved", "system:escalation")).ToList();
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    update clocks set state = 'running', stopped_at = null, pauses = @pauses::jsonb, generation = generation + 1, version = @Version
+                    where case_id = @caseId and clock = @Clock
+                    """, new { caseId, action.Clock, pauses = JsonSerializer.Serialize(pauses, Json), action.Version }, transaction, cancellationToken: cancellationToken));
+                break;
+        }
+
+        Task InsertAsync(string state, string? ownerKind, string? ownerId, Guid? handoffId, DateTimeOffset? stoppedAt) =>
+            connection.ExecuteAsync(new CommandDefinition(
+                """
+                insert into clocks (case_id, clock, state, started_at, stopped_at, owner_kind, owner_id, handoff_id, version)
+                values (@caseId, @Clock, @state, @at, @stoppedAt, @ownerKind, @ownerId, @handoffId, @Version)
+                """, new { caseId, action.Clock, state, at, stoppedAt, ownerKind, ownerId, handoffId, action.Version }, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Our own event counter for the case: the CaseVersion of the next event we say about it.</summary>
+    public static Task<long> NextEventVersionAsync(NpgsqlTransaction transaction, Guid caseId, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
+            "update cases set event_seq = event_seq + 1 where case_id = @caseId returning event_seq", new { caseId }, transaction, cancellationToken: cancellationToken));
+}
+
+/// <summary>What the policies file says beyond the policies themselves.</summary>
+public sealed record PolicySettings(IReadOnlyCollection<string> UrgentCategories);

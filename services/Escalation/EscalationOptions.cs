@@ -1,0 +1,68 @@
+namespace Accountability.Escalation;
+
+/// <summary>Settings under "Escalation". Every value has a working default for `make up`.</summary>
+public sealed class EscalationOptions
+{
+    public const string Section = "Escalation";
+
+    /// <summary>The PostgreSQL schema (and queue-name prefix). Tests give each isolated instance its own.</summary>
+    public string Schema { get; set; } = "escalation";
+
+    /// <summary>Default policies, loaded into an empty policy table on start.</summary>
+    public string PoliciesPath { get; set; } = "deploy/escalation/policies.json";
+
+    /// <summary>Business hours, working days and holidays; read at every start.</summary>
+    public string CalendarPath { get; set; } = "deploy/escalation/calendar.json";
+
+    /// <summary>"system" (default), or "manual": a clock that stands still until POST /api/test-clock/advance moves it. Tests only.</summary>
+    public string Clock { get; set; } = "system";
+
+    /// <summary>Where a manual clock starts; default the real time at start-up.</summary>
+    public DateTimeOffset? ClockStart { get; set; }
+
+    /// <summary>How often the timer poller looks for due timers when nothing wakes it.</summary>
+    public TimeSpan TimerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A timer fired later than this after its instant is marked late.</summary>
+    public TimeSpan LateAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The assignment service's HTTP API, read by the gap monitor.</summary>
+    public string AssignmentUrl { get; set; } = "http://127.0.0.1:5102";
+
+    public bool GapMonitorEnabled { get; set; } = true;
+
+    public TimeSpan GapMonitorInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Cases per page when the gap monitor lists open cases (assignment allows up to 500).</summary>
+    public int GapMonitorPageSize { get; set; } = 500;
+
+    public bool ManualClock => string.Equals(Clock, "manual", StringComparison.OrdinalIgnoreCase);
+
+    public void Validate()
+    {
+        if (Clock is not ("system" or "manual"))
+            throw new InvalidOperationException($"Escalation:Clock must be 'system' or 'manual', not '{Clock}'.");
+        if (TimerPollInterval <= TimeSpan.Zero || GapMonitorInterval <= TimeSpan.Zero)
+            throw new InvalidOperationException("Escalation:TimerPollInterval and Escalation:GapMonitorInterval must be positive.");
+        if (LateAfter < TimeSpan.Zero)
+            throw new InvalidOperationException("Escalation:LateAfter must not be negative.");
+        if (GapMonitorPageSize is < 1 or > 500)
+            throw new InvalidOperationException("Escalation:GapMonitorPageSize must be between 1 and 500.");
+        if (!Uri.TryCreate(AssignmentUrl, UriKind.Absolute, out _))
+            throw new InvalidOperationException($"Escalation:AssignmentUrl must be an absolute URL, not '{AssignmentUrl}'.");
+    }
+
+    /// <summary>A relative path is looked up from the working directory, then upwards from the binaries (for runs outside the repository root).</summary>
+    public static string ResolvePath(string path)
+    {
+        if (Path.IsPathRooted(path) || File.Exists(path))
+            return Path.GetFullPath(path);
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, path);
+            if (File.Exists(candidate))
+                return candidate;
+        }
+        throw new FileNotFoundException($"{path} was not found from {Environment.CurrentDirectory} or above {AppContext.BaseDirectory}.", path);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Accountability.Contracts.Escalation;
+using Accountability.Escalation.Data;
+using Accountability.Escalation.Features.Calendar;
+using Accountability.Escalation.Features.Policies;
+using Accountability.Escalation.Features.Timers;
+using Accountability.Messaging.Database;
+using Accountability.Messaging.Outbox;
+using Accountability.ServiceDefaults.Http;
+using Accountability.ServiceDefaults.Security;
+using Accountability.ServiceDefaults.Telemetry;
+using Dapper;
+
+namespace Accountability.Escalation.Features.Clocks;
+
+public sealed record PauseRequest(string? Reason);
+
+public sealed record ClockView(
+    string Clock, string State, DateTimeOffset StartedAt, DateTimeOffset? DueAt, double? ElapsedPercent,
+    IReadOnlyList<ClockPause> Pauses, int? PolicyVersion, string? OwnerKind, string? OwnerId, DateTimeOffset? BreachedAt, IReadOnlyList<int> FiredPercents);
+
+/// <summary>GET a case's clocks; pause and resume its statutory clock (supervisors, commanders, admins), each an event.</summary>
+public static class ClockEndpoints
+{
+    private static readonly string[] Readers = [.. Roles.CaseWorkers, Roles.Auditor];
+    private static readonly string[] Pausers = [Roles.Supervisor, Roles.Commander, Roles.Admin];
+
+    public static IEndpointRouteBuilder MapClockEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/cases/{caseId:guid}/clocks", async (Guid caseId, ServiceDatabase database, BusinessCalendar calendar, TimeProvider time, CancellationToken ct) =>
+        {
+            await using var connection = await database.OpenConnectionAsync(ct);
+            if (await CaseClockStore.FindCaseAsync(connection, caseId, ct) is not { } @case)
+                return NotFound(caseId);
+            var policy = @case.Policy is { } key ? (await PolicyStore.LoadAsync(connection, null, ct)).Find(key) : null;
+            var now = time.GetUtcNow();
+            var clocks = await CaseClockStore.ClocksAsync(connection, null, caseId, ct);
+            return Results.Ok(clocks.Select(c => View(c, policy, calendar, now)));
+        }).RequireAuthorization(policy => policy.RequireRole(Readers));
+
+        app.MapPost("/api/cases/{caseId:guid}/statutory/pause", async (Guid caseId, HttpRequest request, ClaimsPrincipal user,
+            ServiceDatabase database, CaseClockStore store, BusinessCalendar calendar, TimeProvider time, CancellationToken ct) =>
+        {
+            var body = await JsonRequestBody.ReadAsync<PauseRequest>(request, cancellationToken: ct);
+            if (!body.IsValid)
+                return body.Problem!;
+            if (!StatutoryPauseReasons.IsKnown(body.Value!.Reason))
+                return Results.ValidationProblem(new Dictionary<string, string[]>
+                    { ["reason"] = [$"Must be one of: {string.Join(", ", StatutoryPauseReasons.All)}."] });
+            return await ChangeAsync(caseId, "statutory-paused", database, store, calendar, time, ct, async (transaction, @case, clock, policy, now) =>
+            {
+                if (clock.State != "running")
+                    return Results.Problem(statusCode: 409, title: "The statutory clock is not running", detail: $"It is {clock.State}.");
+                var run = clock.ToRun(policy, calendar);
+                var remaining = run.Budget - ClockMath.Spent(run, calendar, now);
+                var pauses = clock.PauseList.Append(new ClockPause(now, null, body.Value.Reason!, user.PersonId())).ToList();
+                await UpdateClockAsync(transaction, caseId, "paused", pauses, ct);
+                await OutboxWriter.EnqueueAsync(transaction, new StatutoryClockPaused
+                {
+                    CaseId = caseId,
+                    CaseVersion = await CaseClockStore.NextEventVersionAsync(transaction, caseId, ct),
+                    Actor = user.PersonId(),
+                    Reason = body.Value.Reason!,
+                    OccurredAt = now,
+                    PauseReason = body.Value.Reason!,
+                    Remaining = remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining,
+                }, ct);
+                return null;
+            });
+        }).RequireAuthorization(policy => policy.RequireRole(Pausers));
+
+        app.MapPost("/api/cases/{caseId:guid}/statutory/resume", async (Guid caseId, ClaimsPrincipal user,
+            ServiceDatabase database, CaseClockStore store, BusinessCalendar calendar, TimeProvider time, CancellationToken ct) =>
+            await ChangeAsync(caseId, "statutory-resumed", database, store, calendar, time, ct, async (transaction, @case, clock, policy, now) =>
+            {
+                if (clock.State != "paused")
+                    return Results.Problem(statusCode: 409, title: "The statutory clock is not paused", detail: $"It is {clock.State}.");
+                var open = clock.PauseList.Last(p => p.To is null);
+                var pauses = clock.PauseList.Select(p => p == open ? p with { To = now } : p).ToList();
+                await UpdateClockAsync(transaction, caseId, "running", pauses, ct);
+                var dueAt = ClockMath.DueAt(TimerSchedule.RunOf(policy, SlaClocks.Statutory, DbTime.Utc(clock.StartedAt), pauses, null, calendar), calendar, now);
+                await OutboxWriter.EnqueueAsync(transaction, new StatutoryClockResumed
+                {
+                    CaseId = caseId,
+                    CaseVersion = await CaseClockStore.NextEventVersionAsync(transaction, caseId, ct),
+                    Actor = user.PersonId(),
+                    Reason = $"Resumed after {open.Reason}",
+                    OccurredAt = now,
+                    PauseReason = open.Reason,
+                    PausedAt = open.From,
+                    DueAt = dueAt,
+                }, ct);
+                return null;
+            })).RequireAuthorization(policy => policy.RequireRole(Pausers));
+        return app;
+    }
+
+    private delegate Task<IResult?> StatutoryChange(Npgsql.NpgsqlTransaction transaction, CaseRow @case, ClockRow clock, SlaPolicy policy, DateTimeOffset now);
+
+    /// <summary>Locks the case, applies the change, reschedules the timers (a new generation), commits; answers with the clocks.</summary>
+    private static async Task<IResult> ChangeAsync(Guid caseId, string step, ServiceDatabase database, CaseClockStore store, BusinessCalendar calendar,
+        TimeProvider time, CancellationToken ct, StatutoryChange change)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (await CaseClockStore.LockCaseAsync(transaction, caseId, ct) is not { } @case)
+            return NotFound(caseId);
+        System.Diagnostics.Activity.Current.TagCase(caseId, step, @case.OwnerKind, @case.OwnerId);
+        var clock = (await CaseClockStore.ClocksAsync(connection, transaction, caseId, ct)).FirstOrDefault(c => c.Clock == SlaClocks.Statutory);
+        var policy = @case.Policy is { } key ? (await PolicyStore.LoadAsync(connection, transaction, ct)).Find(key) : null;
+        if (clock is null || policy is null)
+            return Results.Problem(statusCode: 409, title: "The statutory clock has not started",
+                detail: "The case's receipt (and so its category and policy) has not reached the escalation service yet.");
+        var now = time.GetUtcNow();
+        if (await change(transaction, @case, clock, policy, now) is { } refusal)
+            return refusal;
+        await store.RescheduleAsync(transaction, caseId, now, ct);
+        await transaction.CommitAsync(ct);
+        var updated = (await CaseClockStore.ClocksAsync(connection, null, caseId, ct)).First(c => c.Clock == SlaClocks.Statutory);
+        return Results.Ok(View(updated, policy, calendar, now));
+    }
+
+    private static Task UpdateClockAsync(Npgsql.NpgsqlTransaction transaction, Guid caseId, string state, IReadOnlyList<ClockPause> pauses, CancellationToken ct) =>
+        transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            update clocks set state = @state, pauses = @pauses::jsonb, generation = generation + 1
+            where case_id = @caseId and clock = 'statutory'
+            """, new { caseId, state, pauses = JsonSerializer.Serialize(pauses, CaseClockStore.Json) }, transaction, cancellationToken: ct));
+
+    public static ClockView View(ClockRow clock, SlaPolicy? policy, BusinessCalendar calendar, DateTimeOffset now)
+    {
+        var run = policy is null ? null : clock.ToRun(policy, calendar);
+        var state = clock.BreachedAt is not null && clock.State == "running" ? "breached"
+            : policy is null && clock.State == "running" ? "awaiting-policy"
+            : clock.State;
+        return new ClockView(clock.Clock, state, DbTime.Utc(clock.StartedAt),
+            run is null ? null : ClockMath.DueAt(run, calendar, now),
+            run is null ? null : ClockMath.ElapsedPercent(run, calendar, now),
+            clock.PauseList, policy?.Version, clock.OwnerKind, clock.OwnerId, DbTime.Utc(clock.BreachedAt), clock.FiredPercents);
+    }
+
+    private static IResult NotFound(Guid caseId) =>
+        Results.Problem(statusCode: 404, title: "No such case", detail: $"The escalation service has no case {caseId}.");
+}
