@@ -1,0 +1,31 @@
+using Accountability.Contracts.Custody;
+using Accountability.Messaging.Bus;
+using Accountability.Notification.Data;
+using Accountability.Notification.Features.Planning;
+using Accountability.Notification.Features.Templates;
+using Accountability.ServiceDefaults.Telemetry;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Accountability.Notification.Consumers;
+
+/// <summary>Routing chose a unit: the complainant hears which unit (never which person) looks into it.</summary>
+public sealed class CaseRoutedConsumer(NotifyingInbox inbox, Notifier notifier, IOptions<NotificationOptions> options) : IConsumer<CaseRouted>
+{
+    public Task Consume(ConsumeContext<CaseRouted> context)
+    {
+        var routed = context.Message;
+        System.Diagnostics.Activity.Current.TagCase(routed.CaseId, "notify-routed", routed.ToOwnerKind, routed.ToOwnerId);
+        return inbox.ProcessOnceAsync(nameof(CaseRoutedConsumer), context.RequireMessageId(), async (transaction, cancellationToken) =>
+        {
+            await CaseStore.SetUnitAsync(transaction, routed.CaseId, routed.UnitId, cancellationToken);
+            var chart = await notifier.ChartAsync(transaction, cancellationToken);
+            var unitName = chart?.Unit(routed.UnitId)?.Name ?? options.Value.DepartmentName;
+            await notifier.ToComplainantAsync(transaction, routed.CaseId, Triggers.Routed,
+                PlannedDelivery.CaseEvent(routed.CaseId, routed.CaseVersion),
+                new Dictionary<string, string> { ["unitName"] = unitName }, cancellationToken);
+        }, context.CancellationToken);
+    }
+}
+
+public sealed class CaseRoutedConsumerDefinition : RetryingConsumerDefinition<CaseRoutedConsumer>;

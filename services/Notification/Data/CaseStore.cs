@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using Dapper;
+using Npgsql;
+
+namespace Accountability.Notification.Data;
+
+/// <summary>What this service keeps of a case: its tracking code, anonymity, the sealed contact, the opt-out.</summary>
+public static class CaseStore
+{
+    public sealed record CaseRow(
+        Guid CaseId, string TrackingCode, bool Anonymous, string? ContactKeyId, string? ContactCiphertext,
+        string OptOutToken, DateTime? OptedOutAt, string? UnitId);
+
+    public static async Task<bool> AddAsync(
+        NpgsqlTransaction transaction, Guid caseId, string trackingCode, bool anonymous, string? keyId, string? ciphertext,
+        DateTimeOffset receivedAt, CancellationToken cancellationToken) =>
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            insert into cases (case_id, tracking_code, anonymous, contact_key_id, contact_ciphertext, opt_out_token, received_at)
+            values (@caseId, @trackingCode, @anonymous, @keyId, @ciphertext, @token, @receivedAt)
+            on conflict (case_id) do nothing
+            """,
+            new { caseId, trackingCode, anonymous, keyId, ciphertext, token = NewToken(), receivedAt },
+            transaction, cancellationToken: cancellationToken)) > 0;
+
+    public static Task<CaseRow?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid caseId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
+            """
+            select case_id as CaseId, tracking_code as TrackingCode, anonymous as Anonymous, contact_key_id as ContactKeyId,
+                   contact_ciphertext as ContactCiphertext, opt_out_token as OptOutToken, opted_out_at as OptedOutAt, unit_id as UnitId
+            from cases where case_id = @caseId
+            """, new { caseId }, transaction, cancellationToken: cancellationToken));
+
+    public static Task SetUnitAsync(NpgsqlTransaction transaction, Guid caseId, string unitId, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            "update cases set unit_id = @unitId where case_id = @caseId", new { caseId, unitId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>256 random bits, URL-safe: the secret in a public link.</summary>
+    public static string NewToken() => Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,59 @@
+using Accountability.Notification.Data;
+using Accountability.Notification.Features.Recipients;
+using Accountability.Notification.Features.Templates;
+using Dapper;
+using Npgsql;
+
+namespace Accountability.Notification.Features.Planning;
+
+/// <summary>
+/// Turns "tell this person about that" into pending deliveries, inside the consumer's transaction.
+/// Nothing is sent here: the dispatcher sends after the commit, so a rolled-back or repeated
+/// consumer never sends anything, and a slow relay never holds a message.
+/// </summary>
+public sealed class Notifier(DirectoryCopy directory, ILogger<Notifier> logger)
+{
+    /// <summary>Tells the complainant, unless they are anonymous, or opted out of this kind of news.</summary>
+    public async Task ToComplainantAsync(
+        NpgsqlTransaction transaction, Guid caseId, string template, string sourceKey,
+        IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    {
+        var trigger = Triggers.Get(template);
+        var known = await CaseStore.FindAsync(transaction.Connection!, transaction, caseId, cancellationToken);
+        if (known is { Anonymous: true })
+            return;
+        if (known is { OptedOutAt: not null } && !trigger.SurvivesOptOut)
+            return;
+        // A case not seen yet (its ComplaintReceived is still on its way) is recorded anyway; the
+        // dispatcher waits for it, and then honours anonymity and opt-out itself.
+        await RecordAsync(transaction,
+            [new PlannedDelivery(sourceKey, Triggers.Roles.Complainant, null, Channels.Email, template, caseId, parameters)], cancellationToken);
+    }
+
+    /// <summary>Tells a member of staff on each channel they have and want.</summary>
+    public async Task ToStaffAsync(
+        NpgsqlTransaction transaction, string personId, Guid caseId, string template, string sourceKey,
+        IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    {
+        var trigger = Triggers.Get(template);
+        var chart = await directory.CurrentAsync(transaction.Connection!, transaction, cancellationToken);
+        var preferred = await transaction.Connection!.QuerySingleOrDefaultAsync<string[]?>(new CommandDefinition(
+            "select channels from person_preferences where person_id = @personId", new { personId }, transaction, cancellationToken: cancellationToken));
+        var channels = RecipientChannels.For(chart?.Person(personId), preferred);
+        await RecordAsync(transaction,
+            [.. channels.Select(channel => new PlannedDelivery(sourceKey, trigger.RecipientRole, personId, channel, template, caseId, parameters))],
+            cancellationToken);
+    }
+
+    /// <summary>The directory copy as of this transaction; null before the first DirectoryPublished.</summary>
+    public Task<OrgChartView?> ChartAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        directory.CurrentAsync(transaction.Connection!, transaction, cancellationToken);
+
+    private async Task RecordAsync(NpgsqlTransaction transaction, IReadOnlyList<PlannedDelivery> deliveries, CancellationToken cancellationToken)
+    {
+        var recorded = await DeliveryStore.RecordAsync(transaction, deliveries, cancellationToken);
+        if (recorded < deliveries.Count)
+            logger.LogDebug("{Skipped} notification(s) already recorded for {SourceKey}; not recorded again",
+                deliveries.Count - recorded, deliveries[0].SourceKey);
+    }
+}

@@ -1,0 +1,14 @@
+using Accountability.Notification.Features.Delivery;
+using Npgsql;
+
+namespace Accountability.Notification.Features.Planning;
+
+/// <summary>The inbox, plus a wake-up for the dispatcher once the consumer's deliveries are committed.</summary>
+public sealed class NotifyingInbox(Messaging.Inbox.Inbox inbox, DeliveryWakeup wakeup)
+{
+    public async Task ProcessOnceAsync(string consumer, Guid messageId, Func<NpgsqlTransaction, CancellationToken, Task> apply, CancellationToken cancellationToken)
+    {
+        if (await inbox.ProcessOnceAsync(consumer, messageId, apply, cancellationToken))
+            wakeup.Signal();
+    }
+}

@@ -1,0 +1,94 @@
+namespace Accountability.Notification;
+
+/// <summary>Settings under "Notification". Every value has a working default except the SMTP relay and the webhook secret.</summary>
+public sealed class NotificationOptions
+{
+    public const string Section = "Notification";
+
+    /// <summary>
+    /// The PostgreSQL schema, and the prefix of the queue names. A second, isolated instance (a test
+    /// run next to `make up`) sets its own.
+    /// </summary>
+    public string Schema { get; set; } = "notification";
+
+    /// <summary>Folder of the template files; relative paths are taken from the application folder.</summary>
+    public string TemplatesPath { get; set; } = "Templates";
+
+    /// <summary>Intake's public status page; "{trackingCode}" is replaced with the case's code.</summary>
+    public string PublicStatusUrl { get; set; } = "http://127.0.0.1:5101/api/public/status/{trackingCode}";
+
+    /// <summary>Where the public reaches this service: the satisfaction and opt-out links start with it.</summary>
+    public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5104";
+
+    /// <summary>Signs the messages; used when the directory does not name the owning unit.</summary>
+    public string DepartmentName { get; set; } = "Riverton Police Department";
+
+    public SmtpSettings Smtp { get; set; } = new();
+
+    public WebhookSettings Webhooks { get; set; } = new();
+
+    public DeliverySettings Delivery { get; set; } = new();
+
+    public sealed class SmtpSettings
+    {
+        /// <summary>The relay; empty means e-mail is not configured, and e-mail deliveries fail saying so.</summary>
+        public string Host { get; set; } = "";
+
+        public int Port { get; set; } = 25;
+
+        public string From { get; set; } = "complaints@riverton.example";
+
+        /// <summary>The name this service gives in EHLO.</summary>
+        public string HeloName { get; set; } = "accountability-notification";
+
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    }
+
+    public sealed class WebhookSettings
+    {
+        /// <summary>The HMAC-SHA256 key shared with the receivers; empty means webhooks fail saying so.</summary>
+        public string SigningSecret { get; set; } = "";
+
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+    }
+
+    public sealed class DeliverySettings
+    {
+        /// <summary>Attempts per (re-)drive before a delivery is given up as failed.</summary>
+        public int MaxAttempts { get; set; } = 8;
+
+        public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(2);
+
+        public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(10);
+
+        /// <summary>How often the dispatcher looks for due deliveries when nothing wakes it.</summary>
+        public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+        /// <summary>Deliveries sent at once by one instance.</summary>
+        public int Workers { get; set; } = 2;
+    }
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Schema))
+            throw new InvalidOperationException("Notification:Schema must name a schema.");
+        if (!PublicStatusUrl.Contains("{trackingCode}", StringComparison.Ordinal))
+            throw new InvalidOperationException("Notification:PublicStatusUrl must contain {trackingCode}.");
+        if (!Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
+            throw new InvalidOperationException("Notification:PublicBaseUrl must be an absolute http(s) URL.");
+        if (Smtp.Port is < 1 or > 65535)
+            throw new InvalidOperationException($"Notification:Smtp:Port must be between 1 and 65535, not {Smtp.Port}.");
+        if (!System.Net.Mail.MailAddress.TryCreate(Smtp.From, out var from) || from.Address != Smtp.From)
+            throw new InvalidOperationException("Notification:Smtp:From must be a plain e-mail address.");
+        if (Smtp.Timeout <= TimeSpan.Zero || Webhooks.Timeout <= TimeSpan.Zero)
+            throw new InvalidOperationException("Notification:Smtp:Timeout and Notification:Webhooks:Timeout must be positive.");
+        if (Delivery.MaxAttempts is < 1 or > 100)
+            throw new InvalidOperationException($"Notification:Delivery:MaxAttempts must be between 1 and 100, not {Delivery.MaxAttempts}.");
+        if (Delivery.InitialBackoff <= TimeSpan.Zero || Delivery.MaxBackoff < Delivery.InitialBackoff)
+            throw new InvalidOperationException("Notification:Delivery:InitialBackoff must be positive and no larger than MaxBackoff.");
+        if (Delivery.PollInterval <= TimeSpan.Zero)
+            throw new InvalidOperationException("Notification:Delivery:PollInterval must be positive.");
+        if (Delivery.Workers is < 1 or > 64)
+            throw new InvalidOperationException($"Notification:Delivery:Workers must be between 1 and 64, not {Delivery.Workers}.");
+    }
+}

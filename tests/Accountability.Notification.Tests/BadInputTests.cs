@@ -1,0 +1,34 @@
+using Accountability.TestSupport;
+using Xunit;
+
+namespace Accountability.Notification.Tests;
+
+[Collection(nameof(NotificationService))]
+public sealed class BadInputTests(NotificationService service)
+{
+    [Fact]
+    public async Task A_template_with_an_unknown_placeholder_is_refused_at_start_up_naming_the_file_and_the_placeholder()
+    {
+        var templates = Path.Combine(Path.GetTempPath(), $"notification-templates-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(templates);
+        try
+        {
+            foreach (var file in Directory.GetFiles(RepositoryPaths.File("services", "Notification", "Templates")))
+                File.Copy(file, Path.Combine(templates, Path.GetFileName(file)));
+            var broken = Path.Combine(templates, "receipt.html");
+            File.AppendAllText(broken, "<p>Your code: {{trakingCode}}</p>");
+
+            await using var process = await ServiceProcess.StartAsync("Notification", service.Settings(templates), waitUntilReady: false);
+
+            await Eventually.HoldsAsync(() => process.HasExited, "the service refuses to start");
+            await Eventually.HoldsAsync(() => process.Output.Contains("{{trakingCode}}", StringComparison.Ordinal),
+                "the refusal names the placeholder");
+            Assert.Contains($"{broken}: unknown placeholder {{{{trakingCode}}}}", process.Output);
+            Assert.Contains("{{trackingCode}}", process.Output); // and says what the trigger does supply
+        }
+        finally
+        {
+            Directory.Delete(templates, recursive: true);
+        }
+    }
+}

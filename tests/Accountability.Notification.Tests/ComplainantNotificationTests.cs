@@ -1,0 +1,208 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Accountability.Contracts.Custody;
+using Accountability.Contracts.Escalation;
+using Accountability.ServiceDefaults.Security;
+using Accountability.TestSupport;
+using Xunit;
+
+namespace Accountability.Notification.Tests;
+
+[Collection(nameof(NotificationService))]
+public sealed partial class ComplainantNotificationTests(NotificationService service)
+{
+    [Fact]
+    public async Task A_complaint_filed_by_an_identified_complainant_produces_exactly_one_receipt_email_with_the_tracking_code()
+    {
+        var email = NotificationService.NewEmail("receipt");
+        var complaint = NotificationService.Complaint(email);
+
+        await service.PublishAsync(complaint);
+
+        var sent = await service.WaitForNotificationAsync(complaint.CaseId, "receipt", n => n.GetProperty("status").GetString() == "sent", "the receipt is sent");
+        Assert.Equal("complainant", sent.GetProperty("recipientRole").GetString());
+        Assert.Equal("email", sent.GetProperty("channel").GetString());
+        Assert.Equal(1, sent.GetProperty("attempts").GetInt32());
+        // Other services on the same broker may route the case too, so the receipt is picked out by its subject.
+        var mail = Assert.Single(service.Smtp.To(email), m => m.Subject.StartsWith("We have received", StringComparison.Ordinal));
+        Assert.Same(mail, Assert.Single(service.Smtp.ForDelivery(sent.GetProperty("id").GetString()!)));
+        Assert.Contains(complaint.TrackingCode, mail.Subject);
+        Assert.Contains(complaint.TrackingCode, mail.Text);
+        Assert.Contains(complaint.TrackingCode, mail.Html);
+        Assert.Contains($"http://127.0.0.1:5101/api/public/status/{complaint.TrackingCode}", mail.Text);
+        Assert.Contains("/api/public/opt-out/", mail.Text);
+    }
+
+    [Fact]
+    public async Task An_anonymous_complaint_produces_no_email()
+    {
+        var anonymous = NotificationService.Complaint(email: null);
+        var marker = NotificationService.Complaint(NotificationService.NewEmail("after-anonymous"));
+
+        await service.PublishAsync(anonymous);
+        await service.PublishAsync(marker);
+
+        // The marker went through the same consumer after it, so the anonymous one has been handled too.
+        await service.WaitForNotificationAsync(marker.CaseId, "receipt", n => n.GetProperty("status").GetString() == "sent", "the marker receipt is sent");
+        await Eventually.HoldsAsync(async () => await service.ScalarAsync<bool>("select exists (select 1 from cases where case_id = @CaseId)", new { anonymous.CaseId }),
+            "the anonymous complaint is recorded");
+        Assert.Empty(service.Smtp.Containing(anonymous.TrackingCode));
+        // News that raced ahead of the complaint itself was recorded, then skipped once it was known to be anonymous.
+        Assert.All((await service.NotificationsAsync(anonymous.CaseId)).EnumerateArray().Where(n => n.GetProperty("recipientRole").GetString() == "complainant"),
+            n => Assert.Equal("skipped", n.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task The_same_event_delivered_twice_by_the_broker_sends_one_email()
+    {
+        var email = NotificationService.NewEmail("twice");
+        var complaint = NotificationService.Complaint(email);
+        var messageId = Guid.NewGuid();
+        var republishedId = Guid.NewGuid();
+
+        await service.PublishAsync(complaint, messageId);
+        await service.PublishAsync(complaint, messageId);
+        // The same event again under a new message id (a producer that re-sent it): the idempotency key still holds.
+        await service.PublishAsync(complaint, republishedId);
+
+        await service.WaitProcessedAsync(messageId);
+        await service.WaitProcessedAsync(republishedId);
+        var sent = await service.WaitForNotificationAsync(complaint.CaseId, "receipt", n => n.GetProperty("status").GetString() == "sent", "the receipt is sent");
+        Assert.Single(service.Smtp.To(email), m => m.Subject.StartsWith("We have received", StringComparison.Ordinal));
+        Assert.Single(service.Smtp.ForDelivery(sent.GetProperty("id").GetString()!));
+        Assert.Single((await service.NotificationsAsync(complaint.CaseId)).EnumerateArray(), n => n.GetProperty("template").GetString() == "receipt");
+    }
+
+    [Fact]
+    public async Task The_complainant_hears_of_routing_by_unit_name_and_never_by_a_person()
+    {
+        var email = NotificationService.NewEmail("routed");
+        var complaint = NotificationService.Complaint(email);
+        await service.PublishAsync(complaint);
+
+        await service.PublishAsync(new CaseRouted
+        {
+            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
+            OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
+        });
+
+        var mail = await Eventually.ReturnsAsync(
+            () => Task.FromResult(service.Smtp.To(email).SingleOrDefault(m => m.Subject.Contains(NotificationService.UnitName, StringComparison.Ordinal))),
+            m => m is not null, "the routing news names the unit");
+        Assert.Contains(NotificationService.UnitName, mail!.Text);
+        Assert.DoesNotContain("Olive Owner", mail.Raw);
+        Assert.DoesNotContain("nt-owner", mail.Raw);
+    }
+
+    [Fact]
+    public async Task A_complainant_who_opted_out_still_hears_the_resolution_but_not_the_progress()
+    {
+        var email = NotificationService.NewEmail("opt-out");
+        var complaint = NotificationService.Complaint(email);
+        await service.PublishAsync(complaint);
+        var receipt = await service.WaitForNotificationAsync(complaint.CaseId, "receipt", n => n.GetProperty("status").GetString() == "sent", "the receipt is sent");
+        var optOutUrl = new Uri(OptOutLink().Match(Assert.Single(service.Smtp.ForDelivery(receipt.GetProperty("id").GetString()!)).Text).Value);
+
+        using (var page = await service.Process.Client.GetAsync(optOutUrl.PathAndQuery))
+        {
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("<form method=\"post\"", await page.Content.ReadAsStringAsync());
+        }
+        using (var optOut = await service.Process.Client.PostAsync(optOutUrl.PathAndQuery, null))
+            Assert.Equal(HttpStatusCode.OK, optOut.StatusCode);
+
+        var contactedId = Guid.NewGuid();
+        await service.PublishAsync(new ComplainantContacted
+        {
+            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(5), Actor = "nt-owner", Reason = "", OccurredAt = DateTimeOffset.UtcNow,
+            OwnerKind = "person", OwnerId = "nt-owner",
+        }, contactedId);
+        await service.WaitProcessedAsync(contactedId);
+        await service.PublishAsync(Resolved(complaint.CaseId, NotificationService.Version(6), "nt-owner", "sustained"));
+
+        await service.WaitForNotificationAsync(complaint.CaseId, "resolution", n => n.GetProperty("status").GetString() == "sent", "the resolution is sent");
+        var toComplainant = (await service.NotificationsAsync(complaint.CaseId)).EnumerateArray()
+            .Where(n => n.GetProperty("recipientRole").GetString() == "complainant").Select(n => n.GetProperty("template").GetString()).ToList();
+        Assert.Contains("resolution", toComplainant);
+        Assert.DoesNotContain("contacted", toComplainant);
+        Assert.DoesNotContain(service.Smtp.To(email), m => m.Subject.Contains("in touch", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_resolution_carries_the_findings_and_a_one_click_question_answered_once_and_reported_per_unit()
+    {
+        var email = NotificationService.NewEmail("satisfaction");
+        var complaint = NotificationService.Complaint(email);
+        await service.PublishAsync(complaint);
+
+        await service.PublishAsync(Resolved(complaint.CaseId, NotificationService.Version(7), "nt-satisfier", "not-sustained"));
+
+        await service.WaitForNotificationAsync(complaint.CaseId, "resolution", n => n.GetProperty("status").GetString() == "sent", "the resolution is sent");
+        var mail = Assert.Single(service.Smtp.To(email), m => m.Subject.Contains("outcome", StringComparison.Ordinal));
+        Assert.Contains("not enough evidence", mail.Text);
+        var question = new Uri(SatisfactionLink().Match(mail.Text).Value);
+        Assert.Contains($"{question.AbsolutePath}?answer=4", mail.Html);
+
+        using (var answer = await service.Process.Client.GetAsync($"{question.AbsolutePath}?answer=4"))
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        using (var again = await service.Process.Client.PostAsync($"{question.AbsolutePath}?answer=1", null))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+            Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+        }
+        using (var outOfRange = await service.Process.Client.GetAsync($"{question.AbsolutePath}?answer=9"))
+            Assert.Equal(HttpStatusCode.BadRequest, outOfRange.StatusCode);
+        using (var guessed = await service.Process.Client.GetAsync("/api/public/satisfaction/not-a-real-token?answer=5"))
+            Assert.Equal(HttpStatusCode.NotFound, guessed.StatusCode);
+
+        using var report = await service.SendAsync(HttpMethod.Get, "/api/satisfaction", TestTokens.For("nt-super", Roles.Supervisor));
+        Assert.Equal(HttpStatusCode.OK, report.StatusCode);
+        var unit = JsonDocument.Parse(await report.Content.ReadAsStringAsync()).RootElement.GetProperty("units").EnumerateArray()
+            .Single(u => u.GetProperty("unitId").GetString() == NotificationService.SatisfactionUnitId);
+        Assert.Equal(1, unit.GetProperty("answered").GetInt32());
+        Assert.Equal(4.0, unit.GetProperty("averageAnswer").GetDouble());
+        Assert.Equal(1, unit.GetProperty("answers").GetProperty("4").GetInt32());
+        Assert.Equal(1, await service.ScalarAsync<long>(
+            "select count(*) from outbox where message_type like 'Accountability.Contracts.Notification.SatisfactionRecorded,%' and body->>'caseId' = @id",
+            new { id = complaint.CaseId.ToString() }));
+
+        using var investigator = await service.SendAsync(HttpMethod.Get, "/api/satisfaction", TestTokens.For("nt-owner", Roles.Investigator));
+        Assert.Equal(HttpStatusCode.Forbidden, investigator.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_breached_public_deadline_tells_the_complainant_of_the_delay_once()
+    {
+        var email = NotificationService.NewEmail("delay");
+        var complaint = NotificationService.Complaint(email);
+        await service.PublishAsync(complaint);
+
+        foreach (var version in new[] { NotificationService.Version(1), NotificationService.Version(2) })
+            await service.PublishAsync(Breach(complaint.CaseId, version, "nt-owner", SlaClocks.FirstContact));
+
+        await service.WaitForNotificationAsync(complaint.CaseId, "delay", n => n.GetProperty("status").GetString() == "sent", "the delay news is sent");
+        await service.WaitForNotificationAsync(complaint.CaseId, "breach", n => n.GetProperty("status").GetString() == "sent", "the supervisor hears of the breach");
+        Assert.Single(service.Smtp.To(email), m => m.Subject.Contains("longer", StringComparison.Ordinal));
+    }
+
+    public static CaseResolved Resolved(Guid caseId, long version, string owner, string finding) => new()
+    {
+        CaseId = caseId, CaseVersion = version, Actor = owner, Reason = "", OccurredAt = DateTimeOffset.UtcNow,
+        OwnerKind = "person", OwnerId = owner,
+        Findings = [new AllegationFinding { AllegationId = Guid.NewGuid().ToString(), Finding = finding }],
+    };
+
+    public static SlaBreached Breach(Guid caseId, long version, string owner, string clock) => new()
+    {
+        CaseId = caseId, CaseVersion = version, Actor = "system:escalation", Reason = "The first-contact deadline passed.",
+        OccurredAt = DateTimeOffset.UtcNow, Clock = clock, Percent = 100, DueAt = DateTimeOffset.UtcNow.AddMinutes(-1),
+        OwnerKind = "person", OwnerId = owner, PolicyVersion = 1, Late = false, Lateness = TimeSpan.Zero,
+    };
+
+    [GeneratedRegex(@"http://\S+/api/public/opt-out/\S+")]
+    private static partial Regex OptOutLink();
+
+    [GeneratedRegex(@"http://\S+/api/public/satisfaction/[A-Za-z0-9_-]+")]
+    private static partial Regex SatisfactionLink();
+}

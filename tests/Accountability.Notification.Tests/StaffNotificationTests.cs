@@ -1,0 +1,185 @@
+using System.Net;
+using System.Text;
+using Accountability.Contracts.Custody;
+using Accountability.Contracts.Escalation;
+using Accountability.Notification.Tests.Support;
+using Accountability.ServiceDefaults.Security;
+using Accountability.TestSupport;
+using Xunit;
+
+namespace Accountability.Notification.Tests;
+
+[Collection(nameof(NotificationService))]
+public sealed class StaffNotificationTests(NotificationService service)
+{
+    [Fact]
+    public async Task An_escalation_emails_the_supervisor_once_though_two_events_announce_it()
+    {
+        var caseId = Guid.NewGuid();
+        await service.PublishAsync(new EscalationRaised
+        {
+            CaseId = caseId, CaseVersion = NotificationService.Version(3), Actor = "system:escalation", Reason = "Not acknowledged within 24 hours.",
+            OccurredAt = DateTimeOffset.UtcNow, Clock = SlaClocks.Acknowledge, Level = 1, OwnerKind = "person", OwnerId = "nt-owner",
+            ToPersonId = "nt-super", Outcome = "custody-requested", Source = "timer",
+        });
+        var transferId = Guid.NewGuid();
+        await service.PublishAsync(new CustodyTransferred
+        {
+            CaseId = caseId, CaseVersion = NotificationService.Version(9), Actor = "system:escalation", Reason = "Not acknowledged within 24 hours.",
+            OccurredAt = DateTimeOffset.UtcNow, FromOwnerKind = "person", FromOwnerId = "nt-owner", ToOwnerKind = "person", ToOwnerId = "nt-super",
+            TransferKind = "escalated", EscalationLevel = 1,
+        }, transferId);
+
+        var sent = await service.WaitForNotificationAsync(caseId, "escalation", n => n.GetProperty("status").GetString() == "sent", "the escalation is sent");
+        await service.WaitProcessedAsync(transferId);
+        Assert.Equal("supervisor", sent.GetProperty("recipientRole").GetString());
+        Assert.Equal("nt-super", sent.GetProperty("recipientPersonId").GetString());
+        var mail = Assert.Single(service.Smtp.To("super@nt.example"), m => m.Subject.Contains(caseId.ToString(), StringComparison.Ordinal));
+        Assert.Contains("Olive Owner", mail.Text);
+        Assert.Contains("Not acknowledged within 24 hours.", mail.Text);
+        Assert.Single((await service.NotificationsAsync(caseId)).EnumerateArray(), n => n.GetProperty("template").GetString() == "escalation");
+    }
+
+    [Fact]
+    public async Task A_webhook_delivery_carries_a_signature_that_verifies_with_the_shared_secret()
+    {
+        var caseId = Guid.NewGuid();
+        await service.PublishAsync(new HandoffRequested
+        {
+            CaseId = caseId, CaseVersion = NotificationService.Version(5), Actor = "nt-owner", Reason = "Speaks the complainant's language", OccurredAt = DateTimeOffset.UtcNow,
+            HandoffId = Guid.NewGuid(), FromOwnerKind = "person", FromOwnerId = "nt-owner", ToOwnerKind = "person", ToOwnerId = "nt-hooked",
+        });
+
+        var sent = await service.WaitForNotificationAsync(caseId, "handoff-request", n => n.GetProperty("status").GetString() == "sent", "the handoff request is sent");
+        Assert.Equal("webhook", sent.GetProperty("channel").GetString());
+        var request = Assert.Single(service.Webhooks.Requests, r => r.DeliveryId == sent.GetProperty("id").GetString());
+        Assert.Equal("accepted", request.Verdict);
+        Assert.Equal("/hooks/nt-hooked", request.Path);
+        Assert.Matches("^t=[0-9]+,v1=[0-9a-f]{64}$", request.Signature!);
+        Assert.Equal(caseId.ToString(), request.Json.GetProperty("caseId").GetString());
+        Assert.Equal("handoff-request", request.Json.GetProperty("template").GetString());
+        Assert.Contains("Olive Owner", request.Json.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_tampered_or_replayed_webhook_is_detected_by_the_receiver()
+    {
+        var caseId = Guid.NewGuid();
+        await service.PublishAsync(new HandoffRequested
+        {
+            CaseId = caseId, CaseVersion = NotificationService.Version(5), Actor = "nt-owner", Reason = "Workload", OccurredAt = DateTimeOffset.UtcNow,
+            HandoffId = Guid.NewGuid(), FromOwnerKind = "person", FromOwnerId = "nt-owner", ToOwnerKind = "person", ToOwnerId = "nt-hooked",
+        });
+        var sent = await service.WaitForNotificationAsync(caseId, "handoff-request", n => n.GetProperty("status").GetString() == "sent", "the handoff request is sent");
+        var original = Assert.Single(service.Webhooks.Requests, r => r.DeliveryId == sent.GetProperty("id").GetString());
+        Assert.Equal("accepted", original.Verdict);
+
+        // The same request again, byte for byte: a replay.
+        Assert.Equal(HttpStatusCode.Conflict, await RepostAsync(original, original.Body, original.Signature!));
+        // The body changed but the signature kept: tampering.
+        Assert.Equal(HttpStatusCode.Unauthorized, await RepostAsync(original, original.Body.Replace("Workload", "Nothing to see", StringComparison.Ordinal), original.Signature!));
+        // A signature made with another secret: forgery.
+        var unix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var forged = $"t={unix},v1={Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes("guess"), Encoding.UTF8.GetBytes($"{unix}.{original.Body}")))}";
+        Assert.Equal(HttpStatusCode.Unauthorized, await RepostAsync(original, original.Body, forged));
+        // The captured request replayed ten minutes later: its signed timestamp is too old.
+        Assert.Equal("stale", service.Webhooks.Verify(original.Signature, original.DeliveryId, original.Body, DateTimeOffset.UtcNow.AddMinutes(10)));
+    }
+
+    [Fact]
+    public async Task A_webhook_receiver_answering_500_is_retried_then_failed_then_redriven_successfully()
+    {
+        service.Webhooks.FailWith500("nt-flaky");
+        try
+        {
+            var caseId = Guid.NewGuid();
+            await service.PublishAsync(new CustodyTransferred
+            {
+                CaseId = caseId, CaseVersion = NotificationService.Version(3), Actor = "system:router", Reason = "Fewest open cases", OccurredAt = DateTimeOffset.UtcNow,
+                FromOwnerKind = "unit", FromOwnerId = "u-nt-desk", ToOwnerKind = "person", ToOwnerId = "nt-flaky", TransferKind = "routed",
+            });
+
+            var failed = await service.WaitForNotificationAsync(caseId, "assignment", n => n.GetProperty("status").GetString() == "failed",
+                "the assignment webhook gives up");
+            var id = failed.GetProperty("id").GetString()!;
+            Assert.Equal(NotificationService.MaxAttempts, failed.GetProperty("attempts").GetInt32());
+            Assert.Contains("500", failed.GetProperty("lastError").GetString());
+            Assert.Equal(NotificationService.MaxAttempts, service.Webhooks.Requests.Count(r => r.DeliveryId == id && r.Status == 500));
+            var supervisor = TestTokens.For("nt-super", Roles.Supervisor);
+            using (var list = await service.SendAsync(HttpMethod.Get, "/api/notifications/failed", supervisor))
+                Assert.Contains(id, await list.Content.ReadAsStringAsync());
+            Assert.Equal(1, await service.ScalarAsync<long>(
+                "select count(*) from outbox where message_type like 'Accountability.Contracts.Notification.NotificationFailed,%' and body->>'deliveryId' = @id", new { id }));
+
+            service.Webhooks.Heal("nt-flaky");
+            using (var retry = await service.SendAsync(HttpMethod.Post, $"/api/notifications/{id}/retry", supervisor))
+                Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+
+            var sent = await service.WaitForNotificationAsync(caseId, "assignment", n => n.GetProperty("status").GetString() == "sent", "the re-driven webhook is sent");
+            Assert.Equal(NotificationService.MaxAttempts + 1, sent.GetProperty("attempts").GetInt32());
+            Assert.Single(service.Webhooks.Requests, r => r.DeliveryId == id && r.Verdict == "accepted");
+            Assert.Equal(NotificationService.MaxAttempts + 1, await service.ScalarAsync<long>(
+                "select count(*) from delivery_attempts where delivery_id = @id::uuid", new { id }));
+            using (var again = await service.SendAsync(HttpMethod.Post, $"/api/notifications/{id}/retry", supervisor))
+                Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        }
+        finally
+        {
+            service.Webhooks.Heal("nt-flaky");
+        }
+    }
+
+    [Fact]
+    public async Task A_malformed_address_in_the_directory_is_reported_and_the_other_recipients_still_hear()
+    {
+        var email = NotificationService.NewEmail("beside-broken");
+        var complaint = NotificationService.Complaint(email);
+        await service.PublishAsync(complaint);
+
+        // nt-lonely's supervisor is nt-broken, whose e-mail address and webhook URL are both malformed.
+        await service.PublishAsync(ComplainantNotificationTests.Breach(complaint.CaseId, NotificationService.Version(1), "nt-lonely", SlaClocks.Resolution));
+
+        await service.WaitForNotificationAsync(complaint.CaseId, "delay", n => n.GetProperty("status").GetString() == "sent", "the complainant hears of the delay");
+        var brokenEmail = await service.WaitForNotificationAsync(complaint.CaseId, "breach",
+            n => n.GetProperty("channel").GetString() == "email" && n.GetProperty("status").GetString() == "failed", "the broken e-mail is reported");
+        var webhook = await service.WaitForNotificationAsync(complaint.CaseId, "breach",
+            n => n.GetProperty("channel").GetString() == "webhook" && n.GetProperty("status").GetString() == "failed", "the broken webhook is reported");
+        Assert.Equal("nt-broken", brokenEmail.GetProperty("recipientPersonId").GetString());
+        Assert.Contains("malformed e-mail address", brokenEmail.GetProperty("lastError").GetString());
+        Assert.Contains("malformed webhook URL", webhook.GetProperty("lastError").GetString());
+        Assert.Equal(1, brokenEmail.GetProperty("attempts").GetInt32()); // no point retrying a broken address
+        Assert.Single(service.Smtp.To(email), m => m.Subject.Contains("longer", StringComparison.Ordinal));
+        Assert.Contains("person nt-broken has a malformed e-mail address", service.Process.Output);
+        Assert.Contains("person nt-broken has a malformed webhook URL", service.Process.Output);
+    }
+
+    [Fact]
+    public async Task A_person_may_choose_their_channels_and_only_they_or_an_admin_may()
+    {
+        using (var stranger = await service.SendAsync(HttpMethod.Put, "/api/preferences/nt-lonely", TestTokens.For("nt-owner", Roles.Investigator), new { channels = new[] { "email" } }))
+            Assert.Equal(HttpStatusCode.Forbidden, stranger.StatusCode);
+        using (var unknown = await service.SendAsync(HttpMethod.Put, "/api/preferences/nt-lonely", TestTokens.For("nt-lonely", Roles.Investigator), new { channels = new[] { "pigeon" } }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+            Assert.Contains("channels", await unknown.Content.ReadAsStringAsync());
+        }
+        using (var own = await service.SendAsync(HttpMethod.Put, "/api/preferences/nt-lonely", TestTokens.For("nt-lonely", Roles.Investigator), new { channels = new[] { "email" } }))
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        using (var admin = await service.SendAsync(HttpMethod.Put, "/api/preferences/nt-lonely", TestTokens.For("nt-admin", Roles.Admin), new { channels = new[] { "email", "webhook" } }))
+            Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+        Assert.Equal(["email", "webhook"], (await service.ScalarAsync<string[]>("select channels from person_preferences where person_id = 'nt-lonely'"))!);
+    }
+
+    private async Task<HttpStatusCode> RepostAsync(WebhookRequest original, string body, string signature)
+    {
+        using var client = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(service.Webhooks.BaseAddress, original.Path))
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Accountability-Signature", signature);
+        request.Headers.Add("X-Accountability-Delivery", original.DeliveryId);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+}
