@@ -104,6 +104,49 @@ http_status() {
     [[ $line =~ ^[0-9]{3}$ ]] && echo "$line" || echo 000
 }
 
+# A local SMTP relay for the notification service: Debian's aiosmtpd, printing every mail to its log
+# instead of sending it anywhere, so `make up` never e-mails a real person.
+SMTP_PORT=$([ "$PROFILE" = test ] && echo 56025 || echo 55025)
+SMTP_PID_FILE=$PIDS/smtp-sink.pid
+WEBHOOK_SECRET_FILE=$STATE/webhook-secret
+
+ensure_smtp_sink() {
+    local pid
+    pid=$(tr -dc '0-9' < "$SMTP_PID_FILE" 2>/dev/null || true)
+    if [ -n "$pid" ] && alive "$pid"; then return 0; fi
+    if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+        [ "$(id -u)" = 0 ] || die "python3-aiosmtpd is missing; install it as root (apt-get install -y python3-aiosmtpd)"
+        log "installing python3-aiosmtpd (apt-get)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-aiosmtpd >/dev/null 2>&1 \
+            || { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 || true
+                 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-aiosmtpd >/dev/null; } \
+            || die "apt-get install python3-aiosmtpd failed"
+    fi
+    mkdir -p "$PIDS" "$LOGS"
+    ( exec setsid nohup python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging \
+        </dev/null >>"$LOGS/smtp-sink.log" 2>&1 ) &
+    echo $! > "$SMTP_PID_FILE"
+    log "started the SMTP sink (pid $!) on 127.0.0.1:$SMTP_PORT; mails land in $LOGS/smtp-sink.log"
+}
+
+stop_smtp_sink() {
+    local pid
+    pid=$(tr -dc '0-9' < "$SMTP_PID_FILE" 2>/dev/null || true)
+    if [ -n "$pid" ] && alive "$pid"; then
+        log "stopping the SMTP sink (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+    fi
+    rm -f "$SMTP_PID_FILE"
+}
+
+ensure_webhook_secret() {
+    if [ ! -s "$WEBHOOK_SECRET_FILE" ]; then
+        (umask 077 && head -c 32 /dev/urandom | base64 -w0 > "$WEBHOOK_SECRET_FILE.tmp" && mv -f "$WEBHOOK_SECRET_FILE.tmp" "$WEBHOOK_SECRET_FILE")
+        log "created webhook signing secret $WEBHOOK_SECRET_FILE"
+    fi
+    chmod 600 "$WEBHOOK_SECRET_FILE"
+}
+
 cmd_start() {
     [ -s "$STATE/env.sh" ] || die "$STATE/env.sh is missing: run deploy/local/infra.sh start --profile $PROFILE first"
     local s missing=()
@@ -112,11 +155,14 @@ cmd_start() {
     command -v dotnet >/dev/null 2>&1 || die "dotnet is not on PATH"
     ensure_key
     ensure_privacy_key
+    ensure_webhook_secret
     mkdir -p "$PIDS" "$LOGS"
+    ensure_smtp_sink
 
-    local key privacy_key pid
+    local key privacy_key webhook_secret pid
     key=$(cat "$KEY_FILE")
     privacy_key=$(cat "$PRIVACY_KEY_FILE")
+    webhook_secret=$(cat "$WEBHOOK_SECRET_FILE")
     for s in "${SERVICES[@]}"; do
         pid=$(running_pid "$s")
         if [ -n "$pid" ]; then
@@ -139,6 +185,9 @@ cmd_start() {
             export Privacy__ActiveKeyId="$PRIVACY_KEY_ID"
             export "Privacy__Keys__$PRIVACY_KEY_ID=$privacy_key"
             export Directory__SeedPath="$REPO/deploy/org/directory.json"
+            export Notification__Smtp__Host=127.0.0.1 Notification__Smtp__Port="$SMTP_PORT"
+            export Notification__Webhooks__SigningSecret="$webhook_secret"
+            export Notification__PublicBaseUrl="http://127.0.0.1:${PORTS[Notification]}"
             export Urls="http://127.0.0.1:${PORTS[$s]}"
             export OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-accountability-$(name_of "$s")}"
             printf '\n===== %s starting %s =====\n' "$(date -Is)" "$s" >> "$(log_of "$s")"
@@ -216,6 +265,7 @@ cmd_stop() {
         fi
     done
     for s in "${SERVICES[@]}"; do rm -f "$(pid_file_of "$s")"; done
+    stop_smtp_sink
     log "services stopped"
 }
 

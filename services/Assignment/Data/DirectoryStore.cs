@@ -43,6 +43,30 @@ public sealed class DirectoryStore(ServiceDatabase database, DirectoryCache cach
         return version;
     }
 
+    /// <summary>
+    /// Announces the version in force again. Services that keep a copy of the directory ignore a version
+    /// they already have, so this only helps one that started (or lost its copy) after the original announcement.
+    /// </summary>
+    public async Task RepublishLatestAsync(string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(long Version, string Body, DateTime PublishedAt, string Actor)?>(new CommandDefinition(
+            "select version, body::text, published_at, actor from directory_versions order by version desc limit 1",
+            transaction: transaction, cancellationToken: cancellationToken));
+        if (row is not { } latest)
+            return;
+        await OutboxWriter.EnqueueAsync(transaction, new DirectoryPublished
+        {
+            Version = latest.Version,
+            Directory = JsonSerializer.Deserialize<OrgDirectory>(latest.Body, DirectoryLoader.SerializerOptions)!,
+            PublishedAt = new DateTimeOffset(DateTime.SpecifyKind(latest.PublishedAt, DateTimeKind.Utc)),
+            Actor = latest.Actor,
+            Reason = reason,
+        }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         if (await LatestAsync(cancellationToken) is { } latest)

@@ -7,7 +7,8 @@ namespace Accountability.Assignment.Features.Directory;
 /// Loads the directory in force. On a first start the database has none, so the seed file
 /// (Directory:SeedPath) is validated, stored as version 1 and published; an invalid seed stops the
 /// start with the list of problems. Later edits go through the API; every instance re-reads the
-/// newest version periodically so all of them agree.
+/// newest version periodically so all of them agree. At every later start the version in force is
+/// announced again, for services that started after its first announcement.
 /// </summary>
 public sealed class DirectoryHostedService(
     DirectoryStore store, MigrationGate migrations, IConfiguration configuration, ILogger<DirectoryHostedService> logger) : BackgroundService
@@ -26,6 +27,10 @@ public sealed class DirectoryHostedService(
         {
             var version = await store.PublishAsync(seed, "system:seed", $"Seeded from {Path.GetFileName(seedPath)}", cancellationToken);
             logger.LogInformation("Org directory seeded from {SeedPath} as version {Version}", seedPath, version);
+        }
+        else
+        {
+            await store.RepublishLatestAsync("Announced again at assignment start-up", cancellationToken);
         }
         await store.RefreshAsync(cancellationToken);
     }
