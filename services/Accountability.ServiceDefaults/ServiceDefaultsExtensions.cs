@@ -22,6 +22,7 @@ public static class ServiceDefaultsExtensions
 
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
+        app.UseHttpSpanNames();
         app.UseAccountabilityProblemDetails();
         app.UseAuthentication();
         app.UseCaseAccessLog();

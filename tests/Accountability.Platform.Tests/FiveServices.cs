@@ -10,13 +10,22 @@ public sealed class FiveServices : IAsyncLifetime
 
     public IReadOnlyList<ServiceProcess> All { get; private set; } = [];
 
+    /// <summary>Each service writes its finished spans here (Telemetry:SpanFile), one JSON line per span.</summary>
+    public string SpanFolder { get; } = Directory.CreateTempSubdirectory("accountability-spans-").FullName;
+
+    public ServiceProcess this[string name] => All.Single(s => s.Name == name);
+
     public async Task InitializeAsync() =>
-        All = await Task.WhenAll(Names.Select(name => ServiceProcess.StartAsync(name)));
+        All = await Task.WhenAll(Names.Select(name => ServiceProcess.StartAsync(name, new Dictionary<string, string>
+        {
+            ["Telemetry__SpanFile"] = Path.Combine(SpanFolder, $"{name}.jsonl"),
+        })));
 
     public async Task DisposeAsync()
     {
         foreach (var service in All)
             await service.DisposeAsync();
+        Directory.Delete(SpanFolder, recursive: true);
     }
 }
 

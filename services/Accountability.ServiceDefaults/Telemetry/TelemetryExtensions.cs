@@ -27,6 +27,7 @@ public static class TelemetryExtensions
     public static WebApplicationBuilder AddAccountabilityTelemetry(this WebApplicationBuilder builder, string serviceName)
     {
         var exportOtlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var spanFile = builder.Configuration["Telemetry:SpanFile"];
         var version = typeof(TelemetryExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0";
         ResourceBuilder Resource() => ResourceBuilder.CreateDefault()
             .AddService(serviceName, serviceNamespace: "accountability", serviceVersion: version, serviceInstanceId: $"{Environment.MachineName}-{Environment.ProcessId}");
@@ -40,6 +41,8 @@ public static class TelemetryExtensions
                 .AddSource(TraceSources);
             if (exportOtlp)
                 tracing.AddOtlpExporter();
+            if (!string.IsNullOrWhiteSpace(spanFile))
+                tracing.AddProcessor(new SimpleActivityExportProcessor(new SpanFileExporter(spanFile)));
             return tracing.Build()!;
         });
         builder.Services.AddSingleton(_ =>

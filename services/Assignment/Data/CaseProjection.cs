@@ -32,9 +32,10 @@ public static class CaseProjection
                 // The CustodyTransferred that follows in the same transaction opens the first interval and sets the owner.
                 await Execute(
                     """
-                    insert into cases (case_id, status, owner_kind, owner_id, unit_id, category, district, received_at, updated_at, version)
-                    values (@CaseId, 'open', 'unit', '', '', @Category, @District, @OccurredAt, @OccurredAt, @CaseVersion)
-                    """, new { opened.CaseId, opened.Category, opened.District, opened.OccurredAt, opened.CaseVersion });
+                    insert into cases (case_id, status, owner_kind, owner_id, unit_id, category, district, received_at, updated_at, version, first_traceparent)
+                    values (@CaseId, 'open', 'unit', '', '', @Category, @District, @OccurredAt, @OccurredAt, @CaseVersion, @FirstTraceParent)
+                    """, new { opened.CaseId, opened.Category, opened.District, opened.OccurredAt, opened.CaseVersion,
+                              FirstTraceParent = System.Diagnostics.Activity.Current?.Id });
                 break;
 
             case CustodyTransferred transfer:

@@ -50,9 +50,20 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
         var connection = transaction.Connection!;
         // Serialises writers per case. A case not yet received has no row: the primary key of
         // case_events then decides between two concurrent receipts.
-        await connection.ExecuteAsync(new CommandDefinition(
-            "select 1 from cases where case_id = @caseId for update", new { caseId }, transaction, cancellationToken: cancellationToken));
+        var firstTrace = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "select first_traceparent from cases where case_id = @caseId for update", new { caseId }, transaction, cancellationToken: cancellationToken));
+        LinkToFirstTrace(firstTrace);
         return CustodyDecider.Replay(await ReadEventsAsync(connection, transaction, caseId, cancellationToken));
+    }
+
+    /// <summary>A later operation on a case runs in its own trace; the link leads back to the receipt's trace.</summary>
+    private static void LinkToFirstTrace(string? firstTraceParent)
+    {
+        if (System.Diagnostics.Activity.Current is not { } current
+            || !System.Diagnostics.ActivityContext.TryParse(firstTraceParent, null, isRemote: true, out var first)
+            || first.TraceId == current.TraceId)
+            return;
+        current.AddLink(new System.Diagnostics.ActivityLink(first));
     }
 
     private static async Task<IReadOnlyList<object>> ReadEventsAsync(
