@@ -24,7 +24,7 @@ public sealed class TraceTests(FiveServices services)
         try
         {
             await Eventually.HoldsAsync(() =>
-        {
+            {
                 var spans = ReadSpans();
                 var caseTraces = spans.Where(s => s.CaseId == caseId).Select(s => s.TraceId).ToHashSet();
                 var filing = spans.FirstOrDefault(s => s.Service == "Intake" && s.Kind == "Server" && s.Name == "POST /api/complaints" && caseTraces.Contains(s.TraceId));
