@@ -37,6 +37,9 @@ public sealed class NotificationService : IAsyncLifetime
 
     public ServiceProcess Process { get; private set; } = null!;
 
+    /// <summary>Every span the process finishes, one JSON line each: the privacy test searches it.</summary>
+    public string SpanFile { get; } = Path.Combine(Path.GetTempPath(), $"notification-spans-{Guid.NewGuid():N}.jsonl");
+
     public SmtpTestServer Smtp { get; private set; } = null!;
 
     public WebhookReceiver Webhooks { get; private set; } = null!;
@@ -48,6 +51,8 @@ public sealed class NotificationService : IAsyncLifetime
         var settings = new Dictionary<string, string>
         {
             ["Notification__Schema"] = Schema,
+            ["RabbitMq__Uri"] = VirtualHost.AmqpUri,
+            ["Telemetry__SpanFile"] = SpanFile,
             ["Notification__Smtp__Host"] = "127.0.0.1",
             ["Notification__Smtp__Port"] = Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Notification__Smtp__Timeout"] = "00:00:05",
@@ -68,12 +73,16 @@ public sealed class NotificationService : IAsyncLifetime
         return settings;
     }
 
+    /// <summary>This suite publishes a made-up directory; its own virtual host keeps that from every other service.</summary>
+    public IsolatedVirtualHost VirtualHost { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
+        VirtualHost = await IsolatedVirtualHost.CreateAsync("notification-tests");
         Smtp = SmtpTestServer.Start();
         Webhooks = WebhookReceiver.Start();
         Process = await ServiceProcess.StartAsync("Notification", Settings());
-        var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = TestEnvironment.RabbitMqUri }.Parse();
+        var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = VirtualHost.AmqpUri }.Parse();
         bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(host, port, virtualHost, h =>
         {
             h.Username(user);
@@ -81,7 +90,6 @@ public sealed class NotificationService : IAsyncLifetime
         }));
         await bus.StartAsync();
 
-        // Newer than any directory another test run publishes, so ours stays in force.
         var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await PublishAsync(new DirectoryPublished
         {
@@ -103,31 +111,7 @@ public sealed class NotificationService : IAsyncLifetime
         await Webhooks.DisposeAsync();
         await using var connection = await TestDatabase.OpenAsync();
         await connection.ExecuteAsync($"drop schema if exists \"{Schema}\" cascade");
-        await DeleteQueuesAsync();
-    }
-
-    /// <summary>
-    /// The queues (and MassTransit's exchanges of the same names) of this run's schema: left behind,
-    /// they would collect every event published after the run, forever.
-    /// </summary>
-    private async Task DeleteQueuesAsync()
-    {
-        var prefix = Schema.Replace('_', '-') + "-";
-        var amqp = new Uri(TestEnvironment.RabbitMqUri);
-        using var management = new HttpClient { BaseAddress = new Uri(TestEnvironment.RabbitMqManagementUri) };
-        management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Uri.UnescapeDataString(amqp.UserInfo))));
-        var queues = await management.GetFromJsonAsync<JsonElement>("api/queues?columns=name");
-        var names = queues.EnumerateArray().Select(q => q.GetProperty("name").GetString()!).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
-
-        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = amqp };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        foreach (var name in names)
-        {
-            await channel.QueueDeleteAsync(name, ifUnused: false, ifEmpty: false);
-            await channel.ExchangeDeleteAsync(name);
-        }
+        await VirtualHost.DisposeAsync(); // its queues and exchanges go with it
     }
 
     /// <summary>

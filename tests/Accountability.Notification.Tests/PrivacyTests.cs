@@ -53,9 +53,13 @@ public sealed class PrivacyTests(NotificationService service)
             union all select tracking_code || coalesce(contact_ciphertext, '') from cases
             """);
 
+        var spans = File.Exists(service.SpanFile) ? await File.ReadAllTextAsync(service.SpanFile) : "";
+        Assert.Contains("accountability.case_id", spans); // spans of the deliveries were really recorded
+
         foreach (var secret in secrets)
         {
             Assert.DoesNotContain(secret, logs, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(secret, spans, StringComparison.OrdinalIgnoreCase);
             Assert.All(apiAnswers, answer => Assert.DoesNotContain(secret, answer, StringComparison.OrdinalIgnoreCase));
             Assert.All(tables, row => Assert.DoesNotContain(secret, row, StringComparison.OrdinalIgnoreCase));
         }

@@ -91,7 +91,7 @@ public static class CaseProjection
             return;
         await Execute(
             """
-            update cases set status = @Status, owner_kind = @OwnerKind, owner_id = @OwnerId, unit_id = @UnitId,
+            update cases set status = @Status, owner_kind = @OwnerKind, owner_id = @OwnerId, unit_id = @UnitId, allegations = @Allegations::jsonb,
                              acknowledged = @Acknowledged, contacted = @Contacted, pending_handoff_id = @PendingHandoffId,
                              updated_at = @UpdatedAt, version = @Version
             where case_id = @CaseId
@@ -106,6 +106,8 @@ public static class CaseProjection
                 Acknowledged = after.AcknowledgedByCurrentOwner,
                 Contacted = after.ComplainantContacted,
                 PendingHandoffId = after.PendingHandoff?.HandoffId,
+                Allegations = System.Text.Json.JsonSerializer.Serialize(
+                    after.Allegations.Select(a => new { id = a.Id, type = a.Type, officerBadge = a.OfficerBadge, finding = a.Finding })),
                 UpdatedAt = VersionAndTime(@event).OccurredAt,
                 after.Version,
             });

@@ -8,9 +8,11 @@ public sealed record OwnerView(string Kind, string Id, string Name);
 
 public sealed record PendingHandoffView(Guid HandoffId, string ToKind, string ToId, string ToName, string Reason, string RequestedBy, DateTimeOffset RequestedAt);
 
+public sealed record AllegationView(string Id, string Type, string OfficerBadge, string? Finding);
+
 public sealed record CaseView(
     Guid CaseId, string Status, OwnerView Owner, string UnitId, string Category, string? District,
-    bool Acknowledged, bool Contacted, bool Overdue, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion);
+    bool Acknowledged, bool Contacted, bool Overdue, IReadOnlyList<AllegationView> Allegations, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion);
 
 public sealed record CustodyIntervalView(
     int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);
@@ -82,6 +84,7 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
         select c.case_id, c.status, c.owner_kind, c.owner_id, c.unit_id, c.category, c.district, c.acknowledged, c.contacted,
                c.received_at, c.updated_at, c.version,
                exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null) as overdue,
+               c.allegations::text as allegations,
                h.handoff_id, h.to_kind, h.to_id, h.reason as handoff_reason, h.requested_by, h.requested_at
         from cases c left join handoffs h on h.handoff_id = c.pending_handoff_id
         """;
@@ -89,6 +92,7 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
     private CaseView ToView(CaseRow r) => new(
         r.case_id, r.status, new OwnerView(r.owner_kind, r.owner_id, NameOf(r.owner_kind, r.owner_id)), r.unit_id, r.category, r.district,
         r.acknowledged, r.contacted, r.overdue,
+        System.Text.Json.JsonSerializer.Deserialize<List<AllegationView>>(r.allegations, System.Text.Json.JsonSerializerOptions.Web) ?? [],
         r.handoff_id is { } handoffId
             ? new PendingHandoffView(handoffId, r.to_kind!, r.to_id!, NameOf(r.to_kind!, r.to_id!), r.handoff_reason!, r.requested_by!, Utc(r.requested_at!.Value))
             : null,
@@ -102,6 +106,6 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
     // Column names as PostgreSQL returns them, so Dapper maps without aliases.
     private sealed record CaseRow(
         Guid case_id, string status, string owner_kind, string owner_id, string unit_id, string category, string? district,
-        bool acknowledged, bool contacted, DateTime received_at, DateTime updated_at, long version, bool overdue,
+        bool acknowledged, bool contacted, DateTime received_at, DateTime updated_at, long version, bool overdue, string allegations,
         Guid? handoff_id, string? to_kind, string? to_id, string? handoff_reason, string? requested_by, DateTime? requested_at);
 }

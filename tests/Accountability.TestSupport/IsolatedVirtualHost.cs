@@ -1,0 +1,45 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+
+namespace Accountability.TestSupport;
+
+/// <summary>
+/// A RabbitMQ virtual host of a test's own. Whatever the test publishes (a made-up directory, events
+/// with odd versions) stays inside it, instead of reaching the services of every other test run.
+/// </summary>
+public sealed class IsolatedVirtualHost : IAsyncDisposable
+{
+    private IsolatedVirtualHost(string name) => Name = name;
+
+    public string Name { get; }
+
+    /// <summary>The broker URI with this virtual host, for RabbitMq__Uri.</summary>
+    public string AmqpUri => new UriBuilder(TestEnvironment.RabbitMqUri) { Path = "/" + Uri.EscapeDataString(Name) }.Uri.ToString();
+
+    public static async Task<IsolatedVirtualHost> CreateAsync(string prefix)
+    {
+        var vhost = new IsolatedVirtualHost($"{prefix}-{Guid.NewGuid():N}");
+        using var management = Management(out var user);
+        (await management.PutAsync($"api/vhosts/{Uri.EscapeDataString(vhost.Name)}", JsonContent.Create(new { }))).EnsureSuccessStatusCode();
+        (await management.PutAsync($"api/permissions/{Uri.EscapeDataString(vhost.Name)}/{Uri.EscapeDataString(user)}",
+            JsonContent.Create(new { configure = ".*", write = ".*", read = ".*" }))).EnsureSuccessStatusCode();
+        return vhost;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var management = Management(out _);
+        await management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(Name)}");
+    }
+
+    private static HttpClient Management(out string user)
+    {
+        var uri = new Uri(TestEnvironment.RabbitMqUri);
+        var credentials = uri.UserInfo.Split(':', 2);
+        user = Uri.UnescapeDataString(credentials[0]);
+        var client = new HttpClient { BaseAddress = new Uri(TestEnvironment.RabbitMqManagementUri) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(uri.UserInfo)));
+        return client;
+    }
+}
