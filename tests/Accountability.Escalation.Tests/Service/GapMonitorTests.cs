@@ -17,17 +17,21 @@ public sealed class GapMonitorTests : IAsyncLifetime
     private ServiceProcess assignment = null!;
     private ServiceProcess escalation = null!;
     private IBusControl bus = null!;
+    private IsolatedVirtualHost vhost = null!;
 
     public async Task InitializeAsync()
     {
-        assignment = await ServiceProcess.StartAsync("Assignment");
+        // Its own virtual host: the escalations this test provokes stay between these two processes.
+        vhost = await IsolatedVirtualHost.CreateAsync("escalation-gap");
+        assignment = await ServiceProcess.StartAsync("Assignment", new Dictionary<string, string> { ["RabbitMq__Uri"] = vhost.AmqpUri });
         escalation = await ServiceProcess.StartAsync("Escalation", new Dictionary<string, string>
         {
+            ["RabbitMq__Uri"] = vhost.AmqpUri,
             ["Escalation__Schema"] = schema,
             ["Escalation__AssignmentUrl"] = assignment.BaseAddress.ToString(),
             ["Escalation__GapMonitorInterval"] = "00:00:01",
         });
-        var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = TestEnvironment.RabbitMqUri }.Parse();
+        var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = vhost.AmqpUri }.Parse();
         bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(host, port, virtualHost, h =>
         {
             h.Username(user);
@@ -43,6 +47,7 @@ public sealed class GapMonitorTests : IAsyncLifetime
         await assignment.DisposeAsync();
         await using var connection = await TestDatabase.OpenAsync();
         await connection.ExecuteAsync($"drop schema if exists \"{schema}\" cascade");
+        await vhost.DisposeAsync();
     }
 
     [Fact]
