@@ -19,9 +19,20 @@ log() { printf '[test] %s\n' "$*" >&2; }
 
 infra_up=0
 cleaned=0
+# Tests start services as processes (ServiceProcess) and pass --TestRun=<this id>: a test host that
+# crashed cannot kill them, so whatever carries this run's mark is reaped here.
+export ACCOUNTABILITY_TEST_RUN="run-$$-$(date +%s)"
+reap_test_services() {
+    if pgrep -f -- "--TestRun=$ACCOUNTABILITY_TEST_RUN" >/dev/null 2>&1; then
+        log "reaping service processes left by this test run"
+        pkill -KILL -f -- "--TestRun=$ACCOUNTABILITY_TEST_RUN" || true
+    fi
+}
+
 cleanup() {
     [ "$cleaned" = 1 ] && return 0
     cleaned=1
+    reap_test_services
     if [ "$infra_up" = 1 ]; then
         log "stopping the test infrastructure"
         "$INFRA" stop --profile "$PROFILE" || log "infra.sh stop failed"
