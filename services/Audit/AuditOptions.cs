@@ -1,0 +1,39 @@
+namespace Accountability.Audit;
+
+/// <summary>Settings under "Audit". Every value but the production signing key has a working default.</summary>
+public sealed class AuditOptions
+{
+    public const string Section = "Audit";
+
+    /// <summary>The PostgreSQL schema of the trail; also prefixes the queue and names the writer role (&lt;schema&gt;_writer).</summary>
+    public string Schema { get; set; } = "audit";
+
+    /// <summary>False runs a read-only instance: verify, replay and export, but nothing is recorded.</summary>
+    public bool Consume { get; set; } = true;
+
+    /// <summary>For throwaway instances (tests): the queue is deleted when the instance stops.</summary>
+    public bool TransientQueue { get; set; }
+
+    /// <summary>A checkpoint is signed once this many records are unsigned...</summary>
+    public int CheckpointEveryEvents { get; set; } = 1000;
+
+    /// <summary>...or once the oldest unsigned record has waited this long, whichever comes first.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>ECDSA P-256 private key: PEM ("BEGIN PRIVATE KEY" or "BEGIN EC PRIVATE KEY") or base64 PKCS#8. Required outside Development and Testing.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>Names the key in every checkpoint; defaults to a fingerprint of the public key.</summary>
+    public string? SigningKeyId { get; set; }
+
+    public void Validate()
+    {
+        // The writer role's name must stay within PostgreSQL's 63-byte identifiers.
+        if (!System.Text.RegularExpressions.Regex.IsMatch(Schema, "^[a-z_][a-z0-9_]{0,55}$"))
+            throw new InvalidOperationException($"Audit:Schema '{Schema}' must be a lower-case SQL identifier of at most 56 characters.");
+        if (CheckpointEveryEvents < 1)
+            throw new InvalidOperationException($"Audit:CheckpointEveryEvents must be at least 1, not {CheckpointEveryEvents}.");
+        if (CheckpointInterval <= TimeSpan.Zero)
+            throw new InvalidOperationException("Audit:CheckpointInterval must be positive.");
+    }
+}

@@ -1,0 +1,63 @@
+using Accountability.Audit.Features.Checkpoints;
+using Accountability.Audit.Features.Recording;
+using Accountability.Messaging.Bus;
+using Accountability.Messaging.Inbox;
+using Accountability.ServiceDefaults.Telemetry;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Accountability.Audit.Consumers;
+
+/// <summary>Records one message of any contract type; registered once per type found in the contracts.</summary>
+public sealed class AuditConsumer<TMessage>(Inbox inbox, TrailAppender appender, CheckpointSigner checkpoints)
+    : IConsumer<TMessage> where TMessage : class
+{
+    /// <summary>One inbox name for every type: a MessageId is unique across types.</summary>
+    public const string InboxName = "audit-trail";
+
+    public async Task Consume(ConsumeContext<TMessage> context)
+    {
+        var audited = AuditedMessages.For(typeof(TMessage));
+        var incoming = new IncomingEvent(context.RequireMessageId(), context.Message, audited, TraceParent.Of(context));
+        if (audited.CaseIdOf(context.Message) is { } caseId)
+            System.Diagnostics.Activity.Current.TagCase(caseId, $"audit:{audited.Name}");
+
+        var recorded = await inbox.ProcessOnceAsync(InboxName, incoming.EventId,
+            (transaction, cancellationToken) => appender.AppendAsync(transaction, incoming, cancellationToken), context.CancellationToken);
+        if (recorded)
+            checkpoints.RecordAppended();
+    }
+}
+
+/// <summary>
+/// All audit consumers share one queue, &lt;schema&gt;-trail, so the trail sees events roughly in
+/// publication order. Retries are per consumer (not per endpoint: forty endpoint-level retry filters
+/// on one queue would multiply), then the message goes to &lt;schema&gt;-trail_error.
+/// </summary>
+public sealed class AuditConsumerDefinition<TMessage> : ConsumerDefinition<AuditConsumer<TMessage>> where TMessage : class
+{
+    public AuditConsumerDefinition(IOptions<AuditOptions> audit)
+    {
+        var options = audit.Value;
+        Endpoint(endpoint =>
+        {
+            endpoint.Name = $"{options.Schema.Replace('_', '-')}-trail";
+            endpoint.Temporary = options.TransientQueue;
+        });
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<AuditConsumer<TMessage>> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        var messaging = context.GetRequiredService<IOptions<Messaging.MessagingOptions>>().Value;
+        consumerConfigurator.UseMessageRetry(retry =>
+        {
+            retry.Ignore<System.Text.Json.JsonException>();
+            retry.Interval(messaging.ConsumerRetryLimit, messaging.ConsumerRetryInterval);
+        });
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+            rabbit.PrefetchCount = messaging.PrefetchCount;
+    }
+}

@@ -1,0 +1,94 @@
+using Accountability.Audit.Data;
+using Accountability.Audit.Verification;
+using Accountability.Messaging.Migrations;
+using Dapper;
+using Microsoft.Extensions.Options;
+
+namespace Accountability.Audit.Features.Checkpoints;
+
+/// <summary>
+/// Signs the head of the global chain every Audit:CheckpointEveryEvents records or once the
+/// oldest unsigned record is Audit:CheckpointInterval old, whichever comes first. Appends wake it;
+/// a one-second tick covers the interval and records appended by another instance. Several
+/// instances may run it: the checkpoint lock and the primary key on global_seq keep one signature per head.
+/// </summary>
+public sealed class CheckpointSigner(
+    AuditDatabase database,
+    SigningKeyRing keys,
+    MigrationGate migrations,
+    TimeProvider clock,
+    IOptions<AuditOptions> options,
+    ILogger<CheckpointSigner> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim appended = new(0, 1);
+
+    public void RecordAppended()
+    {
+        if (appended.CurrentCount == 0)
+        {
+            try { appended.Release(); }
+            catch (SemaphoreFullException) { } // already signalled: one wake-up is enough
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await migrations.WaitAsync(stoppingToken);
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await SignIfDueAsync(stoppingToken);
+                delay = TimeSpan.FromMilliseconds(250);
+                await appended.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                logger.LogWarning(exception, "Signing a checkpoint failed; retrying in {Delay}", delay);
+                await Task.Delay(delay, clock, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+    }
+
+    /// <summary>Returns the global_seq it signed, or null when nothing was due.</summary>
+    public async Task<long?> SignIfDueAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var key = await keys.GetActiveAsync(cancellationToken);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ChainLock.AcquireCheckpointAsync(transaction, database.Schema, cancellationToken);
+
+        var head = await connection.QuerySingleOrDefaultAsync<Head>(new CommandDefinition(
+            "select global_seq as Seq, hash as Hash from audit_events order by global_seq desc limit 1",
+            transaction: transaction, cancellationToken: cancellationToken));
+        var signedSeq = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "select max(global_seq) from audit_checkpoints", transaction: transaction, cancellationToken: cancellationToken)) ?? 0;
+        if (head is null || head.Seq <= signedSeq)
+            return null;
+
+        var oldestUnsigned = await connection.ExecuteScalarAsync<DateTime>(new CommandDefinition(
+            "select recorded_at from audit_events where global_seq = @seq", new { seq = signedSeq + 1 }, transaction, cancellationToken: cancellationToken));
+        var now = ChainHash.ToMicroseconds(clock.GetUtcNow());
+        var due = head.Seq - signedSeq >= settings.CheckpointEveryEvents
+                  || now - new DateTimeOffset(DateTime.SpecifyKind(oldestUnsigned, DateTimeKind.Utc)) >= settings.CheckpointInterval;
+        if (!due)
+            return null;
+
+        var signature = CheckpointSignature.Sign(key.Key, head.Seq, head.Hash, key.KeyId, now);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "insert into audit_checkpoints (global_seq, hash, key_id, signed_at, signature) values (@seq, @hash, @keyId, @now, @signature)",
+            new { seq = head.Seq, hash = head.Hash, keyId = key.KeyId, now, signature }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Signed checkpoint at record {GlobalSeq} with key {KeyId}", head.Seq, key.KeyId);
+        return head.Seq;
+    }
+
+    private sealed record Head(long Seq, byte[] Hash);
+}

@@ -1,0 +1,20 @@
+namespace Accountability.Audit.Verification;
+
+/// <summary>One row of audit_events, exactly as stored. <see cref="Body"/> is the event as JSON text.</summary>
+public sealed record AuditRecord(
+    long GlobalSeq,
+    Guid EventId,
+    Guid? CaseId,
+    long? CaseSeq,
+    string Type,
+    string Source,
+    DateTimeOffset OccurredAt,
+    DateTimeOffset RecordedAt,
+    string Body,
+    string? TraceParent,
+    byte[] PrevHash,
+    byte[]? CasePrevHash,
+    byte[] Hash);
+
+/// <summary>One signed checkpoint: the head of the global chain at <see cref="GlobalSeq"/>.</summary>
+public sealed record Checkpoint(long GlobalSeq, byte[] Hash, string KeyId, DateTimeOffset SignedAt, byte[] Signature);

@@ -1,0 +1,203 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace Accountability.Audit.Verification;
+
+/// <summary>
+/// Recomputes the global chain, every case chain and every checkpoint signature from the records
+/// alone, fed in global_seq order, and names the first record that was altered, deleted, inserted
+/// or reordered. Pure: the API and the CLI feed it the same rows, and it holds no connection.
+/// A broken link is classified with one record of look-ahead (does the next record skip this one?)
+/// and, for an unknown predecessor, by whether that predecessor turns up later (reordered) or never (deleted).
+/// </summary>
+public sealed class TrailVerifier
+{
+    private const int RecentWindow = 4096;
+
+    private readonly IReadOnlyList<Checkpoint> checkpoints;
+    private readonly Func<string, ECDsa?> publicKeyFor;
+    private readonly Dictionary<UInt128, long> seenHashes = [];
+    private readonly Dictionary<long, Guid> recentEventIds = [];
+    private readonly Dictionary<Guid, (long CaseSeq, byte[] Hash)> caseHeads = [];
+
+    private int nextCheckpoint;
+    private long lastSeq;
+    private byte[] lastHash = ChainHash.Genesis;
+    private BadRecord? found;
+    private Suspect? suspect;
+
+    public TrailVerifier(IEnumerable<Checkpoint> checkpoints, Func<string, ECDsa?> publicKeyFor)
+    {
+        this.checkpoints = [.. checkpoints.OrderBy(c => c.GlobalSeq)];
+        this.publicKeyFor = publicKeyFor;
+    }
+
+    public long CheckedRecords { get; private set; }
+
+    public long CheckedCheckpoints { get; private set; }
+
+    /// <summary>Stop reading once this is true: the first bad record is known.</summary>
+    public bool IsDecided => found is not null;
+
+    public void Add(AuditRecord record)
+    {
+        CheckedRecords++;
+        if (found is not null)
+            return;
+        if (suspect is not null)
+        {
+            Resolve(suspect, record);
+            return;
+        }
+
+        var expectedSeq = lastSeq + 1;
+        if (record.GlobalSeq != expectedSeq)
+        {
+            found = new BadRecord(expectedSeq, null, Problems.Deleted,
+                record.GlobalSeq == expectedSeq + 1
+                    ? $"Record {expectedSeq} is missing: the chain jumps from {lastSeq} to {record.GlobalSeq}."
+                    : $"Records {expectedSeq} to {record.GlobalSeq - 1} are missing: the chain jumps from {lastSeq} to {record.GlobalSeq}.");
+            return;
+        }
+
+        if (!ChainHash.SameHash(ChainHash.Compute(record.PrevHash, record), record.Hash))
+        {
+            // Altered in place, or forged in between: the next record tells which.
+            suspect = new Suspect.ContentMismatch(record.GlobalSeq, record.EventId, lastHash);
+            return;
+        }
+
+        if (!ChainHash.SameHash(record.PrevHash, lastHash))
+        {
+            if (seenHashes.TryGetValue(Key(record.PrevHash), out var linkedSeq))
+            {
+                var firstForeign = linkedSeq + 1;
+                found = new BadRecord(firstForeign, recentEventIds.TryGetValue(firstForeign, out var id) ? id : null, Problems.Inserted,
+                    $"Record {record.GlobalSeq} links to record {linkedSeq}, so records {firstForeign} to {record.GlobalSeq - 1} were inserted between them.");
+            }
+            else
+            {
+                suspect = new Suspect.UnknownPredecessor(record.GlobalSeq, record.EventId, Key(record.PrevHash));
+            }
+            return;
+        }
+
+        if (CaseChainProblem(record) is { } caseProblem)
+        {
+            found = new BadRecord(record.GlobalSeq, record.EventId, Problems.Altered, caseProblem);
+            return;
+        }
+
+        if (CheckpointProblem(record) is { } checkpointProblem)
+        {
+            found = checkpointProblem;
+            return;
+        }
+
+        Accept(record);
+    }
+
+    public VerificationResult Finish()
+    {
+        found ??= suspect switch
+        {
+            Suspect.ContentMismatch mismatch => new BadRecord(mismatch.GlobalSeq, mismatch.EventId, Problems.Altered,
+                $"Record {mismatch.GlobalSeq}'s content no longer matches its hash."),
+            Suspect.UnknownPredecessor unknown => new BadRecord(unknown.GlobalSeq, unknown.EventId, Problems.Deleted,
+                $"Record {unknown.GlobalSeq} links to a predecessor that is not in the trail: the record before it was deleted (or that record was altered and re-hashed)."),
+            _ => null,
+        };
+        if (found is null && nextCheckpoint < checkpoints.Count)
+        {
+            var beyond = checkpoints[nextCheckpoint];
+            found = new BadRecord(beyond.GlobalSeq, null, Problems.Deleted,
+                $"A checkpoint signed the chain up to record {beyond.GlobalSeq}, but the trail ends at record {lastSeq}.");
+        }
+
+        if (CheckedRecords == 0 && found is null)
+            return VerificationResult.Empty(CheckedCheckpoints);
+        return found is null
+            ? new VerificationResult(true, CheckedRecords, CheckedCheckpoints, null,
+                $"All {CheckedRecords} records chain correctly and all {CheckedCheckpoints} checkpoint signatures verify.")
+            : new VerificationResult(false, CheckedRecords, CheckedCheckpoints, found,
+                $"Record {found.GlobalSeq} is {found.Problem}: {found.Detail}");
+    }
+
+    private void Resolve(Suspect pending, AuditRecord next)
+    {
+        switch (pending)
+        {
+            case Suspect.ContentMismatch mismatch:
+                // The next genuine record still links to the record before the suspect: the suspect was slipped in.
+                found = ChainHash.SameHash(next.PrevHash, mismatch.HashBefore)
+                    ? new BadRecord(mismatch.GlobalSeq, mismatch.EventId, Problems.Inserted,
+                        $"Record {mismatch.GlobalSeq} is not part of the chain: record {next.GlobalSeq} links past it to record {mismatch.GlobalSeq - 1}.")
+                    : new BadRecord(mismatch.GlobalSeq, mismatch.EventId, Problems.Altered,
+                        $"Record {mismatch.GlobalSeq}'s content no longer matches its hash.");
+                suspect = null;
+                break;
+            case Suspect.UnknownPredecessor unknown when Key(next.Hash) == unknown.PredecessorKey:
+                found = new BadRecord(unknown.GlobalSeq, unknown.EventId, Problems.Reordered,
+                    $"Record {unknown.GlobalSeq} belongs after record {next.GlobalSeq}, which it links to: the records are out of their chained order.");
+                suspect = null;
+                break;
+        }
+    }
+
+    private string? CaseChainProblem(AuditRecord record)
+    {
+        if (record.CaseId is not { } caseId)
+            return record.CaseSeq is null && record.CasePrevHash is null
+                ? null
+                : $"Record {record.GlobalSeq} has no case but carries a case sequence or case link.";
+
+        var (expectedSeq, expectedPrev) = caseHeads.TryGetValue(caseId, out var head) ? (head.CaseSeq + 1, head.Hash) : (1L, null);
+        if (record.CaseSeq != expectedSeq)
+            return $"Case {caseId}: record {record.GlobalSeq} is case record {record.CaseSeq}, but the case chain expects {expectedSeq}.";
+        if (!ChainHash.SameHash(record.CasePrevHash, expectedPrev))
+            return $"Case {caseId}: record {record.GlobalSeq} does not link to the case's previous record.";
+        return null;
+    }
+
+    private BadRecord? CheckpointProblem(AuditRecord record)
+    {
+        while (nextCheckpoint < checkpoints.Count && checkpoints[nextCheckpoint].GlobalSeq <= record.GlobalSeq)
+        {
+            var checkpoint = checkpoints[nextCheckpoint++];
+            CheckedCheckpoints++;
+            var key = publicKeyFor(checkpoint.KeyId);
+            if (key is null)
+                return new BadRecord(checkpoint.GlobalSeq, record.EventId, Problems.BadCheckpoint,
+                    $"The checkpoint at record {checkpoint.GlobalSeq} was signed with key '{checkpoint.KeyId}', which is not a trusted key.");
+            if (!CheckpointSignature.Verify(key, checkpoint))
+                return new BadRecord(checkpoint.GlobalSeq, record.EventId, Problems.BadCheckpoint,
+                    $"The signature of the checkpoint at record {checkpoint.GlobalSeq} does not verify with key '{checkpoint.KeyId}'.");
+            if (!ChainHash.SameHash(checkpoint.Hash, record.Hash))
+                return new BadRecord(record.GlobalSeq, record.EventId, Problems.Altered,
+                    $"Record {record.GlobalSeq}'s hash differs from the one signed at {ChainHash.Instant(checkpoint.SignedAt)}: the chain up to it was rewritten.");
+        }
+        return null;
+    }
+
+    private void Accept(AuditRecord record)
+    {
+        seenHashes[Key(record.Hash)] = record.GlobalSeq;
+        recentEventIds[record.GlobalSeq] = record.EventId;
+        recentEventIds.Remove(record.GlobalSeq - RecentWindow);
+        if (record.CaseId is { } caseId)
+            caseHeads[caseId] = (record.CaseSeq!.Value, record.Hash);
+        lastSeq = record.GlobalSeq;
+        lastHash = record.Hash;
+    }
+
+    // 128 bits of a SHA-256 are plenty to recognise a record we have already seen, at half the memory.
+    private static UInt128 Key(byte[] hash) =>
+        hash.Length >= 16 ? BinaryPrimitives.ReadUInt128BigEndian(hash) : UInt128.Zero;
+
+    private abstract record Suspect
+    {
+        public sealed record ContentMismatch(long GlobalSeq, Guid EventId, byte[] HashBefore) : Suspect;
+
+        public sealed record UnknownPredecessor(long GlobalSeq, Guid EventId, UInt128 PredecessorKey) : Suspect;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Reflection;
+using Accountability.Audit.Features.Recording;
+using Xunit;
+
+namespace Accountability.Audit.Tests.Rules;
+
+public sealed class AuditedMessagesTests
+{
+    /// <summary>
+    /// An independent reading of "message": any public contract type that says when something
+    /// happened (a DateTimeOffset property) or which case it concerns (CaseId). If a new contract
+    /// fits that and the trail does not record it, this fails.
+    /// </summary>
+    [Fact]
+    public void Every_message_in_the_contracts_is_audited()
+    {
+        var messages = AuditedMessages.ContractsAssembly.GetExportedTypes()
+            .Where(t => t.IsClass && !t.IsAbstract)
+            .Where(t => t.GetProperties().Any(p => p.Name == "CaseId" || p.PropertyType == typeof(DateTimeOffset)))
+            .ToList();
+        var audited = AuditedMessages.All.Select(a => a.Type).ToHashSet();
+
+        Assert.NotEmpty(messages);
+        Assert.All(messages, m => Assert.True(audited.Contains(m), $"{m.FullName} is a message but the audit trail does not consume it."));
+        Assert.Contains(audited, t => t.Name == "ComplaintReceived");
+        Assert.Contains(audited, t => t.Name == "CustodyTransferred");
+        Assert.Contains(audited, t => t.Name == "EscalateCase");
+    }
+
+    [Fact]
+    public void Parts_of_messages_are_not_audited_as_messages()
+    {
+        var names = AuditedMessages.All.Select(a => a.Name).ToHashSet();
+
+        Assert.DoesNotContain("AllegationFinding", names);
+        Assert.DoesNotContain("OrgPerson", names);
+        Assert.DoesNotContain("SealedContact", names);
+    }
+
+    [Fact]
+    public void The_instant_of_a_complaint_is_when_it_was_received_not_when_the_incident_happened()
+    {
+        var received = AuditedMessages.All.Single(a => a.Name == "ComplaintReceived");
+
+        Assert.Equal("ReceivedAt", received.OccurredAt.Name);
+        Assert.Equal("intake", received.Source);
+        Assert.Equal("escalation", AuditedMessages.All.Single(a => a.Name == "EscalateCase").Source);
+    }
+
+    [Fact]
+    public void Every_audited_message_says_when_it_happened()
+    {
+        Assert.All(AuditedMessages.All, a => Assert.Equal(typeof(DateTimeOffset), a.OccurredAt.PropertyType));
+        Assert.Equal(AuditedMessages.All.Count, AuditedMessages.Discover(Assembly.GetAssembly(typeof(Contracts.Custody.CaseOpened))!).Count);
+    }
+}

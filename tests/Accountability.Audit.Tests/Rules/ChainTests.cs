@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using Accountability.Audit.Verification;
+using Xunit;
+
+namespace Accountability.Audit.Tests.Rules;
+
+public sealed class ChainTests
+{
+    [Theory]
+    [InlineData("{\"b\":1,\"a\":[true,null,\"x\"]}", "{\"a\":[true,null,\"x\"],\"b\":1}")]
+    [InlineData("{ \"n\" : 1.50 }", "{\"n\":1.5}")]
+    [InlineData("[1e2, -0, 0.000, 15e-1, 12345678901234567890]", "[100,0,0,1.5,12345678901234567890]")]
+    [InlineData("\"tab\\tquote\\\"slash\\/é\\u00e9\\u0001\"", "\"tab\\tquote\\\"slash/éé\\u0001\"")]
+    public void Canonical_JSON_sorts_keys_drops_whitespace_and_fixes_numbers_and_escapes(string input, string expected) =>
+        Assert.Equal(expected, CanonicalJson.Canonicalize(input));
+
+    [Fact]
+    public void Duplicate_keys_have_no_canonical_form() =>
+        Assert.Throws<FormatException>(() => CanonicalJson.Canonicalize("{\"a\":1,\"a\":2}"));
+
+    [Fact]
+    public void A_record_hashes_the_same_after_a_jsonb_style_rewrite_of_its_body()
+    {
+        var record = Record(1, ChainHash.Genesis, "{\"reason\":\"x\",\"caseVersion\":1.0,\"actor\":\"p-1\"}");
+        var rewritten = record with { Body = "{\"actor\": \"p-1\", \"reason\": \"x\", \"caseVersion\": 1}" };
+
+        Assert.Equal(ChainHash.Compute(record.PrevHash, record), ChainHash.Compute(rewritten.PrevHash, rewritten));
+    }
+
+    [Fact]
+    public void An_intact_chain_verifies_and_each_kind_of_damage_is_named_at_the_first_bad_record()
+    {
+        var records = Chain(6);
+        Assert.True(Verify(records).Valid);
+
+        Assert.Equal((3L, Problems.Altered), First(records.Select(r => r.GlobalSeq == 3 ? r with { Source = "Intake" } : r)));
+        Assert.Equal((4L, Problems.Deleted), First(records.Where(r => r.GlobalSeq != 4)));
+        Assert.Equal((2L, Problems.Reordered), First(records.Select(r => r.GlobalSeq switch { 2 => r with { GlobalSeq = 5 }, 5 => r with { GlobalSeq = 2 }, _ => r }).OrderBy(r => r.GlobalSeq)));
+        var forged = Record(3, records[1].Hash, "{\"forged\":true}");
+        forged = forged with { Hash = ChainHash.Compute(forged.PrevHash, forged) };
+        var withForgery = records.Take(2).Append(forged).Concat(records.Skip(2).Select(r => r with { GlobalSeq = r.GlobalSeq + 1 }));
+        Assert.Equal((3L, Problems.Inserted), First(withForgery));
+    }
+
+    [Fact]
+    public void A_checkpoint_signed_by_an_untrusted_key_or_over_another_hash_is_caught()
+    {
+        var records = Chain(4);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var at = DateTimeOffset.UnixEpoch;
+        var good = new Checkpoint(2, records[1].Hash, "k1", at, CheckpointSignature.Sign(key, 2, records[1].Hash, "k1", at));
+
+        Assert.True(new Func<VerificationResult>(() => Verify(records, [good], key)).Invoke().Valid);
+        var forged = good with { Signature = CheckpointSignature.Sign(ECDsa.Create(ECCurve.NamedCurves.nistP256), 2, records[1].Hash, "k1", at) };
+        Assert.Equal(Problems.BadCheckpoint, Verify(records, [forged], key).FirstBadRecord!.Problem);
+        var beyond = new Checkpoint(9, records[1].Hash, "k1", at, CheckpointSignature.Sign(key, 9, records[1].Hash, "k1", at));
+        Assert.Equal((9L, Problems.Deleted), (Verify(records, [beyond], key).FirstBadRecord!.GlobalSeq, Verify(records, [beyond], key).FirstBadRecord!.Problem));
+    }
+
+    private static (long, string) First(IEnumerable<AuditRecord> records)
+    {
+        var bad = Verify(records).FirstBadRecord!;
+        return (bad.GlobalSeq, bad.Problem);
+    }
+
+    private static VerificationResult Verify(IEnumerable<AuditRecord> records, IReadOnlyList<Checkpoint>? checkpoints = null, ECDsa? key = null)
+    {
+        var verifier = new TrailVerifier(checkpoints ?? [], id => id == "k1" ? key : null);
+        foreach (var record in records)
+            verifier.Add(record);
+        return verifier.Finish();
+    }
+
+    private static List<AuditRecord> Chain(int count)
+    {
+        var records = new List<AuditRecord>();
+        var caseId = Guid.NewGuid();
+        for (var seq = 1; seq <= count; seq++)
+        {
+            var record = Record(seq, records.Count == 0 ? ChainHash.Genesis : records[^1].Hash, $"{{\"n\":{seq}}}") with
+            {
+                CaseId = caseId, CaseSeq = seq, CasePrevHash = records.Count == 0 ? null : records[^1].Hash,
+            };
+            records.Add(record with { Hash = ChainHash.Compute(record.PrevHash, record) });
+        }
+        return records;
+    }
+
+    private static AuditRecord Record(long seq, byte[] prev, string body) =>
+        new(seq, Guid.NewGuid(), null, null, "CaseOpened", "assignment", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, body, null, prev, null, []);
+}
