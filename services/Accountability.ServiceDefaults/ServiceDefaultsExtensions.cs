@@ -13,6 +13,7 @@ public static class ServiceDefaultsExtensions
     /// <summary>The start every service shares: telemetry, problem details, size limits, auth, health.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {
+        builder.Services.AddSingleton(new ServiceIdentity(serviceName));
         builder.AddAccountabilityTelemetry(serviceName);
         builder.AddAccountabilityProblemDetails();
         builder.AddAccountabilityAuth();

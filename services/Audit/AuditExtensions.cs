@@ -4,6 +4,7 @@ using Accountability.Audit.Features.Checkpoints;
 using Accountability.Audit.Features.Export;
 using Accountability.Audit.Features.Projections;
 using Accountability.Audit.Features.Recording;
+using Accountability.Audit.Features.AccessLog;
 using Accountability.Audit.Features.Replay;
 using Accountability.Audit.Features.Verify;
 using Accountability.Messaging;
@@ -54,6 +55,7 @@ public static class AuditExtensions
     {
         app.MapVerifyEndpoints();
         app.MapReplayEndpoints();
+        app.MapAccessLogEndpoints();
         app.MapExportEndpoints();
         app.MapProjectionEndpoints();
         app.MapCheckpointEndpoints();

@@ -16,7 +16,7 @@ public sealed class OutboxCaseAccessRecorder(ServiceDatabase database) : ICaseAc
         {
             AccessId = Guid.CreateVersion7(),
             CaseId = access.CaseId,
-            Component = database.Schema,
+            Component = access.Component,
             EventType = access.EventType,
             UserId = access.UserId,
             Roles = access.Roles,

@@ -7,12 +7,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Accountability.ServiceDefaults.Security;
 
+/// <summary>Which service this process is (intake, assignment, ...), as the access log names the component.</summary>
+public sealed record ServiceIdentity(string Name);
+
 /// <summary>Marks an endpoint whose every call, granted or refused, goes to the access log.</summary>
 public sealed record CaseAccessMetadata(string EventType);
 
 /// <summary>One read of case data, as the access log records it.</summary>
 public sealed record CaseAccess(
-    Guid? CaseId, string EventType, string UserId, IReadOnlyList<string> Roles, string Resource, int StatusCode, DateTimeOffset OccurredAt, string? TraceId)
+    string Component, Guid? CaseId, string EventType, string UserId, IReadOnlyList<string> Roles, string Resource, int StatusCode, DateTimeOffset OccurredAt, string? TraceId)
 {
     public string Outcome => StatusCode switch
     {
@@ -58,6 +61,7 @@ public static class CaseAccessLog
             var caseId = (context.Request.RouteValues.TryGetValue("caseId", out var raw) || context.Request.RouteValues.TryGetValue("id", out raw))
                          && Guid.TryParse(raw?.ToString(), out var parsed) ? parsed : (Guid?)null;
             var access = new CaseAccess(
+                context.RequestServices.GetRequiredService<ServiceIdentity>().Name,
                 caseId,
                 metadata.EventType,
                 user.Identity?.IsAuthenticated == true ? user.FindFirstValue("sub") ?? "unknown" : "anonymous",

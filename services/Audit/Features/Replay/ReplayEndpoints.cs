@@ -16,7 +16,7 @@ public static class ReplayEndpoints
         cases.MapGet("/trail", async (Guid caseId, AuditDatabase database, CancellationToken ct) =>
             await LoadAsync(database, caseId, ct) is { Count: > 0 } events
                 ? Results.Ok(CaseFold.Trail(caseId, events))
-                : UnknownCase(caseId));
+                : UnknownCase(caseId)).RecordsCaseAccess("trail-read");
 
         cases.MapGet("/state", async (Guid caseId, string? asOf, AuditDatabase database, CancellationToken ct) =>
         {
@@ -38,12 +38,12 @@ public static class ReplayEndpoints
             return await LoadAsync(database, caseId, ct) is { Count: > 0 } events
                 ? Results.Ok(CaseFold.StateAsOf(caseId, events, instant))
                 : UnknownCase(caseId);
-        });
+        }).RecordsCaseAccess("state-read");
 
         cases.MapGet("/custody", async (Guid caseId, AuditDatabase database, CancellationToken ct) =>
             await LoadAsync(database, caseId, ct) is { Count: > 0 } events
                 ? Results.Ok(CaseFold.StateAsOf(caseId, events).Custody)
-                : UnknownCase(caseId));
+                : UnknownCase(caseId)).RecordsCaseAccess("custody-read");
         return app;
     }
 
