@@ -48,10 +48,29 @@ public sealed class TraceTests(FiveServices services)
             throw new TimeoutException($"{timeout.Message}: {diagnosis}", timeout);
         }
 
+        var filingTraceId = trace[0].TraceId;
+
         // The routing step names the owner it produced.
         var routed = trace.Single(s => s.Service == "Assignment" && s.Step == "routed");
         Assert.Equal(owner.Kind, routed.OwnerKind);
         Assert.Equal(owner.Id, routed.OwnerId);
+
+        // The audit trail's trace ids lead an auditor to these very spans.
+        var auditor = TestTokens.For("p-1004", Roles.Auditor);
+        var trail = await Eventually.ReturnsAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/audit/cases/{caseId}/trail");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", auditor);
+            using var response = await services["Audit"].Client.SendAsync(request);
+            return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone() : default;
+        }, t => t.ValueKind == JsonValueKind.Array
+                && t.EnumerateArray().Any(step => step.GetProperty("type").GetString() == "ComplaintReceived")
+                && t.EnumerateArray().Any(step => step.GetProperty("type").GetString() == "CaseRouted"), "the trail holds the receipt and the routing");
+        var recordedTraces = ReadSpans().Select(s => s.TraceId).ToHashSet();
+        foreach (var step in trail.EnumerateArray().Where(s => s.GetProperty("type").GetString() is "ComplaintReceived" or "CaseOpened" or "CaseRouted"))
+            Assert.Equal(filingTraceId, step.GetProperty("traceId").GetString());
+        Assert.All(trail.EnumerateArray().Select(s => s.GetProperty("traceId").GetString()).Where(id => id is not null),
+            id => Assert.Contains(id!, recordedTraces));
     }
 
     [Fact]
