@@ -32,11 +32,7 @@ public static class IntakeExtensions
 
         builder.AddAccountabilityMessaging(Schema, typeof(IntakeExtensions).Assembly, bus =>
         {
-            bus.AddConsumer<CaseRoutedConsumer, CaseRoutedConsumerDefinition>();
-            bus.AddConsumer<CustodyTransferredConsumer, CustodyTransferredConsumerDefinition>();
-            bus.AddConsumer<ComplainantContactedConsumer, ComplainantContactedConsumerDefinition>();
-            bus.AddConsumer<CaseResolvedConsumer, CaseResolvedConsumerDefinition>();
-            bus.AddConsumer<CaseReopenedConsumer, CaseReopenedConsumerDefinition>();
+            bus.AddConsumer<PublicStatusConsumer, PublicStatusConsumerDefinition>();
             bus.AddConsumer<DirectoryPublishedConsumer, DirectoryPublishedConsumerDefinition>();
         });
         builder.AddPublicRateLimits();

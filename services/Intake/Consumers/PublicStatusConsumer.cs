@@ -1,0 +1,78 @@
+using Accountability.Contracts.Custody;
+using Accountability.Intake.Features.PublicStatus;
+using Accountability.Messaging.Bus;
+using MassTransit;
+
+namespace Accountability.Intake.Consumers;
+
+/// <summary>
+/// Keeps the public status view in step with custody: each event becomes one <see cref="CustodyUpdate"/>,
+/// applied once through the inbox. The projection ignores versions older than the one it holds.
+/// </summary>
+public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.Inbox inbox) :
+    IConsumer<CaseRouted>, IConsumer<CustodyTransferred>, IConsumer<ComplainantContacted>, IConsumer<CaseResolved>, IConsumer<CaseReopened>
+{
+    public Task Consume(ConsumeContext<CaseRouted> context) => ApplyAsync(context, new CustodyUpdate
+    {
+        CaseId = context.Message.CaseId,
+        CaseVersion = context.Message.CaseVersion,
+        OccurredAt = context.Message.OccurredAt,
+        OwnerKind = context.Message.ToOwnerKind,
+        OwnerId = context.Message.ToOwnerId,
+        Status = PublicStatuses.Assigned,
+        Milestone = Milestones.Routed,
+    });
+
+    public Task Consume(ConsumeContext<CustodyTransferred> context) => ApplyAsync(context, new CustodyUpdate
+    {
+        CaseId = context.Message.CaseId,
+        CaseVersion = context.Message.CaseVersion,
+        OccurredAt = context.Message.OccurredAt,
+        OwnerKind = context.Message.ToOwnerKind,
+        OwnerId = context.Message.ToOwnerId,
+        // Receipt is already in the view, and routing has its own milestone; later moves show as "transferred".
+        Status = context.Message.TransferKind == "received" ? null : PublicStatuses.Assigned,
+        Milestone = context.Message.TransferKind is "received" or "routed" ? null : Milestones.Transferred,
+    });
+
+    public Task Consume(ConsumeContext<ComplainantContacted> context) => ApplyAsync(context, new CustodyUpdate
+    {
+        CaseId = context.Message.CaseId,
+        CaseVersion = context.Message.CaseVersion,
+        OccurredAt = context.Message.OccurredAt,
+        OwnerKind = context.Message.OwnerKind,
+        OwnerId = context.Message.OwnerId,
+        Milestone = Milestones.Contacted,
+    });
+
+    /// <summary>The case is closed with a finding on every allegation.</summary>
+    public Task Consume(ConsumeContext<CaseResolved> context) => ApplyAsync(context, new CustodyUpdate
+    {
+        CaseId = context.Message.CaseId,
+        CaseVersion = context.Message.CaseVersion,
+        OccurredAt = context.Message.OccurredAt,
+        OwnerKind = context.Message.OwnerKind,
+        OwnerId = context.Message.OwnerId,
+        Status = PublicStatuses.Resolved,
+        Milestone = Milestones.Resolved,
+    });
+
+    /// <summary>A resolved case is open again.</summary>
+    public Task Consume(ConsumeContext<CaseReopened> context) => ApplyAsync(context, new CustodyUpdate
+    {
+        CaseId = context.Message.CaseId,
+        CaseVersion = context.Message.CaseVersion,
+        OccurredAt = context.Message.OccurredAt,
+        OwnerKind = context.Message.OwnerKind,
+        OwnerId = context.Message.OwnerId,
+        Status = PublicStatuses.Assigned,
+        Milestone = Milestones.Reopened,
+    });
+
+    private Task ApplyAsync(ConsumeContext context, CustodyUpdate update) =>
+        inbox.ProcessOnceAsync(nameof(PublicStatusConsumer), context.RequireMessageId(),
+            (transaction, cancellationToken) => StatusProjection.ApplyAsync(transaction, update, cancellationToken),
+            context.CancellationToken);
+}
+
+public sealed class PublicStatusConsumerDefinition : RetryingConsumerDefinition<PublicStatusConsumer>;
