@@ -28,10 +28,10 @@ public sealed class IsolatedEscalation : IAsyncDisposable
     public static readonly DateTimeOffset DefaultStart = new(2026, 3, 3, 15, 0, 0, TimeSpan.Zero); // Tuesday 09:00 in Chicago
 
     private readonly List<ServiceProcess> instances = [];
-    private readonly string vhost;
+    private readonly IsolatedVirtualHost vhost;
     private IBusControl bus = null!;
 
-    private IsolatedEscalation(string vhost, string schema)
+    private IsolatedEscalation(IsolatedVirtualHost vhost, string schema)
     {
         this.vhost = vhost;
         Schema = schema;
@@ -48,8 +48,7 @@ public sealed class IsolatedEscalation : IAsyncDisposable
     public static async Task<IsolatedEscalation> CreateAsync()
     {
         var id = Guid.NewGuid().ToString("N")[..12];
-        var host = new IsolatedEscalation($"escalation-test-{id}", $"esc_{id}");
-        await host.CreateVirtualHostAsync();
+        var host = new IsolatedEscalation(await IsolatedVirtualHost.CreateAsync("escalation-test"), $"esc_{id}");
         await host.StartBusAsync();
         return host;
     }
@@ -59,7 +58,7 @@ public sealed class IsolatedEscalation : IAsyncDisposable
     {
         var settings = new Dictionary<string, string>
         {
-            ["RabbitMq__Uri"] = AmqpUri(),
+            ["RabbitMq__Uri"] = vhost.AmqpUri,
             ["Escalation__Schema"] = Schema,
             ["Escalation__Clock"] = "manual",
             ["Escalation__ClockStart"] = (clockStart ?? DefaultStart).ToString("O"),
@@ -194,8 +193,7 @@ public sealed class IsolatedEscalation : IAsyncDisposable
         foreach (var instance in instances)
             await instance.DisposeAsync();
         await bus.StopAsync();
-        using var management = Management();
-        await management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(vhost)}");
+        await vhost.DisposeAsync();
         await using var connection = await TestDatabase.OpenAsync();
         await connection.ExecuteAsync($"drop schema if exists \"{Schema}\" cascade");
     }
@@ -211,35 +209,12 @@ public sealed class IsolatedEscalation : IAsyncDisposable
         _ => Guid.Empty,
     };
 
-    private string AmqpUri()
-    {
-        var builder = new UriBuilder(TestEnvironment.RabbitMqUri) { Path = "/" + Uri.EscapeDataString(vhost) };
-        return builder.Uri.ToString();
-    }
-
-    private static HttpClient Management()
-    {
-        var (_, _, _, user, password) = new RabbitMqOptions { Uri = TestEnvironment.RabbitMqUri }.Parse();
-        var client = new HttpClient { BaseAddress = new Uri(TestEnvironment.RabbitMqManagementUri) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
-        return client;
-    }
-
-    private async Task CreateVirtualHostAsync()
-    {
-        var (_, _, _, user, _) = new RabbitMqOptions { Uri = TestEnvironment.RabbitMqUri }.Parse();
-        using var management = Management();
-        (await management.PutAsync($"api/vhosts/{Uri.EscapeDataString(vhost)}", JsonContent.Create(new { }))).EnsureSuccessStatusCode();
-        (await management.PutAsync($"api/permissions/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(user)}",
-            JsonContent.Create(new { configure = ".*", write = ".*", read = ".*" }))).EnsureSuccessStatusCode();
-    }
-
     private async Task StartBusAsync()
     {
         var (host, port, _, user, password) = new RabbitMqOptions { Uri = TestEnvironment.RabbitMqUri }.Parse();
         bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host(host, port, vhost, h =>
+            cfg.Host(host, port, vhost.Name, h =>
             {
                 h.Username(user);
                 h.Password(password);
