@@ -9,7 +9,8 @@ namespace Accountability.Audit.Features.AccessLog;
 /// <summary>
 /// GET /api/audit/access-log: who read (or was refused) case data, through which service, when, and
 /// with what outcome (CJIS §5.4.1.1). The records are CaseDataAccessed events in the hash-chained
-/// trail itself, so the access log is as tamper-evident as the custody chain.
+/// global trail, so the access log is as tamper-evident as the custody chain; they stay out of the
+/// per-case chains, which hold only the steps of a case's life.
 /// </summary>
 public static class AccessLogEndpoints
 {
@@ -41,13 +42,13 @@ public static class AccessLogEndpoints
                 """
                 select body::text from audit_events
                 where type = 'CaseDataAccessed'
-                  and (@caseId::uuid is null or case_id = @caseId)
+                  and (@caseId::text is null or body->>'caseId' = @caseId)
                   and (@userId::text is null or body->>'userId' = @userId)
                   and (@fromAt::timestamptz is null or occurred_at >= @fromAt)
                   and (@toAt::timestamptz is null or occurred_at < @toAt)
                 order by occurred_at desc, global_seq desc
                 limit @limit
-                """, new { caseId, userId, fromAt, toAt, limit = limit ?? 200 }, cancellationToken: ct));
+                """, new { caseId = caseId?.ToString(), userId, fromAt, toAt, limit = limit ?? 200 }, cancellationToken: ct));
             return Results.Ok(rows.Select(body => JsonDocument.Parse(body).RootElement.Clone()));
         }).RequireAuthorization(policy => policy.RequireRole(Roles.Auditor, Roles.Admin));
         return app;

@@ -60,6 +60,8 @@ public static class AuditedMessages
         return [.. records.Where(r => !parts.Contains(r)).OrderBy(r => r.FullName, StringComparer.Ordinal)];
     }
 
+    private const string AccessRecordArea = "Audit";
+
     public static IReadOnlyList<AuditedMessageType> Discover(Assembly contracts)
     {
         var audited = MessageTypes(contracts).Select(Describe).ToList();
@@ -81,9 +83,12 @@ public static class AuditedMessages
                 : throw new InvalidOperationException(
                     $"{type.FullName} has no OccurredAt and {instants.Count} DateTimeOffset properties: the audit trail cannot tell when it happened. Add OccurredAt.");
         }
-        var caseId = properties.FirstOrDefault(p => p.Name == "CaseId" && (p.PropertyType == typeof(Guid) || p.PropertyType == typeof(Guid?)));
-        var caseVersion = properties.FirstOrDefault(p => p.Name == "CaseVersion" && p.PropertyType == typeof(long));
         var area = type.Namespace?.Split('.')[^1] ?? "";
+        // Records about reads (the access log) sit beside the case trails, in the global chain only: a read
+        // is not a step in a case's life, and a read of an unknown case must not make that case exist.
+        var caseId = area == AccessRecordArea ? null
+            : properties.FirstOrDefault(p => p.Name == "CaseId" && (p.PropertyType == typeof(Guid) || p.PropertyType == typeof(Guid?)));
+        var caseVersion = properties.FirstOrDefault(p => p.Name == "CaseVersion" && p.PropertyType == typeof(long));
         var source = SourceByMessage.GetValueOrDefault(type.Name) ?? SourceByArea.GetValueOrDefault(area) ?? area.ToLowerInvariant();
         return new AuditedMessageType(type, type.Name, source, occurredAt, caseId, caseVersion);
     }
