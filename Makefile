@@ -38,3 +38,17 @@ token:
 	@out=$$($(DOTNET) build tools/Accountability.DevToken -c Release -nologo -v quiet 2>&1) || { printf '%s\n' "$$out" >&2; exit 1; }
 	@key=$$($(SERVICES) signing-key --profile up 2>/dev/null); \
 	  $(DOTNET) $(DEVTOKEN_DLL) --role "$(ROLE)" $(if $(SUB),--sub "$(SUB)") --key-file "$$key" --directory deploy/org/directory.json
+
+# make bench [QUICK=1] [BENCH_ARGS='--cases 5000 --rate 50'] [BENCH_PROFILE=bench]
+#   Release build, throwaway servers (infra.sh profile BENCH_PROFILE, which must not be in use), the five
+#   services, baselines, end-to-end load, audit replay; prints a table and writes bench/results/latest.json.
+QUICK ?=
+BENCH_ARGS ?=
+BENCH_PROFILE ?= bench
+BENCH_DLL := bench/Accountability.Bench/bin/Release/net10.0/Accountability.Bench.dll
+.PHONY: bench
+bench:
+	$(DOTNET) build bench/Accountability.Bench -c Release -nologo -v quiet -clp:ErrorsOnly
+	@for p in Intake Assignment Escalation Notification; do \
+	  $(DOTNET) build services/$$p -c Release --no-dependencies -nologo -v quiet -clp:ErrorsOnly || exit 1; done
+	$(DOTNET) $(BENCH_DLL) --profile $(BENCH_PROFILE) $(if $(QUICK),--quick) $(BENCH_ARGS)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL 15 + RabbitMQ 3.10 for `make up` and `make test`.
 #
-#   deploy/local/infra.sh <command> [--profile up|test]
+#   deploy/local/infra.sh <command> [--profile up|test|bench|chaos]
 #
 # Commands:
 #   start            start both servers (idempotent), then print the environment
@@ -57,8 +57,10 @@ while [ $# -gt 0 ]; do
 done
 
 case $PROFILE in
-    up)   PORT_PREFIX=55 ;;
-    test) PORT_PREFIX=56 ;;
+    up)    PORT_PREFIX=55 ;;
+    test)  PORT_PREFIX=56 ;;
+    bench) PORT_PREFIX=58 ;;  # make bench: never shares servers with make test or make up
+    chaos) PORT_PREFIX=59 ;;  # make chaos: kills and restarts its servers on purpose
     *) die "unknown profile '$PROFILE' (use up or test)" ;;
 esac
 PG_PORT=${PORT_PREFIX}432

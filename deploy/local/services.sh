@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
         *) log "unknown argument: $1"; usage ;;
     esac
 done
-case $PROFILE in up|test) ;; *) die "unknown profile '$PROFILE' (use up or test)" ;; esac
+case $PROFILE in up|test|bench|chaos) ;; *) die "unknown profile '$PROFILE' (use up, test, bench or chaos)" ;; esac
 
 STATE=$REPO/.state/$PROFILE
 PIDS=$STATE/pids
@@ -106,7 +106,7 @@ http_status() {
 
 # A local SMTP relay for the notification service: Debian's aiosmtpd, printing every mail to its log
 # instead of sending it anywhere, so `make up` never e-mails a real person.
-SMTP_PORT=$([ "$PROFILE" = test ] && echo 56025 || echo 55025)
+SMTP_PORT=$(case $PROFILE in up) echo 55025 ;; test) echo 56025 ;; bench) echo 58025 ;; *) echo 59025 ;; esac)
 SMTP_PID_FILE=$PIDS/smtp-sink.pid
 WEBHOOK_SECRET_FILE=$STATE/webhook-secret
 

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+
+namespace Accountability.Bench;
+
+/// <summary>The figures of one end-to-end phase.</summary>
+public sealed record PhaseResult(
+    string Name,
+    int Offered,
+    int Accepted,
+    int Rejected,
+    double OfferedRate,
+    double CasesPerSecond,
+    double AcceptedPerSecond,
+    double P50Ms,
+    double P95Ms,
+    double P99Ms,
+    double MaxMs,
+    double HttpP50Ms,
+    double HttpP99Ms,
+    double DrainSeconds,
+    int Unfinished,
+    double RoutedPerSecond,
+    double NotifiedPerSecond,
+    double AuditedPerSecond);
+
+/// <summary>
+/// Complaints POSTed over HTTP to intake, then counted, read-only, in the throwaway database until
+/// every one is routed to an owner (assignment's custody), told (a sent delivery in notification)
+/// and recorded (its ComplaintReceived in audit_events).
+/// </summary>
+public sealed class EndToEnd(Uri intake, string clerkToken, string connectionString)
+{
+    private static readonly string[] Categories = ["force", "discourtesy", "lack-of-service"];
+
+    private readonly HttpClient http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+    {
+        BaseAddress = intake,
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
+    /// <summary>Open loop: complaint i is sent at start + i / rate, whether or not the earlier ones were answered.</summary>
+    public async Task<PhaseResult> FixedRateAsync(int cases, double rate, TimeSpan drainTimeout)
+    {
+        var accepted = new ConcurrentBag<Filed>();
+        var rejected = 0;
+        var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
+        var requests = new List<Task>(cases);
+        for (var i = 0; i < cases; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / rate);
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+                await Task.Delay(wait);
+            requests.Add(FileAsync(i, accepted, () => Interlocked.Increment(ref rejected)));
+        }
+        await Task.WhenAll(requests);
+        var posting = (DateTimeOffset.UtcNow - started).TotalSeconds;
+        return await FinishAsync($"fixed {rate:0.#}/s", cases, rate, started, posting, [.. accepted], rejected, drainTimeout);
+    }
+
+    /// <summary>Closed loop: <paramref name="concurrency"/> clients, each sending its next complaint as soon as the last is answered.</summary>
+    public async Task<PhaseResult> MaximumAsync(int cases, int concurrency, TimeSpan drainTimeout)
+    {
+        var accepted = new ConcurrentBag<Filed>();
+        var rejected = 0;
+        var next = -1;
+        var started = DateTimeOffset.UtcNow;
+        var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < cases)
+                await FileAsync(i, accepted, () => Interlocked.Increment(ref rejected));
+        }).ToList();
+        await Task.WhenAll(workers);
+        var posting = (DateTimeOffset.UtcNow - started).TotalSeconds;
+        return await FinishAsync($"max, {concurrency} in flight", cases, 0, started, posting, [.. accepted], rejected, drainTimeout);
+    }
+
+    private async Task FileAsync(int i, ConcurrentBag<Filed> accepted, Action reject)
+    {
+        var category = Categories[i % Categories.Length];
+        var body = "{\"category\":\"" + category + "\",\"narrative\":\"Benchmark complaint " + i + ": the officer shouted at me outside the library.\","
+            + "\"channel\":\"phone\",\"district\":\"" + (i % 4 + 1) + "\","
+            + "\"complainant\":{\"name\":\"Bench Complainant " + i + "\",\"email\":\"bench" + i + "@example.org\"}}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/complaints")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", clerkToken);
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using var response = await http.SendAsync(request);
+            var elapsed = clock.Elapsed.TotalMilliseconds;
+            if (response.StatusCode != HttpStatusCode.Created)
+            {
+                reject();
+                if (Interlocked.Increment(ref reportedErrors) <= 3)
+                    Console.Error.WriteLine($"[bench] intake answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                return;
+            }
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            accepted.Add(new Filed(json.RootElement.GetProperty("caseId").GetGuid(), elapsed));
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            reject();
+            if (Interlocked.Increment(ref reportedErrors) <= 3)
+                Console.Error.WriteLine($"[bench] POST failed: {exception.Message}");
+        }
+    }
+
+    private int reportedErrors;
+
+    private async Task<PhaseResult> FinishAsync(
+        string name, int offered, double rate, DateTimeOffset started, double postingSeconds, IReadOnlyList<Filed> filed, int rejected, TimeSpan drainTimeout)
+    {
+        var ids = filed.Select(f => f.CaseId).ToArray();
+        var postsDone = Stopwatch.StartNew();
+        IReadOnlyList<Progress> rows = [];
+        while (true)
+        {
+            rows = await ReadProgressAsync(ids);
+            var done = rows.Count(r => r.Done);
+            if (done == ids.Length || postsDone.Elapsed > drainTimeout)
+                break;
+            await Task.Delay(250);
+        }
+        var drain = postsDone.Elapsed.TotalSeconds;
+        var finished = rows.Where(r => r.Done).ToList();
+        var end = finished.Count == 0 ? DateTimeOffset.UtcNow : finished.Max(r => r.DoneAt);
+        var seconds = Math.Max((end - started).TotalSeconds, 0.001);
+        var owned = finished.Select(r => (r.RoutedAt!.Value - r.ReceivedAt!.Value).TotalMilliseconds).Order().ToArray();
+        var httpTimes = filed.Select(f => f.HttpMs).Order().ToArray();
+        return new PhaseResult(
+            name, offered, filed.Count, rejected, rate,
+            CasesPerSecond: finished.Count / seconds,
+            AcceptedPerSecond: filed.Count / Math.Max(postingSeconds, 0.001),
+            P50Ms: Percentile(owned, 0.50), P95Ms: Percentile(owned, 0.95), P99Ms: Percentile(owned, 0.99),
+            MaxMs: owned.Length == 0 ? 0 : owned[^1],
+            HttpP50Ms: Percentile(httpTimes, 0.50), HttpP99Ms: Percentile(httpTimes, 0.99),
+            DrainSeconds: drain,
+            Unfinished: ids.Length - finished.Count,
+            RoutedPerSecond: StageRate(rows.Select(r => r.RoutedAt)),
+            NotifiedPerSecond: StageRate(rows.Select(r => r.NotifiedAt)),
+            AuditedPerSecond: StageRate(rows.Select(r => r.AuditedAt)));
+
+        // Each stage alone: cases that reached it, over the time from the first POST to the last of them reaching it.
+        double StageRate(IEnumerable<DateTimeOffset?> instants)
+        {
+            var reached = instants.Where(i => i is not null).Select(i => i!.Value).ToList();
+            return reached.Count == 0 ? 0 : reached.Count / Math.Max((reached.Max() - started).TotalSeconds, 0.001);
+        }
+    }
+
+    /// <summary>One read-only query per poll over the three services' schemas.</summary>
+    private async Task<IReadOnlyList<Progress>> ReadProgressAsync(Guid[] ids)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            select ids.id,
+                   (select from_at from assignment.custody c where c.case_id = ids.id and c.seq = 1),
+                   (select from_at from assignment.custody c where c.case_id = ids.id and c.seq = 2),
+                   (select min(sent_at) from notification.deliveries d where d.case_id = ids.id and d.status = 'sent'),
+                   (select min(recorded_at) from audit.audit_events a where a.case_id = ids.id and a.type = 'ComplaintReceived')
+            from unnest(@ids) as ids(id)
+            """, connection);
+        command.Parameters.AddWithValue("ids", ids);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<Progress>(ids.Length);
+        while (await reader.ReadAsync())
+            rows.Add(new Progress(
+                reader.GetGuid(0),
+                reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
+        return rows;
+    }
+
+    public static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private sealed record Filed(Guid CaseId, double HttpMs);
+
+    private sealed record Progress(Guid CaseId, DateTimeOffset? ReceivedAt, DateTimeOffset? RoutedAt, DateTimeOffset? NotifiedAt, DateTimeOffset? AuditedAt)
+    {
+        public bool Done => ReceivedAt is not null && RoutedAt is not null && NotifiedAt is not null && AuditedAt is not null;
+
+        public DateTimeOffset DoneAt => new[] { RoutedAt!.Value, NotifiedAt!.Value, AuditedAt!.Value }.Max();
+    }
+}
