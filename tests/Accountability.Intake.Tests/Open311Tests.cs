@@ -9,6 +9,20 @@ namespace Accountability.Intake.Tests;
 [Collection(nameof(IntakeService))]
 public sealed class Open311Tests(IntakeService intake)
 {
+    /// <summary>Found by the fuzzer (seed 20260307): a control character echoed into an XML error once answered 500.</summary>
+    [Theory]
+    [InlineData("/open311/v2/services/%7Bfb2b0a52-0000-4000-8000-000000000000%7D%01.xml", "text/xml")]
+    [InlineData("/open311/v2/services/%01%02.json", "application/json")]
+    public async Task An_unknown_service_code_with_control_characters_gets_the_specs_404(string path, string mediaType)
+    {
+        using var response = await intake.Client.GetAsync(path);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("404", body);
+        Assert.DoesNotContain('\u0001', body); // a char: ordinal, where culture-aware search would ignore it
+    }
+
     [Fact]
     public async Task Discovery_matches_the_GeoReport_v2_shape()
     {

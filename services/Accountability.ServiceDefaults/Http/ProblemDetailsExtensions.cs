@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting;
@@ -38,7 +39,12 @@ public static class ProblemDetailsExtensions
     /// <summary>Exception handler, problem+json for bare status codes, and the body size limit.</summary>
     public static WebApplication UseAccountabilityProblemDetails(this WebApplication app)
     {
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // A request the framework could not bind (a query value that is not a number, say) is the
+            // caller's mistake: answer its 4xx, not a 500, whichever environment is running.
+            StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         var limits = app.Services.GetRequiredService<HttpLimits>();
         app.Use(async (context, next) =>

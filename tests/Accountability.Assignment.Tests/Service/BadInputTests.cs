@@ -133,6 +133,22 @@ public sealed class BadInputTests(AssignmentService service)
         }
     }
 
+    /// <summary>Found by the fuzzer (seed 20260307): these once answered 500.</summary>
+    [Theory]
+    [InlineData("/api/cases?limit=", "limit")]
+    [InlineData("/api/cases?limit=%ZZ", "limit")]
+    [InlineData("/api/cases?limit=2147483648", "limit")]
+    [InlineData("/api/cases?offset=1e309", "offset")]
+    [InlineData("/api/cases?overdue=%ZZ", "overdue")]
+    [InlineData("/api/cases/01a1fe41-f5d8-714a-91bd-f99790d1381e/custody?at=9999-12-31T23:59:59.9999999%2B14:00", "at")]
+    public async Task A_query_value_the_fuzzer_found_gets_a_field_level_400_not_a_500(string path, string field)
+    {
+        using var response = await service.SendAsync(HttpMethod.Get, path, TestTokens.For("p-1006", Roles.Dispatcher));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"no error for {field}");
+    }
+
     private async Task<(Guid CaseId, string Owner, Guid HandoffId)> CaseWithPendingHandoffAsync()
     {
         var complaint = await service.FileAsync("force", "5");

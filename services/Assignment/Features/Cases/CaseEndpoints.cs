@@ -25,21 +25,24 @@ public static class CaseEndpoints
         var api = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Roles.CaseWorkers));
         var reads = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Readers));
 
-        reads.MapGet("/cases", async (string? owner, string? unit, string? status, string? overdue, int? limit, int? offset, CaseQueries queries, CancellationToken ct) =>
+        reads.MapGet("/cases", async (string? owner, string? unit, string? status, string? overdue, string? limit, string? offset, CaseQueries queries, CancellationToken ct) =>
         {
             var errors = new Dictionary<string, string[]>();
             if (status is not null and not ("open" or "resolved"))
                 errors["status"] = ["Must be 'open' or 'resolved'."];
-            if (limit is < 1 or > 500)
-                errors["limit"] = ["Must be between 1 and 500."];
-            if (offset is < 0)
-                errors["offset"] = ["Must not be negative."];
+            // Parsed here rather than bound, so a bad value gets a field-level reason.
+            int? limitValue = int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var l) ? l : null;
+            int? offsetValue = int.TryParse(offset, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var o) ? o : null;
+            if (limit is not null && limitValue is not (>= 1 and <= 500))
+                errors["limit"] = ["Must be a whole number between 1 and 500."];
+            if (offset is not null && offsetValue is null)
+                errors["offset"] = ["Must be a whole number, 0 or more."];
             bool? overdueFilter = overdue switch { null => null, "true" => true, "false" => false, _ => null };
             if (overdue is not null and not ("true" or "false"))
                 errors["overdue"] = ["Must be 'true' or 'false'."];
             if (errors.Count > 0)
                 return Results.ValidationProblem(errors);
-            return Results.Ok(await queries.ListAsync(owner, unit, status, overdueFilter, limit ?? 100, offset ?? 0, ct));
+            return Results.Ok(await queries.ListAsync(owner, unit, status, overdueFilter, limitValue ?? 100, offsetValue ?? 0, ct));
         }).RecordsCaseAccess("case-list");
 
         reads.MapGet("/cases/{caseId:guid}", async (Guid caseId, CaseQueries queries, CancellationToken ct) =>
@@ -50,7 +53,9 @@ public static class CaseEndpoints
             DateTimeOffset? instant = null;
             if (at is not null)
             {
-                if (!DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var parsed))
+                // In range once converted to UTC too: 9999-12-31T23:59:59+14:00 parses but cannot be stored.
+                if (!DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var parsed)
+                    || parsed.UtcDateTime.Year is < 1 or > 9998)
                     return Results.ValidationProblem(new Dictionary<string, string[]> { ["at"] = ["Must be an ISO 8601 instant, e.g. 2026-03-03T14:05:00Z."] });
                 instant = parsed;
             }

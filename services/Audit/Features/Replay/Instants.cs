@@ -12,7 +12,9 @@ public static class Instants
         instant = default;
         if (string.IsNullOrWhiteSpace(text) || text.Length < 11 || !HasOffset(text))
             return false;
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant);
+        // Within range once in UTC and rounded to PostgreSQL's microseconds (year 9999 can overflow).
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant)
+               && instant.UtcDateTime.Year is >= 1 and <= 9998;
     }
 
     public static DateTimeOffset? ParseOptional(string? text, string field, Dictionary<string, string[]> errors)

@@ -185,5 +185,13 @@ public static class Open311Endpoints
         return match;
     }
 
-    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
+    /// <summary>
+    /// What an error may echo of the caller's input: at most 40 characters, with control characters
+    /// (which XML cannot carry, and which have no business in a reply) shown as '?'.
+    /// </summary>
+    private static string Truncate(string value)
+    {
+        var shown = new string([.. (value.Length <= 40 ? value : value[..40]).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c)]);
+        return value.Length <= 40 ? shown : shown + "…";
+    }
 }
