@@ -52,3 +52,15 @@ bench:
 	@for p in Intake Assignment Escalation Notification; do \
 	  $(DOTNET) build services/$$p -c Release --no-dependencies -nologo -v quiet -clp:ErrorsOnly || exit 1; done
 	$(DOTNET) $(BENCH_DLL) --profile $(BENCH_PROFILE) $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+# make chaos [QUICK=1] [CHAOS_ARGS='--complaints 5000 --fuzz-seed 42']
+#   Release build, throwaway servers (infra.sh profile chaos, ports 59xxx),
+#   the five services under a load of complaints with kill -9, RabbitMQ and PostgreSQL restarts and two
+#   instances of everything; then the checker (lost, duplicated, unowned, audit verify) and 10,000 fuzz requests.
+#   Exit status 0 only when every count is 0. See docs/chaos.md.
+CHAOS_ARGS ?=
+CHAOS_DLL := tests/Accountability.Chaos/bin/Release/net10.0/Accountability.Chaos.dll
+.PHONY: chaos
+chaos:
+	$(DOTNET) build tests/Accountability.Chaos -c Release -nologo -v quiet -clp:ErrorsOnly
+	$(DOTNET) $(CHAOS_DLL) $(if $(QUICK),--quick) $(CHAOS_ARGS)

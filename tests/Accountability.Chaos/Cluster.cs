@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+
+namespace Accountability.Chaos;
+
+/// <summary>
+/// The five services, each with a first instance that always runs and a second one for the phase with
+/// two of everything, on fixed ports. A supervisor restarts whatever is wanted and not running: the
+/// instances the fault schedule kills, and any that die on their own (counted as crashes).
+/// </summary>
+public sealed class Cluster : IAsyncDisposable
+{
+    public static readonly string[] Names = ["Intake", "Assignment", "Escalation", "Notification", "Audit"];
+
+    private readonly List<ServiceHost> hosts = [];
+    private readonly ConcurrentDictionary<ServiceHost, bool> killedByChaos = new();
+    private readonly ConcurrentQueue<string> crashes = new();
+    private readonly CancellationTokenSource stopping = new();
+    private readonly HttpClient probe = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private Task? supervisor;
+
+    public Cluster(string repository, IReadOnlyDictionary<string, string> common, string logDirectory)
+    {
+        var ports = Names.ToDictionary(n => n, _ => new[] { ServiceHost.FreePort(), ServiceHost.FreePort() });
+        var settings = new Dictionary<string, string>(common, StringComparer.Ordinal)
+        {
+            // The services find each other at the first instances, which always run.
+            ["Escalation__AssignmentUrl"] = $"http://127.0.0.1:{ports["Assignment"][0]}",
+            ["Notification__PublicStatusUrl"] = $"http://127.0.0.1:{ports["Intake"][0]}/api/public/status/{{trackingCode}}",
+            ["Notification__PublicBaseUrl"] = $"http://127.0.0.1:{ports["Notification"][0]}",
+        };
+        foreach (var name in Names)
+            for (var instance = 1; instance <= 2; instance++)
+                hosts.Add(new ServiceHost(repository, name, instance, ports[name][instance - 1], settings, logDirectory));
+    }
+
+    public IReadOnlyList<ServiceHost> Hosts => hosts;
+
+    public IReadOnlyCollection<string> Crashes => crashes;
+
+    public int Kills { get; private set; }
+
+    public ServiceHost First(string name) => hosts.Single(h => h.Name == name && h.Instance == 1);
+
+    /// <summary>The instances of a service the harness wants running now (one, or two in the doubled phase).</summary>
+    public IReadOnlyList<ServiceHost> Wanted(string name) => [.. hosts.Where(h => h.Name == name && h.Wanted)];
+
+    public async Task StartFirstInstancesAsync(TimeSpan timeout)
+    {
+        foreach (var host in hosts.Where(h => h.Instance == 1))
+        {
+            host.Wanted = true;
+            host.Start();
+        }
+        await WaitReadyAsync(hosts.Where(h => h.Instance == 1), timeout);
+        supervisor = SuperviseAsync(stopping.Token);
+    }
+
+    public async Task StartSecondInstancesAsync(TimeSpan timeout)
+    {
+        foreach (var host in hosts.Where(h => h.Instance == 2))
+        {
+            host.Wanted = true;
+            host.Start();
+        }
+        await WaitReadyAsync(hosts.Where(h => h.Instance == 2), timeout);
+    }
+
+    public async Task StopSecondInstancesAsync()
+    {
+        foreach (var host in hosts.Where(h => h.Instance == 2))
+            await host.StopAsync();
+    }
+
+    /// <summary>kill -9 of one random wanted instance; the supervisor brings it back.</summary>
+    public string KillRandom(Random random)
+    {
+        var candidates = hosts.Where(h => h.Wanted && h.Running).ToList();
+        if (candidates.Count == 0)
+            return "nothing to kill";
+        var victim = candidates[random.Next(candidates.Count)];
+        killedByChaos[victim] = true;
+        victim.Kill();
+        Kills++;
+        return victim.Label;
+    }
+
+    public async Task WaitReadyAsync(IEnumerable<ServiceHost> which, TimeSpan timeout)
+    {
+        var pending = which.ToList();
+        var deadline = DateTime.UtcNow + timeout;
+        while (pending.Count > 0)
+        {
+            var still = new List<ServiceHost>();
+            foreach (var host in pending)
+                if (!await host.ReadyAsync(probe))
+                    still.Add(host);
+            pending = still;
+            if (pending.Count == 0)
+                return;
+            if (DateTime.UtcNow > deadline)
+                throw new ChaosException($"not ready after {timeout.TotalSeconds:0} s: {string.Join(", ", pending.Select(h => h.Label))}\n"
+                    + string.Join("\n", pending.Select(h => $"--- {h.LogFile} ---\n{h.Tail()}")));
+            await Task.Delay(500);
+        }
+    }
+
+    public Task WaitAllWantedReadyAsync(TimeSpan timeout) => WaitReadyAsync(hosts.Where(h => h.Wanted), timeout);
+
+    private async Task SuperviseAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var host in hosts.Where(h => h.Wanted && !h.Running))
+            {
+                if (!killedByChaos.TryRemove(host, out _))
+                    crashes.Enqueue($"{DateTimeOffset.Now:HH:mm:ss} {host.Label} exited on its own (start #{host.Starts}); last lines of {host.LogFile}:\n{host.Tail(15)}");
+                try
+                {
+                    host.Start();
+                }
+                catch (Exception exception) when (exception is ChaosException or System.ComponentModel.Win32Exception)
+                {
+                    crashes.Enqueue($"{host.Label} could not be restarted: {exception.Message}");
+                }
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync();
+        if (supervisor is not null)
+            await supervisor;
+        foreach (var host in hosts)
+            await host.StopAsync();
+        probe.Dispose();
+        stopping.Dispose();
+    }
+
+    public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
