@@ -31,6 +31,28 @@ public sealed partial class AuditTrailTests(AccountabilitySystem system, ITestOu
     private static readonly string Auditor = AccountabilitySystem.Token("p-1004", Roles.Auditor);
 
     [Fact]
+    public async Task The_state_replayed_from_the_trail_at_every_step_boundary_is_what_assignment_said_at_that_moment()
+    {
+        var journey = await system.JourneyAsync();
+        Assert.Equal(["routed", "declined", "accepted", "escalated", "findings", "resolved", "reopened"], journey.Snapshots.Select(s => s.AfterStep));
+        // Wait until the trail holds the last step, so that every earlier instant is fully recorded.
+        var last = journey.Snapshots[^1];
+        await system.Audit.GetUntilAsync($"/api/audit/cases/{journey.CaseId}/state", Auditor,
+            state => state.GetProperty("status").GetString() == "open" && state.GetProperty("owner").GetProperty("id").GetString() == last.OwnerId
+                     && state.GetProperty("lastEventAt").GetDateTimeOffset() >= last.At, "the trail has caught up with the reopening");
+
+        foreach (var snapshot in journey.Snapshots)
+        {
+            var asOf = Uri.EscapeDataString(snapshot.At.ToString("O"));
+            var replayed = (await system.Audit.GetAsync($"/api/audit/cases/{journey.CaseId}/state?asOf={asOf}", Auditor)).Ok();
+            Assert.True(snapshot.Status == replayed.GetProperty("status").GetString(), $"status after {snapshot.AfterStep}");
+            Assert.True(snapshot.OwnerKind == replayed.GetProperty("owner").GetProperty("kind").GetString(), $"owner kind after {snapshot.AfterStep}");
+            Assert.True(snapshot.OwnerId == replayed.GetProperty("owner").GetProperty("id").GetString(), $"owner after {snapshot.AfterStep}");
+            Assert.True(snapshot.PendingHandoff == (replayed.GetProperty("pendingHandoff").ValueKind != JsonValueKind.Null), $"pending handoff after {snapshot.AfterStep}");
+        }
+    }
+
+    [Fact]
     public async Task An_auditor_replays_the_trail_of_the_complaint_and_finds_every_step_traced_the_custody_equal_to_the_ledger_and_the_chain_valid()
     {
         var journey = await system.JourneyAsync();

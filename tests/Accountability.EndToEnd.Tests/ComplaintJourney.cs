@@ -85,6 +85,20 @@ public sealed partial class ComplaintJourney
 
     private void Step(string what) => steps.Add($"{clock.Elapsed.TotalSeconds:0.0}s {what}");
 
+    /// <summary>What assignment said about the case after each step, stamped with its own updatedAt.</summary>
+    public sealed record AssignmentSnapshot(string AfterStep, DateTimeOffset At, string Status, string OwnerKind, string OwnerId, bool PendingHandoff);
+
+    public List<AssignmentSnapshot> Snapshots { get; } = [];
+
+    /// <summary>Records assignment's view at this step boundary, for the auditor's replay to be compared with.</summary>
+    private async Task SnapshotAsync(string afterStep)
+    {
+        var view = (await Assignment.GetAsync(CasePath, Dispatcher)).Ok();
+        var owner = view.GetProperty("owner");
+        Snapshots.Add(new AssignmentSnapshot(afterStep, view.GetProperty("updatedAt").GetDateTimeOffset(), view.GetProperty("status").GetString()!,
+            owner.GetProperty("kind").GetString()!, owner.GetProperty("id").GetString()!, view.GetProperty("pendingHandoff").ValueKind != JsonValueKind.Null));
+    }
+
     private ServiceProcess Assignment => system.Assignment;
 
     private string CasePath => $"/api/cases/{CaseId}";
@@ -110,6 +124,7 @@ public sealed partial class ComplaintJourney
 
         await RoutedAsync(directory, conflicted);
         Step($"routed to {RoutedTo.Id}");
+        await SnapshotAsync("routed");
 
         await PublicStatusAsync(directory);
         Step("public status shows the case assigned");
@@ -117,24 +132,30 @@ public sealed partial class ComplaintJourney
         PickPeople(directory, conflicted);
         await DeclinedHandoffAsync();
         Step($"handoff to {Decliner.Id} declined");
+        await SnapshotAsync("declined");
 
         await AcceptedHandoffAsync();
         Step($"handoff to {Receiver.Id} accepted");
+        await SnapshotAsync("accepted");
 
         await EscalatedAsync(escalation);
         Step($"escalated to {Supervisor.Id}");
+        await SnapshotAsync("escalated");
 
         await FindingsAsync();
         Step($"{AllegationIds.Count} findings recorded");
+        await SnapshotAsync("findings");
 
         await ResolveAsync();
         Step("resolved");
+        await SnapshotAsync("resolved");
 
         await SatisfactionAsync();
         Step("satisfaction answered");
 
         await ReopenAsync();
         Step("reopened");
+        await SnapshotAsync("reopened");
 
         Custody = (await Assignment.GetAsync($"{CasePath}/custody", Dispatcher)).Ok();
         Step("custody read");
