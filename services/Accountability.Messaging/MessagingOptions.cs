@@ -24,6 +24,11 @@ public sealed class MessagingOptions
 
     public TimeSpan ConsumerRetryInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Retries, with exponential backoff, while the database or broker is unreachable (about 5 minutes in all by default).</summary>
+    public int OutageRetryLimit { get; set; } = 15;
+
+    public TimeSpan OutageMaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Messages a consumer endpoint may hold unacknowledged.</summary>
     public int PrefetchCount { get; set; } = 32;
 
@@ -39,6 +44,10 @@ public sealed class MessagingOptions
             throw new InvalidOperationException("Messaging:RelayMaxBackoff must be positive.");
         if (ConsumerRetryLimit is < 0 or > 100)
             throw new InvalidOperationException($"Messaging:ConsumerRetryLimit must be between 0 and 100, not {ConsumerRetryLimit}.");
+        if (OutageRetryLimit is < 0 or > 1000)
+            throw new InvalidOperationException($"Messaging:OutageRetryLimit must be between 0 and 1000, not {OutageRetryLimit}.");
+        if (OutageMaxBackoff <= TimeSpan.Zero)
+            throw new InvalidOperationException("Messaging:OutageMaxBackoff must be positive.");
         if (PrefetchCount is < 1 or > 10_000)
             throw new InvalidOperationException($"Messaging:PrefetchCount must be between 1 and 10000, not {PrefetchCount}.");
     }

@@ -21,8 +21,17 @@ public abstract class RetryingConsumerDefinition<TConsumer> : ConsumerDefinition
     {
         var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
         var limit = RetryLimit ?? options.ConsumerRetryLimit;
+        // Outer: the database or broker being unreachable says nothing about the message. It is retried
+        // with backoff for minutes, so a PostgreSQL restart never parks healthy messages as poison.
         endpointConfigurator.UseMessageRetry(retry =>
         {
+            retry.Handle<Exception>(TransientFailures.IsTransient);
+            retry.Exponential(options.OutageRetryLimit, TimeSpan.FromMilliseconds(200), options.OutageMaxBackoff, TimeSpan.FromMilliseconds(500));
+        });
+        // Inner: anything else is the message's own problem: a short budget, then <queue>_error.
+        endpointConfigurator.UseMessageRetry(retry =>
+        {
+            retry.Ignore<Exception>(TransientFailures.IsTransient);
             // A message that can never be read will not become readable by retrying.
             retry.Ignore<System.Text.Json.JsonException>();
             retry.Interval(limit, options.ConsumerRetryInterval);

@@ -36,12 +36,5 @@ public sealed class MigrationHostedService(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     // A broken migration file is a bug: fail the start loudly. An unreachable server is weather: wait.
-    private static bool IsTransient(Exception exception) => exception switch
-    {
-        Npgsql.NpgsqlException { IsTransient: true } => true,
-        Npgsql.PostgresException postgres => postgres.SqlState is "57P03" or "53300", // starting up, too many connections
-        System.Net.Sockets.SocketException => true,
-        TimeoutException => true,
-        _ => exception.InnerException is not null && IsTransient(exception.InnerException),
-    };
+    private static bool IsTransient(Exception exception) => Bus.TransientFailures.IsTransient(exception);
 }
