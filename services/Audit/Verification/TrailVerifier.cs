@@ -90,7 +90,12 @@ public sealed class TrailVerifier
 
         if (CheckpointProblem(record) is { } checkpointProblem)
         {
-            found = checkpointProblem;
+            // A record whose hash differs from the signed one was either rewritten in place or forged into
+            // that position: as for a content mismatch, the next record tells which.
+            if (checkpointProblem.Problem == Problems.Altered)
+                suspect = new Suspect.SignedHashMismatch(record.GlobalSeq, record.EventId, lastHash, checkpointProblem.Detail);
+            else
+                found = checkpointProblem;
             return;
         }
 
@@ -103,6 +108,7 @@ public sealed class TrailVerifier
         {
             Suspect.ContentMismatch mismatch => new BadRecord(mismatch.GlobalSeq, mismatch.EventId, Problems.Altered,
                 $"Record {mismatch.GlobalSeq}'s content no longer matches its hash."),
+            Suspect.SignedHashMismatch signed => new BadRecord(signed.GlobalSeq, signed.EventId, Problems.Altered, signed.Detail),
             Suspect.UnknownPredecessor unknown => new BadRecord(unknown.GlobalSeq, unknown.EventId, Problems.Deleted,
                 $"Record {unknown.GlobalSeq} links to a predecessor that is not in the trail: the record before it was deleted (or that record was altered and re-hashed)."),
             _ => null,
@@ -134,6 +140,13 @@ public sealed class TrailVerifier
                         $"Record {mismatch.GlobalSeq} is not part of the chain: record {next.GlobalSeq} links past it to record {mismatch.GlobalSeq - 1}.")
                     : new BadRecord(mismatch.GlobalSeq, mismatch.EventId, Problems.Altered,
                         $"Record {mismatch.GlobalSeq}'s content no longer matches its hash.");
+                suspect = null;
+                break;
+            case Suspect.SignedHashMismatch signed:
+                found = ChainHash.SameHash(next.PrevHash, signed.HashBefore)
+                    ? new BadRecord(signed.GlobalSeq, signed.EventId, Problems.Inserted,
+                        $"Record {signed.GlobalSeq} is not the record that was signed there: record {next.GlobalSeq} links past it to record {signed.GlobalSeq - 1}.")
+                    : new BadRecord(signed.GlobalSeq, signed.EventId, Problems.Altered, signed.Detail);
                 suspect = null;
                 break;
             case Suspect.UnknownPredecessor unknown when Key(next.Hash) == unknown.PredecessorKey:
@@ -199,5 +212,7 @@ public sealed class TrailVerifier
         public sealed record ContentMismatch(long GlobalSeq, Guid EventId, byte[] HashBefore) : Suspect;
 
         public sealed record UnknownPredecessor(long GlobalSeq, Guid EventId, UInt128 PredecessorKey) : Suspect;
+
+        public sealed record SignedHashMismatch(long GlobalSeq, Guid EventId, byte[] HashBefore, string Detail) : Suspect;
     }
 }

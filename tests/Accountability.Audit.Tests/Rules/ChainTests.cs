@@ -57,6 +57,35 @@ public sealed class ChainTests
         Assert.Equal((9L, Problems.Deleted), (Verify(records, [beyond], key).FirstBadRecord!.GlobalSeq, Verify(records, [beyond], key).FirstBadRecord!.Problem));
     }
 
+    /// <summary>
+    /// Found in a CI run: when a checkpoint happened to sign the very position a forger inserted into,
+    /// the checkpoint mismatch named the forgery "altered". The next record decides, as for a content mismatch.
+    /// </summary>
+    [Fact]
+    public void A_forgery_inserted_at_a_signed_position_is_named_inserted_and_a_record_rewritten_there_altered()
+    {
+        var records = Chain(5);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var at = DateTimeOffset.UnixEpoch;
+        var signedAt3 = new Checkpoint(3, records[2].Hash, "k1", at, CheckpointSignature.Sign(key, 3, records[2].Hash, "k1", at));
+
+        var forged = Record(3, records[1].Hash, "{\"forged\":true}");
+        forged = forged with { Hash = ChainHash.Compute(forged.PrevHash, forged) };
+        var withForgery = records.Take(2).Append(forged).Concat(records.Skip(2).Select(r => r with { GlobalSeq = r.GlobalSeq + 1 }));
+        var inserted = Verify(withForgery, [signedAt3], key).FirstBadRecord!;
+        Assert.Equal((3L, Problems.Inserted), (inserted.GlobalSeq, inserted.Problem));
+
+        // Rewritten in place and re-hashed, with every later link recomputed: only the signature can tell.
+        var rewritten = new List<AuditRecord>(records.Take(2));
+        foreach (var original in records.Skip(2))
+        {
+            var record = (original.GlobalSeq == 3 ? original with { Body = "{\"n\":33}" } : original) with { PrevHash = rewritten[^1].Hash, CasePrevHash = rewritten[^1].Hash };
+            rewritten.Add(record with { Hash = ChainHash.Compute(record.PrevHash, record) });
+        }
+        var altered = Verify(rewritten, [signedAt3], key).FirstBadRecord!;
+        Assert.Equal((3L, Problems.Altered), (altered.GlobalSeq, altered.Problem));
+    }
+
     private static (long, string) First(IEnumerable<AuditRecord> records)
     {
         var bad = Verify(records).FirstBadRecord!;
