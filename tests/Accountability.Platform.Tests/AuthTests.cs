@@ -83,6 +83,8 @@ public sealed class AuthTests(FiveServices services)
             Content = new ByteArrayContent(new byte[2 * 1024 * 1024]),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For("p-1040", Roles.Admin));
+        // Wait for the server's go-ahead: it refuses before the upload, instead of breaking the pipe mid-way.
+        request.Headers.ExpectContinue = true;
         var response = await service.Client.SendAsync(request);
         await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
     }
