@@ -34,12 +34,20 @@ public interface ICaseAccessRecorder
 
 public static class CaseAccessLog
 {
+    private static readonly object EventTypeKey = new();
+
     /// <summary>Every call of this endpoint is recorded, including refusals (401/403).</summary>
     public static TBuilder RecordsCaseAccess<TBuilder>(this TBuilder builder, string eventType) where TBuilder : IEndpointConventionBuilder
     {
         builder.WithMetadata(new CaseAccessMetadata(eventType));
         return builder;
     }
+
+    /// <summary>
+    /// Records this call under a more specific event type than the endpoint's, decided while answering:
+    /// e.g. a read that revealed a complainant's contact details, so the log shows who saw personal data.
+    /// </summary>
+    public static void RecordCaseAccessAs(this HttpContext context, string eventType) => context.Items[EventTypeKey] = eventType;
 
     /// <summary>Runs after authentication (so the caller is known) and around authorization (so refusals are seen).</summary>
     internal static IApplicationBuilder UseCaseAccessLog(this IApplicationBuilder app) => app.Use(async (context, next) =>
@@ -63,7 +71,7 @@ public static class CaseAccessLog
             var access = new CaseAccess(
                 context.RequestServices.GetRequiredService<ServiceIdentity>().Name,
                 caseId,
-                metadata.EventType,
+                context.Items.TryGetValue(EventTypeKey, out var specific) && specific is string eventType ? eventType : metadata.EventType,
                 user.Identity?.IsAuthenticated == true ? user.FindFirstValue("sub") ?? "unknown" : "anonymous",
                 user.FindAll("role").Select(c => c.Value).ToList(),
                 context.Request.Path.Value ?? "",
