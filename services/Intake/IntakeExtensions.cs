@@ -3,6 +3,7 @@ using Accountability.Intake.Consumers;
 using Accountability.Intake.Features.FileComplaint;
 using Accountability.Intake.Features.Open311;
 using Accountability.Intake.Features.PublicStatus;
+using Accountability.Intake.Features.ReadComplaint;
 using Accountability.Messaging;
 using Accountability.Messaging.Operations;
 using Accountability.ServiceDefaults.Privacy;
@@ -44,6 +45,7 @@ public static class IntakeExtensions
         app.UseRateLimiter();
         app.MapOutboxOperations(Roles.Admin);
         app.MapFileComplaint();
+        app.MapReadComplaint();
         app.MapPublicStatus();
         app.MapOpen311();
         return app;

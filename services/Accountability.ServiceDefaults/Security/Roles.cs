@@ -17,4 +17,12 @@ public static class Roles
     /// <summary>Everyone who works cases (as opposed to auditing them).</summary>
     public static readonly IReadOnlyList<string> CaseWorkers =
         [IntakeClerk, Dispatcher, Investigator, Supervisor, Commander, Admin];
+
+    /// <summary>
+    /// Who may see a complainant's contact details: those who take, investigate or answer for the complaint.
+    /// Dispatchers route by category and district and need no personal data; auditors review the process,
+    /// not the person; admins run the system.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ContactReaders =
+        [IntakeClerk, Investigator, Supervisor, Commander];
 }
