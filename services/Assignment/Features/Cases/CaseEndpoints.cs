@@ -19,15 +19,24 @@ public sealed record ReassignRequest(string? ToPersonId, string? Reason);
 public static class CaseEndpoints
 {
     private static readonly string[] Readers = [.. Roles.CaseWorkers, Roles.Auditor];
+    private const int MaxFilterLength = 100;
 
     public static IEndpointRouteBuilder MapCaseEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Roles.CaseWorkers));
         var reads = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Readers));
 
-        reads.MapGet("/cases", async (string? owner, string? unit, string? status, string? overdue, string? limit, string? offset, CaseQueries queries, CancellationToken ct) =>
+        reads.MapGet("/cases", async (string? owner, string? unit, string? status, string? overdue, string? category, string? district,
+            string? limit, string? offset, CaseQueries queries, CancellationToken ct) =>
         {
             var errors = new Dictionary<string, string[]>();
+            // Exact matches on stored values: longer than any category code or district is a mistake, not a miss,
+            // and a control character (NUL above all, which PostgreSQL text cannot hold) can never match.
+            foreach (var (field, value) in new[] { ("category", category), ("district", district) })
+                if (value is { Length: > MaxFilterLength })
+                    errors[field] = [$"At most {MaxFilterLength} characters."];
+                else if (value is not null && value.Any(char.IsControl))
+                    errors[field] = ["Contains a control character."];
             if (status is not null and not ("open" or "resolved"))
                 errors["status"] = ["Must be 'open' or 'resolved'."];
             // Parsed here rather than bound, so a bad value gets a field-level reason.
@@ -42,7 +51,7 @@ public static class CaseEndpoints
                 errors["overdue"] = ["Must be 'true' or 'false'."];
             if (errors.Count > 0)
                 return Results.ValidationProblem(errors);
-            return Results.Ok(await queries.ListAsync(owner, unit, status, overdueFilter, limitValue ?? 100, offsetValue ?? 0, ct));
+            return Results.Ok(await queries.ListAsync(new CaseFilter(owner, unit, status, overdueFilter, category, district), limitValue ?? 100, offsetValue ?? 0, ct));
         }).RecordsCaseAccess("case-list");
 
         reads.MapGet("/cases/{caseId:guid}", async (Guid caseId, CaseQueries queries, CancellationToken ct) =>
@@ -73,7 +82,7 @@ public static class CaseEndpoints
             var me = user.PersonId();
             var view = new Directory.OrgChartDirectoryView(directory.Chart);
             var myUnits = directory.Chart.Units.Where(u => view.MayActForUnit(me, u.Id)).Select(u => u.Id).ToList();
-            var cases = await queries.ListAsync(me, null, "open", null, 500, 0, ct);
+            var cases = await queries.ListAsync(new CaseFilter(OwnerId: me, Status: "open"), 500, 0, ct);
             var handoffs = await queries.HandoffsAwaitingAsync(me, myUnits, ct);
             return Results.Ok(new
             {

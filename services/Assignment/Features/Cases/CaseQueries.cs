@@ -17,22 +17,29 @@ public sealed record CaseView(
 public sealed record CustodyIntervalView(
     int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);
 
+/// <summary>What GET /api/cases narrows by; null means any. Each is an exact match.</summary>
+public sealed record CaseFilter(
+    string? OwnerId = null, string? UnitId = null, string? Status = null, bool? Overdue = null, string? Category = null, string? District = null);
+
 /// <summary>The read side of cases, straight from the projections.</summary>
 public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directory)
 {
-    public async Task<IReadOnlyList<CaseView>> ListAsync(string? ownerId, string? unitId, string? status, bool? overdue, int limit, int offset, CancellationToken ct)
+    public async Task<IReadOnlyList<CaseView>> ListAsync(CaseFilter filter, int limit, int offset, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<CaseRow>(new CommandDefinition(
             $"""
             {SelectCases}
-            where (@ownerId::text is null or c.owner_id = @ownerId)
-              and (@unitId::text is null or c.unit_id = @unitId)
-              and (@status::text is null or c.status = @status)
-              and (@overdue::boolean is null or @overdue = exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null))
+            where (@OwnerId::text is null or c.owner_id = @OwnerId)
+              and (@UnitId::text is null or c.unit_id = @UnitId)
+              and (@Status::text is null or c.status = @Status)
+              and (@Overdue::boolean is null or @Overdue = exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null))
+              and (@Category::text is null or c.category = @Category)
+              and (@District::text is null or c.district = @District)
             order by c.received_at desc, c.case_id
             limit @limit offset @offset
-            """, new { ownerId, unitId, status, overdue, limit, offset }, cancellationToken: ct));
+            """, new { filter.OwnerId, filter.UnitId, filter.Status, filter.Overdue, filter.Category, filter.District, limit, offset },
+            cancellationToken: ct));
         return rows.Select(ToView).ToList();
     }
 

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Text.Json;
+using Accountability.ServiceDefaults.Security;
+using Accountability.TestSupport;
+using Xunit;
+
+namespace Accountability.Assignment.Tests.Service;
+
+/// <summary>GET /api/cases?category=&amp;district=: exact-match filters for the console's board.</summary>
+[Collection(nameof(AssignmentService))]
+public sealed class CaseListFilterTests(AssignmentService service)
+{
+    private static string Dispatcher => TestTokens.For("p-1006", Roles.Dispatcher);
+
+    [Fact]
+    public async Task The_district_filter_lists_only_the_cases_of_that_district()
+    {
+        // A district of this test's own: every case in it is one this test filed.
+        var district = $"d-{Guid.NewGuid():N}";
+        var force = await service.FileAsync("force", district);
+        var discourtesy = await service.FileAsync("discourtesy", district);
+        var elsewhere = await service.FileAsync("force", "3");
+        foreach (var complaint in new[] { force, discourtesy, elsewhere })
+            await service.WaitForOwnerAsync(complaint.CaseId, _ => true, $"case {complaint.CaseId} exists");
+
+        var listed = await ListAsync($"/api/cases?district={district}&limit=500");
+
+        Assert.Equal([discourtesy.CaseId, force.CaseId], listed.Select(c => c.GetProperty("caseId").GetGuid()).Order());
+        Assert.All(listed, c => Assert.Equal(district, c.GetProperty("district").GetString()));
+    }
+
+    [Fact]
+    public async Task The_category_filter_lists_only_cases_of_that_category_and_combines_with_the_district()
+    {
+        var district = $"d-{Guid.NewGuid():N}";
+        var force = await service.FileAsync("force", district);
+        var discourtesy = await service.FileAsync("discourtesy", district);
+        foreach (var complaint in new[] { force, discourtesy })
+            await service.WaitForOwnerAsync(complaint.CaseId, _ => true, $"case {complaint.CaseId} exists");
+
+        var allForce = await ListAsync("/api/cases?category=force&limit=500");
+        var both = await ListAsync($"/api/cases?category=discourtesy&district={district}");
+
+        Assert.All(allForce, c => Assert.Equal("force", c.GetProperty("category").GetString()));
+        Assert.Contains(force.CaseId, allForce.Select(c => c.GetProperty("caseId").GetGuid()));
+        Assert.DoesNotContain(discourtesy.CaseId, allForce.Select(c => c.GetProperty("caseId").GetGuid()));
+        Assert.Equal([discourtesy.CaseId], both.Select(c => c.GetProperty("caseId").GetGuid()));
+        // Exact, not a prefix or a case-insensitive match.
+        Assert.Empty(await ListAsync($"/api/cases?category=FORCE&district={district}"));
+        Assert.Empty(await ListAsync($"/api/cases?category=forc&district={district}"));
+    }
+
+    [Theory]
+    [InlineData("category")]
+    [InlineData("district")]
+    public async Task A_filter_longer_than_100_characters_or_with_a_control_character_gets_a_field_level_400(string field)
+    {
+        using var atLimit = await service.SendAsync(HttpMethod.Get, $"/api/cases?{field}={new string('x', 100)}", Dispatcher);
+        Assert.Equal(HttpStatusCode.OK, atLimit.StatusCode);
+
+        foreach (var value in new[] { new string('x', 101), "force%00", "%0A" })
+        {
+            using var response = await service.SendAsync(HttpMethod.Get, $"/api/cases?{field}={value}", Dispatcher);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"no error for {field}={value}");
+        }
+    }
+
+    private async Task<List<JsonElement>> ListAsync(string path)
+    {
+        using var response = await service.SendAsync(HttpMethod.Get, path, Dispatcher);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.EnumerateArray().Select(c => c.Clone()).ToList();
+    }
+}
