@@ -128,6 +128,17 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
             $"select {CaseColumns} from cases where case_id = @caseId", new { caseId }, cancellationToken: cancellationToken));
 
+    /// <summary>The cases escalation knows among <paramref name="caseIds"/>; unknown ids are simply absent.</summary>
+    public static async Task<IReadOnlyList<CaseRow>> FindCasesAsync(NpgsqlConnection connection, IReadOnlyCollection<Guid> caseIds, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<CaseRow>(new CommandDefinition(
+            $"select {CaseColumns} from cases where case_id = any(@caseIds)", new { caseIds = caseIds.ToArray() }, cancellationToken: cancellationToken))).ToList();
+
+    /// <summary>The clocks of several cases in one query, by case.</summary>
+    public static async Task<ILookup<Guid, ClockRow>> ClocksOfCasesAsync(NpgsqlConnection connection, IReadOnlyCollection<Guid> caseIds, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<ClockRow>(new CommandDefinition(
+            $"select {ClockColumns} from clocks where case_id = any(@caseIds) order by case_id, clock", new { caseIds = caseIds.ToArray() },
+            cancellationToken: cancellationToken))).ToLookup(c => c.CaseId);
+
     public static async Task<IReadOnlyList<ClockRow>> ClocksAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid caseId, CancellationToken cancellationToken) =>
         (await connection.QueryAsync<ClockRow>(new CommandDefinition(
             $"select {ClockColumns} from clocks where case_id = @caseId order by clock", new { caseId }, transaction, cancellationToken: cancellationToken))).ToList();

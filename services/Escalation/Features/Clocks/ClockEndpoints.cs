@@ -20,11 +20,17 @@ public sealed record ClockView(
     string Clock, string State, DateTimeOffset StartedAt, DateTimeOffset? DueAt, double? ElapsedPercent,
     IReadOnlyList<ClockPause> Pauses, int? PolicyVersion, string? OwnerKind, string? OwnerId, DateTimeOffset? BreachedAt, IReadOnlyList<int> FiredPercents);
 
-/// <summary>GET a case's clocks; pause and resume its statutory clock (supervisors, commanders, admins), each an event.</summary>
+/// <summary>One case's clocks in the answer of GET /api/clocks.</summary>
+public sealed record CaseClocksView(Guid CaseId, IReadOnlyList<ClockView> Clocks);
+
+/// <summary>GET a case's clocks (or many cases' at once); pause and resume its statutory clock (supervisors, commanders, admins), each an event.</summary>
 public static class ClockEndpoints
 {
     private static readonly string[] Readers = [.. Roles.CaseWorkers, Roles.Auditor];
     private static readonly string[] Pausers = [Roles.Supervisor, Roles.Commander, Roles.Admin];
+
+    /// <summary>A board's worth: the console shows about 100 cases and asks for their clocks in one request.</summary>
+    public const int MaxCasesPerRequest = 100;
 
     public static IEndpointRouteBuilder MapClockEndpoints(this IEndpointRouteBuilder app)
     {
@@ -33,10 +39,23 @@ public static class ClockEndpoints
             await using var connection = await database.OpenConnectionAsync(ct);
             if (await CaseClockStore.FindCaseAsync(connection, caseId, ct) is not { } @case)
                 return NotFound(caseId);
-            var policy = @case.Policy is { } key ? (await PolicyStore.LoadAsync(connection, null, ct)).Find(key) : null;
-            var now = time.GetUtcNow();
+            var policies = await PolicyStore.LoadAsync(connection, null, ct);
             var clocks = await CaseClockStore.ClocksAsync(connection, null, caseId, ct);
-            return Results.Ok(clocks.Select(c => View(c, policy, calendar, now)));
+            return Results.Ok(Views(@case, clocks, policies, calendar, time.GetUtcNow()));
+        }).RequireAuthorization(policy => policy.RequireRole(Readers));
+
+        app.MapGet("/api/clocks", async (string? caseIds, ServiceDatabase database, BusinessCalendar calendar, TimeProvider time, CancellationToken ct) =>
+        {
+            if (ParseCaseIds(caseIds, out var ids) is { } error)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["caseIds"] = [error] });
+            await using var connection = await database.OpenConnectionAsync(ct);
+            // One query for the cases and one for all their clocks, however many cases are asked for.
+            var cases = (await CaseClockStore.FindCasesAsync(connection, ids, ct)).ToDictionary(c => c.CaseId);
+            var clocks = await CaseClockStore.ClocksOfCasesAsync(connection, ids, ct);
+            var policies = await PolicyStore.LoadAsync(connection, null, ct);
+            var now = time.GetUtcNow();
+            return Results.Ok(ids.Where(cases.ContainsKey)
+                .Select(id => new CaseClocksView(id, Views(cases[id], clocks[id], policies, calendar, now).ToList())));
         }).RequireAuthorization(policy => policy.RequireRole(Readers));
 
         app.MapPost("/api/cases/{caseId:guid}/statutory/pause", async (Guid caseId, HttpRequest request, ClaimsPrincipal user,
@@ -127,6 +146,36 @@ public static class ClockEndpoints
             update clocks set state = @state, pauses = @pauses::jsonb, generation = generation + 1
             where case_id = @caseId and clock = 'statutory'
             """, new { caseId, state, pauses = JsonSerializer.Serialize(pauses, CaseClockStore.Json) }, transaction, cancellationToken: ct));
+
+    /// <summary>
+    /// The ids of GET /api/clocks?caseIds=a,b,c in the order asked, without repeats; the reason when they are
+    /// not 1 to <see cref="MaxCasesPerRequest"/> GUIDs. Entries are named by position, never echoed.
+    /// </summary>
+    public static string? ParseCaseIds(string? raw, out IReadOnlyList<Guid> ids)
+    {
+        ids = [];
+        if (string.IsNullOrWhiteSpace(raw))
+            return $"Required: 1 to {MaxCasesPerRequest} case ids, comma-separated.";
+        var parts = raw.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length > MaxCasesPerRequest)
+            return $"At most {MaxCasesPerRequest} case ids per request; {parts.Length} were given.";
+        var parsed = new List<Guid>(parts.Length);
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!Guid.TryParseExact(parts[i], "D", out var id))
+                return $"Entry {i + 1} is not a case id (a GUID such as 01a1fe14-7485-7ba1-8d4a-0d2ba02a252a).";
+            parsed.Add(id);
+        }
+        ids = parsed.Distinct().ToList();
+        return null;
+    }
+
+    /// <summary>A case's clocks under the policy version it started with (none yet: awaiting-policy).</summary>
+    private static IEnumerable<ClockView> Views(CaseRow @case, IEnumerable<ClockRow> clocks, PolicyCatalog policies, BusinessCalendar calendar, DateTimeOffset now)
+    {
+        var policy = @case.Policy is { } key ? policies.Find(key) : null;
+        return clocks.Select(c => View(c, policy, calendar, now));
+    }
 
     public static ClockView View(ClockRow clock, SlaPolicy? policy, BusinessCalendar calendar, DateTimeOffset now)
     {
