@@ -31,6 +31,12 @@ public sealed class EscalationOptions
 
     public bool GapMonitorEnabled { get; set; } = true;
 
+    /// <summary>
+    /// False makes the monitor report-only: it sweeps and reports (API, gauges) but sends no EscalateCase
+    /// and records no finding, e.g. for a test instance watching an assignment schema that other runs share.
+    /// </summary>
+    public bool GapMonitorEscalates { get; set; } = true;
+
     public TimeSpan GapMonitorInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Cases per page when the gap monitor lists open cases (assignment allows up to 500).</summary>

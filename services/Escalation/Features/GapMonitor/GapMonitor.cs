@@ -18,7 +18,8 @@ namespace Accountability.Escalation.Features.GapMonitor;
 /// <summary>
 /// The safety net for the day the event flow fails: on its own schedule it reads every open case
 /// from assignment's HTTP API and checks that the owner is known and active, the acknowledgement is
-/// not overdue and no handoff is pending past its deadline. Each problem is escalated once.
+/// not overdue and no handoff is pending past its deadline. Each problem is escalated once, unless
+/// Escalation:GapMonitorEscalates is false (report-only).
 /// </summary>
 public sealed class GapMonitor(
     AssignmentClient assignment,
@@ -34,6 +35,8 @@ public sealed class GapMonitor(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await migrations.WaitAsync(stoppingToken);
+        if (!options.Value.GapMonitorEscalates)
+            logger.LogInformation("Gap monitor is report-only (Escalation:GapMonitorEscalates=false): it reports gaps and escalates none");
         // Real time on purpose: the sweep must keep running even when a test holds the SLA clock still.
         using var timer = new PeriodicTimer(options.Value.GapMonitorInterval);
         do
@@ -72,6 +75,7 @@ public sealed class GapMonitor(
         var findings = new List<GapFinding>();
         int open = 0, unowned = 0, overdue = 0;
         var pageSize = options.Value.GapMonitorPageSize;
+        var escalates = options.Value.GapMonitorEscalates;
         for (var offset = 0; ; offset += pageSize)
         {
             var page = await assignment.OpenCasesAsync(pageSize, offset, ct);
@@ -84,7 +88,7 @@ public sealed class GapMonitor(
                 if (problems.Any(p => p.Problem is "acknowledge-overdue" or "handoff-overdue"))
                     overdue++;
                 foreach (var problem in problems)
-                    findings.Add(problem with { EscalatedNow = await EscalateOnceAsync(@case, problem, chain, now, ct) });
+                    findings.Add(problem with { EscalatedNow = escalates && await EscalateOnceAsync(@case, problem, chain, now, ct) });
             }
             if (page.Count < pageSize)
                 break;
@@ -93,7 +97,7 @@ public sealed class GapMonitor(
         activity?.SetTag("accountability.cases.overdue", overdue);
         if (unowned > 0 || overdue > 0)
             logger.LogWarning("Gap monitor: {Unowned} unowned and {Overdue} overdue of {Open} open cases", unowned, overdue, open);
-        return new GapReport(now, open, unowned, overdue, findings, null);
+        return new GapReport(now, open, unowned, overdue, findings, null, escalates);
     }
 
     private async Task<List<GapFinding>> ProblemsOfAsync(OpenCaseDto @case, ChainOfCommand chain, PolicyCatalog policies, DateTimeOffset now, CancellationToken ct)

@@ -4,7 +4,8 @@ namespace Accountability.Escalation.Features.GapMonitor;
 
 public sealed record GapFinding(Guid CaseId, string Problem, string OwnerKind, string OwnerId, string Detail, bool EscalatedNow);
 
-public sealed record GapReport(DateTimeOffset SweptAt, int OpenCases, int Unowned, int Overdue, IReadOnlyList<GapFinding> Findings, string? Error);
+/// <summary>One sweep. <see cref="Escalates"/> false: a report-only monitor, whose findings are never escalated.</summary>
+public sealed record GapReport(DateTimeOffset SweptAt, int OpenCases, int Unowned, int Overdue, IReadOnlyList<GapFinding> Findings, string? Error, bool Escalates);
 
 /// <summary>The last sweep, and the gauges that export it: accountability.cases.unowned must stay 0.</summary>
 public sealed class GapMetrics : IDisposable
