@@ -25,7 +25,7 @@ public sealed class CaseListFilterTests(AssignmentService service)
 
         var listed = await ListAsync($"/api/cases?district={district}&limit=500");
 
-        Assert.Equal([discourtesy.CaseId, force.CaseId], listed.Select(c => c.GetProperty("caseId").GetGuid()).Order());
+        Assert.Equal(new[] { discourtesy.CaseId, force.CaseId }.Order(), listed.Select(c => c.GetProperty("caseId").GetGuid()).Order());
         Assert.All(listed, c => Assert.Equal(district, c.GetProperty("district").GetString()));
     }
 
