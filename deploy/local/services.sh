@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the five services (Release build output) in the background against the local infrastructure.
+# Runs the five services and the web console (Release build output) in the background against the
+# local infrastructure. The console (port 5100) offers the development sign-in.
 #
 #   deploy/local/services.sh start|stop|status [--profile up]
 #   deploy/local/services.sh signing-key [--profile up]   (create the signing key if missing, print its path)
@@ -13,8 +14,8 @@ set -euo pipefail
 SCRIPT_PATH=$(readlink -f "${BASH_SOURCE[0]}")
 REPO=$(cd "$(dirname "$SCRIPT_PATH")/../.." && pwd -P)
 
-SERVICES=(Intake Assignment Escalation Notification Audit)
-declare -A PORTS=([Intake]=5101 [Assignment]=5102 [Escalation]=5103 [Notification]=5104 [Audit]=5105)
+SERVICES=(Intake Assignment Escalation Notification Audit Console)
+declare -A PORTS=([Console]=5100 [Intake]=5101 [Assignment]=5102 [Escalation]=5103 [Notification]=5104 [Audit]=5105)
 READY_TIMEOUT=${ACCOUNTABILITY_READY_TIMEOUT:-120}
 
 log() { printf '[services %s] %s\n' "${PROFILE:-?}" "$*" >&2; }
@@ -188,6 +189,8 @@ cmd_start() {
             export Notification__Smtp__Host=127.0.0.1 Notification__Smtp__Port="$SMTP_PORT"
             export Notification__Webhooks__SigningSecret="$webhook_secret"
             export Notification__PublicBaseUrl="http://127.0.0.1:${PORTS[Notification]}"
+            # The console: a pick-anyone sign-in, for this local run only (it refuses outside Development).
+            export Console__DevelopmentSignIn=true
             export Urls="http://127.0.0.1:${PORTS[$s]}"
             export OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-accountability-$(name_of "$s")}"
             printf '\n===== %s starting %s =====\n' "$(date -Is)" "$s" >> "$(log_of "$s")"
@@ -226,7 +229,10 @@ cmd_start() {
         sleep 1
     done
 
+    # The console first: it is where a person starts.
+    printf '%-13s http://127.0.0.1:%s   (sign in as anyone from the sample directory)\n' Console "${PORTS[Console]}"
     for s in "${SERVICES[@]}"; do
+        [ "$s" = Console ] && continue
         printf '%-13s http://127.0.0.1:%s\n' "$s" "${PORTS[$s]}"
     done
 }

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Accountability.Contracts.Directory;
+
+namespace Accountability.Console.Backend;
+
+// The services' JSON as the console reads it. Each record mirrors one service response; fields the
+// console does not show are left out (System.Text.Json ignores them).
+
+public sealed record OwnerDto(string Kind, string Id, string? Name);
+
+public sealed record PendingHandoffDto(Guid HandoffId, string ToKind, string ToId, string? ToName, string Reason, string RequestedBy, DateTimeOffset RequestedAt);
+
+public sealed record AllegationDto(string Id, string Type, string OfficerBadge, string? Finding);
+
+/// <summary>Assignment: GET /api/cases, /api/cases/{id}.</summary>
+public sealed record CaseDto(
+    Guid CaseId, string Status, OwnerDto Owner, string UnitId, string Category, string? District, bool Acknowledged, bool Contacted,
+    bool Overdue, IReadOnlyList<AllegationDto>? Allegations, PendingHandoffDto? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion);
+
+/// <summary>Assignment: GET /api/cases/{id}/custody.</summary>
+public sealed record CustodyIntervalDto(int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);
+
+public sealed record AwaitingHandoffDto(Guid CaseId, PendingHandoffDto Handoff);
+
+/// <summary>Assignment: GET /api/me/inbox.</summary>
+public sealed record InboxDto(string PersonId, IReadOnlyList<CaseDto> Cases, IReadOnlyList<AwaitingHandoffDto> HandoffsAwaitingMe);
+
+/// <summary>Assignment: GET /api/directory.</summary>
+public sealed record DirectoryDto(long Version, OrgDirectory Directory);
+
+public sealed record ClockPauseDto(DateTimeOffset From, DateTimeOffset? To, string Reason, string Actor);
+
+/// <summary>Escalation: one SLA clock of a case.</summary>
+public sealed record ClockDto(
+    string Clock, string State, DateTimeOffset StartedAt, DateTimeOffset? DueAt, double? ElapsedPercent, IReadOnlyList<ClockPauseDto>? Pauses,
+    DateTimeOffset? BreachedAt);
+
+/// <summary>Escalation: GET /api/clocks?caseIds=.</summary>
+public sealed record CaseClocksDto(Guid CaseId, IReadOnlyList<ClockDto> Clocks);
+
+/// <summary>Escalation: GET /api/escalations.</summary>
+public sealed record EscalationDto(
+    Guid EscalationId, Guid CaseId, string Clock, int Level, string OwnerKind, string OwnerId, string? ToPersonId, string Outcome, string Source, string Reason, DateTimeOffset RaisedAt);
+
+/// <summary>Escalation: GET /api/gap-monitor.</summary>
+public sealed record GapMonitorDto(DateTimeOffset SweptAt, int OpenCases, int Unowned, int Overdue, string? Error);
+
+/// <summary>Intake: GET /api/complaints/{id} (staff).</summary>
+public sealed record ComplaintDto(
+    Guid CaseId, string Category, string Channel, string? District, DateTimeOffset? OccurredAt, JsonElement? Location, string Narrative,
+    IReadOnlyList<string>? SubjectOfficerBadges, bool Anonymous, DateTimeOffset ReceivedAt, string FiledBy, bool ContactVisible, ContactDto? Complainant);
+
+public sealed record ContactDto(string? Name, string? Email, string? Phone);
+
+/// <summary>Intake: the answer to a public filing.</summary>
+public sealed record FilingReceiptDto(Guid CaseId, string TrackingCode, string Status);
+
+public sealed record MilestoneDto(string Milestone, DateTimeOffset At);
+
+/// <summary>Intake: GET /api/public/status/{code}.</summary>
+public sealed record PublicStatusDto(
+    string TrackingCode, string Status, string Category, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, string? ResponsibleUnit,
+    IReadOnlyList<MilestoneDto> Milestones, string? Note);
+
+/// <summary>Notification: GET /api/satisfaction.</summary>
+public sealed record SatisfactionDto(IReadOnlyList<UnitSatisfactionDto> Units);
+
+public sealed record UnitSatisfactionDto(string? UnitId, string UnitName, long Asked, long Answered, double? AverageAnswer);
+
+public sealed record AuditOwnerDto(string Kind, string Id);
+
+/// <summary>Audit: one step of GET /api/audit/cases/{id}/trail.</summary>
+public sealed record TrailStepDto(long Seq, long GlobalSeq, string Type, DateTimeOffset OccurredAt, long? CaseVersion, string? Actor, AuditOwnerDto? Owner, string? Reason, string? TraceId);
+
+public sealed record AuditCustodyDto(int Seq, AuditOwnerDto Owner, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);
+
+/// <summary>Audit: GET /api/audit/cases/{id}/state[?asOf=].</summary>
+public sealed record AuditStateDto(
+    Guid CaseId, string Status, AuditOwnerDto? Owner, bool Acknowledged, bool ComplainantContacted, string? Category, string? District,
+    IReadOnlyList<AllegationDto>? Allegations, IReadOnlyList<AuditCustodyDto>? Custody, int EventsApplied, DateTimeOffset? LastEventAt);
+
+public sealed record BadRecordDto(long GlobalSeq, Guid? EventId, string Problem, string Detail);
+
+/// <summary>Audit: GET /api/audit/verify.</summary>
+public sealed record VerificationDto(bool Valid, long CheckedRecords, long CheckedCheckpoints, BadRecordDto? FirstBadRecord, string Message);
+
+/// <summary>Audit: one entry of GET /api/audit/access-log.</summary>
+public sealed record AccessRecordDto(
+    Guid AccessId, Guid? CaseId, string Component, string EventType, string UserId, IReadOnlyList<string>? Roles, string Resource, string Outcome,
+    int StatusCode, DateTimeOffset OccurredAt, string? TraceId);

@@ -1,0 +1,172 @@
+using Accountability.Console.Backend;
+using Accountability.Console.Live;
+using Accountability.Console.SignIn;
+using Accountability.Messaging.Bus;
+using Accountability.ServiceDefaults;
+using Accountability.ServiceDefaults.Health;
+using Accountability.ServiceDefaults.Security;
+using Accountability.ServiceDefaults.Telemetry;
+using MassTransit;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Accountability.Console;
+
+public static class ConsoleHost
+{
+    /// <summary>Largest form the console accepts. Above intake's own limits, so an over-long narrative gets intake's field-level reason, not a bare 413.</summary>
+    public const long MaxFormBytes = 2 * 1024 * 1024;
+
+    /// <summary>Options, sign-in, the backend clients, live updates over the broker, health.</summary>
+    public static WebApplicationBuilder AddAccountabilityConsole(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var options = builder.Configuration.GetSection(ConsoleOptions.Section).Get<ConsoleOptions>() ?? new ConsoleOptions();
+        options.Validate(builder.Environment.IsDevelopment());
+        services.AddOptions<ConsoleOptions>().Bind(builder.Configuration.GetSection(ConsoleOptions.Section));
+        services.AddSingleton(new ServiceIdentity("console"));
+        builder.AddAccountabilityTelemetry("console");
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxFormBytes);
+        services.Configure<FormOptions>(form => form.ValueLengthLimit = (int)MaxFormBytes);
+
+        AddSignIn(builder, options);
+        AddBackend(services, options);
+        AddLiveUpdates(builder);
+
+        services.AddRazorPages(pages =>
+        {
+            pages.Conventions.AuthorizeFolder("/Board", nameof(ConsoleUser.BoardRoles));
+            pages.Conventions.AuthorizeFolder("/Inbox", nameof(ConsoleUser.InboxRoles));
+            pages.Conventions.AuthorizeFolder("/Cases", nameof(ConsoleUser.CaseRoles));
+            pages.Conventions.AuthorizeFolder("/Supervisor", nameof(ConsoleUser.SupervisorRoles));
+            pages.Conventions.AuthorizeFolder("/Audit", nameof(ConsoleUser.AuditorRoles));
+        });
+        services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        return builder;
+    }
+
+    private static void AddSignIn(WebApplicationBuilder builder, ConsoleOptions options)
+    {
+        var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        if (options.DevelopmentSignIn)
+            _ = auth.SigningKeyBytes(); // the development sign-in signs its tokens with the services' local key: fail now if there is none
+        builder.Services.AddSingleton(auth);
+        builder.Services.AddDataProtection();
+        builder.Services
+            .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(cookie =>
+            {
+                cookie.Cookie.Name = SessionCookie.Name;
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.LoginPath = "/signin";
+                cookie.AccessDeniedPath = "/denied";
+                cookie.ReturnUrlParameter = "returnUrl";
+                cookie.SlidingExpiration = false;
+            });
+        builder.Services.AddAuthorization(authorization =>
+        {
+            foreach (var (name, roles) in new[]
+                     {
+                         (nameof(ConsoleUser.BoardRoles), ConsoleUser.BoardRoles), (nameof(ConsoleUser.InboxRoles), ConsoleUser.InboxRoles),
+                         (nameof(ConsoleUser.CaseRoles), ConsoleUser.CaseRoles), (nameof(ConsoleUser.SupervisorRoles), ConsoleUser.SupervisorRoles),
+                         (nameof(ConsoleUser.AuditorRoles), ConsoleUser.AuditorRoles),
+                     })
+                authorization.AddPolicy(name, policy => policy.RequireAuthenticatedUser().RequireRole(roles));
+        });
+        builder.Services.AddSingleton<OidcSignIn>();
+        builder.Services.AddHttpClient("oidc", http => http.Timeout = TimeSpan.FromSeconds(15));
+    }
+
+    private static void AddBackend(IServiceCollection services, ConsoleOptions options)
+    {
+        services.AddHttpContextAccessor();
+        services.AddMemoryCache();
+        foreach (var service in Enum.GetValues<Service>())
+        {
+            var baseAddress = service switch
+            {
+                Service.Intake => options.Services.Intake,
+                Service.Assignment => options.Services.Assignment,
+                Service.Escalation => options.Services.Escalation,
+                Service.Notification => options.Services.Notification,
+                _ => options.Services.Audit,
+            };
+            // Short: a page waits on these, and a person would rather read "not answering" than watch a spinner.
+            services.AddHttpClient(service.ToString(), http => { http.BaseAddress = baseAddress; http.Timeout = TimeSpan.FromSeconds(15); });
+        }
+        services.AddScoped<ServiceApi>();
+        services.AddScoped<DirectoryClient>();
+    }
+
+    private static void AddLiveUpdates(WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RabbitMqOptions>().Bind(builder.Configuration.GetSection(RabbitMqOptions.Section));
+        builder.Services.AddSingleton<CustodyFeed>();
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.AddConsumer<CaseChangeConsumer>().Endpoint(endpoint =>
+            {
+                // Every console instance hears every change, so each needs a queue of its own, gone when it stops.
+                endpoint.Name = $"console-live-{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+                endpoint.Temporary = true;
+            });
+            bus.ConfigureHealthCheckOptions(health =>
+            {
+                health.Name = "receive-endpoints";
+                health.MinimalFailureStatus = HealthStatus.Unhealthy;
+                health.Tags.Add("ready");
+            });
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var (host, port, virtualHost, user, password) = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Parse();
+                rabbit.Host(host, port, virtualHost, h =>
+                {
+                    h.Username(user);
+                    h.Password(password);
+                    h.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        builder.Services.AddSingleton<BrokerHealthCheck>();
+        builder.Services.AddHealthChecks().AddCheck<BrokerHealthCheck>("broker", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Error pages, security headers, sign-in, pages, live updates, health.</summary>
+    public static WebApplication UseAccountabilityConsole(this WebApplication app)
+    {
+        app.UseHttpSpanNames();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandlingPath = "/error",
+            // A request the framework refused (a body over the limit, a malformed form) is the sender's mistake.
+            StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
+        app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            // No inline script, no other origin: whatever a complainant typed can never run in an investigator's browser.
+            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+            headers.XContentTypeOptions = "nosniff";
+            // Tracking codes and case ids travel in URLs: never hand them to another site.
+            headers["Referrer-Policy"] = "no-referrer";
+            await next(context);
+        });
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapRazorPages();
+        OidcSignIn.Map(app);
+        app.MapLiveUpdates();
+        app.MapAccountabilityHealth();
+        return app;
+    }
+}

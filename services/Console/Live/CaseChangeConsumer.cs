@@ -1,0 +1,42 @@
+using Accountability.Contracts.Custody;
+using Accountability.Contracts.Escalation;
+using MassTransit;
+
+namespace Accountability.Console.Live;
+
+/// <summary>
+/// Hears the events that change what a board or an inbox shows, on a queue of this console
+/// instance's own (temporary: it goes away with the instance, so a stopped console leaves nothing
+/// to pile up), and passes them to the open pages. Nothing here can fail on a message's content.
+/// </summary>
+public sealed class CaseChangeConsumer(CustodyFeed feed) :
+    IConsumer<CaseOpened>, IConsumer<CaseRouted>, IConsumer<CustodyTransferred>, IConsumer<HandoffRequested>, IConsumer<HandoffAccepted>,
+    IConsumer<HandoffDeclined>, IConsumer<HandoffCancelled>, IConsumer<HandoffExpired>, IConsumer<CaseAcknowledged>, IConsumer<ComplainantContacted>,
+    IConsumer<FindingsRecorded>, IConsumer<CaseResolved>, IConsumer<CaseReopened>, IConsumer<SlaWarning>, IConsumer<SlaBreached>, IConsumer<EscalationRaised>,
+    IConsumer<StatutoryClockPaused>, IConsumer<StatutoryClockResumed>
+{
+    public Task Consume(ConsumeContext<CaseOpened> context) => Signal(context.Message.CaseId, nameof(CaseOpened));
+    public Task Consume(ConsumeContext<CaseRouted> context) => Signal(context.Message.CaseId, nameof(CaseRouted));
+    public Task Consume(ConsumeContext<CustodyTransferred> context) => Signal(context.Message.CaseId, nameof(CustodyTransferred));
+    public Task Consume(ConsumeContext<HandoffRequested> context) => Signal(context.Message.CaseId, nameof(HandoffRequested));
+    public Task Consume(ConsumeContext<HandoffAccepted> context) => Signal(context.Message.CaseId, nameof(HandoffAccepted));
+    public Task Consume(ConsumeContext<HandoffDeclined> context) => Signal(context.Message.CaseId, nameof(HandoffDeclined));
+    public Task Consume(ConsumeContext<HandoffCancelled> context) => Signal(context.Message.CaseId, nameof(HandoffCancelled));
+    public Task Consume(ConsumeContext<HandoffExpired> context) => Signal(context.Message.CaseId, nameof(HandoffExpired));
+    public Task Consume(ConsumeContext<CaseAcknowledged> context) => Signal(context.Message.CaseId, nameof(CaseAcknowledged));
+    public Task Consume(ConsumeContext<ComplainantContacted> context) => Signal(context.Message.CaseId, nameof(ComplainantContacted));
+    public Task Consume(ConsumeContext<FindingsRecorded> context) => Signal(context.Message.CaseId, nameof(FindingsRecorded));
+    public Task Consume(ConsumeContext<CaseResolved> context) => Signal(context.Message.CaseId, nameof(CaseResolved));
+    public Task Consume(ConsumeContext<CaseReopened> context) => Signal(context.Message.CaseId, nameof(CaseReopened));
+    public Task Consume(ConsumeContext<SlaWarning> context) => Signal(context.Message.CaseId, nameof(SlaWarning));
+    public Task Consume(ConsumeContext<SlaBreached> context) => Signal(context.Message.CaseId, nameof(SlaBreached));
+    public Task Consume(ConsumeContext<EscalationRaised> context) => Signal(context.Message.CaseId, nameof(EscalationRaised));
+    public Task Consume(ConsumeContext<StatutoryClockPaused> context) => Signal(context.Message.CaseId, nameof(StatutoryClockPaused));
+    public Task Consume(ConsumeContext<StatutoryClockResumed> context) => Signal(context.Message.CaseId, nameof(StatutoryClockResumed));
+
+    private Task Signal(Guid caseId, string @event)
+    {
+        feed.Publish(new CaseChange(caseId, @event, DateTimeOffset.UtcNow));
+        return Task.CompletedTask;
+    }
+}

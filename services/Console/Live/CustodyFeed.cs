@@ -1,0 +1,46 @@
+using System.Threading.Channels;
+
+namespace Accountability.Console.Live;
+
+/// <summary>One change to a case that the open boards and inboxes should show.</summary>
+public sealed record CaseChange(Guid CaseId, string Event, DateTimeOffset At);
+
+/// <summary>
+/// Fans case changes out to every open page of this console instance. Each listener has a small
+/// bounded buffer that drops its oldest entries: a slow browser misses signals, never the truth,
+/// because a signal only tells the page to fetch its rows again.
+/// </summary>
+public sealed class CustodyFeed
+{
+    private readonly Lock gate = new();
+    private readonly List<Channel<CaseChange>> listeners = [];
+
+    public int ListenerCount
+    {
+        get { lock (gate) return listeners.Count; }
+    }
+
+    public void Publish(CaseChange change)
+    {
+        lock (gate)
+            foreach (var listener in listeners)
+                listener.Writer.TryWrite(change);
+    }
+
+    public async IAsyncEnumerable<CaseChange> ListenAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var channel = Channel.CreateBounded<CaseChange>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
+        lock (gate)
+            listeners.Add(channel);
+        try
+        {
+            await foreach (var change in channel.Reader.ReadAllAsync(ct))
+                yield return change;
+        }
+        finally
+        {
+            lock (gate)
+                listeners.Remove(channel);
+        }
+    }
+}

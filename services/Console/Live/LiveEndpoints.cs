@@ -1,0 +1,53 @@
+using System.Text.Json;
+
+namespace Accountability.Console.Live;
+
+public static class LiveEndpoints
+{
+    /// <summary>
+    /// GET /live/cases: server-sent events, one "case" event per change, and a comment every 15 s so
+    /// proxies keep the stream open. The browser's EventSource reconnects by itself after a drop.
+    /// </summary>
+    public static IEndpointRouteBuilder MapLiveUpdates(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/live/cases", async (HttpContext http, CustodyFeed feed, CancellationToken ct) =>
+        {
+            http.Response.ContentType = "text/event-stream";
+            http.Response.Headers.CacheControl = "no-cache";
+            http.Response.Headers["X-Accel-Buffering"] = "no";
+            await http.Response.WriteAsync(": connected\n\n", ct);
+            await http.Response.Body.FlushAsync(ct);
+
+            using var heartbeat = new PeriodicTimer(TimeSpan.FromSeconds(15));
+            await using var changes = feed.ListenAsync(ct).GetAsyncEnumerator(ct);
+            var nextChange = changes.MoveNextAsync().AsTask();
+            var nextBeat = heartbeat.WaitForNextTickAsync(ct).AsTask();
+            try
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    var done = await Task.WhenAny(nextChange, nextBeat);
+                    if (done == nextBeat)
+                    {
+                        await http.Response.WriteAsync(": keep-alive\n\n", ct);
+                        nextBeat = heartbeat.WaitForNextTickAsync(ct).AsTask();
+                    }
+                    else
+                    {
+                        if (!await nextChange)
+                            break;
+                        var change = changes.Current;
+                        await http.Response.WriteAsync($"event: case\ndata: {JsonSerializer.Serialize(change, JsonSerializerOptions.Web)}\n\n", ct);
+                        nextChange = changes.MoveNextAsync().AsTask();
+                    }
+                    await http.Response.Body.FlushAsync(ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The browser went away.
+            }
+        }).RequireAuthorization(policy => policy.RequireRole([.. Accountability.Console.SignIn.ConsoleUser.BoardRoles, .. Accountability.Console.SignIn.ConsoleUser.InboxRoles]));
+        return app;
+    }
+}

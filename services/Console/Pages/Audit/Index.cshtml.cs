@@ -1,0 +1,69 @@
+using Accountability.Console.Backend;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Accountability.Console.Pages.Audit;
+
+/// <summary>The auditor's desk: open a case's trail, verify the whole trail, read the access log, export.</summary>
+public sealed class IndexModel(ServiceApi api, DirectoryClient directory) : PageModel
+{
+
+    public VerificationDto? Verification { get; private set; }
+    public IReadOnlyList<AccessRecordDto> AccessLog { get; private set; } = [];
+    public OrgChart? Chart { get; private set; }
+    public List<ApiProblem> Problems { get; } = [];
+    public string? CaseError { get; private set; }
+    public string? AccessUser { get; private set; }
+
+    public async Task OnGetAsync(string? accessUser, CancellationToken ct) => await LoadAsync(accessUser, ct);
+
+    /// <summary>Open a case by its id (the full id, as the board and the trail show it).</summary>
+    public async Task<IActionResult> OnGetCaseAsync(string? caseId, CancellationToken ct)
+    {
+        if (Guid.TryParse(caseId?.Trim(), out var id))
+            return Redirect($"/audit/cases/{id}");
+        CaseError = "Enter a whole case id, like 0199a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b.";
+        await LoadAsync(null, ct);
+        return Page();
+    }
+
+    /// <summary>Runs verify over the whole trail: every hash link and every checkpoint signature.</summary>
+    public async Task<IActionResult> OnPostVerifyAsync(CancellationToken ct)
+    {
+        var result = await api.GetAsync<VerificationDto>(Service.Audit, "/api/audit/verify", ct);
+        Verification = result.Value;
+        if (!result.Ok)
+            Problems.Add(result.Problem!);
+        await LoadAsync(null, ct);
+        return Page();
+    }
+
+    /// <summary>The trail, passed through from the audit service as it streams it.</summary>
+    public async Task<IActionResult> OnGetExportAsync(string? from, string? to, string? format, CancellationToken ct)
+    {
+        var query = string.Join('&', new[] { ("from", from), ("to", to), ("format", format) }
+            .Where(p => !string.IsNullOrWhiteSpace(p.Item2)).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+        var (response, problem) = await api.StreamAsync(Service.Audit, "/api/audit/export" + (query.Length > 0 ? "?" + query : ""), ct);
+        if (response is null)
+        {
+            Problems.Add(problem!);
+            await LoadAsync(null, ct);
+            return Page();
+        }
+        HttpContext.Response.RegisterForDispose(response);
+        var csv = format == "csv";
+        return File(await response.Content.ReadAsStreamAsync(ct), csv ? "text/csv" : "application/jsonl",
+            $"audit-trail-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}.{(csv ? "csv" : "jsonl")}");
+    }
+
+    private async Task LoadAsync(string? accessUser, CancellationToken ct)
+    {
+        AccessUser = accessUser;
+        Chart = (await directory.CurrentAsync(ct)).Value;
+        var path = "/api/audit/access-log?limit=50" + (string.IsNullOrWhiteSpace(accessUser) ? "" : $"&userId={Uri.EscapeDataString(accessUser.Trim())}");
+        var log = await api.GetAsync<List<AccessRecordDto>>(Service.Audit, path, ct);
+        AccessLog = log.Value ?? [];
+        if (!log.Ok)
+            Problems.Add(log.Problem! with { Title = $"The access log is not shown: {log.Problem!.Title}" });
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Accountability.Console.Backend;
+using Accountability.Console.SignIn;
+using Accountability.Contracts.Escalation;
+using Accountability.ServiceDefaults.Security;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Accountability.Console.Pages.Cases;
+
+/// <summary>
+/// One case: the complaint (contact details only when the intake service shows them to this role),
+/// allegations and findings, the custody chain, the clocks, and the actions the role may take.
+/// Every action goes to the service that owns it, which has the last word.
+/// </summary>
+public sealed class CaseModel(ServiceApi api, DirectoryClient directory) : PageModel
+{
+    /// <summary>The findings the assignment service accepts for an allegation.</summary>
+    public static readonly IReadOnlyList<string> Findings = ["sustained", "not-sustained", "exonerated", "unfounded", "policy-failure"];
+
+    public static IReadOnlyList<string> PauseReasons => StatutoryPauseReasons.All;
+
+    public Guid CaseId { get; private set; }
+    public CaseDto? Case { get; private set; }
+    public ComplaintDto? Complaint { get; private set; }
+    public IReadOnlyList<CustodyIntervalDto> Custody { get; private set; } = [];
+    public IReadOnlyList<ClockDto> Clocks { get; private set; } = [];
+    public OrgChart? Chart { get; private set; }
+    public ApiProblem? CaseProblem { get; private set; }
+    public List<ApiProblem> Problems { get; } = [];
+
+    public bool MayWork => User.HasAnyRole(Roles.Investigator, Roles.Supervisor, Roles.Commander, Roles.Admin);
+    public bool MayHandOff => MayWork || User.IsInRole(Roles.Dispatcher);
+    public bool MayCommand => User.HasAnyRole(ConsoleUser.CommandRoles);
+    public bool MayReassign => User.HasAnyRole(Roles.Supervisor, Roles.Commander);
+    public bool IsOwner => Case?.Owner is { Kind: "person" } owner && owner.Id == User.PersonId();
+
+    public async Task<IActionResult> OnGetAsync(Guid caseId, CancellationToken ct)
+    {
+        CaseId = caseId;
+        var caseTask = api.GetAsync<CaseDto>(Service.Assignment, $"/api/cases/{caseId}", ct);
+        var chart = await directory.CurrentAsync(ct);
+        Chart = chart.Value;
+        var found = await caseTask;
+        if (!found.Ok)
+        {
+            CaseProblem = found.Problem;
+            Response.StatusCode = found.Problem!.Status is 403 or 404 ? found.Problem.Status : 200;
+            return Page();
+        }
+        Case = found.Value;
+        var complaint = await api.GetAsync<ComplaintDto>(Service.Intake, $"/api/complaints/{caseId}", ct);
+        Complaint = complaint.Value;
+        if (!complaint.Ok)
+            Problems.Add(complaint.Problem! with { Title = $"The complaint's text is not shown: {complaint.Problem!.Title}" });
+        var custody = await api.GetAsync<List<CustodyIntervalDto>>(Service.Assignment, $"/api/cases/{caseId}/custody", ct);
+        Custody = custody.Value ?? [];
+        if (!custody.Ok)
+            Problems.Add(custody.Problem!);
+        var clocks = await api.GetAsync<List<ClockDto>>(Service.Escalation, $"/api/cases/{caseId}/clocks", ct);
+        Clocks = clocks.Value ?? [];
+        if (!clocks.Ok && clocks.Problem!.Status != 404)
+            Problems.Add(clocks.Problem! with { Title = $"The clocks are not shown: {clocks.Problem!.Title}" });
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostHandoffAsync(Guid caseId, string? to, string? reason, CancellationToken ct)
+    {
+        var (kind, id) = Target(to);
+        object body = kind == "unit" ? new { toUnitId = id, reason } : new { toPersonId = id, reason };
+        return ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/handoffs", body, ct),
+            "Handoff requested. The case stays yours until the receiver accepts.");
+    }
+
+    public Task<IActionResult> OnPostCancelHandoffAsync(Guid caseId, Guid handoffId, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/handoffs/{handoffId}/cancel", new { reason = "Cancelled by the owner" }, ct), "Handoff cancelled.");
+
+    public Task<IActionResult> OnPostAcknowledgeAsync(Guid caseId, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/acknowledge", null, ct), "Case acknowledged.");
+
+    public Task<IActionResult> OnPostContactAsync(Guid caseId, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/contacts", null, ct), "Contact with the complainant recorded.");
+
+    public Task<IActionResult> OnPostFindingAsync(Guid caseId, string? allegationId, string? finding, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/findings", new { allegationId, finding }, ct), "Finding recorded.");
+
+    public Task<IActionResult> OnPostResolveAsync(Guid caseId, string? reason, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/resolve", new { reason }, ct), "Case resolved.");
+
+    public Task<IActionResult> OnPostReopenAsync(Guid caseId, string? reason, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/reopen", new { reason }, ct), "Case reopened.");
+
+    public Task<IActionResult> OnPostReassignAsync(Guid caseId, string? toPersonId, string? reason, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/reassign", new { toPersonId, reason }, ct), "Case reassigned.");
+
+    public Task<IActionResult> OnPostPauseAsync(Guid caseId, string? reason, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Escalation, $"/api/cases/{caseId}/statutory/pause", new { reason }, ct), "Statutory clock paused.");
+
+    public Task<IActionResult> OnPostResumeAsync(Guid caseId, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Escalation, $"/api/cases/{caseId}/statutory/resume", null, ct), "Statutory clock resumed.");
+
+    /// <summary>"person:p-1019" or "unit:u-internal-affairs", as the handoff form's single list offers them.</summary>
+    private static (string Kind, string? Id) Target(string? to) =>
+        to?.Split(':', 2) is [var kind and ("person" or "unit"), var id] ? (kind, id) : ("person", null);
+
+    private async Task<IActionResult> ActAsync(Guid caseId, Task<ApiResult<JsonElement>> call, string done)
+    {
+        var result = await call;
+        if (result.Ok)
+            TempData["Done"] = done;
+        else
+        {
+            var fields = result.Problem!.Errors.Count == 0 ? "" : " (" + string.Join("; ", result.Problem.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")) + ")";
+            TempData["Failed"] = result.Problem.Message + fields;
+        }
+        return RedirectToPage(new { caseId });
+    }
+}

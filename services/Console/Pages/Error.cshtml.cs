@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Accountability.Console.Pages;
+
+/// <summary>Every failure ends here in plain words: never a stack trace, never the exception's text.</summary>
+[AllowAnonymous]
+[IgnoreAntiforgeryToken]
+[ResponseCache(Duration = 0, Location = ResponseCacheLocation.None, NoStore = true)]
+public sealed class ErrorModel(ILogger<ErrorModel> logger) : PageModel
+{
+    public string Title { get; private set; } = "Something went wrong";
+
+    public string Message { get; private set; } = "";
+
+    public string? TraceId { get; private set; }
+
+    public void OnGet(int? status) => Describe(status);
+
+    public void OnPost(int? status) => Describe(status);
+
+    private void Describe(int? status)
+    {
+        var failure = HttpContext.Features.Get<IExceptionHandlerFeature>();
+        var code = status ?? (failure is not null ? Response.StatusCode : 500);
+        if (failure is not null && code >= 500)
+            logger.LogError(failure.Error, "Unhandled error on {Path}", failure.Path);
+        (Title, Message) = code switch
+        {
+            400 => ("That request could not be read", "Something in what was sent did not make sense. Go back and try again."),
+            404 => ("Page not found", "There is no page at this address. Check the link, or start again from the front page."),
+            405 => ("That is not possible here", "This page cannot be used that way."),
+            413 => ("What you sent is too large", $"A form may be at most {ConsoleHost.MaxFormBytes / (1024 * 1024)} MB. Shorten the text and try again."),
+            429 => ("Too many requests", "Wait a minute, then try again."),
+            _ => ("Something went wrong on our side", "Nothing you did caused this. Try again in a moment."),
+        };
+        Response.StatusCode = code;
+        if (code >= 500)
+            TraceId = Activity.Current?.TraceId.ToString() ?? HttpContext.TraceIdentifier;
+    }
+}

@@ -1,0 +1,50 @@
+using Accountability.Console.Backend;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Accountability.Console.Pages.Public;
+
+/// <summary>A complaint's public status, by tracking code: status, milestones and the responsible unit; never a name.</summary>
+public sealed class StatusModel(ServiceApi api) : PageModel
+{
+    public string? Code { get; private set; }
+    public PublicStatusDto? Status { get; private set; }
+    public string? Message { get; private set; }
+
+    public async Task OnGetAsync(string? code, CancellationToken ct)
+    {
+        Code = code?.Trim();
+        if (code is null)
+            return;
+        if (string.IsNullOrWhiteSpace(Code))
+        {
+            Message = "Enter the tracking code you were given.";
+            return;
+        }
+        if (Code.Length > 64)
+        {
+            Message = "That is not a tracking code: they are about 20 characters long.";
+            return;
+        }
+        var result = await api.GetAsync<PublicStatusDto>(Service.Intake, $"/api/public/status/{Uri.EscapeDataString(Code)}", ct);
+        if (result.Ok)
+            Status = result.Value;
+        else
+        {
+            Message = result.Problem!.Status == 404
+                ? "We have no complaint with that tracking code. Check it for typing errors: it is on your receipt and in the e-mail we sent."
+                : result.Problem.Message;
+            Response.StatusCode = result.Problem.Status == 404 ? 404 : 200;
+        }
+    }
+
+    public static string Plain(string milestone) => milestone switch
+    {
+        "received" => "We received your complaint",
+        "routed" => "An investigator was made responsible for it",
+        "transferred" => "It was passed to another responsible person",
+        "contacted" => "The investigator contacted you",
+        "resolved" => "It was resolved",
+        "reopened" => "It was reopened",
+        _ => milestone,
+    };
+}
