@@ -66,6 +66,18 @@ fi
 env_lines=$("$INFRA" start --profile "$PROFILE") || infra_failed "infra.sh start failed: no test ran"
 eval "$env_lines"
 
+# The console's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing chromium (apt-get) for the console's browser tests"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >&2 \
+            || { DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >&2; } \
+            || infra_failed "could not install chromium"
+    else
+        infra_failed "chromium is missing: apt-get install -y chromium (as root), or set CHROMIUM_PATH"
+    fi
+fi
+
 # Plain console output (no terminal logger), so the per-assembly summaries can be read.
 export MSBUILDTERMINALLOGGER=off DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

@@ -1,3 +1,4 @@
+using Accountability.TestSupport;
 using System.Net;
 using System.Text.Json;
 using Accountability.EndToEnd.Tests.Support;

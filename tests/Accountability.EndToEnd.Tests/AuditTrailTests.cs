@@ -1,3 +1,4 @@
+using Accountability.TestSupport;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Accountability.EndToEnd.Tests.Support;

@@ -1,3 +1,4 @@
+using Accountability.TestSupport;
 using System.Globalization;
 using System.Text.Json;
 using Accountability.EndToEnd.Tests.Support;

@@ -1,3 +1,4 @@
+using Accountability.TestSupport;
 using System.Text.Json;
 
 namespace Accountability.EndToEnd.Tests.Support;

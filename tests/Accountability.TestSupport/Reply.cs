@@ -2,10 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Accountability.TestSupport;
 using Xunit;
 
-namespace Accountability.EndToEnd.Tests.Support;
+namespace Accountability.TestSupport;
 
 /// <summary>An HTTP answer read in full: status, body, and the body as JSON when it is JSON.</summary>
 public sealed record Reply(HttpMethod Method, string Path, HttpStatusCode Status, string Body, string? ContentType)
@@ -29,6 +28,9 @@ public sealed record Reply(HttpMethod Method, string Path, HttpStatusCode Status
 /// <summary>Talks to a service the only way these tests may: over HTTP, with a bearer token where one is needed.</summary>
 public static class ServiceHttp
 {
+    /// <summary>How long a flow across services may take: generous, because other test runs share the broker (and may stop it for a while).</summary>
+    public static readonly TimeSpan FlowTimeout = TimeSpan.FromSeconds(90);
+
     public static Task<Reply> GetAsync(this ServiceProcess service, string path, string? token = null) =>
         service.SendAsync(HttpMethod.Get, path, token);
 
@@ -59,7 +61,7 @@ public static class ServiceHttp
             {
                 last = await service.GetAsync(path, token);
                 return last.IsSuccess && last.ContentType is "application/json" or "application/problem+json" && accept(last.Json);
-            }, description, timeout ?? AccountabilitySystem.FlowTimeout);
+            }, description, timeout ?? FlowTimeout);
         }
         catch (TimeoutException exception)
         {

@@ -1,0 +1,180 @@
+using System.Text.Json;
+using Accountability.Console.Tests.Support;
+using Accountability.ServiceDefaults.Security;
+using Accountability.TestSupport;
+using Microsoft.Playwright;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace Accountability.Console.Tests;
+
+[Collection(nameof(ConsoleSystem))]
+public sealed class StaffPagesTests(ConsoleSystem system)
+{
+    [Fact]
+    public async Task A_dispatcher_sees_a_new_complaint_appear_on_the_board_without_reloading_and_the_unowned_count()
+    {
+        var board = await system.SignedInAsAsync("p-1009");
+        await board.GotoAsync("/board");
+        await Expect(board.GetByTestId("live-state")).ToContainTextAsync("Live:");
+        var loadedAt = await board.EvaluateAsync<double>("() => performance.timeOrigin");
+
+        var caseId = await system.FileAsync("discourtesy", "4", "The officer at the front desk laughed at me and walked away.");
+        var row = board.Locator($"tr[data-case='{caseId}']");
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(row.GetByTestId("owner")).Not.ToContainTextAsync("Duty Desk", new() { Timeout = 60_000 });
+        // The same document all along: the row came by the live feed, not by a reload.
+        Assert.Equal(loadedAt, await board.EvaluateAsync<double>("() => performance.timeOrigin"));
+
+        // The banner shows the gap monitor's count; the owner column shows who holds each case.
+        var monitor = await system.Escalation.GetUntilAsync("/api/gap-monitor", ConsoleSystem.Token("p-1009", Roles.Dispatcher), _ => true, "a gap monitor sweep");
+        await board.ReloadAsync();
+        await Expect(board.GetByTestId("unowned-count")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9]+$"));
+        var shown = int.Parse(await board.GetByTestId("unowned-count").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(shown == monitor.GetProperty("unowned").GetInt32() || shown == 0, $"The banner says {shown}, the monitor {monitor}.");
+        await ConsoleSystem.ScreenshotAsync(board, "board", fullPage: false);
+
+        // Filtering by district keeps the case; another district hides it.
+        await board.GotoAsync("/board?district=4");
+        await Expect(board.Locator($"tr[data-case='{caseId}']")).ToBeVisibleAsync();
+        await board.GotoAsync("/board?district=1");
+        await Expect(board.Locator($"tr[data-case='{caseId}']")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task An_investigator_accepts_a_handoff_in_the_inbox_and_acknowledges_the_case()
+    {
+        var caseId = await system.FileAsync("force", "2", "I was pushed against a car during a stop on Main Street.");
+        var owner = await system.RoutedOwnerAsync(caseId);
+        var receiver = await ColleagueOfAsync(owner);
+        var handoff = await system.Assignment.PostAsync($"/api/cases/{caseId}/handoffs", ConsoleSystem.Token(owner, Roles.Investigator),
+            new { toPersonId = receiver, reason = "She has worked with this complainant before" });
+        Assert.True(handoff.IsSuccess, handoff.ToString());
+
+        var inbox = await system.SignedInAsAsync(receiver);
+        await inbox.GotoAsync("/inbox");
+        var offer = inbox.Locator($"li.handoff[data-case='{caseId}']");
+        await Expect(offer).ToContainTextAsync("She has worked with this complainant before");
+        await offer.GetByRole(AriaRole.Button, new() { Name = "Accept" }).ClickAsync();
+        await Expect(inbox.GetByTestId("flash")).ToContainTextAsync("Handoff accepted");
+
+        var mine = inbox.GetByTestId("my-cases").Locator($"tr[data-case='{caseId}']");
+        await Expect(mine).ToBeVisibleAsync();
+        await mine.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
+        await Expect(inbox.GetByTestId("flash")).ToContainTextAsync("Case acknowledged");
+        await Expect(inbox.GetByTestId("my-cases").Locator($"tr[data-case='{caseId}']").GetByTestId("acknowledged")).ToBeVisibleAsync();
+
+        var after = (await system.Assignment.GetAsync($"/api/cases/{caseId}", ConsoleSystem.Token("p-1009", Roles.Dispatcher))).Ok();
+        Assert.Equal(receiver, after.GetProperty("owner").GetProperty("id").GetString());
+        Assert.True(after.GetProperty("acknowledged").GetBoolean());
+
+        // The case page shows the chain: received, routed, handed off.
+        await inbox.GotoAsync($"/cases/{caseId}");
+        var chain = inbox.GetByTestId("custody-chain").Locator("li");
+        await Expect(chain).ToHaveCountAsync(3);
+        await Expect(chain.Nth(2)).ToContainTextAsync("handoff");
+        await Expect(chain.Nth(2)).ToContainTextAsync("She has worked with this complainant before");
+        await ConsoleSystem.ScreenshotAsync(inbox, "case-page");
+    }
+
+    [Fact]
+    public async Task A_supervisor_sees_the_escalation_of_a_case_whose_acknowledgement_deadline_passed()
+    {
+        var caseId = await system.FileAsync("misconduct", "1", "An officer took cash from a street vendor and kept it.");
+        var owner = await system.RoutedOwnerAsync(caseId);
+        await system.BreachAcknowledgeAsync(caseId, owner);
+        var escalated = await system.Assignment.GetUntilAsync($"/api/cases/{caseId}", ConsoleSystem.Token("p-1009", Roles.Dispatcher),
+            c => c.GetProperty("owner").GetProperty("id").GetString() != owner, "the case is escalated away from its owner");
+        var supervisor = escalated.GetProperty("owner").GetProperty("id").GetString()!;
+
+        var page = await system.SignedInAsAsync(supervisor);
+        await page.GotoAsync("/supervisor");
+        var row = page.GetByTestId("escalations").Locator($"tr[data-case='{caseId}']");
+        await Expect(row).ToContainTextAsync("Acknowledge");
+        await Expect(page.GetByTestId("load")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("satisfaction")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task An_auditor_verifies_the_trail_and_sees_the_custody_chain_with_trace_ids()
+    {
+        var caseId = await system.FileAsync("offensive-language", "5", "The officer used a slur when he handed me the ticket.");
+        await system.RoutedOwnerAsync(caseId);
+        await system.Audit.GetUntilAsync($"/api/audit/cases/{caseId}/custody", ConsoleSystem.Token("p-1004", Roles.Auditor),
+            c => c.GetArrayLength() >= 2, "the audit trail holds the receipt and the routing");
+
+        var page = await system.SignedInAsAsync("p-1004");
+        await page.GotoAsync("/audit");
+        await page.GetByLabel("Case id").FillAsync(caseId.ToString());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open" }).ClickAsync();
+        await Expect(page.GetByTestId("audit-custody").Locator("li")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("audit-custody")).ToContainTextAsync("routed");
+        var traceIds = await page.GetByTestId("trace-id").AllInnerTextsAsync();
+        Assert.NotEmpty(traceIds);
+        Assert.All(traceIds, id => Assert.Matches("^[0-9a-f]{32}$", id.Trim()));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify the trail" }).ClickAsync();
+        await Expect(page.GetByTestId("verify-result")).ToHaveAttributeAsync("data-valid", "true");
+        await Expect(page.GetByTestId("verify-result")).ToContainTextAsync("The trail verifies.");
+        await ConsoleSystem.ScreenshotAsync(page, "auditor");
+
+        // State as of an instant before the receipt: not yet received.
+        await page.GetByLabel("Instant (UTC)").FillAsync("2020-01-01T00:00");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show state" }).ClickAsync();
+        await Expect(page.GetByTestId("state-as-of")).ToContainTextAsync("not-yet-received");
+    }
+
+    [Fact]
+    public async Task Each_role_is_refused_the_pages_it_may_not_see()
+    {
+        var caseId = await system.FileAsync("lack-of-service", "3", "Nobody came for two hours after I called about a break-in.",
+            new { name = "Jordan Private", email = $"jordan-{Guid.NewGuid():N}@example.org" });
+        await system.RoutedOwnerAsync(caseId);
+
+        // Not signed in: staff pages send to the sign-in.
+        var anonymous = await system.OpenAsync();
+        await anonymous.GotoAsync("/board");
+        Assert.Contains("/signin", anonymous.Url);
+
+        var cases = new (string Person, string[] Refused)[]
+        {
+            ("p-1014", ["/board", "/audit", "/supervisor"]),      // investigator
+            ("p-1004", ["/board", "/inbox", $"/cases/{caseId}"]), // auditor
+            ("p-1009", ["/inbox", "/audit", "/supervisor"]),      // dispatcher
+            ("p-1007", ["/board", "/audit", "/inbox"]),           // intake clerk
+        };
+        foreach (var (person, refused) in cases)
+        {
+            var page = await system.SignedInAsAsync(person);
+            foreach (var path in refused)
+            {
+                var response = await page.GotoAsync(path);
+                await Expect(page.GetByTestId("denied")).ToBeVisibleAsync();
+                Assert.Equal(403, response!.Status);
+            }
+        }
+
+        // A dispatcher may open the case, but not the complainant's contact details; an investigator may.
+        var dispatcher = await system.SignedInAsAsync("p-1009");
+        await dispatcher.GotoAsync($"/cases/{caseId}");
+        await Expect(dispatcher.GetByTestId("complainant")).ToContainTextAsync("not shown to your role");
+        Assert.DoesNotContain("Jordan Private", await dispatcher.ContentAsync());
+        var investigator = await system.SignedInAsAsync("p-1014");
+        await investigator.GotoAsync($"/cases/{caseId}");
+        await Expect(investigator.GetByTestId("complainant")).ToContainTextAsync("Jordan Private");
+    }
+
+    /// <summary>Another active investigator of the owner's unit, outside the owner's chain of command.</summary>
+    private async Task<string> ColleagueOfAsync(string ownerId)
+    {
+        var directory = await system.DirectoryAsync();
+        var people = directory.GetProperty("people").EnumerateArray().ToList();
+        var owner = people.First(p => p.GetProperty("id").GetString() == ownerId);
+        return people.Where(p => p.GetProperty("unitId").GetString() == owner.GetProperty("unitId").GetString()
+                                 && p.GetProperty("id").GetString() != ownerId
+                                 && (!p.TryGetProperty("active", out var active) || active.GetBoolean())
+                                 && p.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).SequenceEqual([Roles.Investigator]))
+            .Select(p => p.GetProperty("id").GetString()!)
+            .First();
+    }
+}

@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Xml;
+using Accountability.ServiceDefaults.Security;
+using Accountability.TestSupport;
+using Accountability.TestSupport.Smtp;
+using Microsoft.Playwright;
+using Xunit;
+
+namespace Accountability.Console.Tests.Support;
+
+/// <summary>
+/// The five services and the console as real processes, and one headless Chromium (Debian's, driven by
+/// Playwright) to use the console as people do. Escalation runs on a manual clock, so a test can make
+/// a deadline pass; its gap monitor only reports (it watches an assignment schema other test runs share).
+/// </summary>
+public sealed class ConsoleSystem : IAsyncLifetime
+{
+    /// <summary>Debian's chromium package; CHROMIUM_PATH overrides it.</summary>
+    public static readonly string ChromiumPath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    private readonly string run = Guid.NewGuid().ToString("N")[..12];
+    private readonly List<IBrowserContext> contexts = [];
+    private IPlaywright? playwright;
+
+    public SmtpTestServer Smtp { get; private set; } = null!;
+    public ServiceProcess Intake { get; private set; } = null!;
+    public ServiceProcess Assignment { get; private set; } = null!;
+    public ServiceProcess Escalation { get; private set; } = null!;
+    public ServiceProcess Notification { get; private set; } = null!;
+    public ServiceProcess Audit { get; private set; } = null!;
+    public ServiceProcess Console { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+
+    private string EscalationSchema => $"esc_console_{run}";
+    private string NotificationSchema => $"notif_console_{run}";
+    private string AuditSchema => $"audit_console_{run}";
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            if (!File.Exists(ChromiumPath))
+                throw new InvalidOperationException($"No browser at {ChromiumPath}: install Debian's chromium package (deploy/local/test.sh does) or set CHROMIUM_PATH.");
+            Smtp = SmtpTestServer.Start();
+            var intake = ServiceProcess.StartAsync("Intake", new Dictionary<string, string>
+            {
+                // The tests look codes up often; the per-address limit is for the public, not for them.
+                ["Intake__PublicStatusLimit__PermitLimit"] = "100000",
+                ["Intake__PublicFilingLimit__PermitLimit"] = "100000",
+            });
+            var assignment = ServiceProcess.StartAsync("Assignment");
+            Intake = await intake;
+            Assignment = await assignment;
+            var escalation = ServiceProcess.StartAsync("Escalation", new Dictionary<string, string>
+            {
+                ["Escalation__Schema"] = EscalationSchema,
+                ["Escalation__AssignmentUrl"] = Url(Assignment),
+                ["Escalation__Clock"] = "manual",
+                ["Escalation__TimerPollInterval"] = "00:00:00.200",
+                ["Escalation__GapMonitorEscalates"] = "false",
+                ["Escalation__GapMonitorInterval"] = "00:00:02",
+            });
+            var notification = ServiceProcess.StartAsync("Notification", new Dictionary<string, string>
+            {
+                ["Notification__Schema"] = NotificationSchema,
+                ["Notification__Smtp__Host"] = Smtp.Host,
+                ["Notification__Smtp__Port"] = Smtp.Port.ToString(CultureInfo.InvariantCulture),
+                ["Notification__Webhooks__SigningSecret"] = $"console-webhook-secret-{Guid.NewGuid():N}",
+                ["Notification__PublicStatusUrl"] = $"{Url(Intake)}/api/public/status/{{trackingCode}}",
+            });
+            var audit = ServiceProcess.StartAsync("Audit", new Dictionary<string, string>
+            {
+                ["Audit__Schema"] = AuditSchema,
+                ["Audit__TransientQueue"] = "true",
+                ["Audit__CheckpointEveryEvents"] = "25",
+                ["Audit__CheckpointInterval"] = "00:00:05",
+            });
+            Escalation = await escalation;
+            Notification = await notification;
+            Audit = await audit;
+            Console = await ServiceProcess.StartAsync("Console", new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["Console__DevelopmentSignIn"] = "true",
+                ["Console__Services__Intake"] = Url(Intake),
+                ["Console__Services__Assignment"] = Url(Assignment),
+                ["Console__Services__Escalation"] = Url(Escalation),
+                ["Console__Services__Notification"] = Url(Notification),
+                ["Console__Services__Audit"] = Url(Audit),
+            });
+            // The copy-keeping services started after assignment announced its directory: have it announced again.
+            await using (await ServiceProcess.StartAsync("Assignment"))
+            {
+            }
+
+            playwright = await Playwright.CreateAsync();
+            Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = ChromiumPath,
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+            });
+            Assertions.SetDefaultExpectTimeout(30_000);
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private static string Url(ServiceProcess service) => service.BaseAddress.ToString().TrimEnd('/');
+
+    /// <summary>A fresh browser (no cookies), on the console. Phone-sized when asked.</summary>
+    public async Task<IPage> OpenAsync(bool phone = false)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = Url(Console),
+            ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1366, Height = 900 },
+            IsMobile = phone,
+            HasTouch = phone,
+        });
+        context.SetDefaultTimeout(30_000);
+        lock (contexts)
+            contexts.Add(context);
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>A browser signed in as that person through the development sign-in, as a person would.</summary>
+    public async Task<IPage> SignedInAsAsync(string personId)
+    {
+        var page = await OpenAsync();
+        await page.GotoAsync("/signin");
+        await page.Locator($"button[data-person='{personId}']").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("signed-in-as")).ToBeVisibleAsync();
+        return page;
+    }
+
+    /// <summary>Saved under tests/Accountability.Console.Tests/screenshots/ (git-ignored); docs/screenshots/ keeps one of each.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)
+    {
+        var folder = RepositoryPaths.File("tests", "Accountability.Console.Tests", "screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}.png"), FullPage = fullPage });
+    }
+
+    public static string Token(string personId, params string[] roles) => TestTokens.For(personId, roles);
+
+    /// <summary>Files a complaint through intake's staff API, as a clerk on the phone would; the case id.</summary>
+    public async Task<Guid> FileAsync(string category, string district, string narrative, object? complainant = null)
+    {
+        var reply = await Intake.SendAsync(HttpMethod.Post, "/api/complaints", Token("p-1007", Roles.IntakeClerk),
+            System.Net.Http.Json.JsonContent.Create(new
+            {
+                category, narrative, channel = "phone", district,
+                complainant = complainant ?? new { anonymous = true },
+            }), new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() });
+        Assert.True(reply.IsSuccess, reply.ToString());
+        return reply.Json.GetProperty("caseId").GetGuid();
+    }
+
+    /// <summary>Waits until routing gave the case to a person; that person's id.</summary>
+    public async Task<string> RoutedOwnerAsync(Guid caseId)
+    {
+        var routed = await Assignment.GetUntilAsync($"/api/cases/{caseId}", Token("p-1009", Roles.Dispatcher),
+            c => c.GetProperty("owner").GetProperty("kind").GetString() == "person", $"case {caseId} is routed to a person");
+        return routed.GetProperty("owner").GetProperty("id").GetString()!;
+    }
+
+    /// <summary>The directory in force, as assignment serves it.</summary>
+    public async Task<JsonElement> DirectoryAsync() =>
+        (await Assignment.GetAsync("/api/directory", Token("p-1009", Roles.Dispatcher))).Ok().GetProperty("directory");
+
+    /// <summary>
+    /// Moves the manual clock just past the case's acknowledge deadline for its current owner, and no
+    /// further, so that breach (and its escalation) is the one that fires.
+    /// </summary>
+    public async Task BreachAcknowledgeAsync(Guid caseId, string ownerId)
+    {
+        var admin = Token("p-1005", Roles.Admin);
+        var clocks = await Escalation.GetUntilAsync($"/api/cases/{caseId}/clocks", Token("p-1009", Roles.Dispatcher),
+            all => all.EnumerateArray().Any(c => c.GetProperty("clock").GetString() == "acknowledge" && c.GetProperty("ownerId").GetString() == ownerId
+                                                  && c.GetProperty("dueAt").ValueKind == JsonValueKind.String),
+            $"the acknowledge clock of {caseId} runs for {ownerId}");
+        var dueAt = clocks.EnumerateArray().First(c => c.GetProperty("clock").GetString() == "acknowledge" && c.GetProperty("ownerId").GetString() == ownerId)
+            .GetProperty("dueAt").GetDateTimeOffset();
+        var now = (await Escalation.GetAsync("/api/test-clock", admin)).Ok().GetProperty("now").GetDateTimeOffset();
+        if (dueAt > now)
+        {
+            var by = TimeSpan.FromMilliseconds(Math.Ceiling((dueAt - now).TotalMilliseconds) + 1);
+            (await Escalation.PostAsync("/api/test-clock/advance", admin, new { by = XmlConvert.ToString(by) })).Ok();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        List<IBrowserContext> open;
+        lock (contexts)
+            open = [.. contexts];
+        foreach (var context in open)
+            await context.CloseAsync();
+        if (Browser is not null)
+            await Browser.CloseAsync();
+        playwright?.Dispose();
+        foreach (var process in new[] { Console, Escalation, Notification, Audit, Intake, Assignment }.OfType<ServiceProcess>())
+            await process.DisposeAsync();
+        if (Smtp is not null)
+            await Smtp.DisposeAsync();
+        await RunState.DropAsync([EscalationSchema, NotificationSchema, AuditSchema], auditSchema: AuditSchema);
+    }
+}
+
+[CollectionDefinition(nameof(ConsoleSystem))]
+public sealed class ConsoleSystemCollection : ICollectionFixture<ConsoleSystem>;
