@@ -127,8 +127,9 @@ public static class ChaosRun
         using var stop = new CancellationTokenSource();
         var loadTask = load.RunAsync(options.Complaints, options.Rate, options.Concurrency, TimeSpan.FromMinutes(3), stop.Token);
         var faults = new List<string>();
-        var killer = KillLoopAsync(cluster, options, loadTask, faults);
-        await ScheduleAsync(options, infra, cluster, load, loadTask, faults);
+        var evidence = new FaultEvidence();
+        var killer = KillLoopAsync(cluster, options, loadTask, faults, evidence);
+        await ScheduleAsync(options, infra, cluster, load, loadTask, faults, evidence);
         await loadTask;
         await killer;
         Log($"load done: {load.AcceptedCount} accepted, {load.Retries} retries, {load.GivenUp} given up; {cluster.Kills} kills");
@@ -147,6 +148,7 @@ public static class ChaosRun
         Console.WriteLine("faults injected:");
         foreach (var fault in faults)
             Console.WriteLine("  " + fault);
+        evidence.Print();
         Console.WriteLine($"load: {options.Complaints} offered, {accepted.Count} accepted (distinct cases {accepted.Select(a => a.CaseId).Distinct().Count()}), "
             + $"{load.Retries} retries with the same key, {load.GivenUp} given up at first, {load.Refusals.Count} refusals");
         foreach (var refusal in load.Refusals.Take(10))
@@ -159,11 +161,13 @@ public static class ChaosRun
         var missing = options.Complaints - accepted.Count;
         if (missing > 0)
             verdict.Count(verdict.Lost, "never accepted (harness gave up)", $"{missing} complaints");
-        return (verdict, verdict.Passed && missing == 0 ? 0 : 1);
+        if (evidence.Unconfirmed > 0)
+            Console.WriteLine($"{evidence.Unconfirmed} fault(s) not confirmed: the run did not test all it claims, so it fails");
+        return (verdict, verdict.Passed && missing == 0 && evidence.Unconfirmed == 0 ? 0 : 1);
     }
 
     /// <summary>kill -9 of a random instance every few seconds (jittered) until the load is done; the supervisor restarts each.</summary>
-    private static async Task KillLoopAsync(Cluster cluster, ChaosOptions options, Task load, List<string> faults)
+    private static async Task KillLoopAsync(Cluster cluster, ChaosOptions options, Task load, List<string> faults, FaultEvidence evidence)
     {
         var random = new Random(options.Seed);
         while (!load.IsCompleted)
@@ -172,14 +176,18 @@ public static class ChaosRun
             await Task.WhenAny(load, Task.Delay(wait));
             if (load.IsCompleted)
                 return;
-            var victim = cluster.KillRandom(random);
+            var (victim, exitCode) = await cluster.KillRandomServingAsync(random);
+            if (exitCode is null && victim.StartsWith("nothing", StringComparison.Ordinal))
+                continue;
             lock (faults)
                 faults.Add($"{DateTimeOffset.Now:HH:mm:ss} kill -9 {victim}");
+            // 137 = 128 + SIGKILL: the process really died of the kill, not of something else, and really died.
+            evidence.Record($"kill -9 {victim}", exitCode == 137, exitCode is { } code ? $"exit status {code}" : "still running 10 s after SIGKILL");
         }
     }
 
     /// <summary>The scripted faults, each at a share of the complaints accepted so far, so all of them fall inside the load.</summary>
-    private static async Task ScheduleAsync(ChaosOptions options, Infra infra, Cluster cluster, Load load, Task loadTask, List<string> faults)
+    private static async Task ScheduleAsync(ChaosOptions options, Infra infra, Cluster cluster, Load load, Task loadTask, List<string> faults, FaultEvidence evidence)
     {
         async Task At(double share)
         {
@@ -193,27 +201,40 @@ public static class ChaosRun
                 faults.Add($"{DateTimeOffset.Now:HH:mm:ss} {what} (accepted so far: {load.AcceptedCount})");
         }
 
+        async Task BrokerRestartAsync(string label)
+        {
+            var before = await infra.BrokerStartedAtAsync();
+            Note($"{label} (infra.sh broker-restart)");
+            await infra.BrokerRestartAsync();
+            Note($"{label} done");
+            var after = await infra.BrokerStartedAtAsync();
+            evidence.Record(label, after > before.AddSeconds(1), $"node started {before:HH:mm:ss}, then {after:HH:mm:ss}");
+        }
+
         await At(0.15);
-        Note("RabbitMQ restart 1 (infra.sh broker-restart)");
-        await infra.BrokerRestartAsync();
-        Note("RabbitMQ restart 1 done");
+        await BrokerRestartAsync("RabbitMQ restart 1");
 
         await At(0.30);
+        var postgresBefore = await infra.PostgresStartedAtAsync();
         Note("PostgreSQL stop (infra.sh pg-stop)");
         await infra.PostgresStopAsync();
+        var (refused, how) = await infra.PostgresRefusesAsync();
         await Task.Delay(options.Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(8));
         await infra.PostgresStartAsync();
         Note("PostgreSQL started again (infra.sh pg-start)");
+        var postgresAfter = await infra.PostgresStartedAtAsync();
+        evidence.Record("PostgreSQL restart", refused && postgresAfter > postgresBefore,
+            $"while stopped a new connection {(refused ? "was refused: " : "")}{how}; postmaster started {postgresBefore:HH:mm:ss}, then {postgresAfter:HH:mm:ss}");
 
         await At(0.45);
         Note("two instances of every service: starting the second ones");
-        await cluster.StartSecondInstancesAsync(TimeSpan.FromMinutes(3));
-        Note("two instances of every service: all ready");
+        var notReady = await cluster.StartSecondInstancesAsync(TimeSpan.FromMinutes(3));
+        Note(notReady.Count == 0 ? "two instances of every service: all ready" : $"two instances of every service: not ready in 3 min: {string.Join("; ", notReady)}");
+        evidence.Record("two instances of every service", notReady.Count == 0,
+            notReady.Count == 0 ? "both instances of all five answered ready at once" : $"not ready: {string.Join("; ", notReady)}");
 
         await At(0.60);
-        Note("RabbitMQ restart 2 (infra.sh broker-restart)");
-        await infra.BrokerRestartAsync();
-        Note("RabbitMQ restart 2 done");
+        await BrokerRestartAsync("RabbitMQ restart 2");
 
         await At(0.80);
         Note("back to one instance of every service (TERM to the second ones)");
@@ -288,6 +309,7 @@ public static class ChaosRun
         Console.WriteLine($"duplicated:  {verdict.DuplicatedTotal}   ({string.Join(", ", verdict.Duplicated.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))})");
         Console.WriteLine($"unowned:     {verdict.UnownedTotal}   ({string.Join(", ", verdict.Unowned.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))})");
         Console.WriteLine($"audit trail: {(verdict.AuditVerified ? "verified" : "NOT VERIFIED")} ({verdict.AuditMessage})");
+        Console.WriteLine($"receipts transmitted again as the same message after a crash (same Message-ID; informative): {verdict.ResentReceipts}");
         foreach (var example in verdict.Examples.Take(25))
             Console.WriteLine("  e.g. " + example);
     }

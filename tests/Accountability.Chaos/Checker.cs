@@ -19,6 +19,14 @@ public sealed class Verdict
 
     public ConcurrentQueue<string> Examples { get; } = new();
 
+    /// <summary>
+    /// Receipts transmitted more than once as the same message (same Message-ID): the relay accepted it,
+    /// then the sender died before recording that, and sent it again. No protocol makes an SMTP send and
+    /// a database commit one step, so a re-send is the price of never losing a receipt; the shared
+    /// Message-ID lets mail systems drop the copy. Informative; a second, different message is a duplicate.
+    /// </summary>
+    public int ResentReceipts { get; set; }
+
     public bool AuditVerified { get; set; }
 
     public string AuditMessage { get; set; } = "";
@@ -124,15 +132,19 @@ public sealed class Checker(Cluster cluster, string readerToken, string connecti
         log($"checked {accepted.Count} cases; {samples} custody?at= samples");
 
         // Receipt e-mails, from the SMTP server's mailbox.
-        var receipts = smtp.Received.Where(IsReceipt).SelectMany(m => m.Recipients).GroupBy(r => r, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.OrdinalIgnoreCase);
+        var receipts = smtp.Received.Where(IsReceipt)
+            .SelectMany(m => m.Recipients.Select(r => (Recipient: r, MessageId: m.Headers.GetValueOrDefault("Message-ID") ?? Guid.NewGuid().ToString())))
+            .GroupBy(r => r.Recipient, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => (Sent: g.Count(), Messages: g.Select(r => r.MessageId).Distinct(StringComparer.Ordinal).Count()), StringComparer.OrdinalIgnoreCase);
         foreach (var complaint in accepted)
         {
-            var count = receipts.GetValueOrDefault(complaint.Email);
-            if (count == 0)
+            var (sent, messages) = receipts.GetValueOrDefault(complaint.Email);
+            if (messages == 0)
                 verdict.Count(verdict.Lost, "receipt e-mail", $"{complaint.CaseId} ({complaint.Email})");
-            else if (count > 1)
-                verdict.Count(verdict.Duplicated, "receipt e-mail", $"{complaint.CaseId} ({complaint.Email}) got {count}");
+            else if (messages > 1)
+                verdict.Count(verdict.Duplicated, "receipt e-mail", $"{complaint.CaseId} ({complaint.Email}) got {messages} different receipts");
+            if (sent > messages)
+                verdict.ResentReceipts += sent - messages;
         }
 
         // Duplicates an API cannot show: read-only counts.

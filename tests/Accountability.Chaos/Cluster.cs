@@ -56,14 +56,28 @@ public sealed class Cluster : IAsyncDisposable
         supervisor = SuperviseAsync(stopping.Token);
     }
 
-    public async Task StartSecondInstancesAsync(TimeSpan timeout)
+    /// <summary>Starts the second instances; those not ready within the timeout (the kills go on meanwhile) are returned with their last readiness answer.</summary>
+    public async Task<IReadOnlyList<string>> StartSecondInstancesAsync(TimeSpan timeout)
     {
-        foreach (var host in hosts.Where(h => h.Instance == 2))
+        var second = hosts.Where(h => h.Instance == 2).ToList();
+        foreach (var host in second)
         {
             host.Wanted = true;
             host.Start();
         }
-        await WaitReadyAsync(hosts.Where(h => h.Instance == 2), timeout);
+        try
+        {
+            await WaitReadyAsync(second, timeout);
+            return [];
+        }
+        catch (ChaosException)
+        {
+            var notReady = new List<string>();
+            foreach (var host in second)
+                if (!await host.ReadyAsync(probe))
+                    notReady.Add($"{host.Label} ({host.LastReadiness})");
+            return notReady;
+        }
     }
 
     public async Task StopSecondInstancesAsync()
@@ -73,16 +87,29 @@ public sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>kill -9 of one random wanted instance; the supervisor brings it back.</summary>
-    public string KillRandom(Random random)
+    /// <summary>
+    /// kill -9 of a random instance that is serving (answers ready). One still starting is spared: killed
+    /// again and again while it boots, an instance may never join, and the run would not have tested
+    /// two serving instances at all.
+    /// </summary>
+    public async Task<(string Victim, int? ExitCode)> KillRandomServingAsync(Random random)
     {
-        var candidates = hosts.Where(h => h.Wanted && h.Running).ToList();
-        if (candidates.Count == 0)
-            return "nothing to kill";
-        var victim = candidates[random.Next(candidates.Count)];
+        var candidates = hosts.Where(h => h.Wanted && h.Running).OrderBy(_ => random.Next()).ToList();
+        ServiceHost? victim = null;
+        foreach (var candidate in candidates)
+            if (await candidate.ReadyAsync(probe))
+            {
+                victim = candidate;
+                break;
+            }
+        if (victim is null)
+            return ("nothing serving to kill", null);
         killedByChaos[victim] = true;
-        victim.Kill();
+        var (sent, exitCode) = victim.Kill();
+        if (!sent)
+            return ("nothing: the victim stopped first", null);
         Kills++;
-        return victim.Label;
+        return (victim.Label, exitCode);
     }
 
     public async Task WaitReadyAsync(IEnumerable<ServiceHost> which, TimeSpan timeout)
@@ -100,7 +127,7 @@ public sealed class Cluster : IAsyncDisposable
                 return;
             if (DateTime.UtcNow > deadline)
                 throw new ChaosException($"not ready after {timeout.TotalSeconds:0} s: {string.Join(", ", pending.Select(h => h.Label))}\n"
-                    + string.Join("\n", pending.Select(h => $"--- {h.LogFile} ---\n{h.Tail()}")));
+                    + string.Join("\n", pending.Select(h => $"--- {h.Label}: GET /health/ready said {h.LastReadiness}\n--- {h.LogFile} ---\n{h.Tail()}")));
             await Task.Delay(500);
         }
     }

@@ -52,6 +52,65 @@ public sealed partial class Infra(string script, string profile)
 
     public Task PostgresStartAsync() => RunAsync("pg-start");
 
+    /// <summary>When the RabbitMQ node started, from the management API's uptime: a restart must move it.</summary>
+    public async Task<DateTimeOffset> BrokerStartedAtAsync()
+    {
+        var amqp = new Uri(RabbitMqUri);
+        using var management = new HttpClient { BaseAddress = new Uri(Environment["RabbitMq__ManagementUri"]), Timeout = TimeSpan.FromSeconds(10) };
+        management.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Uri.UnescapeDataString(amqp.UserInfo))));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var nodes = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(management, "api/nodes?columns=name,uptime");
+                var uptime = nodes.EnumerateArray().First().GetProperty("uptime").GetInt64();
+                return DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(uptime);
+            }
+            catch (Exception exception) when (attempt < 30 && exception is HttpRequestException or TaskCanceledException or InvalidOperationException or KeyNotFoundException)
+            {
+                await Task.Delay(1000); // the management plugin comes up a little after AMQP
+            }
+        }
+    }
+
+    /// <summary>When the PostgreSQL postmaster started: a restart must move it.</summary>
+    public async Task<DateTimeOffset> PostgresStartedAtAsync()
+    {
+        // Unpooled: a pooled connection may be one the restart just terminated.
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(PostgresConnectionString) { Pooling = false, Timeout = 5 };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+                await connection.OpenAsync();
+                await using var command = new Npgsql.NpgsqlCommand("select pg_postmaster_start_time()", connection);
+                return new DateTimeOffset(DateTime.SpecifyKind((DateTime)(await command.ExecuteScalarAsync())!, DateTimeKind.Utc));
+            }
+            catch (Exception exception) when (attempt < 30 && exception is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                await Task.Delay(1000); // still starting
+            }
+        }
+    }
+
+    /// <summary>Whether PostgreSQL refuses a new connection right now (it should, while stopped).</summary>
+    public async Task<(bool Refused, string How)> PostgresRefusesAsync()
+    {
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(PostgresConnectionString) { Timeout = 3, Pooling = false };
+            await using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync();
+            return (false, "a connection opened");
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return (true, exception.GetBaseException().Message);
+        }
+    }
+
     public Task StopAsync() => External ? Task.CompletedTask : RunAsync("stop", check: false);
 
     private async Task<(int Code, string Output)> RunAsync(string command, bool check = true)

@@ -51,14 +51,25 @@ public sealed class ServiceHost(string repository, string name, int instance, in
     }
 
     /// <summary>kill -9: no shutdown hooks, no flushing, exactly a crash.</summary>
-    public void Kill()
+    /// <summary>Sends SIGKILL and waits; the exit status proves how it ended (137 = 128 + SIGKILL), or null if it did not end.</summary>
+    public (bool Sent, int? ExitCode) Kill()
     {
-        if (process is { HasExited: false })
+        var target = process; // the supervisor may replace it meanwhile
+        try
         {
-            process.Kill(entireProcessTree: false);
-            process.WaitForExit(10_000);
+            if (target is not { HasExited: false })
+                return (false, null);
+            target.Kill(entireProcessTree: false);
+            return (true, target.WaitForExit(10_000) ? target.ExitCode : null);
+        }
+        catch (InvalidOperationException)
+        {
+            return (false, null); // it ended, or was stopped and disposed, before the signal: nothing was killed
         }
     }
+
+    /// <summary>The last readiness answer, for a failure message: which check said no.</summary>
+    public string LastReadiness { get; private set; } = "not asked yet";
 
     /// <summary>TERM, then KILL after 15 s, as deploy/local/services.sh stops a service.</summary>
     public async Task StopAsync()
@@ -84,10 +95,13 @@ public sealed class ServiceHost(string repository, string name, int instance, in
         try
         {
             using var response = await http.GetAsync(new Uri(BaseAddress, "/health/ready"));
+            var body = await response.Content.ReadAsStringAsync();
+            LastReadiness = $"{(int)response.StatusCode} {(body.Length > 400 ? body[..400] : body)}";
             return response.StatusCode == HttpStatusCode.OK;
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
         {
+            LastReadiness = $"no answer: {exception.GetBaseException().Message}";
             return false;
         }
     }
