@@ -191,6 +191,8 @@ cmd_start() {
             export Notification__PublicBaseUrl="http://127.0.0.1:${PORTS[Notification]}"
             # The console: a pick-anyone sign-in, for this local run only (it refuses outside Development).
             export Console__DevelopmentSignIn=true
+            # Intake believes the console's X-Forwarded-For, so each member of the public has their own rate limit.
+            export Intake__TrustedProxies__0=127.0.0.1
             export Urls="http://127.0.0.1:${PORTS[$s]}"
             export OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-accountability-$(name_of "$s")}"
             printf '\n===== %s starting %s =====\n' "$(date -Is)" "$s" >> "$(log_of "$s")"

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.HttpOverrides;
 using System.Threading.RateLimiting;
 using Accountability.Intake.Consumers;
 using Accountability.Intake.Features.FileComplaint;
@@ -42,6 +43,17 @@ public static class IntakeExtensions
 
     public static WebApplication MapIntakeEndpoints(this WebApplication app)
     {
+        var proxies = app.Services.GetRequiredService<IOptions<IntakeOptions>>().Value.TrustedProxies;
+        if (proxies.Count > 0)
+        {
+            // Only the configured proxies are believed (the defaults would trust any loopback caller), and only one hop.
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = 1 };
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var proxy in proxies)
+                forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            app.UseForwardedHeaders(forwarded);
+        }
         app.UseRateLimiter();
         app.MapOutboxOperations(Roles.Admin);
         app.MapFileComplaint();

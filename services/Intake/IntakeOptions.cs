@@ -22,6 +22,14 @@ public sealed class IntakeOptions
     /// <summary>Status look-ups per client IP per window; low enough that guessing codes is hopeless.</summary>
     public RateLimit PublicStatusLimit { get; set; } = new() { PermitLimit = 60, Window = TimeSpan.FromMinutes(1) };
 
+    /// <summary>
+    /// Addresses of reverse proxies (the web console, a load balancer) whose X-Forwarded-For names the
+    /// real client. Empty by default: then the header is ignored, since anyone could send it, and every
+    /// caller is limited by its own address. Without it, all public traffic through the console would
+    /// share the console's one address and its one limit.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     public sealed class RateLimit
     {
         public int PermitLimit { get; set; }
@@ -34,6 +42,9 @@ public sealed class IntakeOptions
             throw new InvalidOperationException("Intake:DutyDeskUnitId must name the intake duty desk unit.");
         if (string.IsNullOrWhiteSpace(DutyDeskName))
             throw new InvalidOperationException("Intake:DutyDeskName must not be empty.");
+        foreach (var proxy in TrustedProxies)
+            if (!System.Net.IPAddress.TryParse(proxy, out _))
+                throw new InvalidOperationException($"Intake:TrustedProxies: '{proxy}' is not an IP address.");
         foreach (var (name, limit) in new[] { ("PublicFilingLimit", PublicFilingLimit), ("PublicStatusLimit", PublicStatusLimit) })
             if (limit.PermitLimit < 1 || limit.Window <= TimeSpan.Zero)
                 throw new InvalidOperationException($"Intake:{name} needs a positive PermitLimit and Window.");

@@ -31,4 +31,31 @@ public sealed class RateLimitTests
         Assert.Equal("application/problem+json", rejected!.Content.Headers.ContentType?.MediaType);
         Assert.True(rejected.Headers.RetryAfter is not null, "429 carries Retry-After");
     }
+
+    [Fact]
+    public async Task Behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit_and_elsewhere_the_header_is_ignored()
+    {
+        var trusting = IntakeService.Settings(publicPermits: 2);
+        trusting["Intake__TrustedProxies__0"] = "127.0.0.1";
+        await using var behindConsole = await ServiceProcess.StartAsync("Intake", trusting);
+        await using var direct = await ServiceProcess.StartAsync("Intake", IntakeService.Settings(publicPermits: 2));
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests, HttpStatusCode.Created],
+            [await FileAsync(behindConsole, "203.0.113.7"), await FileAsync(behindConsole, "203.0.113.7"),
+             await FileAsync(behindConsole, "203.0.113.7"), await FileAsync(behindConsole, "198.51.100.20")]);
+        // Not configured to trust anyone: a caller cannot escape its limit by naming another address.
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests],
+            [await FileAsync(direct, "203.0.113.1"), await FileAsync(direct, "203.0.113.2"), await FileAsync(direct, "203.0.113.3")]);
+    }
+
+    private static async Task<HttpStatusCode> FileAsync(ServiceProcess intake, string forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/public/complaints")
+        {
+            Content = JsonContent.Create(new { category = "other", narrative = $"Proxy probe {IntakeService.NewMarker()}", complainant = new { anonymous = true } }),
+        };
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        using var response = await intake.Client.SendAsync(request);
+        return response.StatusCode;
+    }
 }

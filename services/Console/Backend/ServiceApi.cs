@@ -92,9 +92,14 @@ public sealed class ServiceApi(IHttpClientFactory clients, IHttpContextAccessor 
 
     private async Task AuthorizeAsync(HttpRequestMessage request)
     {
-        if (accessor.HttpContext is { User.Identity.IsAuthenticated: true } http
-            && await http.GetTokenAsync(AccessTokenName) is { Length: > 0 } token)
+        if (accessor.HttpContext is not { } http)
+            return;
+        if (http.User.Identity?.IsAuthenticated == true && await http.GetTokenAsync(AccessTokenName) is { Length: > 0 } token)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // Intake limits the public per address: name the person's, or everyone would share the console's
+        // (intake believes this only from an address in its Intake:TrustedProxies).
+        if (http.Connection.RemoteIpAddress is { } client)
+            request.Headers.TryAddWithoutValidation("X-Forwarded-For", client.ToString());
     }
 
     private ApiProblem Unreachable(Service service, Exception exception)
