@@ -121,6 +121,41 @@ public sealed class PublicPagesTests(ConsoleSystem system)
         Assert.DoesNotContain("Exception", body);
     }
 
+    [Fact]
+    public async Task A_complainant_answers_the_satisfaction_question_on_the_public_page_once()
+    {
+        var email = $"satisfied-{Guid.NewGuid():N}@example.org";
+        var caseId = await system.FileAsync("discourtesy", "2", "The officer was dismissive when I reported my stolen bike.", new { name = "Pat Example", email });
+        var owner = await system.RoutedOwnerAsync(caseId);
+        var resolved = await system.Assignment.PostAsync($"/api/cases/{caseId}/resolve", ConsoleSystem.Token(owner, Roles.Investigator),
+            new { reason = "Apology given; officer coached." });
+        Assert.True(resolved.IsSuccess, resolved.ToString());
+        var mail = await system.Smtp.WaitForAsync(m => m.IsFor(email) && m.Text.Contains("/api/public/satisfaction/", StringComparison.Ordinal),
+            "the resolution e-mail with the satisfaction question", ServiceHttp.FlowTimeout);
+        var token = System.Text.RegularExpressions.Regex.Match(mail.Text, @"/api/public/satisfaction/([A-Za-z0-9_\-]+)").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(token), mail.Text);
+
+        var page = await system.OpenAsync(phone: true);
+        await page.GotoAsync($"/public/satisfaction/{token}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send my answer" }).ClickAsync();
+        await Expect(page.GetByTestId("satisfaction-message")).ToContainTextAsync("Please choose one of the five answers.");
+        await page.GetByLabel("4 – Satisfied").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send my answer" }).ClickAsync();
+        await Expect(page.GetByTestId("satisfaction-recorded")).ToBeVisibleAsync();
+
+        // The first answer counts; a second is told so.
+        await page.GotoAsync($"/public/satisfaction/{token}");
+        await page.GetByLabel("1 – Very dissatisfied").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send my answer" }).ClickAsync();
+        await Expect(page.GetByTestId("satisfaction-message")).ToContainTextAsync("already been answered");
+
+        // An invented link is refused plainly.
+        await page.GotoAsync("/public/satisfaction/not-a-real-token");
+        await page.GetByLabel("3 – Neither").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send my answer" }).ClickAsync();
+        await Expect(page.GetByTestId("satisfaction-message")).ToContainTextAsync("This link is not valid");
+    }
+
     /// <summary>The case the public form just filed, found by its text through assignment and intake (staff APIs).</summary>
     private async Task<Guid> LatestCaseWithNarrativeAsync(string narrative)
     {

@@ -79,16 +79,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
             Escalation = await escalation;
             Notification = await notification;
             Audit = await audit;
-            Console = await ServiceProcess.StartAsync("Console", new Dictionary<string, string>
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Development",
-                ["Console__DevelopmentSignIn"] = "true",
-                ["Console__Services__Intake"] = Url(Intake),
-                ["Console__Services__Assignment"] = Url(Assignment),
-                ["Console__Services__Escalation"] = Url(Escalation),
-                ["Console__Services__Notification"] = Url(Notification),
-                ["Console__Services__Audit"] = Url(Audit),
-            });
+            Console = await StartConsoleAsync("Development", new Dictionary<string, string> { ["Console__DevelopmentSignIn"] = "true" });
             // The copy-keeping services started after assignment announced its directory: have it announced again.
             await using (await ServiceProcess.StartAsync("Assignment"))
             {
@@ -112,12 +103,29 @@ public sealed class ConsoleSystem : IAsyncLifetime
 
     private static string Url(ServiceProcess service) => service.BaseAddress.ToString().TrimEnd('/');
 
+    /// <summary>A console process in the given environment, pointed at this fixture's services; the caller disposes it.</summary>
+    public Task<ServiceProcess> StartConsoleAsync(string environment, IDictionary<string, string> settings, bool waitUntilReady = true)
+    {
+        var all = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = environment,
+            ["Console__Services__Intake"] = Url(Intake),
+            ["Console__Services__Assignment"] = Url(Assignment),
+            ["Console__Services__Escalation"] = Url(Escalation),
+            ["Console__Services__Notification"] = Url(Notification),
+            ["Console__Services__Audit"] = Url(Audit),
+        };
+        foreach (var (key, value) in settings)
+            all[key] = value;
+        return ServiceProcess.StartAsync("Console", all, waitUntilReady);
+    }
+
     /// <summary>A fresh browser (no cookies), on the console. Phone-sized when asked.</summary>
-    public async Task<IPage> OpenAsync(bool phone = false)
+    public async Task<IPage> OpenAsync(bool phone = false, string? baseUrl = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = Url(Console),
+            BaseURL = baseUrl?.TrimEnd('/') ?? Url(Console),
             ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1366, Height = 900 },
             IsMobile = phone,
             HasTouch = phone,
