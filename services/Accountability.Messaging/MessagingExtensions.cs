@@ -71,6 +71,7 @@ public static class MessagingExtensions
             services.AddHostedService<OutboxRelay>();
 
         services.AddSingleton<BrokerHealthCheck>();
+        services.AddHostedService<StuckEndpointWatchdog>();
         services.AddHealthChecks()
             .AddCheck<BrokerHealthCheck>("broker", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5))
             .Add(new HealthCheckRegistration("database",

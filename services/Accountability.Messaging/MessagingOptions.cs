@@ -32,8 +32,16 @@ public sealed class MessagingOptions
     /// <summary>Messages a consumer endpoint may hold unacknowledged.</summary>
     public int PrefetchCount { get; set; } = 32;
 
+    /// <summary>
+    /// How long the receive endpoints may stay down, after they once ran, while the broker itself answers,
+    /// before the process exits so its supervisor starts a fresh one. Zero turns the watchdog off.
+    /// </summary>
+    public TimeSpan StuckEndpointExitAfter { get; set; } = TimeSpan.FromSeconds(90);
+
     public void Validate()
     {
+        if (StuckEndpointExitAfter < TimeSpan.Zero)
+            throw new InvalidOperationException("Messaging:StuckEndpointExitAfter must not be negative (zero turns the watchdog off).");
         if (RelayBatchSize is < 1 or > 10_000)
             throw new InvalidOperationException($"Messaging:RelayBatchSize must be between 1 and 10000, not {RelayBatchSize}.");
         if (RelayPollInterval <= TimeSpan.Zero)

@@ -164,6 +164,40 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         await Expect(investigator.GetByTestId("complainant")).ToContainTextAsync("Jordan Private");
     }
 
+    [Fact]
+    public async Task On_the_case_page_a_commander_pauses_and_resumes_the_statutory_clock_and_the_owner_records_contact_and_resolves()
+    {
+        var caseId = await system.FileAsync("force", "1", "An officer twisted my arm while I was already handcuffed.",
+            new { name = "Alex Example", email = $"alex-{Guid.NewGuid():N}@example.org" });
+        var owner = await system.RoutedOwnerAsync(caseId);
+        await system.Escalation.GetUntilAsync($"/api/cases/{caseId}/clocks", ConsoleSystem.Token("p-1009", Roles.Dispatcher),
+            all => all.EnumerateArray().Any(c => c.GetProperty("clock").GetString() == "statutory"), "the statutory clock runs");
+
+        var commander = await system.SignedInAsAsync("p-1011");
+        await commander.GotoAsync($"/cases/{caseId}");
+        await commander.GetByLabel("Pause the statutory clock because").SelectOptionAsync("criminal-investigation-pending");
+        await commander.GetByRole(AriaRole.Button, new() { Name = "Pause", Exact = true }).ClickAsync();
+        await Expect(commander.GetByTestId("flash")).ToContainTextAsync("Statutory clock paused.");
+        await Expect(commander.GetByTestId("clocks")).ToContainTextAsync("criminal-investigation-pending");
+        await commander.GetByRole(AriaRole.Button, new() { Name = "Resume the statutory clock" }).ClickAsync();
+        await Expect(commander.GetByTestId("flash")).ToContainTextAsync("Statutory clock resumed.");
+
+        var investigator = await system.SignedInAsAsync(owner);
+        await investigator.GotoAsync($"/cases/{caseId}");
+        await investigator.GetByRole(AriaRole.Button, new() { Name = "Record contact with the complainant" }).ClickAsync();
+        await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Contact with the complainant recorded.");
+        await Expect(investigator.GetByTestId("case-status")).ToContainTextAsync("complainant contacted");
+        await investigator.GetByLabel("Resolution note").FillAsync("Use of force reviewed with the officer's supervisor.");
+        await investigator.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
+        await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Case resolved.");
+        await Expect(investigator.GetByTestId("case-status")).ToContainTextAsync("resolved");
+
+        // A refusal from the service reads as a message on the page: reopening needs a reason.
+        await investigator.GetByLabel("Why reopen").FillAsync(" ");
+        await investigator.GetByRole(AriaRole.Button, new() { Name = "Reopen" }).ClickAsync();
+        await Expect(investigator.GetByTestId("flash-error")).ToContainTextAsync("reason");
+    }
+
     /// <summary>Another active investigator of the owner's unit, outside the owner's chain of command.</summary>
     private async Task<string> ColleagueOfAsync(string ownerId)
     {
