@@ -21,22 +21,32 @@ public abstract class RetryingConsumerDefinition<TConsumer> : ConsumerDefinition
     {
         var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
         var limit = RetryLimit ?? options.ConsumerRetryLimit;
-        // Outer: the database or broker being unreachable says nothing about the message. It is retried
-        // with backoff for minutes, so a PostgreSQL restart never parks healthy messages as poison.
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Handle<Exception>(TransientFailures.IsTransient);
-            retry.Exponential(options.OutageRetryLimit, TimeSpan.FromMilliseconds(200), options.OutageMaxBackoff, TimeSpan.FromMilliseconds(500));
-        });
-        // Inner: anything else is the message's own problem: a short budget, then <queue>_error.
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Ignore<Exception>(TransientFailures.IsTransient);
-            // A message that can never be read will not become readable by retrying.
-            retry.Ignore<System.Text.Json.JsonException>();
-            retry.Interval(limit, options.ConsumerRetryInterval);
-        });
+        endpointConfigurator.UseMessageRetry(ConsumerRetries.OutageRetry(options));
+        endpointConfigurator.UseMessageRetry(ConsumerRetries.MessageRetry(options, limit));
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
             rabbit.PrefetchCount = options.PrefetchCount;
     }
+}
+
+/// <summary>The two retry layers every consumer gets, for definitions that cannot derive from <see cref="RetryingConsumerDefinition{TConsumer}"/>.</summary>
+public static class ConsumerRetries
+{
+    /// <summary>
+    /// Outer layer: the database or broker being unreachable says nothing about the message. It is retried
+    /// with backoff for minutes, so a PostgreSQL restart never parks healthy messages as poison.
+    /// </summary>
+    public static Action<IRetryConfigurator> OutageRetry(MessagingOptions options) => retry =>
+    {
+        retry.Handle<Exception>(TransientFailures.IsTransient);
+        retry.Exponential(options.OutageRetryLimit, TimeSpan.FromMilliseconds(200), options.OutageMaxBackoff, TimeSpan.FromMilliseconds(500));
+    };
+
+    /// <summary>Inner layer: anything else is the message's own problem: a short budget, then &lt;queue&gt;_error.</summary>
+    public static Action<IRetryConfigurator> MessageRetry(MessagingOptions options, int limit) => retry =>
+    {
+        retry.Ignore<Exception>(TransientFailures.IsTransient);
+        // A message that can never be read will not become readable by retrying.
+        retry.Ignore<System.Text.Json.JsonException>();
+        retry.Interval(limit, options.ConsumerRetryInterval);
+    };
 }

@@ -32,7 +32,7 @@ public sealed class AuditConsumer<TMessage>(Inbox inbox, TrailAppender appender,
 /// <summary>
 /// All audit consumers share one queue, &lt;schema&gt;-trail, so the trail sees events roughly in
 /// publication order. Retries are per consumer (not per endpoint: forty endpoint-level retry filters
-/// on one queue would multiply), then the message goes to &lt;schema&gt;-trail_error.
+/// on one queue would multiply), in the same two layers as every other consumer, then the message goes to &lt;schema&gt;-trail_error.
 /// </summary>
 public sealed class AuditConsumerDefinition<TMessage> : ConsumerDefinition<AuditConsumer<TMessage>> where TMessage : class
 {
@@ -52,11 +52,10 @@ public sealed class AuditConsumerDefinition<TMessage> : ConsumerDefinition<Audit
         IRegistrationContext context)
     {
         var messaging = context.GetRequiredService<IOptions<Messaging.MessagingOptions>>().Value;
-        consumerConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Ignore<System.Text.Json.JsonException>();
-            retry.Interval(messaging.ConsumerRetryLimit, messaging.ConsumerRetryInterval);
-        });
+        // The same two layers as every other consumer (found by make chaos: with one short layer, a
+        // PostgreSQL restart parked 145 healthy events in the trail's error queue).
+        consumerConfigurator.UseMessageRetry(Messaging.Bus.ConsumerRetries.OutageRetry(messaging));
+        consumerConfigurator.UseMessageRetry(Messaging.Bus.ConsumerRetries.MessageRetry(messaging, messaging.ConsumerRetryLimit));
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
             rabbit.PrefetchCount = messaging.PrefetchCount;
     }
