@@ -8,15 +8,15 @@ namespace Accountability.Platform.Tests;
 /// <summary>docker-compose.yml cannot run here (no Docker engine), so it is kept honest by reading it.</summary>
 public sealed class DockerComposeTests
 {
-    private static readonly string[] Services = ["intake", "assignment", "escalation", "notification", "audit"];
+    private static readonly string[] Services = ["intake", "assignment", "escalation", "notification", "audit", "console"];
 
     [Fact]
-    public void The_compose_file_runs_the_five_services_with_their_broker_database_and_jaeger()
+    public void The_compose_file_runs_the_five_services_and_the_console_with_their_broker_database_and_jaeger()
     {
         var services = Load();
 
         Assert.Equal(
-            new[] { "assignment", "audit", "escalation", "intake", "jaeger", "notification", "postgres", "rabbitmq" },
+            new[] { "assignment", "audit", "console", "escalation", "intake", "jaeger", "notification", "postgres", "rabbitmq" },
             services.Children.Keys.Select(k => ((YamlScalarNode)k).Value!).Order());
         Assert.Equal("true", Scalar(services, "jaeger", "environment", "COLLECTOR_OTLP_ENABLED"));
         Assert.StartsWith("postgres:15", Scalar(services, "postgres", "image"));
@@ -27,7 +27,7 @@ public sealed class DockerComposeTests
     public void Every_service_is_built_from_its_own_project_and_exports_traces_to_jaeger()
     {
         var services = Load();
-        var ports = new Dictionary<string, string> { ["intake"] = "5101", ["assignment"] = "5102", ["escalation"] = "5103", ["notification"] = "5104", ["audit"] = "5105" };
+        var ports = new Dictionary<string, string> { ["intake"] = "5101", ["assignment"] = "5102", ["escalation"] = "5103", ["notification"] = "5104", ["audit"] = "5105", ["console"] = "5100" };
         foreach (var name in Services)
         {
             var project = Scalar(services, name, "build", "args", "SERVICE");
@@ -40,6 +40,8 @@ public sealed class DockerComposeTests
             var port = ((YamlSequenceNode)Node(services, name, "ports")).Children.Cast<YamlScalarNode>().Single().Value!;
             Assert.Equal($"{ports[name]}:8080", port);
         }
+        foreach (var name in Services.Where(s => s != "console"))
+            Assert.Equal($"http://{name}:8080", Scalar(services, "console", "environment", $"Console__Services__{char.ToUpperInvariant(name[0])}{name[1..]}"));
     }
 
     private static YamlMappingNode Load()
