@@ -31,7 +31,7 @@ public static class MessagingExtensions
             .Bind(builder.Configuration.GetSection(MessagingOptions.Section))
             .Validate(o => { o.Validate(); return true; })
             .ValidateOnStart();
-        services.AddOptions<RabbitMqOptions>().Bind(builder.Configuration.GetSection(RabbitMqOptions.Section));
+        services.AddBrokerSettingsAndReadiness(builder.Configuration);
 
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
             ?? throw new InvalidOperationException(
@@ -49,31 +49,13 @@ public static class MessagingExtensions
             // The prefix keeps two services' consumers of the same event on separate queues.
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(schema, includeNamespace: false));
             configureConsumers?.Invoke(bus);
-            bus.ConfigureHealthCheckOptions(health =>
-            {
-                health.Name = "receive-endpoints";
-                health.MinimalFailureStatus = HealthStatus.Unhealthy;
-                health.Tags.Add("ready");
-            });
-            bus.UsingRabbitMq((context, rabbit) =>
-            {
-                var (host, port, virtualHost, user, password) = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Parse();
-                rabbit.Host(host, port, virtualHost, h =>
-                {
-                    h.Username(user);
-                    h.Password(password);
-                    h.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
-                });
-                rabbit.ConfigureEndpoints(context);
-            });
+            bus.UseAccountabilityBroker();
         });
         if (builder.Configuration.GetSection(MessagingOptions.Section).GetValue(nameof(MessagingOptions.RelayEnabled), true))
             services.AddHostedService<OutboxRelay>();
 
-        services.AddSingleton<BrokerHealthCheck>();
         services.AddHostedService<StuckEndpointWatchdog>();
         services.AddHealthChecks()
-            .AddCheck<BrokerHealthCheck>("broker", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5))
             .Add(new HealthCheckRegistration("database",
                 sp => new DatabaseHealthCheck(sp.GetRequiredService<ServiceDatabase>(), sp.GetRequiredService<MigrationGate>()),
                 HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5)));

@@ -106,7 +106,7 @@ public static class ConsoleHost
 
     private static void AddLiveUpdates(WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RabbitMqOptions>().Bind(builder.Configuration.GetSection(RabbitMqOptions.Section));
+        builder.Services.AddBrokerSettingsAndReadiness(builder.Configuration);
         builder.Services.AddSingleton<CustodyFeed>();
         builder.Services.AddMassTransit(bus =>
         {
@@ -116,26 +116,8 @@ public static class ConsoleHost
                 endpoint.Name = $"console-live-{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}-{Guid.NewGuid():N}";
                 endpoint.Temporary = true;
             });
-            bus.ConfigureHealthCheckOptions(health =>
-            {
-                health.Name = "receive-endpoints";
-                health.MinimalFailureStatus = HealthStatus.Unhealthy;
-                health.Tags.Add("ready");
-            });
-            bus.UsingRabbitMq((context, rabbit) =>
-            {
-                var (host, port, virtualHost, user, password) = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Parse();
-                rabbit.Host(host, port, virtualHost, h =>
-                {
-                    h.Username(user);
-                    h.Password(password);
-                    h.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
-                });
-                rabbit.ConfigureEndpoints(context);
-            });
+            bus.UseAccountabilityBroker();
         });
-        builder.Services.AddSingleton<BrokerHealthCheck>();
-        builder.Services.AddHealthChecks().AddCheck<BrokerHealthCheck>("broker", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5));
     }
 
     /// <summary>Error pages, security headers, sign-in, pages, live updates, health.</summary>

@@ -8,7 +8,7 @@ namespace Accountability.Console.Backend;
 /// rarely, and every page needs them. The development sign-in page reads it before anyone is signed
 /// in, with a token of the console's own (local signing key only).
 /// </summary>
-public sealed class DirectoryClient(ServiceApi api, IMemoryCache cache, IHttpClientFactory clients, AuthOptions auth)
+public sealed class DirectoryClient(ServiceApi api, IMemoryCache cache, AuthOptions auth)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
 
@@ -26,22 +26,7 @@ public sealed class DirectoryClient(ServiceApi api, IMemoryCache cache, IHttpCli
         if (cache.TryGetValue<OrgChart>(nameof(DirectoryClient), out var cached) && cached is not null)
             return new(cached, null);
         var token = LocalTokens.Issue(auth, "system:console", [], TimeSpan.FromMinutes(1));
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/directory");
-        request.Headers.Authorization = new("Bearer", token);
-        try
-        {
-            using var response = await clients.CreateClient(nameof(Service.Assignment)).SendAsync(request, ct);
-            if (!response.IsSuccessStatusCode)
-                return new(null, new ApiProblem((int)response.StatusCode, "The directory could not be read from the assignment service", null,
-                    new Dictionary<string, string[]>()));
-            var dto = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<DirectoryDto>(response.Content, System.Text.Json.JsonSerializerOptions.Web, ct);
-            return Keep(new(dto, null));
-        }
-        catch (HttpRequestException)
-        {
-            return new(null, new ApiProblem(503, "The assignment service is not answering right now", "Sign-in needs the directory; try again in a moment.",
-                new Dictionary<string, string[]>()));
-        }
+        return Keep(await api.GetAsync<DirectoryDto>(Service.Assignment, "/api/directory", ct, bearer: token));
     }
 
     private ApiResult<OrgChart> Keep(ApiResult<DirectoryDto> result)

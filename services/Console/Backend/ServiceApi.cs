@@ -14,6 +14,9 @@ public sealed record ApiProblem(int Status, string Title, string? Detail, IReadO
     /// <summary>One line a person can act on: the detail when there is one, else the title.</summary>
     public string Message => string.IsNullOrWhiteSpace(Detail) ? Title : $"{Title}: {Detail}";
 
+    /// <summary>The message and every field-level reason, on one line.</summary>
+    public string Summary => Errors.Count == 0 ? Message : $"{Message} ({string.Join("; ", Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))})";
+
     public string? ErrorFor(string field) =>
         Errors.FirstOrDefault(e => string.Equals(e.Key, field, StringComparison.OrdinalIgnoreCase)).Value is { Length: > 0 } reasons ? string.Join(" ", reasons) : null;
 }
@@ -32,8 +35,15 @@ public sealed class ServiceApi(IHttpClientFactory clients, IHttpContextAccessor 
 {
     public const string AccessTokenName = "access_token";
 
-    public Task<ApiResult<T>> GetAsync<T>(Service service, string path, CancellationToken ct) =>
-        SendAsync<T>(service, () => new HttpRequestMessage(HttpMethod.Get, path), ct);
+    /// <summary>GET with the signed-in person's token, or with <paramref name="bearer"/> when given (the console's own, before anyone signed in).</summary>
+    public Task<ApiResult<T>> GetAsync<T>(Service service, string path, CancellationToken ct, string? bearer = null) =>
+        SendAsync<T>(service, () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (bearer is not null)
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+            return request;
+        }, ct);
 
     public Task<ApiResult<JsonElement>> PostAsync(Service service, string path, object? body, CancellationToken ct, string? idempotencyKey = null) =>
         SendAsync<JsonElement>(service, () =>
@@ -94,7 +104,8 @@ public sealed class ServiceApi(IHttpClientFactory clients, IHttpContextAccessor 
     {
         if (accessor.HttpContext is not { } http)
             return;
-        if (http.User.Identity?.IsAuthenticated == true && await http.GetTokenAsync(AccessTokenName) is { Length: > 0 } token)
+        if (request.Headers.Authorization is null && http.User.Identity?.IsAuthenticated == true
+            && await http.GetTokenAsync(AccessTokenName) is { Length: > 0 } token)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         // Intake limits the public per address: name the person's, or everyone would share the console's
         // (intake believes this only from an address in its Intake:TrustedProxies).

@@ -105,14 +105,7 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory) : PageM
 
     private async Task<IActionResult> ActAsync(Guid caseId, Task<ApiResult<JsonElement>> call, string done)
     {
-        var result = await call;
-        if (result.Ok)
-            TempData["Done"] = done;
-        else
-        {
-            var fields = result.Problem!.Errors.Count == 0 ? "" : " (" + string.Join("; ", result.Problem.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")) + ")";
-            TempData["Failed"] = result.Problem.Message + fields;
-        }
+        await this.ReportAsync(call, done);
         return RedirectToPage(new { caseId });
     }
 }

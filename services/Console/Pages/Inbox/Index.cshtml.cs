@@ -33,16 +33,9 @@ public sealed class IndexModel(ServiceApi api, DirectoryClient directory, TimePr
 
     private async Task<IActionResult> ActAsync(Task<ApiResult<System.Text.Json.JsonElement>> call, string done)
     {
-        var result = await call;
-        if (result.Ok)
-            TempData["Done"] = done;
-        else
-            TempData["Failed"] = result.Problem!.Message + Fields(result.Problem);
+        await this.ReportAsync(call, done);
         return RedirectToPage();
     }
-
-    private static string Fields(ApiProblem problem) =>
-        problem.Errors.Count == 0 ? "" : " (" + string.Join("; ", problem.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")) + ")";
 
     private async Task LoadAsync(CancellationToken ct)
     {

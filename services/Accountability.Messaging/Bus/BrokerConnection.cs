@@ -1,0 +1,42 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Accountability.Messaging.Bus;
+
+/// <summary>How every host reaches RabbitMQ: the services' buses and the console's live feed alike.</summary>
+public static class BrokerConnection
+{
+    /// <summary>The broker from RabbitMq:Uri, endpoints from the registrations, and the receive endpoints in readiness.</summary>
+    public static void UseAccountabilityBroker(this IBusRegistrationConfigurator bus)
+    {
+        bus.ConfigureHealthCheckOptions(health =>
+        {
+            health.Name = "receive-endpoints";
+            health.MinimalFailureStatus = HealthStatus.Unhealthy;
+            health.Tags.Add("ready");
+        });
+        bus.UsingRabbitMq((context, rabbit) =>
+        {
+            var (host, port, virtualHost, user, password) = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Parse();
+            rabbit.Host(host, port, virtualHost, h =>
+            {
+                h.Username(user);
+                h.Password(password);
+                h.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
+            });
+            rabbit.ConfigureEndpoints(context);
+        });
+    }
+
+    /// <summary>The RabbitMq settings, and the broker itself as a readiness check.</summary>
+    public static IServiceCollection AddBrokerSettingsAndReadiness(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.Section));
+        services.AddSingleton<BrokerHealthCheck>();
+        services.AddHealthChecks().AddCheck<BrokerHealthCheck>("broker", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5));
+        return services;
+    }
+}
