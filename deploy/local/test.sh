@@ -123,6 +123,22 @@ if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 fi
 log "$assemblies of $started test assemblies reported a summary; full output in $OUTPUT"
 
+# Name the failed tests last, just above the total, so the short tail of a CI log says what broke.
+# VSTest prints "  Failed Namespace.Class.Method [12 ms]", then "  Error Message:" and its lines.
+if [ "$failed" -ne 0 ]; then
+    names=$(grep -E '^  Failed [^ ]' <<<"$plain" || true)
+    count=$(grep -c . <<<"$names" || true)
+    if [ "$count" -gt 0 ]; then
+        log "failed tests ($count):"
+        head -n 10 <<<"$names" | cut -c1-240 | sed 's/^/[test] /' >&2
+        [ "$count" -gt 10 ] && log "  ... and $((count - 10)) more (see $OUTPUT)"
+        log "the first one's error:"
+        awk '/^  Failed [^ ]/ { n++ } n == 1 && /^  Error Message:/ { grab = 1; next }
+             grab && /^  (Stack Trace|Standard Output Messages):/ { exit }
+             grab { print }' <<<"$plain" | head -n 4 | cut -c1-240 | sed 's/^/[test] /' >&2
+    fi
+fi
+
 status=0
 if [ "$failed" -ne 0 ]; then
     status=1

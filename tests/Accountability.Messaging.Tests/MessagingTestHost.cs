@@ -40,14 +40,14 @@ public sealed class MessagingTestHost : IAsyncDisposable
     public string QueueName => $"{Schema.Replace('_', '-')}-work-item";
 
     public static async Task<MessagingTestHost> StartAsync(
-        bool relay = true, int retryLimit = 2, string? schema = null, TimeSpan? pollInterval = null)
+        bool relay = true, int retryLimit = 2, string? schema = null, TimeSpan? pollInterval = null, string? rabbitMqUri = null)
     {
         schema ??= TestDatabase.NewSchema("msg");
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Accountability"] = TestEnvironment.PostgresConnectionString,
-            ["RabbitMq:Uri"] = TestEnvironment.RabbitMqUri,
+            ["RabbitMq:Uri"] = rabbitMqUri ?? TestEnvironment.RabbitMqUri,
             ["Messaging:RelayEnabled"] = relay.ToString(),
             ["Messaging:PublishTimeout"] = "00:00:02",
             ["Messaging:RelayMaxBackoff"] = "00:00:01",

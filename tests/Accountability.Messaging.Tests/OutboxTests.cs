@@ -43,12 +43,13 @@ public sealed class OutboxTests
     [Fact]
     public async Task An_event_committed_while_the_broker_is_down_is_delivered_when_it_returns_without_a_restart()
     {
-        await using var host = await MessagingTestHost.StartAsync();
+        await using var broker = BrokerLink.Start();
+        await using var host = await MessagingTestHost.StartAsync(rabbitMqUri: broker.AmqpUri);
         var before = await host.WriteWorkItemAsync();
         await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(before), "the bus works before the outage");
 
         Guid during;
-        await Infrastructure.StopBrokerAsync();
+        broker.Cut();
         try
         {
             during = await host.WriteWorkItemAsync();
@@ -59,7 +60,7 @@ public sealed class OutboxTests
         }
         finally
         {
-            await Infrastructure.StartBrokerAsync();
+            broker.Restore();
         }
 
         await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(during),

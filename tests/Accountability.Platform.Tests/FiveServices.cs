@@ -15,16 +15,21 @@ public sealed class FiveServices : IAsyncLifetime
 
     public ServiceProcess this[string name] => All.Single(s => s.Name == name);
 
+    /// <summary>The services reach the broker through this link, so a test can cut it without stopping the broker for other assemblies.</summary>
+    public BrokerLink Broker { get; } = BrokerLink.Start();
+
     public async Task InitializeAsync() =>
         All = await Task.WhenAll(Names.Select(name => ServiceProcess.StartAsync(name, new Dictionary<string, string>
         {
             ["Telemetry__SpanFile"] = Path.Combine(SpanFolder, $"{name}.jsonl"),
+            ["RabbitMq__Uri"] = Broker.AmqpUri,
         })));
 
     public async Task DisposeAsync()
     {
         foreach (var service in All)
             await service.DisposeAsync();
+        await Broker.DisposeAsync();
         Directory.Delete(SpanFolder, recursive: true);
     }
 }

@@ -26,9 +26,9 @@ public sealed class HealthTests(FiveServices services)
     }
 
     [Fact]
-    public async Task Readiness_turns_unhealthy_while_the_broker_is_stopped_and_healthy_when_it_returns()
+    public async Task Readiness_turns_unhealthy_while_the_broker_is_unreachable_and_healthy_when_it_returns()
     {
-        await Infrastructure.StopBrokerAsync();
+        services.Broker.Cut();
         try
         {
             foreach (var service in services.All)
@@ -44,7 +44,7 @@ public sealed class HealthTests(FiveServices services)
         }
         finally
         {
-            await Infrastructure.StartBrokerAsync();
+            services.Broker.Restore();
         }
 
         foreach (var service in services.All)

@@ -13,9 +13,6 @@ public static class TestEnvironment
 
     public static string RabbitMqManagementUri => Require("RabbitMq__ManagementUri");
 
-    /// <summary>deploy/local/infra.sh, used to stop and start the broker during outage tests.</summary>
-    public static string InfraScript => Require("ACCOUNTABILITY_INFRA");
-
     public static string Profile => Environment.GetEnvironmentVariable("ACCOUNTABILITY_PROFILE") ?? "test";
 
     private static string Require(string name) =>
