@@ -189,6 +189,9 @@ cmd_start() {
             export Notification__Smtp__Host=127.0.0.1 Notification__Smtp__Port="$SMTP_PORT"
             export Notification__Webhooks__SigningSecret="$webhook_secret"
             export Notification__PublicBaseUrl="http://127.0.0.1:${PORTS[Notification]}"
+            # The complainant's e-mails link to the console's public pages, not to the services' APIs.
+            export Notification__PublicStatusUrl="http://127.0.0.1:${PORTS[Console]}/public/status?code={trackingCode}"
+            export Notification__PublicSatisfactionUrl="http://127.0.0.1:${PORTS[Console]}/public/satisfaction/{token}"
             # The console: a pick-anyone sign-in, for this local run only (it refuses outside Development).
             export Console__DevelopmentSignIn=true
             # Intake believes the console's X-Forwarded-For, so each member of the public has their own rate limit.

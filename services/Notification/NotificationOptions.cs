@@ -17,8 +17,15 @@ public sealed class NotificationOptions
     /// <summary>Intake's public status page; "{trackingCode}" is replaced with the case's code.</summary>
     public string PublicStatusUrl { get; set; } = "http://127.0.0.1:5101/api/public/status/{trackingCode}";
 
-    /// <summary>Where the public reaches this service: the satisfaction and opt-out links start with it.</summary>
+    /// <summary>Where the public reaches this service: the opt-out link (and, by default, the satisfaction link) start with it.</summary>
     public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5104";
+
+    /// <summary>
+    /// The page that asks the satisfaction question; "{token}" is replaced with the case's secret token.
+    /// Empty means this service's own plain page ({PublicBaseUrl}/api/public/satisfaction/{token});
+    /// a deployment with the console points it at the console's public page instead.
+    /// </summary>
+    public string PublicSatisfactionUrl { get; set; } = "";
 
     /// <summary>Signs the messages; used when the directory does not name the owning unit.</summary>
     public string DepartmentName { get; set; } = "Riverton Police Department";
@@ -76,6 +83,11 @@ public sealed class NotificationOptions
             throw new InvalidOperationException("Notification:PublicStatusUrl must contain {trackingCode}.");
         if (!Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
             throw new InvalidOperationException("Notification:PublicBaseUrl must be an absolute http(s) URL.");
+        if (PublicSatisfactionUrl.Length > 0
+            && (!PublicSatisfactionUrl.Contains("{token}", StringComparison.Ordinal)
+                || !Uri.TryCreate(PublicSatisfactionUrl.Replace("{token}", "t", StringComparison.Ordinal), UriKind.Absolute, out var satisfaction)
+                || satisfaction.Scheme is not ("http" or "https")))
+            throw new InvalidOperationException("Notification:PublicSatisfactionUrl must be empty or an absolute http(s) URL containing {token}.");
         if (Smtp.Port is < 1 or > 65535)
             throw new InvalidOperationException($"Notification:Smtp:Port must be between 1 and 65535, not {Smtp.Port}.");
         if (!System.Net.Mail.MailAddress.TryCreate(Smtp.From, out var from) || from.Address != Smtp.From)

@@ -122,7 +122,7 @@ public sealed class PublicPagesTests(ConsoleSystem system)
     }
 
     [Fact]
-    public async Task A_complainant_answers_the_satisfaction_question_on_the_public_page_once()
+    public async Task A_complainant_follows_the_e_mail_link_to_the_console_and_answers_the_satisfaction_question_once()
     {
         var email = $"satisfied-{Guid.NewGuid():N}@example.org";
         var caseId = await system.FileAsync("discourtesy", "2", "The officer was dismissive when I reported my stolen bike.", new { name = "Pat Example", email });
@@ -130,16 +130,34 @@ public sealed class PublicPagesTests(ConsoleSystem system)
         var resolved = await system.Assignment.PostAsync($"/api/cases/{caseId}/resolve", ConsoleSystem.Token(owner, Roles.Investigator),
             new { reason = "Apology given; officer coached." });
         Assert.True(resolved.IsSuccess, resolved.ToString());
-        var mail = await system.Smtp.WaitForAsync(m => m.IsFor(email) && m.Text.Contains("/api/public/satisfaction/", StringComparison.Ordinal),
-            "the resolution e-mail with the satisfaction question", ServiceHttp.FlowTimeout);
-        var token = System.Text.RegularExpressions.Regex.Match(mail.Text, @"/api/public/satisfaction/([A-Za-z0-9_\-]+)").Groups[1].Value;
-        Assert.False(string.IsNullOrEmpty(token), mail.Text);
 
+        // Notification links to the console's public page (Notification:PublicSatisfactionUrl), under the public address.
+        var linkPattern = new System.Text.RegularExpressions.Regex(
+            System.Text.RegularExpressions.Regex.Escape(ConsoleSystem.PublicConsoleUrl) + @"(/public/satisfaction/[A-Za-z0-9_\-]+)");
+        var mail = await system.Smtp.WaitForAsync(m => m.IsFor(email) && linkPattern.IsMatch(m.Text),
+            "the resolution e-mail with the console's satisfaction link", ServiceHttp.FlowTimeout);
+        var path = linkPattern.Match(mail.Text).Groups[1].Value;
+        Assert.Contains($"{ConsoleSystem.PublicConsoleUrl}{path}?answer=4", mail.Html);
+        var token = path[(path.LastIndexOf('/') + 1)..];
+
+        // The receipt's status link leads to the console's status page too.
         var page = await system.OpenAsync(phone: true);
-        await page.GotoAsync($"/public/satisfaction/{token}");
+        var statusLink = new System.Text.RegularExpressions.Regex(
+            System.Text.RegularExpressions.Regex.Escape(ConsoleSystem.PublicConsoleUrl) + @"(/public/status\?code=[A-Za-z0-9\-]+)");
+        var receipt = await system.Smtp.WaitForAsync(m => m.IsFor(email) && m.Subject.Contains("received", StringComparison.Ordinal) && statusLink.IsMatch(m.Text),
+            "the receipt with the console's status link", ServiceHttp.FlowTimeout);
+        await page.GotoAsync(statusLink.Match(receipt.Text).Groups[1].Value);
+        await Expect(page.GetByTestId("public-status")).ToBeVisibleAsync();
+
+        await page.GotoAsync(path);
         await page.GetByRole(AriaRole.Button, new() { Name = "Send my answer" }).ClickAsync();
         await Expect(page.GetByTestId("satisfaction-message")).ToContainTextAsync("Please choose one of the five answers.");
-        await page.GetByLabel("4 – Satisfied").CheckAsync();
+
+        // The e-mail's "4" link checks 4 but records nothing until the complainant sends it (mail scanners open links).
+        await page.GotoAsync($"{path}?answer=4");
+        await Expect(page.GetByLabel("4 – Satisfied")).ToBeCheckedAsync();
+        await Expect(page.GetByTestId("satisfaction-chosen")).ToContainTextAsync("You chose 4");
+        await page.GotoAsync($"{path}?answer=4");
         await page.GetByRole(AriaRole.Button, new() { Name = "Send my answer" }).ClickAsync();
         await Expect(page.GetByTestId("satisfaction-recorded")).ToBeVisibleAsync();
 

@@ -32,7 +32,7 @@ public sealed class CaseResolvedConsumer(NotifyingInbox inbox, Notifier notifier
                 {
                     ["unitName"] = unitName,
                     ["findingsSummary"] = PlainWords.FindingsSummary(resolved.Findings),
-                    ["satisfactionUrl"] = SatisfactionLinks.Question(options.Value.PublicBaseUrl, token),
+                    ["satisfactionUrl"] = SatisfactionLinks.Question(options.Value, token),
                 }, cancellationToken);
         }, context.CancellationToken);
     }

@@ -19,6 +19,9 @@ public sealed class ConsoleSystem : IAsyncLifetime
     /// <summary>Debian's chromium package; CHROMIUM_PATH overrides it.</summary>
     public static readonly string ChromiumPath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
+    /// <summary>The console's public address in the complainant's e-mails, as behind a reverse proxy; tests follow the path.</summary>
+    public const string PublicConsoleUrl = "https://complaints.console.test";
+
     private readonly string run = Guid.NewGuid().ToString("N")[..12];
     private readonly List<IBrowserContext> contexts = [];
     private IPlaywright? playwright;
@@ -67,7 +70,8 @@ public sealed class ConsoleSystem : IAsyncLifetime
                 ["Notification__Smtp__Host"] = Smtp.Host,
                 ["Notification__Smtp__Port"] = Smtp.Port.ToString(CultureInfo.InvariantCulture),
                 ["Notification__Webhooks__SigningSecret"] = $"console-webhook-secret-{Guid.NewGuid():N}",
-                ["Notification__PublicStatusUrl"] = $"{Url(Intake)}/api/public/status/{{trackingCode}}",
+                ["Notification__PublicStatusUrl"] = $"{PublicConsoleUrl}/public/status?code={{trackingCode}}",
+                ["Notification__PublicSatisfactionUrl"] = $"{PublicConsoleUrl}/public/satisfaction/{{token}}",
             });
             var audit = ServiceProcess.StartAsync("Audit", new Dictionary<string, string>
             {

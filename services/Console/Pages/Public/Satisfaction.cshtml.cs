@@ -14,7 +14,18 @@ public sealed class SatisfactionModel(ServiceApi api) : PageModel
     public string? Message { get; private set; }
     public bool Recorded { get; private set; }
 
-    public void OnGet(string token) => Token = token;
+    /// <summary>The answer the e-mail's link chose (?answer=1..5), checked on the form but not yet sent.</summary>
+    public int? Chosen { get; private set; }
+
+    /// <summary>
+    /// Opening the link records nothing, even with ?answer=: mail systems open links to scan them, and
+    /// that must not answer for the complainant. The person confirms with one press.
+    /// </summary>
+    public void OnGet(string token, string? answer)
+    {
+        Token = token;
+        Chosen = int.TryParse(answer, out var chosen) && chosen is >= 1 and <= 5 ? chosen : null;
+    }
 
     public async Task<IActionResult> OnPostAsync(string token, int? answer, CancellationToken ct)
     {

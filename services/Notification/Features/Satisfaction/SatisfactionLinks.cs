@@ -2,7 +2,12 @@ namespace Accountability.Notification.Features.Satisfaction;
 
 public static class SatisfactionLinks
 {
-    /// <summary>The page that asks the question; each answer on it is a one-click link with ?answer=1..5.</summary>
-    public static string Question(string publicBaseUrl, string token) =>
-        $"{publicBaseUrl.TrimEnd('/')}/api/public/satisfaction/{token}";
+    /// <summary>
+    /// The page that asks the question: Notification:PublicSatisfactionUrl when set (the console's public
+    /// page), else this service's own, where each answer is a one-click link with ?answer=1..5.
+    /// </summary>
+    public static string Question(NotificationOptions options, string token) =>
+        options.PublicSatisfactionUrl.Length > 0
+            ? options.PublicSatisfactionUrl.Replace("{token}", Uri.EscapeDataString(token), StringComparison.Ordinal)
+            : $"{options.PublicBaseUrl.TrimEnd('/')}/api/public/satisfaction/{token}";
 }
