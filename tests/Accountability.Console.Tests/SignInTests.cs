@@ -35,6 +35,16 @@ public sealed class SignInTests(ConsoleSystem system)
         await Expect(page.Locator(".dev-banner")).ToHaveCountAsync(0);
         Assert.Equal(1, provider.CodesExchanged);
 
+        // Signing out ends the provider's session too (RP-initiated logout), then comes back to the console.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "You are signed out" })).ToBeVisibleAsync();
+        var ended = Assert.Single(provider.EndedSessions);
+        Assert.Equal(TestIdentityProvider.ClientId, ended.ClientId);
+        Assert.Equal(Assert.Single(provider.IssuedIdTokens), ended.IdTokenHint);
+        Assert.Equal($"{console.BaseAddress.ToString().TrimEnd('/')}/signout", ended.PostLogoutRedirectUri);
+        await page.GotoAsync("/inbox");
+        Assert.Contains("/signin", page.Url);
+
         // A callback that did not start here (a forged or replayed state) signs nobody in.
         var stranger = await system.OpenAsync(baseUrl: console.BaseAddress.ToString());
         await stranger.GotoAsync("/signin/oidc/callback?code=ABC&state=forged");

@@ -22,6 +22,7 @@ public sealed class OidcSignIn(IOptions<ConsoleOptions> options, IHttpClientFact
 {
     public const string StartPath = "/signin/oidc";
     public const string CallbackPath = "/signin/oidc/callback";
+    public const string SignedOutPath = "/signout";
     private const string FlowCookie = "accountability.console.oidc";
 
     private readonly IDataProtector protector = protection.CreateProtector("Accountability.Console.Oidc");
@@ -127,7 +128,7 @@ public sealed class OidcSignIn(IOptions<ConsoleOptions> options, IHttpClientFact
             var roles = id.Claims.Where(c => c.Type is "role" or "roles").Select(c => c.Value).Where(r => Roles.All.Contains(r)).ToList();
             var name = id.TryGetPayloadValue<string>("name", out var n) ? n : id.Subject;
             var principal = ConsoleUser.Principal(id.Subject, name, roles, ConsoleUser.OidcMethod);
-            await SessionCookie.SignInAsync(http, principal, accessToken, DateTimeOffset.UtcNow.AddSeconds(expiresIn));
+            await SessionCookie.SignInAsync(http, principal, accessToken, DateTimeOffset.UtcNow.AddSeconds(expiresIn), idToken);
             return Results.Redirect(flow.ReturnUrl);
         }
         catch (Exception exception) when (exception is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or IOException)
@@ -135,6 +136,38 @@ public sealed class OidcSignIn(IOptions<ConsoleOptions> options, IHttpClientFact
             logger.LogError(exception, "OpenID Connect sign-in failed");
             return Results.Redirect("/signin?failed=provider");
         }
+    }
+
+    /// <summary>
+    /// Where to send the browser after the console's own sign-out, so that the provider ends its session
+    /// too (RP-initiated logout) and the next "Sign in" on a shared desk asks who is there. Null when the
+    /// provider publishes no end_session_endpoint or cannot be reached: the console's session is over anyway.
+    /// </summary>
+    public async Task<string?> EndSessionUrlAsync(HttpContext http, string? idToken, CancellationToken ct)
+    {
+        var settings = options.Value.Oidc;
+        if (!settings.Enabled)
+            return null;
+        OpenIdConnectConfiguration provider;
+        try
+        {
+            provider = await Configuration.GetConfigurationAsync(ct);
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or IOException or HttpRequestException)
+        {
+            logger.LogWarning(exception, "The OpenID Connect provider's configuration could not be read; signed out of the console only");
+            return null;
+        }
+        if (string.IsNullOrEmpty(provider.EndSessionEndpoint))
+            return null;
+        var query = new Dictionary<string, string?>
+        {
+            ["client_id"] = settings.ClientId,
+            ["post_logout_redirect_uri"] = $"{http.Request.Scheme}://{http.Request.Host}{SignedOutPath}",
+        };
+        if (!string.IsNullOrEmpty(idToken))
+            query["id_token_hint"] = idToken;
+        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(provider.EndSessionEndpoint, query);
     }
 
     /// <summary>Only a path on this site: an open redirect would let a link send people anywhere after sign-in.</summary>

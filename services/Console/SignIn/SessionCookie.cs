@@ -13,10 +13,16 @@ public static class SessionCookie
 {
     public const string Name = "accountability.console";
 
-    public static Task SignInAsync(HttpContext http, ClaimsPrincipal principal, string accessToken, DateTimeOffset expiresAt)
+    /// <summary>The OpenID Connect id token, kept to end the provider's session at sign-out (id_token_hint).</summary>
+    public const string IdTokenName = "id_token";
+
+    public static Task SignInAsync(HttpContext http, ClaimsPrincipal principal, string accessToken, DateTimeOffset expiresAt, string? idToken = null)
     {
         var properties = new AuthenticationProperties { IsPersistent = false, ExpiresUtc = expiresAt, AllowRefresh = false };
-        properties.StoreTokens([new AuthenticationToken { Name = ServiceApi.AccessTokenName, Value = accessToken }]);
+        var tokens = new List<AuthenticationToken> { new() { Name = ServiceApi.AccessTokenName, Value = accessToken } };
+        if (idToken is { Length: > 0 })
+            tokens.Add(new AuthenticationToken { Name = IdTokenName, Value = idToken });
+        properties.StoreTokens(tokens);
         return http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, properties);
     }
 }

@@ -39,6 +39,11 @@ public sealed class TestIdentityProvider : IAsyncDisposable
 
     public int CodesExchanged { get; private set; }
 
+    /// <summary>The id tokens it issued, and every RP-initiated logout it was asked for, in order.</summary>
+    public ConcurrentQueue<string> IssuedIdTokens { get; } = new();
+
+    public ConcurrentQueue<EndSessionRequest> EndedSessions { get; } = new();
+
     public static async Task<TestIdentityProvider> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -61,6 +66,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
             ["authorization_endpoint"] = $"{Authority}/authorize",
             ["token_endpoint"] = $"{Authority}/token",
             ["jwks_uri"] = $"{Authority}/jwks",
+            ["end_session_endpoint"] = $"{Authority}/end-session",
             ["response_types_supported"] = new[] { "code" },
             ["subject_types_supported"] = new[] { "public" },
             ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
@@ -98,9 +104,22 @@ public sealed class TestIdentityProvider : IAsyncDisposable
                 Expires = DateTime.UtcNow.AddMinutes(10),
                 SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.RsaSha256),
             });
+            IssuedIdTokens.Enqueue(idToken);
             return Results.Json(new { id_token = idToken, access_token = TestTokens.For(subject, roles), token_type = "Bearer", expires_in = 1800 });
         });
+
+        // RP-initiated logout: the provider forgets the person, then sends the browser back where the client asked.
+        app.MapGet("/end-session", (HttpRequest request) =>
+        {
+            var q = request.Query;
+            EndedSessions.Enqueue(new EndSessionRequest(q["client_id"].ToString(), q["id_token_hint"].ToString(), q["post_logout_redirect_uri"].ToString()));
+            return q["client_id"] == ClientId && Uri.TryCreate(q["post_logout_redirect_uri"], UriKind.Absolute, out var back)
+                ? Results.Redirect(back.ToString())
+                : Results.BadRequest("bad end-session request");
+        });
     }
+
+    public sealed record EndSessionRequest(string ClientId, string IdTokenHint, string PostLogoutRedirectUri);
 
     public async ValueTask DisposeAsync()
     {
