@@ -111,11 +111,14 @@ SMTP_PORT=$(case $PROFILE in up) echo 55025 ;; test) echo 56025 ;; bench) echo 5
 SMTP_PID_FILE=$PIDS/smtp-sink.pid
 WEBHOOK_SECRET_FILE=$STATE/webhook-secret
 
+# Debian's interpreter, where python3-aiosmtpd installs: a python3 earlier on PATH (pyenv, a venv) lacks it.
+SINK_PYTHON=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 || echo python3 )
+
 ensure_smtp_sink() {
-    local pid
-    pid=$(tr -dc '0-9' < "$SMTP_PID_FILE" 2>/dev/null || true)
+    local pid i
+    pid=$(tr -dc '0-9' 2>/dev/null < "$SMTP_PID_FILE" || true)
     if [ -n "$pid" ] && alive "$pid"; then return 0; fi
-    if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    if ! "$SINK_PYTHON" -c 'import aiosmtpd' 2>/dev/null; then
         [ "$(id -u)" = 0 ] || die "python3-aiosmtpd is missing; install it as root (apt-get install -y python3-aiosmtpd)"
         log "installing python3-aiosmtpd (apt-get)"
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-aiosmtpd >/dev/null 2>&1 \
@@ -124,15 +127,23 @@ ensure_smtp_sink() {
             || die "apt-get install python3-aiosmtpd failed"
     fi
     mkdir -p "$PIDS" "$LOGS"
-    ( exec setsid nohup python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging \
+    ( exec setsid nohup "$SINK_PYTHON" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging \
         </dev/null >>"$LOGS/smtp-sink.log" 2>&1 ) &
-    echo $! > "$SMTP_PID_FILE"
-    log "started the SMTP sink (pid $!) on 127.0.0.1:$SMTP_PORT; mails land in $LOGS/smtp-sink.log"
+    pid=$!
+    echo "$pid" > "$SMTP_PID_FILE"
+    # Said started only once it listens: a sink that died would make every e-mail fail quietly.
+    for ((i = 0; i < 100; i++)); do
+        alive "$pid" || { tail -n 5 "$LOGS/smtp-sink.log" >&2; die "the SMTP sink exited at start ($SINK_PYTHON -m aiosmtpd)"; }
+        (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null && break
+        sleep 0.1
+    done
+    [ "$i" -lt 100 ] || die "the SMTP sink is not listening on 127.0.0.1:$SMTP_PORT after 10 s; see $LOGS/smtp-sink.log"
+    log "started the SMTP sink (pid $pid) on 127.0.0.1:$SMTP_PORT; mails land in $LOGS/smtp-sink.log"
 }
 
 stop_smtp_sink() {
     local pid
-    pid=$(tr -dc '0-9' < "$SMTP_PID_FILE" 2>/dev/null || true)
+    pid=$(tr -dc '0-9' 2>/dev/null < "$SMTP_PID_FILE" || true)
     if [ -n "$pid" ] && alive "$pid"; then
         log "stopping the SMTP sink (pid $pid)"
         kill -TERM "$pid" 2>/dev/null || true
