@@ -102,7 +102,7 @@ public static class ChaosRun
             NpgsqlConnection.ClearAllPools();
             try
             {
-                await FuzzSetup.DropDatabaseAsync(infra.PostgresConnectionString, database);
+                await IsolatedDatabase.DropAsync(infra.PostgresConnectionString, database);
             }
             catch (NpgsqlException exception)
             {
@@ -283,7 +283,7 @@ public static class ChaosRun
             foreach (var host in hosts)
                 await host.StopAsync();
             NpgsqlConnection.ClearAllPools();
-            await FuzzSetup.DropDatabaseAsync(infra.PostgresConnectionString, database);
+            await IsolatedDatabase.DropAsync(infra.PostgresConnectionString, database);
         }
     }
 
@@ -292,7 +292,7 @@ public static class ChaosRun
     {
         try
         {
-            return await FuzzSetup.CreateDatabaseAsync(connectionString, database);
+            return await IsolatedDatabase.CreateAsync(connectionString, database);
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {

@@ -23,7 +23,7 @@ public sealed class PublicSurfaceFuzzTests(ITestOutputHelper output)
         output.WriteLine($"fuzz seed {seed}, {requests} requests (FUZZ_SEED / FUZZ_REQUESTS override)");
 
         var database = $"fuzz_{Guid.NewGuid():N}"[..20];
-        var connectionString = await FuzzSetup.CreateDatabaseAsync(TestEnvironment.PostgresConnectionString, database);
+        var connectionString = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
         try
         {
             await using var vhost = await IsolatedVirtualHost.CreateAsync("fuzz");
@@ -53,7 +53,7 @@ public sealed class PublicSurfaceFuzzTests(ITestOutputHelper output)
         finally
         {
             Npgsql.NpgsqlConnection.ClearAllPools();
-            await FuzzSetup.DropDatabaseAsync(TestEnvironment.PostgresConnectionString, database);
+            await IsolatedDatabase.DropAsync(TestEnvironment.PostgresConnectionString, database);
         }
     }
 }

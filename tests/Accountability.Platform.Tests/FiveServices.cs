@@ -3,33 +3,70 @@ using Xunit;
 
 namespace Accountability.Platform.Tests;
 
-/// <summary>All five services as real processes, started once for the platform tests.</summary>
+/// <summary>
+/// The five services as real processes, in a database and a broker virtual host of their own: the
+/// other test assemblies run at the same time, and their intake and assignment would otherwise share
+/// the outbox and the queues with these, so a trace could pass through another assembly's process.
+/// </summary>
 public sealed class FiveServices : IAsyncLifetime
 {
     public static readonly string[] Names = ["Intake", "Assignment", "Escalation", "Notification", "Audit"];
+
+    private readonly string database = IsolatedDatabase.NewName("platform");
+    private IsolatedVirtualHost? virtualHost;
+    private Dictionary<string, string> common = [];
 
     public IReadOnlyList<ServiceProcess> All { get; private set; } = [];
 
     /// <summary>Each service writes its finished spans here (Telemetry:SpanFile), one JSON line per span.</summary>
     public string SpanFolder { get; } = Directory.CreateTempSubdirectory("accountability-spans-").FullName;
 
-    public ServiceProcess this[string name] => All.Single(s => s.Name == name);
-
     /// <summary>The services reach the broker through this link, so a test can cut it without stopping the broker for other assemblies.</summary>
     public BrokerLink Broker { get; } = BrokerLink.Start();
 
-    public async Task InitializeAsync() =>
-        All = await Task.WhenAll(Names.Select(name => ServiceProcess.StartAsync(name, new Dictionary<string, string>
+    public ServiceProcess this[string name] => All.Single(s => s.Name == name);
+
+    public async Task InitializeAsync()
+    {
+        common = new Dictionary<string, string>
         {
-            ["Telemetry__SpanFile"] = Path.Combine(SpanFolder, $"{name}.jsonl"),
-            ["RabbitMq__Uri"] = Broker.AmqpUri,
-        })));
+            ["ConnectionStrings__Accountability"] = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database),
+        };
+        virtualHost = await IsolatedVirtualHost.CreateAsync("platform");
+        common["RabbitMq__Uri"] = Broker.Through(virtualHost.AmqpUri);
+
+        // Intake and assignment first: escalation's gap monitor reads assignment's address.
+        var intake = StartAsync("Intake");
+        var assignment = StartAsync("Assignment");
+        var first = await Task.WhenAll(intake, assignment);
+        var rest = await Task.WhenAll(
+            StartAsync("Escalation", ("Escalation__AssignmentUrl", first[1].BaseAddress.ToString().TrimEnd('/'))),
+            StartAsync("Notification"),
+            StartAsync("Audit"));
+        All = [.. first, .. rest];
+        // Assignment announced the directory before the copy-keeping services had queues here: a second
+        // instance's start announces it again.
+        await using (await ServiceProcess.StartAsync("Assignment", common))
+        {
+        }
+    }
+
+    private Task<ServiceProcess> StartAsync(string name, params (string Key, string Value)[] extra)
+    {
+        var settings = new Dictionary<string, string>(common) { ["Telemetry__SpanFile"] = Path.Combine(SpanFolder, $"{name}.jsonl") };
+        foreach (var (key, value) in extra)
+            settings[key] = value;
+        return ServiceProcess.StartAsync(name, settings);
+    }
 
     public async Task DisposeAsync()
     {
         foreach (var service in All)
             await service.DisposeAsync();
+        if (virtualHost is not null)
+            await virtualHost.DisposeAsync();
         await Broker.DisposeAsync();
+        await IsolatedDatabase.DropAsync(TestEnvironment.PostgresConnectionString, database);
         Directory.Delete(SpanFolder, recursive: true);
     }
 }

@@ -33,7 +33,10 @@ public sealed class BrokerLink : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>The broker URI (same user and virtual host) through this link, for RabbitMq__Uri.</summary>
-    public string AmqpUri => new UriBuilder(TestEnvironment.RabbitMqUri) { Host = "127.0.0.1", Port = Port }.Uri.ToString();
+    public string AmqpUri => Through(TestEnvironment.RabbitMqUri);
+
+    /// <summary>Another URI of the same broker (another virtual host, say) through this link.</summary>
+    public string Through(string amqpUri) => new UriBuilder(amqpUri) { Host = "127.0.0.1", Port = Port }.Uri.ToString();
 
     public bool IsCut { get; private set; }
 

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Accountability.ServiceDefaults.Security;
-using Npgsql;
 
 namespace Accountability.Chaos.Fuzz;
 
@@ -14,28 +13,6 @@ namespace Accountability.Chaos.Fuzz;
 /// </summary>
 public static class FuzzSetup
 {
-    /// <summary>Creates an empty database next to the one in <paramref name="connectionString"/>; returns the connection string for it.</summary>
-    public static async Task<string> CreateDatabaseAsync(string connectionString, string name)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
-        await using (var connection = new NpgsqlConnection(builder.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"create database \"{name}\"", connection);
-            await command.ExecuteNonQueryAsync();
-        }
-        return new NpgsqlConnectionStringBuilder(connectionString) { Database = name }.ConnectionString;
-    }
-
-    public static async Task DropDatabaseAsync(string connectionString, string name)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
-        await using var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
     /// <summary>Files a few valid complaints, waits until they are routed, opens one handoff, and returns the generator's context.</summary>
     public static async Task<FuzzContext> PrepareAsync(Uri intake, Uri assignment, string signingKey, string directoryPath, string open311ApiKey, int cases = 3)
     {

@@ -1,0 +1,34 @@
+using Npgsql;
+
+namespace Accountability.TestSupport;
+
+/// <summary>
+/// A PostgreSQL database of a test's own, for a whole set of services. Intake's and assignment's schemas
+/// have fixed names, so instances started by assemblies that run at the same time would otherwise
+/// share their tables (and their outbox) like instances of one deployment.
+/// </summary>
+public static class IsolatedDatabase
+{
+    /// <summary>Creates the database on the server <paramref name="serverConnectionString"/> names and returns a connection string to it.</summary>
+    public static async Task<string> CreateAsync(string serverConnectionString, string name)
+    {
+        await ExecuteAsync(serverConnectionString, $"create database \"{name}\"");
+        return new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Drops it, closing whatever sessions still use it.</summary>
+    public static Task DropAsync(string serverConnectionString, string name) =>
+        ExecuteAsync(serverConnectionString, $"drop database if exists \"{name}\" with (force)");
+
+    /// <summary>A name PostgreSQL accepts (at most 63 bytes, lower case) and no other run uses.</summary>
+    public static string NewName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 17, 63)];
+
+    private static async Task ExecuteAsync(string serverConnectionString, string sql)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(serverConnectionString) { Pooling = false };
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
