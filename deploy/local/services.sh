@@ -203,6 +203,7 @@ cmd_start() {
             # The complainant's e-mails link to the console's public pages, not to the services' APIs.
             export Notification__PublicStatusUrl="http://127.0.0.1:${PORTS[Console]}/public/status?code={trackingCode}"
             export Notification__PublicSatisfactionUrl="http://127.0.0.1:${PORTS[Console]}/public/satisfaction/{token}"
+            export Notification__PublicOptOutUrl="http://127.0.0.1:${PORTS[Console]}/public/opt-out/{token}"
             # The console: a pick-anyone sign-in, for this local run only (it refuses outside Development).
             export Console__DevelopmentSignIn=true
             # Intake believes the console's X-Forwarded-For, so each member of the public has their own rate limit.

@@ -27,6 +27,13 @@ public sealed class NotificationOptions
     /// </summary>
     public string PublicSatisfactionUrl { get; set; } = "";
 
+    /// <summary>
+    /// The page, linked in the message body, where a complainant stops progress updates; "{token}" is
+    /// replaced with their secret token. Empty means this service's own page. The List-Unsubscribe
+    /// header always names this service's endpoint: a mail client's one-click POST carries no form token.
+    /// </summary>
+    public string PublicOptOutUrl { get; set; } = "";
+
     /// <summary>Signs the messages; used when the directory does not name the owning unit.</summary>
     public string DepartmentName { get; set; } = "Riverton Police Department";
 
@@ -75,6 +82,19 @@ public sealed class NotificationOptions
         public int Workers { get; set; } = 2;
     }
 
+    /// <summary>Fills a link template of the public pages, or returns null when it is not set.</summary>
+    public static string? FillLink(string template, string token) =>
+        template.Length == 0 ? null : template.Replace("{token}", Uri.EscapeDataString(token), StringComparison.Ordinal);
+
+    private static void RequireLinkTemplate(string name, string template)
+    {
+        if (template.Length > 0
+            && (!template.Contains("{token}", StringComparison.Ordinal)
+                || !Uri.TryCreate(template.Replace("{token}", "t", StringComparison.Ordinal), UriKind.Absolute, out var url)
+                || url.Scheme is not ("http" or "https")))
+            throw new InvalidOperationException($"Notification:{name} must be empty or an absolute http(s) URL containing {{token}}.");
+    }
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Schema))
@@ -83,11 +103,8 @@ public sealed class NotificationOptions
             throw new InvalidOperationException("Notification:PublicStatusUrl must contain {trackingCode}.");
         if (!Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
             throw new InvalidOperationException("Notification:PublicBaseUrl must be an absolute http(s) URL.");
-        if (PublicSatisfactionUrl.Length > 0
-            && (!PublicSatisfactionUrl.Contains("{token}", StringComparison.Ordinal)
-                || !Uri.TryCreate(PublicSatisfactionUrl.Replace("{token}", "t", StringComparison.Ordinal), UriKind.Absolute, out var satisfaction)
-                || satisfaction.Scheme is not ("http" or "https")))
-            throw new InvalidOperationException("Notification:PublicSatisfactionUrl must be empty or an absolute http(s) URL containing {token}.");
+        RequireLinkTemplate(nameof(PublicSatisfactionUrl), PublicSatisfactionUrl);
+        RequireLinkTemplate(nameof(PublicOptOutUrl), PublicOptOutUrl);
         if (Smtp.Port is < 1 or > 65535)
             throw new InvalidOperationException($"Notification:Smtp:Port must be between 1 and 65535, not {Smtp.Port}.");
         if (!System.Net.Mail.MailAddress.TryCreate(Smtp.From, out var from) || from.Address != Smtp.From)

@@ -174,6 +174,41 @@ public sealed class PublicPagesTests(ConsoleSystem system)
         await Expect(page.GetByTestId("satisfaction-message")).ToContainTextAsync("This link is not valid");
     }
 
+    [Fact]
+    public async Task A_complainant_stops_progress_updates_from_the_receipts_link_on_the_console_and_opening_it_alone_changes_nothing()
+    {
+        var email = $"opting-out-{Guid.NewGuid():N}@example.org";
+        await system.FileAsync("discourtesy", "3", "The officer would not give me his badge number at the traffic stop.", new { name = "Lee Example", email });
+        var optOutLink = new System.Text.RegularExpressions.Regex(
+            System.Text.RegularExpressions.Regex.Escape(ConsoleSystem.PublicConsoleUrl) + @"(/public/opt-out/([A-Za-z0-9_\-]+))");
+        var receipt = await system.Smtp.WaitForAsync(m => m.IsFor(email) && m.Subject.Contains("received", StringComparison.Ordinal) && optOutLink.IsMatch(m.Text),
+            "the receipt with the console's opt-out link", ServiceHttp.FlowTimeout);
+        var match = optOutLink.Match(receipt.Text);
+        var (path, token) = (match.Groups[1].Value, match.Groups[2].Value);
+        // A mail client's one-click unsubscribe posts to notification itself: it carries no form token.
+        Assert.Contains($"/api/public/opt-out/{token}>", receipt.Headers["List-Unsubscribe"]);
+
+        var page = await system.OpenAsync(phone: true);
+        await page.GotoAsync(path);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Stop progress updates" })).ToBeVisibleAsync();
+        Assert.Contains("Do you want to stop", await NotificationOptOutPageAsync(token)); // opening the page changed nothing
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stop progress updates" }).ClickAsync();
+        await Expect(page.GetByTestId("opt-out-done")).ToContainTextAsync("no more progress updates");
+        Assert.Contains("already stopped these updates", await NotificationOptOutPageAsync(token));
+
+        await page.GotoAsync("/public/opt-out/not-a-real-token");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stop progress updates" }).ClickAsync();
+        await Expect(page.GetByTestId("opt-out-message")).ToContainTextAsync("This link is not valid");
+    }
+
+    private async Task<string> NotificationOptOutPageAsync(string token)
+    {
+        using var response = await system.Notification.Client.GetAsync($"/api/public/opt-out/{token}");
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}");
+        return await response.Content.ReadAsStringAsync();
+    }
+
     /// <summary>The case the public form just filed, found by its text through assignment and intake (staff APIs).</summary>
     private async Task<Guid> LatestCaseWithNarrativeAsync(string narrative)
     {

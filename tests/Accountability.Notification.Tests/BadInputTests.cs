@@ -33,17 +33,18 @@ public sealed class BadInputTests(NotificationService service)
     }
 
     [Theory]
-    [InlineData("https://complaints.example/public/satisfaction")] // no {token}: every complainant would get the same dead link
-    [InlineData("mailto:complaints@example.org?subject={token}")]
-    public async Task A_satisfaction_link_setting_without_a_token_or_not_http_is_refused_at_start_up(string setting)
+    [InlineData("PublicSatisfactionUrl", "https://complaints.example/public/satisfaction")] // no {token}: every complainant would get the same dead link
+    [InlineData("PublicSatisfactionUrl", "mailto:complaints@example.org?subject={token}")]
+    [InlineData("PublicOptOutUrl", "/public/opt-out/{token}")] // relative: useless in an e-mail
+    public async Task A_public_link_setting_without_a_token_or_not_http_is_refused_at_start_up(string name, string value)
     {
         var settings = service.Settings();
-        settings["Notification__PublicSatisfactionUrl"] = setting;
+        settings[$"Notification__{name}"] = value;
 
         await using var process = await ServiceProcess.StartAsync("Notification", settings, waitUntilReady: false);
 
         await Eventually.HoldsAsync(() => process.HasExited, "the service refuses to start");
-        await Eventually.HoldsAsync(() => process.Output.Contains("Notification:PublicSatisfactionUrl must be empty or an absolute http(s) URL containing {token}", StringComparison.Ordinal),
+        await Eventually.HoldsAsync(() => process.Output.Contains($"Notification:{name} must be empty or an absolute http(s) URL containing {{token}}", StringComparison.Ordinal),
             "the refusal names the setting and what it must be");
     }
 }

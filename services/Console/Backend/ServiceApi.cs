@@ -49,6 +49,7 @@ public sealed class ServiceApi(IHttpClientFactory clients, IHttpContextAccessor 
         SendAsync<JsonElement>(service, () =>
         {
             var request = new HttpRequestMessage(HttpMethod.Post, path);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             if (body is not null)
                 request.Content = JsonContent.Create(body, options: JsonSerializerOptions.Web);
             if (idempotencyKey is not null)

@@ -72,6 +72,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
                 ["Notification__Webhooks__SigningSecret"] = $"console-webhook-secret-{Guid.NewGuid():N}",
                 ["Notification__PublicStatusUrl"] = $"{PublicConsoleUrl}/public/status?code={{trackingCode}}",
                 ["Notification__PublicSatisfactionUrl"] = $"{PublicConsoleUrl}/public/satisfaction/{{token}}",
+                ["Notification__PublicOptOutUrl"] = $"{PublicConsoleUrl}/public/opt-out/{{token}}",
             });
             var audit = ServiceProcess.StartAsync("Audit", new Dictionary<string, string>
             {

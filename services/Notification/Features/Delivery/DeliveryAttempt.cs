@@ -66,7 +66,7 @@ public sealed class DeliveryAttempt(
         values["statusUrl"] = settings.PublicStatusUrl.Replace("{trackingCode}", Uri.EscapeDataString(known.TrackingCode), StringComparison.Ordinal);
         var optOutUrl = $"{settings.PublicBaseUrl.TrimEnd('/')}/api/public/opt-out/{known.OptOutToken}";
         if (trigger.Placeholders.Contains("optOutUrl"))
-            values["optOutUrl"] = optOutUrl;
+            values["optOutUrl"] = NotificationOptions.FillLink(settings.PublicOptOutUrl, known.OptOutToken) ?? optOutUrl;
         var headers = new Dictionary<string, string>(StringComparer.Ordinal) { ["X-Accountability-Delivery"] = delivery.Id.ToString() };
         if (trigger.Placeholders.Contains("optOutUrl"))
         {

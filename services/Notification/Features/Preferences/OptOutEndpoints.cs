@@ -31,7 +31,7 @@ public static class OptOutEndpoints
             return Results.Content(Page(text), "text/html; charset=utf-8");
         }).AllowAnonymous();
 
-        app.MapPost("/api/public/opt-out/{token}", async (string token, ServiceDatabase database, TimeProvider time, CancellationToken cancellationToken) =>
+        app.MapPost("/api/public/opt-out/{token}", async (string token, HttpRequest request, ServiceDatabase database, TimeProvider time, CancellationToken cancellationToken) =>
         {
             await using var connection = await database.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -45,6 +45,9 @@ public static class OptOutEndpoints
                          "select exists (select 1 from cases where opt_out_token = @token)", new { token }, transaction, cancellationToken: cancellationToken)))
                 return UnknownLink();
             await transaction.CommitAsync(cancellationToken);
+            // The console's page asks for JSON; a browser on this service's own page, or a mail client, gets the page.
+            if (request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase))
+                return Results.Ok(new { optedOut = true });
             return Results.Content(Page("<p>Done: you will get no more progress updates. We will still tell you the outcome of your complaint.</p>"),
                 "text/html; charset=utf-8");
         }).AllowAnonymous();

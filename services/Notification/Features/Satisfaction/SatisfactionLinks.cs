@@ -7,7 +7,6 @@ public static class SatisfactionLinks
     /// page), else this service's own, where each answer is a one-click link with ?answer=1..5.
     /// </summary>
     public static string Question(NotificationOptions options, string token) =>
-        options.PublicSatisfactionUrl.Length > 0
-            ? options.PublicSatisfactionUrl.Replace("{token}", Uri.EscapeDataString(token), StringComparison.Ordinal)
-            : $"{options.PublicBaseUrl.TrimEnd('/')}/api/public/satisfaction/{token}";
+        NotificationOptions.FillLink(options.PublicSatisfactionUrl, token)
+            ?? $"{options.PublicBaseUrl.TrimEnd('/')}/api/public/satisfaction/{token}";
 }
