@@ -86,12 +86,13 @@ public sealed class NotificationOptions
     public static string? FillLink(string template, string token) =>
         template.Length == 0 ? null : template.Replace("{token}", Uri.EscapeDataString(token), StringComparison.Ordinal);
 
+    private static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is ("http" or "https");
+
     private static void RequireLinkTemplate(string name, string template)
     {
         if (template.Length > 0
-            && (!template.Contains("{token}", StringComparison.Ordinal)
-                || !Uri.TryCreate(template.Replace("{token}", "t", StringComparison.Ordinal), UriKind.Absolute, out var url)
-                || url.Scheme is not ("http" or "https")))
+            && (!template.Contains("{token}", StringComparison.Ordinal) || !IsHttpUrl(template.Replace("{token}", "t", StringComparison.Ordinal))))
             throw new InvalidOperationException($"Notification:{name} must be empty or an absolute http(s) URL containing {{token}}.");
     }
 
@@ -101,7 +102,7 @@ public sealed class NotificationOptions
             throw new InvalidOperationException("Notification:Schema must name a schema.");
         if (!PublicStatusUrl.Contains("{trackingCode}", StringComparison.Ordinal))
             throw new InvalidOperationException("Notification:PublicStatusUrl must contain {trackingCode}.");
-        if (!Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
+        if (!IsHttpUrl(PublicBaseUrl))
             throw new InvalidOperationException("Notification:PublicBaseUrl must be an absolute http(s) URL.");
         RequireLinkTemplate(nameof(PublicSatisfactionUrl), PublicSatisfactionUrl);
         RequireLinkTemplate(nameof(PublicOptOutUrl), PublicOptOutUrl);

@@ -176,8 +176,7 @@ public static class ChaosRun
             await Task.WhenAny(load, Task.Delay(wait));
             if (load.IsCompleted)
                 return;
-            var (victim, exitCode) = await cluster.KillRandomServingAsync(random);
-            if (exitCode is null && victim.StartsWith("nothing", StringComparison.Ordinal))
+            if (await cluster.KillRandomServingAsync(random) is not var (victim, exitCode))
                 continue;
             lock (faults)
                 faults.Add($"{DateTimeOffset.Now:HH:mm:ss} kill -9 {victim}");

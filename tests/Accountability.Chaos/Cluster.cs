@@ -86,13 +86,12 @@ public sealed class Cluster : IAsyncDisposable
             await host.StopAsync();
     }
 
-    /// <summary>kill -9 of one random wanted instance; the supervisor brings it back.</summary>
     /// <summary>
-    /// kill -9 of a random instance that is serving (answers ready). One still starting is spared: killed
-    /// again and again while it boots, an instance may never join, and the run would not have tested
-    /// two serving instances at all.
+    /// kill -9 of a random instance that is serving (answers ready); the supervisor brings it back. One
+    /// still starting is spared: killed again and again while it boots, an instance may never join, and
+    /// the run would not have tested two serving instances at all. Null when nothing was killed.
     /// </summary>
-    public async Task<(string Victim, int? ExitCode)> KillRandomServingAsync(Random random)
+    public async Task<(string Victim, int? ExitCode)?> KillRandomServingAsync(Random random)
     {
         var candidates = hosts.Where(h => h.Wanted && h.Running).OrderBy(_ => random.Next()).ToList();
         ServiceHost? victim = null;
@@ -103,11 +102,11 @@ public sealed class Cluster : IAsyncDisposable
                 break;
             }
         if (victim is null)
-            return ("nothing serving to kill", null);
+            return null; // nothing serving
         killedByChaos[victim] = true;
         var (sent, exitCode) = victim.Kill();
         if (!sent)
-            return ("nothing: the victim stopped first", null);
+            return null; // the victim stopped first
         Kills++;
         return (victim.Label, exitCode);
     }

@@ -55,10 +55,8 @@ public sealed partial class Infra(string script, string profile)
     /// <summary>When the RabbitMQ node started, from the management API's uptime: a restart must move it.</summary>
     public async Task<DateTimeOffset> BrokerStartedAtAsync()
     {
-        var amqp = new Uri(RabbitMqUri);
-        using var management = new HttpClient { BaseAddress = new Uri(Environment["RabbitMq__ManagementUri"]), Timeout = TimeSpan.FromSeconds(10) };
-        management.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Uri.UnescapeDataString(amqp.UserInfo))));
+        using var management = TestSupport.IsolatedVirtualHost.ManagementClient(RabbitMqUri, Environment["RabbitMq__ManagementUri"]);
+        management.Timeout = TimeSpan.FromSeconds(10);
         for (var attempt = 1; ; attempt++)
         {
             try

@@ -50,8 +50,10 @@ public sealed class ServiceHost(string repository, string name, int instance, in
         Starts++;
     }
 
-    /// <summary>kill -9: no shutdown hooks, no flushing, exactly a crash.</summary>
-    /// <summary>Sends SIGKILL and waits; the exit status proves how it ended (137 = 128 + SIGKILL), or null if it did not end.</summary>
+    /// <summary>
+    /// kill -9: no shutdown hooks, no flushing, exactly a crash. Waits for the end; the exit status proves
+    /// how it ended (137 = 128 + SIGKILL), or is null if it did not end.
+    /// </summary>
     public (bool Sent, int? ExitCode) Kill()
     {
         var target = process; // the supervisor may replace it meanwhile

@@ -35,11 +35,16 @@ public sealed class IsolatedVirtualHost : IAsyncDisposable
 
     private static HttpClient Management(out string user)
     {
-        var uri = new Uri(TestEnvironment.RabbitMqUri);
-        var credentials = uri.UserInfo.Split(':', 2);
-        user = Uri.UnescapeDataString(credentials[0]);
-        var client = new HttpClient { BaseAddress = new Uri(TestEnvironment.RabbitMqManagementUri) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(uri.UserInfo)));
+        user = Uri.UnescapeDataString(new Uri(TestEnvironment.RabbitMqUri).UserInfo.Split(':', 2)[0]);
+        return ManagementClient(TestEnvironment.RabbitMqUri, TestEnvironment.RabbitMqManagementUri);
+    }
+
+    /// <summary>An HTTP client for RabbitMQ's management API, signed in as the user of <paramref name="amqpUri"/>.</summary>
+    public static HttpClient ManagementClient(string amqpUri, string managementUri)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(managementUri) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(new Uri(amqpUri).UserInfo))));
         return client;
     }
 }

@@ -14,10 +14,6 @@ public sealed class OptOutModel(ServiceApi api) : PageModel
     public string? Message { get; private set; }
     public bool Done { get; private set; }
 
-    public void OnGet(string token)
-    {
-    }
-
     public async Task<IActionResult> OnPostAsync(string token, CancellationToken ct)
     {
         var result = await api.PostAsync(Service.Notification, $"/api/public/opt-out/{Uri.EscapeDataString(token)}", null, ct);
