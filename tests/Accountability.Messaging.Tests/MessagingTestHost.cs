@@ -100,6 +100,13 @@ public sealed class MessagingTestHost : IAsyncDisposable
         return await connection.ExecuteScalarAsync<long>(sql, parameters);
     }
 
+    /// <summary>
+    /// The effects once every one of <paramref name="workIds"/> is applied. The consumer logs a delivery
+    /// before its inbox transaction commits, so a delivery seen is not yet an effect readable.
+    /// </summary>
+    public Task<Dictionary<Guid, int>> EffectsOnceAppliedAsync(params Guid[] workIds) =>
+        Eventually.ReturnsAsync(EffectsAsync, effects => workIds.All(effects.ContainsKey), "the work items' effects are applied");
+
     public async Task<Dictionary<Guid, int>> EffectsAsync()
     {
         await using var connection = await Database.OpenConnectionAsync();

@@ -22,7 +22,7 @@ public sealed class OutboxTests
         Assert.Equal(0, await host.CountAsync("select count(*) from work_items where work_id = @rolledBack", new { rolledBack }));
         // The relay drains in seq order, so once the later write is through, nothing older is still coming.
         Assert.False(host.Log.Deliveries.ContainsKey(rolledBack));
-        Assert.Equal(1, (await host.EffectsAsync())[committed]);
+        Assert.Equal(1, (await host.EffectsOnceAppliedAsync(committed))[committed]);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class OutboxTests
 
         await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(during),
             "the message committed during the outage is delivered after it", TimeSpan.FromSeconds(90));
-        Assert.Equal(1, (await host.EffectsAsync())[during]);
+        Assert.Equal(1, (await host.EffectsOnceAppliedAsync(during))[during]);
         Assert.Equal(0, await host.CountAsync("select count(*) from outbox where published_at is null"));
     }
 

@@ -23,7 +23,7 @@ public sealed class PoisonAndTraceTests
 
         // One delivery plus two retries, and then no more: it does not loop.
         Assert.Equal(3, host.Log.Deliveries[poison]);
-        var effects = await host.EffectsAsync();
+        var effects = await host.EffectsOnceAppliedAsync([.. healthy]);
         Assert.False(effects.ContainsKey(poison));
         Assert.All(healthy, id => Assert.Equal(1, effects[id]));
 
