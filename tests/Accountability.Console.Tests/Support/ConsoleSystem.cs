@@ -12,7 +12,7 @@ namespace Accountability.Console.Tests.Support;
 /// <summary>
 /// The five services and the console as real processes, and one headless Chromium (Debian's, driven by
 /// Playwright) to use the console as people do. Escalation runs on a manual clock, so a test can make
-/// a deadline pass; its gap monitor only reports (it watches an assignment schema other test runs share).
+/// a deadline pass; its gap monitor only reports, so the unowned count a test sees is not changed under it.
 /// </summary>
 public sealed class ConsoleSystem : IAsyncLifetime
 {
@@ -23,6 +23,15 @@ public sealed class ConsoleSystem : IAsyncLifetime
     public const string PublicConsoleUrl = "https://complaints.console.test";
 
     private readonly string run = Guid.NewGuid().ToString("N")[..12];
+    private readonly string database = IsolatedDatabase.NewName("console");
+    private IsolatedVirtualHost? virtualHost;
+
+    /// <summary>
+    /// A database and a broker virtual host of the fixture's own: other assemblies' intake and assignment
+    /// instances would otherwise share these cases, and their events would keep refreshing the live pages
+    /// (and moving their rows) while a test clicks.
+    /// </summary>
+    private readonly Dictionary<string, string> isolation = [];
     private readonly List<IBrowserContext> contexts = [];
     private IPlaywright? playwright;
 
@@ -46,16 +55,19 @@ public sealed class ConsoleSystem : IAsyncLifetime
             if (!File.Exists(ChromiumPath))
                 throw new InvalidOperationException($"No browser at {ChromiumPath}: install Debian's chromium package (deploy/local/test.sh does) or set CHROMIUM_PATH.");
             Smtp = SmtpTestServer.Start();
-            var intake = ServiceProcess.StartAsync("Intake", new Dictionary<string, string>
+            isolation["ConnectionStrings__Accountability"] = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
+            virtualHost = await IsolatedVirtualHost.CreateAsync("console");
+            isolation["RabbitMq__Uri"] = virtualHost.AmqpUri;
+            var intake = Start("Intake", new Dictionary<string, string>
             {
                 // The tests look codes up often; the per-address limit is for the public, not for them.
                 ["Intake__PublicStatusLimit__PermitLimit"] = "100000",
                 ["Intake__PublicFilingLimit__PermitLimit"] = "100000",
             });
-            var assignment = ServiceProcess.StartAsync("Assignment");
+            var assignment = Start("Assignment");
             Intake = await intake;
             Assignment = await assignment;
-            var escalation = ServiceProcess.StartAsync("Escalation", new Dictionary<string, string>
+            var escalation = Start("Escalation", new Dictionary<string, string>
             {
                 ["Escalation__Schema"] = EscalationSchema,
                 ["Escalation__AssignmentUrl"] = Url(Assignment),
@@ -64,7 +76,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
                 ["Escalation__GapMonitorEscalates"] = "false",
                 ["Escalation__GapMonitorInterval"] = "00:00:02",
             });
-            var notification = ServiceProcess.StartAsync("Notification", new Dictionary<string, string>
+            var notification = Start("Notification", new Dictionary<string, string>
             {
                 ["Notification__Schema"] = NotificationSchema,
                 ["Notification__Smtp__Host"] = Smtp.Host,
@@ -74,7 +86,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
                 ["Notification__PublicSatisfactionUrl"] = $"{PublicConsoleUrl}/public/satisfaction/{{token}}",
                 ["Notification__PublicOptOutUrl"] = $"{PublicConsoleUrl}/public/opt-out/{{token}}",
             });
-            var audit = ServiceProcess.StartAsync("Audit", new Dictionary<string, string>
+            var audit = Start("Audit", new Dictionary<string, string>
             {
                 ["Audit__Schema"] = AuditSchema,
                 ["Audit__TransientQueue"] = "true",
@@ -86,7 +98,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
             Audit = await audit;
             Console = await StartConsoleAsync("Development", new Dictionary<string, string> { ["Console__DevelopmentSignIn"] = "true" });
             // The copy-keeping services started after assignment announced its directory: have it announced again.
-            await using (await ServiceProcess.StartAsync("Assignment"))
+            await using (await Start("Assignment"))
             {
             }
 
@@ -106,6 +118,14 @@ public sealed class ConsoleSystem : IAsyncLifetime
         }
     }
 
+    private Task<ServiceProcess> Start(string name, Dictionary<string, string>? settings = null, bool waitUntilReady = true)
+    {
+        var all = new Dictionary<string, string>(isolation);
+        foreach (var (key, value) in settings ?? [])
+            all[key] = value;
+        return ServiceProcess.StartAsync(name, all, waitUntilReady);
+    }
+
     private static string Url(ServiceProcess service) => service.BaseAddress.ToString().TrimEnd('/');
 
     /// <summary>A console process in the given environment, pointed at this fixture's services; the caller disposes it.</summary>
@@ -122,7 +142,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
         };
         foreach (var (key, value) in settings)
             all[key] = value;
-        return ServiceProcess.StartAsync("Console", all, waitUntilReady);
+        return Start("Console", all, waitUntilReady);
     }
 
     /// <summary>A fresh browser (no cookies), on the console. Phone-sized when asked.</summary>
@@ -221,7 +241,11 @@ public sealed class ConsoleSystem : IAsyncLifetime
             await process.DisposeAsync();
         if (Smtp is not null)
             await Smtp.DisposeAsync();
-        await RunState.DropAsync([EscalationSchema, NotificationSchema, AuditSchema], auditSchema: AuditSchema);
+        if (virtualHost is not null)
+            await virtualHost.DisposeAsync();
+        await IsolatedDatabase.DropAsync(TestEnvironment.PostgresConnectionString, database);
+        // The audit writer role is the server's, not the database's.
+        await RunState.DropAsync([], auditSchema: AuditSchema);
     }
 }
 
