@@ -1,6 +1,7 @@
 using Accountability.Assignment.Consumers;
 using MassTransit;
 using Accountability.Assignment.Data;
+using Accountability.Assignment.Features.Access;
 using Accountability.Assignment.Features.Cases;
 using Accountability.Assignment.Features.Directory;
 using Accountability.Messaging;
@@ -21,6 +22,9 @@ public static class AssignmentExtensions
         builder.Services.AddSingleton<DirectoryStore>();
         builder.Services.AddSingleton<CaseStore>();
         builder.Services.AddSingleton<CaseQueries>();
+        builder.Services.AddSingleton<CaseReaders>();
+        builder.Services.AddSingleton<CaseCommands>();
+        builder.Services.AddOptions<Features.Access.AccessOptions>().BindConfiguration(Features.Access.AccessOptions.Section);
         builder.AddAccountabilityMessaging(Schema, typeof(AssignmentExtensions).Assembly, bus =>
         {
             bus.AddConsumer<ComplaintReceivedConsumer, ComplaintReceivedConsumerDefinition>();

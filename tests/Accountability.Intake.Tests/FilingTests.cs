@@ -151,6 +151,35 @@ public sealed partial class FilingTests(IntakeService intake)
         Assert.Equal("system:public-web", message.GetProperty("actor").GetString());
     }
 
+    [Theory]
+    [InlineData("-05:00")]
+    [InlineData("+05:30")]
+    [InlineData("+14:00")]
+    public async Task A_time_given_with_any_offset_is_filed_and_stored_as_the_same_instant(string offset)
+    {
+        // Issue 12, finding 2: a non-UTC offset answered 500 ("Cannot write DateTimeOffset with Offset=-05:00:00").
+        var given = DateTimeOffset.Parse($"2026-11-20T14:05:00{offset}", System.Globalization.CultureInfo.InvariantCulture);
+        var staff = IntakeService.ClerkComplaint(IntakeService.NewMarker());
+        staff["occurredAt"] = $"2026-11-20T14:05:00{offset}";
+        var filed = await intake.FiledAsClerkAsync(staff);
+
+        using var fromPublic = await intake.Client.PostAsJsonAsync("/api/public/complaints", new
+        {
+            category = "discourtesy",
+            narrative = $"The officer laughed at me. {IntakeService.NewMarker()}",
+            occurredAt = $"2026-11-20T14:05:00{offset}",
+            complainant = new { anonymous = true },
+        });
+        Assert.Equal(HttpStatusCode.Created, fromPublic.StatusCode);
+        var publicCase = (await fromPublic.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("caseId").GetGuid();
+
+        foreach (var caseId in new[] { filed.GetProperty("caseId").GetGuid(), publicCase })
+        {
+            var stored = await IntakeService.QueryAsync<DateTime>("select occurred_at from complaints where case_id = @caseId", new { caseId });
+            Assert.Equal(given.UtcDateTime, DateTime.SpecifyKind(stored, DateTimeKind.Utc));
+        }
+    }
+
     [GeneratedRegex("^RPD(-[0-9A-HJKMNP-TV-Z]{4}){4}$")]
     private static partial Regex TrackingCodeFormat();
 }

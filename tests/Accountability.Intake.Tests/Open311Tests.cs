@@ -122,6 +122,10 @@ public sealed class Open311Tests(IntakeService intake)
 
         var future = DateTimeOffset.UtcNow.AddDays(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
         Assert.Empty((await GetJsonAsync($"/open311/v2/requests.json?start_date={future}")).EnumerateArray());
+        // The same instant with another offset finds the same requests (it once answered 500).
+        var startInNewYork = DateTimeOffset.UtcNow.AddMinutes(-5).ToOffset(TimeSpan.FromHours(-5)).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
+        var zoned = await GetJsonAsync($"/open311/v2/requests.json?service_code=lack-of-service&status=open&start_date={Uri.EscapeDataString(startInNewYork)}");
+        Assert.Contains(first, zoned.EnumerateArray().Select(r => r.GetProperty("service_request_id").GetString()));
     }
 
     [Fact]

@@ -17,6 +17,12 @@ public sealed record OrgPerson
     /// <summary>Work e-mail for notifications (staff, never complainants).</summary>
     public string? Email { get; init; }
 
+    /// <summary>
+    /// For dispatchers: the units whose cases (held by the unit or by one of its members) they may hand off,
+    /// e.g. at a shift change or when the router's choice is unavailable. Empty for everyone else.
+    /// </summary>
+    public IReadOnlyList<string> DispatchesFor { get; init; } = [];
+
     /// <summary>Optional signed-webhook endpoint for notifications.</summary>
     public string? WebhookUrl { get; init; }
 }

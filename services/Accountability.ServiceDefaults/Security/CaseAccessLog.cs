@@ -17,8 +17,12 @@ public sealed record CaseAccessMetadata(string EventType);
 public sealed record CaseAccess(
     string Component, Guid? CaseId, string EventType, string UserId, IReadOnlyList<string> Roles, string Resource, int StatusCode, DateTimeOffset OccurredAt, string? TraceId)
 {
+    /// <summary>The case exists but the caller may not know it (need-to-know): answered 404, recorded as denied.</summary>
+    public bool Withheld { get; init; }
+
     public string Outcome => StatusCode switch
     {
+        _ when Withheld => "denied",
         401 or 403 => "denied",
         404 => "not-found",
         >= 200 and < 400 => "granted",
@@ -35,6 +39,7 @@ public interface ICaseAccessRecorder
 public static class CaseAccessLog
 {
     private static readonly object EventTypeKey = new();
+    private static readonly object WithheldKey = new();
 
     /// <summary>Every call of this endpoint is recorded, including refusals (401/403).</summary>
     public static TBuilder RecordsCaseAccess<TBuilder>(this TBuilder builder, string eventType) where TBuilder : IEndpointConventionBuilder
@@ -48,6 +53,12 @@ public static class CaseAccessLog
     /// e.g. a read that revealed a complainant's contact details, so the log shows who saw personal data.
     /// </summary>
     public static void RecordCaseAccessAs(this HttpContext context, string eventType) => context.Items[EventTypeKey] = eventType;
+
+    /// <summary>
+    /// The caller was answered 404 for a case that exists, because they have no need to know it (or are conflicted):
+    /// the answer reveals nothing, and the access log still records a refusal.
+    /// </summary>
+    public static void RecordCaseAccessWithheld(this HttpContext context) => context.Items[WithheldKey] = true;
 
     /// <summary>Runs after authentication (so the caller is known) and around authorization (so refusals are seen).</summary>
     internal static IApplicationBuilder UseCaseAccessLog(this IApplicationBuilder app) => app.Use(async (context, next) =>
@@ -77,7 +88,10 @@ public static class CaseAccessLog
                 context.Request.Path.Value ?? "",
                 context.Response.StatusCode,
                 DateTimeOffset.UtcNow,
-                Activity.Current?.TraceId.ToString());
+                Activity.Current?.TraceId.ToString())
+            {
+                Withheld = context.Items.ContainsKey(WithheldKey),
+            };
             try
             {
                 // Not the request's token: the record must be written even if the caller hung up.

@@ -47,6 +47,12 @@ public sealed class ComplaintReceivedConsumer(
                     new { ids = RoutingPolicy.Candidates(chart, unitId).ToArray() }, transaction, cancellationToken: cancellationToken)))
                 .ToDictionary(r => r.OwnerId, r => r.Open);
             var choice = RoutingPolicy.Choose(chart, complaint.Category, complaint.District, complaint.SubjectOfficerBadges, openCases);
+            if (choice is null)
+            {
+                // Even internal affairs is conflicted: the desk keeps it (still owned) and the gap monitor flags it for a person to route.
+                logger.LogWarning("Complaint {CaseId} stays with the intake desk: everyone who could hold it is conflicted", complaint.CaseId);
+                return;
+            }
 
             // A receipt stamped by a clock ahead of ours must not make routing look like time ran backwards.
             var now = time.GetUtcNow();

@@ -232,7 +232,7 @@ public sealed class CaseLifecycleTests
     }
 
     [Fact]
-    public void Reopening_is_refused_when_nobody_in_the_last_person_owners_chain_is_active()
+    public void Reopening_goes_to_internal_affairs_when_nobody_in_the_last_person_owners_chain_is_active()
     {
         var scenario = CustodyScenario.OwnedBy("inv-a");
         var handoffId = scenario.HandOff(CaseOwner.Unit(TestDepartment.Patrol2));
@@ -241,6 +241,8 @@ public sealed class CaseLifecycleTests
         foreach (var personId in new[] { "inv-a", "sgt-ia", "lt-ia", "deputy", "chief" })
             scenario.Department = scenario.Department.WithActive(personId, false);
 
-        scenario.Refuses(new CustodyCommand.Reopen("appeal", "capt-p2"), RefusalCodes.NoActiveOwner);
+        // Never to nobody: internal-affairs command (here inactive too, so its unit) holds the reopened case.
+        scenario.Then(new CustodyCommand.Reopen("appeal", "capt-p2"));
+        Assert.Equal(CaseOwner.Unit(TestDepartment.InternalAffairs), scenario.State.Owner);
     }
 }

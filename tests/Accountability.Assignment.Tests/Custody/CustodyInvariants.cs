@@ -52,7 +52,7 @@ public static class CustodyInvariants
     }
 
     /// <summary>What one Decide + Evolve step must respect, given the state before and after.</summary>
-    public static void AssertStep(CaseState before, CustodyCommand command, DateTimeOffset now, Decision decision, CaseState after)
+    public static void AssertStep(CaseState before, CustodyCommand command, DateTimeOffset now, Decision decision, CaseState after, IDirectoryView directory)
     {
         switch (decision)
         {
@@ -82,6 +82,15 @@ public static class CustodyInvariants
                 Require(ownerMoved == (transfers == 1), "the owner changed without a CustodyTransferred, or a transfer kept the owner");
                 if (command is not CustodyCommand.Receive)
                     Require(!ownerMoved || CommandsThatMayMoveCustody.Contains(command.GetType()), $"{command.GetType().Name} moved custody");
+                // No officer investigates himself: no step gives custody, or any action, to a subject officer, their
+                // chain of command, or a unit they belong to or act for. (Receipt is the exception: every case starts at the desk.)
+                var conflicts = new ConflictOfInterest(directory, after.SubjectOfficerBadges);
+                Require(CustodyDecider.IsSystemActor(command.Actor) || !conflicts.IsConflicted(command.Actor),
+                    $"{command.GetType().Name} was accepted from {command.Actor}, who is conflicted");
+                if (command is not CustodyCommand.Receive && ownerMoved)
+                    Require(!conflicts.IsConflicted(after.Owner!), $"{command.GetType().Name} gave the case to {after.Owner}, who is conflicted");
+                if (command is CustodyCommand.RequestHandoff && after.PendingHandoff is { } requested)
+                    Require(!conflicts.IsConflicted(requested.To), $"a handoff was requested to {requested.To}, who is conflicted");
                 if (HandoffEndingsThatKeepTheOwner.Contains(command.GetType()))
                     Require(!ownerMoved && after.Ledger.SequenceEqual(before.Ledger), $"{command.GetType().Name} changed the owner or the ledger");
                 break;

@@ -57,7 +57,7 @@ public sealed class CustodyPropertyTests(ITestOutputHelper output)
                      RefusalCodes.HandoffPending, RefusalCodes.HandoffNotPending, RefusalCodes.AlreadyAcknowledged, RefusalCodes.FindingsMissing,
                      RefusalCodes.TimeWentBackwards, RefusalCodes.ActorUnknown, RefusalCodes.ActorInactive, RefusalCodes.NotPermitted,
                      RefusalCodes.HandoffToSelf, RefusalCodes.AlreadyOwner, RefusalCodes.PersonUnknown, RefusalCodes.PersonInactive,
-                     RefusalCodes.UnitUnknown, RefusalCodes.PersonNotInUnit, RefusalCodes.ConflictOfInterest, RefusalCodes.ReasonRequired,
+                     RefusalCodes.UnitUnknown, RefusalCodes.PersonNotInUnit, RefusalCodes.ConflictOfInterest, RefusalCodes.ActorConflicted, RefusalCodes.ReasonRequired,
                      RefusalCodes.InvalidCommand, RefusalCodes.AllegationUnknown, RefusalCodes.FindingInvalid, RefusalCodes.FindingUnchanged,
                  })
             Assert.True(statistics.RefusedByCode.GetValueOrDefault(code) >= 10, $"refusal {code} occurred only {statistics.RefusedByCode.GetValueOrDefault(code)} times");
@@ -99,7 +99,7 @@ public sealed class CustodyPropertyTests(ITestOutputHelper output)
                 statistics.Count(refusal);
                 trace.Add($"{label} @{now:HH:mm dd/MM} {Describe(command)} → refused {refusal.Code}: {refusal.Reason}");
             }
-            CustodyInvariants.AssertStep(before, command, now, decision, state);
+            CustodyInvariants.AssertStep(before, command, now, decision, state, department);
             CustodyInvariants.AssertHold(state, RandomCaseHistory.ReceivedAt, latestInstant);
             statistics.LongestLedger = Math.Max(statistics.LongestLedger, state.Ledger.Count);
         }

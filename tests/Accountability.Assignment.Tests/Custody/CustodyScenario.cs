@@ -60,7 +60,7 @@ public sealed class CustodyScenario
             if (now > latestInstant)
                 latestInstant = now;
         }
-        CustodyInvariants.AssertStep(before, command, now, decision, State);
+        CustodyInvariants.AssertStep(before, command, now, decision, State, Department);
         CustodyInvariants.AssertHold(State, ReceivedAt, latestInstant);
         return decision;
     }

@@ -40,9 +40,9 @@ public sealed class ForcedTransferTests
     [Fact]
     public void Reassigning_to_a_subject_officer_is_refused()
     {
-        var scenario = CustodyScenario.OwnedBy("inv-a", subjectBadges: ["3003"]);
+        var scenario = CustodyScenario.OwnedBy("inv-a", subjectBadges: ["5001"]);
 
-        scenario.Refuses(new CustodyCommand.Reassign("inv-b", "workload", "sgt-ia"), RefusalCodes.ConflictOfInterest);
+        scenario.Refuses(new CustodyCommand.Reassign("ofc-p2a", "workload", "sgt-ia"), RefusalCodes.ConflictOfInterest);
     }
 
     [Fact]

@@ -33,8 +33,8 @@ public static class RandomCaseHistory
     public static readonly DateTimeOffset ReceivedAt = new(2025, 3, 3, 9, 0, 0, TimeSpan.Zero);
     public static readonly Guid CaseId = Guid.Parse("0b7e1c52-0000-4000-8000-00000000c0de");
 
-    /// <summary>Badges that may be subject officers: two patrol officers, an IA investigator, and a badge nobody holds.</summary>
-    private static readonly string[] SubjectBadgePool = ["4002", "4003", "3003", "9999"];
+    /// <summary>Badges that may be subject officers: two patrol officers, a patrol sergeant (a chain of command that acts for its unit), an IA investigator, and a badge nobody holds.</summary>
+    private static readonly string[] SubjectBadgePool = ["4002", "4003", "4001", "3003", "9999"];
 
     private static readonly string[] SystemActors = [CustodyDecider.RouterActor, "system:escalation", "system:intake"];
 

@@ -3,7 +3,7 @@ using Accountability.Assignment.Features.Custody;
 
 namespace Accountability.Assignment.Tests.Custody;
 
-public sealed record TestPerson(string Id, string Badge, string UnitId, string? SupervisorId, bool IsSupervisor = false, bool IsActive = true);
+public sealed record TestPerson(string Id, string Badge, string UnitId, string? SupervisorId, bool IsSupervisor = false, bool IsActive = true, string[]? DispatchesFor = null);
 
 /// <summary>
 /// A small department for the custody rules. Chain of command:
@@ -47,6 +47,7 @@ public sealed class TestDepartment : IDirectoryView
             new("ofc-p1b", "4003", Patrol1, "sgt-p1"),
             new("capt-p2", "5000", Patrol2, "deputy", IsSupervisor: true),
             new("ofc-p2a", "5001", Patrol2, "capt-p2"),
+            new("dispatch", "2002", IntakeDesk, "sgt-intake", DispatchesFor: [Patrol1, InternalAffairs]),
         }.ToImmutableDictionary(person => person.Id),
         new Dictionary<string, string>
         {
@@ -90,4 +91,19 @@ public sealed class TestDepartment : IDirectoryView
 
     public bool MayActForUnit(string personId, string unitId) =>
         UnitCommander(unitId) == personId || (IsMemberOfUnit(personId, unitId) && people[personId].IsSupervisor);
+
+    public IReadOnlyList<string> UnitActors(string unitId) =>
+        UnitCommander(unitId) is not { } commander
+            ? []
+            : people.Values.Where(person => person.UnitId == unitId && person.IsSupervisor).Select(person => person.Id)
+                .OrderBy(id => id, StringComparer.Ordinal).Prepend(commander).Distinct(StringComparer.Ordinal).ToList();
+
+    public string? InternalAffairsUnitId => InternalAffairs;
+
+    public IReadOnlyList<string> InternalAffairsCommand => [commanders[InternalAffairs]];
+
+    public bool DispatchesFor(string personId, string unitId) =>
+        people.GetValueOrDefault(personId) is { IsActive: true, DispatchesFor: { } units } && units.Contains(unitId);
+
+    public string? UnitOf(string personId) => people.GetValueOrDefault(personId)?.UnitId;
 }

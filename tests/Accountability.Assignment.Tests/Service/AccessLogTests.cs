@@ -17,12 +17,12 @@ public sealed class AccessLogTests(AssignmentService service)
         var complaint = await service.FileAsync("force", "3");
         await service.WaitForRoutingAsync(complaint.CaseId);
 
-        using var read = await service.SendAsync(HttpMethod.Get, $"/api/cases/{complaint.CaseId}/custody", TestTokens.For("p-1015", Roles.Investigator));
+        using var read = await service.SendAsync(HttpMethod.Get, $"/api/cases/{complaint.CaseId}/custody", TestTokens.For("p-1011", Roles.Commander));
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
 
         var record = await Eventually.ReturnsAsync(() => AccessRecordsAsync(complaint.CaseId),
-            records => records.Any(r => r.GetProperty("userId").GetString() == "p-1015"), "the read is recorded");
-        var mine = record.Single(r => r.GetProperty("userId").GetString() == "p-1015");
+            records => records.Any(r => r.GetProperty("userId").GetString() == "p-1011"), "the read is recorded");
+        var mine = record.Single(r => r.GetProperty("userId").GetString() == "p-1011");
         Assert.Equal("custody-read", mine.GetProperty("eventType").GetString());
         Assert.Equal("granted", mine.GetProperty("outcome").GetString());
         Assert.Equal("assignment", mine.GetProperty("component").GetString());

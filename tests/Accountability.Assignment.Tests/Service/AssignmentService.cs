@@ -63,7 +63,8 @@ public sealed class AssignmentService : IAsyncLifetime
     public async Task<JsonElement> WaitForOwnerAsync(Guid caseId, Func<JsonElement, bool> accept, string description) =>
         await Eventually.ReturnsAsync(async () =>
         {
-            using var response = await SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", TestTokens.For("p-1006", Roles.Dispatcher));
+            // An auditor sees every case in full (need-to-know), so the fixture reads allegations too.
+            using var response = await SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", TestTokens.For("p-1004", Roles.Auditor));
             return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone() : default;
         }, c => c.ValueKind == JsonValueKind.Object && accept(c), description);
 

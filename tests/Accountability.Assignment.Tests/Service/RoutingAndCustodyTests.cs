@@ -33,17 +33,18 @@ public sealed class RoutingAndCustodyTests(AssignmentService service)
     }
 
     [Fact]
-    public async Task A_subject_officer_and_their_chain_of_command_are_never_chosen()
+    public async Task A_subject_officer_and_their_chain_of_command_are_never_chosen_nor_their_unit()
     {
         // p-1028 (badge 1544) is a district 1 officer; everyone who could take a district 1 discourtesy
-        // complaint is in their chain, so the patrol unit itself must hold it.
+        // complaint is in their chain. The patrol unit once held it, and a subject could close it (issue 17,
+        // finding 1b): internal affairs takes it instead.
         var complaint = await service.FileAsync("discourtesy", "1", "1544");
 
         var routed = await service.WaitForRoutingAsync(complaint.CaseId);
         var owner = routed.GetProperty("owner");
-        Assert.NotEqual("p-1028", owner.GetProperty("id").GetString());
-        Assert.Equal("unit", owner.GetProperty("kind").GetString());
-        Assert.Equal("u-patrol-1", owner.GetProperty("id").GetString());
+        Assert.Equal("person", owner.GetProperty("kind").GetString());
+        Assert.Equal("u-internal-affairs", routed.GetProperty("unitId").GetString());
+        Assert.DoesNotContain(owner.GetProperty("id").GetString(), new[] { "p-1028", "p-1027", "p-1026", "p-1002", "p-1001" });
     }
 
     [Fact]

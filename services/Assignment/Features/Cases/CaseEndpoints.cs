@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Accountability.Assignment.Data;
+using Accountability.Assignment.Features.Access;
 using Accountability.Assignment.Features.Custody;
 using Accountability.ServiceDefaults.Http;
 using Accountability.ServiceDefaults.Security;
@@ -27,7 +28,7 @@ public static class CaseEndpoints
         var reads = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Readers));
 
         reads.MapGet("/cases", async (string? owner, string? unit, string? status, string? overdue, string? category, string? district,
-            string? limit, string? offset, CaseQueries queries, CancellationToken ct) =>
+            string? limit, string? offset, ClaimsPrincipal user, CaseReaders readers, CaseQueries queries, CancellationToken ct) =>
         {
             var errors = new Dictionary<string, string[]>();
             // Exact matches on stored values: longer than any category code or district is a mistake, not a miss,
@@ -51,13 +52,15 @@ public static class CaseEndpoints
                 errors["overdue"] = ["Must be 'true' or 'false'."];
             if (errors.Count > 0)
                 return Results.ValidationProblem(errors);
-            return Results.Ok(await queries.ListAsync(new CaseFilter(owner, unit, status, overdueFilter, category, district), limitValue ?? 100, offsetValue ?? 0, ct));
+            return Results.Ok(await queries.ListAsync(new CaseFilter(owner, unit, status, overdueFilter, category, district), readers.For(user), limitValue ?? 100, offsetValue ?? 0, ct));
         }).RecordsCaseAccess("case-list");
 
-        reads.MapGet("/cases/{caseId:guid}", async (Guid caseId, CaseQueries queries, CancellationToken ct) =>
-            await queries.FindAsync(caseId, ct) is { } view ? Results.Ok(view) : NotFound(caseId)).RecordsCaseAccess("case-read");
+        // A case the reader may not see answers exactly as a case that does not exist: nobody learns that a complaint exists.
+        reads.MapGet("/cases/{caseId:guid}", async (Guid caseId, HttpContext http, CaseReaders readers, CaseQueries queries, CancellationToken ct) =>
+            await queries.FindAsync(caseId, readers.For(http.User), ct) is { } view ? Results.Ok(view) : await NotFoundAsync(http, caseId, queries, ct))
+            .RecordsCaseAccess("case-read");
 
-        reads.MapGet("/cases/{caseId:guid}/custody", async (Guid caseId, string? at, CaseQueries queries, CancellationToken ct) =>
+        reads.MapGet("/cases/{caseId:guid}/custody", async (Guid caseId, string? at, HttpContext http, CaseReaders readers, CaseQueries queries, CancellationToken ct) =>
         {
             DateTimeOffset? instant = null;
             if (at is not null)
@@ -66,10 +69,10 @@ public static class CaseEndpoints
                 if (!DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var parsed)
                     || parsed.UtcDateTime.Year is < 1 or > 9998)
                     return Results.ValidationProblem(new Dictionary<string, string[]> { ["at"] = ["Must be an ISO 8601 instant, e.g. 2026-03-03T14:05:00Z."] });
-                instant = parsed;
+                instant = parsed.ToUniversalTime();
             }
-            if (await queries.FindAsync(caseId, ct) is null)
-                return NotFound(caseId);
+            if (await queries.FindAsync(caseId, readers.For(http.User), ct) is null)
+                return await NotFoundAsync(http, caseId, queries, ct);
             var timeline = await queries.CustodyAsync(caseId, instant, ct);
             return instant is null
                 ? Results.Ok(timeline)
@@ -77,12 +80,12 @@ public static class CaseEndpoints
                     detail: "The case had not been received yet at that instant.");
         }).RecordsCaseAccess("custody-read");
 
-        api.MapGet("/me/inbox", async (ClaimsPrincipal user, CaseQueries queries, DirectoryCache directory, CancellationToken ct) =>
+        api.MapGet("/me/inbox", async (ClaimsPrincipal user, CaseReaders readers, CaseQueries queries, DirectoryCache directory, CancellationToken ct) =>
         {
             var me = user.PersonId();
             var view = new Directory.OrgChartDirectoryView(directory.Chart);
             var myUnits = directory.Chart.Units.Where(u => view.MayActForUnit(me, u.Id)).Select(u => u.Id).ToList();
-            var cases = await queries.ListAsync(new CaseFilter(OwnerId: me, Status: "open"), 500, 0, ct);
+            var cases = await queries.ListAsync(new CaseFilter(OwnerId: me, Status: "open"), readers.For(user), 500, 0, ct);
             var handoffs = await queries.HandoffsAwaitingAsync(me, myUnits, ct);
             return Results.Ok(new
             {
@@ -92,7 +95,7 @@ public static class CaseEndpoints
             });
         }).RecordsCaseAccess("inbox-read");
 
-        api.MapPost("/cases/{caseId:guid}/handoffs", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+        api.MapPost("/cases/{caseId:guid}/handoffs", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
             WithBody<HandoffRequest>(http, ct, body =>
             {
                 var errors = new Dictionary<string, string[]>();
@@ -103,24 +106,24 @@ public static class CaseEndpoints
                     return Task.FromResult(Results.ValidationProblem(errors));
                 var handoffId = Guid.CreateVersion7();
                 var to = body.ToPersonId is not null ? CaseOwner.Person(body.ToPersonId) : CaseOwner.Unit(body.ToUnitId!);
-                return Run(store, caseId, "handoff-requested", new CustodyCommand.RequestHandoff(handoffId, to, body.Reason!, user.PersonId()), ct,
+                return commands.RunAsync(user, caseId, "handoff-requested", new CustodyCommand.RequestHandoff(handoffId, to, body.Reason!, user.PersonId()), ct,
                     _ => Results.Created($"/api/handoffs/{handoffId}", new { handoffId, caseId }));
             }));
 
-        api.MapPost("/handoffs/{handoffId:guid}/accept", (Guid handoffId, HttpRequest http, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
-            WithoutBody(http, () => OnHandoff(handoffId, queries, store, "handoff-accepted", new CustodyCommand.AcceptHandoff(handoffId, user.PersonId()), ct)));
-        api.MapPost("/handoffs/{handoffId:guid}/decline", (Guid handoffId, HttpRequest http, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
+        api.MapPost("/handoffs/{handoffId:guid}/accept", (Guid handoffId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
+            WithoutBody(http, () => commands.OnHandoffAsync(user, handoffId, "handoff-accepted", new CustodyCommand.AcceptHandoff(handoffId, user.PersonId()), ct)));
+        api.MapPost("/handoffs/{handoffId:guid}/decline", (Guid handoffId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
             WithReason(http, ct, required: true, reason =>
-                OnHandoff(handoffId, queries, store, "handoff-declined", new CustodyCommand.DeclineHandoff(handoffId, reason, user.PersonId()), ct)));
-        api.MapPost("/handoffs/{handoffId:guid}/cancel", (Guid handoffId, HttpRequest http, ClaimsPrincipal user, CaseQueries queries, CaseStore store, CancellationToken ct) =>
+                commands.OnHandoffAsync(user, handoffId, "handoff-declined", new CustodyCommand.DeclineHandoff(handoffId, reason, user.PersonId()), ct)));
+        api.MapPost("/handoffs/{handoffId:guid}/cancel", (Guid handoffId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
             WithReason(http, ct, required: false, reason =>
-                OnHandoff(handoffId, queries, store, "handoff-cancelled", new CustodyCommand.CancelHandoff(handoffId, reason, user.PersonId()), ct)));
+                commands.OnHandoffAsync(user, handoffId, "handoff-cancelled", new CustodyCommand.CancelHandoff(handoffId, reason, user.PersonId()), ct)));
 
-        api.MapPost("/cases/{caseId:guid}/acknowledge", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
-            WithoutBody(http, () => Run(store, caseId, "acknowledged", new CustodyCommand.Acknowledge(user.PersonId()), ct)));
-        api.MapPost("/cases/{caseId:guid}/contacts", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
-            WithoutBody(http, () => Run(store, caseId, "complainant-contacted", new CustodyCommand.RecordContact(user.PersonId()), ct)));
-        api.MapPost("/cases/{caseId:guid}/findings", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+        api.MapPost("/cases/{caseId:guid}/acknowledge", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
+            WithoutBody(http, () => commands.RunAsync(user, caseId, "acknowledged", new CustodyCommand.Acknowledge(user.PersonId()), ct)));
+        api.MapPost("/cases/{caseId:guid}/contacts", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
+            WithoutBody(http, () => commands.RunAsync(user, caseId, "complainant-contacted", new CustodyCommand.RecordContact(user.PersonId()), ct)));
+        api.MapPost("/cases/{caseId:guid}/findings", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
             WithBody<FindingRequest>(http, ct, body =>
             {
                 var errors = new Dictionary<string, string[]>();
@@ -130,13 +133,13 @@ public static class CaseEndpoints
                     errors["finding"] = [$"Must be one of: {string.Join(", ", Findings.All)}."];
                 return errors.Count > 0
                     ? Task.FromResult(Results.ValidationProblem(errors))
-                    : Run(store, caseId, "finding-recorded", new CustodyCommand.RecordFinding(body.AllegationId!, body.Finding!, user.PersonId()), ct);
+                    : commands.RunAsync(user, caseId, "finding-recorded", new CustodyCommand.RecordFinding(body.AllegationId!, body.Finding!, user.PersonId()), ct);
             }));
-        api.MapPost("/cases/{caseId:guid}/resolve", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
-            WithReason(http, ct, required: false, reason => Run(store, caseId, "resolved", new CustodyCommand.Resolve(reason, user.PersonId()), ct)));
-        api.MapPost("/cases/{caseId:guid}/reopen", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
-            WithReason(http, ct, required: true, reason => Run(store, caseId, "reopened", new CustodyCommand.Reopen(reason, user.PersonId()), ct)));
-        api.MapPost("/cases/{caseId:guid}/reassign", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseStore store, CancellationToken ct) =>
+        api.MapPost("/cases/{caseId:guid}/resolve", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
+            WithReason(http, ct, required: false, reason => commands.RunAsync(user, caseId, "resolved", new CustodyCommand.Resolve(reason, user.PersonId()), ct)));
+        api.MapPost("/cases/{caseId:guid}/reopen", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
+            WithReason(http, ct, required: true, reason => commands.RunAsync(user, caseId, "reopened", new CustodyCommand.Reopen(reason, user.PersonId()), ct)));
+        api.MapPost("/cases/{caseId:guid}/reassign", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
             WithBody<ReassignRequest>(http, ct, body =>
             {
                 var errors = new Dictionary<string, string[]>();
@@ -145,23 +148,10 @@ public static class CaseEndpoints
                 RequireReason(body.Reason, errors);
                 return errors.Count > 0
                     ? Task.FromResult(Results.ValidationProblem(errors))
-                    : Run(store, caseId, "reassigned", new CustodyCommand.Reassign(body.ToPersonId!, body.Reason!, user.PersonId()), ct);
+                    : commands.RunAsync(user, caseId, "reassigned", new CustodyCommand.Reassign(body.ToPersonId!, body.Reason!, user.PersonId()), ct);
             }))
             .RequireAuthorization(policy => policy.RequireRole(Roles.Supervisor, Roles.Commander, Roles.Admin));
         return app;
-    }
-
-    private static async Task<IResult> OnHandoff(Guid handoffId, CaseQueries queries, CaseStore store, string step, CustodyCommand command, CancellationToken ct) =>
-        await queries.CaseOfHandoffAsync(handoffId, ct) is { } caseId
-            ? await Run(store, caseId, step, command, ct)
-            : Results.Problem(statusCode: 404, title: "No such handoff", detail: $"There is no handoff {handoffId}.");
-
-    private static async Task<IResult> Run(CaseStore store, Guid caseId, string step, CustodyCommand command, CancellationToken ct,
-        Func<Decision.Accepted, IResult>? onAccepted = null)
-    {
-        System.Diagnostics.Activity.Current.TagCase(caseId, step);
-        var decision = await store.ExecuteAsync(caseId, command, ct);
-        return decision.ToHttp(onAccepted ?? (accepted => Results.Ok(new { caseId, events = accepted.Events.Select(e => e.GetType().Name) })));
     }
 
     /// <summary>Commands with a JSON body: malformed JSON, wrong types and unknown fields get field-level 400s.</summary>
@@ -201,6 +191,11 @@ public static class CaseEndpoints
             errors["reason"] = ["At most 2000 characters."];
     }
 
-    private static IResult NotFound(Guid caseId) =>
-        Results.Problem(statusCode: 404, title: "No such case", detail: $"There is no case {caseId}.");
+    /// <summary>The same 404 whether the case is missing or withheld; only the access log tells them apart.</summary>
+    private static async Task<IResult> NotFoundAsync(HttpContext http, Guid caseId, CaseQueries queries, CancellationToken ct)
+    {
+        if (await queries.ExistsAsync(caseId, ct))
+            http.RecordCaseAccessWithheld();
+        return CaseCommands.NoSuchCase(caseId);
+    }
 }

@@ -1,4 +1,5 @@
 using Accountability.Assignment.Data;
+using Accountability.Assignment.Features.Access;
 using Accountability.Messaging.Database;
 using Dapper;
 
@@ -12,7 +13,8 @@ public sealed record AllegationView(string Id, string Type, string OfficerBadge,
 
 public sealed record CaseView(
     Guid CaseId, string Status, OwnerView Owner, string UnitId, string Category, string? District,
-    bool Acknowledged, bool Contacted, bool Overdue, IReadOnlyList<AllegationView> Allegations, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion);
+    bool Acknowledged, bool Contacted, bool Overdue, IReadOnlyList<AllegationView> Allegations, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion,
+    string Access);
 
 public sealed record CustodyIntervalView(
     int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);
@@ -24,13 +26,17 @@ public sealed record CaseFilter(
 /// <summary>The read side of cases, straight from the projections.</summary>
 public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directory)
 {
-    public async Task<IReadOnlyList<CaseView>> ListAsync(CaseFilter filter, int limit, int offset, CancellationToken ct)
+    /// <summary>The cases the reader may see (need-to-know), each as much as they may see of it.</summary>
+    public async Task<IReadOnlyList<CaseView>> ListAsync(CaseFilter filter, CaseReader reader, int limit, int offset, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
+        var parameters = new DynamicParameters(new { filter.OwnerId, filter.UnitId, filter.Status, filter.Overdue, filter.Category, filter.District, limit, offset });
+        parameters.AddDynamicParams(reader.SqlParameters);
         var rows = await connection.QueryAsync<CaseRow>(new CommandDefinition(
             $"""
             {SelectCases}
-            where (@OwnerId::text is null or c.owner_id = @OwnerId)
+            where {CaseReaderSql.Visible}
+              and (@OwnerId::text is null or c.owner_id = @OwnerId)
               and (@UnitId::text is null or c.unit_id = @UnitId)
               and (@Status::text is null or c.status = @Status)
               and (@Overdue::boolean is null or @Overdue = exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null))
@@ -38,17 +44,27 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
               and (@District::text is null or c.district = @District)
             order by c.received_at desc, c.case_id
             limit @limit offset @offset
-            """, new { filter.OwnerId, filter.UnitId, filter.Status, filter.Overdue, filter.Category, filter.District, limit, offset },
-            cancellationToken: ct));
-        return rows.Select(ToView).ToList();
+            """, parameters, cancellationToken: ct));
+        return rows.Select(row => ToView(row, reader.SightOf(row.related))).ToList();
     }
 
-    public async Task<CaseView?> FindAsync(Guid caseId, CancellationToken ct)
+    /// <summary>The case as the reader may see it; null when there is no such case or they may not see it (both answer 404).</summary>
+    public async Task<CaseView?> FindAsync(Guid caseId, CaseReader reader, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
+        var parameters = new DynamicParameters(new { caseId });
+        parameters.AddDynamicParams(reader.SqlParameters);
         var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
-            $"{SelectCases} where c.case_id = @caseId", new { caseId }, cancellationToken: ct));
-        return row is null ? null : ToView(row);
+            $"{SelectCases} where c.case_id = @caseId and {CaseReaderSql.Visible}", parameters, cancellationToken: ct));
+        return row is null ? null : ToView(row, reader.SightOf(row.related));
+    }
+
+    /// <summary>Whether the case exists at all, whoever asks: for the system's own reads, never for a person's.</summary>
+    public async Task<bool> ExistsAsync(Guid caseId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select exists (select 1 from cases where case_id = @caseId)", new { caseId }, cancellationToken: ct));
     }
 
     public async Task<IReadOnlyList<CustodyIntervalView>> CustodyAsync(Guid caseId, DateTimeOffset? at, CancellationToken ct)
@@ -87,23 +103,25 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
     }
 
     private const string SelectCases =
-        """
+        $"""
         select c.case_id, c.status, c.owner_kind, c.owner_id, c.unit_id, c.category, c.district, c.acknowledged, c.contacted,
                c.received_at, c.updated_at, c.version,
                exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null) as overdue,
                c.allegations::text as allegations,
-               h.handoff_id, h.to_kind, h.to_id, h.reason as handoff_reason, h.requested_by, h.requested_at
+               h.handoff_id, h.to_kind, h.to_id, h.reason as handoff_reason, h.requested_by, h.requested_at,
+               {CaseReaderSql.Related} as related
         from cases c left join handoffs h on h.handoff_id = c.pending_handoff_id
         """;
 
-    private CaseView ToView(CaseRow r) => new(
+    // The board's view carries no allegations: they name officers, which a dispatcher does not need.
+    private CaseView ToView(CaseRow r, CaseSight sight) => new(
         r.case_id, r.status, new OwnerView(r.owner_kind, r.owner_id, NameOf(r.owner_kind, r.owner_id)), r.unit_id, r.category, r.district,
         r.acknowledged, r.contacted, r.overdue,
-        System.Text.Json.JsonSerializer.Deserialize<List<AllegationView>>(r.allegations, System.Text.Json.JsonSerializerOptions.Web) ?? [],
+        sight == CaseSight.Full ? System.Text.Json.JsonSerializer.Deserialize<List<AllegationView>>(r.allegations, System.Text.Json.JsonSerializerOptions.Web) ?? [] : [],
         r.handoff_id is { } handoffId
             ? new PendingHandoffView(handoffId, r.to_kind!, r.to_id!, NameOf(r.to_kind!, r.to_id!), r.handoff_reason!, r.requested_by!, Utc(r.requested_at!.Value))
             : null,
-        Utc(r.received_at), Utc(r.updated_at), r.version);
+        Utc(r.received_at), Utc(r.updated_at), r.version, sight == CaseSight.Full ? "full" : "board");
 
     private string NameOf(string kind, string id) =>
         (kind == "person" ? directory.Chart.FindPerson(id)?.Name : directory.Chart.FindUnit(id)?.Name) ?? id;
@@ -114,5 +132,5 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
     private sealed record CaseRow(
         Guid case_id, string status, string owner_kind, string owner_id, string unit_id, string category, string? district,
         bool acknowledged, bool contacted, DateTime received_at, DateTime updated_at, long version, bool overdue, string allegations,
-        Guid? handoff_id, string? to_kind, string? to_id, string? handoff_reason, string? requested_by, DateTime? requested_at);
+        Guid? handoff_id, string? to_kind, string? to_id, string? handoff_reason, string? requested_by, DateTime? requested_at, bool related);
 }

@@ -8,6 +8,9 @@ public static class RefusalResults
     public static IResult ToHttp(this Decision decision, Func<Decision.Accepted, IResult> accepted) => decision switch
     {
         Decision.Accepted ok => accepted(ok),
+        // A conflicted actor learns nothing, not even that the case exists: the same answer as an unknown case.
+        Decision.Refused { Refusal.Code: RefusalCodes.ActorConflicted } => Results.Problem(
+            statusCode: StatusCodes.Status404NotFound, title: "No such case", detail: "There is no such case."),
         Decision.Refused { Refusal: var refusal } => Results.Problem(
             statusCode: StatusFor(refusal.Code),
             title: "The custody rules refused this",
@@ -18,7 +21,7 @@ public static class RefusalResults
 
     private static int StatusFor(string code) => code switch
     {
-        RefusalCodes.CaseNotReceived => StatusCodes.Status404NotFound,
+        RefusalCodes.CaseNotReceived or RefusalCodes.ActorConflicted => StatusCodes.Status404NotFound,
         RefusalCodes.NotPermitted or RefusalCodes.ActorUnknown or RefusalCodes.ActorInactive => StatusCodes.Status403Forbidden,
         RefusalCodes.PersonUnknown or RefusalCodes.UnitUnknown or RefusalCodes.AllegationUnknown
             or RefusalCodes.FindingInvalid or RefusalCodes.ReasonRequired or RefusalCodes.InvalidCommand

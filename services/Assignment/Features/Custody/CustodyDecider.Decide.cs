@@ -97,6 +97,7 @@ public static partial class CustodyDecider
     private sealed class CaseRules(CaseState state, IDirectoryView directory, string actor, DateTimeOffset now)
     {
         private readonly CaseOwner owner = state.Owner!;
+        private readonly ConflictOfInterest conflicts = new(directory, state.SubjectOfficerBadges);
 
         /// <summary>
         /// No command may predate the open interval (that would make a negative interval) nor a pending handoff
@@ -116,6 +117,7 @@ public static partial class CustodyDecider
             {
                 null => Refuse(RefusalCodes.ActorUnknown, $"Nobody with id '{actor}' is in the directory."),
                 { IsActive: false } => Refuse(RefusalCodes.ActorInactive, $"{actor} is no longer active and cannot act on cases."),
+                _ when conflicts.IsConflicted(actor) => Refuse(RefusalCodes.ActorConflicted, conflicts.Explain(actor)!),
                 _ => null,
             };
         }
@@ -141,6 +143,8 @@ public static partial class CustodyDecider
             else
             {
                 target = CaseOwner.Unit(route.UnitId);
+                if (conflicts.IsUnitConflicted(route.UnitId))
+                    return Refuse(RefusalCodes.ConflictOfInterest, $"Unit {route.UnitId} has a subject officer, or someone in a subject officer's chain of command, among its members or those who act for it.");
             }
 
             if (target == owner)
@@ -165,10 +169,11 @@ public static partial class CustodyDecider
 
         public Decision RequestHandoff(CustodyCommand.RequestHandoff request)
         {
+            // Who may act comes before the case's state: a 409 would tell someone without authority what is going on.
+            if (!HasAuthorityOverCase() && !DispatchesForOwner())
+                return Refuse(RefusalCodes.NotPermitted, $"Only the owner ({owner}), their chain of command or a dispatcher for their unit may hand this case off.");
             if (state.PendingHandoff is { } pending)
                 return Refuse(RefusalCodes.HandoffPending, $"Handoff {pending.HandoffId} to {pending.To} is still pending; it must be answered, cancelled or expire first.");
-            if (!HasAuthorityOverCase())
-                return Refuse(RefusalCodes.NotPermitted, $"Only the owner ({owner}) or their chain of command may hand this case off.");
             if (request.HandoffId == Guid.Empty)
                 return Refuse(RefusalCodes.InvalidCommand, "A handoff needs a non-empty id.");
             if (string.IsNullOrWhiteSpace(request.Reason))
@@ -183,6 +188,8 @@ public static partial class CustodyDecider
                 return new Decision.Refused(personRefusal);
             if (!target.IsPerson && directory.UnitCommander(target.Id) is null)
                 return Refuse(RefusalCodes.UnitUnknown, $"There is no unit '{target.Id}'.");
+            if (!target.IsPerson && conflicts.IsUnitConflicted(target.Id))
+                return Refuse(RefusalCodes.ConflictOfInterest, $"Unit {target.Id} has a subject officer, or someone in a subject officer's chain of command, among its members or those who act for it.");
 
             var events = NewEvents();
             events.Add(version => new HandoffRequested
@@ -259,7 +266,7 @@ public static partial class CustodyDecider
             if (NotThePendingHandoff(cancel.HandoffId) is { } refusal)
                 return refusal;
             var pending = state.PendingHandoff!;
-            if (actor != pending.RequestedBy && !HasAuthorityOverCase())
+            if (actor != pending.RequestedBy && !HasAuthorityOverCase() && !DispatchesForOwner())
                 return Refuse(RefusalCodes.NotPermitted, $"Only the owner ({owner}), their chain of command or whoever requested it may cancel this handoff.");
 
             var events = NewEvents();
@@ -390,8 +397,8 @@ public static partial class CustodyDecider
         {
             if (state.Status != CaseStatus.Resolved)
                 return Refuse(RefusalCodes.CaseNotResolved, "Only a resolved case can be reopened.");
-            if (!HasAuthorityOverCase())
-                return Refuse(RefusalCodes.NotPermitted, $"Only the owner ({owner}) or their chain of command can reopen the case.");
+            if (!HasAuthorityOverCase() && !conflicts.IsInternalAffairsCommand(actor))
+                return Refuse(RefusalCodes.NotPermitted, $"Only the owner ({owner}), their chain of command or internal-affairs command can reopen the case.");
             if (string.IsNullOrWhiteSpace(reopen.Reason))
                 return Refuse(RefusalCodes.ReasonRequired, "Reopening a case needs a reason.");
             if (ReopenTarget() is not { } target)
@@ -415,8 +422,9 @@ public static partial class CustodyDecider
 
         public Decision Reassign(CustodyCommand.Reassign reassign)
         {
-            if (!IsAboveOwner())
-                return Refuse(RefusalCodes.NotPermitted, $"Only someone in the chain of command above {owner} can reassign the case.");
+            // Internal-affairs command may always take a case back, with a recorded reason.
+            if (!IsAboveOwner() && !conflicts.IsInternalAffairsCommand(actor))
+                return Refuse(RefusalCodes.NotPermitted, $"Only someone in the chain of command above {owner}, or internal-affairs command, can reassign the case.");
             if (string.IsNullOrWhiteSpace(reassign.Reason))
                 return Refuse(RefusalCodes.ReasonRequired, "A forced transfer needs a reason.");
             var target = CaseOwner.Person(reassign.ToPersonId);
@@ -440,14 +448,24 @@ public static partial class CustodyDecider
             if (string.IsNullOrWhiteSpace(escalate.Reason))
                 return Refuse(RefusalCodes.ReasonRequired, "An escalation needs a reason (which clock breached).");
             var target = CaseOwner.Person(escalate.ToPersonId);
-            if (target == owner)
-                return Refuse(RefusalCodes.AlreadyOwner, $"The case is already with {owner}.");
+            var reason = escalate.Reason;
             if (PersonPresenceRefusal(escalate.ToPersonId) is { } refusal)
                 return new Decision.Refused(refusal);
+            // Escalation knows the chain of command, not the complaint: a conflicted level is skipped here.
+            // Everyone above a conflicted person is conflicted too, so the case goes to internal-affairs command.
+            if (conflicts.IsConflicted(escalate.ToPersonId))
+            {
+                if (conflicts.InternalAffairsCommand() is not { } command)
+                    return Refuse(RefusalCodes.ConflictOfInterest, $"{conflicts.Explain(escalate.ToPersonId)} Internal affairs is conflicted too, so nobody eligible is left to escalate to.");
+                reason = $"{reason} {escalate.ToPersonId} is conflicted (a subject officer or in a subject's chain of command), so internal-affairs command takes the case.";
+                target = command;
+            }
+            if (target == owner)
+                return Refuse(RefusalCodes.AlreadyOwner, $"The case is already with {owner}.");
 
             var events = NewEvents();
             CancelPendingHandoff(events, "Custody moved by escalation.");
-            events.Transfer(owner, target, TransferKinds.Escalated, escalate.Reason, escalationLevel: escalate.Level);
+            events.Transfer(owner, target, TransferKinds.Escalated, reason, escalationLevel: escalate.Level);
             return events.ToDecision();
         }
 
@@ -488,6 +506,10 @@ public static partial class CustodyDecider
             ? actor == owner.Id || directory.ChainOfCommand(owner.Id).Contains(actor)
             : directory.MayActForUnit(actor, owner.Id);
 
+        /// <summary>A dispatcher for the owning unit, or for the unit of the person who owns it: they move cases, they do not work them.</summary>
+        private bool DispatchesForOwner() =>
+            (owner.IsPerson ? directory.UnitOf(owner.Id) : owner.Id) is { } unitId && directory.DispatchesFor(actor, unitId);
+
         /// <summary>Strictly above the owner: a person owner's supervisors, or a unit's commander and the commander's supervisors.</summary>
         private bool IsAboveOwner()
         {
@@ -514,28 +536,22 @@ public static partial class CustodyDecider
         {
             if (PersonPresenceRefusal(personId) is { } refusal)
                 return refusal;
-            var badge = directory.FindPerson(personId)!.Badge;
-            if (state.SubjectOfficerBadges.Contains(badge, StringComparer.Ordinal))
-                return new Refusal(RefusalCodes.ConflictOfInterest, $"{personId} (badge {badge}) is a subject officer of this complaint.");
-            foreach (var subjectBadge in state.SubjectOfficerBadges)
-            {
-                if (directory.FindPersonIdByBadge(subjectBadge) is { } subjectId && directory.ChainOfCommand(subjectId).Contains(personId))
-                    return new Refusal(RefusalCodes.ConflictOfInterest, $"{personId} is in the chain of command of subject officer {subjectBadge}.");
-            }
-            return null;
+            return conflicts.Explain(personId) is { } conflict ? new Refusal(RefusalCodes.ConflictOfInterest, conflict) : null;
         }
 
-        /// <summary>The last person who owned the case, or their first active supervisor; a case that only units held stays put.</summary>
+        /// <summary>The last person who owned the case, or their first active, unconflicted supervisor, else internal-affairs command; a case that only units held stays put.</summary>
         private CaseOwner? ReopenTarget()
         {
             var lastPerson = state.Ledger.LastOrDefault(interval => interval.Owner.IsPerson)?.Owner;
+            if (conflicts.IsConflicted(lastPerson ?? owner))
+                return conflicts.InternalAffairsCommand();
             if (lastPerson is null)
                 return owner;
             if (directory.FindPerson(lastPerson.Id) is { IsActive: true })
                 return lastPerson;
             var activeSupervisor = directory.ChainOfCommand(lastPerson.Id)
-                .FirstOrDefault(supervisorId => directory.FindPerson(supervisorId) is { IsActive: true });
-            return activeSupervisor is null ? null : CaseOwner.Person(activeSupervisor);
+                .FirstOrDefault(supervisorId => directory.FindPerson(supervisorId) is { IsActive: true } && !conflicts.IsConflicted(supervisorId));
+            return activeSupervisor is null ? conflicts.InternalAffairsCommand() : CaseOwner.Person(activeSupervisor);
         }
     }
 

@@ -22,6 +22,21 @@ public interface IDirectoryView
 
     /// <summary>True for the unit's commander and for its members with a supervisor or commander role.</summary>
     bool MayActForUnit(string personId, string unitId);
+
+    /// <summary>A dispatcher may hand off cases held by a unit they dispatch for, or by one of its members.</summary>
+    bool DispatchesFor(string personId, string unitId);
+
+    /// <summary>The unit a person belongs to; null for an unknown person.</summary>
+    string? UnitOf(string personId);
+
+    /// <summary>Everyone who may act for the unit (<see cref="MayActForUnit"/>), active or not.</summary>
+    IReadOnlyList<string> UnitActors(string unitId);
+
+    /// <summary>The internal-affairs unit: its command takes a case nobody else may hold. Null when the department has none.</summary>
+    string? InternalAffairsUnitId { get; }
+
+    /// <summary>Internal-affairs command: the internal-affairs unit's commander, then its members with the commander role.</summary>
+    IReadOnlyList<string> InternalAffairsCommand { get; }
 }
 
 public sealed record DirectoryPerson(string Id, string Badge, bool IsActive);

@@ -28,6 +28,9 @@ public static class RefusalCodes
     public const string UnitUnknown = "unit-unknown";
     public const string PersonNotInUnit = "person-not-in-unit";
     public const string ConflictOfInterest = "conflict-of-interest";
+
+    /// <summary>The actor is a subject officer or in a subject's chain of command: answered as if the case did not exist.</summary>
+    public const string ActorConflicted = "actor-conflicted";
     public const string NoActiveOwner = "no-active-owner";
 
     // The command itself is malformed.

@@ -158,6 +158,7 @@ public static class DirectoryValidator
                     Add($"people[{i}].unitId", UnknownUnit(person.UnitId));
 
                 CheckRoles(i, person.Roles);
+                CheckDispatchesFor(i, person);
 
                 if (person.SupervisorId is not null)
                 {
@@ -172,6 +173,21 @@ public static class DirectoryValidator
 
                 if (person.WebhookUrl is not null && !IsAbsoluteHttpUrl(person.WebhookUrl))
                     Add($"people[{i}].webhookUrl", $"'{person.WebhookUrl}' is not an absolute http(s) URL (expected e.g. https://hooks.department.example/notify); omit the field if the person has none");
+            }
+        }
+
+        private void CheckDispatchesFor(int personIndex, OrgPerson person)
+        {
+            if (person.DispatchesFor is not { Count: > 0 } units)
+                return;
+            if (person.Roles is null || !person.Roles.Contains(Roles.Dispatcher))
+                Add($"people[{personIndex}].dispatchesFor", "is only for dispatchers; give the person the dispatcher role or remove the list");
+            for (var j = 0; j < units.Count; j++)
+            {
+                if (IsBlank(units[j]))
+                    Add($"people[{personIndex}].dispatchesFor[{j}]", "is empty; name a unit");
+                else if (!_unitIndex.ContainsKey(units[j]))
+                    Add($"people[{personIndex}].dispatchesFor[{j}]", UnknownUnit(units[j]));
             }
         }
 

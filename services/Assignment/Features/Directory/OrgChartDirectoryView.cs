@@ -22,4 +22,23 @@ public sealed class OrgChartDirectoryView(OrgChart chart) : IDirectoryView
     public bool MayActForUnit(string personId, string unitId) =>
         chart.FindUnit(unitId)?.CommanderId == personId
         || (chart.FindPerson(personId) is { Active: true } person && person.UnitId == unitId && person.Roles.Any(UnitActorRoles.Contains));
+
+    public IReadOnlyList<string> UnitActors(string unitId) =>
+        chart.FindUnit(unitId) is not { } unit
+            ? []
+            : chart.Members(unitId).Where(person => person.Roles.Any(UnitActorRoles.Contains)).Select(person => person.Id)
+                .Prepend(unit.CommanderId).Distinct(StringComparer.Ordinal).ToList();
+
+    public string? InternalAffairsUnitId => chart.Units.FirstOrDefault(unit => unit.Kind == UnitKinds.InternalAffairs)?.Id;
+
+    public IReadOnlyList<string> InternalAffairsCommand =>
+        InternalAffairsUnitId is not { } unitId
+            ? []
+            : chart.Members(unitId).Where(person => person.Roles.Contains("commander")).Select(person => person.Id)
+                .Prepend(chart.FindUnit(unitId)!.CommanderId).Distinct(StringComparer.Ordinal).ToList();
+
+    public bool DispatchesFor(string personId, string unitId) =>
+        chart.FindPerson(personId) is { Active: true } person && person.Roles.Contains("dispatcher") && person.DispatchesFor.Contains(unitId);
+
+    public string? UnitOf(string personId) => chart.FindPerson(personId)?.UnitId;
 }

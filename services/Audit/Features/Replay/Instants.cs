@@ -13,8 +13,11 @@ public static class Instants
         if (string.IsNullOrWhiteSpace(text) || text.Length < 11 || !HasOffset(text))
             return false;
         // Within range once in UTC and rounded to PostgreSQL's microseconds (year 9999 can overflow).
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant)
-               && instant.UtcDateTime.Year is >= 1 and <= 9998;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant)
+            || instant.UtcDateTime.Year is < 1 or > 9998)
+            return false;
+        instant = instant.ToUniversalTime(); // Npgsql writes timestamptz only from UTC; the instant is the same.
+        return true;
     }
 
     public static DateTimeOffset? ParseOptional(string? text, string field, Dictionary<string, string[]> errors)

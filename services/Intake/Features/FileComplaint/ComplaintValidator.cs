@@ -77,7 +77,7 @@ public static partial class ComplaintValidator
             else if (parsed > now + FutureTolerance)
                 Add("occurredAt", "Must not be in the future.");
             else
-                occurredAt = parsed;
+                occurredAt = parsed.ToUniversalTime(); // Npgsql writes timestamptz only from UTC; the instant is the same.
         }
 
         var location = ValidateLocation(request.Location, Add);

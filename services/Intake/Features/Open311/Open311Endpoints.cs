@@ -160,8 +160,9 @@ public static class Open311Endpoints
     {
         if (string.IsNullOrEmpty(value))
             return null;
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-            return parsed;
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
+            && parsed.UtcDateTime.Year is >= 1 and <= 9998)
+            return parsed.ToUniversalTime();
         errors.Add($"{name}: must be a W3C (ISO 8601) date and time, e.g. 2025-03-01T00:00:00Z.");
         return null;
     }

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Text.Json;
+using Accountability.ServiceDefaults.Security;
+using Accountability.TestSupport;
+using Dapper;
+using Xunit;
+
+namespace Accountability.Assignment.Tests.Service;
+
+/// <summary>
+/// Who may see a case (issue 12, finding 1): a force complaint naming p-1031 (badge 1569, patrol-2), whose chain is
+/// p-1030 → p-1029 → p-1002 → p-1001. Internal affairs gets it; the subject and his chain get 404 whatever their role.
+/// </summary>
+[Collection(nameof(AssignmentService))]
+public sealed class NeedToKnowTests(AssignmentService service)
+{
+    [Fact]
+    public async Task The_subject_officer_and_his_chain_of_command_get_404_on_every_read_and_the_refusal_is_logged()
+    {
+        var (caseId, _) = await RoutedAsync();
+
+        foreach (var (person, role) in new[] { ("p-1031", Roles.Investigator), ("p-1030", Roles.Supervisor), ("p-1029", Roles.Commander) })
+        {
+            var token = TestTokens.For(person, role);
+            foreach (var path in new[] { $"/api/cases/{caseId}", $"/api/cases/{caseId}/custody" })
+            {
+                using var read = await service.SendAsync(HttpMethod.Get, path, token);
+                Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+                Assert.DoesNotContain("force", await read.Content.ReadAsStringAsync());
+            }
+            Assert.DoesNotContain(caseId, await ListedAsync(token));
+            using var act = await service.SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/contacts", token);
+            Assert.Equal(HttpStatusCode.NotFound, act.StatusCode);
+        }
+
+        var records = await Eventually.ReturnsAsync(() => AccessRecordsAsync(caseId),
+            r => r.Count(x => x.GetProperty("userId").GetString() == "p-1031") >= 2, "the subject's reads are logged");
+        Assert.All(records.Where(r => r.GetProperty("userId").GetString() == "p-1031"),
+            r => Assert.Equal("denied", r.GetProperty("outcome").GetString()));
+    }
+
+    [Fact]
+    public async Task The_owner_their_chain_internal_affairs_command_and_auditors_see_it_in_full_and_a_stranger_sees_nothing()
+    {
+        var (caseId, owner) = await RoutedAsync();
+        var ownersSupervisor = Supervisor(owner);
+
+        foreach (var (person, role) in new[] { (owner, Roles.Investigator), (ownersSupervisor, Roles.Supervisor), ("p-1011", Roles.Commander), ("p-1004", Roles.Auditor) })
+        {
+            var view = await ReadAsync(caseId, TestTokens.For(person, role));
+            Assert.Equal("full", view.GetProperty("access").GetString());
+            Assert.Equal("1569", view.GetProperty("allegations")[0].GetProperty("officerBadge").GetString());
+        }
+
+        var stranger = new[] { "p-1014", "p-1015", "p-1016" }.First(p => p != owner);
+        using var strangerRead = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", TestTokens.For(stranger, Roles.Investigator));
+        Assert.Equal(HttpStatusCode.NotFound, strangerRead.StatusCode);
+        using var clerkRead = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", TestTokens.For("p-1007", Roles.IntakeClerk));
+        Assert.Equal(HttpStatusCode.NotFound, clerkRead.StatusCode); // the desk no longer holds it
+    }
+
+    [Fact]
+    public async Task A_dispatcher_sees_the_board_view_without_allegations()
+    {
+        var (caseId, owner) = await RoutedAsync();
+
+        var view = await ReadAsync(caseId, TestTokens.For("p-1009", Roles.Dispatcher));
+
+        Assert.Equal("board", view.GetProperty("access").GetString());
+        Assert.Equal(owner, view.GetProperty("owner").GetProperty("id").GetString());
+        Assert.Equal(0, view.GetProperty("allegations").GetArrayLength());
+        Assert.Contains(caseId, await ListedAsync(TestTokens.For("p-1009", Roles.Dispatcher)));
+    }
+
+    [Fact]
+    public async Task The_receiver_of_a_pending_handoff_sees_the_case_and_the_previous_owner_keeps_sight_of_it()
+    {
+        var (caseId, owner) = await RoutedAsync();
+        var receiver = new[] { "p-1018", "p-1019", "p-1020" }.First(p => p != owner);
+        var receiverToken = TestTokens.For(receiver, Roles.Investigator);
+        using (var before = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", receiverToken))
+            Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
+
+        using var handoff = await service.SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/handoffs", TestTokens.For(owner, Roles.Investigator),
+            new { toPersonId = receiver, reason = "Speaks the complainant's language" });
+        Assert.Equal(HttpStatusCode.Created, handoff.StatusCode);
+        var handoffId = JsonDocument.Parse(await handoff.Content.ReadAsStringAsync()).RootElement.GetProperty("handoffId").GetGuid();
+
+        Assert.Equal("full", (await ReadAsync(caseId, receiverToken)).GetProperty("access").GetString());
+        using var accept = await service.SendAsync(HttpMethod.Post, $"/api/handoffs/{handoffId}/accept", receiverToken);
+        Assert.Equal(HttpStatusCode.OK, accept.StatusCode);
+
+        Assert.Equal("full", (await ReadAsync(caseId, TestTokens.For(owner, Roles.Investigator))).GetProperty("access").GetString());
+    }
+
+    private async Task<(Guid CaseId, string Owner)> RoutedAsync()
+    {
+        var complaint = await service.FileAsync("force", "2", "1569");
+        var routed = await service.WaitForRoutingAsync(complaint.CaseId);
+        return (complaint.CaseId, routed.GetProperty("owner").GetProperty("id").GetString()!);
+    }
+
+    private static string Supervisor(string personId)
+    {
+        var directory = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.File("deploy", "org", "directory.json"))).RootElement;
+        return directory.GetProperty("people").EnumerateArray()
+            .Single(p => p.GetProperty("id").GetString() == personId).GetProperty("supervisorId").GetString()!;
+    }
+
+    private async Task<JsonElement> ReadAsync(Guid caseId, string token)
+    {
+        using var response = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", token);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private async Task<List<Guid>> ListedAsync(string token)
+    {
+        using var response = await service.SendAsync(HttpMethod.Get, "/api/cases?limit=500", token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray()
+            .Select(c => c.GetProperty("caseId").GetGuid()).ToList();
+    }
+
+    private static async Task<List<JsonElement>> AccessRecordsAsync(Guid caseId)
+    {
+        await using var connection = await TestDatabase.OpenAsync("assignment");
+        var bodies = await connection.QueryAsync<string>(
+            "select body::text from outbox where message_type like 'Accountability.Contracts.Audit.CaseDataAccessed,%' and body->>'caseId' = @caseId",
+            new { caseId = caseId.ToString() });
+        return bodies.Select(b => JsonDocument.Parse(b).RootElement.Clone()).ToList();
+    }
+}
