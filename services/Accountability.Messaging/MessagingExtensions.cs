@@ -38,6 +38,9 @@ public static class MessagingExtensions
                 $"ConnectionStrings:{ConnectionStringName} is not set (environment variable ConnectionStrings__{ConnectionStringName}).");
         services.AddSingleton(new ServiceDatabase(connectionString, schema));
         services.AddSingleton<Inbox.Inbox>();
+        services.AddSingleton<Identity.PeopleInForce>();
+        services.AddSingleton<ServiceDefaults.Security.IPeopleInForce>(sp => sp.GetRequiredService<Identity.PeopleInForce>());
+        services.AddHostedService<Identity.PeopleInForceLoader>();
         services.AddSingleton<ServiceDefaults.Security.ICaseAccessRecorder, AccessLog.OutboxCaseAccessRecorder>();
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<MigrationGate>();
@@ -49,6 +52,8 @@ public static class MessagingExtensions
             // The prefix keeps two services' consumers of the same event on separate queues.
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(schema, includeNamespace: false));
             configureConsumers?.Invoke(bus);
+            // Every service resolves who calls it from the directory in force.
+            bus.AddConsumer<Identity.PeopleInForceConsumer, Identity.PeopleInForceConsumerDefinition>();
             bus.UseAccountabilityBroker();
         });
         if (builder.Configuration.GetSection(MessagingOptions.Section).GetValue(nameof(MessagingOptions.RelayEnabled), true))

@@ -27,6 +27,7 @@ public static class ServiceDefaultsExtensions
         app.UseAccountabilityProblemDetails();
         app.UseAuthentication();
         app.UseCaseAccessLog();
+        app.UseDirectoryIdentity();
         app.UseAuthorization();
         app.MapAccountabilityHealth();
         return app;

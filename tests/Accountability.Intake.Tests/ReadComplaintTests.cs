@@ -140,7 +140,7 @@ public sealed class ReadComplaintTests(IntakeService intake)
         var caseId = (await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()))).GetProperty("caseId").GetGuid();
 
         await ReadAsync(caseId, TestTokens.For("p-1012", Roles.Investigator));
-        await ReadAsync(caseId, TestTokens.For("p-1006", Roles.Dispatcher));
+        await ReadAsync(caseId, TestTokens.For("p-1009", Roles.Dispatcher));
         using (var refused = await SendAsync(caseId, null))
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
 

@@ -57,7 +57,7 @@ public sealed class AuthTests(FiveServices services)
     [MemberData(nameof(ServiceNames))]
     public async Task An_admin_token_reads_the_outbox_status(string name)
     {
-        using var response = await SendAsync(name, TestTokens.For("p-1040", Roles.Admin));
+        using var response = await SendAsync(name, TestTokens.For("p-1005", Roles.Admin));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(name.ToLowerInvariant(), body.RootElement.GetProperty("schema").GetString());
@@ -82,7 +82,7 @@ public sealed class AuthTests(FiveServices services)
         {
             Content = new ByteArrayContent(new byte[2 * 1024 * 1024]),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For("p-1040", Roles.Admin));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For("p-1005", Roles.Admin));
         // Wait for the server's go-ahead: it refuses before the upload, instead of breaking the pipe mid-way.
         request.Headers.ExpectContinue = true;
         var response = await service.Client.SendAsync(request);

@@ -121,7 +121,7 @@ public sealed class BadInputTests(AssignmentService service)
     [Fact]
     public async Task A_query_with_a_bad_filter_or_instant_gets_a_field_level_400()
     {
-        var token = TestTokens.For("p-1006", Roles.Dispatcher);
+        var token = TestTokens.For("p-1009", Roles.Dispatcher);
         using var badStatus = await service.SendAsync(HttpMethod.Get, "/api/cases?status=lost", token);
         using var badLimit = await service.SendAsync(HttpMethod.Get, "/api/cases?limit=100000", token);
         using var badAt = await service.SendAsync(HttpMethod.Get, $"/api/cases/{Guid.NewGuid()}/custody?at=yesterday", token);
@@ -143,7 +143,7 @@ public sealed class BadInputTests(AssignmentService service)
     [InlineData("/api/cases/01a1fe41-f5d8-714a-91bd-f99790d1381e/custody?at=9999-12-31T23:59:59.9999999%2B14:00", "at")]
     public async Task A_query_value_the_fuzzer_found_gets_a_field_level_400_not_a_500(string path, string field)
     {
-        using var response = await service.SendAsync(HttpMethod.Get, path, TestTokens.For("p-1006", Roles.Dispatcher));
+        using var response = await service.SendAsync(HttpMethod.Get, path, TestTokens.For("p-1009", Roles.Dispatcher));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"no error for {field}");

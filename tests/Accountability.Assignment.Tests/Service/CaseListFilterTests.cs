@@ -10,7 +10,7 @@ namespace Accountability.Assignment.Tests.Service;
 [Collection(nameof(AssignmentService))]
 public sealed class CaseListFilterTests(AssignmentService service)
 {
-    private static string Dispatcher => TestTokens.For("p-1006", Roles.Dispatcher);
+    private static string Dispatcher => TestTokens.For("p-1009", Roles.Dispatcher);
 
     [Fact]
     public async Task The_district_filter_lists_only_the_cases_of_that_district()

@@ -62,7 +62,7 @@ public sealed class OverdueTests(AssignmentService service)
 
     private async Task<List<Guid>> OverdueCaseIdsAsync()
     {
-        using var response = await service.SendAsync(HttpMethod.Get, "/api/cases?overdue=true&status=open&limit=500", TestTokens.For("p-1006", Roles.Dispatcher));
+        using var response = await service.SendAsync(HttpMethod.Get, "/api/cases?overdue=true&status=open&limit=500", TestTokens.For("p-1009", Roles.Dispatcher));
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray()
             .Select(c => c.GetProperty("caseId").GetGuid()).ToList();
     }

@@ -85,10 +85,14 @@ public sealed class RoutingAndCustodyTests(AssignmentService service)
         var stranger = ActiveInternalAffairsInvestigators.First(p => p != owner && p != receiver);
         var handoffId = await RequestHandoffAsync(caseId, owner, receiver);
 
+        // A stranger has no need to know the case: the same 404 as for no case at all.
         using var response = await service.SendAsync(HttpMethod.Post, $"/api/handoffs/{handoffId}/accept", TestTokens.For(stranger, Roles.Investigator));
-
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+
+        // A dispatcher sees the board, so may know the case exists, but is not the receiver.
+        using var dispatcher = await service.SendAsync(HttpMethod.Post, $"/api/handoffs/{handoffId}/accept", TestTokens.For("p-1009", Roles.Dispatcher));
+        Assert.Equal(HttpStatusCode.Forbidden, dispatcher.StatusCode);
     }
 
     [Fact]
@@ -133,7 +137,7 @@ public sealed class RoutingAndCustodyTests(AssignmentService service)
                 ? from.AddSeconds(1)
                 : from + (interval.GetProperty("to").GetDateTimeOffset() - from) / 2;
             using var response = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}/custody?at={Uri.EscapeDataString(probe.ToString("O"))}",
-                TestTokens.For("p-1006", Roles.Dispatcher));
+                TestTokens.For("p-1009", Roles.Dispatcher));
             var atInstant = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
             Assert.Equal(interval.GetProperty("ownerId").GetString(), atInstant.GetProperty("ownerId").GetString());
         }
@@ -171,7 +175,7 @@ public sealed class RoutingAndCustodyTests(AssignmentService service)
 
     private async Task<JsonElement> CustodyAsync(Guid caseId)
     {
-        using var response = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}/custody", TestTokens.For("p-1006", Roles.Dispatcher));
+        using var response = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}/custody", TestTokens.For("p-1009", Roles.Dispatcher));
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 }

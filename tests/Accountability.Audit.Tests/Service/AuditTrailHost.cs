@@ -18,9 +18,9 @@ namespace Accountability.Audit.Tests.Service;
 /// </summary>
 public sealed class AuditTrailHost : IAsyncDisposable
 {
-    public static readonly string Auditor = TestTokens.For("p-1030", Roles.Auditor);
-    public static readonly string Admin = TestTokens.For("p-1001", Roles.Admin);
-    public static readonly string Investigator = TestTokens.For("p-1011", Roles.Investigator);
+    public static readonly string Auditor = TestTokens.For("p-1004", Roles.Auditor);
+    public static readonly string Admin = TestTokens.For("p-1005", Roles.Admin);
+    public static readonly string Investigator = TestTokens.For("p-1014", Roles.Investigator);
 
     private IBusControl bus = null!;
 

@@ -26,7 +26,7 @@ public sealed class BatchClockTests(EscalationFixture fixture)
         await Host.WaitForClockAsync(second.CaseId, SlaClocks.FirstContact, _ => true, "the identified complainant's first-contact clock runs");
         var unknown = Guid.NewGuid();
 
-        using var response = await GetAsync($"/api/clocks?caseIds={second.CaseId},{unknown}, {first.CaseId},{second.CaseId}", TestTokens.For("p-1006", Roles.Dispatcher));
+        using var response = await GetAsync($"/api/clocks?caseIds={second.CaseId},{unknown}, {first.CaseId},{second.CaseId}", TestTokens.For("p-1009", Roles.Dispatcher));
         var board = await IsolatedEscalation.ReadAsync(response);
 
         Assert.Equal([second.CaseId, first.CaseId], board.EnumerateArray().Select(c => c.GetProperty("caseId").GetGuid()));
@@ -73,7 +73,7 @@ public sealed class BatchClockTests(EscalationFixture fixture)
     [MemberData(nameof(BadCaseIds))]
     public async Task Case_ids_that_are_missing_not_GUIDs_or_more_than_100_get_a_field_level_400(string path)
     {
-        using var response = await GetAsync(path, TestTokens.For("p-1006", Roles.Dispatcher));
+        using var response = await GetAsync(path, TestTokens.For("p-1009", Roles.Dispatcher));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -84,7 +84,7 @@ public sealed class BatchClockTests(EscalationFixture fixture)
     public async Task A_hundred_case_ids_are_accepted()
     {
         var ids = Enumerable.Range(0, 100).Select(_ => Guid.NewGuid()).ToList();
-        using var response = await GetAsync($"/api/clocks?caseIds={string.Join(',', ids)}", TestTokens.For("p-1006", Roles.Dispatcher));
+        using var response = await GetAsync($"/api/clocks?caseIds={string.Join(',', ids)}", TestTokens.For("p-1009", Roles.Dispatcher));
         Assert.Equal(0, (await IsolatedEscalation.ReadAsync(response)).GetArrayLength());
     }
 

@@ -80,7 +80,7 @@ public sealed class GapMonitorHarness : IAsyncDisposable
     public async Task<JsonElement> AssignmentCaseAsync(Guid caseId, Func<JsonElement, bool> accept) =>
         await Eventually.ReturnsAsync(async () =>
         {
-            using var response = await SendAsync(assignment, $"/api/cases/{caseId}", TestTokens.For("p-1006", Roles.Dispatcher));
+            using var response = await SendAsync(assignment, $"/api/cases/{caseId}", TestTokens.For("p-1009", Roles.Dispatcher));
             return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone() : default;
         }, c => c.ValueKind == JsonValueKind.Object && accept(c), $"assignment's view of case {caseId}", TimeSpan.FromSeconds(60));
 

@@ -51,7 +51,7 @@ public sealed class GapMonitorTests
         await using var harness = await GapMonitorHarness.StartAsync(escalates: false);
         var (caseId, routedOwner) = await harness.FileRoutedCaseAsync();
         var (inactive, _) = InactiveOwnerAndSupervisor(routedOwner);
-        var dispatcher = TestTokens.For("p-1006", Roles.Dispatcher);
+        var dispatcher = TestTokens.For("p-1009", Roles.Dispatcher);
 
         await GapMonitorHarness.SetOwnerBehindTheEventsBackAsync(caseId, inactive);
         try

@@ -144,7 +144,7 @@ public sealed class IsolatedEscalation : IAsyncDisposable
 
     public async Task<JsonElement> ClocksAsync(Guid caseId)
     {
-        using var response = await SendAsync(Process, HttpMethod.Get, $"/api/cases/{caseId}/clocks", TestTokens.For("p-1006", Roles.Dispatcher));
+        using var response = await SendAsync(Process, HttpMethod.Get, $"/api/cases/{caseId}/clocks", TestTokens.For("p-1009", Roles.Dispatcher));
         return await ReadAsync(response);
     }
 
@@ -152,7 +152,7 @@ public sealed class IsolatedEscalation : IAsyncDisposable
     public Task<JsonElement> WaitForClockAsync(Guid caseId, string clock, Func<JsonElement, bool> accept, string description) =>
         Eventually.ReturnsAsync(async () =>
         {
-            using var response = await SendAsync(Process, HttpMethod.Get, $"/api/cases/{caseId}/clocks", TestTokens.For("p-1006", Roles.Dispatcher));
+            using var response = await SendAsync(Process, HttpMethod.Get, $"/api/cases/{caseId}/clocks", TestTokens.For("p-1009", Roles.Dispatcher));
             if (!response.IsSuccessStatusCode)
                 return default;
             var clocks = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
