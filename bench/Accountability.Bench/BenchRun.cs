@@ -38,6 +38,7 @@ public static class BenchRun
             var ports = ServiceHost.Names.ToDictionary(n => n, _ => ServiceHost.FreePort());
             // The services find each other where this run put them, not on the default ports of make up.
             settings["Escalation__AssignmentUrl"] = $"http://127.0.0.1:{ports["Assignment"]}";
+            settings["Intake__AssignmentUrl"] = $"http://127.0.0.1:{ports["Assignment"]}";
             settings["Notification__PublicStatusUrl"] = $"http://127.0.0.1:{ports["Intake"]}/api/public/status/{{trackingCode}}";
             settings["Notification__PublicBaseUrl"] = $"http://127.0.0.1:{ports["Notification"]}";
             foreach (var name in ServiceHost.Names)

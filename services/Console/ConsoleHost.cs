@@ -128,7 +128,13 @@ public static class ConsoleHost
         {
             ExceptionHandlingPath = "/error",
             // A request the framework refused (a body over the limit, a malformed form) is the sender's mistake.
-            StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            // A form value over FormOptions' limit throws InvalidDataException, not a BadHttpRequestException: it is a 413 too.
+            StatusCodeSelector = exception => exception switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                InvalidDataException => StatusCodes.Status413PayloadTooLarge,
+                _ => StatusCodes.Status500InternalServerError,
+            },
         });
         app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
         app.Use(async (context, next) =>

@@ -23,6 +23,12 @@ public sealed class ConsoleOptions
     /// <summary>How many open cases the board shows at most (newest first).</summary>
     public int BoardSize { get; set; } = 100;
 
+    /// <summary>
+    /// What the receipt promises a complainant who gave contact details: the first-contact clock of the
+    /// department's SLA policy (deploy/escalation/policies.json: 2 business days). A test keeps the two in step.
+    /// </summary>
+    public string FirstContactPromise { get; set; } = "2 working days";
+
     public sealed class ServiceUrls
     {
         public Uri Intake { get; set; } = new("http://127.0.0.1:5101");

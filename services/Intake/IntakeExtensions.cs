@@ -31,6 +31,7 @@ public static class IntakeExtensions
         builder.Services.AddSingleton<ComplaintFiler>();
         builder.Services.AddSingleton<ComplaintSubmission>();
         builder.Services.AddSingleton<Open311Requests>();
+        Features.ReadComplaint.CaseSightClient.Register(builder);
 
         builder.AddAccountabilityMessaging(Schema, typeof(IntakeExtensions).Assembly, bus =>
         {

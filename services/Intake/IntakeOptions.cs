@@ -30,6 +30,14 @@ public sealed class IntakeOptions
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 
+    /// <summary>Shown to a complainant with the outcome: how to ask for a review, or whom to contact.</summary>
+    public string OutcomeContact { get; set; } =
+        "If you disagree with the outcome, you can ask for a review within 30 days: call the Office of Professional Standards "
+        + "on (555) 555-0100 and quote your tracking code.";
+
+    /// <summary>The assignment service, which decides who may read a complaint (need-to-know).</summary>
+    public Uri AssignmentUrl { get; set; } = new("http://127.0.0.1:5102");
+
     public sealed class RateLimit
     {
         public int PermitLimit { get; set; }

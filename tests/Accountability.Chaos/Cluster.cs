@@ -26,6 +26,7 @@ public sealed class Cluster : IAsyncDisposable
         {
             // The services find each other at the first instances, which always run.
             ["Escalation__AssignmentUrl"] = $"http://127.0.0.1:{ports["Assignment"][0]}",
+            ["Intake__AssignmentUrl"] = $"http://127.0.0.1:{ports["Assignment"][0]}",
             ["Notification__PublicStatusUrl"] = $"http://127.0.0.1:{ports["Intake"][0]}/api/public/status/{{trackingCode}}",
             ["Notification__PublicBaseUrl"] = $"http://127.0.0.1:{ports["Notification"][0]}",
         };

@@ -98,7 +98,8 @@ public sealed class BadInputTests(IntakeService intake)
             district = "9",
             occurredAt = DateTimeOffset.UtcNow.AddDays(3).ToString("yyyy-MM-dd'T'HH:mm:sszzz"),
             subjectOfficers = new[] { "not a badge!" },
-            allegations = new[] { new { type = "force", officerBadge = "" } },
+            // An empty badge is an unidentified officer (valid); a malformed one and an over-long description are not.
+            allegations = new[] { new { type = "force", officerBadge = "no badge!", officerDescription = new string('d', 201) } },
             complainant = new { name = "A", email = "not-an-email", phone = "12" },
         }));
         using var response = await intake.Client.SendAsync(request);
@@ -107,7 +108,8 @@ public sealed class BadInputTests(IntakeService intake)
         var fields = errors.EnumerateObject().Select(e => e.Name).ToHashSet();
         Assert.Superset(new HashSet<string>
         {
-            "narrative", "channel", "district", "occurredAt", "subjectOfficers[0]", "allegations[0].officerBadge", "complainant.email", "complainant.phone",
+            "narrative", "channel", "district", "occurredAt", "subjectOfficers[0]", "allegations[0].officerBadge", "allegations[0].officerDescription",
+            "complainant.email", "complainant.phone",
         }, fields);
     }
 

@@ -180,6 +180,38 @@ public sealed partial class FilingTests(IntakeService intake)
         }
     }
 
+    [Fact]
+    public async Task A_public_complaint_always_has_an_allegation_even_against_an_officer_nobody_could_identify()
+    {
+        // Issue 12, finding 3: public complaints had no allegations, so no finding could ever be recorded.
+        async Task<(List<(string Type, string Badge, string? Description)> Allegations, string Badges)> FileAsync(object body)
+        {
+            using var response = await intake.Client.PostAsJsonAsync("/api/public/complaints", body);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            var caseId = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("caseId").GetGuid();
+            var (_, message) = await intake.Received.WaitForCaseAsync(caseId);
+            var allegations = message.GetProperty("allegations").EnumerateArray().Select(a => (
+                a.GetProperty("type").GetString()!, a.GetProperty("officerBadge").GetString()!,
+                a.TryGetProperty("officerDescription", out var d) && d.ValueKind == System.Text.Json.JsonValueKind.String ? d.GetString() : null)).ToList();
+            return (allegations, string.Join(",", message.GetProperty("subjectOfficerBadges").EnumerateArray().Select(b => b.GetString())));
+        }
+
+        var unknown = await FileAsync(new { category = "discourtesy", narrative = $"Rude. {IntakeService.NewMarker()}", complainant = new { anonymous = true } });
+        Assert.Equal([("discourtesy", "", (string?)null)], unknown.Allegations);
+        Assert.Equal("", unknown.Badges);
+
+        var described = await FileAsync(new
+        {
+            category = "force", narrative = $"Pushed. {IntakeService.NewMarker()}", complainant = new { anonymous = true },
+            allegations = new[] { new { type = "force", officerBadge = (string?)null, officerDescription = "tall, grey moustache, car 41" } },
+        });
+        Assert.Equal([("force", "", "tall, grey moustache, car 41")], described.Allegations);
+
+        var named = await FileAsync(new { category = "force", narrative = $"Pushed. {IntakeService.NewMarker()}", complainant = new { anonymous = true }, subjectOfficers = new[] { "1569" } });
+        Assert.Equal([("force", "1569", (string?)null)], named.Allegations);
+        Assert.Equal("1569", named.Badges);
+    }
+
     [GeneratedRegex("^RPD(-[0-9A-HJKMNP-TV-Z]{4}){4}$")]
     private static partial Regex TrackingCodeFormat();
 }

@@ -20,6 +20,8 @@ public sealed class PublicStatusTests(IntakeService intake)
         var filed = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(marker));
         var caseId = filed.GetProperty("caseId").GetGuid();
         var code = filed.GetProperty("trackingCode").GetString()!;
+        var allegationIds = await IntakeService.QueryAsync<string>(
+            "select string_agg(a->>'allegationId', ',' order by a->>'officerBadge') from complaints, jsonb_array_elements(allegations) a where case_id = @caseId", new { caseId });
         var now = DateTimeOffset.UtcNow;
 
         await intake.Bus.Publish(new CaseRouted
@@ -40,7 +42,8 @@ public sealed class PublicStatusTests(IntakeService intake)
         await intake.Bus.Publish(new CaseResolved
         {
             CaseId = caseId, CaseVersion = 6, Actor = Investigator, Reason = "", OccurredAt = now.AddSeconds(3),
-            OwnerKind = "person", OwnerId = Investigator, Findings = [],
+            OwnerKind = "person", OwnerId = Investigator,
+            Findings = [.. allegationIds.Split(',').Zip(new[] { "sustained", "unfounded" }, (id, finding) => new AllegationFinding { AllegationId = id, Finding = finding })],
         });
 
         var status = await Eventually.ReturnsAsync(() => StatusAsync(code),
@@ -53,6 +56,12 @@ public sealed class PublicStatusTests(IntakeService intake)
         Assert.DoesNotContain("Whitfield", status.Raw);
         Assert.DoesNotContain(Investigator, status.Raw);
         Assert.DoesNotContain("@", status.Raw);
+
+        // After resolution the complainant sees each allegation's finding (never a badge or a name) and whom to ask for a review.
+        Assert.Equal(["force: sustained", "discourtesy: unfounded"],
+            status.Body.GetProperty("outcome").EnumerateArray().Select(o => $"{o.GetProperty("allegation").GetString()}: {o.GetProperty("finding").GetString()}"));
+        Assert.Contains("review", status.Body.GetProperty("outcomeContact").GetString());
+        Assert.DoesNotContain("614", status.Raw);
     }
 
     [Fact]

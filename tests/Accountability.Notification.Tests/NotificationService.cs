@@ -138,6 +138,7 @@ public sealed class NotificationService : IAsyncLifetime
             Person("nt-broken", "Bea Broken", UnitId, "supervisor", "nt-chief", email: "bea at nowhere", webhook: "not a url"),
             Person("nt-lonely", "Lee Lonely", UnitId, "investigator", "nt-broken", email: "lonely@nt.example"),
             Person("nt-satisfier", "Sid Satisfier", SatisfactionUnitId, "investigator", "nt-chief", email: "satisfier@nt.example"),
+            Person("nt-admin", "Ada Admin", "u-nt-desk", "admin", "nt-chief"),
         ],
         RoutingRules = [new RoutingRule { Category = "*", District = "*", UnitId = UnitId }],
     };
@@ -218,7 +219,7 @@ public sealed class NotificationService : IAsyncLifetime
 
     public async Task<JsonElement> NotificationsAsync(Guid caseId)
     {
-        using var response = await SendAsync(HttpMethod.Get, $"/api/notifications?caseId={caseId}", TestTokens.For("nt-super", Roles.Supervisor));
+        using var response = await SendAsync(HttpMethod.Get, $"/api/notifications?caseId={caseId}", TestTokens.For("nt-admin", Roles.Admin));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, text);
         return JsonDocument.Parse(text).RootElement.Clone();

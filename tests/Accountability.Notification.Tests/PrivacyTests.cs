@@ -40,7 +40,7 @@ public sealed class PrivacyTests(NotificationService service)
         var apiAnswers = new List<string>();
         foreach (var caseId in new[] { complaint.CaseId, unsendable.CaseId })
             apiAnswers.Add((await service.NotificationsAsync(caseId)).GetRawText());
-        using (var failedList = await service.SendAsync(HttpMethod.Get, "/api/notifications/failed", TestTokens.For("nt-super", Roles.Supervisor)))
+        using (var failedList = await service.SendAsync(HttpMethod.Get, "/api/notifications/failed", TestTokens.For("nt-admin", Roles.Admin)))
         {
             Assert.Equal(HttpStatusCode.OK, failedList.StatusCode);
             apiAnswers.Add(await failedList.Content.ReadAsStringAsync());

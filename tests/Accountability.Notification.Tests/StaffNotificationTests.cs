@@ -105,7 +105,12 @@ public sealed class StaffNotificationTests(NotificationService service)
             Assert.Equal(NotificationService.MaxAttempts, failed.GetProperty("attempts").GetInt32());
             Assert.Contains("500", failed.GetProperty("lastError").GetString());
             Assert.Equal(NotificationService.MaxAttempts, service.Webhooks.Requests.Count(r => r.DeliveryId == id && r.Status == 500));
-            var supervisor = TestTokens.For("nt-super", Roles.Supervisor);
+            // The delivery log spans every case: case workers never read it (issue 17, finding 9); operators do.
+            using (var caseWorker = await service.SendAsync(HttpMethod.Get, "/api/notifications/failed", TestTokens.For("nt-super", Roles.Supervisor)))
+                Assert.Equal(HttpStatusCode.Forbidden, caseWorker.StatusCode);
+            using (var caseWorkerList = await service.SendAsync(HttpMethod.Get, $"/api/notifications?caseId={caseId}", TestTokens.For("nt-owner", Roles.Investigator)))
+                Assert.Equal(HttpStatusCode.Forbidden, caseWorkerList.StatusCode);
+            var supervisor = TestTokens.For("nt-admin", Roles.Admin);
             using (var list = await service.SendAsync(HttpMethod.Get, "/api/notifications/failed", supervisor))
                 Assert.Contains(id, await list.Content.ReadAsStringAsync());
             Assert.Equal(1, await service.ScalarAsync<long>(

@@ -35,10 +35,10 @@ public sealed class FiveServices : IAsyncLifetime
         virtualHost = await IsolatedVirtualHost.CreateAsync("platform");
         common["RabbitMq__Uri"] = Broker.Through(virtualHost.AmqpUri);
 
-        // Intake and assignment first: escalation's gap monitor reads assignment's address.
-        var intake = StartAsync("Intake");
-        var assignment = StartAsync("Assignment");
-        var first = await Task.WhenAll(intake, assignment);
+        // Assignment first: intake asks it who may read a complaint, and escalation's gap monitor reads it.
+        var assignment = await StartAsync("Assignment");
+        var intake = await StartAsync("Intake", ("Intake__AssignmentUrl", assignment.BaseAddress.ToString().TrimEnd('/')));
+        var first = new[] { intake, assignment };
         var rest = await Task.WhenAll(
             StartAsync("Escalation", ("Escalation__AssignmentUrl", first[1].BaseAddress.ToString().TrimEnd('/'))),
             StartAsync("Notification"),

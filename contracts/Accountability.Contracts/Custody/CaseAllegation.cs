@@ -9,5 +9,9 @@ public sealed record CaseAllegation
     /// <summary>The complaint category code of this allegation, e.g. "force".</summary>
     public required string Type { get; init; }
 
+    /// <summary>Empty when the officer is not identified: an allegation against an unidentified officer is valid.</summary>
     public required string OfficerBadge { get; init; }
+
+    /// <summary>The officer as the complainant described them, when given.</summary>
+    public string? OfficerDescription { get; init; }
 }

@@ -9,6 +9,9 @@ public sealed record ReceivedAllegation
     /// <summary>A complaint category code (<see cref="ComplaintCategories"/>).</summary>
     public required string Type { get; init; }
 
-    /// <summary>Always one of the complaint's SubjectOfficerBadges.</summary>
+    /// <summary>One of the complaint's SubjectOfficerBadges, or empty when the complainant could not identify the officer.</summary>
     public required string OfficerBadge { get; init; }
+
+    /// <summary>The officer as the complainant described them (a name, or what they looked like), when given.</summary>
+    public string? OfficerDescription { get; init; }
 }

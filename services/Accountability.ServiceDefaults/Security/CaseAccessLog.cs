@@ -22,12 +22,21 @@ public sealed record CaseAccess(
 
     public string Outcome => StatusCode switch
     {
-        _ when Withheld => "denied",
-        401 or 403 => "denied",
-        404 => "not-found",
-        >= 200 and < 400 => "granted",
-        _ => "failed",
+        _ when Withheld => CaseAccessOutcomes.Denied,
+        401 or 403 => CaseAccessOutcomes.Denied,
+        404 => CaseAccessOutcomes.NotFound,
+        >= 200 and < 400 => CaseAccessOutcomes.Granted,
+        _ => CaseAccessOutcomes.Failed,
     };
+}
+
+/// <summary>The outcomes the access log records; pages compare against these, never against a literal of their own.</summary>
+public static class CaseAccessOutcomes
+{
+    public const string Granted = "granted";
+    public const string Denied = "denied";
+    public const string NotFound = "not-found";
+    public const string Failed = "failed";
 }
 
 /// <summary>Where access records go; the messaging library sends them to the audit service through the outbox.</summary>

@@ -29,7 +29,7 @@ public sealed class ComplaintReceivedConsumer(
                 complaint.CaseId,
                 complaint.IntakeDeskUnitId,
                 complaint.SubjectOfficerBadges,
-                [.. complaint.Allegations.Select(a => new CaseAllegation { Id = a.AllegationId.ToString(), Type = a.Type, OfficerBadge = a.OfficerBadge })],
+                [.. complaint.Allegations.Select(a => new CaseAllegation { Id = a.AllegationId.ToString(), Type = a.Type, OfficerBadge = a.OfficerBadge, OfficerDescription = a.OfficerDescription })],
                 complaint.Category,
                 complaint.District,
                 "system:intake"), cancellationToken, at: complaint.ReceivedAt);

@@ -44,10 +44,10 @@ public static class CaseProjection
                     new { transfer.CaseId, transfer.OccurredAt });
                 await Execute(
                     """
-                    insert into custody (case_id, seq, owner_kind, owner_id, from_at, transfer_kind, reason, actor)
+                    insert into custody (case_id, seq, owner_kind, owner_id, from_at, transfer_kind, reason, actor, handoff_id)
                     values (@CaseId, (select coalesce(max(seq), 0) + 1 from custody where case_id = @CaseId),
-                            @ToOwnerKind, @ToOwnerId, @OccurredAt, @TransferKind, @Reason, @Actor)
-                    """, new { transfer.CaseId, transfer.ToOwnerKind, transfer.ToOwnerId, transfer.OccurredAt, transfer.TransferKind, transfer.Reason, transfer.Actor });
+                            @ToOwnerKind, @ToOwnerId, @OccurredAt, @TransferKind, @Reason, @Actor, @HandoffId)
+                    """, new { transfer.CaseId, transfer.ToOwnerKind, transfer.ToOwnerId, transfer.OccurredAt, transfer.TransferKind, transfer.Reason, transfer.Actor, transfer.HandoffId });
                 break;
 
             case HandoffRequested request:
@@ -108,7 +108,7 @@ public static class CaseProjection
                 Contacted = after.ComplainantContacted,
                 PendingHandoffId = after.PendingHandoff?.HandoffId,
                 Allegations = System.Text.Json.JsonSerializer.Serialize(
-                    after.Allegations.Select(a => new { id = a.Id, type = a.Type, officerBadge = a.OfficerBadge, finding = a.Finding })),
+                    after.Allegations.Select(a => new { id = a.Id, type = a.Type, officerBadge = a.OfficerBadge, officerDescription = a.OfficerDescription, finding = a.Finding })),
                 UpdatedAt = VersionAndTime(@event).OccurredAt,
                 after.Version,
             });

@@ -20,6 +20,10 @@ public sealed class OrgChart(DirectoryDto source)
 
     public string PersonName(string? id) => Person(id)?.Name ?? id ?? "";
 
+    /// <summary>The name of the person who carries a badge (badges compare ignoring case), or null.</summary>
+    public string? PersonByBadge(string badge) =>
+        People.FirstOrDefault(person => string.Equals(person.Badge, badge, StringComparison.OrdinalIgnoreCase))?.Name;
+
     public string UnitName(string? id) => Unit(id)?.Name ?? id ?? "";
 
     /// <summary>"Laura Kim (Internal Affairs Division)" for a person, the unit's name for a unit.</summary>

@@ -10,7 +10,7 @@ public sealed record OwnerDto(string Kind, string Id, string? Name);
 
 public sealed record PendingHandoffDto(Guid HandoffId, string ToKind, string ToId, string? ToName, string Reason, string RequestedBy, DateTimeOffset RequestedAt);
 
-public sealed record AllegationDto(string Id, string Type, string OfficerBadge, string? Finding);
+public sealed record AllegationDto(string Id, string Type, string OfficerBadge, string? Finding, string? OfficerDescription = null);
 
 /// <summary>Assignment: GET /api/cases, /api/cases/{id}.</summary>
 public sealed record CaseDto(
@@ -18,7 +18,8 @@ public sealed record CaseDto(
     bool Overdue, IReadOnlyList<AllegationDto>? Allegations, PendingHandoffDto? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion);
 
 /// <summary>Assignment: GET /api/cases/{id}/custody.</summary>
-public sealed record CustodyIntervalDto(int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);
+public sealed record CustodyIntervalDto(int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor,
+    string? ReasonBy = null);
 
 public sealed record AwaitingHandoffDto(Guid CaseId, PendingHandoffDto Handoff);
 
@@ -60,7 +61,9 @@ public sealed record MilestoneDto(string Milestone, DateTimeOffset At);
 /// <summary>Intake: GET /api/public/status/{code}.</summary>
 public sealed record PublicStatusDto(
     string TrackingCode, string Status, string Category, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, string? ResponsibleUnit,
-    IReadOnlyList<MilestoneDto> Milestones, string? Note);
+    IReadOnlyList<MilestoneDto> Milestones, string? Note, IReadOnlyList<PublicFindingDto>? Outcome = null, string? OutcomeContact = null);
+
+public sealed record PublicFindingDto(string Allegation, string Finding);
 
 /// <summary>Notification: GET /api/satisfaction.</summary>
 public sealed record SatisfactionDto(IReadOnlyList<UnitSatisfactionDto> Units);

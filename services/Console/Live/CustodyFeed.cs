@@ -27,20 +27,28 @@ public sealed class CustodyFeed
                 listener.Writer.TryWrite(change);
     }
 
-    public async IAsyncEnumerable<CaseChange> ListenAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>
+    /// A page's own buffer of changes, until disposed. A plain channel rather than an async iterator: an iterator
+    /// cannot be disposed while a read is pending, which is exactly the state a closing page leaves it in
+    /// (it logged a NotSupportedException every time a live page closed).
+    /// </summary>
+    public Subscription Subscribe()
     {
         var channel = Channel.CreateBounded<CaseChange>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
         lock (gate)
             listeners.Add(channel);
-        try
+        return new Subscription(this, channel);
+    }
+
+    public sealed class Subscription(CustodyFeed feed, Channel<CaseChange> channel) : IDisposable
+    {
+        public ChannelReader<CaseChange> Changes => channel.Reader;
+
+        public void Dispose()
         {
-            await foreach (var change in channel.Reader.ReadAllAsync(ct))
-                yield return change;
-        }
-        finally
-        {
-            lock (gate)
-                listeners.Remove(channel);
+            lock (feed.gate)
+                feed.listeners.Remove(channel);
+            channel.Writer.TryComplete();
         }
     }
 }

@@ -19,8 +19,8 @@ public static class LiveEndpoints
             await http.Response.Body.FlushAsync(ct);
 
             using var heartbeat = new PeriodicTimer(TimeSpan.FromSeconds(15));
-            await using var changes = feed.ListenAsync(ct).GetAsyncEnumerator(ct);
-            var nextChange = changes.MoveNextAsync().AsTask();
+            using var subscription = feed.Subscribe();
+            var nextChange = subscription.Changes.WaitToReadAsync(ct).AsTask();
             var nextBeat = heartbeat.WaitForNextTickAsync(ct).AsTask();
             try
             {
@@ -36,16 +36,16 @@ public static class LiveEndpoints
                     {
                         if (!await nextChange)
                             break;
-                        var change = changes.Current;
-                        await http.Response.WriteAsync($"event: case\ndata: {JsonSerializer.Serialize(change, JsonSerializerOptions.Web)}\n\n", ct);
-                        nextChange = changes.MoveNextAsync().AsTask();
+                        while (subscription.Changes.TryRead(out var change))
+                            await http.Response.WriteAsync($"event: case\ndata: {JsonSerializer.Serialize(change, JsonSerializerOptions.Web)}\n\n", ct);
+                        nextChange = subscription.Changes.WaitToReadAsync(ct).AsTask();
                     }
                     await http.Response.Body.FlushAsync(ct);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                // The browser went away.
+                // The browser went away; the subscription ends with this scope.
             }
         }).RequireAuthorization(policy => policy.RequireRole([.. Accountability.Console.SignIn.ConsoleUser.BoardRoles, .. Accountability.Console.SignIn.ConsoleUser.InboxRoles]));
         return app;

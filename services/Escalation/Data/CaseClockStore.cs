@@ -14,6 +14,7 @@ public sealed record CaseRow
     public required Guid CaseId { get; init; }
     public string? Category { get; init; }
     public string[] AllegationTypes { get; init; } = [];
+    public string[] SubjectBadges { get; init; } = [];
     public bool? Anonymous { get; init; }
     public DateTime? ReceivedAt { get; init; }
     public string? PolicyCategory { get; init; }
@@ -68,7 +69,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         case_id as CaseId, category as Category, allegation_types as AllegationTypes, anonymous as Anonymous, received_at as ReceivedAt,
         policy_category as PolicyCategory, policy_priority as PolicyPriority, policy_version as PolicyVersion,
         owner_kind as OwnerKind, owner_id as OwnerId, owner_version as OwnerVersion, escalation_level as EscalationLevel,
-        status as Status, status_version as StatusVersion
+        status as Status, status_version as StatusVersion, subject_badges as SubjectBadges
         """;
 
     private const string ClockColumns =
@@ -93,6 +94,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                 category = coalesce(category, @Category),
                 allegation_types = case when @AllegationTypes::text[] is null or cardinality(allegation_types) > 0 then allegation_types else @AllegationTypes::text[] end,
                 anonymous = coalesce(anonymous, @Anonymous),
+                subject_badges = case when @SubjectBadges::text[] is null or cardinality(subject_badges) > 0 then subject_badges else @SubjectBadges::text[] end,
                 received_at = least(received_at, @ReceivedAt),
                 owner_kind = case when @OwnerKind::text is not null and @Version > owner_version then @OwnerKind else owner_kind end,
                 owner_id = case when @OwnerKind::text is not null and @Version > owner_version then @OwnerId else owner_id end,
@@ -106,7 +108,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
             {
                 update.CaseId, update.Category, AllegationTypes = update.AllegationTypes?.ToArray(), update.Anonymous,
                 ReceivedAt = update.ReceivedAt?.ForDb(), OwnerKind = update.Owner?.Kind, OwnerId = update.Owner?.Id,
-                update.EscalationLevel, update.Version, update.Status,
+                update.EscalationLevel, update.Version, update.Status, SubjectBadges = update.SubjectBadges?.ToArray(),
             }, transaction, cancellationToken: cancellationToken));
         // least(null, x) is x in PostgreSQL, so the first receipt instant sticks and an earlier one wins.
 

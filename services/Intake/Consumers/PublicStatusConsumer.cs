@@ -55,6 +55,8 @@ public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.Inbox in
         OwnerId = context.Message.OwnerId,
         Status = PublicStatuses.Resolved,
         Milestone = Milestones.Resolved,
+        FindingsJson = System.Text.Json.JsonSerializer.Serialize(
+            context.Message.Findings.Select(f => new { allegationId = f.AllegationId, finding = f.Finding }), System.Text.Json.JsonSerializerOptions.Web),
     });
 
     /// <summary>A resolved case is open again.</summary>
@@ -67,6 +69,7 @@ public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.Inbox in
         OwnerId = context.Message.OwnerId,
         Status = PublicStatuses.Assigned,
         Milestone = Milestones.Reopened,
+        FindingsJson = "null",
     });
 
     private Task ApplyAsync(ConsumeContext context, CustodyUpdate update) =>

@@ -116,7 +116,7 @@ public sealed class CaseLifecycleTests
         var scenario = CustodyScenario.OwnedBy("inv-a", allegationBadges: ["4002", "4003"]);
         scenario.Then(new CustodyCommand.RecordFinding("A1", Findings.Unfounded, "inv-a"));
 
-        var refusal = scenario.Refuses(new CustodyCommand.Resolve("", "inv-a"), RefusalCodes.FindingsMissing);
+        var refusal = scenario.Refuses(new CustodyCommand.Resolve("Findings recorded; letter sent.", "inv-a"), RefusalCodes.FindingsMissing);
 
         Assert.Contains("A2", refusal.Reason);
     }
@@ -142,7 +142,7 @@ public sealed class CaseLifecycleTests
         var scenario = CustodyScenario.OwnedBy("inv-a");
         scenario.HandOff(CaseOwner.Person("inv-b"));
 
-        var events = scenario.Then(new CustodyCommand.Resolve("", "inv-a"));
+        var events = scenario.Then(new CustodyCommand.Resolve("Findings recorded; letter sent.", "inv-a"));
 
         Assert.IsType<HandoffCancelled>(events[0]);
         Assert.IsType<CaseResolved>(events[1]);
@@ -166,7 +166,7 @@ public sealed class CaseLifecycleTests
     {
         var scenario = CustodyScenario.OwnedBy("inv-a", allegationBadges: ["4002"]);
         scenario.Then(new CustodyCommand.RecordFinding("A1", Findings.Withdrawn, "inv-a"));
-        scenario.Then(new CustodyCommand.Resolve("", "inv-a"));
+        scenario.Then(new CustodyCommand.Resolve("Findings recorded; letter sent.", "inv-a"));
 
         scenario.Refuses(command, RefusalCodes.CaseResolved);
     }
@@ -176,7 +176,7 @@ public sealed class CaseLifecycleTests
     {
         var scenario = CustodyScenario.OwnedBy("inv-a");
         scenario.Then(new CustodyCommand.Acknowledge("inv-a"));
-        scenario.Then(new CustodyCommand.Resolve("", "inv-a"));
+        scenario.Then(new CustodyCommand.Resolve("Findings recorded; letter sent.", "inv-a"));
 
         var events = scenario.Then(new CustodyCommand.Reopen("new evidence", "sgt-ia"));
 
@@ -191,7 +191,7 @@ public sealed class CaseLifecycleTests
     public void Reopening_goes_to_the_first_active_supervisor_when_the_last_owner_has_left()
     {
         var scenario = CustodyScenario.OwnedBy("inv-a");
-        scenario.Then(new CustodyCommand.Resolve("", "inv-a"));
+        scenario.Then(new CustodyCommand.Resolve("Findings recorded; letter sent.", "inv-a"));
         scenario.Department = scenario.Department.WithActive("inv-a", false).WithActive("sgt-ia", false);
 
         var events = scenario.Then(new CustodyCommand.Reopen("appeal upheld", "lt-ia"));
@@ -207,7 +207,7 @@ public sealed class CaseLifecycleTests
         var scenario = CustodyScenario.OwnedBy("inv-a");
         var handoffId = scenario.HandOff(CaseOwner.Unit(TestDepartment.Patrol2));
         scenario.Then(new CustodyCommand.AcceptHandoff(handoffId, "capt-p2"));
-        scenario.Then(new CustodyCommand.Resolve("", "capt-p2"));
+        scenario.Then(new CustodyCommand.Resolve("Findings recorded; letter sent.", "capt-p2"));
 
         scenario.Then(new CustodyCommand.Reopen("appeal", "capt-p2"));
 
@@ -226,7 +226,7 @@ public sealed class CaseLifecycleTests
     public void Reopening_without_a_reason_is_refused()
     {
         var scenario = CustodyScenario.OwnedBy("inv-a");
-        scenario.Then(new CustodyCommand.Resolve("", "inv-a"));
+        scenario.Then(new CustodyCommand.Resolve("Findings recorded; letter sent.", "inv-a"));
 
         scenario.Refuses(new CustodyCommand.Reopen("", "inv-a"), RefusalCodes.ReasonRequired);
     }
@@ -237,7 +237,7 @@ public sealed class CaseLifecycleTests
         var scenario = CustodyScenario.OwnedBy("inv-a");
         var handoffId = scenario.HandOff(CaseOwner.Unit(TestDepartment.Patrol2));
         scenario.Then(new CustodyCommand.AcceptHandoff(handoffId, "capt-p2"));
-        scenario.Then(new CustodyCommand.Resolve("", "capt-p2"));
+        scenario.Then(new CustodyCommand.Resolve("Findings recorded; letter sent.", "capt-p2"));
         foreach (var personId in new[] { "inv-a", "sgt-ia", "lt-ia", "deputy", "chief" })
             scenario.Department = scenario.Department.WithActive(personId, false);
 

@@ -85,7 +85,7 @@ public sealed class TimeAndActorTests
         var handoffId = scenario.HandOff(CaseOwner.Person("inv-b"));
         scenario.Then(new CustodyCommand.AcceptHandoff(handoffId, "inv-b"));
         scenario.Then(new CustodyCommand.RecordFinding("A1", Findings.Sustained, "inv-b"));
-        scenario.Then(new CustodyCommand.Resolve("", "inv-b"));
+        scenario.Then(new CustodyCommand.Resolve("Findings recorded; letter sent.", "inv-b"));
 
         var replayed = CustodyDecider.Replay(scenario.Events);
 

@@ -82,7 +82,7 @@ public sealed class RoutingAndCustodyTests(AssignmentService service)
     {
         var (caseId, owner) = await RoutedForceCaseAsync();
         var receiver = ActiveInternalAffairsInvestigators.First(p => p != owner);
-        var stranger = ActiveInternalAffairsInvestigators.First(p => p != owner && p != receiver);
+        var stranger = "p-1023"; // a professional-standards investigator: no relationship to the case
         var handoffId = await RequestHandoffAsync(caseId, owner, receiver);
 
         // A stranger has no need to know the case: the same 404 as for no case at all.

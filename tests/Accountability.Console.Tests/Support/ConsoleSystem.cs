@@ -58,15 +58,15 @@ public sealed class ConsoleSystem : IAsyncLifetime
             isolation["ConnectionStrings__Accountability"] = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
             virtualHost = await IsolatedVirtualHost.CreateAsync("console");
             isolation["RabbitMq__Uri"] = virtualHost.AmqpUri;
-            var intake = Start("Intake", new Dictionary<string, string>
+            // Assignment first: intake asks it who may read a complaint (need-to-know).
+            Assignment = await Start("Assignment");
+            Intake = await Start("Intake", new Dictionary<string, string>
             {
                 // The tests look codes up often; the per-address limit is for the public, not for them.
                 ["Intake__PublicStatusLimit__PermitLimit"] = "100000",
                 ["Intake__PublicFilingLimit__PermitLimit"] = "100000",
+                ["Intake__AssignmentUrl"] = Url(Assignment),
             });
-            var assignment = Start("Assignment");
-            Intake = await intake;
-            Assignment = await assignment;
             var escalation = Start("Escalation", new Dictionary<string, string>
             {
                 ["Escalation__Schema"] = EscalationSchema,

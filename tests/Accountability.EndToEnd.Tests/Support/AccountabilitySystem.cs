@@ -69,15 +69,15 @@ public sealed class AccountabilitySystem : IAsyncLifetime
         {
             Smtp = SmtpTestServer.Start();
             // Intake and assignment first: the others need their addresses.
-            var intake = ServiceProcess.StartAsync("Intake", new Dictionary<string, string>
+            // Assignment first: intake asks it who may read a complaint (need-to-know).
+            Assignment = await ServiceProcess.StartAsync("Assignment");
+            Intake = await ServiceProcess.StartAsync("Intake", new Dictionary<string, string>
             {
                 ["Open311__ApiKeys__0"] = Open311ApiKey,
                 // The tests poll the public status page; the per-address limit is for the public, not for them.
                 ["Intake__PublicStatusLimit__PermitLimit"] = "100000",
+                ["Intake__AssignmentUrl"] = Assignment.BaseAddress.ToString().TrimEnd('/'),
             });
-            var assignment = ServiceProcess.StartAsync("Assignment");
-            Intake = await intake;
-            Assignment = await assignment;
 
             var escalation = ServiceProcess.StartAsync("Escalation", EscalationSettings(EscalationSchema));
             var notification = ServiceProcess.StartAsync("Notification", new Dictionary<string, string>

@@ -47,9 +47,14 @@ public sealed class BatchClockTests(EscalationFixture fixture)
         await Host.WaitForClockAsync(script.CaseId, SlaClocks.Acknowledge, c => c.GetProperty("ownerId").GetString() == "p-1014", "the clock runs");
         var path = $"/api/clocks?caseIds={script.CaseId}";
 
-        foreach (var role in new[] { Roles.IntakeClerk, Roles.Dispatcher, Roles.Investigator, Roles.Supervisor, Roles.Commander, Roles.Admin, Roles.Auditor })
+        // Each token is a person who holds that role in the directory: a token only narrows the directory's roles.
+        foreach (var (person, role) in new[]
+                 {
+                     ("p-1007", Roles.IntakeClerk), ("p-1009", Roles.Dispatcher), ("p-1014", Roles.Investigator), ("p-1012", Roles.Supervisor),
+                     ("p-1011", Roles.Commander), ("p-1005", Roles.Admin), ("p-1004", Roles.Auditor),
+                 })
         {
-            using var allowed = await GetAsync(path, TestTokens.For("p-1006", role));
+            using var allowed = await GetAsync(path, TestTokens.For(person, role));
             Assert.Equal(1, (await IsolatedEscalation.ReadAsync(allowed)).GetArrayLength());
         }
         using var noRole = await GetAsync(path, TestTokens.For("member-of-the-public"));

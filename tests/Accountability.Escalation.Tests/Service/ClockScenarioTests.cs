@@ -44,6 +44,20 @@ public sealed class ClockScenarioTests(EscalationFixture fixture)
     }
 
     [Fact]
+    public async Task An_unacknowledged_case_is_never_escalated_to_a_subject_officer_but_to_internal_affairs_command()
+    {
+        // Issue 17, finding 2: p-1028 owns it and reports to p-1027, the subject (badge 1019); the case went to p-1027.
+        var start = await Host.NowAsync();
+        var script = await CaseScript.RoutedAsync(Host, "misconduct", "p-1028", start, subjectBadges: ["1019"]);
+        await Host.WaitForClockAsync(script.CaseId, SlaClocks.Acknowledge, c => c.GetProperty("ownerId").GetString() == "p-1028", "the owner's clock runs");
+
+        await Host.AdvanceToAsync(start.AddMinutes(121));
+
+        var escalate = await Host.WaitForAsync<EscalateCase>(script.CaseId, _ => true, "EscalateCase past the conflicted levels");
+        Assert.Equal("p-1011", escalate.ToPersonId);
+    }
+
+    [Fact]
     public async Task A_case_that_keeps_being_ignored_climbs_the_whole_chain_to_the_top_and_never_higher()
     {
         var script = await CaseScript.RoutedAsync(Host, "misconduct", "p-1014", await Host.NowAsync());
@@ -150,6 +164,37 @@ public sealed class ClockScenarioTests(EscalationFixture fixture)
         var pauses = clock.GetProperty("pauses");
         Assert.Equal(1, pauses.GetArrayLength());
         Assert.Equal(resumedAt, pauses[0].GetProperty("to").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task Only_the_owners_chain_or_internal_affairs_command_may_pause_the_statutory_clock_and_never_the_subjects_chain()
+    {
+        // Issue 17, finding 3: any supervisor, commander or admin could pause any case's statutory clock.
+        // The owner p-1014 reports to p-1012, then p-1011 (internal-affairs command). The subject is p-1028 (badge 1544),
+        // below p-1027 and p-1026; p-1030 supervises elsewhere.
+        var start = await Host.NowAsync();
+        var script = await CaseScript.RoutedAsync(Host, "force", "p-1014", start, subjectBadges: ["1544"]);
+        await Host.WaitForClockAsync(script.CaseId, SlaClocks.Statutory, c => c.GetProperty("policyVersion").ValueKind == JsonValueKind.Number, "the statutory clock runs");
+        var path = $"/api/cases/{script.CaseId}/statutory/pause";
+        var body = new { reason = StatutoryPauseReasons.CriminalInvestigationPending };
+
+        foreach (var (person, role, expected) in new[]
+                 {
+                     ("p-1030", Roles.Supervisor, HttpStatusCode.Forbidden), // unrelated supervisor
+                     ("p-1005", Roles.Admin, HttpStatusCode.Forbidden),      // an admin runs the system, not cases
+                     ("p-1027", Roles.Supervisor, HttpStatusCode.NotFound),  // the subject's own supervisor
+                     ("p-1026", Roles.Commander, HttpStatusCode.NotFound),   // the subject's commander
+                 })
+        {
+            using var refused = await IsolatedEscalation.SendAsync(Host.Process, HttpMethod.Post, path, TestTokens.For(person, role), body);
+            Assert.True(expected == refused.StatusCode, $"{person}: {refused.StatusCode}");
+        }
+        Assert.Equal(0, await Host.OutboxCountAsync<StatutoryClockPaused>(script.CaseId));
+
+        using (var owners = await IsolatedEscalation.SendAsync(Host.Process, HttpMethod.Post, path, TestTokens.For("p-1012", Roles.Supervisor), body))
+            Assert.Equal("paused", (await IsolatedEscalation.ReadAsync(owners)).GetProperty("state").GetString());
+        using (var command = await IsolatedEscalation.SendAsync(Host.Process, HttpMethod.Post, $"/api/cases/{script.CaseId}/statutory/resume", TestTokens.For("p-1011", Roles.Commander)))
+            Assert.Equal("running", (await IsolatedEscalation.ReadAsync(command)).GetProperty("state").GetString());
     }
 
     [Fact]

@@ -249,20 +249,21 @@ public sealed class CaseScript(IsolatedEscalation host, Guid caseId, string cate
     public string Category { get; } = category;
 
     /// <summary>Received, opened, and routed to <paramref name="ownerId"/>, all at <paramref name="at"/>.</summary>
-    public static async Task<CaseScript> RoutedAsync(IsolatedEscalation host, string category, string ownerId, DateTimeOffset at, bool anonymous = true)
+    public static async Task<CaseScript> RoutedAsync(IsolatedEscalation host, string category, string ownerId, DateTimeOffset at, bool anonymous = true,
+        string[]? subjectBadges = null)
     {
         var script = new CaseScript(host, Guid.NewGuid(), category);
         await host.PublishAsync(new ComplaintReceived
         {
             CaseId = script.CaseId, CaseVersion = 1, TrackingCode = "RPD-TEST", Category = category, Channel = "phone",
-            SubjectOfficerBadges = [], Allegations = [], Anonymous = anonymous,
+            SubjectOfficerBadges = subjectBadges ?? [], Allegations = [], Anonymous = anonymous,
             Complainant = anonymous ? null : new SealedContact { KeyId = "test-key-1", Ciphertext = "AAAA" },
             IntakeDeskUnitId = "u-intake-desk", ReceivedAt = at, Actor = "p-1007", Reason = "",
         });
         await host.PublishAsync(new CaseOpened
         {
             CaseId = script.CaseId, CaseVersion = script.Next(), Actor = "system:intake", Reason = "", OccurredAt = at,
-            SubjectOfficerBadges = [], Allegations = [], Category = category,
+            SubjectOfficerBadges = subjectBadges ?? [], Allegations = [], Category = category,
         });
         await script.TransferAsync("received", "unit", "u-intake-desk", at);
         await script.TransferAsync("routed", "person", ownerId, at);

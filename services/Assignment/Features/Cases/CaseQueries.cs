@@ -9,15 +9,17 @@ public sealed record OwnerView(string Kind, string Id, string Name);
 
 public sealed record PendingHandoffView(Guid HandoffId, string ToKind, string ToId, string ToName, string Reason, string RequestedBy, DateTimeOffset RequestedAt);
 
-public sealed record AllegationView(string Id, string Type, string OfficerBadge, string? Finding);
+public sealed record AllegationView(string Id, string Type, string OfficerBadge, string? Finding, string? OfficerDescription = null);
 
 public sealed record CaseView(
     Guid CaseId, string Status, OwnerView Owner, string UnitId, string Category, string? District,
     bool Acknowledged, bool Contacted, bool Overdue, IReadOnlyList<AllegationView> Allegations, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion,
     string Access);
 
+/// <summary>One custody interval. <see cref="Actor"/> made the move; <see cref="ReasonBy"/> wrote the reason (for a handoff, who asked for it).</summary>
 public sealed record CustodyIntervalView(
-    int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);
+    int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor,
+    string ReasonBy);
 
 /// <summary>What GET /api/cases narrows by; null means any. Each is an exact match.</summary>
 public sealed record CaseFilter(
@@ -70,15 +72,16 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
     public async Task<IReadOnlyList<CustodyIntervalView>> CustodyAsync(Guid caseId, DateTimeOffset? at, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<(int Seq, string OwnerKind, string OwnerId, DateTime FromAt, DateTime? ToAt, string TransferKind, string Reason, string Actor)>(
+        var rows = await connection.QueryAsync<(int Seq, string OwnerKind, string OwnerId, DateTime FromAt, DateTime? ToAt, string TransferKind, string Reason, string Actor, string ReasonBy)>(
             new CommandDefinition(
                 """
-                select seq, owner_kind, owner_id, from_at, to_at, transfer_kind, reason, actor from custody
-                where case_id = @caseId and (@at::timestamptz is null or tstzrange(from_at, to_at, '[)') @> @at::timestamptz)
-                order by seq
+                select k.seq, k.owner_kind, k.owner_id, k.from_at, k.to_at, k.transfer_kind, k.reason, k.actor, coalesce(h.requested_by, k.actor)
+                from custody k left join handoffs h on h.handoff_id = k.handoff_id
+                where k.case_id = @caseId and (@at::timestamptz is null or tstzrange(k.from_at, k.to_at, '[)') @> @at::timestamptz)
+                order by k.seq
                 """, new { caseId, at }, cancellationToken: ct));
         return rows.Select(r => new CustodyIntervalView(r.Seq, r.OwnerKind, r.OwnerId, NameOf(r.OwnerKind, r.OwnerId),
-            Utc(r.FromAt), r.ToAt is { } to ? Utc(to) : null, r.TransferKind, r.Reason, r.Actor)).ToList();
+            Utc(r.FromAt), r.ToAt is { } to ? Utc(to) : null, r.TransferKind, r.Reason, r.Actor, r.ReasonBy)).ToList();
     }
 
     public async Task<Guid?> CaseOfHandoffAsync(Guid handoffId, CancellationToken ct)

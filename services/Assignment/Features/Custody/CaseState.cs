@@ -33,7 +33,8 @@ public sealed record PendingHandoff(
     string RequestedBy,
     string Reason);
 
-public sealed record Allegation(string Id, string Type, string OfficerBadge, string? Finding);
+/// <summary>An allegation; <paramref name="OfficerBadge"/> is empty for an unidentified officer.</summary>
+public sealed record Allegation(string Id, string Type, string OfficerBadge, string? Finding, string? OfficerDescription = null);
 
 /// <summary>A case as the custody rules see it: the fold of its events (<see cref="CustodyDecider.Evolve"/>).</summary>
 public sealed record CaseState

@@ -375,6 +375,8 @@ public static partial class CustodyDecider
             var open = state.Allegations.Where(allegation => allegation.Finding is null).Select(allegation => allegation.Id).ToList();
             if (open.Count > 0)
                 return Refuse(RefusalCodes.FindingsMissing, $"Every allegation needs a finding before the case is resolved; missing: {string.Join(", ", open)}.");
+            if (string.IsNullOrWhiteSpace(resolve.Reason))
+                return Refuse(RefusalCodes.ReasonRequired, "A resolution needs a note: what was found and done, for the record and the complainant's letter.");
 
             var events = NewEvents();
             // A handoff left pending on a closed case could never be answered.

@@ -20,7 +20,7 @@ public static partial class CustodyDecider
                 CaseId = opened.CaseId,
                 Status = CaseStatus.Open,
                 SubjectOfficerBadges = [.. opened.SubjectOfficerBadges],
-                Allegations = [.. opened.Allegations.Select(allegation => new Allegation(allegation.Id, allegation.Type, allegation.OfficerBadge, Finding: null))],
+                Allegations = [.. opened.Allegations.Select(allegation => new Allegation(allegation.Id, allegation.Type, allegation.OfficerBadge, Finding: null, allegation.OfficerDescription))],
             },
             CustodyTransferred transferred => Transfer(state, transferred),
             CaseRouted => state,

@@ -13,7 +13,7 @@ namespace Accountability.Console.Pages.Cases;
 /// allegations and findings, the custody chain, the clocks, and the actions the role may take.
 /// Every action goes to the service that owns it, which has the last word.
 /// </summary>
-public sealed class CaseModel(ServiceApi api, DirectoryClient directory) : PageModel
+public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microsoft.Extensions.Options.IOptions<ConsoleOptions> options) : PageModel
 {
     /// <summary>The findings the assignment service accepts for an allegation.</summary>
     public static readonly IReadOnlyList<string> Findings = ["sustained", "not-sustained", "exonerated", "unfounded", "policy-failure"];
@@ -84,8 +84,50 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory) : PageM
     public Task<IActionResult> OnPostFindingAsync(Guid caseId, string? allegationId, string? finding, CancellationToken ct) =>
         ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/findings", new { allegationId, finding }, ct), "Finding recorded.");
 
-    public Task<IActionResult> OnPostResolveAsync(Guid caseId, string? reason, CancellationToken ct) =>
-        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/resolve", new { reason }, ct), "Case resolved.");
+    public Task<IActionResult> OnPostResolveAsync(Guid caseId, string? reason, bool confirm, CancellationToken ct)
+    {
+        // Resolving closes the case: a note for the record and an explicit confirmation, before the service is asked.
+        if (string.IsNullOrWhiteSpace(reason) || !confirm)
+        {
+            TempData["Failed"] = string.IsNullOrWhiteSpace(reason)
+                ? "Write a resolution note: what was found and done."
+                : "Tick the box to confirm that every finding is checked.";
+            return Task.FromResult<IActionResult>(RedirectToPage(new { caseId }));
+        }
+        return ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/resolve", new { reason }, ct), "Case resolved.");
+    }
+
+    /// <summary>An instant in the department's time zone, in words.</summary>
+    public string Local(DateTimeOffset instant)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
+        var local = TimeZoneInfo.ConvertTime(instant, zone);
+        return $"{local.ToString("d MMM yyyy, HH:mm", System.Globalization.CultureInfo.GetCultureInfo("en-US"))} ({(zone.IsDaylightSavingTime(local) ? zone.DaylightName : zone.StandardName)})";
+    }
+
+    /// <summary>The place as given: an address or a landmark, else coordinates.</summary>
+    public string? Address(ComplaintDto complaint)
+    {
+        if (complaint.Location is not { ValueKind: JsonValueKind.Object } location)
+            return null;
+        if (location.TryGetProperty("address", out var address) && address.ValueKind == JsonValueKind.String)
+            return address.GetString();
+        return location.TryGetProperty("latitude", out var lat) && location.TryGetProperty("longitude", out var lon)
+            && lat.ValueKind == JsonValueKind.Number && lon.ValueKind == JsonValueKind.Number
+            ? $"{lat.GetDouble():0.#####}, {lon.GetDouble():0.#####}"
+            : null;
+    }
+
+    /// <summary>Who an allegation is about: the badge (and the person it belongs to), the complainant's description, or "not identified".</summary>
+    public string Officer(AllegationDto allegation)
+    {
+        var parts = new List<string>();
+        if (!string.IsNullOrEmpty(allegation.OfficerBadge))
+            parts.Add(Chart?.PersonByBadge(allegation.OfficerBadge) is { } person ? $"badge {allegation.OfficerBadge} ({person})" : $"badge {allegation.OfficerBadge}");
+        if (!string.IsNullOrWhiteSpace(allegation.OfficerDescription))
+            parts.Add($"described as \"{allegation.OfficerDescription}\"");
+        return parts.Count == 0 ? "not identified" : string.Join(", ", parts);
+    }
 
     public Task<IActionResult> OnPostReopenAsync(Guid caseId, string? reason, CancellationToken ct) =>
         ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/reopen", new { reason }, ct), "Case reopened.");

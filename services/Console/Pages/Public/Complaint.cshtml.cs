@@ -16,6 +16,9 @@ public sealed class ComplaintForm
     public string? OccurredAt { get; set; }
     public string? Address { get; set; }
     public string? OfficerBadge { get; set; }
+
+    /// <summary>A name or what the officer looked like, when the badge is not known. Both may be empty: "I don't know" is fine.</summary>
+    public string? OfficerDescription { get; set; }
     public bool Anonymous { get; set; }
     public string? Name { get; set; }
     public string? Email { get; set; }
@@ -36,6 +39,7 @@ public sealed class ComplaintModel(ServiceApi api, IOptions<ConsoleOptions> opti
 
     public static readonly IReadOnlyList<(string Value, string Label)> Categories =
     [
+        ("", "Choose one"),
         (ComplaintCategories.Force, "Force: an officer used physical force"),
         (ComplaintCategories.AbuseOfAuthority, "Abuse of authority: a search, stop, arrest or threat that was not right"),
         (ComplaintCategories.Discourtesy, "Discourtesy: an officer was rude"),
@@ -51,6 +55,17 @@ public sealed class ComplaintModel(ServiceApi api, IOptions<ConsoleOptions> opti
     public ApiProblem? Problem { get; private set; }
     public FilingReceiptDto? Receipt { get; private set; }
 
+    /// <summary>What the receipt repeats back, in the words the person chose.</summary>
+    public string CategoryLabel => Categories.FirstOrDefault(c => c.Value == Form.Category).Label ?? Form.Category ?? "";
+
+    public string FirstContactPromise => options.Value.FirstContactPromise;
+
+    /// <summary>The "when" as the person typed it, in words: 20 November 2026 at 14:05.</summary>
+    public string? OccurredAtText =>
+        DateTime.TryParseExact(Form.OccurredAt, ["yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)
+            ? local.ToString("d MMMM yyyy 'at' HH:mm", CultureInfo.GetCultureInfo("en-US"))
+            : null;
+
     public void OnGet() => Form = new ComplaintForm { SubmissionId = Guid.NewGuid().ToString("N") };
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
@@ -61,6 +76,8 @@ public sealed class ComplaintModel(ServiceApi api, IOptions<ConsoleOptions> opti
             FieldErrors["narrative"] = "Please tell us what happened.";
         else if (narrative.Length > MaxNarrativeLength)
             FieldErrors["narrative"] = $"Please keep the description to {MaxNarrativeLength:N0} characters; it has {narrative.Length:N0}. You can send more details later to the investigator.";
+        if (string.IsNullOrWhiteSpace(Form.Category))
+            FieldErrors["category"] = "Please choose what the complaint is about.";
         var occurredAt = OccurredAt();
         if (FieldErrors.Count > 0)
             return Page();
@@ -72,7 +89,11 @@ public sealed class ComplaintModel(ServiceApi api, IOptions<ConsoleOptions> opti
             district = string.IsNullOrEmpty(Form.District) ? null : Form.District,
             occurredAt,
             location = string.IsNullOrWhiteSpace(Form.Address) ? null : new { address = Form.Address.Trim() },
-            subjectOfficers = string.IsNullOrWhiteSpace(Form.OfficerBadge) ? null : new[] { Form.OfficerBadge.Trim() },
+            // What they told us about the officer becomes the allegation; an unidentified officer is a valid allegation.
+            allegations = string.IsNullOrWhiteSpace(Form.Category) ? null : new[]
+            {
+                new { type = Form.Category, officerBadge = Blank(Form.OfficerBadge), officerDescription = Blank(Form.OfficerDescription) },
+            },
             complainant = Form.Anonymous
                 ? (object)new { anonymous = true }
                 : new { name = Blank(Form.Name), email = Blank(Form.Email), phone = Blank(Form.Phone) },
@@ -117,6 +138,9 @@ public sealed class ComplaintModel(ServiceApi api, IOptions<ConsoleOptions> opti
         "complainant.phone" => "phone",
         "complainant" => "contact",
         _ when apiField.StartsWith("subjectOfficers", StringComparison.OrdinalIgnoreCase) => "officerBadge",
+        _ when apiField.EndsWith("officerBadge", StringComparison.OrdinalIgnoreCase) => "officerBadge",
+        _ when apiField.EndsWith("officerDescription", StringComparison.OrdinalIgnoreCase) => "officerDescription",
+        _ when apiField.StartsWith("allegations", StringComparison.OrdinalIgnoreCase) => "category",
         _ when apiField.StartsWith("Idempotency", StringComparison.OrdinalIgnoreCase) => "form",
         _ => apiField,
     };

@@ -4,8 +4,38 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Accountability.Console.Pages.Public;
 
 /// <summary>A complaint's public status, by tracking code: status, milestones and the responsible unit; never a name.</summary>
-public sealed class StatusModel(ServiceApi api) : PageModel
+public sealed class StatusModel(ServiceApi api, Microsoft.Extensions.Options.IOptions<ConsoleOptions> options) : PageModel
 {
+    /// <summary>An instant as the complainant reads it: in the department's time zone, in words.</summary>
+    public string Local(DateTimeOffset instant)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
+        var local = TimeZoneInfo.ConvertTime(instant, zone);
+        return local.ToString("d MMMM yyyy 'at' h:mm tt", System.Globalization.CultureInfo.GetCultureInfo("en-US"));
+    }
+
+    public static string PlainStatus(string status) => status switch
+    {
+        "received" => "Received: it is waiting for a responsible person",
+        "assigned" => "Being looked into by a responsible person",
+        "resolved" => "Resolved",
+        _ => status,
+    };
+
+    public static string PlainCategory(string category) =>
+        ComplaintModel.Categories.FirstOrDefault(c => c.Value == category).Label?.Split(':')[0] ?? category;
+
+    public static string PlainFinding(string finding) => finding switch
+    {
+        "sustained" => "Sustained: the evidence showed the officer did what was alleged, and it was wrong",
+        "not-sustained" => "Not sustained: there was not enough evidence either way",
+        "exonerated" => "Exonerated: it happened, but it was lawful and within policy",
+        "unfounded" => "Unfounded: the evidence showed it did not happen as described",
+        "policy-failure" => "Policy failure: the officer followed policy, but the policy itself must change",
+        "withdrawn" => "Withdrawn",
+        _ => finding,
+    };
+
     public string? Code { get; private set; }
     public PublicStatusDto? Status { get; private set; }
     public string? Message { get; private set; }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Accountability.Contracts.Escalation;
 using Accountability.Escalation.Data;
 using Accountability.Escalation.Features.Calendar;
+using Accountability.Escalation.Features.Escalations;
 using Accountability.Escalation.Features.Policies;
 using Accountability.Escalation.Features.Timers;
 using Accountability.Messaging.Database;
@@ -42,7 +43,7 @@ public static class ClockEndpoints
             var policies = await PolicyStore.LoadAsync(connection, null, ct);
             var clocks = await CaseClockStore.ClocksAsync(connection, null, caseId, ct);
             return Results.Ok(Views(@case, clocks, policies, calendar, time.GetUtcNow()));
-        }).RequireAuthorization(policy => policy.RequireRole(Readers));
+        }).RequireAuthorization(policy => policy.RequireRole(Readers)).RecordsCaseAccess("clocks-read");
 
         app.MapGet("/api/clocks", async (string? caseIds, ServiceDatabase database, BusinessCalendar calendar, TimeProvider time, CancellationToken ct) =>
         {
@@ -56,7 +57,7 @@ public static class ClockEndpoints
             var now = time.GetUtcNow();
             return Results.Ok(ids.Where(cases.ContainsKey)
                 .Select(id => new CaseClocksView(id, Views(cases[id], clocks[id], policies, calendar, now).ToList())));
-        }).RequireAuthorization(policy => policy.RequireRole(Readers));
+        }).RequireAuthorization(policy => policy.RequireRole(Readers)).RecordsCaseAccess("clocks-list");
 
         app.MapPost("/api/cases/{caseId:guid}/statutory/pause", async (Guid caseId, HttpRequest request, ClaimsPrincipal user,
             ServiceDatabase database, CaseClockStore store, BusinessCalendar calendar, TimeProvider time, CancellationToken ct) =>
@@ -67,7 +68,7 @@ public static class ClockEndpoints
             if (!StatutoryPauseReasons.IsKnown(body.Value!.Reason))
                 return Results.ValidationProblem(new Dictionary<string, string[]>
                     { ["reason"] = [$"Must be one of: {string.Join(", ", StatutoryPauseReasons.All)}."] });
-            return await ChangeAsync(caseId, "statutory-paused", database, store, calendar, time, ct, async (transaction, @case, clock, policy, now) =>
+            return await ChangeAsync(caseId, "statutory-paused", user, database, store, calendar, time, ct, async (transaction, @case, clock, policy, now) =>
             {
                 if (clock.State != "running")
                     return Results.Problem(statusCode: 409, title: "The statutory clock is not running", detail: $"It is {clock.State}.");
@@ -91,7 +92,7 @@ public static class ClockEndpoints
 
         app.MapPost("/api/cases/{caseId:guid}/statutory/resume", async (Guid caseId, ClaimsPrincipal user,
             ServiceDatabase database, CaseClockStore store, BusinessCalendar calendar, TimeProvider time, CancellationToken ct) =>
-            await ChangeAsync(caseId, "statutory-resumed", database, store, calendar, time, ct, async (transaction, @case, clock, policy, now) =>
+            await ChangeAsync(caseId, "statutory-resumed", user, database, store, calendar, time, ct, async (transaction, @case, clock, policy, now) =>
             {
                 if (clock.State != "paused")
                     return Results.Problem(statusCode: 409, title: "The statutory clock is not paused", detail: $"It is {clock.State}.");
@@ -118,7 +119,7 @@ public static class ClockEndpoints
     private delegate Task<IResult?> StatutoryChange(Npgsql.NpgsqlTransaction transaction, CaseRow @case, ClockRow clock, SlaPolicy policy, DateTimeOffset now);
 
     /// <summary>Locks the case, applies the change, reschedules the timers (a new generation), commits; answers with the clocks.</summary>
-    private static async Task<IResult> ChangeAsync(Guid caseId, string step, ServiceDatabase database, CaseClockStore store, BusinessCalendar calendar,
+    private static async Task<IResult> ChangeAsync(Guid caseId, string step, ClaimsPrincipal actor, ServiceDatabase database, CaseClockStore store, BusinessCalendar calendar,
         TimeProvider time, CancellationToken ct, StatutoryChange change)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
@@ -131,6 +132,20 @@ public static class ClockEndpoints
         if (clock is null || policy is null)
             return Results.Problem(statusCode: 409, title: "The statutory clock has not started",
                 detail: "The case's receipt (and so its category and policy) has not reached the escalation service yet.");
+        // A relationship to the case, not just a role: its owner's chain of command, or internal-affairs command.
+        var chain = await OrgDirectoryStore.LatestAsync(connection, transaction, ct);
+        switch (chain?.ForCase(@case.SubjectBadges).StatutoryAuthority(actor.PersonId(), @case.OwnerKind, @case.OwnerId))
+        {
+            case null:
+                return Results.Problem(statusCode: 503, title: "Try again shortly", detail: "The org directory has not reached the escalation service yet.");
+            case StatutoryAuthority.Conflicted:
+                return NotFound(caseId);
+            case StatutoryAuthority.NotAPerson:
+                return Results.Problem(statusCode: 403, title: "Not permitted", detail: $"{actor.PersonId()} is not an active person in the directory.");
+            case StatutoryAuthority.NoRelationship:
+                return Results.Problem(statusCode: 403, title: "Not permitted",
+                    detail: "Only the case owner's chain of command or internal-affairs command may pause or resume its statutory clock.");
+        }
         var now = time.GetUtcNow();
         if (await change(transaction, @case, clock, policy, now) is { } refusal)
             return refusal;

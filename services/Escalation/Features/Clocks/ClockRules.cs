@@ -30,7 +30,8 @@ public sealed record CaseUpdate(
     DateTimeOffset? ReceivedAt = null,
     (string Kind, string Id)? Owner = null,
     int? EscalationLevel = null,
-    string? Status = null);
+    string? Status = null,
+    IReadOnlyList<string>? SubjectBadges = null);
 
 /// <summary>
 /// The clock table of ARCHITECTURE §5 as a function of the events. Pure; the versions make it safe
@@ -51,7 +52,8 @@ public static class ClockRules
         ];
         if (!e.Anonymous)
             actions.Add(new ClockAction.StartOnce(SlaClocks.FirstContact, ReceiptVersion, e.ReceivedAt));
-        return new CaseUpdate(e.CaseId, ReceiptVersion, actions, e.Category, [.. e.Allegations.Select(a => a.Type)], e.Anonymous, e.ReceivedAt);
+        return new CaseUpdate(e.CaseId, ReceiptVersion, actions, e.Category, [.. e.Allegations.Select(a => a.Type)], e.Anonymous, e.ReceivedAt,
+            SubjectBadges: e.SubjectOfficerBadges);
     }
 
     /// <summary>CaseOpened carries the category too, so a lost ComplaintReceived still leaves the case with its receipt clocks.</summary>
@@ -60,7 +62,7 @@ public static class ClockRules
             new ClockAction.StartOnce(SlaClocks.Resolution, e.CaseVersion, e.OccurredAt),
             new ClockAction.StartOnce(SlaClocks.Statutory, e.CaseVersion, e.OccurredAt),
         ],
-        e.Category, [.. e.Allegations.Select(a => a.Type)], ReceivedAt: e.OccurredAt);
+        e.Category, [.. e.Allegations.Select(a => a.Type)], ReceivedAt: e.OccurredAt, SubjectBadges: e.SubjectOfficerBadges);
 
     /// <summary>Every transfer starts the new owner's acknowledge clock afresh; an escalation records its level, any other move resets it.</summary>
     public static CaseUpdate For(CustodyTransferred e) => new(e.CaseId, e.CaseVersion,

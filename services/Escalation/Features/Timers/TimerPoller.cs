@@ -147,7 +147,7 @@ public sealed class TimerPoller(
                 Lateness = lateness < TimeSpan.Zero ? TimeSpan.Zero : lateness,
             }, cancellationToken);
             var chain = await OrgDirectoryStore.LatestAsync(connection, transaction, cancellationToken);
-            var plan = EscalationDecider.OnBreach(timer.Clock, ownerKind, ownerId, @case.EscalationLevel, chain);
+            var plan = EscalationDecider.OnBreach(timer.Clock, ownerKind, ownerId, @case.EscalationLevel, chain?.ForCase(@case.SubjectBadges));
             await EscalationWriter.RaiseAsync(transaction, timer.CaseId, timer.Clock, ownerKind, ownerId, plan, "timer", now, cancellationToken);
             activity?.SetTag("accountability.escalation.outcome", plan.Outcome);
         }

@@ -87,7 +87,7 @@ public sealed class ComplaintFiler(
         var trackingCode = TrackingCodes.NewCode(settings.TrackingCodePrefix);
         var symbols = TrackingCodes.Normalize(trackingCode, settings.TrackingCodePrefix)!;
         var allegations = complaint.Allegations
-            .Select(a => new ReceivedAllegation { AllegationId = Guid.NewGuid(), Type = a.Type, OfficerBadge = a.OfficerBadge })
+            .Select(a => new ReceivedAllegation { AllegationId = Guid.NewGuid(), Type = a.Type, OfficerBadge = a.OfficerBadge, OfficerDescription = a.OfficerDescription })
             .ToList();
         SealedContact? sealedContact = null;
         if (complaint.Complainant is { } contact)

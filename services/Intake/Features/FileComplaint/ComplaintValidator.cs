@@ -17,6 +17,7 @@ public static partial class ComplaintValidator
     public const int MaxAddressLength = 500;
     public const int MaxOfficers = 50;
     public const int MaxAllegations = 50;
+    public const int MaxOfficerDescription = 200;
     public static readonly IReadOnlyList<string> Districts = ["1", "2", "3", "4", "5"];
 
     /// <summary>Clocks differ a little between a clerk's terminal and the server.</summary>
@@ -109,26 +110,42 @@ public static partial class ComplaintValidator
                 var allegation = allegationInputs[i];
                 if (allegation is null)
                 {
-                    Add($"allegations[{i}]", "Must be an object {type, officerBadge}.");
+                    Add($"allegations[{i}]", "Must be an object {type, officerBadge, officerDescription}.");
                     continue;
                 }
                 var typeOk = ComplaintCategories.IsKnown(allegation.Type);
                 if (!typeOk)
                     Add($"allegations[{i}].type", $"Required; one of: {string.Join(", ", ComplaintCategories.All)}.");
-                var badge = NormalizeBadge(allegation.OfficerBadge);
+                // The badge is optional: an allegation against an unidentified officer is valid.
+                var badge = string.IsNullOrWhiteSpace(allegation.OfficerBadge) ? "" : NormalizeBadge(allegation.OfficerBadge.Trim());
                 if (badge is null)
-                    Add($"allegations[{i}].officerBadge", BadgeRule);
+                    Add($"allegations[{i}].officerBadge", BadgeRule + " Leave it out if you do not know it.");
+                var description = string.IsNullOrWhiteSpace(allegation.OfficerDescription) ? null : allegation.OfficerDescription.Trim();
+                if (description is { Length: > MaxOfficerDescription })
+                    Add($"allegations[{i}].officerDescription", $"At most {MaxOfficerDescription} characters.");
+                else if (description is not null && description.Any(char.IsControl))
+                    Add($"allegations[{i}].officerDescription", "Must be one line of text.");
                 if (typeOk && badge is not null)
                 {
                     // An allegation names its officer; that officer is a subject of the complaint, listed or not.
-                    if (!badges.Contains(badge))
+                    if (badge.Length > 0 && !badges.Contains(badge))
                         badges.Add(badge);
-                    allegations.Add(new ValidAllegation(allegation.Type!, badge));
+                    allegations.Add(new ValidAllegation(allegation.Type!, badge, description));
                 }
             }
         }
         if (badges.Count > MaxOfficers)
             Add("subjectOfficers", $"At most {MaxOfficers} officers, counting those named by allegations.");
+
+        // Every complaint has something to find on: a named officer without an allegation of their own gets one of
+        // the complaint's category, and a complaint with none at all gets one against an unidentified officer.
+        if (category is not null && ComplaintCategories.IsKnown(category))
+        {
+            foreach (var badge in badges.Where(b => allegations.All(a => a.OfficerBadge != b)))
+                allegations.Add(new ValidAllegation(category, badge));
+            if (allegations.Count == 0)
+                allegations.Add(new ValidAllegation(category, ""));
+        }
 
         var complainant = ValidateComplainant(request.Complainant, Add);
 

@@ -31,6 +31,9 @@ public sealed record AllegationInput
 {
     public string? Type { get; init; }
     public string? OfficerBadge { get; init; }
+
+    /// <summary>A name or a description, when the badge is not known; both may be missing ("I don't know").</summary>
+    public string? OfficerDescription { get; init; }
 }
 
 /// <summary>Either {name, email, phone} or {anonymous: true}.</summary>

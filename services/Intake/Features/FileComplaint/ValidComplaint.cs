@@ -23,4 +23,5 @@ public sealed record ValidComplaint
     public override string ToString() => $"ValidComplaint {{ Category = {Category}, Channel = {Channel} }}";
 }
 
-public sealed record ValidAllegation(string Type, string OfficerBadge);
+/// <summary>An allegation; <paramref name="OfficerBadge"/> is empty when the officer is not identified.</summary>
+public sealed record ValidAllegation(string Type, string OfficerBadge, string? OfficerDescription = null);

@@ -17,6 +17,9 @@ public sealed record CustodyUpdate
 
     /// <summary>routed, transferred, contacted, resolved or reopened; null when the event is not a public milestone.</summary>
     public string? Milestone { get; init; }
+
+    /// <summary>On resolution, each allegation's finding (JSON array of {allegationId, finding}); on a reopen, "null" clears it.</summary>
+    public string? FindingsJson { get; init; }
 }
 
 public static class PublicStatuses

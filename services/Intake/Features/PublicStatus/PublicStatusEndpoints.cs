@@ -35,7 +35,8 @@ public static class PublicStatusEndpoints
             $"""
             select c.case_id as CaseId, c.tracking_code as TrackingCode, c.tracking_hash as TrackingHash, c.category as Category,
                    c.status as Status, c.anonymous as Anonymous, c.received_at as ReceivedAt, c.updated_at as UpdatedAt,
-                   c.owner_kind as OwnerKind, c.owner_id as OwnerId, {ResponsibleUnitSql.UnitName} as UnitName
+                   c.owner_kind as OwnerKind, c.owner_id as OwnerId, {ResponsibleUnitSql.UnitName} as UnitName,
+                   c.findings::text as Findings, c.allegations::text as Allegations
             from complaints c
             {ResponsibleUnitSql.Joins}
             where c.tracking_hash = @hash
@@ -64,6 +65,9 @@ public static class PublicStatusEndpoints
             updatedAt = row.UpdatedAt,
             responsibleUnit = ResponsibleUnitSql.Resolve(row.UnitName, row.OwnerKind, row.OwnerId, settings),
             milestones = visible,
+            // After resolution: each allegation's kind and finding, never the officer's name or badge.
+            outcome = row.Status == PublicStatuses.Resolved ? Outcome(row.Findings, row.Allegations) : null,
+            outcomeContact = row.Status == PublicStatuses.Resolved ? settings.OutcomeContact : null,
             note = row.Anonymous
                 ? "You filed anonymously: this code is the only way to follow the complaint, so keep it safe."
                 : "The department will contact you with the details you gave.",
@@ -72,7 +76,21 @@ public static class PublicStatusEndpoints
 
     private sealed record StatusRow(
         Guid CaseId, string TrackingCode, byte[] TrackingHash, string Category, string Status, bool Anonymous,
-        DateTime ReceivedAt, DateTime UpdatedAt, string OwnerKind, string OwnerId, string? UnitName);
+        DateTime ReceivedAt, DateTime UpdatedAt, string OwnerKind, string OwnerId, string? UnitName, string? Findings, string? Allegations);
+
+    private static List<object>? Outcome(string? findingsJson, string? allegationsJson)
+    {
+        if (findingsJson is null)
+            return null;
+        var web = System.Text.Json.JsonSerializerOptions.Web;
+        var types = (System.Text.Json.JsonSerializer.Deserialize<List<Accountability.Contracts.Intake.ReceivedAllegation>>(allegationsJson ?? "[]", web) ?? [])
+            .ToDictionary(a => a.AllegationId.ToString(), a => a.Type);
+        return (System.Text.Json.JsonSerializer.Deserialize<List<FindingRow>>(findingsJson, web) ?? [])
+            .Select(f => (object)new { allegation = types.GetValueOrDefault(f.AllegationId, "other"), finding = f.Finding })
+            .ToList();
+    }
+
+    private sealed record FindingRow(string AllegationId, string Finding);
 
     private sealed record MilestoneRow(string Milestone, DateTime At);
 }

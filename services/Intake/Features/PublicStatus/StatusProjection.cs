@@ -22,6 +22,12 @@ public static class StatusProjection
                 status_version = @CaseVersion, updated_at = greatest(updated_at, @OccurredAt)
             where case_id = @CaseId and status_version < @CaseVersion
             """, update, transaction, cancellationToken: cancellationToken));
+        if (update.FindingsJson is not null)
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                update complaints set findings = nullif(@FindingsJson, 'null')::jsonb, findings_version = @CaseVersion
+                where case_id = @CaseId and findings_version < @CaseVersion
+                """, update, transaction, cancellationToken: cancellationToken));
         if (update.Milestone is not null)
             await connection.ExecuteAsync(new CommandDefinition(
                 """

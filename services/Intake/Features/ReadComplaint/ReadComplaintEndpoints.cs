@@ -36,9 +36,21 @@ public static class ReadComplaintEndpoints
     }
 
     private static async Task<IResult> ReadAsync(
-        Guid caseId, HttpContext http, ServiceDatabase database, ContactProtector protector, ILoggerFactory loggers, CancellationToken cancellationToken)
+        Guid caseId, HttpContext http, ServiceDatabase database, ContactProtector protector, CaseSightClient sight, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
         System.Diagnostics.Activity.Current.TagCase(caseId, ReadEvent);
+        CaseSight seen;
+        try
+        {
+            seen = await sight.SightAsync(caseId, http.Request.Headers.Authorization.ToString(), cancellationToken);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            loggers.CreateLogger("Accountability.Intake.ReadComplaint").LogWarning(exception, "Assignment could not say who may read case {CaseId}", caseId);
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again shortly",
+                detail: "Who may read this complaint could not be checked just now; nothing is shown until it can be.");
+        }
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<ComplaintRow>(new CommandDefinition(
             """
@@ -48,8 +60,16 @@ public static class ReadComplaintEndpoints
                    received_at as ReceivedAt, filed_by as FiledBy
             from complaints where case_id = @caseId
             """, new { caseId }, cancellationToken: cancellationToken));
-        if (row is null)
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such complaint", detail: $"There is no complaint {caseId}.");
+        if (row is null || seen == CaseSight.None)
+        {
+            if (row is not null)
+                http.RecordCaseAccessWithheld();
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such complaint", detail: $"There is no complaint {caseId} that you may see.");
+        }
+        // Dispatchers and admins see the board; the narrative and the complainant are not theirs to read.
+        if (seen == CaseSight.Board)
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not for the board",
+                detail: "The complaint's narrative and complainant are for those who work the case; the board shows its number, category, owner and deadlines.");
 
         ComplainantContact? contact = null;
         if (row.ComplainantSealed is not null && http.User.HasAnyRole([.. Roles.ContactReaders]))

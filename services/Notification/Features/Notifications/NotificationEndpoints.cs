@@ -8,8 +8,10 @@ namespace Accountability.Notification.Features.Notifications;
 /// <summary>The delivery log: what was sent to whom (by role and person id, never by address), and a re-drive for what failed.</summary>
 public static class NotificationEndpoints
 {
-    private static readonly string[] Readers = [.. Roles.CaseWorkers, Roles.Auditor];
-    private static readonly string[] Operators = [Roles.Supervisor, Roles.Commander, Roles.Admin];
+    // Least privilege: the log spans every case and shows whether a complainant is anonymous, so case workers
+    // (a subject officer among them) never read it; operators re-drive, auditors review.
+    private static readonly string[] Readers = [Roles.Auditor, Roles.Admin];
+    private static readonly string[] Operators = [Roles.Admin];
 
     private const string Columns =
         """
