@@ -30,6 +30,7 @@ public static class AuditExtensions
 
         var services = builder.Services;
         services.AddOptions<AuditOptions>().Bind(section);
+        services.AddHttpClient(Features.Verify.VerifyEndpoints.WitnessClient, client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton(TimeProvider.System);
         var connectionString = builder.Configuration.GetConnectionString(MessagingExtensions.ConnectionStringName)
             ?? throw new InvalidOperationException($"ConnectionStrings:{MessagingExtensions.ConnectionStringName} is not set.");

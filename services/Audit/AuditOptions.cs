@@ -8,6 +8,15 @@ public sealed class AuditOptions
     /// <summary>The PostgreSQL schema of the trail; also prefixes the queue and names the writer role (&lt;schema&gt;_writer).</summary>
     public string Schema { get; set; } = "audit";
 
+    /// <summary>
+    /// The service that witnesses the trail's signed heads (notification), e.g. http://127.0.0.1:5104. When set, verify
+    /// also checks that the trail reaches the highest head witnessed there; null checks the database alone.
+    /// </summary>
+    public Uri? WitnessUrl { get; set; }
+
+    /// <summary>Pins verify to these public keys (key id → PEM) instead of the keys stored in the database, as the CLI's --public-key does.</summary>
+    public Dictionary<string, string> TrustedPublicKeys { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>False runs a read-only instance: verify, replay and export, but nothing is recorded.</summary>
     public bool Consume { get; set; } = true;
 
@@ -17,8 +26,9 @@ public sealed class AuditOptions
     /// <summary>A checkpoint is signed once this many records are unsigned...</summary>
     public int CheckpointEveryEvents { get; set; } = 1000;
 
-    /// <summary>...or once the oldest unsigned record has waited this long, whichever comes first.</summary>
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>...or once the oldest unsigned record has waited this long, whichever comes first. Short, because records after the last
+    /// checkpoint are protected by the chain alone until a witness has seen a signed head past them.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>ECDSA P-256 private key: PEM ("BEGIN PRIVATE KEY" or "BEGIN EC PRIVATE KEY") or base64 PKCS#8. Required outside Development and Testing.</summary>
     public string? SigningKey { get; set; }

@@ -1,3 +1,4 @@
+using Accountability.Notification.Features.TrailWitness;
 using Accountability.Messaging;
 using Accountability.Messaging.Operations;
 using Accountability.Notification.Consumers;
@@ -61,6 +62,7 @@ public static class NotificationExtensions
             bus.AddConsumer<SlaWarningConsumer, SlaWarningConsumerDefinition>();
             bus.AddConsumer<SlaBreachedConsumer, SlaBreachedConsumerDefinition>();
             bus.AddConsumer<EscalationRaisedConsumer, EscalationRaisedConsumerDefinition>();
+            bus.AddConsumer<Features.TrailWitness.TrailCheckpointConsumer, Features.TrailWitness.TrailCheckpointConsumerDefinition>();
         });
         // After messaging, so it starts once the schema is migrated.
         builder.Services.AddHostedService<DeliveryDispatcher>();
@@ -71,6 +73,7 @@ public static class NotificationExtensions
     {
         app.MapOutboxOperations(Roles.Admin);
         app.MapNotifications();
+        app.MapTrailWitness();
         app.MapPreferences();
         app.MapOptOut();
         app.MapSatisfaction();

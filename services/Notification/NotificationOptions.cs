@@ -34,6 +34,9 @@ public sealed class NotificationOptions
     /// </summary>
     public string PublicOptOutUrl { get; set; } = "";
 
+    /// <summary>The console's case page, linked from every staff e-mail; "{caseId}" is replaced with the case.</summary>
+    public string StaffCaseUrl { get; set; } = "http://127.0.0.1:5100/cases/{caseId}";
+
     /// <summary>Signs the messages; used when the directory does not name the owning unit.</summary>
     public string DepartmentName { get; set; } = "Riverton Police Department";
 
@@ -106,6 +109,8 @@ public sealed class NotificationOptions
             throw new InvalidOperationException("Notification:PublicBaseUrl must be an absolute http(s) URL.");
         RequireLinkTemplate(nameof(PublicSatisfactionUrl), PublicSatisfactionUrl);
         RequireLinkTemplate(nameof(PublicOptOutUrl), PublicOptOutUrl);
+        if (!StaffCaseUrl.Contains("{caseId}", StringComparison.Ordinal) || !IsHttpUrl(StaffCaseUrl.Replace("{caseId}", "x", StringComparison.Ordinal)))
+            throw new InvalidOperationException("Notification:StaffCaseUrl must be an absolute http(s) URL containing {caseId}.");
         if (Smtp.Port is < 1 or > 65535)
             throw new InvalidOperationException($"Notification:Smtp:Port must be between 1 and 65535, not {Smtp.Port}.");
         if (!System.Net.Mail.MailAddress.TryCreate(Smtp.From, out var from) || from.Address != Smtp.From)

@@ -154,14 +154,23 @@ public sealed class StaffPagesTests(ConsoleSystem system)
             }
         }
 
-        // A dispatcher may open the case, but not the complainant's contact details; an investigator may.
+        // A dispatcher opens the case as the board shows it: never the narrative or the complainant; its owner sees both.
         var dispatcher = await system.SignedInAsAsync("p-1009");
         await dispatcher.GotoAsync($"/cases/{caseId}");
-        await Expect(dispatcher.GetByTestId("complainant")).ToContainTextAsync("not shown to your role");
+        await Expect(dispatcher.GetByTestId("case-owner")).ToBeVisibleAsync();
+        await Expect(dispatcher.Locator("body")).ToContainTextAsync("The complaint's text is not shown");
         Assert.DoesNotContain("Jordan Private", await dispatcher.ContentAsync());
-        var investigator = await system.SignedInAsAsync("p-1014");
+        Assert.DoesNotContain("Nobody came for two hours", await dispatcher.ContentAsync());
+        var owner = await system.RoutedOwnerAsync(caseId);
+        var investigator = await system.SignedInAsAsync(owner);
         await investigator.GotoAsync($"/cases/{caseId}");
         await Expect(investigator.GetByTestId("complainant")).ToContainTextAsync("Jordan Private");
+
+        // An investigator with no part in the case learns nothing, not even that it exists.
+        var stranger = await system.SignedInAsAsync(owner == "p-1023" ? "p-1024" : "p-1023");
+        var notFound = await stranger.GotoAsync($"/cases/{caseId}");
+        Assert.Equal(404, notFound!.Status);
+        Assert.DoesNotContain("Jordan Private", await stranger.ContentAsync());
     }
 
     [Fact]
@@ -187,10 +196,18 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         await investigator.GetByRole(AriaRole.Button, new() { Name = "Record contact with the complainant" }).ClickAsync();
         await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Contact with the complainant recorded.");
         await Expect(investigator.GetByTestId("case-status")).ToContainTextAsync("complainant contacted");
+        // Resolving waits for a finding on every allegation, then needs a note and a confirmation.
+        await Expect(investigator.GetByTestId("resolve-blocked")).ToContainTextAsync("Record a finding for every allegation");
+        await investigator.GetByLabel("Finding for force").SelectOptionAsync("sustained");
+        await investigator.GetByRole(AriaRole.Button, new() { Name = "Record finding" }).ClickAsync();
+        await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Finding recorded.");
+        await Expect(investigator.GetByTestId("finding")).ToHaveTextAsync("sustained");
         await investigator.GetByLabel("Resolution note").FillAsync("Use of force reviewed with the officer's supervisor.");
+        await investigator.GetByLabel("I have checked every finding").CheckAsync();
         await investigator.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
         await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Case resolved.");
         await Expect(investigator.GetByTestId("case-status")).ToContainTextAsync("resolved");
+        await Expect(investigator.GetByTestId("custody-chain")).ToBeVisibleAsync();
 
         // A refusal from the service reads as a message on the page: reopening needs a reason.
         await investigator.GetByLabel("Why reopen").FillAsync(" ");

@@ -325,7 +325,8 @@ public sealed partial class ComplaintJourney
     private async Task FindingsAsync()
     {
         var token = AccountabilitySystem.Token(Supervisor);
-        var view = (await Assignment.GetAsync(CasePath, Dispatcher)).Ok();
+        // The supervisor who owns it now sees the allegations; a dispatcher's board view carries none.
+        var view = (await Assignment.GetAsync(CasePath, token)).Ok();
         AllegationIds = [.. view.GetProperty("allegations").EnumerateArray().Select(a => a.GetProperty("id").GetString()!)];
         Assert.Equal(2, AllegationIds.Count);
         Assert.All(view.GetProperty("allegations").EnumerateArray(), a => Assert.Equal(JsonValueKind.Null, a.GetProperty("finding").ValueKind));

@@ -33,13 +33,19 @@ public sealed class Open311Tests(AccountabilitySystem system)
         Assert.Equal("open", open.GetProperty("status").GetString());
         Assert.Equal(narrative, open.GetProperty("description").GetString());
 
-        // Assignment routes it to a person; that owner resolves it (no allegations, so no findings are due).
+        // Assignment routes it to a person; that owner records a finding on its one allegation (against an officer
+        // the caller could not identify) and resolves it.
         var dispatcher = AccountabilitySystem.Token("p-1009", Roles.Dispatcher);
         var routed = await system.Assignment.GetUntilAsync($"/api/cases/{caseId}", dispatcher,
             c => c.GetProperty("owner").GetProperty("kind").GetString() == "person", "the Open311 case is routed to a person");
         var directory = await system.DirectoryAsync();
         var owner = directory.Person(routed.GetProperty("owner").GetProperty("id").GetString()!);
         var unit = directory.Unit(routed.GetProperty("unitId").GetString()!);
+        var allegation = Assert.Single((await system.Assignment.GetAsync($"/api/cases/{caseId}", AccountabilitySystem.Token(owner))).Ok()
+            .GetProperty("allegations").EnumerateArray());
+        Assert.Equal("", allegation.GetProperty("officerBadge").GetString());
+        (await system.Assignment.PostAsync($"/api/cases/{caseId}/findings", AccountabilitySystem.Token(owner),
+            new { allegationId = allegation.GetProperty("id").GetString(), finding = "sustained" })).Ok();
         (await system.Assignment.PostAsync($"/api/cases/{caseId}/resolve", AccountabilitySystem.Token(owner),
             new { reason = "Patrol log shows the call was dropped; the dispatcher was retrained." })).Ok();
 

@@ -20,10 +20,13 @@ public sealed class AuditCommands(TextWriter output, TextWriter error, bool erro
         It reads PostgreSQL directly (no service needs to run) and never changes the trail.
 
         Usage:
-          accountability-audit verify [--public-key <file.pem> [--key-id <id>]] [--json]
+          accountability-audit verify [--public-key <file.pem> [--key-id <id>]] [--witness-file <file> | --no-witness] [--json]
               Recompute every hash chain and checkpoint signature; name the first bad record.
               --public-key trusts only that key (e.g. from GET /api/audit/public-key), instead of
               the keys recorded in the database.
+              The tool remembers the highest signed head it has seen (by default under
+              ~/.local/state/accountability-audit/), and fails if the trail no longer reaches it:
+              its newest records were removed. --no-witness neither reads nor writes that file.
           accountability-audit trail <case-id> [--json]
               Every step of a case: seq, type, when, actor, owner after the step, reason, trace id.
           accountability-audit replay <case-id> --as-of <instant>
@@ -87,7 +90,7 @@ public sealed class AuditCommands(TextWriter output, TextWriter error, bool erro
 
     private async Task<int> VerifyAsync(CommandLine line, CancellationToken cancellationToken)
     {
-        line.Allow("--public-key", "--key-id");
+        line.Allow("--public-key", "--key-id", "--witness-file");
         line.ExpectPositional(0, "");
         IReadOnlyDictionary<string, string>? trusted = null;
         if (line.Option("--public-key") is { } file)
@@ -114,7 +117,17 @@ public sealed class AuditCommands(TextWriter output, TextWriter error, bool erro
         }
 
         await using var connection = await OpenAsync(line, cancellationToken);
-        var result = await TrailVerification.VerifyAsync(connection, trusted, Progress(line, "verify"), cancellationToken);
+        if (line.Has("--no-witness") && line.Option("--witness-file") is not null)
+            throw new UsageException("--witness-file and --no-witness contradict each other.");
+        var witnessFile = line.Has("--no-witness") ? null
+            : line.Option("--witness-file") ?? RememberedHead.DefaultPath(connection.ConnectionString, Schema(line));
+        var remembered = witnessFile is null ? null : await RememberedHead.ReadAsync(witnessFile, cancellationToken);
+        var result = await TrailVerification.VerifyAsync(connection, trusted, Progress(line, "verify"), cancellationToken,
+            remembered is null ? null : [remembered]);
+        // Only an intact trail moves the remembered head forward: a cut trail must keep failing.
+        if (witnessFile is not null && result.Valid
+            && (await TrailStore.ReadCheckpointsAsync(connection, null, cancellationToken)).LastOrDefault() is { } newest)
+            await RememberedHead.RememberAsync(witnessFile, newest, cancellationToken);
         if (line.Has("--json"))
             await output.WriteLineAsync(JsonSerializer.Serialize(result, Json));
         else

@@ -7,7 +7,7 @@ namespace Accountability.AuditCli;
 /// </summary>
 public sealed class CommandLine
 {
-    private static readonly HashSet<string> Flags = ["--help", "-h", "--json", "--no-progress"];
+    private static readonly HashSet<string> Flags = ["--help", "-h", "--json", "--no-progress", "--no-witness"];
 
     private readonly Dictionary<string, string> options = new(StringComparer.Ordinal);
     private readonly HashSet<string> flags = new(StringComparer.Ordinal);

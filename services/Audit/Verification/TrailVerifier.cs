@@ -115,9 +115,16 @@ public sealed class TrailVerifier
         };
         if (found is null && nextCheckpoint < checkpoints.Count)
         {
-            var beyond = checkpoints[nextCheckpoint];
-            found = new BadRecord(beyond.GlobalSeq, null, Problems.Deleted,
-                $"A checkpoint signed the chain up to record {beyond.GlobalSeq}, but the trail ends at record {lastSeq}.");
+            // A signed head past the end: the trail's newest records were cut (the head may come from a witness
+            // outside the audit database, which an attacker of that database could not also cut). Unless its
+            // signature fails, which makes it no evidence at all.
+            var beyond = checkpoints[^1];
+            found = publicKeyFor(beyond.KeyId) is not { } key || !CheckpointSignature.Verify(key, beyond)
+                ? new BadRecord(beyond.GlobalSeq, null, Problems.BadCheckpoint,
+                    $"A checkpoint claims the chain reached record {beyond.GlobalSeq}, past the end at {lastSeq}, but its signature does not verify with a trusted key.")
+                : new BadRecord(beyond.GlobalSeq, null, Problems.Deleted, lastSeq + 1 == beyond.GlobalSeq
+                    ? $"Record {beyond.GlobalSeq} is missing: a checkpoint signed the chain up to record {beyond.GlobalSeq}, but the trail ends at record {lastSeq}."
+                    : $"Records {lastSeq + 1} to {beyond.GlobalSeq} are missing: a checkpoint signed the chain up to record {beyond.GlobalSeq}, but the trail ends at record {lastSeq}.");
         }
 
         if (CheckedRecords == 0 && found is null)

@@ -31,6 +31,24 @@ public sealed class OrgChart(DirectoryDto source)
         ? Person(id) is { } person ? $"{person.Name} ({UnitName(person.UnitId)})" : id
         : Unit(id) is { } unit ? $"{unit.Name} (unit)" : id;
 
+    /// <summary>
+    /// Who the handoff list offers: active people who can work a case (investigators, supervisors, commanders),
+    /// never the one asking, and never a subject officer or anyone above one (the service refuses them anyway,
+    /// but the list should not suggest them). Subjects are known only to those who see the allegations.
+    /// </summary>
+    public IEnumerable<OrgPerson> EligibleReceivers(string me, IEnumerable<string> subjectBadges)
+    {
+        var conflicted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var badge in subjectBadges.Where(b => !string.IsNullOrEmpty(b)))
+            for (var current = people.Values.FirstOrDefault(p => string.Equals(p.Badge, badge, StringComparison.OrdinalIgnoreCase));
+                 current is not null && conflicted.Add(current.Id);)
+                current = current.SupervisorId is { } up ? Person(up) : null;
+        return people.Values
+            .Where(p => p.Active && p.Id != me && !conflicted.Contains(p.Id)
+                        && p.Roles.Any(role => role is "investigator" or "supervisor" or "commander"))
+            .OrderBy(p => p.Name, StringComparer.Ordinal);
+    }
+
     /// <summary>The units a person commands, and every unit below those.</summary>
     public IReadOnlySet<string> UnitsCommandedBy(string personId)
     {

@@ -30,18 +30,21 @@ public sealed class AuditTrailHost : IAsyncDisposable
 
     public ServiceProcess Process { get; private set; } = null!;
 
-    public static async Task<AuditTrailHost> StartAsync(bool consume = true, int checkpointEveryEvents = 3)
+    public static async Task<AuditTrailHost> StartAsync(bool consume = true, int checkpointEveryEvents = 3, IDictionary<string, string>? extra = null)
     {
         var host = new AuditTrailHost(TestDatabase.NewSchema("audit_t"));
-        host.Process = await ServiceProcess.StartAsync("Audit", new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Audit__Schema"] = host.Schema,
             ["Audit__Consume"] = consume ? "true" : "false",
             ["Audit__TransientQueue"] = "true",
             ["Audit__CheckpointEveryEvents"] = checkpointEveryEvents.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Audit__CheckpointInterval"] = "00:00:02",
-        });
-        var (brokerHost, port, virtualHost, user, password) = new RabbitMqOptions { Uri = TestEnvironment.RabbitMqUri }.Parse();
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+            settings[key] = value;
+        host.Process = await ServiceProcess.StartAsync("Audit", settings);
+        var (brokerHost, port, virtualHost, user, password) = new RabbitMqOptions { Uri = settings.GetValueOrDefault("RabbitMq__Uri") ?? TestEnvironment.RabbitMqUri }.Parse();
         host.bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(brokerHost, port, virtualHost, h =>
         {
             h.Username(user);
@@ -115,6 +118,8 @@ public sealed record CliRun(int ExitCode, string Output, string Error);
 
 public static class Cli
 {
+    public static readonly string StateHome = Directory.CreateTempSubdirectory("accountability-audit-cli-").FullName;
+
     public static async Task<CliRun> RunAsync(IEnumerable<string> args, string? connectionString = null)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
@@ -123,7 +128,12 @@ public static class Cli
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            Environment = { ["ConnectionStrings__Accountability"] = connectionString ?? TestEnvironment.PostgresConnectionString },
+            Environment =
+            {
+                ["ConnectionStrings__Accountability"] = connectionString ?? TestEnvironment.PostgresConnectionString,
+                // The heads the tool remembers stay with this test run, not in the machine's home.
+                ["XDG_STATE_HOME"] = StateHome,
+            },
         };
         using var process = System.Diagnostics.Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();

@@ -53,6 +53,69 @@ public sealed class TamperTests
     }
 
     [Fact]
+    public async Task Cutting_the_newest_records_and_their_checkpoints_is_caught_by_the_witness_and_by_the_cli_which_name_the_missing_range()
+    {
+        // Issue 17, finding 5: records after the last checkpoint, and the checkpoints themselves, could be removed unnoticed.
+        await using var vhost = await IsolatedVirtualHost.CreateAsync("witness");
+        await using var witness = await ServiceProcess.StartAsync("Notification", new Dictionary<string, string>
+        {
+            ["Notification__Schema"] = TestDatabase.NewSchema("notif_w"),
+            ["RabbitMq__Uri"] = vhost.AmqpUri,
+            ["Notification__Smtp__Host"] = "127.0.0.1",
+            ["Notification__Smtp__Port"] = "9",
+            ["Notification__PublicBaseUrl"] = "http://127.0.0.1:5104",
+        });
+        var host = await AuditTrailHost.StartAsync(checkpointEveryEvents: 2, extra: new Dictionary<string, string>
+        {
+            ["RabbitMq__Uri"] = vhost.AmqpUri,
+            ["Audit__WitnessUrl"] = witness.BaseAddress.ToString(),
+        });
+        await using var _ = host;
+        var caseId = Guid.NewGuid();
+        foreach (var message in CaseStory.Build(caseId, DateTimeOffset.UtcNow).SelectMany(s => s.Events).Take(6))
+            await host.SendAsync(message);
+        await host.WaitForCaseRecordsAsync(caseId, 6);
+
+        // The witness (notification) has seen the newest signed head, outside the audit schema.
+        await using (var owner = await host.OpenOwnerAsync())
+        {
+            var signed = await Eventually.ReturnsAsync(() => owner.ExecuteScalarAsync<long>("select coalesce(max(global_seq), 0) from audit_checkpoints"),
+                seq => seq >= 6, "the last records are signed");
+            await Eventually.ReturnsAsync(async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/trail-witness/{host.Schema}");
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AuditTrailHost.Auditor);
+                using var response = await witness.Client.SendAsync(request);
+                return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("globalSeq").GetInt64() : 0;
+            }, seq => seq == signed, "the witness holds the newest signed head");
+        }
+        var verifiedFirst = await host.RunCliAsync("verify"); // the auditor's tool remembers the head it saw
+        Assert.True(verifiedFirst.ExitCode == 0, verifiedFirst.Output + verifiedFirst.Error);
+        var last = await host.CountAsync();
+
+        // An insider with the owner's rights cuts everything after record 3, checkpoints included.
+        await TamperAsync(host, async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync("delete from audit_checkpoints where global_seq > 3", transaction: transaction);
+            await connection.ExecuteAsync("delete from audit_events where global_seq > 3", transaction: transaction);
+        });
+
+        // The database alone still looks intact: that is what the witness is for.
+        var blind = await host.RunCliAsync("verify", "--no-witness");
+        Assert.True(blind.ExitCode == 0, blind.Output);
+
+        var result = await host.GetJsonAsync("/api/audit/verify");
+        Assert.False(result.GetProperty("valid").GetBoolean(), result.ToString());
+        Assert.Equal("deleted", result.GetProperty("firstBadRecord").GetProperty("problem").GetString());
+        Assert.Contains($"Records 4 to {last} are missing", result.GetProperty("message").GetString());
+        Assert.True(result.GetProperty("witness").GetProperty("checked").GetBoolean());
+
+        var cli = await host.RunCliAsync("verify");
+        Assert.True(cli.ExitCode == 1, cli.Output + cli.Error);
+        Assert.Contains($"Records 4 to {last} are missing", cli.Output);
+    }
+
+    [Fact]
     public async Task Changing_one_byte_of_one_record_is_named_as_altered()
     {
         var (host, records) = await TrailWithCaseAsync();

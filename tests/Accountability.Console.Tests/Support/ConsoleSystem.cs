@@ -182,13 +182,14 @@ public sealed class ConsoleSystem : IAsyncLifetime
     public static string Token(string personId, params string[] roles) => TestTokens.For(personId, roles);
 
     /// <summary>Files a complaint through intake's staff API, as a clerk on the phone would; the case id.</summary>
-    public async Task<Guid> FileAsync(string category, string district, string narrative, object? complainant = null)
+    public async Task<Guid> FileAsync(string category, string district, string narrative, object? complainant = null, string[]? subjectOfficers = null)
     {
         var reply = await Intake.SendAsync(HttpMethod.Post, "/api/complaints", Token("p-1007", Roles.IntakeClerk),
             System.Net.Http.Json.JsonContent.Create(new
             {
                 category, narrative, channel = "phone", district,
                 complainant = complainant ?? new { anonymous = true },
+                subjectOfficers,
             }), new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() });
         Assert.True(reply.IsSuccess, reply.ToString());
         return reply.Json.GetProperty("caseId").GetGuid();
@@ -200,6 +201,29 @@ public sealed class ConsoleSystem : IAsyncLifetime
         var routed = await Assignment.GetUntilAsync($"/api/cases/{caseId}", Token("p-1009", Roles.Dispatcher),
             c => c.GetProperty("owner").GetProperty("kind").GetString() == "person", $"case {caseId} is routed to a person");
         return routed.GetProperty("owner").GetProperty("id").GetString()!;
+    }
+
+    /// <summary>The owner records a finding on every allegation and resolves the case with a note, over the API.</summary>
+    public async Task ResolveAsync(Guid caseId, string owner, string finding = "sustained", string note = "Findings recorded; the complainant was written to.")
+    {
+        var token = Token(owner, Roles.Investigator);
+        var view = (await Assignment.GetAsync($"/api/cases/{caseId}", token)).Ok();
+        foreach (var allegation in view.GetProperty("allegations").EnumerateArray().Where(a => a.GetProperty("finding").ValueKind == JsonValueKind.Null))
+        {
+            var recorded = await Assignment.PostAsync($"/api/cases/{caseId}/findings", token, new { allegationId = allegation.GetProperty("id").GetString(), finding });
+            Assert.True(recorded.IsSuccess, recorded.ToString());
+        }
+        var resolved = await Assignment.PostAsync($"/api/cases/{caseId}/resolve", token, new { reason = note });
+        Assert.True(resolved.IsSuccess, resolved.ToString());
+    }
+
+    /// <summary>A connection to this fixture's intake schema (for what no page shows staff, such as a tracking code's case).</summary>
+    public async Task<Npgsql.NpgsqlConnection> OpenIntakeAsync()
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(isolation["ConnectionStrings__Accountability"]) { SearchPath = "intake,public" };
+        var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
     }
 
     /// <summary>The directory in force, as assignment serves it.</summary>

@@ -85,6 +85,16 @@ public sealed class CheckpointSigner(
         await connection.ExecuteAsync(new CommandDefinition(
             "insert into audit_checkpoints (global_seq, hash, key_id, signed_at, signature) values (@seq, @hash, @keyId, @now, @signature)",
             new { seq = head.Seq, hash = head.Hash, keyId = key.KeyId, now, signature }, transaction, cancellationToken: cancellationToken));
+        // Announced with the checkpoint: witnesses outside this database keep the highest head they saw.
+        await Messaging.Outbox.OutboxWriter.EnqueueAsync(transaction, new Contracts.Witness.TrailCheckpointSigned
+        {
+            Trail = database.Schema,
+            GlobalSeq = head.Seq,
+            Hash = ChainHash.Hex(head.Hash),
+            KeyId = key.KeyId,
+            SignedAt = now,
+            Signature = Convert.ToBase64String(signature),
+        }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Signed checkpoint at record {GlobalSeq} with key {KeyId}", head.Seq, key.KeyId);
         return head.Seq;

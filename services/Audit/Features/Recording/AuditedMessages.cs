@@ -62,9 +62,15 @@ public static class AuditedMessages
 
     private const string AccessRecordArea = "Audit";
 
+    /// <summary>
+    /// Messages about the trail itself (its signed heads, announced to witnesses). Recording them would add a
+    /// record after every checkpoint, and so a checkpoint after every such record, forever.
+    /// </summary>
+    public const string NotRecordedArea = "Witness";
+
     public static IReadOnlyList<AuditedMessageType> Discover(Assembly contracts)
     {
-        var audited = MessageTypes(contracts).Select(Describe).ToList();
+        var audited = MessageTypes(contracts).Where(type => type.Namespace?.Split('.')[^1] != NotRecordedArea).Select(Describe).ToList();
         var clash = audited.GroupBy(a => a.Name).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null)
             throw new InvalidOperationException($"Two contracts are both named {clash.Key}; the trail records messages by name.");

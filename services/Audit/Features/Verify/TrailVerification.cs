@@ -14,14 +14,22 @@ namespace Accountability.Audit.Features.Verify;
 public static class TrailVerification
 {
     /// <param name="trustedKeys">Public keys (PEM) by key id to check checkpoints with; null trusts the keys recorded in the schema.</param>
+    /// <param name="witnessed">
+    /// Signed heads kept outside the audit database (a witness service, the CLI's memory). They count as checkpoints,
+    /// and win over the database's own at the same record: the trail must reach them, with the same hash.
+    /// </param>
     public static async Task<VerificationResult> VerifyAsync(
         NpgsqlConnection connection,
         IReadOnlyDictionary<string, string>? trustedKeys,
         IProgress<(long Done, long Total)>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyList<Checkpoint>? witnessed = null)
     {
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        var checkpoints = await TrailStore.ReadCheckpointsAsync(connection, transaction, cancellationToken);
+        var stored = await TrailStore.ReadCheckpointsAsync(connection, transaction, cancellationToken);
+        var witnessedSeqs = (witnessed ?? []).Select(c => c.GlobalSeq).ToHashSet();
+        var checkpoints = stored.Where(c => !witnessedSeqs.Contains(c.GlobalSeq)).Concat(witnessed ?? [])
+            .DistinctBy(c => c.GlobalSeq).OrderBy(c => c.GlobalSeq).ToList();
         var pems = trustedKeys ?? await TrailStore.ReadPublicKeysAsync(connection, transaction, cancellationToken);
         var keys = new Dictionary<string, ECDsa?>(StringComparer.Ordinal);
         ECDsa? KeyFor(string keyId)

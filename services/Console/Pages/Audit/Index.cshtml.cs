@@ -56,11 +56,30 @@ public sealed class IndexModel(ServiceApi api, DirectoryClient directory) : Page
             $"audit-trail-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}.{(csv ? "csv" : "jsonl")}");
     }
 
+    /// <summary>When a name matches several people, they are offered to choose from.</summary>
+    public IReadOnlyList<(string Id, string Name)> Candidates { get; private set; } = [];
+
+    public string? FilterMessage { get; private set; }
+
     private async Task LoadAsync(string? accessUser, CancellationToken ct)
     {
         AccessUser = accessUser;
         Chart = (await directory.CurrentAsync(ct)).Value;
-        var path = "/api/audit/access-log?limit=50" + (string.IsNullOrWhiteSpace(accessUser) ? "" : $"&userId={Uri.EscapeDataString(accessUser.Trim())}");
+        // A person id, or (part of) a name: auditors know people by name.
+        var userId = accessUser?.Trim();
+        if (!string.IsNullOrEmpty(userId) && Chart?.Person(userId) is null && !userId.StartsWith("system:", StringComparison.Ordinal) && userId != "anonymous")
+        {
+            var matches = (Chart?.People ?? []).Where(p => p.Name.Contains(userId, StringComparison.OrdinalIgnoreCase)).Select(p => (p.Id, p.Name)).ToList();
+            if (matches.Count == 1)
+                userId = matches[0].Id;
+            else
+            {
+                Candidates = matches;
+                FilterMessage = matches.Count == 0 ? $"Nobody in the directory is called \"{userId}\"." : $"{matches.Count} people match \"{userId}\": choose one.";
+                return;
+            }
+        }
+        var path = "/api/audit/access-log?limit=50" + (string.IsNullOrWhiteSpace(userId) ? "" : $"&userId={Uri.EscapeDataString(userId)}");
         var log = await api.GetAsync<List<AccessRecordDto>>(Service.Audit, path, ct);
         AccessLog = log.Value ?? [];
         if (!log.Ok)

@@ -76,8 +76,6 @@ public sealed class ComplaintModel(ServiceApi api, IOptions<ConsoleOptions> opti
             FieldErrors["narrative"] = "Please tell us what happened.";
         else if (narrative.Length > MaxNarrativeLength)
             FieldErrors["narrative"] = $"Please keep the description to {MaxNarrativeLength:N0} characters; it has {narrative.Length:N0}. You can send more details later to the investigator.";
-        if (string.IsNullOrWhiteSpace(Form.Category))
-            FieldErrors["category"] = "Please choose what the complaint is about.";
         var occurredAt = OccurredAt();
         if (FieldErrors.Count > 0)
             return Page();
@@ -104,8 +102,11 @@ public sealed class ComplaintModel(ServiceApi api, IOptions<ConsoleOptions> opti
             Receipt = System.Text.Json.JsonSerializer.Deserialize<FilingReceiptDto>(result.Value.GetRawText(), System.Text.Json.JsonSerializerOptions.Web);
             return Page();
         }
+        // Intake checks every field at once; each reason goes next to its field, in plain words.
         foreach (var (field, reasons) in result.Problem!.Errors)
-            FieldErrors[FormField(field)] = string.Join(" ", reasons.Select(Plain));
+            FieldErrors[FormField(field)] = field == "category" && string.IsNullOrWhiteSpace(Form.Category)
+                ? "Please choose what the complaint is about."
+                : string.Join(" ", reasons.Select(Plain));
         if (FieldErrors.Count == 0)
             Problem = result.Problem;
         return Page();

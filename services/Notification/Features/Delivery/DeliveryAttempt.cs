@@ -63,6 +63,7 @@ public sealed class DeliveryAttempt(
 
         var settings = options.Value;
         values["trackingCode"] = known.TrackingCode;
+        values["greeting"] = string.IsNullOrWhiteSpace(contact.Name) ? "Hello," : $"Hello {contact.Name.Trim()},";
         values["statusUrl"] = settings.PublicStatusUrl.Replace("{trackingCode}", Uri.EscapeDataString(known.TrackingCode), StringComparison.Ordinal);
         var optOutUrl = $"{settings.PublicBaseUrl.TrimEnd('/')}/api/public/opt-out/{known.OptOutToken}";
         if (trigger.Placeholders.Contains("optOutUrl"))
@@ -92,6 +93,10 @@ public sealed class DeliveryAttempt(
 
         values["recipientName"] = person.Name;
         values["caseId"] = delivery.CaseId?.ToString() ?? "";
+        values["caseUrl"] = delivery.CaseId is { } staffCase
+            ? options.Value.StaffCaseUrl.Replace("{caseId}", staffCase.ToString(), StringComparison.Ordinal)
+            : "";
+        values["reasonLine"] = values.GetValueOrDefault("reason") is { Length: > 0 } reason && !string.IsNullOrWhiteSpace(reason) ? $"Reason given: {reason}" : "";
         if (delivery.Channel == Channels.Webhook)
         {
             if (string.IsNullOrWhiteSpace(person.WebhookUrl))

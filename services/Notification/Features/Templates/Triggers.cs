@@ -23,8 +23,10 @@ public static class Triggers
     }
 
     // Filled in at send time from the case (complainant) or the directory (staff).
-    private static readonly string[] Public = ["trackingCode", "statusUrl", "department"];
-    private static readonly string[] Staff = ["recipientName", "caseId", "department", "reason"];
+    // greeting: "Hello Pat Rivera," when the complainant gave a name, else "Hello,". reasonLine: "Reason given: …", or
+    // nothing when none was given (never an empty "Reason given:"). caseUrl: the case page in the console.
+    private static readonly string[] Public = ["trackingCode", "statusUrl", "department", "greeting"];
+    private static readonly string[] Staff = ["recipientName", "caseId", "department", "reason", "reasonLine", "caseUrl"];
 
     public static readonly IReadOnlyDictionary<string, Trigger> All = new Trigger[]
     {
