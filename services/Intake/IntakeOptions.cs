@@ -13,6 +13,9 @@ public sealed class IntakeOptions
     /// <summary>Shown as the responsible unit while the directory copy does not know the owner's unit yet.</summary>
     public string DepartmentName { get; set; } = "Riverton Police Department";
 
+    /// <summary>Letters in front of every case number: IA-2026-00042.</summary>
+    public string CaseNumberPrefix { get; set; } = "IA";
+
     /// <summary>Letters in front of every tracking code; cosmetic, carries no entropy.</summary>
     public string TrackingCodePrefix { get; set; } = "RPD";
 

@@ -99,6 +99,11 @@ public sealed class JourneyTests(ConsoleSystem system)
         await Expect(dispatcher.Locator("body")).ToContainTextAsync("Handoff pending to");
         await ConsoleSystem.ScreenshotAsync(dispatcher, "dispatcher-handoff");
 
+        // The board finds the case by its human number, and shows it.
+        var number = (await system.Assignment.GetAsync($"/api/cases/{caseId}", ConsoleSystem.Token("p-1009", Roles.Dispatcher))).Ok().GetProperty("caseNumber").GetString()!;
+        await dispatcher.GotoAsync($"/board?number={number}");
+        await Expect(dispatcher.Locator($"tr[data-case='{caseId}']").GetByTestId("case-number")).ToHaveTextAsync(number);
+
         var inbox = await system.SignedInAsAsync(receiver);
         await inbox.GotoAsync("/inbox");
         var offer = inbox.Locator($"li.handoff[data-case='{caseId}']");

@@ -105,7 +105,10 @@ public sealed class StaffPagesTests(ConsoleSystem system)
 
         var page = await system.SignedInAsAsync("p-1004");
         await page.GotoAsync("/audit");
-        await page.GetByLabel("Case id").FillAsync(caseId.ToString());
+        // By its number, as an auditor would be told it.
+        var number = (await system.Assignment.GetAsync($"/api/cases/{caseId}", ConsoleSystem.Token("p-1004", Roles.Auditor))).Ok().GetProperty("caseNumber").GetString()!;
+        Assert.Matches(@"^IA-\d{4}-\d{5}$", number);
+        await page.GetByLabel("Case number or id").FillAsync(number);
         await page.GetByRole(AriaRole.Button, new() { Name = "Open" }).ClickAsync();
         await Expect(page.GetByTestId("audit-custody").Locator("li")).ToHaveCountAsync(2);
         await Expect(page.GetByTestId("audit-custody")).ToContainTextAsync("routed");
@@ -158,7 +161,7 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         var dispatcher = await system.SignedInAsAsync("p-1009");
         await dispatcher.GotoAsync($"/cases/{caseId}");
         await Expect(dispatcher.GetByTestId("case-owner")).ToBeVisibleAsync();
-        await Expect(dispatcher.Locator("body")).ToContainTextAsync("The complaint's text is not shown");
+        await Expect(dispatcher.GetByTestId("board-view")).ToContainTextAsync("as the dispatch board does");
         Assert.DoesNotContain("Jordan Private", await dispatcher.ContentAsync());
         Assert.DoesNotContain("Nobody came for two hours", await dispatcher.ContentAsync());
         var owner = await system.RoutedOwnerAsync(caseId);

@@ -24,10 +24,14 @@ public sealed partial class FilingTests(IntakeService intake)
         Assert.Equal("received", body.GetProperty("status").GetString());
         Assert.Equal($"/api/public/status/{code}", body.GetProperty("statusUrl").GetString());
         Assert.Equal($"/api/public/status/{code}", response.Headers.Location?.OriginalString);
+        var number = body.GetProperty("caseNumber").GetString()!;
+        Assert.Matches($"^IA-{DateTimeOffset.UtcNow.Year}-[0-9]{{5}}$", number);
 
         // Two codes filed back to back share nothing that a sequence would.
         var second = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()));
         var otherCode = second.GetProperty("trackingCode").GetString()!;
+        // Case numbers are unique and in sequence: the later filing has the higher number.
+        Assert.True(string.CompareOrdinal(second.GetProperty("caseNumber").GetString(), number) > 0, $"{number} then {second.GetProperty("caseNumber")}");
         var sharedPositions = code.Where((c, i) => c != '-' && otherCode[i] == c).Count() - 3; // minus the prefix
         Assert.True(sharedPositions < 8, $"{code} and {otherCode} look related");
     }

@@ -24,4 +24,7 @@ public sealed record CaseOpened
 
     /// <summary>The district "1" to "5", when known.</summary>
     public string? District { get; init; }
+
+    /// <summary>The human case number intake gave it (IA-2026-00042); null for cases filed before numbers existed.</summary>
+    public string? CaseNumber { get; init; }
 }

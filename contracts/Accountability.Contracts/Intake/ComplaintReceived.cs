@@ -14,6 +14,9 @@ public sealed record ComplaintReceived
     /// <summary>The public tracking code the complainant holds.</summary>
     public required string TrackingCode { get; init; }
 
+    /// <summary>The human case number staff use (e.g. IA-2026-00042): unique, in sequence per year. Null only from before numbers existed.</summary>
+    public string? CaseNumber { get; init; }
+
     /// <summary>A code from <see cref="ComplaintCategories"/>.</summary>
     public required string Category { get; init; }
 

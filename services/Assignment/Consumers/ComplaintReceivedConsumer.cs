@@ -32,7 +32,8 @@ public sealed class ComplaintReceivedConsumer(
                 [.. complaint.Allegations.Select(a => new CaseAllegation { Id = a.AllegationId.ToString(), Type = a.Type, OfficerBadge = a.OfficerBadge, OfficerDescription = a.OfficerDescription })],
                 complaint.Category,
                 complaint.District,
-                "system:intake"), cancellationToken, at: complaint.ReceivedAt);
+                "system:intake",
+                complaint.CaseNumber), cancellationToken, at: complaint.ReceivedAt);
             if (received is Decision.Refused refused)
             {
                 logger.LogInformation("Complaint {CaseId} not opened again: {Reason}", complaint.CaseId, refused.Refusal.Reason);

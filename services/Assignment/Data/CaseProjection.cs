@@ -32,9 +32,9 @@ public static class CaseProjection
                 // The CustodyTransferred that follows in the same transaction opens the first interval and sets the owner.
                 await Execute(
                     """
-                    insert into cases (case_id, status, owner_kind, owner_id, unit_id, category, district, received_at, updated_at, version, first_traceparent, subject_badges)
-                    values (@CaseId, 'open', 'unit', '', '', @Category, @District, @OccurredAt, @OccurredAt, @CaseVersion, @FirstTraceParent, @SubjectBadges)
-                    """, new { opened.CaseId, opened.Category, opened.District, opened.OccurredAt, opened.CaseVersion,
+                    insert into cases (case_id, status, owner_kind, owner_id, unit_id, category, district, received_at, updated_at, version, first_traceparent, subject_badges, case_number)
+                    values (@CaseId, 'open', 'unit', '', '', @Category, @District, @OccurredAt, @OccurredAt, @CaseVersion, @FirstTraceParent, @SubjectBadges, @CaseNumber)
+                    """, new { opened.CaseId, opened.Category, opened.District, opened.OccurredAt, opened.CaseVersion, opened.CaseNumber,
                               FirstTraceParent = System.Diagnostics.Activity.Current?.Id,
                               SubjectBadges = opened.SubjectOfficerBadges.Select(badge => badge.ToUpperInvariant()).ToArray() });
                 break;

@@ -15,7 +15,15 @@ public sealed record AllegationDto(string Id, string Type, string OfficerBadge, 
 /// <summary>Assignment: GET /api/cases, /api/cases/{id}.</summary>
 public sealed record CaseDto(
     Guid CaseId, string Status, OwnerDto Owner, string UnitId, string Category, string? District, bool Acknowledged, bool Contacted,
-    bool Overdue, IReadOnlyList<AllegationDto>? Allegations, PendingHandoffDto? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion);
+    bool Overdue, IReadOnlyList<AllegationDto>? Allegations, PendingHandoffDto? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion,
+    string? Access = null, string? CaseNumber = null)
+{
+    /// <summary>What people call the case: its number (IA-2026-00042), or its id for cases filed before numbers existed.</summary>
+    public string Label => CaseNumber ?? CaseId.ToString();
+
+    /// <summary>The board's view (dispatchers, admins): no allegations, narrative or complainant.</summary>
+    public bool IsBoardView => Access == "board";
+}
 
 /// <summary>Assignment: GET /api/cases/{id}/custody.</summary>
 public sealed record CustodyIntervalDto(int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor,

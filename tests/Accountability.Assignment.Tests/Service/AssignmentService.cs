@@ -43,6 +43,7 @@ public sealed class AssignmentService : IAsyncLifetime
             CaseId = Guid.NewGuid(),
             CaseVersion = 1,
             TrackingCode = $"RPD-TEST-{Guid.NewGuid():N}"[..20],
+            CaseNumber = $"IA-T-{Guid.NewGuid():N}"[..20].ToUpperInvariant(),
             Category = category,
             Channel = "phone",
             District = district,

@@ -30,6 +30,20 @@ public sealed class CaseListFilterTests(AssignmentService service)
     }
 
     [Fact]
+    public async Task A_case_is_found_by_its_human_number_whatever_its_letter_case_and_shows_it()
+    {
+        // Issue 12, finding 5: the board showed the first 8 characters of a time-ordered id, which repeated.
+        var complaint = await service.FileAsync("force", "3");
+        await service.WaitForOwnerAsync(complaint.CaseId, _ => true, $"case {complaint.CaseId} exists");
+
+        var listed = await ListAsync($"/api/cases?number={complaint.CaseNumber!.ToLowerInvariant()}");
+
+        Assert.Equal(complaint.CaseId, Assert.Single(listed).GetProperty("caseId").GetGuid());
+        Assert.Equal(complaint.CaseNumber, listed[0].GetProperty("caseNumber").GetString());
+        Assert.Empty(await ListAsync("/api/cases?number=IA-1999-99999"));
+    }
+
+    [Fact]
     public async Task The_category_filter_lists_only_cases_of_that_category_and_combines_with_the_district()
     {
         var district = $"d-{Guid.NewGuid():N}";

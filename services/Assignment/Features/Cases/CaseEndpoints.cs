@@ -27,13 +27,13 @@ public static class CaseEndpoints
         var api = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Roles.CaseWorkers));
         var reads = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Readers));
 
-        reads.MapGet("/cases", async (string? owner, string? unit, string? status, string? overdue, string? category, string? district,
+        reads.MapGet("/cases", async (string? owner, string? unit, string? status, string? overdue, string? category, string? district, string? number,
             string? limit, string? offset, ClaimsPrincipal user, CaseReaders readers, CaseQueries queries, CancellationToken ct) =>
         {
             var errors = new Dictionary<string, string[]>();
             // Exact matches on stored values: longer than any category code or district is a mistake, not a miss,
             // and a control character (NUL above all, which PostgreSQL text cannot hold) can never match.
-            foreach (var (field, value) in new[] { ("category", category), ("district", district) })
+            foreach (var (field, value) in new[] { ("category", category), ("district", district), ("number", number) })
                 if (value is { Length: > MaxFilterLength })
                     errors[field] = [$"At most {MaxFilterLength} characters."];
                 else if (value is not null && value.Any(char.IsControl))
@@ -52,7 +52,7 @@ public static class CaseEndpoints
                 errors["overdue"] = ["Must be 'true' or 'false'."];
             if (errors.Count > 0)
                 return Results.ValidationProblem(errors);
-            return Results.Ok(await queries.ListAsync(new CaseFilter(owner, unit, status, overdueFilter, category, district), readers.For(user), limitValue ?? 100, offsetValue ?? 0, ct));
+            return Results.Ok(await queries.ListAsync(new CaseFilter(owner, unit, status, overdueFilter, category, district, number?.Trim()), readers.For(user), limitValue ?? 100, offsetValue ?? 0, ct));
         }).RecordsCaseAccess("case-list");
 
         // A case the reader may not see answers exactly as a case that does not exist: nobody learns that a complaint exists.

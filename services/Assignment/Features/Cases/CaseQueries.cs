@@ -14,7 +14,7 @@ public sealed record AllegationView(string Id, string Type, string OfficerBadge,
 public sealed record CaseView(
     Guid CaseId, string Status, OwnerView Owner, string UnitId, string Category, string? District,
     bool Acknowledged, bool Contacted, bool Overdue, IReadOnlyList<AllegationView> Allegations, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion,
-    string Access);
+    string Access, string? CaseNumber);
 
 /// <summary>One custody interval. <see cref="Actor"/> made the move; <see cref="ReasonBy"/> wrote the reason (for a handoff, who asked for it).</summary>
 public sealed record CustodyIntervalView(
@@ -23,7 +23,8 @@ public sealed record CustodyIntervalView(
 
 /// <summary>What GET /api/cases narrows by; null means any. Each is an exact match.</summary>
 public sealed record CaseFilter(
-    string? OwnerId = null, string? UnitId = null, string? Status = null, bool? Overdue = null, string? Category = null, string? District = null);
+    string? OwnerId = null, string? UnitId = null, string? Status = null, bool? Overdue = null, string? Category = null, string? District = null,
+    string? Number = null);
 
 /// <summary>The read side of cases, straight from the projections.</summary>
 public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directory)
@@ -32,7 +33,7 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
     public async Task<IReadOnlyList<CaseView>> ListAsync(CaseFilter filter, CaseReader reader, int limit, int offset, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var parameters = new DynamicParameters(new { filter.OwnerId, filter.UnitId, filter.Status, filter.Overdue, filter.Category, filter.District, limit, offset });
+        var parameters = new DynamicParameters(new { filter.OwnerId, filter.UnitId, filter.Status, filter.Overdue, filter.Category, filter.District, filter.Number, limit, offset });
         parameters.AddDynamicParams(reader.SqlParameters);
         var rows = await connection.QueryAsync<CaseRow>(new CommandDefinition(
             $"""
@@ -44,6 +45,7 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
               and (@Overdue::boolean is null or @Overdue = exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null))
               and (@Category::text is null or c.category = @Category)
               and (@District::text is null or c.district = @District)
+              and (@Number::text is null or c.case_number = upper(@Number))
             order by c.received_at desc, c.case_id
             limit @limit offset @offset
             """, parameters, cancellationToken: ct));
@@ -107,7 +109,7 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
 
     private const string SelectCases =
         $"""
-        select c.case_id, c.status, c.owner_kind, c.owner_id, c.unit_id, c.category, c.district, c.acknowledged, c.contacted,
+        select c.case_id, c.case_number, c.status, c.owner_kind, c.owner_id, c.unit_id, c.category, c.district, c.acknowledged, c.contacted,
                c.received_at, c.updated_at, c.version,
                exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null) as overdue,
                c.allegations::text as allegations,
@@ -124,7 +126,7 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
         r.handoff_id is { } handoffId
             ? new PendingHandoffView(handoffId, r.to_kind!, r.to_id!, NameOf(r.to_kind!, r.to_id!), r.handoff_reason!, r.requested_by!, Utc(r.requested_at!.Value))
             : null,
-        Utc(r.received_at), Utc(r.updated_at), r.version, sight == CaseSight.Full ? "full" : "board");
+        Utc(r.received_at), Utc(r.updated_at), r.version, sight == CaseSight.Full ? "full" : "board", r.case_number);
 
     private string NameOf(string kind, string id) =>
         (kind == "person" ? directory.Chart.FindPerson(id)?.Name : directory.Chart.FindUnit(id)?.Name) ?? id;
@@ -133,7 +135,7 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
 
     // Column names as PostgreSQL returns them, so Dapper maps without aliases.
     private sealed record CaseRow(
-        Guid case_id, string status, string owner_kind, string owner_id, string unit_id, string category, string? district,
+        Guid case_id, string? case_number, string status, string owner_kind, string owner_id, string unit_id, string category, string? district,
         bool acknowledged, bool contacted, DateTime received_at, DateTime updated_at, long version, bool overdue, string allegations,
         Guid? handoff_id, string? to_kind, string? to_id, string? handoff_reason, string? requested_by, DateTime? requested_at, bool related);
 }

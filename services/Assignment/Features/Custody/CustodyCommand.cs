@@ -13,7 +13,8 @@ public abstract record CustodyCommand(string Actor)
         IReadOnlyList<CaseAllegation> Allegations,
         string Category,
         string? District,
-        string Actor) : CustodyCommand(Actor);
+        string Actor,
+        string? CaseNumber = null) : CustodyCommand(Actor);
 
     /// <summary>Moves the case from the intake desk to the unit the routing rules chose, or to one of its people.</summary>
     public sealed record Route(string UnitId, string? ToPersonId, string Reason, string Actor) : CustodyCommand(Actor);

@@ -88,6 +88,7 @@ public static partial class CustodyDecider
             Allegations = [.. receive.Allegations],
             Category = receive.Category,
             District = receive.District,
+            CaseNumber = receive.CaseNumber,
         });
         events.Transfer(from: null, to: intakeDesk, TransferKinds.Received, reason: "");
         return events.ToDecision();

@@ -17,12 +17,21 @@ public sealed class IndexModel(ServiceApi api, DirectoryClient directory) : Page
 
     public async Task OnGetAsync(string? accessUser, CancellationToken ct) => await LoadAsync(accessUser, ct);
 
-    /// <summary>Open a case by its id (the full id, as the board and the trail show it).</summary>
+    /// <summary>Open a case by its number (IA-2026-00042) or its full id.</summary>
     public async Task<IActionResult> OnGetCaseAsync(string? caseId, CancellationToken ct)
     {
-        if (Guid.TryParse(caseId?.Trim(), out var id))
+        var given = caseId?.Trim() ?? "";
+        if (Guid.TryParse(given, out var id))
             return Redirect($"/audit/cases/{id}");
-        CaseError = "Enter a whole case id, like 0199a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b.";
+        if (given.Length is > 0 and <= 40 && !given.Any(char.IsControl))
+        {
+            var found = await api.GetAsync<List<CaseDto>>(Service.Assignment, $"/api/cases?number={Uri.EscapeDataString(given)}&limit=1", ct);
+            if (found.Ok && found.Value is [var match])
+                return Redirect($"/audit/cases/{match.CaseId}");
+            CaseError = found.Ok ? $"No case has the number {given}." : found.Problem!.Message;
+        }
+        else
+            CaseError = "Enter a case number, like IA-2026-00042, or a whole case id.";
         await LoadAsync(null, ct);
         return Page();
     }

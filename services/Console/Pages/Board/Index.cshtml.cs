@@ -18,6 +18,7 @@ public sealed class IndexModel(ServiceApi api, DirectoryClient directory, IOptio
     [BindProperty(SupportsGet = true)] public string? District { get; set; }
     [BindProperty(SupportsGet = true)] public string? Category { get; set; }
     [BindProperty(SupportsGet = true)] public string? Owner { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Number { get; set; }
 
     public IReadOnlyList<BoardRow> Rows { get; private set; } = [];
     public OrgChart? Chart { get; private set; }
@@ -29,7 +30,7 @@ public sealed class IndexModel(ServiceApi api, DirectoryClient directory, IOptio
 
     public string RowsUrl => $"/board?handler=Rows&{FilterQuery}";
 
-    public string FilterQuery => string.Join('&', new[] { ("unit", Unit), ("district", District), ("category", Category), ("owner", Owner) }
+    public string FilterQuery => string.Join('&', new[] { ("unit", Unit), ("district", District), ("category", Category), ("owner", Owner), ("number", Number?.Trim()) }
         .Where(f => !string.IsNullOrEmpty(f.Item2)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2!)}"));
 
     public async Task OnGetAsync(CancellationToken ct)

@@ -49,10 +49,14 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microso
             return Page();
         }
         Case = found.Value;
-        var complaint = await api.GetAsync<ComplaintDto>(Service.Intake, $"/api/complaints/{caseId}", ct);
-        Complaint = complaint.Value;
-        if (!complaint.Ok)
-            Problems.Add(complaint.Problem! with { Title = $"The complaint's text is not shown: {complaint.Problem!.Title}" });
+        // The board's view never asks for the complaint's text: it is not the reader's to see.
+        if (!Case!.IsBoardView)
+        {
+            var complaint = await api.GetAsync<ComplaintDto>(Service.Intake, $"/api/complaints/{caseId}", ct);
+            Complaint = complaint.Value;
+            if (!complaint.Ok)
+                Problems.Add(complaint.Problem! with { Title = $"The complaint's text is not shown: {complaint.Problem!.Title}" });
+        }
         var custody = await api.GetAsync<List<CustodyIntervalDto>>(Service.Assignment, $"/api/cases/{caseId}/custody", ct);
         Custody = custody.Value ?? [];
         if (!custody.Ok)
@@ -69,7 +73,7 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microso
         var (kind, id) = Target(to);
         object body = kind == "unit" ? new { toUnitId = id, reason } : new { toPersonId = id, reason };
         return ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/handoffs", body, ct),
-            "Handoff requested. The case stays yours until the receiver accepts.");
+            "Handoff requested. The case stays with its owner until the receiver accepts.");
     }
 
     public Task<IActionResult> OnPostCancelHandoffAsync(Guid caseId, Guid handoffId, CancellationToken ct) =>

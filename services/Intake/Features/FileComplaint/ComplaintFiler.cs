@@ -101,18 +101,20 @@ public sealed class ComplaintFiler(
         activity?.SetTag("accountability.channel", complaint.Channel);
 
         var connection = transaction.Connection!;
+        var caseNumber = await CaseNumbers.NextAsync(transaction, settings.CaseNumberPrefix, receivedAt, cancellationToken);
+        activity?.SetTag("accountability.case_number", caseNumber);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            insert into complaints (case_id, tracking_code, tracking_hash, category, channel, district, occurred_at, location,
+            insert into complaints (case_id, case_number, tracking_code, tracking_hash, category, channel, district, occurred_at, location,
                                     narrative, subject_officer_badges, allegations, anonymous, complainant_sealed,
                                     owner_kind, owner_id, status, received_at, updated_at, filed_by)
-            values (@caseId, @trackingCode, @trackingHash, @Category, @Channel, @District, @OccurredAt, @location::jsonb,
+            values (@caseId, @caseNumber, @trackingCode, @trackingHash, @Category, @Channel, @District, @OccurredAt, @location::jsonb,
                     @Narrative, @badges, @allegations::jsonb, @anonymous, @complainant::jsonb,
                     'unit', @deskId, 'received', @receivedAt, @receivedAt, @actor)
             """,
             new
             {
-                caseId, trackingCode, trackingHash = TrackingCodes.LookupHash(symbols),
+                caseId, caseNumber, trackingCode, trackingHash = TrackingCodes.LookupHash(symbols),
                 complaint.Category, complaint.Channel, complaint.District, complaint.OccurredAt,
                 location = complaint.Location is null ? null : JsonSerializer.Serialize(complaint.Location, Json),
                 complaint.Narrative, badges = complaint.SubjectOfficerBadges.ToArray(),
@@ -129,6 +131,7 @@ public sealed class ComplaintFiler(
             CaseId = caseId,
             CaseVersion = 1,
             TrackingCode = trackingCode,
+            CaseNumber = caseNumber,
             Category = complaint.Category,
             Channel = complaint.Channel,
             District = complaint.District,
@@ -147,6 +150,7 @@ public sealed class ComplaintFiler(
         return new FilingReceipt
         {
             CaseId = caseId,
+            CaseNumber = caseNumber,
             TrackingCode = trackingCode,
             Owner = new ReceiptOwner("unit", settings.DutyDeskUnitId, settings.DutyDeskName),
             Status = "received",

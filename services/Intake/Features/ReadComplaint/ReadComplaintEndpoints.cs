@@ -15,7 +15,7 @@ namespace Accountability.Intake.Features.ReadComplaint;
 public sealed record ComplaintView(
     Guid CaseId, string Category, string Channel, string? District, DateTimeOffset? OccurredAt, ComplaintLocation? Location,
     string Narrative, IReadOnlyList<string> SubjectOfficerBadges, IReadOnlyList<ReceivedAllegation> Allegations, bool Anonymous,
-    DateTimeOffset ReceivedAt, string FiledBy, bool ContactVisible, ComplainantContact? Complainant);
+    DateTimeOffset ReceivedAt, string FiledBy, bool ContactVisible, ComplainantContact? Complainant, string? CaseNumber = null);
 
 public static class ReadComplaintEndpoints
 {
@@ -54,7 +54,7 @@ public static class ReadComplaintEndpoints
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<ComplaintRow>(new CommandDefinition(
             """
-            select case_id as CaseId, category as Category, channel as Channel, district as District, occurred_at as OccurredAt,
+            select case_id as CaseId, case_number as CaseNumber, category as Category, channel as Channel, district as District, occurred_at as OccurredAt,
                    location::text as Location, narrative as Narrative, subject_officer_badges as SubjectOfficerBadges,
                    allegations::text as Allegations, anonymous as Anonymous, complainant_sealed::text as ComplainantSealed,
                    received_at as ReceivedAt, filed_by as FiledBy
@@ -94,7 +94,7 @@ public static class ReadComplaintEndpoints
             row.Location is null ? null : JsonSerializer.Deserialize<ComplaintLocation>(row.Location, Json),
             row.Narrative, row.SubjectOfficerBadges,
             JsonSerializer.Deserialize<List<ReceivedAllegation>>(row.Allegations, Json) ?? [],
-            row.Anonymous, Utc(row.ReceivedAt), row.FiledBy, contact is not null, contact));
+            row.Anonymous, Utc(row.ReceivedAt), row.FiledBy, contact is not null, contact, row.CaseNumber));
     }
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
@@ -103,6 +103,7 @@ public static class ReadComplaintEndpoints
     private sealed record ComplaintRow
     {
         public required Guid CaseId { get; init; }
+        public string? CaseNumber { get; init; }
         public required string Category { get; init; }
         public required string Channel { get; init; }
         public string? District { get; init; }
