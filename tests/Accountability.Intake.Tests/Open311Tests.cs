@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json;
 using System.Xml.Linq;
@@ -47,6 +48,26 @@ public sealed class Open311Tests(IntakeService intake)
             var district = definition.GetProperty("attributes").EnumerateArray().Single(a => a.GetProperty("code").GetString() == "district");
             Assert.Equal(["1", "2", "3", "4", "5"], district.GetProperty("values").EnumerateArray().Select(v => v.GetProperty("key").GetString()));
         }
+    }
+
+    [Fact]
+    public async Task The_public_list_shows_only_what_was_filed_through_Open311_never_staff_filed_or_anonymous_complaints()
+    {
+        // Issue 17, finding 6: requests.json listed every complaint to anonymous callers (force, misconduct...).
+        var open311 = await PostOpen311Async("lack-of-service");
+        var staff = (await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()))).GetProperty("caseId").GetGuid().ToString();
+        using var anonymousFiling = await intake.Client.PostAsJsonAsync("/api/public/complaints", new
+        {
+            category = "lack-of-service", narrative = $"Nobody came. {IntakeService.NewMarker()}", complainant = new { anonymous = true },
+        });
+        var anonymous = (await anonymousFiling.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("caseId").GetGuid().ToString();
+
+        var listed = (await GetJsonAsync($"/open311/v2/requests.json?service_request_id={open311},{staff},{anonymous}"))
+            .EnumerateArray().Select(r => r.GetProperty("service_request_id").GetString()).ToList();
+
+        Assert.Equal([open311], listed);
+        using var byId = await intake.Client.GetAsync($"/open311/v2/requests/{staff}.json");
+        Assert.Equal(HttpStatusCode.NotFound, byId.StatusCode);
     }
 
     [Fact]
@@ -180,6 +201,9 @@ public sealed class Open311Tests(IntakeService intake)
             ["service_code"] = serviceCode,
             ["address_string"] = "5 Elm St",
             ["description"] = $"Open311 filing {IntakeService.NewMarker()}",
+            // With a contact: anonymous requests are not in the public list.
+            ["email"] = "open311.caller@example.org",
+            ["first_name"] = "Casey",
         }));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);

@@ -27,8 +27,9 @@ public static class Open311Endpoints
             : !Open311Catalogue.IsService(serviceCode) ? Open311Format.Error(format, StatusCodes.Status404NotFound, $"service_code: no service '{Truncate(serviceCode)}'.")
             : Open311Format.Reply(format, "service_definition", Open311Catalogue.Definition(serviceCode)));
         open311.MapPost("/requests.{format}", PostRequestAsync);
-        open311.MapGet("/requests.{format}", GetRequestsAsync);
-        open311.MapGet("/requests/{id}.{format}", GetRequestAsync);
+        // Anonymous callers read these: limited per address like the status look-up, so the list cannot be scraped.
+        open311.MapGet("/requests.{format}", GetRequestsAsync).RequireRateLimiting(PublicStatus.PublicStatusEndpoints.PublicStatusRateLimit);
+        open311.MapGet("/requests/{id}.{format}", GetRequestAsync).RequireRateLimiting(PublicStatus.PublicStatusEndpoints.PublicStatusRateLimit);
         // Anything else under /open311 is a 404 in the spec's format, not the API's problem+json.
         endpoints.Map($"{Prefix}/{{**rest}}", (HttpRequest request) =>
             Open311Format.Error(Open311Format.FromPath(request.Path), StatusCodes.Status404NotFound, "No such Open311 resource."));

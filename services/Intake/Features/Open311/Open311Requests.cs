@@ -10,7 +10,8 @@ using Dapper;
 namespace Accountability.Intake.Features.Open311;
 
 /// <summary>The GET side of GeoReport v2 service requests, read from intake's own tables.</summary>
-public sealed class Open311Requests(ServiceDatabase database, Microsoft.Extensions.Options.IOptions<IntakeOptions> options)
+public sealed class Open311Requests(ServiceDatabase database, Microsoft.Extensions.Options.IOptions<IntakeOptions> options,
+    Microsoft.Extensions.Options.IOptions<Open311Options> open311)
 {
     public const int MaxResults = 1000;
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(90);
@@ -43,6 +44,7 @@ public sealed class Open311Requests(ServiceDatabase database, Microsoft.Extensio
               and (@start::timestamptz is null or c.received_at >= @start)
               and (@end::timestamptz is null or c.received_at <= @end)
               and (@closed::boolean is null or (c.status = 'resolved') = @closed)
+              and c.channel = any(@channels) and (@anonymous or not c.anonymous)
             order by c.received_at desc
             limit @limit
             """,
@@ -54,6 +56,8 @@ public sealed class Open311Requests(ServiceDatabase database, Microsoft.Extensio
                 end = filter.End?.UtcDateTime,
                 closed = filter.Closed,
                 limit = MaxResults,
+                channels = open311.Value.PublishedChannels.ToArray(),
+                anonymous = open311.Value.PublishAnonymous,
             }, cancellationToken: cancellationToken));
         return new JsonArray([.. rows.Select(row => (JsonNode)ToRequest(row, includeDetails))]);
     }
