@@ -208,6 +208,8 @@ cmd_start() {
             export Console__DevelopmentSignIn=true
             # Intake believes the console's X-Forwarded-For, so each member of the public has their own rate limit.
             export Intake__TrustedProxies__0=127.0.0.1
+            # Audit's verify checks the trail against the signed heads notification witnessed.
+            export Audit__WitnessUrl="http://127.0.0.1:${PORTS[Notification]}"
             export Urls="http://127.0.0.1:${PORTS[$s]}"
             export OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-accountability-$(name_of "$s")}"
             printf '\n===== %s starting %s =====\n' "$(date -Is)" "$s" >> "$(log_of "$s")"
