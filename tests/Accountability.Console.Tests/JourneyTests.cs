@@ -108,6 +108,9 @@ public sealed class JourneyTests(ConsoleSystem system)
         await inbox.GotoAsync("/inbox");
         var offer = inbox.Locator($"li.handoff[data-case='{caseId}']");
         await Expect(offer).ToContainTextAsync("Shift change");
+        // The card says what the case is, so the receiver can decide.
+        await Expect(offer).ToContainTextAsync(number);
+        await Expect(offer.GetByTestId("handoff-category")).ToContainTextAsync("force");
         await offer.GetByRole(AriaRole.Button, new() { Name = "Accept" }).ClickAsync();
         await Expect(inbox.GetByTestId("flash")).ToContainTextAsync("Handoff accepted");
 

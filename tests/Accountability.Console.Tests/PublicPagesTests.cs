@@ -112,6 +112,20 @@ public sealed class PublicPagesTests(ConsoleSystem system)
     }
 
     [Fact]
+    public async Task A_form_over_the_size_limit_gets_the_size_message_not_something_went_wrong()
+    {
+        // Issue 12, finding 6: a form over 2 MB said "Something went wrong on our side".
+        var page = await system.OpenAsync();
+        var response = await page.APIRequest.PostAsync("/public/complaint",
+            new() { Form = page.APIRequest.CreateFormData().Append("Form.Narrative", new string('x', 3 * 1024 * 1024)) });
+        Assert.Equal(413, response.Status);
+        var body = await response.TextAsync();
+        Assert.Contains("What you sent is too large", body);
+        Assert.Contains("10,000 characters", body);
+        Assert.DoesNotContain("Something went wrong", body);
+    }
+
+    [Fact]
     public async Task A_form_posted_without_its_anti_forgery_token_gets_a_plain_error_page()
     {
         var page = await system.OpenAsync();

@@ -60,11 +60,14 @@ public sealed class SignInTests(ConsoleSystem system)
         Assert.Contains("only allowed when ASPNETCORE_ENVIRONMENT=Development", console.Output);
     }
 
-    [Fact]
-    public async Task A_return_address_outside_the_console_is_never_followed_after_sign_in()
+    [Theory]
+    [InlineData("https%3A%2F%2Fevil.example%2F")]
+    [InlineData("%2F%09%2Fevil.example%2F")] // "/\t/evil.example/": answered 500 once (issue 17, finding 11)
+    [InlineData("%2F%0A%2Fevil.example%2F")]
+    public async Task A_return_address_outside_the_console_is_never_followed_after_sign_in(string returnUrl)
     {
         var page = await system.OpenAsync();
-        await page.GotoAsync("/signin?returnUrl=https%3A%2F%2Fevil.example%2F");
+        await page.GotoAsync($"/signin?returnUrl={returnUrl}");
         await page.Locator("button[data-person='p-1009']").ClickAsync();
         await Expect(page.GetByTestId("signed-in-as")).ToBeVisibleAsync();
         Assert.StartsWith(system.Console.BaseAddress.ToString().TrimEnd('/'), page.Url);

@@ -199,12 +199,24 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         await investigator.GetByRole(AriaRole.Button, new() { Name = "Record contact with the complainant" }).ClickAsync();
         await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Contact with the complainant recorded.");
         await Expect(investigator.GetByTestId("case-status")).ToContainTextAsync("complainant contacted");
+        // The investigator learns of a second officer and adds an allegation: an event, in the trail.
+        await investigator.GetByTestId("add-allegation").Locator("summary").ClickAsync();
+        await investigator.GetByLabel("Kind").SelectOptionAsync("discourtesy");
+        await investigator.GetByLabel("Or a description").FillAsync("the second officer, who held the door");
+        await investigator.GetByLabel("What was learned").FillAsync("A bystander's video shows a second officer");
+        await investigator.GetByRole(AriaRole.Button, new() { Name = "Add the allegation" }).ClickAsync();
+        await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Allegation added.");
+        await Expect(investigator.GetByTestId("allegation-officer").Last).ToContainTextAsync("the second officer, who held the door");
+
         // Resolving waits for a finding on every allegation, then needs a note and a confirmation.
         await Expect(investigator.GetByTestId("resolve-blocked")).ToContainTextAsync("Record a finding for every allegation");
-        await investigator.GetByLabel("Finding for force").SelectOptionAsync("sustained");
-        await investigator.GetByRole(AriaRole.Button, new() { Name = "Record finding" }).ClickAsync();
-        await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Finding recorded.");
-        await Expect(investigator.GetByTestId("finding")).ToHaveTextAsync("sustained");
+        foreach (var (kind, finding) in new[] { ("force", "sustained"), ("discourtesy", "not-sustained") })
+        {
+            await investigator.GetByLabel($"Finding for {kind}").SelectOptionAsync(finding);
+            await investigator.GetByRole(AriaRole.Button, new() { Name = "Record finding" }).First.ClickAsync();
+            await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Finding recorded.");
+        }
+        await Expect(investigator.GetByTestId("finding").First).ToHaveTextAsync("sustained");
         await investigator.GetByLabel("Resolution note").FillAsync("Use of force reviewed with the officer's supervisor.");
         await investigator.GetByLabel("I have checked every finding").CheckAsync();
         await investigator.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
@@ -216,6 +228,44 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         await investigator.GetByLabel("Why reopen").FillAsync(" ");
         await investigator.GetByRole(AriaRole.Button, new() { Name = "Reopen" }).ClickAsync();
         await Expect(investigator.GetByTestId("flash-error")).ToContainTextAsync("reason");
+    }
+
+    [Fact]
+    public async Task A_supervisor_with_no_escalations_is_told_so_plainly()
+    {
+        // p-1022 supervises professional standards, which no case of this fixture reaches ("other" complaints only).
+        var page = await system.SignedInAsAsync("p-1022");
+        await page.GotoAsync("/supervisor");
+        await Expect(page.GetByTestId("no-escalations")).ToContainTextAsync("None");
+        await Expect(page.GetByTestId("escalations").Locator("tbody tr[data-case]")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Closing_a_live_page_leaves_no_error_in_the_consoles_log()
+    {
+        // Issue 12, finding 9: every closed live page logged an unhandled NotSupportedException.
+        var board = await system.SignedInAsAsync("p-1009");
+        await board.GotoAsync("/board");
+        await Expect(board.GetByTestId("live-state")).ToContainTextAsync("Live:");
+        await board.Context.CloseAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        Assert.DoesNotContain("NotSupportedException", system.Console.Output);
+    }
+
+    [Fact]
+    public async Task Direction_override_characters_in_a_complainants_name_cannot_reorder_the_case_page()
+    {
+        // Issue 17, finding 8: U+202E in a name reversed the contact details shown after it.
+        var caseId = await system.FileAsync("discourtesy", "5", "The officer mocked my accent.",
+            new { name = "Sam \u202Emoc.elpmaxe@evil", email = $"sam-{Guid.NewGuid():N}@example.org" });
+        var investigator = await system.SignedInAsAsync(await system.RoutedOwnerAsync(caseId));
+        await investigator.GotoAsync($"/cases/{caseId}");
+
+        // The name is isolated in its own <bdi>, so its direction ends with it; the raw text is kept as given.
+        var name = investigator.GetByTestId("complainant").Locator("bdi").First;
+        await Expect(name).ToHaveTextAsync("Sam \u202Emoc.elpmaxe@evil");
+        await Expect(investigator.GetByTestId("narrative").Locator("bdi")).ToHaveCountAsync(1);
     }
 
     /// <summary>Another active investigator of the owner's unit, outside the owner's chain of command.</summary>

@@ -93,6 +93,7 @@ public static class CaseProjection
         await Execute(
             """
             update cases set status = @Status, owner_kind = @OwnerKind, owner_id = @OwnerId, unit_id = @UnitId, allegations = @Allegations::jsonb,
+                             subject_badges = @SubjectBadges,
                              acknowledged = @Acknowledged, contacted = @Contacted, pending_handoff_id = @PendingHandoffId,
                              updated_at = @UpdatedAt, version = @Version
             where case_id = @CaseId
@@ -107,6 +108,7 @@ public static class CaseProjection
                 Acknowledged = after.AcknowledgedByCurrentOwner,
                 Contacted = after.ComplainantContacted,
                 PendingHandoffId = after.PendingHandoff?.HandoffId,
+                SubjectBadges = after.SubjectOfficerBadges.Select(badge => badge.ToUpperInvariant()).ToArray(),
                 Allegations = System.Text.Json.JsonSerializer.Serialize(
                     after.Allegations.Select(a => new { id = a.Id, type = a.Type, officerBadge = a.OfficerBadge, officerDescription = a.OfficerDescription, finding = a.Finding })),
                 UpdatedAt = VersionAndTime(@event).OccurredAt,

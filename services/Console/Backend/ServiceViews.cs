@@ -29,7 +29,7 @@ public sealed record CaseDto(
 public sealed record CustodyIntervalDto(int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor,
     string? ReasonBy = null);
 
-public sealed record AwaitingHandoffDto(Guid CaseId, PendingHandoffDto Handoff);
+public sealed record AwaitingHandoffDto(Guid CaseId, PendingHandoffDto Handoff, string? CaseNumber = null, string? Category = null, string? District = null);
 
 /// <summary>Assignment: GET /api/me/inbox.</summary>
 public sealed record InboxDto(string PersonId, IReadOnlyList<CaseDto> Cases, IReadOnlyList<AwaitingHandoffDto> HandoffsAwaitingMe);

@@ -12,7 +12,7 @@ namespace Accountability.Console.Live;
 public sealed class CaseChangeConsumer(CustodyFeed feed) :
     IConsumer<CaseOpened>, IConsumer<CaseRouted>, IConsumer<CustodyTransferred>, IConsumer<HandoffRequested>, IConsumer<HandoffAccepted>,
     IConsumer<HandoffDeclined>, IConsumer<HandoffCancelled>, IConsumer<HandoffExpired>, IConsumer<CaseAcknowledged>, IConsumer<ComplainantContacted>,
-    IConsumer<FindingsRecorded>, IConsumer<CaseResolved>, IConsumer<CaseReopened>, IConsumer<SlaWarning>, IConsumer<SlaBreached>, IConsumer<EscalationRaised>,
+    IConsumer<FindingsRecorded>, IConsumer<AllegationAmended>, IConsumer<CaseResolved>, IConsumer<CaseReopened>, IConsumer<SlaWarning>, IConsumer<SlaBreached>, IConsumer<EscalationRaised>,
     IConsumer<StatutoryClockPaused>, IConsumer<StatutoryClockResumed>
 {
     public Task Consume(ConsumeContext<CaseOpened> context) => Signal(context.Message.CaseId, nameof(CaseOpened));
@@ -26,6 +26,7 @@ public sealed class CaseChangeConsumer(CustodyFeed feed) :
     public Task Consume(ConsumeContext<CaseAcknowledged> context) => Signal(context.Message.CaseId, nameof(CaseAcknowledged));
     public Task Consume(ConsumeContext<ComplainantContacted> context) => Signal(context.Message.CaseId, nameof(ComplainantContacted));
     public Task Consume(ConsumeContext<FindingsRecorded> context) => Signal(context.Message.CaseId, nameof(FindingsRecorded));
+    public Task Consume(ConsumeContext<AllegationAmended> context) => Signal(context.Message.CaseId, nameof(AllegationAmended));
     public Task Consume(ConsumeContext<CaseResolved> context) => Signal(context.Message.CaseId, nameof(CaseResolved));
     public Task Consume(ConsumeContext<CaseReopened> context) => Signal(context.Message.CaseId, nameof(CaseReopened));
     public Task Consume(ConsumeContext<SlaWarning> context) => Signal(context.Message.CaseId, nameof(SlaWarning));

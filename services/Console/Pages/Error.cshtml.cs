@@ -18,14 +18,22 @@ public sealed class ErrorModel(ILogger<ErrorModel> logger) : PageModel
 
     public string? TraceId { get; private set; }
 
-    public void OnGet(int? status) => Describe(status);
+    // No handler parameters: binding them would read the form again, and an over-size form would then fail here too
+    // (that turned "too large" into "Something went wrong on our side").
+    public void OnGet() => Describe(QueryStatus());
 
-    public void OnPost(int? status) => Describe(status);
+    public void OnPost() => Describe(QueryStatus());
+
+    private int? QueryStatus() =>
+        int.TryParse(Request.Query["status"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var status) ? status : null;
 
     private void Describe(int? status)
     {
         var failure = HttpContext.Features.Get<IExceptionHandlerFeature>();
         var code = status ?? (failure is not null ? Response.StatusCode : 500);
+        // The anti-forgery check reads the form first and calls an unreadable one a bad request; over the limit it is too large.
+        if (code == 400 && Request.ContentLength > ConsoleHost.MaxFormBytes)
+            code = 413;
         if (failure is not null && code >= 500)
             logger.LogError(failure.Error, "Unhandled error on {Path}", failure.Path);
         (Title, Message) = code switch

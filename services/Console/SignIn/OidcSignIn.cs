@@ -172,7 +172,9 @@ public sealed class OidcSignIn(IOptions<ConsoleOptions> options, IHttpClientFact
 
     /// <summary>Only a path on this site: an open redirect would let a link send people anywhere after sign-in.</summary>
     public static string LocalPath(string? returnUrl) =>
-        returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\") ? returnUrl : "/";
+        returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\")
+        // A tab or newline after the slash makes browsers read "/\t/evil.example" as another host; LocalRedirect would throw (a 500).
+        && !returnUrl.Any(char.IsControl) ? returnUrl : "/";
 
     private static string RedirectUri(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}{CallbackPath}";
 

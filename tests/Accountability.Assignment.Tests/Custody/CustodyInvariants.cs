@@ -135,6 +135,7 @@ public static class CustodyInvariants
             CaseAcknowledged e => new(e.CaseId, e.CaseVersion, e.Actor, e.Reason, e.OccurredAt),
             ComplainantContacted e => new(e.CaseId, e.CaseVersion, e.Actor, e.Reason, e.OccurredAt),
             FindingsRecorded e => new(e.CaseId, e.CaseVersion, e.Actor, e.Reason, e.OccurredAt),
+            AllegationAmended e => new(e.CaseId, e.CaseVersion, e.Actor, e.Reason, e.OccurredAt),
             CaseResolved e => new(e.CaseId, e.CaseVersion, e.Actor, e.Reason, e.OccurredAt),
             CaseReopened e => new(e.CaseId, e.CaseVersion, e.Actor, e.Reason, e.OccurredAt),
             _ => throw new InvariantViolated($"{@event.GetType().Name} is not a custody event"),

@@ -14,6 +14,8 @@ public sealed record ReasonRequest(string? Reason);
 
 public sealed record FindingRequest(string? AllegationId, string? Finding);
 
+public sealed record AllegationRequest(string? Type, string? OfficerBadge, string? OfficerDescription, string? Reason);
+
 public sealed record ReassignRequest(string? ToPersonId, string? Reason);
 
 /// <summary>The case API. Roles are checked here; relationships (owner, receiver, chain of command) by the custody rules.</summary>
@@ -91,7 +93,7 @@ public static class CaseEndpoints
             {
                 personId = me,
                 cases,
-                handoffsAwaitingMe = handoffs.Select(h => new { h.CaseId, h.Handoff }),
+                handoffsAwaitingMe = handoffs.Select(h => new { h.CaseId, h.CaseNumber, h.Category, h.District, h.Handoff }),
             });
         }).RecordsCaseAccess("inbox-read");
 
@@ -123,6 +125,11 @@ public static class CaseEndpoints
             WithoutBody(http, () => commands.RunAsync(user, caseId, "acknowledged", new CustodyCommand.Acknowledge(user.PersonId()), ct)));
         api.MapPost("/cases/{caseId:guid}/contacts", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
             WithoutBody(http, () => commands.RunAsync(user, caseId, "complainant-contacted", new CustodyCommand.RecordContact(user.PersonId()), ct)));
+        // Add an allegation (POST) or correct one that has no finding yet (PUT): each change is an event, in the trail.
+        api.MapPost("/cases/{caseId:guid}/allegations", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
+            WithBody<AllegationRequest>(http, ct, body => AmendAsync(commands, user, caseId, null, body, ct)));
+        api.MapPut("/cases/{caseId:guid}/allegations/{allegationId}", (Guid caseId, string allegationId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
+            WithBody<AllegationRequest>(http, ct, body => AmendAsync(commands, user, caseId, allegationId, body, ct)));
         api.MapPost("/cases/{caseId:guid}/findings", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
             WithBody<FindingRequest>(http, ct, body =>
             {
@@ -152,6 +159,24 @@ public static class CaseEndpoints
             }))
             .RequireAuthorization(policy => policy.RequireRole(Roles.Supervisor, Roles.Commander, Roles.Admin));
         return app;
+    }
+
+    private static Task<IResult> AmendAsync(CaseCommands commands, ClaimsPrincipal user, Guid caseId, string? allegationId, AllegationRequest body, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!Accountability.Contracts.Intake.ComplaintCategories.IsKnown(body.Type))
+            errors["type"] = [$"Required; one of: {string.Join(", ", Accountability.Contracts.Intake.ComplaintCategories.All)}."];
+        if (body.OfficerBadge is { Length: > 0 } badge && !System.Text.RegularExpressions.Regex.IsMatch(badge, "^[A-Za-z0-9][A-Za-z0-9-]{0,9}$"))
+            errors["officerBadge"] = ["A badge number is 1 to 10 letters, digits or hyphens, starting with a letter or digit. Leave it out if it is not known."];
+        if (body.OfficerDescription is { Length: > 200 })
+            errors["officerDescription"] = ["At most 200 characters."];
+        else if (body.OfficerDescription is { } description && description.Any(char.IsControl))
+            errors["officerDescription"] = ["Must be one line of text."];
+        RequireReason(body.Reason, errors);
+        return errors.Count > 0
+            ? Task.FromResult(Results.ValidationProblem(errors))
+            : commands.RunAsync(user, caseId, "allegation-amended",
+                new CustodyCommand.AmendAllegation(allegationId, body.Type!, body.OfficerBadge ?? "", body.OfficerDescription, body.Reason!, user.PersonId()), ct);
     }
 
     /// <summary>Commands with a JSON body: malformed JSON, wrong types and unknown fields get field-level 400s.</summary>

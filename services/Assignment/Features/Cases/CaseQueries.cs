@@ -94,17 +94,21 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
     }
 
     /// <summary>Handoffs waiting for this person: addressed to them, or to a unit they may act for.</summary>
-    public async Task<IReadOnlyList<(Guid CaseId, PendingHandoffView Handoff)>> HandoffsAwaitingAsync(string personId, IReadOnlyList<string> unitIds, CancellationToken ct)
+    /// <summary>What a handoff card shows: the case's number and category with the offer, so the receiver can decide.</summary>
+    public async Task<IReadOnlyList<(Guid CaseId, string? CaseNumber, string Category, string? District, PendingHandoffView Handoff)>> HandoffsAwaitingAsync(
+        string personId, IReadOnlyList<string> unitIds, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<(Guid CaseId, Guid HandoffId, string ToKind, string ToId, string Reason, string RequestedBy, DateTime RequestedAt)>(
+        var rows = await connection.QueryAsync<(Guid CaseId, string? CaseNumber, string Category, string? District, Guid HandoffId, string ToKind, string ToId, string Reason, string RequestedBy, DateTime RequestedAt)>(
             new CommandDefinition(
                 """
-                select case_id, handoff_id, to_kind, to_id, reason, requested_by, requested_at from handoffs
-                where state = 'pending' and ((to_kind = 'person' and to_id = @personId) or (to_kind = 'unit' and to_id = any(@unitIds)))
-                order by requested_at
+                select h.case_id, c.case_number, c.category, c.district, h.handoff_id, h.to_kind, h.to_id, h.reason, h.requested_by, h.requested_at
+                from handoffs h join cases c on c.case_id = h.case_id
+                where h.state = 'pending' and ((h.to_kind = 'person' and h.to_id = @personId) or (h.to_kind = 'unit' and h.to_id = any(@unitIds)))
+                order by h.requested_at
                 """, new { personId, unitIds = unitIds.ToArray() }, cancellationToken: ct));
-        return rows.Select(r => (r.CaseId, new PendingHandoffView(r.HandoffId, r.ToKind, r.ToId, NameOf(r.ToKind, r.ToId), r.Reason, r.RequestedBy, Utc(r.RequestedAt)))).ToList();
+        return rows.Select(r => (r.CaseId, r.CaseNumber, r.Category, r.District,
+            new PendingHandoffView(r.HandoffId, r.ToKind, r.ToId, NameOf(r.ToKind, r.ToId), r.Reason, r.RequestedBy, Utc(r.RequestedAt)))).ToList();
     }
 
     private const string SelectCases =

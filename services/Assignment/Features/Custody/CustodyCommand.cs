@@ -19,6 +19,10 @@ public abstract record CustodyCommand(string Actor)
     /// <summary>Moves the case from the intake desk to the unit the routing rules chose, or to one of its people.</summary>
     public sealed record Route(string UnitId, string? ToPersonId, string Reason, string Actor) : CustodyCommand(Actor);
 
+    /// <summary>Adds an allegation (<paramref name="AllegationId"/> null) or corrects one that has no finding yet.</summary>
+    public sealed record AmendAllegation(
+        string? AllegationId, string Type, string OfficerBadge, string? OfficerDescription, string Reason, string Actor) : CustodyCommand(Actor);
+
     public sealed record RequestHandoff(Guid HandoffId, CaseOwner To, string Reason, string Actor) : CustodyCommand(Actor);
 
     public sealed record AcceptHandoff(Guid HandoffId, string Actor) : CustodyCommand(Actor);

@@ -49,6 +49,7 @@ public static partial class CustodyDecider
             CustodyCommand.Acknowledge => rules.Acknowledge(),
             CustodyCommand.RecordContact => rules.RecordContact(),
             CustodyCommand.RecordFinding finding => rules.RecordFinding(finding),
+            CustodyCommand.AmendAllegation amend => rules.AmendAllegation(amend),
             CustodyCommand.Resolve resolve => rules.Resolve(resolve),
             CustodyCommand.Reopen reopen => rules.Reopen(reopen),
             CustodyCommand.Reassign reassign => rules.Reassign(reassign),
@@ -365,6 +366,60 @@ public static partial class CustodyDecider
                 AllegationId = allegation.Id,
                 Finding = command.Finding,
                 PreviousFinding = allegation.Finding,
+            });
+            return events.ToDecision();
+        }
+
+        public Decision AmendAllegation(CustodyCommand.AmendAllegation amend)
+        {
+            if (!HasAuthorityOverCase())
+                return Refuse(RefusalCodes.NotPermitted, $"Only the owner ({owner}) or their chain of command can add or correct allegations.");
+            if (string.IsNullOrWhiteSpace(amend.Reason))
+                return Refuse(RefusalCodes.ReasonRequired, "Say why the allegations change, for the record.");
+            if (string.IsNullOrWhiteSpace(amend.Type))
+                return Refuse(RefusalCodes.InvalidCommand, "An allegation needs a kind (a complaint category).");
+            Allegation? previous = null;
+            if (amend.AllegationId is { } id)
+            {
+                previous = state.Allegations.FirstOrDefault(candidate => candidate.Id == id);
+                if (previous is null)
+                    return Refuse(RefusalCodes.AllegationUnknown, $"The case has no allegation '{id}'.");
+                if (previous.Finding is not null)
+                    return Refuse(RefusalCodes.FindingUnchanged, $"Allegation {id} already has the finding '{previous.Finding}'; a decided allegation is not rewritten.");
+            }
+            var badge = amend.OfficerBadge.Trim().ToUpperInvariant();
+            var subjects = badge.Length == 0 || state.SubjectOfficerBadges.Contains(badge, StringComparer.OrdinalIgnoreCase)
+                ? state.SubjectOfficerBadges
+                : state.SubjectOfficerBadges.Add(badge);
+            // A new subject must not leave the case with someone who now investigates himself or his own people.
+            var after = new ConflictOfInterest(directory, subjects);
+            if (after.IsConflicted(owner) || after.IsConflicted(actor))
+                return Refuse(RefusalCodes.ConflictOfInterest,
+                    $"Officer {badge} would make the case's owner ({owner}) or you conflicted: hand it to someone eligible (internal-affairs command can take it back) before adding this allegation.");
+            if (state.PendingHandoff is { } pending && after.IsConflicted(pending.To))
+                return Refuse(RefusalCodes.ConflictOfInterest, $"Officer {badge} would make the pending handoff's receiver ({pending.To}) conflicted: cancel it first.");
+
+            var allegation = new CaseAllegation
+            {
+                Id = previous?.Id ?? Guid.NewGuid().ToString(),
+                Type = amend.Type,
+                OfficerBadge = badge,
+                OfficerDescription = string.IsNullOrWhiteSpace(amend.OfficerDescription) ? null : amend.OfficerDescription.Trim(),
+            };
+            var events = NewEvents();
+            events.Add(version => new AllegationAmended
+            {
+                CaseId = state.CaseId,
+                CaseVersion = version,
+                Actor = actor,
+                Reason = amend.Reason,
+                OccurredAt = now,
+                Allegation = allegation,
+                Previous = previous is null ? null : new CaseAllegation
+                {
+                    Id = previous.Id, Type = previous.Type, OfficerBadge = previous.OfficerBadge, OfficerDescription = previous.OfficerDescription,
+                },
+                SubjectOfficerBadges = [.. subjects],
             });
             return events.ToDecision();
         }

@@ -47,6 +47,13 @@ public static partial class CustodyDecider
                 Allegations = state.Allegations.ConvertAll(allegation =>
                     allegation.Id == recorded.AllegationId ? allegation with { Finding = recorded.Finding } : allegation),
             },
+            AllegationAmended amended => state with
+            {
+                Allegations = amended.Previous is null
+                    ? state.Allegations.Add(ToAllegation(amended.Allegation))
+                    : state.Allegations.ConvertAll(allegation => allegation.Id == amended.Allegation.Id ? ToAllegation(amended.Allegation) : allegation),
+                SubjectOfficerBadges = [.. amended.SubjectOfficerBadges],
+            },
             CaseResolved => state with { Status = CaseStatus.Resolved },
             CaseReopened => state with { Status = CaseStatus.Open, AcknowledgedByCurrentOwner = false },
             _ => throw new ArgumentException($"{@event.GetType().Name} is not a custody event.", nameof(@event)),
@@ -57,6 +64,9 @@ public static partial class CustodyDecider
             throw new InvalidOperationException($"{@event.GetType().Name} has CaseVersion {version}, but the case is at version {state.Version}; events must be applied in order.");
         return next with { Version = version };
     }
+
+    private static Allegation ToAllegation(CaseAllegation allegation) =>
+        new(allegation.Id, allegation.Type, allegation.OfficerBadge, Finding: null, allegation.OfficerDescription);
 
     /// <summary>Rebuilds a case from its events, oldest first.</summary>
     public static CaseState Replay(IEnumerable<object> events) => events.Aggregate(CaseState.NotReceived, Evolve);
@@ -91,6 +101,7 @@ public static partial class CustodyDecider
         CaseAcknowledged e => e.CaseVersion,
         ComplainantContacted e => e.CaseVersion,
         FindingsRecorded e => e.CaseVersion,
+        AllegationAmended e => e.CaseVersion,
         CaseResolved e => e.CaseVersion,
         CaseReopened e => e.CaseVersion,
         _ => throw new ArgumentException($"{@event.GetType().Name} is not a custody event.", nameof(@event)),

@@ -85,6 +85,10 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microso
     public Task<IActionResult> OnPostContactAsync(Guid caseId, CancellationToken ct) =>
         ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/contacts", null, ct), "Contact with the complainant recorded.");
 
+    public Task<IActionResult> OnPostAddAllegationAsync(Guid caseId, string? type, string? officerBadge, string? officerDescription, string? reason, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/allegations",
+            new { type, officerBadge = string.IsNullOrWhiteSpace(officerBadge) ? null : officerBadge.Trim(), officerDescription, reason }, ct), "Allegation added.");
+
     public Task<IActionResult> OnPostFindingAsync(Guid caseId, string? allegationId, string? finding, CancellationToken ct) =>
         ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/findings", new { allegationId, finding }, ct), "Finding recorded.");
 
