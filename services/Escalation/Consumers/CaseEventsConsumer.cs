@@ -18,8 +18,11 @@ namespace Accountability.Escalation.Consumers;
 public sealed class CaseEventsConsumer(Messaging.Inbox.Inbox inbox, CaseClockStore store, TimeProvider time, TimerWakeUp wakeUp, DefaultPoliciesSeeder policies)
     : IConsumer<ComplaintReceived>, IConsumer<CaseOpened>, IConsumer<CustodyTransferred>, IConsumer<CaseAcknowledged>,
       IConsumer<HandoffRequested>, IConsumer<HandoffAccepted>, IConsumer<HandoffDeclined>, IConsumer<HandoffCancelled>,
-      IConsumer<HandoffExpired>, IConsumer<ComplainantContacted>, IConsumer<CaseResolved>, IConsumer<CaseReopened>
+      IConsumer<HandoffExpired>, IConsumer<ComplainantContacted>, IConsumer<CaseResolved>, IConsumer<CaseReopened>,
+      IConsumer<AllegationAmended>
 {
+    /// <summary>Moves no clock, but a new officer is a subject: escalation must never take the case up to him or above him.</summary>
+    public Task Consume(ConsumeContext<AllegationAmended> context) => ApplyAsync(context, ClockRules.For(context.Message));
     public Task Consume(ConsumeContext<ComplaintReceived> context) => ApplyAsync(context, ClockRules.For(context.Message), "unit", context.Message.IntakeDeskUnitId);
     public Task Consume(ConsumeContext<CaseOpened> context) => ApplyAsync(context, ClockRules.For(context.Message));
     public Task Consume(ConsumeContext<CustodyTransferred> context) => ApplyAsync(context, ClockRules.For(context.Message));

@@ -94,7 +94,9 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                 category = coalesce(category, @Category),
                 allegation_types = case when @AllegationTypes::text[] is null or cardinality(allegation_types) > 0 then allegation_types else @AllegationTypes::text[] end,
                 anonymous = coalesce(anonymous, @Anonymous),
-                subject_badges = case when @SubjectBadges::text[] is null or cardinality(subject_badges) > 0 then subject_badges else @SubjectBadges::text[] end,
+                -- Subjects only ever join a case (receipt, then amended allegations), so a union is right in any order.
+                subject_badges = case when @SubjectBadges::text[] is null then subject_badges
+                                      else array(select distinct b from unnest(subject_badges || @SubjectBadges::text[]) b order by b) end,
                 received_at = least(received_at, @ReceivedAt),
                 owner_kind = case when @OwnerKind::text is not null and @Version > owner_version then @OwnerKind else owner_kind end,
                 owner_id = case when @OwnerKind::text is not null and @Version > owner_version then @OwnerId else owner_id end,

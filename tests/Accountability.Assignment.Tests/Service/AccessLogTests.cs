@@ -20,7 +20,7 @@ public sealed class AccessLogTests(AssignmentService service)
         using var read = await service.SendAsync(HttpMethod.Get, $"/api/cases/{complaint.CaseId}/custody", TestTokens.For("p-1011", Roles.Commander));
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
 
-        var record = await Eventually.ReturnsAsync(() => AccessRecordsAsync(complaint.CaseId),
+        var record = await Eventually.ReturnsAsync(() => AssignmentService.AccessRecordsAsync(complaint.CaseId),
             records => records.Any(r => r.GetProperty("userId").GetString() == "p-1011"), "the read is recorded");
         var mine = record.Single(r => r.GetProperty("userId").GetString() == "p-1011");
         Assert.Equal("custody-read", mine.GetProperty("eventType").GetString());
@@ -40,17 +40,8 @@ public sealed class AccessLogTests(AssignmentService service)
         using var refused = await service.Process.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
 
-        var records = await Eventually.ReturnsAsync(() => AccessRecordsAsync(complaint.CaseId),
+        var records = await Eventually.ReturnsAsync(() => AssignmentService.AccessRecordsAsync(complaint.CaseId),
             r => r.Any(x => x.GetProperty("outcome").GetString() == "denied"), "the refusal is recorded");
         Assert.Contains(records, r => r.GetProperty("userId").GetString() == "anonymous" && r.GetProperty("statusCode").GetInt32() == 401);
-    }
-
-    private static async Task<List<JsonElement>> AccessRecordsAsync(Guid caseId)
-    {
-        await using var connection = await TestDatabase.OpenAsync("assignment");
-        var bodies = await connection.QueryAsync<string>(
-            "select body::text from outbox where message_type like 'Accountability.Contracts.Audit.CaseDataAccessed,%' and body->>'caseId' = @caseId",
-            new { caseId = caseId.ToString() });
-        return bodies.Select(b => JsonDocument.Parse(b).RootElement.Clone()).ToList();
     }
 }

@@ -5,6 +5,7 @@ using Accountability.Contracts.Intake;
 using Accountability.Messaging.Bus;
 using Accountability.ServiceDefaults.Security;
 using Accountability.TestSupport;
+using Dapper;
 using MassTransit;
 using Xunit;
 
@@ -60,6 +61,16 @@ public sealed class AssignmentService : IAsyncLifetime
     }
 
     public Task PublishAsync<T>(T message) where T : class => bus.Publish(message);
+
+    /// <summary>The access records (CaseDataAccessed) this service queued for a case, on their way to the audit trail.</summary>
+    public static async Task<List<JsonElement>> AccessRecordsAsync(Guid caseId)
+    {
+        await using var connection = await TestDatabase.OpenAsync("assignment");
+        var bodies = await connection.QueryAsync<string>(
+            "select body::text from outbox where message_type like 'Accountability.Contracts.Audit.CaseDataAccessed,%' and body->>'caseId' = @caseId",
+            new { caseId = caseId.ToString() });
+        return bodies.Select(b => JsonDocument.Parse(b).RootElement.Clone()).ToList();
+    }
 
     public async Task<JsonElement> WaitForOwnerAsync(Guid caseId, Func<JsonElement, bool> accept, string description) =>
         await Eventually.ReturnsAsync(async () =>

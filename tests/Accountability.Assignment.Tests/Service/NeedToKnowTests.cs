@@ -33,7 +33,7 @@ public sealed class NeedToKnowTests(AssignmentService service)
             Assert.Equal(HttpStatusCode.NotFound, act.StatusCode);
         }
 
-        var records = await Eventually.ReturnsAsync(() => AccessRecordsAsync(caseId),
+        var records = await Eventually.ReturnsAsync(() => AssignmentService.AccessRecordsAsync(caseId),
             r => r.Count(x => x.GetProperty("userId").GetString() == "p-1031") >= 2, "the subject's reads are logged");
         Assert.All(records.Where(r => r.GetProperty("userId").GetString() == "p-1031"),
             r => Assert.Equal("denied", r.GetProperty("outcome").GetString()));
@@ -121,14 +121,5 @@ public sealed class NeedToKnowTests(AssignmentService service)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray()
             .Select(c => c.GetProperty("caseId").GetGuid()).ToList();
-    }
-
-    private static async Task<List<JsonElement>> AccessRecordsAsync(Guid caseId)
-    {
-        await using var connection = await TestDatabase.OpenAsync("assignment");
-        var bodies = await connection.QueryAsync<string>(
-            "select body::text from outbox where message_type like 'Accountability.Contracts.Audit.CaseDataAccessed,%' and body->>'caseId' = @caseId",
-            new { caseId = caseId.ToString() });
-        return bodies.Select(b => JsonDocument.Parse(b).RootElement.Clone()).ToList();
     }
 }

@@ -58,6 +58,26 @@ public sealed class ClockScenarioTests(EscalationFixture fixture)
     }
 
     [Fact]
+    public async Task An_officer_added_by_an_amended_allegation_is_skipped_by_escalation_too()
+    {
+        var start = await Host.NowAsync();
+        var script = await CaseScript.RoutedAsync(Host, "misconduct", "p-1028", start);
+        await Host.WaitForClockAsync(script.CaseId, SlaClocks.Acknowledge, c => c.GetProperty("ownerId").GetString() == "p-1028", "the owner's clock runs");
+        await Host.PublishAsync(new AllegationAmended
+        {
+            CaseId = script.CaseId, CaseVersion = script.Next(), Actor = "p-1028", Reason = "The sergeant was there too", OccurredAt = start,
+            Allegation = new CaseAllegation { Id = "a2", Type = "misconduct", OfficerBadge = "1019" }, SubjectOfficerBadges = ["1019"],
+        });
+        await Eventually.HoldsAsync(async () => await Host.CountAsync("select count(*) from cases where case_id = @id and '1019' = any(subject_badges)", new { id = script.CaseId }) == 1,
+            "escalation knows the new subject");
+
+        await Host.AdvanceToAsync(start.AddMinutes(121));
+
+        var escalate = await Host.WaitForAsync<EscalateCase>(script.CaseId, _ => true, "EscalateCase past the conflicted sergeant");
+        Assert.Equal("p-1011", escalate.ToPersonId);
+    }
+
+    [Fact]
     public async Task A_case_that_keeps_being_ignored_climbs_the_whole_chain_to_the_top_and_never_higher()
     {
         var script = await CaseScript.RoutedAsync(Host, "misconduct", "p-1014", await Host.NowAsync());

@@ -64,6 +64,9 @@ public static class ClockRules
         ],
         e.Category, [.. e.Allegations.Select(a => a.Type)], ReceivedAt: e.OccurredAt, SubjectBadges: e.SubjectOfficerBadges);
 
+    /// <summary>An amended allegation moves no clock; it may add a subject officer.</summary>
+    public static CaseUpdate For(AllegationAmended e) => new(e.CaseId, e.CaseVersion, [], SubjectBadges: e.SubjectOfficerBadges);
+
     /// <summary>Every transfer starts the new owner's acknowledge clock afresh; an escalation records its level, any other move resets it.</summary>
     public static CaseUpdate For(CustodyTransferred e) => new(e.CaseId, e.CaseVersion,
         [new ClockAction.StartRun(SlaClocks.Acknowledge, e.CaseVersion, e.OccurredAt, e.ToOwnerKind, e.ToOwnerId)],
