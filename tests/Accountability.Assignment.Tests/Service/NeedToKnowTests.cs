@@ -37,6 +37,14 @@ public sealed class NeedToKnowTests(AssignmentService service)
             r => r.Count(x => x.GetProperty("userId").GetString() == "p-1031") >= 2, "the subject's reads are logged");
         Assert.All(records.Where(r => r.GetProperty("userId").GetString() == "p-1031"),
             r => Assert.Equal("denied", r.GetProperty("outcome").GetString()));
+
+        // Who tried what is in the trail too (issue 17, finding 10): the subject's attempt to record contact.
+        await using var connection = await TestDatabase.OpenAsync("assignment");
+        var attempts = (await connection.QueryAsync<string>(
+            "select body::text from outbox where message_type like 'Accountability.Contracts.Custody.CustodyCommandRefused,%' and body->>'caseId' = @caseId",
+            new { caseId = caseId.ToString() })).Select(b => JsonDocument.Parse(b).RootElement.Clone()).ToList();
+        var subjectsAttempt = Assert.Single(attempts, a => a.GetProperty("actor").GetString() == "p-1031");
+        Assert.Equal(("complainant-contacted", "not-visible"), (subjectsAttempt.GetProperty("command").GetString(), subjectsAttempt.GetProperty("code").GetString()));
     }
 
     [Fact]

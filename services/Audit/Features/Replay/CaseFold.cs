@@ -151,6 +151,14 @@ public static class CaseFold
                 case "FindingsRecorded":
                     SetFinding(e.Text("allegationId"), e.Text("finding"));
                     break;
+                case "AllegationAmended":
+                    if (e.Body.TryGetProperty("allegation", out var amended) && amended.ValueKind == JsonValueKind.Object && Str(amended, "id") is { } amendedId)
+                    {
+                        var kept = allegations.FirstOrDefault(a => a.Id == amendedId);
+                        var now = new AllegationView(amendedId, Str(amended, "type") ?? "", Str(amended, "officerBadge") ?? "", kept?.Finding);
+                        allegations = kept is null ? [.. allegations, now] : [.. allegations.Select(a => a.Id == amendedId ? now : a)];
+                    }
+                    break;
                 case "CaseResolved":
                     foreach (var finding in Array(e, "findings"))
                         SetFinding(Str(finding, "allegationId"), Str(finding, "finding"));
