@@ -120,19 +120,6 @@ public static class ConsoleHost
         });
     }
 
-    /// <summary>The status of a request the framework refused as the sender's mistake, else 500.</summary>
-    private static int SenderMistake(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is BadHttpRequestException bad)
-                return bad.StatusCode;
-            if (current is InvalidDataException)
-                return StatusCodes.Status413PayloadTooLarge;
-        }
-        return StatusCodes.Status500InternalServerError;
-    }
-
     /// <summary>Error pages, security headers, sign-in, pages, live updates, health.</summary>
     public static WebApplication UseAccountabilityConsole(this WebApplication app)
     {
@@ -141,9 +128,7 @@ public static class ConsoleHost
         {
             ExceptionHandlingPath = "/error",
             // A request the framework refused (a body over the limit, a malformed form) is the sender's mistake.
-            // A form value over FormOptions' limit throws InvalidDataException, not a BadHttpRequestException: it is a 413 too.
-            // Either may come wrapped (the anti-forgery check reads the form first), so the whole chain is looked at.
-            StatusCodeSelector = SenderMistake,
+            StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
         app.Use(async (context, next) =>

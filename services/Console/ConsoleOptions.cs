@@ -20,6 +20,12 @@ public sealed class ConsoleOptions
     /// <summary>The department's time zone (IANA id): the public form's "when did it happen" is read in it.</summary>
     public string TimeZone { get; set; } = "America/Chicago";
 
+    /// <summary>The department's zone (validated at start).</summary>
+    public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+
+    /// <summary>An instant as people at the department read a clock.</summary>
+    public DateTimeOffset ToLocal(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, Zone);
+
     /// <summary>How many open cases the board shows at most (newest first).</summary>
     public int BoardSize { get; set; } = 100;
 

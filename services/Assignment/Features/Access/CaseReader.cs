@@ -6,6 +6,14 @@ using Accountability.ServiceDefaults.Security;
 
 namespace Accountability.Assignment.Features.Access;
 
+/// <summary>Whether a case exists for a reader: a withheld case answers like a missing one, but the log knows the difference.</summary>
+public enum CaseVisibility
+{
+    Missing = 0,
+    Withheld = 1,
+    Visible = 2,
+}
+
 /// <summary>How much of a case a reader sees. The board shows no allegations, narrative or contact.</summary>
 public enum CaseSight
 {

@@ -18,11 +18,13 @@ public sealed class CaseCommands(CaseStore store, CaseQueries queries, CaseReade
         Func<Decision.Accepted, IResult>? onAccepted = null)
     {
         System.Diagnostics.Activity.Current.TagCase(caseId, step);
-        if (await queries.FindAsync(caseId, readers.For(user), ct) is null)
+        switch (await queries.VisibilityAsync(caseId, readers.For(user), ct))
         {
-            if (await queries.ExistsAsync(caseId, ct))
+            case CaseVisibility.Missing:
+                return NoSuchCase(caseId);
+            case CaseVisibility.Withheld:
                 await RecordRefusalAsync(caseId, user, step, "not-visible", "The case is not one this person may see (need-to-know).", ct);
-            return NoSuchCase(caseId);
+                return NoSuchCase(caseId);
         }
         var decision = await store.ExecuteAsync(caseId, command, ct);
         if (decision is Decision.Refused { Refusal: var refusal })

@@ -59,7 +59,9 @@ public static class CaseEndpoints
 
         // A case the reader may not see answers exactly as a case that does not exist: nobody learns that a complaint exists.
         reads.MapGet("/cases/{caseId:guid}", async (Guid caseId, HttpContext http, CaseReaders readers, CaseQueries queries, CancellationToken ct) =>
-            await queries.FindAsync(caseId, readers.For(http.User), ct) is { } view ? Results.Ok(view) : await NotFoundAsync(http, caseId, queries, ct))
+            await queries.FindAsync(caseId, readers.For(http.User), ct) is { } view
+                ? Results.Ok(view)
+                : NotFound(http, caseId, await queries.VisibilityAsync(caseId, readers.For(http.User), ct)))
             .RecordsCaseAccess("case-read");
 
         reads.MapGet("/cases/{caseId:guid}/custody", async (Guid caseId, string? at, HttpContext http, CaseReaders readers, CaseQueries queries, CancellationToken ct) =>
@@ -73,8 +75,9 @@ public static class CaseEndpoints
                     return Results.ValidationProblem(new Dictionary<string, string[]> { ["at"] = ["Must be an ISO 8601 instant, e.g. 2026-03-03T14:05:00Z."] });
                 instant = parsed.ToUniversalTime();
             }
-            if (await queries.FindAsync(caseId, readers.For(http.User), ct) is null)
-                return await NotFoundAsync(http, caseId, queries, ct);
+            var visibility = await queries.VisibilityAsync(caseId, readers.For(http.User), ct);
+            if (visibility != CaseVisibility.Visible)
+                return NotFound(http, caseId, visibility);
             var timeline = await queries.CustodyAsync(caseId, instant, ct);
             return instant is null
                 ? Results.Ok(timeline)
@@ -217,9 +220,9 @@ public static class CaseEndpoints
     }
 
     /// <summary>The same 404 whether the case is missing or withheld; only the access log tells them apart.</summary>
-    private static async Task<IResult> NotFoundAsync(HttpContext http, Guid caseId, CaseQueries queries, CancellationToken ct)
+    private static IResult NotFound(HttpContext http, Guid caseId, CaseVisibility visibility)
     {
-        if (await queries.ExistsAsync(caseId, ct))
+        if (visibility == CaseVisibility.Withheld)
             http.RecordCaseAccessWithheld();
         return CaseCommands.NoSuchCase(caseId);
     }

@@ -63,12 +63,18 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
         return row is null ? null : ToView(row, reader.SightOf(row.related));
     }
 
-    /// <summary>Whether the case exists at all, whoever asks: for the system's own reads, never for a person's.</summary>
-    public async Task<bool> ExistsAsync(Guid caseId, CancellationToken ct)
+    /// <summary>Whether there is such a case, and whether the reader may see it: one query, before a command or a custody read.</summary>
+    public async Task<CaseVisibility> VisibilityAsync(Guid caseId, CaseReader reader, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "select exists (select 1 from cases where case_id = @caseId)", new { caseId }, cancellationToken: ct));
+        var parameters = new DynamicParameters(new { caseId });
+        parameters.AddDynamicParams(reader.SqlParameters);
+        return (CaseVisibility)await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            $"""
+            select coalesce((select case when {CaseReaderSql.Visible} then 2 else 1 end
+                             from cases c left join handoffs h on h.handoff_id = c.pending_handoff_id
+                             where c.case_id = @caseId), 0)
+            """, parameters, cancellationToken: ct));
     }
 
     public async Task<IReadOnlyList<CustodyIntervalView>> CustodyAsync(Guid caseId, DateTimeOffset? at, CancellationToken ct)

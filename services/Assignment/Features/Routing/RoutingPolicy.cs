@@ -54,12 +54,9 @@ public static class RoutingPolicy
         if (chart.CommanderOf(unitId) is { Active: true } commander && !conflicts.IsConflicted(commander.Id))
             return new RoutingChoice(unitId, commander.Id, $"Routed by {ruleText}; no eligible investigator, so the unit commander.");
 
-        if (internalAffairs is not null && unitId != internalAffairs)
-            return InternalAffairs(chart, internalAffairs, conflicts, openCasesByPerson, $"Routed by {ruleText}; nobody in {unitId} is eligible, so internal affairs");
-
-        return conflicts.InternalAffairsCommand() is { } command
-            ? new RoutingChoice(internalAffairs!, command.IsPerson ? command.Id : null, $"Routed by {ruleText}; no eligible investigator, so internal-affairs command.")
-            : null;
+        return internalAffairs is null
+            ? null
+            : InternalAffairs(chart, internalAffairs, conflicts, openCasesByPerson, $"Routed by {ruleText}; nobody in {unitId} is eligible, so internal affairs");
     }
 
     /// <summary>Everyone whose open cases the router weighs: the unit's investigators and commander, and internal affairs'.</summary>

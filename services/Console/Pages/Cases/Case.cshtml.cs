@@ -108,8 +108,8 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microso
     /// <summary>An instant in the department's time zone, in words.</summary>
     public string Local(DateTimeOffset instant)
     {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
-        var local = TimeZoneInfo.ConvertTime(instant, zone);
+        var zone = options.Value.Zone;
+        var local = options.Value.ToLocal(instant);
         return $"{local.ToString("d MMM yyyy, HH:mm", System.Globalization.CultureInfo.GetCultureInfo("en-US"))} ({(zone.IsDaylightSavingTime(local) ? zone.DaylightName : zone.StandardName)})";
     }
 

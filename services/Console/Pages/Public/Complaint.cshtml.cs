@@ -124,7 +124,7 @@ public sealed class ComplaintModel(ServiceApi api, IOptions<ConsoleOptions> opti
             FieldErrors["occurredAt"] = "Give the date and time as shown, e.g. 2026-03-01 14:05.";
             return null;
         }
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
+        var zone = options.Value.Zone;
         var offset = zone.IsInvalidTime(local) ? zone.GetUtcOffset(local.AddHours(1)) : zone.GetUtcOffset(local);
         return new DateTimeOffset(local, offset).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture);
     }

@@ -7,12 +7,8 @@ namespace Accountability.Console.Pages.Public;
 public sealed class StatusModel(ServiceApi api, Microsoft.Extensions.Options.IOptions<ConsoleOptions> options) : PageModel
 {
     /// <summary>An instant as the complainant reads it: in the department's time zone, in words.</summary>
-    public string Local(DateTimeOffset instant)
-    {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
-        var local = TimeZoneInfo.ConvertTime(instant, zone);
-        return local.ToString("d MMMM yyyy 'at' h:mm tt", System.Globalization.CultureInfo.GetCultureInfo("en-US"));
-    }
+    public string Local(DateTimeOffset instant) =>
+        options.Value.ToLocal(instant).ToString("d MMMM yyyy 'at' h:mm tt", System.Globalization.CultureInfo.GetCultureInfo("en-US"));
 
     public static string PlainStatus(string status) => status switch
     {

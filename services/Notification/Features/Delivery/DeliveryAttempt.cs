@@ -96,7 +96,7 @@ public sealed class DeliveryAttempt(
         values["caseUrl"] = delivery.CaseId is { } staffCase
             ? options.Value.StaffCaseUrl.Replace("{caseId}", staffCase.ToString(), StringComparison.Ordinal)
             : "";
-        values["reasonLine"] = values.GetValueOrDefault("reason") is { Length: > 0 } reason && !string.IsNullOrWhiteSpace(reason) ? $"Reason given: {reason}" : "";
+        values["reasonLine"] = values.GetValueOrDefault("reason") is { } reason && !string.IsNullOrWhiteSpace(reason) ? $"Reason given: {reason}" : "";
         if (delivery.Channel == Channels.Webhook)
         {
             if (string.IsNullOrWhiteSpace(person.WebhookUrl))
