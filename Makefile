@@ -3,6 +3,7 @@
 #   make down                        stop the services and the servers
 #   make test [TEST_ARGS=...]        every test against throwaway servers; last line "N passed, N failed"
 #   make token ROLE=<role> [SUB=id]  a JWT accepted by the services of `make up`
+#   make compose-check               docker-compose.yml for real: images, the whole system, one complaint
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -19,7 +20,7 @@ DEVTOKEN_DLL := tools/Accountability.DevToken/bin/Release/net10.0/Accountability
 .PHONY: help up down test token
 
 help:
-	@sed -n '2,5p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '2,6p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 up:
 	$(DOTNET) build Accountability.sln -c Release
@@ -39,11 +40,12 @@ token:
 	@key=$$($(SERVICES) signing-key --profile up 2>/dev/null); \
 	  $(DOTNET) $(DEVTOKEN_DLL) --role "$(ROLE)" $(if $(SUB),--sub "$(SUB)") --key-file "$$key" --directory deploy/org/directory.json
 
-# make bench [QUICK=1] [BENCH_ARGS='--cases 5000 --rate 50'] [BENCH_PROFILE=bench]
+# make bench [QUICK=1] [REF=<git ref>] [BENCH_ARGS='--cases 5000 --rate 50'] [BENCH_PROFILE=bench]
 #   Release build, throwaway servers (infra.sh profile BENCH_PROFILE, which must not be in use), the five
 #   services, baselines, end-to-end load, audit replay; prints a table and writes bench/results/latest.json.
 QUICK ?=
 BENCH_ARGS ?=
+REF ?=
 BENCH_PROFILE ?= bench
 BENCH_DLL := bench/Accountability.Bench/bin/Release/net10.0/Accountability.Bench.dll
 .PHONY: bench
@@ -51,7 +53,7 @@ bench:
 	$(DOTNET) build bench/Accountability.Bench -c Release -nologo -v quiet -clp:ErrorsOnly
 	@for p in Intake Assignment Escalation Notification; do \
 	  $(DOTNET) build services/$$p -c Release --no-dependencies -nologo -v quiet -clp:ErrorsOnly || exit 1; done
-	$(DOTNET) $(BENCH_DLL) --profile $(BENCH_PROFILE) $(if $(QUICK),--quick) $(BENCH_ARGS)
+	$(DOTNET) $(BENCH_DLL) --profile $(BENCH_PROFILE) $(if $(QUICK),--quick) $(if $(REF),--ref $(REF)) $(BENCH_ARGS)
 
 # make chaos [QUICK=1] [CHAOS_ARGS='--complaints 5000 --fuzz-seed 42']
 #   Release build, throwaway servers (infra.sh profile chaos, ports 59xxx),
@@ -64,3 +66,17 @@ CHAOS_DLL := tests/Accountability.Chaos/bin/Release/net10.0/Accountability.Chaos
 chaos:
 	$(DOTNET) build tests/Accountability.Chaos -c Release -nologo -v quiet -clp:ErrorsOnly
 	$(DOTNET) $(CHAOS_DLL) $(if $(QUICK),--quick) $(CHAOS_ARGS)
+
+# make compose-check
+#   Starts a Docker engine if none answers (deploy/docker/engine.sh), builds the images from Debian
+#   packages (deploy/images/build.sh; cached), runs docker-compose.yml as project accountability-check on
+#   ports 57xxx, files a complaint and waits until it is owned by a person, mailed and audited, then
+#   brings it all down. Last line "compose-check: PASS|FAIL: ...".
+.PHONY: compose-check images
+compose-check:
+	deploy/docker/compose-check.sh
+
+# make images: only build what is missing or changed of the images (see deploy/images/build.sh).
+images:
+	deploy/docker/engine.sh start > /dev/null
+	deploy/images/build.sh > /dev/null

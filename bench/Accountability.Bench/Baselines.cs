@@ -12,7 +12,7 @@ public static class Baselines
     private const string Queue = "bench.baseline";
 
     /// <summary>
-    /// RabbitMQ.Client 7.1.2 alone: one connection publishes 1 KB persistent messages to a durable
+    /// RabbitMQ.Client alone: one connection publishes 1 KB persistent messages to a durable
     /// queue with publisher confirms (at most 256 awaiting their confirm), another consumes them with
     /// manual acks (prefetch 256). Messages per second from the first publish to the last ack.
     /// </summary>

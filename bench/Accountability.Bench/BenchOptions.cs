@@ -12,11 +12,15 @@ public sealed record BenchOptions
           --cases N           complaints per end-to-end phase (default 1000; quick 100)
           --rate R            offered rate of the fixed-rate phase, complaints per second (default 5; quick 5)
           --concurrency C     requests in flight in the maximum-rate phase (default 16; quick 8)
+          --burst-seconds S   how long the burst phase offers 4x the measured maximum (default 30; 0 skips it)
           --replay-events N   audit events to verify and rebuild (default 1000000; quick 20000; at least 1000)
           --quick             the quick mode: small sizes, short baselines
           --profile P         deploy/local/infra.sh profile for the throwaway servers (default bench)
           --setting K=V       an extra setting for every service, e.g. Messaging__PrefetchCount=64, or for one
                               service: Audit:Messaging__PrefetchCount=4 (repeatable)
+          --ref GITREF        also build that commit in a worktree (.state/<profile>/ref-<sha>) and run the same
+                              end-to-end load against its services first, on fresh servers; then print
+                              both runs' figures side by side with their ratios (make bench REF=<gitref>)
           --keep              leave the servers and the services running afterwards (for a look at them)
           --output FILE       the JSON results (default bench/results/latest.json)
           -h, --help          this text
@@ -29,10 +33,16 @@ public sealed record BenchOptions
     public double Rate { get; init; }
     public int Concurrency { get; init; }
     public long ReplayEvents { get; init; }
+
+    /// <summary>The burst phase offers four times the measured maximum for this long (issue 18: no congestion collapse).</summary>
+    public int BurstSeconds { get; init; } = 30;
     public bool Quick { get; init; }
     public string Profile { get; init; } = "bench";
     public bool Keep { get; init; }
     public string? Output { get; init; }
+
+    /// <summary>A commit to run the same load against first, for a side-by-side comparison.</summary>
+    public string? Ref { get; init; }
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Baseline durations and sizes follow the mode.</summary>
@@ -45,12 +55,14 @@ public sealed record BenchOptions
         error = null;
         help = false;
         int? cases = null, concurrency = null;
+        var burstSeconds = 30;
         double? rate = null;
         long? replay = null;
         var quick = false;
         var keep = false;
         var profile = "bench";
         string? output = null;
+        string? reference = null;
         var settings = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
@@ -80,6 +92,9 @@ public sealed record BenchOptions
                     if (!TryInt(Value(), 1, 1024, out var cc)) { error = "--concurrency needs a whole number from 1 to 1024"; return null; }
                     concurrency = cc;
                     break;
+                case "--burst-seconds":
+                    if (!TryInt(Value(), 0, 3600, out burstSeconds)) { error = "--burst-seconds needs a whole number of seconds from 0 to 3600"; return null; }
+                    break;
                 case "--rate":
                     if (!double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var r) || !double.IsFinite(r) || r <= 0 || r > 100_000)
                     { error = "--rate needs a number of complaints per second above 0 (at most 100000)"; return null; }
@@ -101,6 +116,11 @@ public sealed record BenchOptions
                     if (kv is null || eq < 1) { error = "--setting needs KEY=VALUE, e.g. Messaging__PrefetchCount=64"; return null; }
                     settings[kv[..eq]] = kv[(eq + 1)..];
                     break;
+                case "--ref":
+                    reference = Value();
+                    if (string.IsNullOrWhiteSpace(reference) || reference.StartsWith('-'))
+                    { error = "--ref needs a git commit, tag or branch, e.g. --ref HEAD~5"; return null; }
+                    break;
                 case "--output":
                     output = Value();
                     if (string.IsNullOrWhiteSpace(output)) { error = "--output needs a file name"; return null; }
@@ -116,11 +136,13 @@ public sealed record BenchOptions
             Keep = keep,
             Profile = profile,
             Output = output,
+            Ref = reference,
             Settings = settings,
             Cases = cases ?? (quick ? 100 : 1000),
             Rate = rate ?? 5,
             Concurrency = concurrency ?? (quick ? 8 : 16),
             ReplayEvents = replay ?? (quick ? 20_000 : 1_000_000),
+            BurstSeconds = burstSeconds,
         };
     }
 

@@ -16,11 +16,34 @@ public static class BenchRun
         var loadBefore = LoadAverage();
         var total = Stopwatch.StartNew();
         Log($"{(options.Quick ? "quick" : "full")} run: {options.Cases} cases per phase, fixed rate {options.Rate}/s, {options.Concurrency} in flight at the maximum, {options.ReplayEvents:N0} replay events; profile '{options.Profile}'"
+            + (options.Ref is null ? "" : $"; compared with {options.Ref}")
             + string.Concat(options.Settings.Select(s => $"; {s.Key}={s.Value}")));
+
+        await using var smtp = new SmtpSink();
+        var auth = new AuthOptions { SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)) };
+        Comparison? comparison = null;
+        if (options.Ref is { } gitRef)
+        {
+            var worktree = await ReferenceBuild.PrepareAsync(repository, gitRef, options.Profile);
+            Log($"the same load against {gitRef} ({worktree.Commit[..10]}), on fresh servers");
+            var referenceInfra = await Infrastructure.StartAsync(repository, options.Profile);
+            var referenceServices = new List<ServiceHost>();
+            try
+            {
+                await StartServicesAsync(worktree.Path, referenceInfra, options, auth, smtp, referenceServices);
+                comparison = new Comparison(gitRef, worktree.Commit, await MeasureLoadAsync(worktree.Path, referenceServices, referenceInfra, options with { BurstSeconds = 0 }, auth));
+            }
+            finally
+            {
+                foreach (var service in referenceServices)
+                    await service.DisposeAsync();
+                await referenceInfra.StopAsync();
+            }
+            Log($"now this checkout ({ReferenceBuild.HeadCommit(repository)[..10]}), on fresh servers");
+        }
 
         var infra = await Infrastructure.StartAsync(repository, options.Profile);
         var services = new List<ServiceHost>();
-        await using var smtp = new SmtpSink();
         try
         {
             Log("baseline: RabbitMQ.Client publish with confirms + consume with acks");
@@ -30,70 +53,30 @@ public static class BenchRun
             var npgsql = await Baselines.NpgsqlAsync(infra.PostgresConnectionString, options.NpgsqlDuration);
             Log($"  {npgsql:N0} transactions/s");
 
-            var auth = new AuthOptions { SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)) };
-            var settings = ServiceSettings(repository, infra, auth.SigningKey!, smtp.Port);
-            var logs = Path.Combine(infra.StateDirectory, "bench-logs");
-            Directory.CreateDirectory(logs);
-            Log($"starting the five services (logs: {logs})");
-            var ports = ServiceHost.Names.ToDictionary(n => n, _ => ServiceHost.FreePort());
-            // The services find each other where this run put them, not on the default ports of make up.
-            settings["Escalation__AssignmentUrl"] = $"http://127.0.0.1:{ports["Assignment"]}";
-            settings["Intake__AssignmentUrl"] = $"http://127.0.0.1:{ports["Assignment"]}";
-            settings["Notification__PublicStatusUrl"] = $"http://127.0.0.1:{ports["Intake"]}/api/public/status/{{trackingCode}}";
-            settings["Notification__PublicBaseUrl"] = $"http://127.0.0.1:{ports["Notification"]}";
-            foreach (var name in ServiceHost.Names)
-            {
-                // --setting KEY=V applies to every service; --setting Audit:KEY=V only to that one.
-                var own = new Dictionary<string, string>(settings, StringComparer.Ordinal);
-                foreach (var (key, value) in options.Settings)
-                {
-                    var colon = key.IndexOf(':', StringComparison.Ordinal);
-                    if (colon < 0)
-                        own[key] = value;
-                    else if (string.Equals(key[..colon], name, StringComparison.OrdinalIgnoreCase))
-                        own[key[(colon + 1)..]] = value;
-                }
-                services.Add(ServiceHost.Start(repository, name, ports[name], own, logs));
-            }
-            using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
-                foreach (var service in services)
-                    await service.WaitUntilReadyAsync(probe, TimeSpan.FromSeconds(120));
-
-            var directory = Path.Combine(repository, "deploy", "org", "directory.json");
-            string Token(string role) => LocalTokens.Issue(auth, PersonWithRole(directory, role), [role], TimeSpan.FromHours(4));
-            await RepublishDirectoryAsync(services.Single(s => s.Name == "Assignment").BaseAddress, directory, Token("admin"), infra.PostgresConnectionString);
-            var intake = services.Single(s => s.Name == "Intake");
+            await StartServicesAsync(repository, infra, options, auth, smtp, services);
+            var load = await MeasureLoadAsync(repository, services, infra, options, auth);
             var audit = services.Single(s => s.Name == "Audit");
-            var load = new EndToEnd(intake.BaseAddress, Token("intake-clerk"), infra.PostgresConnectionString);
-            var drain = options.Quick ? TimeSpan.FromSeconds(60) : TimeSpan.FromMinutes(10);
-
-            Log("warm-up: a few complaints (not counted)");
-            await load.MaximumAsync(options.Quick ? 10 : 30, 4, drain);
-            Log($"end to end at a fixed rate: {options.Cases} complaints at {options.Rate}/s");
-            var fixedRate = await load.FixedRateAsync(options.Cases, options.Rate, drain);
-            Log($"  {fixedRate.CasesPerSecond:N1} cases/s, p50 {fixedRate.P50Ms:N0} ms, p99 {fixedRate.P99Ms:N0} ms, unfinished {fixedRate.Unfinished}");
-            Log($"end to end at the maximum: {options.Cases} complaints, {options.Concurrency} in flight");
-            var maximum = await load.MaximumAsync(options.Cases, options.Concurrency, drain);
-            Log($"  {maximum.CasesPerSecond:N1} cases/s, p50 {maximum.P50Ms:N0} ms, p99 {maximum.P99Ms:N0} ms, unfinished {maximum.Unfinished}");
-            var peaks = services.ToDictionary(s => s.Name, s => s.PeakWorkingSetBytes());
 
             Log($"replay: growing the audit trail to {options.ReplayEvents:N0} events");
             var generation = Stopwatch.StartNew();
             var generated = await Replay.GenerateAsync(infra.PostgresConnectionString, options.ReplayEvents, Log);
             var generateSeconds = generation.Elapsed.TotalSeconds;
             Log($"  {generated:N0} synthetic events in {generateSeconds:N1} s; verify, then rebuild");
-            var replay = await Replay.MeasureAsync(audit.BaseAddress, Token("auditor"), Token("admin"), infra.PostgresConnectionString, generated, generateSeconds);
+            var directory = Path.Combine(repository, "deploy", "org", "directory.json");
+            var replay = await Replay.MeasureAsync(audit.BaseAddress, Token(auth, directory, "auditor"), Token(auth, directory, "admin"),
+                infra.PostgresConnectionString, generated, generateSeconds);
             var auditPeakAfterReplay = audit.PeakWorkingSetBytes();
 
-            var report = new Report(options, started, total.Elapsed, loadBefore, LoadAverage(), rabbit, npgsql, fixedRate, maximum, peaks,
-                auditPeakAfterReplay, replay, smtp.Messages);
+            var report = new Report(options, started, total.Elapsed, loadBefore, LoadAverage(), rabbit, npgsql, load.FixedRate, load.Maximum, load.Cost, load.PeakWorkingSet, load.IdleCpuPercent,
+                auditPeakAfterReplay, replay, smtp.Messages, comparison, load.Burst);
             Console.WriteLine();
             Console.WriteLine(report.Table());
             var output = options.Output ?? Path.Combine(repository, "bench", "results", "latest.json");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
             await File.WriteAllTextAsync(output, report.Json().ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
             Log($"wrote {output}");
-            var failed = fixedRate.Unfinished + maximum.Unfinished > 0 || !replay.Verified;
+            var failed = load.FixedRate.Unfinished + load.Maximum.Unfinished > 0 || !replay.Verified
+                || comparison is { Load: var r } && r.FixedRate.Unfinished + r.Maximum.Unfinished > 0;
             return failed ? 1 : 0;
         }
         finally
@@ -111,6 +94,100 @@ public static class BenchRun
             }
         }
     }
+
+    /// <summary>
+    /// Starts the five services from <paramref name="checkout"/>'s Release output with this run's settings and waits until
+    /// they are ready. Each is added to <paramref name="services"/> as soon as it runs, so the caller stops it even when a
+    /// later one fails to start.
+    /// </summary>
+    private static async Task StartServicesAsync(
+        string checkout, Infrastructure infra, BenchOptions options, AuthOptions auth, SmtpSink smtp, List<ServiceHost> services)
+    {
+        var settings = ServiceSettings(checkout, infra, auth.SigningKey!, smtp.Port);
+        var logs = Path.Combine(infra.StateDirectory, checkout == FindRepository() ? "bench-logs" : "bench-logs-ref");
+        // One run's logs only: a service appends to its file.
+        if (Directory.Exists(logs))
+            Directory.Delete(logs, recursive: true);
+        Directory.CreateDirectory(logs);
+        Log($"starting the five services of {checkout} (logs: {logs})");
+        var ports = ServiceHost.Names.ToDictionary(n => n, _ => ServiceHost.FreePort());
+        // The services find each other where this run put them, not on the default ports of make up.
+        settings["Escalation__AssignmentUrl"] = $"http://127.0.0.1:{ports["Assignment"]}";
+        settings["Intake__AssignmentUrl"] = $"http://127.0.0.1:{ports["Assignment"]}";
+        settings["Notification__PublicStatusUrl"] = $"http://127.0.0.1:{ports["Intake"]}/api/public/status/{{trackingCode}}";
+        settings["Notification__PublicBaseUrl"] = $"http://127.0.0.1:{ports["Notification"]}";
+        foreach (var name in ServiceHost.Names)
+        {
+            // --setting KEY=V applies to every service; --setting Audit:KEY=V only to that one.
+            var own = new Dictionary<string, string>(settings, StringComparer.Ordinal);
+            foreach (var (key, value) in options.Settings)
+            {
+                var colon = key.IndexOf(':', StringComparison.Ordinal);
+                if (colon < 0)
+                    own[key] = value;
+                else if (string.Equals(key[..colon], name, StringComparison.OrdinalIgnoreCase))
+                    own[key[(colon + 1)..]] = value;
+            }
+            // Each service logs in as its own user, as services.sh does, so the owner login only migrates and
+            // the bench can tell the services' connections apart.
+            own["ConnectionStrings__AccountabilityOwner"] = infra.PostgresConnectionString;
+            own["ConnectionStrings__Accountability"] = infra.PostgresConnectionString.Replace(
+                "Username=accountability;", $"Username=accountability_{name.ToLowerInvariant()};", StringComparison.Ordinal);
+            services.Add(ServiceHost.Start(checkout, name, ports[name], own, logs));
+        }
+        using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+            foreach (var service in services)
+                await service.WaitUntilReadyAsync(probe, TimeSpan.FromSeconds(120));
+        var directory = Path.Combine(checkout, "deploy", "org", "directory.json");
+        await RepublishDirectoryAsync(services.Single(s => s.Name == "Assignment").BaseAddress, directory, Token(auth, directory, "admin"), infra.PostgresConnectionString);
+    }
+
+    /// <summary>Warm-up, then the fixed-rate and maximum phases, with what the whole system spent on them.</summary>
+    private static async Task<LoadResult> MeasureLoadAsync(string checkout, List<ServiceHost> services, Infrastructure infra, BenchOptions options, AuthOptions auth)
+    {
+        var directory = Path.Combine(checkout, "deploy", "org", "directory.json");
+        var intake = services.Single(s => s.Name == "Intake");
+        var load = new EndToEnd(intake.BaseAddress, Token(auth, directory, "intake-clerk"), infra.PostgresConnectionString);
+        // Long enough for a slow commit (make bench REF=) to finish its cases on a loaded machine: the CPU window ends only when they are done.
+        var drain = options.Quick ? TimeSpan.FromMinutes(4) : TimeSpan.FromMinutes(10);
+
+        // Long enough for the JIT to settle: start-up is not what a complaint costs.
+        Log("warm-up: complaints that are not counted");
+        await load.MaximumAsync(options.Quick ? 60 : 200, 8, drain);
+        await using var meter = new SystemMeter(infra, services.Select(s => (s.Name, s.ProcessId)));
+        await meter.StartAsync();
+        Log($"end to end at a fixed rate: {options.Cases} complaints at {options.Rate}/s");
+        var fixedRate = await load.FixedRateAsync(options.Cases, options.Rate, drain);
+        Log($"  {fixedRate.CasesPerSecond:N1} cases/s, p50 {fixedRate.P50Ms:N0} ms, p99 {fixedRate.P99Ms:N0} ms, unfinished {fixedRate.Unfinished}");
+        Log($"end to end at the maximum: {options.Cases} complaints, {options.Concurrency} in flight");
+        var maximum = await load.MaximumAsync(options.Cases, options.Concurrency, drain);
+        Log($"  {maximum.CasesPerSecond:N1} cases/s, p50 {maximum.P50Ms:N0} ms, p99 {maximum.P99Ms:N0} ms, unfinished {maximum.Unfinished}");
+        var cost = await meter.StopAsync(fixedRate.Accepted + maximum.Accepted);
+        Log($"  CPU per complaint {cost.TotalCpuMsPerComplaint:N1} ms: " + string.Join(", ", cost.CpuMsPerComplaint.Select(p => $"{p.Key} {p.Value:N1}")));
+        var peaks = services.ToDictionary(s => s.Name, s => s.PeakWorkingSetBytes());
+        // Idle as `make up` is idle: after the phases' last deliveries, retries and checkpoints are done, not during their tail.
+        var settle = options.Quick ? TimeSpan.FromSeconds(15) : TimeSpan.FromSeconds(30);
+        var quiet = options.Quick ? TimeSpan.FromSeconds(20) : TimeSpan.FromSeconds(60);
+        Log($"idle: {settle.TotalSeconds:N0} s to settle, then {quiet.TotalSeconds:N0} s with no traffic");
+        await Task.Delay(settle);
+        var idle = await meter.IdleAsync(quiet);
+        Log($"  {idle.Values.Sum():N1}% of one core: " + string.Join(", ", idle.Select(p => $"{p.Key} {p.Value:N1}%")));
+        // A department's worst day: four times the measured maximum, open loop, then the drain. Outside the CPU window.
+        PhaseResult? burst = null;
+        if (options.BurstSeconds > 0)
+        {
+            var burstRate = Math.Max(1, 4 * maximum.CasesPerSecond);
+            var burstCases = (int)Math.Ceiling(burstRate * options.BurstSeconds);
+            Log($"burst: {burstCases} complaints at {burstRate:N1}/s (4x the maximum) for {options.BurstSeconds} s, then the drain");
+            burst = await load.FixedRateAsync(burstCases, burstRate, drain);
+            Log($"  accepted {burst.Accepted}/{burst.Offered}, drained {burst.DrainSeconds:N0} s after the last POST, unfinished {burst.Unfinished}; "
+                + $"stages routed {burst.RoutedPerSecond:N1} / notified {burst.NotifiedPerSecond:N1} / audited {burst.AuditedPerSecond:N1} cases/s; first done: {burst.FirstStageDone}");
+        }
+        return new LoadResult(fixedRate, maximum, cost, peaks, idle, burst);
+    }
+
+    private static string Token(AuthOptions auth, string directory, string role) =>
+        LocalTokens.Issue(auth, PersonWithRole(directory, role), [role], TimeSpan.FromHours(4));
 
     /// <summary>
     /// Assignment publishes the seed directory when it first starts, possibly before notification's
@@ -154,6 +231,8 @@ public static class BenchRun
             ["Directory__SeedPath"] = Path.Combine(repository, "deploy", "org", "directory.json"),
             ["Notification__Smtp__Host"] = "127.0.0.1",
             ["Notification__Smtp__Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The bench's sink speaks plain SMTP on loopback.
+            ["Notification__Smtp__Security"] = "None",
             ["Notification__Webhooks__SigningSecret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             // Information-level logs of every request and message cost CPU that the load needs.
             ["Logging__LogLevel__Default"] = "Warning",
@@ -196,3 +275,11 @@ public static class BenchRun
 
     public static void Log(string message) => Console.Error.WriteLine($"[bench {DateTime.Now:HH:mm:ss}] {message}");
 }
+
+/// <summary>The end-to-end phases of one set of services and what the system spent on them.</summary>
+public sealed record LoadResult(
+    PhaseResult FixedRate, PhaseResult Maximum, SystemCost Cost, IReadOnlyDictionary<string, long> PeakWorkingSet, IReadOnlyDictionary<string, double> IdleCpuPercent,
+    PhaseResult? Burst);
+
+/// <summary>The same load against another commit, run first in the same invocation.</summary>
+public sealed record Comparison(string Ref, string Commit, LoadResult Load);

@@ -27,7 +27,8 @@ public sealed record PhaseResult(
     int Unfinished,
     double RoutedPerSecond,
     double NotifiedPerSecond,
-    double AuditedPerSecond);
+    double AuditedPerSecond,
+    string FirstStageDone = "");
 
 /// <summary>
 /// Complaints POSTed over HTTP to intake, then counted, read-only, in the throwaway database until
@@ -151,7 +152,12 @@ public sealed class EndToEnd(Uri intake, string clerkToken, string connectionStr
             Unfinished: ids.Length - finished.Count,
             RoutedPerSecond: StageRate(rows.Select(r => r.RoutedAt)),
             NotifiedPerSecond: StageRate(rows.Select(r => r.NotifiedAt)),
-            AuditedPerSecond: StageRate(rows.Select(r => r.AuditedAt)));
+            AuditedPerSecond: StageRate(rows.Select(r => r.AuditedAt)),
+            FirstStageDone: FirstDone(("routed", rows.Select(r => r.RoutedAt)), ("notified", rows.Select(r => r.NotifiedAt)), ("audited", rows.Select(r => r.AuditedAt))));
+
+        // The stage whose last case got there first: under a backlog, routing should finish first, so every complaint has its owner soonest.
+        static string FirstDone(params (string Stage, IEnumerable<DateTimeOffset?> Instants)[] stages) =>
+            stages.Select(s => (s.Stage, Last: s.Instants.Max() ?? DateTimeOffset.MaxValue)).MinBy(s => s.Last).Stage;
 
         // Each stage alone: cases that reached it, over the time from the first POST to the last of them reaching it.
         double StageRate(IEnumerable<DateTimeOffset?> instants)

@@ -15,10 +15,14 @@ public sealed record Report(
     double NpgsqlTransactionsPerSecond,
     PhaseResult FixedRate,
     PhaseResult Maximum,
+    SystemCost Cost,
     IReadOnlyDictionary<string, long> PeakWorkingSet,
+    IReadOnlyDictionary<string, double> IdleCpuPercent,
     long AuditPeakAfterReplay,
     ReplayResult Replay,
-    long MailsReceived)
+    long MailsReceived,
+    Comparison? Comparison = null,
+    PhaseResult? Burst = null)
 {
     /// <summary>The headline: end-to-end cases per second at the maximum.</summary>
     public double CasesPerSecond => Maximum.CasesPerSecond;
@@ -43,6 +47,22 @@ public sealed record Report(
             Row(t, $"end to end ({phase.Name}): each stage alone, routed / notified / audited", $"{phase.RoutedPerSecond:N1} / {phase.NotifiedPerSecond:N1} / {phase.AuditedPerSecond:N1} cases/s");
             Row(t, $"end to end ({phase.Name}): receipt -> owned p50 / p95 / p99 / max", $"{phase.P50Ms:N0} / {phase.P95Ms:N0} / {phase.P99Ms:N0} / {phase.MaxMs:N0} ms");
         }
+        if (Burst is { } b)
+        {
+            // Issue 18's test of congestion collapse: intake keeps accepting, and each stage drains at >= 90% of its rate at the maximum.
+            Row(t, $"burst: 4x the maximum ({b.OfferedRate:N1}/s) for {Options.BurstSeconds} s, accepted / refused / unfinished", $"{b.Accepted} / {b.Rejected} / {b.Unfinished} of {b.Offered}");
+            Row(t, "burst: drained after the last POST; the stage that finished first", $"{b.DrainSeconds:N0} s; {b.FirstStageDone}");
+            Row(t, "burst: each stage, routed / notified / audited (share of its rate at the maximum)",
+                $"{b.RoutedPerSecond:N1} ({Share(b.RoutedPerSecond, Maximum.RoutedPerSecond)}) / {b.NotifiedPerSecond:N1} ({Share(b.NotifiedPerSecond, Maximum.NotifiedPerSecond)}) / "
+                + $"{b.AuditedPerSecond:N1} ({Share(b.AuditedPerSecond, Maximum.AuditedPerSecond)}) cases/s");
+        }
+        Row(t, $"CPU per complaint, whole system (both phases, {Cost.Complaints} complaints)", $"{Cost.TotalCpuMsPerComplaint:N1} ms (services {Cost.ServicesCpuMsPerComplaint:N1} ms)");
+        foreach (var (process, ms) in Cost.CpuMsPerComplaint.OrderByDescending(p => p.Value))
+            Row(t, $"CPU per complaint: {process}", $"{ms:N2} ms");
+        Row(t, "messages per complaint: published / delivered (RabbitMQ)", $"{Cost.PublishedPerComplaint:N1} / {Cost.DeliveredPerComplaint:N1}");
+        Row(t, "database statements per complaint (pg_stat_statements)", $"{Cost.StatementsPerComplaint:N1}");
+        Row(t, "peak database connections in the phases", string.Join(", ", Cost.PeakConnections.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}")));
+        Row(t, "idle, no traffic, after the load settled: CPU of the five services, PostgreSQL and RabbitMQ, % of one core", $"{IdleCpuPercent.Values.Sum():N1}% (" + string.Join(", ", IdleCpuPercent.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}%")) + ")");
         Row(t, "ratio: end-to-end cases/s (max) / RabbitMQ msg/s", $"{RatioToRabbitMq:0.0000}");
         Row(t, "ratio: end-to-end cases/s (max) / Npgsql tx/s", $"{RatioToNpgsql:0.0000}");
         foreach (var (name, bytes) in PeakWorkingSet)
@@ -53,6 +73,34 @@ public sealed record Report(
         Row(t, "replay: synthetic events written (hash-chained, COPY)", $"{Replay.Generated:N0} in {Replay.GenerateSeconds:N1} s");
         Row(t, "mails accepted by the bench's SMTP sink", $"{MailsReceived:N0}");
         Row(t, "whole run", $"{Elapsed.TotalSeconds:N0} s");
+        if (Comparison is { } c)
+        {
+            t.AppendLine();
+            t.AppendLine($"Side by side with {c.Ref} ({c.Commit[..10]}), the same load in this invocation, each on fresh servers:");
+            t.AppendLine();
+            t.AppendLine("| figure | " + c.Ref + " | this checkout | ratio |");
+            t.AppendLine("|---|---:|---:|---:|");
+            Side(t, "end to end at the maximum, cases/s", c.Load.Maximum.CasesPerSecond, Maximum.CasesPerSecond, higherIsBetter: true, "N1");
+            Side(t, "end to end at the fixed rate, cases/s", c.Load.FixedRate.CasesPerSecond, FixedRate.CasesPerSecond, higherIsBetter: true, "N1");
+            Side(t, "receipt -> owned p99 at the fixed rate, ms", c.Load.FixedRate.P99Ms, FixedRate.P99Ms, higherIsBetter: false, "N0");
+            Side(t, "CPU per complaint, whole system, ms", c.Load.Cost.TotalCpuMsPerComplaint, Cost.TotalCpuMsPerComplaint, higherIsBetter: false, "N1");
+            Side(t, "CPU per complaint, the five services, ms", c.Load.Cost.ServicesCpuMsPerComplaint, Cost.ServicesCpuMsPerComplaint, higherIsBetter: false, "N1");
+            foreach (var process in Cost.CpuMsPerComplaint.Keys.OrderBy(k => k))
+                Side(t, $"CPU per complaint, {process}, ms", c.Load.Cost.CpuMsPerComplaint.GetValueOrDefault(process), Cost.CpuMsPerComplaint[process], higherIsBetter: false, "N1");
+            Side(t, "idle CPU, services + PostgreSQL + RabbitMQ, % of one core", c.Load.IdleCpuPercent.Values.Sum(), IdleCpuPercent.Values.Sum(), higherIsBetter: false, "N1");
+            Side(t, "messages published per complaint", c.Load.Cost.PublishedPerComplaint, Cost.PublishedPerComplaint, higherIsBetter: false, "N1");
+            Side(t, "database statements per complaint", c.Load.Cost.StatementsPerComplaint, Cost.StatementsPerComplaint, higherIsBetter: false, "N1");
+        }
+        if (Cost.TopStatements.Count > 0)
+        {
+            t.AppendLine();
+            t.AppendLine("Top statements by total time in the phases (pg_stat_statements):");
+            t.AppendLine();
+            t.AppendLine("| total ms | calls | ms/call | rows | statement |");
+            t.AppendLine("|---:|---:|---:|---:|---|");
+            foreach (var statement in Cost.TopStatements)
+                t.AppendLine($"| {statement.TotalMs:N0} | {statement.Calls:N0} | {statement.TotalMs / Math.Max(statement.Calls, 1):N3} | {statement.Rows:N0} | `{Shorten(statement.Query)}` |");
+        }
         return t.ToString();
     }
 
@@ -91,7 +139,23 @@ public sealed record Report(
             ["casesPerSecondToRabbitMq"] = Math.Round(RatioToRabbitMq, 5),
             ["casesPerSecondToNpgsql"] = Math.Round(RatioToNpgsql, 5),
         },
-        ["phases"] = new JsonArray(Phase("fixedRate", FixedRate), Phase("maximum", Maximum)),
+        ["cpuMsPerComplaint"] = Round(Cost.TotalCpuMsPerComplaint),
+        ["idleCpuPercentOfOneCore"] = new JsonObject(IdleCpuPercent.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
+        ["cost"] = new JsonObject
+        {
+            ["complaints"] = Cost.Complaints,
+            ["windowSeconds"] = Round(Cost.WindowSeconds),
+            ["cpuMsPerComplaintByProcess"] = new JsonObject(Cost.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
+            ["publishedPerComplaint"] = Round(Cost.PublishedPerComplaint),
+            ["deliveredPerComplaint"] = Round(Cost.DeliveredPerComplaint),
+            ["statementsPerComplaint"] = Round(Cost.StatementsPerComplaint),
+            ["peakConnections"] = new JsonObject(Cost.PeakConnections.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+            ["topStatements"] = new JsonArray([.. Cost.TopStatements.Select(q => (JsonNode)new JsonObject
+            {
+                ["query"] = q.Query, ["calls"] = q.Calls, ["totalMs"] = Round(q.TotalMs), ["rows"] = q.Rows,
+            })]),
+        },
+        ["phases"] = new JsonArray([Phase("fixedRate", FixedRate), Phase("maximum", Maximum), .. Burst is null ? Array.Empty<JsonNode>() : [Phase("burst", Burst)]]),
         ["peakWorkingSetBytes"] = new JsonObject(PeakWorkingSet.Select(p => KeyValuePair.Create(p.Key.ToLowerInvariant(), (JsonNode?)p.Value))),
         ["auditPeakWorkingSetBytesAfterReplay"] = AuditPeakAfterReplay,
         ["replay"] = new JsonObject
@@ -106,6 +170,7 @@ public sealed record Report(
             ["rebuildSeconds"] = Round(Replay.RebuildSeconds),
         },
         ["mailsReceived"] = MailsReceived,
+        ["comparison"] = ComparisonJson(Comparison),
         ["elapsedSeconds"] = Round(Elapsed.TotalSeconds),
     };
 
@@ -129,9 +194,33 @@ public sealed record Report(
         ["routedPerSecond"] = Round(p.RoutedPerSecond),
         ["notifiedPerSecond"] = Round(p.NotifiedPerSecond),
         ["auditedPerSecond"] = Round(p.AuditedPerSecond),
+        ["firstStageDone"] = p.FirstStageDone,
     };
 
     private static double Round(double value) => Math.Round(value, 2);
+
+    private static string Share(double part, double whole) => whole > 0 ? $"{part / whole:P0}" : "n/a";
+
+    /// <summary>A row of the comparison; the ratio is how many times better this checkout is (above 1 is better).</summary>
+    private static void Side(StringBuilder t, string name, double reference, double now, bool higherIsBetter, string format)
+    {
+        var ratio = higherIsBetter ? now / reference : reference / now;
+        var shown = double.IsFinite(ratio) ? $"{ratio:0.00}x" : "n/a";
+        t.AppendLine($"| {name} | {reference.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} | {now.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} | {shown} |");
+    }
+
+    private static JsonObject? ComparisonJson(Comparison? c) => c is null ? null : new JsonObject
+    {
+        ["ref"] = c.Ref,
+        ["commit"] = c.Commit,
+        ["phases"] = new JsonArray(Phase("fixedRate", c.Load.FixedRate), Phase("maximum", c.Load.Maximum)),
+        ["cpuMsPerComplaint"] = Round(c.Load.Cost.TotalCpuMsPerComplaint),
+        ["cpuMsPerComplaintByProcess"] = new JsonObject(c.Load.Cost.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
+        ["publishedPerComplaint"] = Round(c.Load.Cost.PublishedPerComplaint),
+    };
+
+    private static string Shorten(string query) =>
+        (query.Length <= 160 ? query : query[..157] + "...").Replace("|", "\\|", StringComparison.Ordinal);
 
     private static void Row(StringBuilder t, string name, string value) => t.AppendLine($"| {name} | {value} |");
 

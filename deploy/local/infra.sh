@@ -127,15 +127,8 @@ require_free_port() {
     fi
 }
 
-# Running, and not a zombie waiting for its (re)parent to reap it.
-pid_alive() {
-    [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
-    local k v
-    while read -r k v _; do
-        if [ "$k" = State: ]; then [ "$v" != Z ]; return; fi
-    done < "/proc/$1/status" 2>/dev/null
-    return 1
-}
+# shellcheck source=../lib/process.sh
+source "$REPO/deploy/lib/process.sh"
 
 read_pid() { [ -s "$1" ] && head -n1 "$1" | tr -dc '0-9' || true; }
 
@@ -329,6 +322,11 @@ port = $PG_PORT
 unix_socket_directories = '$q'
 max_connections = 400
 EOF
+    if [ "$PROFILE" = bench ]; then
+        # make bench prints the top statements by total time (docs/bench.md).
+        printf "%s\n" "shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track = top" \
+            >> "$PGDATA/accountability.conf.tmp"
+    fi
     [ "$AS_ROOT" = 1 ] && chown "$PG_USER:" "$PGDATA/accountability.conf.tmp"
     mv -f "$PGDATA/accountability.conf.tmp" "$PGDATA/accountability.conf"
 }
@@ -351,6 +349,14 @@ $$;
 SQL
     if [ "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = 'accountability'")" != 1 ]; then
         psql_admin -c "CREATE DATABASE accountability OWNER accountability" >&2
+    fi
+    psql_admin < "$REPO/deploy/postgres/service-logins.sql" >&2
+    if [ "$PROFILE" = bench ]; then
+        psql_admin -d accountability >&2 <<'SQL'
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+GRANT pg_read_all_stats TO accountability;
+GRANT EXECUTE ON FUNCTION pg_stat_statements_reset(oid, oid, bigint) TO accountability;
+SQL
     fi
 }
 

@@ -43,15 +43,8 @@ KEY_FILE=$STATE/signing-key
 PRIVACY_KEY_FILE=$STATE/privacy-key
 PRIVACY_KEY_ID=local
 
-# Running, and not a zombie waiting for its (re)parent to reap it.
-alive() {
-    [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
-    local k v
-    while read -r k v _; do
-        if [ "$k" = State: ]; then [ "$v" != Z ]; return; fi
-    done < "/proc/$1/status" 2>/dev/null
-    return 1
-}
+# shellcheck source=../lib/process.sh
+source "$REPO/deploy/lib/process.sh"
 
 name_of() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 dll_of() { echo "$REPO/services/$1/bin/Release/net10.0/Accountability.$1.dll"; }
@@ -64,7 +57,7 @@ running_pid() {
     f=$(pid_file_of "$1")
     [ -s "$f" ] || return 0
     pid=$(tr -dc '0-9' < "$f")
-    alive "$pid" || return 0
+    pid_alive "$pid" || return 0
     # Guard against a recycled pid: it must still be our dotnet process.
     tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$(dll_of "$1")" || return 0
     echo "$pid"
@@ -117,7 +110,7 @@ SINK_PYTHON=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v py
 ensure_smtp_sink() {
     local pid i
     pid=$(tr -dc '0-9' 2>/dev/null < "$SMTP_PID_FILE" || true)
-    if [ -n "$pid" ] && alive "$pid"; then return 0; fi
+    if [ -n "$pid" ] && pid_alive "$pid"; then return 0; fi
     if ! "$SINK_PYTHON" -c 'import aiosmtpd' 2>/dev/null; then
         [ "$(id -u)" = 0 ] || die "python3-aiosmtpd is missing; install it as root (apt-get install -y python3-aiosmtpd)"
         log "installing python3-aiosmtpd (apt-get)"
@@ -133,7 +126,7 @@ ensure_smtp_sink() {
     echo "$pid" > "$SMTP_PID_FILE"
     # Said started only once it listens: a sink that died would make every e-mail fail quietly.
     for ((i = 0; i < 100; i++)); do
-        alive "$pid" || { tail -n 5 "$LOGS/smtp-sink.log" >&2; die "the SMTP sink exited at start ($SINK_PYTHON -m aiosmtpd)"; }
+        pid_alive "$pid" || { tail -n 5 "$LOGS/smtp-sink.log" >&2; die "the SMTP sink exited at start ($SINK_PYTHON -m aiosmtpd)"; }
         (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null && break
         sleep 0.1
     done
@@ -144,7 +137,7 @@ ensure_smtp_sink() {
 stop_smtp_sink() {
     local pid
     pid=$(tr -dc '0-9' 2>/dev/null < "$SMTP_PID_FILE" || true)
-    if [ -n "$pid" ] && alive "$pid"; then
+    if [ -n "$pid" ] && pid_alive "$pid"; then
         log "stopping the SMTP sink (pid $pid)"
         kill -TERM "$pid" 2>/dev/null || true
     fi
@@ -192,12 +185,20 @@ cmd_start() {
             # shellcheck disable=SC1091
             . "$STATE/env.sh"
             set +a
+            if [ "$s" != Console ]; then
+                # Each service logs in as its own user (infra.sh creates them); the owner login runs its
+                # migrations and grants that user the rows of its own schema only (docs/security.md).
+                export ConnectionStrings__AccountabilityOwner="$ConnectionStrings__Accountability"
+                export ConnectionStrings__Accountability="${ConnectionStrings__Accountability/Username=accountability;/Username=accountability_$(name_of "$s");}"
+            fi
             export ASPNETCORE_ENVIRONMENT=Development
             export Auth__SigningKey="$key"
             export Privacy__ActiveKeyId="$PRIVACY_KEY_ID"
             export "Privacy__Keys__$PRIVACY_KEY_ID=$privacy_key"
             export Directory__SeedPath="$REPO/deploy/org/directory.json"
             export Notification__Smtp__Host=127.0.0.1 Notification__Smtp__Port="$SMTP_PORT"
+            # The sink listens on loopback without TLS; a real relay keeps the default, StartTls.
+            export Notification__Smtp__Security=None
             export Notification__Webhooks__SigningSecret="$webhook_secret"
             export Notification__PublicBaseUrl="http://127.0.0.1:${PORTS[Notification]}"
             # The complainant's e-mails link to the console's public pages, not to the services' APIs.
@@ -224,7 +225,7 @@ cmd_start() {
     while [ ${#pending[@]} -gt 0 ]; do
         still=()
         for s in "${pending[@]}"; do
-            if ! alive "$(tr -dc '0-9' < "$(pid_file_of "$s")")"; then
+            if ! pid_alive "$(tr -dc '0-9' < "$(pid_file_of "$s")")"; then
                 log "$s exited; last lines of $(log_of "$s"):"
                 tail -n 40 "$(log_of "$s")" >&2 || true
                 die "$s did not start (the others keep running: deploy/local/services.sh stop, or make down)"
@@ -259,8 +260,8 @@ cmd_start() {
 stop_one() {
     local s=$1 pid=$2 i
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do alive "$pid" || break; sleep 0.1; done
-    if alive "$pid"; then
+    for ((i = 0; i < 150; i++)); do pid_alive "$pid" || break; sleep 0.1; done
+    if pid_alive "$pid"; then
         log "$s ignored TERM for 15 s; killing it"
         kill -KILL "$pid" 2>/dev/null || true
     fi
@@ -279,12 +280,12 @@ cmd_stop() {
     done
     for ((i = 0; i < 150; i++)); do
         local still_alive=0
-        for pid in "${pids[@]+"${pids[@]}"}"; do alive "$pid" && still_alive=1; done
+        for pid in "${pids[@]+"${pids[@]}"}"; do pid_alive "$pid" && still_alive=1; done
         [ $still_alive = 0 ] && break
         sleep 0.1
     done
     for i in "${!pids[@]}"; do
-        if alive "${pids[$i]}"; then
+        if pid_alive "${pids[$i]}"; then
             log "${names[$i]} ignored TERM for 15 s; killing it"
             kill -KILL "${pids[$i]}" 2>/dev/null || true
         fi

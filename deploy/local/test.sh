@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# `make test`: throwaway PostgreSQL + RabbitMQ (profile "test"), every test assembly, then teardown.
+# `make test`: every test assembly against throwaway PostgreSQL + RabbitMQ, then teardown.
 #
 #   deploy/local/test.sh [extra dotnet test arguments, e.g. --filter "FullyQualifiedName~Intake"]
+#   ACCOUNTABILITY_TEST_TARGET=tests/<project> deploy/local/test.sh   (one assembly instead of the solution)
+#
+# Servers (ACCOUNTABILITY_TEST_SERVERS):
+#   containers (default)  each test assembly starts its own PostgreSQL and RabbitMQ containers from
+#                         our images (tests/Accountability.TestSupport/TestServers.cs). This script
+#                         starts a Docker engine if none answers (deploy/docker/engine.sh start), builds
+#                         the two images if missing or stale (deploy/images/build.sh postgres rabbitmq)
+#                         and, however the run ends, removes this run's containers (engine.sh cleanup).
+#   local                 one PostgreSQL and one RabbitMQ as local processes for all assemblies
+#                         (deploy/local/infra.sh, profile "test"), exported to the tests, stopped at the end.
 #
 # The very last line is "N passed, N failed", summed over every test assembly. Exit code 0 only
 # when at least one test ran and nothing failed (a build failure or a crashed test host counts
@@ -11,13 +21,22 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd -P)
 REPO=$(cd "$SCRIPT_DIR/../.." && pwd -P)
 INFRA=$SCRIPT_DIR/infra.sh
+ENGINE=$REPO/deploy/docker/engine.sh
+IMAGES=$REPO/deploy/images/build.sh
 PROFILE="test"
+SERVERS=${ACCOUNTABILITY_TEST_SERVERS:-containers}
+case $SERVERS in
+    containers|local) ;;
+    *) printf '[test] error: ACCOUNTABILITY_TEST_SERVERS=%s: expected containers (the default) or local\n' "$SERVERS" >&2; exit 2 ;;
+esac
+export ACCOUNTABILITY_TEST_SERVERS=$SERVERS
 export ACCOUNTABILITY_PROFILE=$PROFILE
 cd "$REPO"
 
 log() { printf '[test] %s\n' "$*" >&2; }
 
 infra_up=0
+engine_up=0
 cleaned=0
 # Tests start services as processes (ServiceProcess) and pass --TestRun=<this id>: a test host that
 # crashed cannot kill them, so whatever carries this run's mark is reaped here.
@@ -37,6 +56,12 @@ cleanup() {
         log "stopping the test infrastructure"
         "$INFRA" stop --profile "$PROFILE" || log "infra.sh stop failed"
     fi
+    if [ "$engine_up" = 1 ]; then
+        # Test hosts remove their containers as they exit; one that crashed or was killed cannot.
+        # ACCOUNTABILITY_TEST_RUN narrows the cleanup to this run's containers.
+        log "removing this run's test containers"
+        "$ENGINE" cleanup || log "engine.sh cleanup failed"
+    fi
 }
 on_signal() {
     trap - INT TERM HUP
@@ -51,20 +76,45 @@ RESULTS=$REPO/.state/$PROFILE/test-results
 mkdir -p "$RESULTS"
 OUTPUT=$RESULTS/dotnet-test.log
 
-# From here on the servers may be (partly) running: the traps stop them.
-infra_up=1
-# Every run starts from empty servers, as CI does (ACCOUNTABILITY_KEEP_STATE=1 keeps the old data).
 infra_failed() {
     log "$1"
     cleanup
     echo "0 passed, 1 failed"
     exit 1
 }
-if [ "${ACCOUNTABILITY_KEEP_STATE:-0}" != 1 ]; then
-    "$INFRA" reset --profile "$PROFILE" || infra_failed "infra.sh reset failed"
+if [ "$SERVERS" = local ]; then
+    # From here on the servers may be (partly) running: the traps stop them.
+    infra_up=1
+    # Every run starts from empty servers, as CI does (ACCOUNTABILITY_KEEP_STATE=1 keeps the old data).
+    if [ "${ACCOUNTABILITY_KEEP_STATE:-0}" != 1 ]; then
+        "$INFRA" reset --profile "$PROFILE" || infra_failed "infra.sh reset failed"
+    fi
+    env_lines=$("$INFRA" start --profile "$PROFILE") || infra_failed "infra.sh start failed: no test ran"
+    eval "$env_lines"
+else
+    # DOCKER_API_VERSION, TESTCONTAINERS_RYUK_DISABLED, TESTCONTAINERS_HOST_OVERRIDE for Testcontainers.
+    env_lines=$("$ENGINE" start) || infra_failed "no Docker engine (deploy/docker/engine.sh start failed): no test ran"
+    eval "$env_lines"
+    # From here on test containers may exist: the traps remove them.
+    engine_up=1
+    # Only the two server images: the service images are for compose-check, not the tests.
+    "$IMAGES" postgres rabbitmq >/dev/null || infra_failed "deploy/images/build.sh postgres rabbitmq failed: no test ran"
+    # The servers are per assembly now; names left in the environment would not be theirs.
+    unset ConnectionStrings__Accountability RabbitMq__Uri RabbitMq__ManagementUri
 fi
-env_lines=$("$INFRA" start --profile "$PROFILE") || infra_failed "infra.sh start failed: no test ran"
-eval "$env_lines"
+
+# The notification tests send mail through a real relay, Debian's aiosmtpd (STARTTLS and AUTH),
+# run with Debian's /usr/bin/python3: the python3 first on PATH (pyenv) lacks the package.
+if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing python3-aiosmtpd (apt-get) for the notification tests' SMTP relay"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-aiosmtpd >&2 \
+            || { DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-aiosmtpd >&2; } \
+            || infra_failed "could not install python3-aiosmtpd"
+    else
+        infra_failed "python3-aiosmtpd is missing: apt-get install -y python3-aiosmtpd (as root)"
+    fi
+fi
 
 # The console's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
@@ -78,12 +128,31 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
     fi
 fi
 
+# The console's sign-in tests run a real OpenID provider, the npm package oidc-provider, with Node.js:
+# installed exactly as locked (package-lock.json), from the npm registry.
+OIDC_PROVIDER_DIR=$REPO/tests/Accountability.Console.Tests/oidc-provider
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing nodejs and npm (apt-get) for the test OpenID provider"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm >&2 \
+            || { DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm >&2; } \
+            || infra_failed "could not install nodejs and npm"
+    else
+        infra_failed "Node.js is missing: apt-get install -y nodejs npm (as root)"
+    fi
+fi
+log "npm ci in $OIDC_PROVIDER_DIR (the test OpenID provider)"
+(cd "$OIDC_PROVIDER_DIR" && npm ci --no-audit --no-fund >&2) || infra_failed "npm ci failed in $OIDC_PROVIDER_DIR"
+
 # Plain console output (no terminal logger), so the per-assembly summaries can be read.
 export MSBUILDTERMINALLOGGER=off DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-log "dotnet test Accountability.sln -c Release $*"
+# One test project instead of the solution, e.g. tests/Accountability.Fuzz.Tests: the same servers,
+# set-up and cleanup for a single assembly.
+TARGET=${ACCOUNTABILITY_TEST_TARGET:-Accountability.sln}
+log "dotnet test $TARGET -c Release $*"
 set +e
-dotnet test Accountability.sln -c Release "$@" 2>&1 | tee "$OUTPUT"
+dotnet test "$TARGET" -c Release "$@" 2>&1 | tee "$OUTPUT"
 rc=${PIPESTATUS[0]}
 set -e
 

@@ -16,6 +16,9 @@ public static class MessagingExtensions
 {
     public const string ConnectionStringName = "Accountability";
 
+    /// <summary>The login that owns the schemas and runs migrations; optional (see <see cref="ServiceDatabase"/>).</summary>
+    public const string OwnerConnectionStringName = "AccountabilityOwner";
+
     /// <summary>
     /// The database, its migrations, the bus, the outbox relay and the inbox of one service.
     /// Order matters: migrations are registered first so they finish before the bus starts consuming.
@@ -36,7 +39,7 @@ public static class MessagingExtensions
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
             ?? throw new InvalidOperationException(
                 $"ConnectionStrings:{ConnectionStringName} is not set (environment variable ConnectionStrings__{ConnectionStringName}).");
-        services.AddSingleton(new ServiceDatabase(connectionString, schema));
+        services.AddSingleton(new ServiceDatabase(connectionString, schema, builder.Configuration.GetConnectionString(OwnerConnectionStringName)));
         services.AddSingleton<Inbox.Inbox>();
         services.AddSingleton<Identity.PeopleInForce>();
         services.AddSingleton<ServiceDefaults.Security.IPeopleInForce>(sp => sp.GetRequiredService<Identity.PeopleInForce>());
@@ -49,6 +52,9 @@ public static class MessagingExtensions
 
         services.AddMassTransit(bus =>
         {
+            // MassTransit 8.4+ reports usage to usage-tracking.masstransit.io by default: a police system
+            // does not phone home, and offline it only logs a failure at every start.
+            bus.DisableUsageTelemetry();
             // The prefix keeps two services' consumers of the same event on separate queues.
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(schema, includeNamespace: false));
             configureConsumers?.Invoke(bus);
@@ -61,9 +67,10 @@ public static class MessagingExtensions
 
         services.AddHostedService<StuckEndpointWatchdog>();
         services.AddHealthChecks()
-            .Add(new HealthCheckRegistration("database",
-                sp => new DatabaseHealthCheck(sp.GetRequiredService<ServiceDatabase>(), sp.GetRequiredService<MigrationGate>()),
-                HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5)));
+            .AddNpgSql(sp => sp.GetRequiredService<ServiceDatabase>().DataSource,
+                name: "database", failureStatus: HealthStatus.Unhealthy, tags: ["ready"], timeout: TimeSpan.FromSeconds(5))
+            .Add(new HealthCheckRegistration("migrations",
+                sp => new MigrationsHealthCheck(sp.GetRequiredService<MigrationGate>()), HealthStatus.Unhealthy, ["ready"]));
         return builder;
     }
 }

@@ -11,8 +11,11 @@ public sealed class MessagingOptions
     /// <summary>Rows claimed per relay round trip.</summary>
     public int RelayBatchSize { get; set; } = 100;
 
-    /// <summary>Fallback poll when no NOTIFY arrives (a lost notification must not strand a row).</summary>
-    public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Fallback poll when no NOTIFY arrives (a lost notification must not strand a row). Commits NOTIFY, a reconnected
+    /// listener looks at once, and a failed publish backs off on its own, so this only bounds a lost NOTIFY.
+    /// </summary>
+    public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>RabbitMQ.Client 7 can hang on a publish after a broker restart: every publish gets this timeout.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);

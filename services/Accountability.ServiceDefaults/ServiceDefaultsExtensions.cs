@@ -23,13 +23,14 @@ public static class ServiceDefaultsExtensions
 
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
-        app.UseHttpSpanNames();
+        app.UseSecurityHeaders();
         app.UseAccountabilityProblemDetails();
         app.UseAuthentication();
         app.UseCaseAccessLog();
         app.UseDirectoryIdentity();
         app.UseAuthorization();
         app.MapAccountabilityHealth();
+        app.MapEndpointList(policy => policy.RequireRole(Roles.Admin));
         return app;
     }
 }

@@ -5,6 +5,7 @@ using Accountability.Audit.Features.Export;
 using Accountability.Audit.Features.Projections;
 using Accountability.Audit.Features.Recording;
 using Accountability.Audit.Features.AccessLog;
+using Accountability.Audit.Features.Cases;
 using Accountability.Audit.Features.Replay;
 using Accountability.Audit.Features.Verify;
 using Accountability.Messaging;
@@ -36,8 +37,11 @@ public static class AuditExtensions
             ?? throw new InvalidOperationException($"ConnectionStrings:{MessagingExtensions.ConnectionStringName} is not set.");
         services.AddSingleton(_ => new AuditDatabase(connectionString, options.Schema));
         services.AddSingleton<TrailAppender>();
+        services.AddSingleton<TrailBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<TrailBatcher>());
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<CheckpointSigner>();
+        services.AddSingleton(TrailPrivileges.Narrowing);
 
         builder.AddAccountabilityMessaging(options.Schema, typeof(AuditExtensions).Assembly, bus =>
         {
@@ -56,6 +60,7 @@ public static class AuditExtensions
     {
         app.MapVerifyEndpoints();
         app.MapReplayEndpoints();
+        app.MapCaseFinderEndpoints();
         app.MapAccessLogEndpoints();
         app.MapExportEndpoints();
         app.MapProjectionEndpoints();

@@ -36,8 +36,13 @@ public sealed class AuditOptions
     /// <summary>Names the key in every checkpoint; defaults to a fingerprint of the public key.</summary>
     public string? SigningKeyId { get; set; }
 
+    /// <summary>At most this many events are appended in one transaction (one chain lock, one head read, one COPY).</summary>
+    public int AppendBatchSize { get; set; } = 200;
+
     public void Validate()
     {
+        if (AppendBatchSize is < 1 or > 10_000)
+            throw new InvalidOperationException($"Audit:AppendBatchSize must be between 1 and 10000, not {AppendBatchSize}.");
         // The writer role's name must stay within PostgreSQL's 63-byte identifiers.
         if (!System.Text.RegularExpressions.Regex.IsMatch(Schema, "^[a-z_][a-z0-9_]{0,55}$"))
             throw new InvalidOperationException($"Audit:Schema '{Schema}' must be a lower-case SQL identifier of at most 56 characters.");

@@ -4,11 +4,13 @@ using Accountability.Console.SignIn;
 using Accountability.Messaging.Bus;
 using Accountability.ServiceDefaults;
 using Accountability.ServiceDefaults.Health;
+using Accountability.ServiceDefaults.Http;
 using Accountability.ServiceDefaults.Security;
 using Accountability.ServiceDefaults.Telemetry;
 using MassTransit;
-using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -44,6 +46,7 @@ public static class ConsoleHost
             pages.Conventions.AuthorizeFolder("/Cases", nameof(ConsoleUser.CaseRoles));
             pages.Conventions.AuthorizeFolder("/Supervisor", nameof(ConsoleUser.SupervisorRoles));
             pages.Conventions.AuthorizeFolder("/Audit", nameof(ConsoleUser.AuditorRoles));
+            pages.Conventions.AuthorizeFolder("/Intake", nameof(ConsoleUser.IntakeRoles));
         });
         services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         return builder;
@@ -55,32 +58,37 @@ public static class ConsoleHost
         if (options.DevelopmentSignIn)
             _ = auth.SigningKeyBytes(); // the development sign-in signs its tokens with the services' local key: fail now if there is none
         builder.Services.AddSingleton(auth);
-        builder.Services.AddDataProtection();
-        builder.Services
-            .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
-            .AddCookie(cookie =>
-            {
-                cookie.Cookie.Name = SessionCookie.Name;
-                cookie.Cookie.HttpOnly = true;
-                cookie.Cookie.SameSite = SameSiteMode.Lax;
-                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                cookie.LoginPath = "/signin";
-                cookie.AccessDeniedPath = "/denied";
-                cookie.ReturnUrlParameter = "returnUrl";
-                cookie.SlidingExpiration = false;
-            });
+        AddDataProtection(builder, options.DataProtection);
+        builder.Services.AddConsoleSignIn(options);
         builder.Services.AddAuthorization(authorization =>
         {
             foreach (var (name, roles) in new[]
                      {
                          (nameof(ConsoleUser.BoardRoles), ConsoleUser.BoardRoles), (nameof(ConsoleUser.InboxRoles), ConsoleUser.InboxRoles),
                          (nameof(ConsoleUser.CaseRoles), ConsoleUser.CaseRoles), (nameof(ConsoleUser.SupervisorRoles), ConsoleUser.SupervisorRoles),
-                         (nameof(ConsoleUser.AuditorRoles), ConsoleUser.AuditorRoles),
+                         (nameof(ConsoleUser.AuditorRoles), ConsoleUser.AuditorRoles), (nameof(ConsoleUser.IntakeRoles), ConsoleUser.IntakeRoles),
                      })
                 authorization.AddPolicy(name, policy => policy.RequireAuthenticatedUser().RequireRole(roles));
         });
-        builder.Services.AddSingleton<OidcSignIn>();
-        builder.Services.AddHttpClient("oidc", http => http.Timeout = TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>The keys that seal the session cookie: shared and encrypted at rest when configured (see <see cref="ConsoleOptions.DataProtectionSettings"/>).</summary>
+    private static void AddDataProtection(WebApplicationBuilder builder, ConsoleOptions.DataProtectionSettings settings)
+    {
+        var protection = builder.Services.AddDataProtection().SetApplicationName("accountability-console");
+        if (!string.IsNullOrWhiteSpace(settings.KeysPath))
+        {
+            protection.PersistKeysToFileSystem(new DirectoryInfo(settings.KeysPath));
+            if (!string.IsNullOrWhiteSpace(settings.CertificatePath))
+                protection.ProtectKeysWithCertificate(
+                    System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(settings.CertificatePath, settings.CertificatePassword));
+        }
+        else if (!builder.Environment.IsDevelopment())
+        {
+            // Nothing on disk at all rather than keys in plain text in the service account's profile.
+            builder.Services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(
+                new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
+        }
     }
 
     private static void AddBackend(IServiceCollection services, ConsoleOptions options)
@@ -123,7 +131,17 @@ public static class ConsoleHost
     /// <summary>Error pages, security headers, sign-in, pages, live updates, health.</summary>
     public static WebApplication UseAccountabilityConsole(this WebApplication app)
     {
-        app.UseHttpSpanNames();
+        var proxies = app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value.TrustedProxies;
+        if (proxies.Count > 0)
+        {
+            // Only the configured proxies, one hop: behind TLS the request is https and the cookie Secure (issue 17, finding 11).
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto, ForwardLimit = 1 };
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var proxy in proxies)
+                forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            app.UseForwardedHeaders(forwarded);
+        }
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandlingPath = "/error",
@@ -146,9 +164,10 @@ public static class ConsoleHost
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapRazorPages();
-        OidcSignIn.Map(app);
+        app.MapConsoleSignIn(app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value);
         app.MapLiveUpdates();
         app.MapAccountabilityHealth();
+        app.MapEndpointList(policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Admin));
         return app;
     }
 }

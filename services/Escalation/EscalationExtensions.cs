@@ -9,6 +9,7 @@ using Accountability.Escalation.Features.TestClock;
 using Accountability.Escalation.Features.Timers;
 using Accountability.Messaging;
 using Accountability.Messaging.Operations;
+using Accountability.ServiceDefaults.NeedToKnow;
 using Accountability.ServiceDefaults.Security;
 using MassTransit;
 
@@ -54,6 +55,8 @@ public static class EscalationExtensions
         builder.Services.AddSingleton<DefaultPoliciesSeeder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DefaultPoliciesSeeder>());
         builder.Services.AddHostedService<TimerPoller>();
+        // Clock reads ask assignment who may see a case (need-to-know), with the caller's own token.
+        CaseSightClient.Register(builder.Services, _ => new Uri(options.AssignmentUrl));
         if (options.GapMonitorEnabled)
         {
             builder.Services.AddHttpClient<AssignmentClient>(http => http.Timeout = TimeSpan.FromSeconds(30));

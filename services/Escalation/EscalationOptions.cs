@@ -20,13 +20,13 @@ public sealed class EscalationOptions
     /// <summary>Where a manual clock starts; default the real time at start-up.</summary>
     public DateTimeOffset? ClockStart { get; set; }
 
-    /// <summary>How often the timer poller looks for due timers when nothing wakes it.</summary>
-    public TimeSpan TimerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>The longest the timer poller sleeps: it sleeps until the next timer comes due, and a consumer wakes it for one due already.</summary>
+    public TimeSpan TimerPollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A timer fired later than this after its instant is marked late.</summary>
     public TimeSpan LateAfter { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>The assignment service's HTTP API, read by the gap monitor.</summary>
+    /// <summary>The assignment service's HTTP API: asked who may see a case (clock reads, with the caller's token) and read by the gap monitor.</summary>
     public string AssignmentUrl { get; set; } = "http://127.0.0.1:5102";
 
     public bool GapMonitorEnabled { get; set; } = true;

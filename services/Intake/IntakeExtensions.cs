@@ -5,8 +5,10 @@ using Accountability.Intake.Features.FileComplaint;
 using Accountability.Intake.Features.Open311;
 using Accountability.Intake.Features.PublicStatus;
 using Accountability.Intake.Features.ReadComplaint;
+using Accountability.Intake.Features.SearchComplaints;
 using Accountability.Messaging;
 using Accountability.Messaging.Operations;
+using Accountability.ServiceDefaults.NeedToKnow;
 using Accountability.ServiceDefaults.Privacy;
 using Accountability.ServiceDefaults.Security;
 using MassTransit;
@@ -31,7 +33,7 @@ public static class IntakeExtensions
         builder.Services.AddSingleton<ComplaintFiler>();
         builder.Services.AddSingleton<ComplaintSubmission>();
         builder.Services.AddSingleton<Open311Requests>();
-        Features.ReadComplaint.CaseSightClient.Register(builder);
+        CaseSightClient.Register(builder.Services, services => services.GetRequiredService<IOptions<IntakeOptions>>().Value.AssignmentUrl);
 
         builder.AddAccountabilityMessaging(Schema, typeof(IntakeExtensions).Assembly, bus =>
         {
@@ -53,16 +55,37 @@ public static class IntakeExtensions
             forwarded.KnownProxies.Clear();
             foreach (var proxy in proxies)
                 forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            app.Use(SingleForwardedAddressOnly(forwarded.KnownProxies));
             app.UseForwardedHeaders(forwarded);
         }
         app.UseRateLimiter();
         app.MapOutboxOperations(Roles.Admin);
         app.MapFileComplaint();
         app.MapReadComplaint();
+        app.MapSearchComplaints();
         app.MapPublicStatus();
         app.MapOpen311();
         return app;
     }
+
+    /// <summary>
+    /// A trusted proxy must name exactly one address: the client it serves (the console does). A list means it
+    /// passed on what its caller wrote, and any entry of it, the last included, may be made up; believing one
+    /// would give each request a new address and a new rate limit (issue 17, finding 11). Such a request
+    /// counts against the proxy's own address instead.
+    /// </summary>
+    private static Func<HttpContext, RequestDelegate, Task> SingleForwardedAddressOnly(IList<System.Net.IPAddress> proxies) => (context, next) =>
+    {
+        if (context.Connection.RemoteIpAddress is { } caller && proxies.Contains(caller)
+            && context.Request.Headers.TryGetValue("X-Forwarded-For", out var forwardedFor)
+            && forwardedFor.Sum(value => value?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length ?? 0) > 1)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Accountability.Intake.ForwardedHeaders")
+                .LogWarning("A trusted proxy at {Proxy} forwarded a list of addresses; counting the request against the proxy itself", caller);
+            context.Request.Headers.Remove("X-Forwarded-For");
+        }
+        return next(context);
+    };
 
     /// <summary>The anonymous endpoints are limited per client address; a rejection is a 429 problem with Retry-After.</summary>
     private static void AddPublicRateLimits(this WebApplicationBuilder builder)

@@ -29,7 +29,8 @@ public sealed class IntakeOptions
     /// Addresses of reverse proxies (the web console, a load balancer) whose X-Forwarded-For names the
     /// real client. Empty by default: then the header is ignored, since anyone could send it, and every
     /// caller is limited by its own address. Without it, all public traffic through the console would
-    /// share the console's one address and its one limit.
+    /// share the console's one address and its one limit. Such a proxy must set the header to the one
+    /// address it serves (nginx: <c>proxy_set_header X-Forwarded-For $remote_addr</c>); a list is not believed.
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 

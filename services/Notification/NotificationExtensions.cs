@@ -22,6 +22,7 @@ public static class NotificationExtensions
 {
     public static WebApplicationBuilder AddNotification(this WebApplicationBuilder builder)
     {
+        NotificationOptions.CheckRawValues(builder.Configuration);
         var settings = builder.Configuration.GetSection(NotificationOptions.Section).Get<NotificationOptions>() ?? new NotificationOptions();
         settings.Validate();
         builder.Services.AddOptions<NotificationOptions>()
@@ -45,10 +46,18 @@ public static class NotificationExtensions
         builder.Services.AddSingleton<SmtpRelay>();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<DeliveryAttempt>();
+        builder.Services.AddSingleton(new WebhookAddressPolicy([.. settings.Webhooks.AllowedNetworks.Select(System.Net.IPNetwork.Parse)]));
         builder.Services.AddHttpClient(WebhookSender.ClientName)
-            // A receiver's redirect could point anywhere; a webhook goes where the directory says or nowhere.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+            // A receiver's redirect could point anywhere; a webhook goes where the directory says or nowhere,
+            // and never inward (WebhookAddressPolicy, checked on the address connected to).
+            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseProxy = false,
+                ConnectCallback = services.GetRequiredService<WebhookAddressPolicy>().ConnectAsync,
+            });
 
+        builder.Services.AddSingleton(Features.TrailWitness.WitnessPrivileges.Narrowing);
         builder.AddAccountabilityMessaging(settings.Schema, typeof(NotificationExtensions).Assembly, bus =>
         {
             bus.AddConsumer<DirectoryPublishedConsumer, DirectoryPublishedConsumerDefinition>();

@@ -58,7 +58,43 @@ public sealed class NotificationOptions
         /// <summary>The name this service gives in EHLO.</summary>
         public string HeloName { get; set; } = "accountability-notification";
 
+        /// <summary>The limit on each step with the relay: connect (with TLS), AUTH, a check of a pooled connection, and one send.</summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>
+        /// How the connection is protected. STARTTLS by default; implicit TLS (port 465) or no TLS at
+        /// all only when a deployment says so, since a relay that drops STARTTLS must not get plain text.
+        /// </summary>
+        public SmtpSecurity Security { get; set; } = SmtpSecurity.StartTls;
+
+        /// <summary>AUTH user name; empty means no AUTH (a relay that trusts the network).</summary>
+        public string UserName { get; set; } = "";
+
+        /// <summary>AUTH password. Never logged, and never sent without TLS.</summary>
+        public string Password { get; set; } = "";
+
+        /// <summary>
+        /// A PEM file of certificates to trust for the relay besides the system's CA store: a private
+        /// relay's own certificate or its private CA. Empty: the system's CA store only.
+        /// </summary>
+        public string TrustedCertificatePath { get; set; } = "";
+
+        // The settings can reach a log line or a debugger view; the password must not.
+        public override string ToString() =>
+            $"SmtpSettings {{ Host = {Host}, Port = {Port}, Security = {Security}, UserName = {UserName}, Password = {(Password.Length > 0 ? "(set)" : "(empty)")} }}";
+    }
+
+    /// <summary>Notification:Smtp:Security.</summary>
+    public enum SmtpSecurity
+    {
+        /// <summary>Plain connect, then STARTTLS before anything else; a relay without it is refused.</summary>
+        StartTls,
+
+        /// <summary>TLS from the first byte (usually port 465).</summary>
+        SslOnConnect,
+
+        /// <summary>No TLS: only for a sink on loopback or a relay on a trusted wire.</summary>
+        None,
     }
 
     public sealed class WebhookSettings
@@ -67,6 +103,12 @@ public sealed class NotificationOptions
         public string SigningSecret { get; set; } = "";
 
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+
+        /// <summary>
+        /// Internal networks (CIDR, e.g. 10.20.0.0/16) that webhooks may reach anyway, such as a receiver on the
+        /// department's own network. Empty by default: loopback, private and link-local addresses are refused.
+        /// </summary>
+        public List<string> AllowedNetworks { get; set; } = [];
     }
 
     public sealed class DeliverySettings
@@ -78,8 +120,8 @@ public sealed class NotificationOptions
 
         public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(10);
 
-        /// <summary>How often the dispatcher looks for due deliveries when nothing wakes it.</summary>
-        public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+        /// <summary>The longest a dispatcher sleeps: it wakes when the next retry comes due, and when a consumer records a delivery.</summary>
+        public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
         /// <summary>Deliveries sent at once by one instance.</summary>
         public int Workers { get; set; } = 2;
@@ -99,6 +141,17 @@ public sealed class NotificationOptions
             throw new InvalidOperationException($"Notification:{name} must be empty or an absolute http(s) URL containing {{token}}.");
     }
 
+    /// <summary>
+    /// Checks what the binder would turn into an unclear conversion error, or quietly into a number:
+    /// Notification:Smtp:Security must name one of the choices.
+    /// </summary>
+    public static void CheckRawValues(IConfiguration configuration)
+    {
+        var security = configuration[$"{Section}:Smtp:Security"];
+        if (!string.IsNullOrEmpty(security) && !Enum.GetNames<SmtpSecurity>().Contains(security, StringComparer.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"Notification:Smtp:Security must be StartTls (the default), SslOnConnect or None, not '{security}'.");
+    }
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Schema))
@@ -115,6 +168,23 @@ public sealed class NotificationOptions
             throw new InvalidOperationException($"Notification:Smtp:Port must be between 1 and 65535, not {Smtp.Port}.");
         if (!System.Net.Mail.MailAddress.TryCreate(Smtp.From, out var from) || from.Address != Smtp.From)
             throw new InvalidOperationException("Notification:Smtp:From must be a plain e-mail address.");
+        if (!Enum.IsDefined(Smtp.Security))
+            throw new InvalidOperationException($"Notification:Smtp:Security must be StartTls, SslOnConnect or None, not {Smtp.Security}.");
+        if (Smtp.UserName.Length > 0 != Smtp.Password.Length > 0)
+            throw new InvalidOperationException("Notification:Smtp:UserName and Notification:Smtp:Password must be set together (or neither, for a relay without AUTH).");
+        if (Smtp.UserName.Length > 0 && Smtp.Security == SmtpSecurity.None)
+            throw new InvalidOperationException("Notification:Smtp:UserName is set with Notification:Smtp:Security=None: the password would cross the network in plain text. Use StartTls or SslOnConnect.");
+        if (Smtp.TrustedCertificatePath.Length > 0)
+        {
+            if (!File.Exists(Smtp.TrustedCertificatePath))
+                throw new InvalidOperationException($"Notification:Smtp:TrustedCertificatePath: the file '{Smtp.TrustedCertificatePath}' does not exist.");
+            var trusted = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            trusted.ImportFromPemFile(Smtp.TrustedCertificatePath);
+            if (trusted.Count == 0)
+                throw new InvalidOperationException($"Notification:Smtp:TrustedCertificatePath: '{Smtp.TrustedCertificatePath}' holds no PEM certificate (-----BEGIN CERTIFICATE-----).");
+            if (Smtp.Security == SmtpSecurity.None)
+                throw new InvalidOperationException("Notification:Smtp:TrustedCertificatePath is set with Notification:Smtp:Security=None, which never checks a certificate.");
+        }
         if (Smtp.Timeout <= TimeSpan.Zero || Webhooks.Timeout <= TimeSpan.Zero)
             throw new InvalidOperationException("Notification:Smtp:Timeout and Notification:Webhooks:Timeout must be positive.");
         if (Delivery.MaxAttempts is < 1 or > 100)
@@ -123,6 +193,9 @@ public sealed class NotificationOptions
             throw new InvalidOperationException("Notification:Delivery:InitialBackoff must be positive and no larger than MaxBackoff.");
         if (Delivery.PollInterval <= TimeSpan.Zero)
             throw new InvalidOperationException("Notification:Delivery:PollInterval must be positive.");
+        foreach (var network in Webhooks.AllowedNetworks)
+            if (!System.Net.IPNetwork.TryParse(network, out _))
+                throw new InvalidOperationException($"Notification:Webhooks:AllowedNetworks: '{network}' is not a network in CIDR form (e.g. 10.20.0.0/16).");
         if (Delivery.Workers is < 1 or > 64)
             throw new InvalidOperationException($"Notification:Delivery:Workers must be between 1 and 64, not {Delivery.Workers}.");
     }

@@ -36,9 +36,11 @@ public static class ChaosRun
         {
             if (!infra.External)
                 await infra.StartAsync();
-            // TestSupport (IsolatedVirtualHost, TestDatabase) reads the same variables the services do.
+            // TestSupport (IsolatedVirtualHost, TestDatabase) reads the same variables the services do,
+            // with the servers named there (its default would be containers of its own).
             foreach (var (key, value) in infra.Environment)
                 Environment.SetEnvironmentVariable(key, value);
+            Environment.SetEnvironmentVariable("ACCOUNTABILITY_TEST_SERVERS", "local");
             var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
             var open311Key = $"chaos-open311-{Guid.NewGuid():N}";
             var logs = Path.Combine(infra.StateDirectory, "chaos-logs");
@@ -84,6 +86,8 @@ public static class ChaosRun
         {
             ["Notification__Smtp__Host"] = smtp.Host,
             ["Notification__Smtp__Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The in-process test server speaks plain SMTP on loopback.
+            ["Notification__Smtp__Security"] = "None",
         };
         var run = Guid.NewGuid().ToString("N")[..8];
         // A database and a virtual host of the run's own: nothing else on these servers can take its

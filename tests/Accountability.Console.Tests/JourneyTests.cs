@@ -81,6 +81,48 @@ public sealed class JourneyTests(ConsoleSystem system)
     }
 
     [Fact]
+    public async Task An_intake_clerk_lands_on_the_staff_form_and_files_a_phone_call_reading_back_the_case_number_and_tracking_code()
+    {
+        var clerk = await system.SignedInAsAsync("p-1007");
+        await clerk.GotoAsync("/");
+        await Expect(clerk).ToHaveURLAsync(new Regex("/intake/new$"));
+        await Expect(clerk.GetByLabel("By phone")).ToBeCheckedAsync();
+        await Expect(clerk.GetByLabel("What is it about?")).ToHaveValueAsync("");
+
+        // Sent empty: each missing field is named in plain words, and the summary takes the focus.
+        await clerk.GetByRole(AriaRole.Button, new() { Name = "File the complaint" }).ClickAsync();
+        var errors = clerk.GetByTestId("form-errors");
+        await Expect(errors).ToBeFocusedAsync();
+        await Expect(errors).ToContainTextAsync("Please tell us what happened.");
+        await Expect(errors).ToContainTextAsync("Please choose the district");
+
+        await clerk.GetByLabel("What is it about?").SelectOptionAsync("discourtesy");
+        await clerk.GetByLabel("Which district?").SelectOptionAsync("3");
+        await clerk.GetByLabel("When did it happen?").FillAsync("2026-11-28T21:40");
+        await clerk.GetByLabel("What happened?").FillAsync("Caller says the officer at the traffic stop swore at her and her children.");
+        await clerk.GetByLabel("Badge number").FillAsync("1602");
+        await clerk.GetByLabel("Name", new() { Exact = true }).FillAsync("Maria Okafor");
+        await clerk.GetByRole(AriaRole.Textbox, new() { Name = "Phone" }).FillAsync("+15555550142");
+        await clerk.GetByRole(AriaRole.Button, new() { Name = "File the complaint" }).ClickAsync();
+
+        var receipt = clerk.GetByTestId("staff-receipt");
+        await Expect(receipt.GetByTestId("case-number")).ToHaveTextAsync(new Regex(@"^IA-\d{4}-\d{5}$"));
+        await Expect(receipt.GetByTestId("tracking-code")).Not.ToBeEmptyAsync();
+        await Expect(clerk.GetByTestId("receipt-summary")).ToContainTextAsync("By phone");
+        await Expect(clerk.GetByTestId("receipt-summary")).ToContainTextAsync("28 November 2026 at 21:40");
+        await ConsoleSystem.ScreenshotAsync(clerk, "clerk-receipt");
+
+        // Filed under the clerk's name, on the phone channel, and owned from that instant: routing gives it to an investigator.
+        var caseId = Guid.Parse((await receipt.GetAttributeAsync("data-case-id"))!);
+        Assert.StartsWith("p-", await system.RoutedOwnerAsync(caseId));
+        var complaint = (await system.Intake.GetAsync($"/api/complaints/{caseId}", ConsoleSystem.Token("p-1011", Roles.Commander))).Ok();
+        Assert.Equal("phone", complaint.GetProperty("channel").GetString());
+
+        await clerk.GetByRole(AriaRole.Link, new() { Name = "Take another complaint" }).ClickAsync();
+        await Expect(clerk.GetByLabel("What happened?")).ToBeEmptyAsync();
+    }
+
+    [Fact]
     public async Task A_dispatcher_hands_a_case_to_another_investigator_at_a_shift_change_and_custody_moves_only_when_the_receiver_accepts()
     {
         var caseId = await system.FileAsync("force", "4", "Officers kicked my door in at the wrong address.");
@@ -103,6 +145,8 @@ public sealed class JourneyTests(ConsoleSystem system)
         var number = (await system.Assignment.GetAsync($"/api/cases/{caseId}", ConsoleSystem.Token("p-1009", Roles.Dispatcher))).Ok().GetProperty("caseNumber").GetString()!;
         await dispatcher.GotoAsync($"/board?number={number}");
         await Expect(dispatcher.Locator($"tr[data-case='{caseId}']").GetByTestId("case-number")).ToHaveTextAsync(number);
+        // The board says who the case is waiting on; the owner column still names the owner, who keeps it meanwhile.
+        await Expect(dispatcher.Locator($"tr[data-case='{caseId}']").GetByTestId("status")).ToContainTextAsync($"handoff pending to {await NameOfAsync(receiver)}");
 
         var inbox = await system.SignedInAsAsync(receiver);
         await inbox.GotoAsync("/inbox");

@@ -141,7 +141,7 @@ public sealed class StaffPagesTests(ConsoleSystem system)
 
         var cases = new (string Person, string[] Refused)[]
         {
-            ("p-1014", ["/board", "/audit", "/supervisor"]),      // investigator
+            ("p-1014", ["/audit", "/supervisor"]),                // investigator (the board shows only their own cases: issue 12)
             ("p-1004", ["/board", "/inbox", $"/cases/{caseId}"]), // auditor
             ("p-1009", ["/inbox", "/audit", "/supervisor"]),      // dispatcher
             ("p-1007", ["/board", "/audit", "/inbox"]),           // intake clerk
@@ -196,7 +196,9 @@ public sealed class StaffPagesTests(ConsoleSystem system)
 
         var investigator = await system.SignedInAsAsync(owner);
         await investigator.GotoAsync($"/cases/{caseId}");
-        await investigator.GetByRole(AriaRole.Button, new() { Name = "Record contact with the complainant" }).ClickAsync();
+        // How the contact was made is required (issue 12).
+        await investigator.GetByLabel("How you reached the complainant").SelectOptionAsync("email");
+        await investigator.GetByRole(AriaRole.Button, new() { Name = "Record contact" }).ClickAsync();
         await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Contact with the complainant recorded.");
         await Expect(investigator.GetByTestId("case-status")).ToContainTextAsync("complainant contacted");
         // The investigator learns of a second officer and adds an allegation: an event, in the trail.
@@ -251,6 +253,23 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         Assert.DoesNotContain("NotSupportedException", system.Console.Output);
+    }
+
+    [Fact]
+    public async Task The_live_stream_says_that_something_changed_never_which_case()
+    {
+        // Issue 17, finding 9: the stream gave every board and inbox the id of every case that changed, with no access record.
+        var board = await system.SignedInAsAsync("p-1009");
+        await board.GotoAsync("/board");
+        await board.EvaluateAsync("() => { window.heard = []; new EventSource('/live/cases').addEventListener('case', e => window.heard.push(e.data)); }");
+        var caseId = await system.FileAsync("discourtesy", "3", "The officer refused to give his name.");
+
+        var heard = await Eventually.ReturnsAsync(() => board.EvaluateAsync<string[]>("() => window.heard"), h => h.Length > 0, "a change is signalled");
+        Assert.All(heard, data =>
+        {
+            Assert.DoesNotContain(caseId.ToString(), data, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("caseId", data, StringComparison.OrdinalIgnoreCase);
+        });
     }
 
     [Fact]

@@ -78,6 +78,35 @@ public sealed class ContactProtectorTests
         Assert.Throws<ContactProtectionException>(() => before.Unseal(sealedAfter.KeyId, sealedAfter.Ciphertext));
     }
 
+    [Theory]
+    [InlineData("José  O'Brien-Díaz", "diaz jose obrien")]
+    [InlineData("DIAZ, Jose OBrien", "diaz jose obrien")]
+    [InlineData("  Pat\tRivera ", "pat rivera")]
+    [InlineData("!!! --", null)]
+    [InlineData("", null)]
+    public void A_name_is_compared_without_accents_case_punctuation_or_word_order(string name, string? expected)
+    {
+        // The apostrophe joins (O'Brien is obrien); a hyphen or a space separates.
+        Assert.Equal(expected, ContactProtector.NormalizeName(name));
+    }
+
+    [Fact]
+    public void The_name_index_matches_the_same_name_written_differently_only_under_the_same_key_and_is_found_after_rotation()
+    {
+        var oldKey = NewKey();
+        var before = Protector("2024", ("2024", oldKey));
+        var indexed = before.NameIndex("Dana Whitfield")!.Value;
+
+        var after = Protector("2025", ("2024", oldKey), ("2025", NewKey()));
+
+        Assert.Equal("2024", indexed.KeyId);
+        Assert.Equal(32, indexed.Index.Length);
+        Assert.Contains(after.NameIndexes("whitfield, DANA"), i => i.KeyId == "2024" && i.Index.AsSpan().SequenceEqual(indexed.Index));
+        Assert.False(after.NameIndex("Dana Whitfield")!.Value.Index.AsSpan().SequenceEqual(indexed.Index));
+        Assert.False(before.NameIndex("Dana Whitfeld")!.Value.Index.AsSpan().SequenceEqual(indexed.Index));
+        Assert.Null(before.NameIndex("  "));
+    }
+
     [Fact]
     public void A_missing_active_key_id_stops_the_start_with_the_setting_named()
     {

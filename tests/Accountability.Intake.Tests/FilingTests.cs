@@ -64,6 +64,10 @@ public sealed partial class FilingTests(IntakeService intake)
         Assert.DoesNotContain("Officer pushed me", raw); // the narrative stays in intake
         Assert.Equal(1, message.GetProperty("caseVersion").GetInt64());
         Assert.Equal(filed.GetProperty("trackingCode").GetString(), message.GetProperty("trackingCode").GetString());
+        // The number is taken last in the filing (issue 18) and stamped on the row and the message as on the receipt.
+        var number = filed.GetProperty("caseNumber").GetString();
+        Assert.Equal(number, message.GetProperty("caseNumber").GetString());
+        Assert.Equal(number, await IntakeService.QueryAsync<string>("select case_number from complaints where case_id = @caseId", new { caseId }));
         Assert.Equal("force", message.GetProperty("category").GetString());
         Assert.Equal("phone", message.GetProperty("channel").GetString());
         Assert.Equal("u-intake-desk", message.GetProperty("intakeDeskUnitId").GetString());

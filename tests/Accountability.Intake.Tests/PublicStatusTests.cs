@@ -43,7 +43,12 @@ public sealed class PublicStatusTests(IntakeService intake)
         {
             CaseId = caseId, CaseVersion = 6, Actor = Investigator, Reason = "", OccurredAt = now.AddSeconds(3),
             OwnerKind = "person", OwnerId = Investigator,
-            Findings = [.. allegationIds.Split(',').Zip(new[] { "sustained", "unfounded" }, (id, finding) => new AllegationFinding { AllegationId = id, Finding = finding })],
+            Findings =
+            [
+                .. allegationIds.Split(',').Zip(new[] { "sustained", "unfounded" }, (id, finding) => new AllegationFinding { AllegationId = id, Finding = finding }),
+                // Added while investigating: intake never saw it filed, the finding names its kind.
+                new AllegationFinding { AllegationId = Guid.NewGuid().ToString(), Finding = "not-sustained", AllegationType = "offensive-language" },
+            ],
         });
 
         var status = await Eventually.ReturnsAsync(() => StatusAsync(code),
@@ -58,7 +63,7 @@ public sealed class PublicStatusTests(IntakeService intake)
         Assert.DoesNotContain("@", status.Raw);
 
         // After resolution the complainant sees each allegation's finding (never a badge or a name) and whom to ask for a review.
-        Assert.Equal(["force: sustained", "discourtesy: unfounded"],
+        Assert.Equal(["force: sustained", "discourtesy: unfounded", "offensive-language: not-sustained"],
             status.Body.GetProperty("outcome").EnumerateArray().Select(o => $"{o.GetProperty("allegation").GetString()}: {o.GetProperty("finding").GetString()}"));
         Assert.Contains("review", status.Body.GetProperty("outcomeContact").GetString());
         Assert.DoesNotContain("614", status.Raw);
@@ -138,30 +143,19 @@ public sealed class PublicStatusTests(IntakeService intake)
     }
 
     [Fact]
-    public async Task Unknown_codes_take_about_as_long_as_known_ones()
+    public async Task An_unknown_code_and_a_malformed_one_get_the_same_answer()
     {
-        var filed = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()));
-        var known = filed.GetProperty("trackingCode").GetString()!;
-        var unknown = "RPD-" + string.Join('-', Enumerable.Range(0, 4).Select(_ => Guid.NewGuid().ToString("N")[..4].ToUpperInvariant().Replace('E', 'F').Replace('0', '1')));
-
-        async Task<double> MedianMillisecondsAsync(string code)
-        {
-            var samples = new List<double>();
-            for (var i = 0; i < 25; i++)
-            {
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                using var _ = await intake.Client.GetAsync($"/api/public/status/{code}");
-                samples.Add(clock.Elapsed.TotalMilliseconds);
-            }
-            samples.Sort();
-            return samples[samples.Count / 2];
-        }
-
-        await MedianMillisecondsAsync(known); // warm up
-        var hit = await MedianMillisecondsAsync(known);
-        var miss = await MedianMillisecondsAsync(unknown);
-        // A miss does the same queries as a hit; it must not be measurably cheaper (generous for a loaded 2-core box).
-        Assert.True(miss > hit * 0.5, $"miss {miss:0.00} ms vs hit {hit:0.00} ms");
+        // The answer must not tell a guesser whether a string had the shape of a code; both are an ordinary miss.
+        // (Timing is the rate limiter's job and is not measured in unit tests.)
+        var unknown = "RPD-" + string.Join('-', Enumerable.Range(0, 4).Select(_ => "HJKM"));
+        using var miss = await intake.Client.GetAsync($"/api/public/status/{unknown}");
+        using var malformed = await intake.Client.GetAsync("/api/public/status/not-a-code");
+        Assert.Equal(HttpStatusCode.NotFound, miss.StatusCode);
+        Assert.Equal(miss.StatusCode, malformed.StatusCode);
+        var missBody = JsonDocument.Parse(await miss.Content.ReadAsStringAsync()).RootElement;
+        var malformedBody = JsonDocument.Parse(await malformed.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(missBody.GetProperty("title").GetString(), malformedBody.GetProperty("title").GetString());
+        Assert.Equal(missBody.GetProperty("detail").GetString(), malformedBody.GetProperty("detail").GetString());
     }
 
     private async Task PublishSampleDirectoryAsync()

@@ -48,6 +48,19 @@ public sealed class RateLimitTests
             [await FileAsync(direct, "203.0.113.1"), await FileAsync(direct, "203.0.113.2"), await FileAsync(direct, "203.0.113.3")]);
     }
 
+    [Fact]
+    public async Task A_client_cannot_escape_its_limit_by_prepending_made_up_addresses_to_the_forwarded_header()
+    {
+        // Issue 17, finding 11: a comma-separated X-Forwarded-For through a trusted proxy gave every request a new address.
+        var trusting = IntakeService.Settings(publicPermits: 2);
+        trusting["Intake__TrustedProxies__0"] = "127.0.0.1";
+        await using var behindConsole = await ServiceProcess.StartAsync("Intake", trusting);
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests],
+            [await FileAsync(behindConsole, "10.0.0.1, 203.0.113.7"), await FileAsync(behindConsole, "10.0.0.2,203.0.113.7"),
+             await FileAsync(behindConsole, "10.0.0.3, 203.0.113.7"), await FileAsync(behindConsole, "203.0.113.7, 10.0.0.4")]);
+    }
+
     private static async Task<HttpStatusCode> FileAsync(ServiceProcess intake, string forwardedFor)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/public/complaints")

@@ -25,8 +25,8 @@ public sealed class MigrationTests
         try
         {
             var runs = await Task.WhenAll(
-                Task.Run(() => new MigrationRunner(first, NullLogger<MigrationRunner>.Instance).ApplyAsync(Migrations, CancellationToken.None)),
-                Task.Run(() => new MigrationRunner(second, NullLogger<MigrationRunner>.Instance).ApplyAsync(Migrations, CancellationToken.None)));
+                Task.Run(() => new MigrationRunner(first, [], NullLogger<MigrationRunner>.Instance).ApplyAsync(Migrations, CancellationToken.None)),
+                Task.Run(() => new MigrationRunner(second, [], NullLogger<MigrationRunner>.Instance).ApplyAsync(Migrations, CancellationToken.None)));
 
             Assert.Equal(2, runs.Sum(applied => applied.Count));
             Assert.Contains(runs, applied => applied.Count == 2);
@@ -46,7 +46,7 @@ public sealed class MigrationTests
     {
         var schema = TestDatabase.NewSchema("mig");
         await using var database = new ServiceDatabase(TestEnvironment.PostgresConnectionString, schema);
-        var runner = new MigrationRunner(database, NullLogger<MigrationRunner>.Instance);
+        var runner = new MigrationRunner(database, [], NullLogger<MigrationRunner>.Instance);
         try
         {
             Migration[] broken = [Migrations[0], new("test/0002_broken.sql", "insert into ledger (id) values (1); select * from missing_table;")];

@@ -50,7 +50,10 @@ public sealed class PoisonAndTraceTests
         await Eventually.HoldsAsync(() => host.Log.TraceIds.ContainsKey(workId), "the consumer ran");
         Assert.Equal(producer.TraceId, host.Log.TraceIds[workId]);
 
-        // The relay's span is the producer's child, and the consumer's span descends from it.
+        // The relay's span is the producer's child, and the consumer's span descends from it. The consumer can run
+        // before the relay's span ends (it ends once the broker confirmed), so wait for it.
+        await Eventually.HoldsAsync(() => spans.Stopped.Any(s => s.Source.Name == "Accountability.Messaging" && s.TraceId == producer.TraceId),
+            "the relay's span ended");
         var relay = Assert.Single(spans.Stopped, s => s.Source.Name == "Accountability.Messaging" && s.TraceId == producer.TraceId);
         Assert.Equal(producer.SpanId, relay.ParentSpanId);
         await Eventually.HoldsAsync(() => spans.Stopped.Any(s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer && s.TraceId == producer.TraceId),

@@ -130,7 +130,7 @@ public sealed partial class ComplainantNotificationTests(NotificationService ser
     }
 
     [Fact]
-    public async Task The_resolution_carries_the_findings_and_a_one_click_question_answered_once_and_reported_per_unit()
+    public async Task The_resolution_carries_the_findings_and_a_question_that_opening_the_link_never_answers_answered_once_and_reported_per_unit()
     {
         var email = NotificationService.NewEmail("satisfaction");
         var complaint = NotificationService.Complaint(email);
@@ -144,14 +144,31 @@ public sealed partial class ComplainantNotificationTests(NotificationService ser
         var question = new Uri(SatisfactionLink().Match(mail.Text).Value);
         Assert.Contains($"{question.AbsolutePath}?answer=4", mail.Html);
 
-        using (var answer = await service.Process.Client.GetAsync($"{question.AbsolutePath}?answer=4"))
+        // Issue 17, finding 11: opening the link (as a mail scanner does) recorded the answer. Now it asks, with 4 chosen.
+        using (var opened = await service.Process.Client.GetAsync($"{question.AbsolutePath}?answer=4"))
+        {
+            Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+            var page = await opened.Content.ReadAsStringAsync();
+            Assert.Contains("value=\"4\" checked", page);
+            Assert.Contains("<form method=\"post\">", page);
+            Assert.Equal("nosniff", opened.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("no-referrer", opened.Headers.GetValues("Referrer-Policy").Single());
+            Assert.Contains("frame-ancestors 'none'", opened.Headers.GetValues("Content-Security-Policy").Single());
+        }
+        using (var opened = await service.Process.Client.GetAsync($"{question.AbsolutePath}?answer=4"))
+            Assert.DoesNotContain("already answered", await opened.Content.ReadAsStringAsync());
+        // The page's own form posts the field; that records it.
+        using (var answer = await service.Process.Client.PostAsync(question.AbsolutePath, new FormUrlEncodedContent(new Dictionary<string, string> { ["answer"] = "4" })))
+        {
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Contains("has been recorded", await answer.Content.ReadAsStringAsync());
+        }
         using (var again = await service.Process.Client.PostAsync($"{question.AbsolutePath}?answer=1", null))
         {
             Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
             Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
         }
-        using (var outOfRange = await service.Process.Client.GetAsync($"{question.AbsolutePath}?answer=9"))
+        using (var outOfRange = await service.Process.Client.PostAsync($"{question.AbsolutePath}?answer=9", null))
             Assert.Equal(HttpStatusCode.BadRequest, outOfRange.StatusCode);
         using (var guessed = await service.Process.Client.GetAsync("/api/public/satisfaction/not-a-real-token?answer=5"))
             Assert.Equal(HttpStatusCode.NotFound, guessed.StatusCode);

@@ -56,8 +56,12 @@ public sealed class NotificationService : IAsyncLifetime
             ["Notification__Smtp__Host"] = "127.0.0.1",
             ["Notification__Smtp__Port"] = Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Notification__Smtp__Timeout"] = "00:00:05",
+            // This in-process server speaks plain SMTP on loopback; SecureSmtpTests use a real one with STARTTLS and AUTH.
+            ["Notification__Smtp__Security"] = "None",
             ["Notification__Webhooks__SigningSecret"] = WebhookReceiver.Secret,
             ["Notification__Webhooks__Timeout"] = "00:00:05",
+            // The test's receiver listens on loopback, which webhooks may not reach unless allowed.
+            ["Notification__Webhooks__AllowedNetworks__0"] = "127.0.0.0/8",
             ["Notification__Delivery__MaxAttempts"] = MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Notification__Delivery__InitialBackoff"] = "00:00:00.200",
             ["Notification__Delivery__MaxBackoff"] = "00:00:02",
@@ -137,6 +141,9 @@ public sealed class NotificationService : IAsyncLifetime
             Person("nt-flaky", "Fran Flaky", UnitId, "investigator", "nt-super", webhook: Webhooks.UrlFor("nt-flaky")),
             Person("nt-broken", "Bea Broken", UnitId, "supervisor", "nt-chief", email: "bea at nowhere", webhook: "not a url"),
             Person("nt-lonely", "Lee Lonely", UnitId, "investigator", "nt-broken", email: "lonely@nt.example"),
+            // A directory editor aimed this supervisor's webhook at the cloud metadata address.
+            Person("nt-inward", "Ira Inward", UnitId, "supervisor", "nt-chief", email: "inward@nt.example", webhook: "http://169.254.169.254/latest/meta-data/"),
+            Person("nt-reporting", "Rae Reporting", UnitId, "investigator", "nt-inward", email: "reporting@nt.example"),
             Person("nt-satisfier", "Sid Satisfier", SatisfactionUnitId, "investigator", "nt-chief", email: "satisfier@nt.example"),
             Person("nt-admin", "Ada Admin", "u-nt-desk", "admin", "nt-chief"),
         ],

@@ -135,6 +135,45 @@ public sealed class StaffNotificationTests(NotificationService service)
     }
 
     [Fact]
+    public async Task Staff_emails_name_the_case_by_its_number_and_link_to_its_page()
+    {
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail("numbered")) with { CaseNumber = "IA-2026-04242" };
+        await service.PublishAsync(complaint);
+        await service.WaitForNotificationAsync(complaint.CaseId, "receipt", n => n.GetProperty("status").GetString() == "sent", "the receipt is sent");
+        await service.PublishAsync(new CustodyTransferred
+        {
+            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(4), Actor = "nt-super", Reason = "",
+            OccurredAt = DateTimeOffset.UtcNow, FromOwnerKind = "person", FromOwnerId = "nt-owner", ToOwnerKind = "person", ToOwnerId = "nt-lonely",
+            TransferKind = "reassigned",
+        });
+
+        await service.WaitForNotificationAsync(complaint.CaseId, "assignment", n => n.GetProperty("status").GetString() == "sent", "the new owner hears");
+        var mail = Assert.Single(service.Smtp.To("lonely@nt.example"), m => m.Subject.Contains("IA-2026-04242", StringComparison.Ordinal));
+        Assert.DoesNotContain(complaint.CaseId.ToString(), mail.Subject);
+        Assert.Contains($"/cases/{complaint.CaseId}", mail.Text);
+        Assert.DoesNotContain("Reason given:", mail.Text); // no reason was given, so no empty line claims one
+    }
+
+    [Fact]
+    public async Task A_webhook_aimed_at_an_internal_address_is_refused_before_connecting_and_reported_once()
+    {
+        // Issue 17, finding 11: an admin could point webhooks at the broker's management API or any internal address.
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail("inward"));
+        await service.PublishAsync(complaint);
+        await service.PublishAsync(ComplainantNotificationTests.Breach(complaint.CaseId, NotificationService.Version(1), "nt-reporting", SlaClocks.Resolution));
+
+        var webhook = await service.WaitForNotificationAsync(complaint.CaseId, "breach",
+            n => n.GetProperty("channel").GetString() == "webhook" && n.GetProperty("status").GetString() == "failed", "the inward webhook is refused");
+        Assert.Equal("nt-inward", webhook.GetProperty("recipientPersonId").GetString());
+        Assert.Contains("internal address (169.254.169.254)", webhook.GetProperty("lastError").GetString());
+        Assert.Equal(1, webhook.GetProperty("attempts").GetInt32()); // the address will not change by waiting
+        // The supervisor still hears by e-mail.
+        await service.WaitForNotificationAsync(complaint.CaseId, "breach",
+            n => n.GetProperty("channel").GetString() == "email" && n.GetProperty("recipientPersonId").GetString() == "nt-inward" && n.GetProperty("status").GetString() == "sent",
+            "the e-mail to the same supervisor is sent");
+    }
+
+    [Fact]
     public async Task A_malformed_address_in_the_directory_is_reported_and_the_other_recipients_still_hear()
     {
         var email = NotificationService.NewEmail("beside-broken");

@@ -16,10 +16,17 @@ public sealed class FiveServices : IAsyncLifetime
     private IsolatedVirtualHost? virtualHost;
     private Dictionary<string, string> common = [];
 
+    /// <summary>The owner's connection string to this fixture's database: it runs the migrations.</summary>
+    public string OwnerConnectionString { get; private set; } = "";
+
     public IReadOnlyList<ServiceProcess> All { get; private set; } = [];
 
-    /// <summary>Each service writes its finished spans here (Telemetry:SpanFile), one JSON line per span.</summary>
+    /// <summary>Each service writes its finished spans (Telemetry:SpanFile) and its metrics every second (Telemetry:MetricFile) here, as JSON lines.</summary>
     public string SpanFolder { get; } = Directory.CreateTempSubdirectory("accountability-spans-").FullName;
+
+    public string SpanFileOf(string name) => Path.Combine(SpanFolder, $"{name}.jsonl");
+
+    public string MetricFileOf(string name) => Path.Combine(SpanFolder, $"{name}.metrics.jsonl");
 
     /// <summary>The services reach the broker through this link, so a test can cut it without stopping the broker for other assemblies.</summary>
     public BrokerLink Broker { get; } = BrokerLink.Start();
@@ -28,10 +35,10 @@ public sealed class FiveServices : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        common = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Accountability"] = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database),
-        };
+        // As deployed: the owner login runs each service's migrations, and each service works as its own login.
+        await ServiceLogins.EnsureAsync(TestEnvironment.PostgresConnectionString);
+        OwnerConnectionString = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
+        common = new Dictionary<string, string> { ["ConnectionStrings__AccountabilityOwner"] = OwnerConnectionString };
         virtualHost = await IsolatedVirtualHost.CreateAsync("platform");
         common["RabbitMq__Uri"] = Broker.Through(virtualHost.AmqpUri);
 
@@ -46,18 +53,23 @@ public sealed class FiveServices : IAsyncLifetime
         All = [.. first, .. rest];
         // Assignment announced the directory before the copy-keeping services had queues here: a second
         // instance's start announces it again.
-        await using (await ServiceProcess.StartAsync("Assignment", common))
+        await using (await ServiceProcess.StartAsync("Assignment", SettingsOf("Assignment")))
         {
         }
     }
 
     private Task<ServiceProcess> StartAsync(string name, params (string Key, string Value)[] extra)
     {
-        var settings = new Dictionary<string, string>(common) { ["Telemetry__SpanFile"] = Path.Combine(SpanFolder, $"{name}.jsonl") };
+        var settings = SettingsOf(name);
+        settings["Telemetry__SpanFile"] = SpanFileOf(name);
+        settings["Telemetry__MetricFile"] = MetricFileOf(name);
         foreach (var (key, value) in extra)
             settings[key] = value;
         return ServiceProcess.StartAsync(name, settings);
     }
+
+    private Dictionary<string, string> SettingsOf(string name) =>
+        new(common) { ["ConnectionStrings__Accountability"] = ServiceLogins.ConnectionStringFor(OwnerConnectionString, name) };
 
     public async Task DisposeAsync()
     {

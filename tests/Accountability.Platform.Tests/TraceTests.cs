@@ -15,7 +15,7 @@ public sealed class TraceTests(FiveServices services)
     [Fact]
     public async Task A_complaint_forms_one_connected_trace_from_filing_through_routing_escalation_and_notification()
     {
-        var caseId = await FileAsync();
+        var caseId = await services.FileComplaintAsync();
         var owner = await RoutedOwnerAsync(caseId);
 
         // Spans are exported when they end, and a parent ends after its children: wait for the whole trace.
@@ -25,7 +25,7 @@ public sealed class TraceTests(FiveServices services)
         {
             await Eventually.HoldsAsync(() =>
             {
-                var spans = ReadSpans();
+                var spans = services.ReadSpans();
                 var caseTraces = spans.Where(s => s.CaseId == caseId).Select(s => s.TraceId).ToHashSet();
                 var filing = spans.FirstOrDefault(s => s.Service == "Intake" && s.Kind == "Server" && s.Name == "POST /api/complaints" && caseTraces.Contains(s.TraceId));
                 if (filing is null)
@@ -66,7 +66,7 @@ public sealed class TraceTests(FiveServices services)
         }, t => t.ValueKind == JsonValueKind.Array
                 && t.EnumerateArray().Any(step => step.GetProperty("type").GetString() == "ComplaintReceived")
                 && t.EnumerateArray().Any(step => step.GetProperty("type").GetString() == "CaseRouted"), "the trail holds the receipt and the routing");
-        var recordedTraces = ReadSpans().Select(s => s.TraceId).ToHashSet();
+        var recordedTraces = services.ReadSpans().Select(s => s.TraceId).ToHashSet();
         foreach (var step in trail.EnumerateArray().Where(s => s.GetProperty("type").GetString() is "ComplaintReceived" or "CaseOpened" or "CaseRouted"))
             Assert.Equal(filingTraceId, step.GetProperty("traceId").GetString());
         Assert.All(trail.EnumerateArray().Select(s => s.GetProperty("traceId").GetString()).Where(id => id is not null),
@@ -76,9 +76,9 @@ public sealed class TraceTests(FiveServices services)
     [Fact]
     public async Task A_later_handoff_on_a_case_links_back_to_the_trace_in_which_it_was_received()
     {
-        var caseId = await FileAsync();
+        var caseId = await services.FileComplaintAsync();
         var owner = await RoutedOwnerAsync(caseId);
-        var filingTrace = await Eventually.ReturnsAsync(() => Task.FromResult(ReadSpans()),
+        var filingTrace = await Eventually.ReturnsAsync(() => Task.FromResult(services.ReadSpans()),
             all => all.Any(s => s.Service == "Assignment" && s.CaseId == caseId && s.Step == "routed"), "routing span recorded");
         var receiptTraceId = filingTrace.First(s => s.Service == "Assignment" && s.CaseId == caseId && s.Step == "routed").TraceId;
 
@@ -91,31 +91,11 @@ public sealed class TraceTests(FiveServices services)
         using var response = await services["Assignment"].Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
-        var spans = await Eventually.ReturnsAsync(() => Task.FromResult(ReadSpans()),
+        var spans = await Eventually.ReturnsAsync(() => Task.FromResult(services.ReadSpans()),
             all => all.Any(s => s.Service == "Assignment" && s.CaseId == caseId && s.Step == "handoff-requested"), "handoff span recorded");
         var handoff = spans.Single(s => s.Service == "Assignment" && s.CaseId == caseId && s.Step == "handoff-requested");
         Assert.NotEqual(receiptTraceId, handoff.TraceId);
         Assert.Contains(receiptTraceId, handoff.LinkedTraceIds);
-    }
-
-    private async Task<Guid> FileAsync()
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/complaints")
-        {
-            Content = JsonContent.Create(new
-            {
-                category = "force",
-                narrative = "Pushed against a wall during a stop.",
-                channel = "phone",
-                district = "2",
-                complainant = new { anonymous = true },
-            }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For("p-1007", Roles.IntakeClerk));
-        using var response = await services["Intake"].Client.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        return JsonDocument.Parse(body).RootElement.GetProperty("caseId").GetGuid();
     }
 
     private async Task<(string Kind, string Id)> RoutedOwnerAsync(Guid caseId)
@@ -130,43 +110,5 @@ public sealed class TraceTests(FiveServices services)
         }, c => c.ValueKind == JsonValueKind.Object && c.GetProperty("owner").GetProperty("id").GetString() != "u-intake-desk", "the case is routed");
         var owner = routed.GetProperty("owner");
         return (owner.GetProperty("kind").GetString()!, owner.GetProperty("id").GetString()!);
-    }
-
-    private sealed record Span(
-        string Service, string TraceId, string SpanId, string? ParentSpanId, string Name, string Kind,
-        Guid? CaseId, string? Step, string? OwnerKind, string? OwnerId, IReadOnlyList<string> LinkedTraceIds);
-
-    private List<Span> ReadSpans()
-    {
-        var spans = new List<Span>();
-        foreach (var name in FiveServices.Names)
-        {
-            var file = Path.Combine(services.SpanFolder, $"{name}.jsonl");
-            if (!File.Exists(file))
-                continue;
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(stream);
-            while (reader.ReadLine() is { } line)
-            {
-                if (!line.EndsWith('}'))
-                    continue; // a line still being written
-                var span = JsonDocument.Parse(line).RootElement;
-                var tags = span.GetProperty("tags");
-                string? Tag(string key) => tags.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-                spans.Add(new Span(
-                    name,
-                    span.GetProperty("traceId").GetString()!,
-                    span.GetProperty("spanId").GetString()!,
-                    span.GetProperty("parentSpanId").GetString(),
-                    span.GetProperty("name").GetString()!,
-                    span.GetProperty("kind").GetString()!,
-                    Guid.TryParse(Tag("accountability.case_id"), out var id) ? id : null,
-                    Tag("accountability.step"),
-                    Tag("accountability.owner.kind"),
-                    Tag("accountability.owner.id"),
-                    span.GetProperty("links").EnumerateArray().Select(l => l.GetProperty("traceId").GetString()!).ToList()));
-            }
-        }
-        return spans;
     }
 }

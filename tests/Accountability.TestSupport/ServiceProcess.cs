@@ -35,7 +35,18 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public bool HasExited => process.HasExited;
+    /// <summary>True once the process has exited and everything it printed has been read into <see cref="Output"/>.</summary>
+    public bool HasExited
+    {
+        get
+        {
+            if (!process.HasExited)
+                return false;
+            // The exit is seen before the last asynchronous output lines arrive; this waits for the end of the streams.
+            process.WaitForExit();
+            return true;
+        }
+    }
 
     /// <summary>Everything the process has written so far (its logs).</summary>
     public string Output
@@ -43,15 +54,18 @@ public sealed class ServiceProcess : IAsyncDisposable
         get { lock (output) return output.ToString(); }
     }
 
-    /// <summary>Starts a service (Intake, Assignment, Escalation, Notification or Audit) and waits until /health/ready says 200.</summary>
-    public static async Task<ServiceProcess> StartAsync(string name, IDictionary<string, string>? settings = null, bool waitUntilReady = true)
+    /// <summary>
+    /// Starts a service (Intake, Assignment, Escalation, Notification or Audit) and waits until /health/ready says 200.
+    /// On a free loopback port, or on <paramref name="port"/> when the address must be known before (an OpenID client's redirect URI).
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(string name, IDictionary<string, string>? settings = null, bool waitUntilReady = true, int? port = null)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
         var dll = RepositoryPaths.File("services", name, "bin", configuration, "net10.0", $"Accountability.{name}.dll");
         if (!File.Exists(dll))
             throw new FileNotFoundException($"Build the solution first: {name} is missing.", dll);
 
-        var port = FreePort();
+        port ??= FreePort();
         var start = new ProcessStartInfo("dotnet", [dll, $"--TestRun={TestRunMarker}"])
         {
             WorkingDirectory = RepositoryPaths.Root,
@@ -129,7 +143,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             output.AppendLine(line);
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nobody listens on right now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,23 +1,31 @@
 namespace Accountability.TestSupport;
 
 /// <summary>
-/// Connection settings for the throwaway servers, read from the same environment variables the
-/// services use, exactly as a CI pipeline with service containers would provide them.
-/// `make test` (deploy/local/test.sh) starts the servers and exports these.
+/// Connection settings for the throwaway servers. By default each test process (each test assembly)
+/// gets PostgreSQL and RabbitMQ containers of its own (TestServers), started on first use; a Docker
+/// engine and our images must be there (`make test` sees to both). With ACCOUNTABILITY_TEST_SERVERS=local
+/// they are read instead from the environment variables the services use, as deploy/local/infra.sh
+/// exports them (`make test` does that too when given the same variable).
 /// </summary>
 public static class TestEnvironment
 {
-    public static string PostgresConnectionString => Require("ConnectionStrings__Accountability");
+    /// <summary>True when the servers are deploy/local/infra.sh's, named by the environment, instead of this process's containers.</summary>
+    public static bool UsesLocalServers =>
+        string.Equals(Environment.GetEnvironmentVariable("ACCOUNTABILITY_TEST_SERVERS"), "local", StringComparison.OrdinalIgnoreCase);
 
-    public static string RabbitMqUri => Require("RabbitMq__Uri");
+    public static string PostgresConnectionString => UsesLocalServers ? Require("ConnectionStrings__Accountability") : Containers.PostgresConnectionString;
 
-    public static string RabbitMqManagementUri => Require("RabbitMq__ManagementUri");
+    public static string RabbitMqUri => UsesLocalServers ? Require("RabbitMq__Uri") : Containers.RabbitMqUri;
+
+    public static string RabbitMqManagementUri => UsesLocalServers ? Require("RabbitMq__ManagementUri") : Containers.RabbitMqManagementUri;
 
     public static string Profile => Environment.GetEnvironmentVariable("ACCOUNTABILITY_PROFILE") ?? "test";
+
+    private static TestServers Containers => TestServers.Instance;
 
     private static string Require(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value
             : throw new InvalidOperationException(
-                $"Environment variable {name} is not set. Run the tests with `make test`, which starts PostgreSQL and RabbitMQ and exports it.");
+                $"Environment variable {name} is not set. With ACCOUNTABILITY_TEST_SERVERS=local, run the tests with `make test`, which starts PostgreSQL and RabbitMQ and exports it.");
 }

@@ -6,5 +6,5 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancellation.Cancel();
 };
-var commands = new AuditCommands(Console.Out, Console.Error, errorIsTerminal: !Console.IsErrorRedirected);
+var commands = new AuditCommands(Console.Out, Console.Error, outputIsTerminal: !Console.IsOutputRedirected, errorIsTerminal: !Console.IsErrorRedirected);
 return await commands.RunAsync(args, cancellation.Token);

@@ -19,4 +19,10 @@ public sealed record ComplainantContacted
     /// <summary>"person" or "unit".</summary>
     public required string OwnerKind { get; init; }
     public required string OwnerId { get; init; }
+
+    /// <summary>A value of <see cref="ContactMethods"/>; null on events recorded before the method was asked for.</summary>
+    public string? Method { get; init; }
+
+    /// <summary>What was said or agreed, in the words of whoever made the contact; null or empty when they wrote nothing.</summary>
+    public string? Note { get; init; }
 }

@@ -31,12 +31,13 @@ public static class BrokerConnection
         });
     }
 
-    /// <summary>The RabbitMq settings, and the broker itself as a readiness check.</summary>
+    /// <summary>The RabbitMq settings, and the broker itself as a readiness check (a channel opened on <see cref="BrokerProbe"/>'s connection).</summary>
     public static IServiceCollection AddBrokerSettingsAndReadiness(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.Section));
-        services.AddSingleton<BrokerHealthCheck>();
-        services.AddHealthChecks().AddCheck<BrokerHealthCheck>("broker", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5));
+        services.AddSingleton<BrokerProbe>();
+        services.AddHealthChecks().AddRabbitMQ(sp => sp.GetRequiredService<BrokerProbe>().ConnectionAsync(),
+            "broker", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5));
         return services;
     }
 }

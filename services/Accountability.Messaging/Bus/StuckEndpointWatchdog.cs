@@ -1,5 +1,4 @@
 using MassTransit;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,7 +14,7 @@ namespace Accountability.Messaging.Bus;
 /// inbox make that restart safe; readiness already reports 503 meanwhile.
 /// </summary>
 public sealed class StuckEndpointWatchdog(
-    IBusControl bus, BrokerHealthCheck broker, IOptions<MessagingOptions> options, IHostApplicationLifetime lifetime,
+    IBusControl bus, BrokerProbe broker, IOptions<MessagingOptions> options, IHostApplicationLifetime lifetime,
     ILogger<StuckEndpointWatchdog> logger) : BackgroundService
 {
     private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(5);
@@ -41,7 +40,7 @@ public sealed class StuckEndpointWatchdog(
                 continue;
             }
             // Only a broker that answers makes a stuck endpoint this process's own fault.
-            var brokerUp = (await broker.CheckHealthAsync(new HealthCheckContext(), stoppingToken)).Status == HealthStatus.Healthy;
+            var brokerUp = await broker.IsReachableAsync(stoppingToken);
             if (!ranOnce || !brokerUp)
             {
                 downSince = null;

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Accountability.ServiceDefaults.Telemetry;
 using Npgsql;
 
 namespace Accountability.Messaging.Database;
@@ -7,23 +8,44 @@ namespace Accountability.Messaging.Database;
 /// The one PostgreSQL data source of a service, bound to the service's own schema through
 /// search_path, so that queries never reach another service's tables by accident.
 /// </summary>
+/// <remarks>
+/// Two logins can be configured. The run-time one (<c>ConnectionStrings:Accountability</c>) is what every
+/// query uses. The owner (<c>ConnectionStrings:AccountabilityOwner</c>) owns the schema and runs the
+/// migrations, then grants the run-time login only what the service needs (<see cref="Migrations.RuntimePrivileges"/>).
+/// Without an owner, the run-time login does both: fine for a laptop, not least privilege.
+/// </remarks>
 public sealed partial class ServiceDatabase : IAsyncDisposable
 {
-    public ServiceDatabase(string connectionString, string schema)
+    private readonly NpgsqlDataSource? ownerDataSource;
+
+    public ServiceDatabase(string connectionString, string schema, string? ownerConnectionString = null)
     {
         if (!SchemaName().IsMatch(schema))
             throw new ArgumentException($"Schema name '{schema}' must be a lower-case SQL identifier.", nameof(schema));
 
         Schema = schema;
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
-        builder.ConnectionStringBuilder.SearchPath = $"{schema},public";
-        builder.ConnectionStringBuilder.ApplicationName ??= $"accountability-{schema}";
-        DataSource = builder.Build();
+        DataSource = Build(connectionString, schema, runtime: true);
+        RuntimeLogin = new NpgsqlConnectionStringBuilder(connectionString).Username;
+        if (!string.IsNullOrWhiteSpace(ownerConnectionString))
+        {
+            var ownerLogin = new NpgsqlConnectionStringBuilder(ownerConnectionString).Username;
+            if (!string.Equals(ownerLogin, RuntimeLogin, StringComparison.Ordinal))
+            {
+                ownerDataSource = Build(ownerConnectionString, schema, runtime: false);
+                HasSeparateOwner = true;
+            }
+        }
     }
 
     public string Schema { get; }
 
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The login the service runs as; the migrations grant it its privileges.</summary>
+    public string? RuntimeLogin { get; }
+
+    /// <summary>True when migrations run as an owner login other than the run-time one.</summary>
+    public bool HasSeparateOwner { get; }
 
     /// <summary>The channel that the outbox trigger notifies for this schema.</summary>
     public string OutboxChannel => $"{Schema}_outbox";
@@ -31,7 +53,26 @@ public sealed partial class ServiceDatabase : IAsyncDisposable
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
         DataSource.OpenConnectionAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    /// <summary>A connection as the schema's owner, for migrations and grants only.</summary>
+    public ValueTask<NpgsqlConnection> OpenOwnerConnectionAsync(CancellationToken cancellationToken = default) =>
+        (ownerDataSource ?? DataSource).OpenConnectionAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        if (ownerDataSource is not null)
+            await ownerDataSource.DisposeAsync();
+    }
+
+    private static NpgsqlDataSource Build(string connectionString, string schema, bool runtime)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (runtime)
+            RuntimeConnectionDefaults.Apply(builder.ConnectionStringBuilder);
+        builder.ConnectionStringBuilder.SearchPath = $"{schema},public";
+        builder.ConnectionStringBuilder.ApplicationName ??= $"accountability-{schema}";
+        return builder.TraceOnlyWithinRecordedWork().Build();
+    }
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex SchemaName();

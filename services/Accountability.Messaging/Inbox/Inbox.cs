@@ -36,4 +36,19 @@ public sealed class Inbox(ServiceDatabase database)
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
+
+    /// <summary>
+    /// Claims many messages at once in the caller's transaction (a batch consumer's form of
+    /// <see cref="ProcessOnceAsync"/>). Returns the ids claimed now; the others were processed before.
+    /// </summary>
+    public static async Task<IReadOnlySet<Guid>> ClaimAsync(
+        NpgsqlTransaction transaction, string consumer, IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken)
+    {
+        var claimed = await transaction.Connection!.QueryAsync<Guid>(new CommandDefinition(
+            """
+            insert into inbox (consumer, message_id) select @consumer, id from unnest(@ids) as ids(id)
+            on conflict do nothing returning message_id
+            """, new { consumer, ids = messageIds.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken));
+        return claimed.ToHashSet();
+    }
 }

@@ -99,6 +99,60 @@ public sealed class ContactProtector
         }
     }
 
+    /// <summary>
+    /// A blind index of a complainant's name: HMAC-SHA256 of the normalised name (<see cref="NormalizeName"/>) under a key
+    /// derived from the active privacy key, so a name can be found by an exact match without storing it or anything a
+    /// dictionary attack on the table alone could reverse. Null when the name has no letters or digits.
+    /// </summary>
+    public (string KeyId, byte[] Index)? NameIndex(string? name) =>
+        NormalizeName(name) is { } normalized ? (ActiveKeyId, NameIndex(keys[ActiveKeyId], normalized)) : null;
+
+    /// <summary>The index of a name under every configured key: a search also finds names indexed before a rotation.</summary>
+    public IReadOnlyList<(string KeyId, byte[] Index)> NameIndexes(string? name) =>
+        NormalizeName(name) is { } normalized ? [.. keys.Select(key => (key.Key, NameIndex(key.Value, normalized)))] : [];
+
+    /// <summary>
+    /// What a name search compares: accents, letter case, punctuation and word order do not count
+    /// ("José  O'Brien-Díaz" and "diaz obrien jose" are the same); every word must match.
+    /// </summary>
+    public static string? NormalizeName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            return null;
+        var words = new List<string>();
+        var word = new StringBuilder();
+        foreach (var c in name.Normalize(NormalizationForm.FormKD).ToLowerInvariant())
+        {
+            if (char.IsLetterOrDigit(c))
+                word.Append(c);
+            else if ((char.IsWhiteSpace(c) || c is '-' or '‐' or '‑') && word.Length > 0)
+            {
+                words.Add(word.ToString());
+                word.Clear();
+            }
+            // Marks (the accents FormKD split off) and other punctuation vanish.
+        }
+        if (word.Length > 0)
+            words.Add(word.ToString());
+        return words.Count == 0 ? null : string.Join(' ', words.Order(StringComparer.Ordinal));
+    }
+
+    private static byte[] NameIndex(byte[] key, string normalized)
+    {
+        var indexKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, key, KeySizeBytes, info: NameIndexInfo);
+        try
+        {
+            return HMACSHA256.HashData(indexKey, Encoding.UTF8.GetBytes(normalized));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(indexKey);
+        }
+    }
+
+    // Its own purpose, so the index key is never the sealing key itself.
+    private static readonly byte[] NameIndexInfo = Encoding.UTF8.GetBytes("accountability.complainant-name-index.v1");
+
     private static byte[] AssociatedData(string keyId) => Encoding.UTF8.GetBytes(AssociatedDataPrefix + keyId);
 
     private static byte[] ParseKey(string id, string? value)

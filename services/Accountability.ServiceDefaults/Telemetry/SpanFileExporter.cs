@@ -28,12 +28,21 @@ public sealed class SpanFileExporter(string path) : BaseExporter<Activity>
                 kind = activity.Kind.ToString(),
                 start = activity.StartTimeUtc,
                 durationMs = activity.Duration.TotalMilliseconds,
-                tags = activity.TagObjects.ToDictionary(t => t.Key, t => t.Value?.ToString()),
+                tags = TagsOf(activity),
                 links = activity.Links.Select(l => new { traceId = l.Context.TraceId.ToHexString(), spanId = l.Context.SpanId.ToHexString() }),
             }));
         }
         lock (gate)
             File.AppendAllLines(path, lines);
         return ExportResult.Success;
+    }
+
+    /// <summary>The last value of each tag: an instrumentation may add a tag that another already set.</summary>
+    private static Dictionary<string, string?> TagsOf(Activity activity)
+    {
+        var tags = new Dictionary<string, string?>();
+        foreach (var tag in activity.TagObjects)
+            tags[tag.Key] = tag.Value?.ToString();
+        return tags;
     }
 }

@@ -12,7 +12,7 @@ namespace Accountability.Assignment.Consumers;
 
 /// <summary>
 /// A new complaint: open the case (owned by the intake desk from the instant it was received) and
-/// route it, in one transaction with the inbox row. A redelivery, or a second ComplaintReceived for
+/// route it, in one transaction with the inbox row and on one load of the case. A redelivery, or a second ComplaintReceived for
 /// the same case, changes nothing.
 /// </summary>
 public sealed class ComplaintReceivedConsumer(
@@ -25,7 +25,17 @@ public sealed class ComplaintReceivedConsumer(
         System.Diagnostics.Activity.Current.TagCase(complaint.CaseId, "route", "unit", complaint.IntakeDeskUnitId);
         await inbox.ProcessOnceAsync(nameof(ComplaintReceivedConsumer), context.RequireMessageId(), async (transaction, cancellationToken) =>
         {
-            var received = await cases.ExecuteAsync(transaction, complaint.CaseId, _ => new CustodyCommand.Receive(
+            await directory.WhenLoaded.WaitAsync(cancellationToken);
+            var chart = directory.Chart;
+            var unitId = chart.Route(complaint.Category, complaint.District) ?? chart.IntakeDeskUnitId;
+            // The case is not anyone's yet, so the workload counts are the same before and after its receipt.
+            var openCases = (await transaction.Connection!.QueryAsync<(string OwnerId, int Open)>(new CommandDefinition(
+                    "select owner_id, count(*)::int from cases where status = 'open' and owner_kind = 'person' and owner_id = any(@ids) group by owner_id",
+                    new { ids = RoutingPolicy.Candidates(chart, unitId).ToArray() }, transaction, cancellationToken: cancellationToken)))
+                .ToDictionary(r => r.OwnerId, r => r.Open);
+            var choice = RoutingPolicy.Choose(chart, complaint.Category, complaint.District, complaint.SubjectOfficerBadges, openCases);
+
+            var receive = new CustodyCommand.Receive(
                 complaint.CaseId,
                 complaint.IntakeDeskUnitId,
                 complaint.SubjectOfficerBadges,
@@ -33,34 +43,21 @@ public sealed class ComplaintReceivedConsumer(
                 complaint.Category,
                 complaint.District,
                 "system:intake",
-                complaint.CaseNumber), cancellationToken, at: complaint.ReceivedAt);
-            if (received is Decision.Refused refused)
-            {
-                logger.LogInformation("Complaint {CaseId} not opened again: {Reason}", complaint.CaseId, refused.Refusal.Reason);
-                return;
-            }
-
-            await directory.WhenLoaded.WaitAsync(cancellationToken);
-            var chart = directory.Chart;
-            var unitId = chart.Route(complaint.Category, complaint.District) ?? chart.IntakeDeskUnitId;
-            var openCases = (await transaction.Connection!.QueryAsync<(string OwnerId, int Open)>(new CommandDefinition(
-                    "select owner_id, count(*)::int from cases where status = 'open' and owner_kind = 'person' and owner_id = any(@ids) group by owner_id",
-                    new { ids = RoutingPolicy.Candidates(chart, unitId).ToArray() }, transaction, cancellationToken: cancellationToken)))
-                .ToDictionary(r => r.OwnerId, r => r.Open);
-            var choice = RoutingPolicy.Choose(chart, complaint.Category, complaint.District, complaint.SubjectOfficerBadges, openCases);
-            if (choice is null)
-            {
-                // Even internal affairs is conflicted: the desk keeps it (still owned) and the gap monitor flags it for a person to route.
-                logger.LogWarning("Complaint {CaseId} stays with the intake desk: everyone who could hold it is conflicted", complaint.CaseId);
-                return;
-            }
-
+                complaint.CaseNumber);
             // A receipt stamped by a clock ahead of ours must not make routing look like time ran backwards.
             var now = time.GetUtcNow();
-            var routed = await cases.ExecuteAsync(transaction, complaint.CaseId,
-                _ => new CustodyCommand.Route(choice.UnitId, choice.PersonId, choice.Reason, CustodyDecider.RouterActor),
-                cancellationToken, at: now < complaint.ReceivedAt ? complaint.ReceivedAt : now);
-            if (routed is Decision.Refused routeRefused)
+            List<(CustodyCommand, DateTimeOffset)> commands = [(receive, complaint.ReceivedAt)];
+            if (choice is not null)
+                commands.Add((new CustodyCommand.Route(choice.UnitId, choice.PersonId, choice.Reason, CustodyDecider.RouterActor),
+                    now < complaint.ReceivedAt ? complaint.ReceivedAt : now));
+            var decisions = await cases.ExecuteInTurnAsync(transaction, complaint.CaseId, commands, cancellationToken);
+
+            if (decisions[0] is Decision.Refused refused)
+                logger.LogInformation("Complaint {CaseId} not opened again: {Reason}", complaint.CaseId, refused.Refusal.Reason);
+            else if (choice is null)
+                // Even internal affairs is conflicted: the desk keeps it (still owned) and the gap monitor flags it for a person to route.
+                logger.LogWarning("Complaint {CaseId} stays with the intake desk: everyone who could hold it is conflicted", complaint.CaseId);
+            else if (decisions[1] is Decision.Refused routeRefused)
                 // The intake desk keeps it: still owned, and the gap monitor will flag it for a person to route.
                 logger.LogWarning("Complaint {CaseId} stays with the intake desk: routing refused ({Code}) {Reason}",
                     complaint.CaseId, routeRefused.Refusal.Code, routeRefused.Refusal.Reason);

@@ -58,6 +58,14 @@ public static class CaseProjection
                     """, request);
                 break;
 
+            case ComplainantContacted contacted:
+                await Execute(
+                    """
+                    insert into case_contacts (case_id, case_version, method, note, actor, occurred_at)
+                    values (@CaseId, @CaseVersion, @Method, @Note, @Actor, @OccurredAt)
+                    """, new { contacted.CaseId, contacted.CaseVersion, contacted.Method, contacted.Note, contacted.Actor, contacted.OccurredAt });
+                break;
+
             case HandoffAccepted accepted:
                 await DecideHandoff(accepted.HandoffId, "accepted", accepted.Actor, accepted.OccurredAt, accepted.Reason);
                 break;
@@ -95,6 +103,8 @@ public static class CaseProjection
             update cases set status = @Status, owner_kind = @OwnerKind, owner_id = @OwnerId, unit_id = @UnitId, allegations = @Allegations::jsonb,
                              subject_badges = @SubjectBadges,
                              acknowledged = @Acknowledged, contacted = @Contacted, pending_handoff_id = @PendingHandoffId,
+                             confidential_team = @ConfidentialTeam::text[], confidential_reason = @ConfidentialReason::text,
+                             confidential_by = @ConfidentialBy::text, confidential_at = @ConfidentialAt::timestamptz,
                              updated_at = @UpdatedAt, version = @Version
             where case_id = @CaseId
             """,
@@ -111,6 +121,10 @@ public static class CaseProjection
                 SubjectBadges = after.SubjectOfficerBadges.Select(badge => badge.ToUpperInvariant()).ToArray(),
                 Allegations = System.Text.Json.JsonSerializer.Serialize(
                     after.Allegations.Select(a => new { id = a.Id, type = a.Type, officerBadge = a.OfficerBadge, officerDescription = a.OfficerDescription, finding = a.Finding })),
+                ConfidentialTeam = after.Confidential?.Team.ToArray(),
+                ConfidentialReason = after.Confidential?.Reason,
+                ConfidentialBy = after.Confidential?.MarkedBy,
+                ConfidentialAt = after.Confidential?.MarkedAt,
                 UpdatedAt = VersionAndTime(@event).OccurredAt,
                 after.Version,
             });

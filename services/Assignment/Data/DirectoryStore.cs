@@ -2,6 +2,7 @@ using System.Text.Json;
 using Accountability.Assignment.Features.Directory;
 using Accountability.Contracts.Directory;
 using Accountability.Messaging.Database;
+using Accountability.Messaging.Identity;
 using Accountability.Messaging.Outbox;
 using Dapper;
 using Npgsql;
@@ -38,6 +39,10 @@ public sealed class DirectoryStore(ServiceDatabase database, DirectoryCache cach
         {
             Version = version, Directory = directory, PublishedAt = publishedAt, Actor = actor, Reason = reason,
         }, cancellationToken);
+        // Who may call this service comes from this version at once, not from our own DirectoryPublished:
+        // on a fresh broker the seed's announcement can be relayed before our queue is bound, and is then
+        // lost, leaving the service trusting token roles until the directory next changes.
+        await PeopleInForce.StoreIfNewerAsync(transaction, version, directory, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         cache.Use(version, chart);
         return version;

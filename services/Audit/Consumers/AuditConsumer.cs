@@ -1,7 +1,6 @@
 using Accountability.Audit.Features.Checkpoints;
 using Accountability.Audit.Features.Recording;
 using Accountability.Messaging.Bus;
-using Accountability.Messaging.Inbox;
 using Accountability.ServiceDefaults.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -9,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Accountability.Audit.Consumers;
 
 /// <summary>Records one message of any contract type; registered once per type found in the contracts.</summary>
-public sealed class AuditConsumer<TMessage>(Inbox inbox, TrailAppender appender, CheckpointSigner checkpoints)
+public sealed class AuditConsumer<TMessage>(TrailBatcher trail, CheckpointSigner checkpoints)
     : IConsumer<TMessage> where TMessage : class
 {
     /// <summary>One inbox name for every type: a MessageId is unique across types.</summary>
@@ -22,8 +21,8 @@ public sealed class AuditConsumer<TMessage>(Inbox inbox, TrailAppender appender,
         if (audited.CaseIdOf(context.Message) is { } caseId)
             System.Diagnostics.Activity.Current.TagCase(caseId, $"audit:{audited.Name}");
 
-        var recorded = await inbox.ProcessOnceAsync(InboxName, incoming.EventId,
-            (transaction, cancellationToken) => appender.AppendAsync(transaction, incoming, cancellationToken), context.CancellationToken);
+        // Claimed in the inbox and appended together with whatever other events arrived meanwhile.
+        var recorded = await trail.AppendAsync(incoming, context.CancellationToken);
         if (recorded)
             checkpoints.RecordAppended();
     }
@@ -56,7 +55,8 @@ public sealed class AuditConsumerDefinition<TMessage> : ConsumerDefinition<Audit
         // PostgreSQL restart parked 145 healthy events in the trail's error queue).
         consumerConfigurator.UseMessageRetry(Messaging.Bus.ConsumerRetries.OutageRetry(messaging));
         consumerConfigurator.UseMessageRetry(Messaging.Bus.ConsumerRetries.MessageRetry(messaging, messaging.ConsumerRetryLimit));
+        // Enough in flight to fill an append batch: the events wait for the batch's commit, not for each other.
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-            rabbit.PrefetchCount = messaging.PrefetchCount;
+            rabbit.PrefetchCount = Math.Max(messaging.PrefetchCount, context.GetRequiredService<IOptions<AuditOptions>>().Value.AppendBatchSize);
     }
 }

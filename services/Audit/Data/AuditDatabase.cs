@@ -1,3 +1,4 @@
+using Accountability.ServiceDefaults.Telemetry;
 using Npgsql;
 
 namespace Accountability.Audit.Data;
@@ -13,7 +14,7 @@ public sealed class AuditDatabase : IAsyncDisposable
     public AuditDatabase(string connectionString, string schema)
     {
         Schema = schema;
-        DataSource = NpgsqlDataSource.Create(RuntimeConnectionString(connectionString, schema));
+        DataSource = new NpgsqlDataSourceBuilder(RuntimeConnectionString(connectionString, schema)).TraceOnlyWithinRecordedWork().Build();
     }
 
     public string Schema { get; }
@@ -31,7 +32,7 @@ public sealed class AuditDatabase : IAsyncDisposable
         };
         builder.Options = $"{builder.Options} -c role={WriterRole(schema)}".Trim();
         builder.ApplicationName ??= $"accountability-{schema}";
-        return builder.ConnectionString;
+        return Messaging.Database.RuntimeConnectionDefaults.Apply(builder).ConnectionString;
     }
 
     /// <summary>A connection string for reading the trail in <paramref name="schema"/> as whoever logs in (the CLI).</summary>

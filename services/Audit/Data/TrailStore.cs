@@ -25,20 +25,22 @@ public static class TrailStore
         connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "select count(*) from audit_events", transaction: transaction, cancellationToken: cancellationToken));
 
-    /// <summary>Every record in global order (optionally only those recorded in [from, to)), streamed.</summary>
+    /// <summary>Every record in global order (optionally only those recorded in [from, to), only those of one case), streamed.</summary>
     public static async IAsyncEnumerable<AuditRecord> ReadRecordsAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        DateTimeOffset? recordedFrom = null, DateTimeOffset? recordedTo = null,
+        DateTimeOffset? recordedFrom = null, DateTimeOffset? recordedTo = null, Guid? caseId = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var command = new NpgsqlCommand(
             $"""
             select {RecordColumns} from audit_events
             where (@from::timestamptz is null or recorded_at >= @from) and (@to::timestamptz is null or recorded_at < @to)
+              and (@caseId::uuid is null or case_id = @caseId)
             order by global_seq
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter("from", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)recordedFrom ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("to", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)recordedTo ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("caseId", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)caseId ?? DBNull.Value });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             yield return ReadRecord(reader);
@@ -64,6 +66,49 @@ public static class TrailStore
         return rows.ToDictionary(r => r.KeyId, r => r.Pem, StringComparer.Ordinal);
     }
 
+    /// <summary>A case's records exactly as stored, in case_seq order; empty when the trail never saw the case.</summary>
+    public static async Task<IReadOnlyList<AuditRecord>> ReadCaseRecordsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid caseId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"select {RecordColumns} from audit_events where case_id = @caseId order by case_seq", connection, transaction);
+        command.Parameters.AddWithValue("caseId", caseId);
+        return await ReadAllAsync(command, cancellationToken);
+    }
+
+    /// <summary>The records with after &lt; global_seq &lt;= upTo, in global order.</summary>
+    public static async Task<IReadOnlyList<AuditRecord>> ReadRangeAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long after, long upTo, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"select {RecordColumns} from audit_events where global_seq > @after and global_seq <= @upTo order by global_seq", connection, transaction);
+        command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("upTo", upTo);
+        return await ReadAllAsync(command, cancellationToken);
+    }
+
+    /// <summary>The chain links (prev_hash, hash) of the given records, by global_seq; absent records are simply not in the answer.</summary>
+    public static async Task<IReadOnlyDictionary<long, (byte[] PrevHash, byte[] Hash)>> ReadLinksAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<long> globalSeqs, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("select global_seq, prev_hash, hash from audit_events where global_seq = any(@seqs)", connection, transaction);
+        command.Parameters.AddWithValue("seqs", globalSeqs.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var links = new Dictionary<long, (byte[], byte[])>();
+        while (await reader.ReadAsync(cancellationToken))
+            links[reader.GetInt64(0)] = (reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[]>(2));
+        return links;
+    }
+
+    /// <summary>The first checkpoint signed at or after the record, or null when none has been signed that far yet.</summary>
+    public static async Task<Checkpoint?> ReadCheckpointCoveringAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long globalSeq, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "select global_seq, hash, key_id, signed_at, signature from audit_checkpoints where global_seq >= @seq order by global_seq limit 1", connection, transaction);
+        command.Parameters.AddWithValue("seq", globalSeq);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new Checkpoint(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<byte[]>(4))
+            : null;
+    }
+
     /// <summary>A case's recorded events in arrival order (case_seq); empty when the trail never saw the case.</summary>
     public static async Task<IReadOnlyList<TrailEvent>> ReadCaseAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid caseId, CancellationToken cancellationToken)
     {
@@ -79,10 +124,48 @@ public static class TrailStore
         return events;
     }
 
+    /// <summary>The next <paramref name="limit"/> cases after <paramref name="after"/> in case-id order, each with all its records.</summary>
+    public static async Task<IReadOnlyList<(Guid CaseId, List<TrailEvent> Events)>> ReadCasePageAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            with page as (
+                select distinct case_id from audit_events
+                where case_id is not null and (@after::uuid is null or case_id > @after)
+                order by case_id limit @limit)
+            select a.case_id, a.case_seq, a.global_seq, a.type, a.occurred_at, a.body::text, a.traceparent
+            from audit_events a join page using (case_id)
+            order by a.case_id, a.case_seq
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter("after", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)after ?? DBNull.Value });
+        command.Parameters.AddWithValue("limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var page = new List<(Guid, List<TrailEvent>)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var caseId = reader.GetGuid(0);
+            if (page.Count == 0 || page[^1].Item1 != caseId)
+                page.Add((caseId, []));
+            page[^1].Item2.Add(ToTrailEvent(reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
+                reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+        }
+        return page;
+    }
+
     public static TrailEvent ToTrailEvent(long caseSeq, long globalSeq, string type, DateTimeOffset occurredAt, string body, string? traceParent)
     {
         using var document = JsonDocument.Parse(body);
         return new TrailEvent(caseSeq, globalSeq, type, occurredAt, document.RootElement.Clone(), traceParent);
+    }
+
+    private static async Task<IReadOnlyList<AuditRecord>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<AuditRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+            records.Add(ReadRecord(reader));
+        return records;
     }
 
     private static AuditRecord ReadRecord(NpgsqlDataReader reader) => new(

@@ -49,6 +49,14 @@ public sealed class OrgChart(DirectoryDto source)
             .OrderBy(p => p.Name, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Internal-affairs command, as assignment reckons it: the internal-affairs unit's commander and its members with the
+    /// commander role. The console only offers them the confidentiality form; assignment decides.
+    /// </summary>
+    public bool IsInternalAffairsCommand(string personId) =>
+        Units.Any(unit => unit.Kind == "internal-affairs"
+            && (unit.CommanderId == personId || Person(personId) is { } person && person.UnitId == unit.Id && person.Roles.Contains("commander")));
+
     /// <summary>The units a person commands, and every unit below those.</summary>
     public IReadOnlySet<string> UnitsCommandedBy(string personId)
     {

@@ -16,14 +16,26 @@ public sealed record AllegationDto(string Id, string Type, string OfficerBadge, 
 public sealed record CaseDto(
     Guid CaseId, string Status, OwnerDto Owner, string UnitId, string Category, string? District, bool Acknowledged, bool Contacted,
     bool Overdue, IReadOnlyList<AllegationDto>? Allegations, PendingHandoffDto? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion,
-    string? Access = null, string? CaseNumber = null)
+    string? Access = null, string? CaseNumber = null, IReadOnlyList<ContactRecordDto>? Contacts = null,
+    bool Confidential = false, ConfidentialityDto? Confidentiality = null)
 {
     /// <summary>What people call the case: its number (IA-2026-00042), or its id for cases filed before numbers existed.</summary>
     public string Label => CaseNumber ?? CaseId.ToString();
 
     /// <summary>The board's view (dispatchers, admins): no allegations, narrative or complainant.</summary>
     public bool IsBoardView => Access == "board";
+
+    /// <summary>A confidential case seen only as the board sees it: its category, district and deadlines are not this reader's.</summary>
+    public bool IsMasked => Confidential && IsBoardView;
 }
+
+public sealed record TeamMemberDto(string Id, string? Name);
+
+/// <summary>Assignment: who may see a confidential case and why; only in the full view.</summary>
+public sealed record ConfidentialityDto(IReadOnlyList<TeamMemberDto> Team, string Reason, string MarkedBy, string? MarkedByName, DateTimeOffset MarkedAt);
+
+/// <summary>Assignment: one recorded contact with the complainant; Method is null for contacts recorded before it was asked for.</summary>
+public sealed record ContactRecordDto(string? Method, string? Note, string Actor, string? ActorName, DateTimeOffset At);
 
 /// <summary>Assignment: GET /api/cases/{id}/custody.</summary>
 public sealed record CustodyIntervalDto(int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor,
@@ -62,7 +74,9 @@ public sealed record ComplaintDto(
 public sealed record ContactDto(string? Name, string? Email, string? Phone);
 
 /// <summary>Intake: the answer to a public filing.</summary>
-public sealed record FilingReceiptDto(Guid CaseId, string TrackingCode, string Status);
+public sealed record FilingReceiptDto(Guid CaseId, string TrackingCode, string Status, string? CaseNumber = null, ReceiptOwnerDto? Owner = null);
+
+public sealed record ReceiptOwnerDto(string Kind, string Id, string Name);
 
 public sealed record MilestoneDto(string Milestone, DateTimeOffset At);
 
@@ -88,7 +102,7 @@ public sealed record AuditCustodyDto(int Seq, AuditOwnerDto Owner, DateTimeOffse
 /// <summary>Audit: GET /api/audit/cases/{id}/state[?asOf=].</summary>
 public sealed record AuditStateDto(
     Guid CaseId, string Status, AuditOwnerDto? Owner, bool Acknowledged, bool ComplainantContacted, string? Category, string? District,
-    IReadOnlyList<AllegationDto>? Allegations, IReadOnlyList<AuditCustodyDto>? Custody, int EventsApplied, DateTimeOffset? LastEventAt);
+    IReadOnlyList<AllegationDto>? Allegations, IReadOnlyList<AuditCustodyDto>? Custody, int EventsApplied, DateTimeOffset? LastEventAt, string? CaseNumber = null);
 
 public sealed record BadRecordDto(long GlobalSeq, Guid? EventId, string Problem, string Detail);
 
@@ -99,3 +113,6 @@ public sealed record VerificationDto(bool Valid, long CheckedRecords, long Check
 public sealed record AccessRecordDto(
     Guid AccessId, Guid? CaseId, string Component, string EventType, string UserId, IReadOnlyList<string>? Roles, string Resource, string Outcome,
     int StatusCode, DateTimeOffset OccurredAt, string? TraceId);
+
+/// <summary>Intake: one case of GET /api/complaints?trackingCode= | ?complainantName=.</summary>
+public sealed record FoundComplaintDto(Guid CaseId, string? CaseNumber);

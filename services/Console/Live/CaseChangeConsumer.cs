@@ -13,7 +13,7 @@ public sealed class CaseChangeConsumer(CustodyFeed feed) :
     IConsumer<CaseOpened>, IConsumer<CaseRouted>, IConsumer<CustodyTransferred>, IConsumer<HandoffRequested>, IConsumer<HandoffAccepted>,
     IConsumer<HandoffDeclined>, IConsumer<HandoffCancelled>, IConsumer<HandoffExpired>, IConsumer<CaseAcknowledged>, IConsumer<ComplainantContacted>,
     IConsumer<FindingsRecorded>, IConsumer<AllegationAmended>, IConsumer<CaseResolved>, IConsumer<CaseReopened>, IConsumer<SlaWarning>, IConsumer<SlaBreached>, IConsumer<EscalationRaised>,
-    IConsumer<StatutoryClockPaused>, IConsumer<StatutoryClockResumed>
+    IConsumer<StatutoryClockPaused>, IConsumer<StatutoryClockResumed>, IConsumer<CaseMarkedConfidential>, IConsumer<CaseConfidentialityLifted>
 {
     public Task Consume(ConsumeContext<CaseOpened> context) => Signal(context.Message.CaseId, nameof(CaseOpened));
     public Task Consume(ConsumeContext<CaseRouted> context) => Signal(context.Message.CaseId, nameof(CaseRouted));
@@ -34,6 +34,10 @@ public sealed class CaseChangeConsumer(CustodyFeed feed) :
     public Task Consume(ConsumeContext<EscalationRaised> context) => Signal(context.Message.CaseId, nameof(EscalationRaised));
     public Task Consume(ConsumeContext<StatutoryClockPaused> context) => Signal(context.Message.CaseId, nameof(StatutoryClockPaused));
     public Task Consume(ConsumeContext<StatutoryClockResumed> context) => Signal(context.Message.CaseId, nameof(StatutoryClockResumed));
+
+    // Who may see the case changed: a board must drop or mask the row at once.
+    public Task Consume(ConsumeContext<CaseMarkedConfidential> context) => Signal(context.Message.CaseId, nameof(CaseMarkedConfidential));
+    public Task Consume(ConsumeContext<CaseConfidentialityLifted> context) => Signal(context.Message.CaseId, nameof(CaseConfidentialityLifted));
 
     private Task Signal(Guid caseId, string @event)
     {

@@ -7,6 +7,9 @@ public static class LiveEndpoints
     /// <summary>
     /// GET /live/cases: server-sent events, one "case" event per change, and a comment every 15 s so
     /// proxies keep the stream open. The browser's EventSource reconnects by itself after a drop.
+    /// An event says only that something changed and when: not which case, nor what happened. The page
+    /// then fetches its rows again through the services, which apply need-to-know and log the read, so the
+    /// stream itself tells no one, a subject officer included, that a case exists (issue 17, finding 9).
     /// </summary>
     public static IEndpointRouteBuilder MapLiveUpdates(this IEndpointRouteBuilder app)
     {
@@ -37,7 +40,7 @@ public static class LiveEndpoints
                         if (!await nextChange)
                             break;
                         while (subscription.Changes.TryRead(out var change))
-                            await http.Response.WriteAsync($"event: case\ndata: {JsonSerializer.Serialize(change, JsonSerializerOptions.Web)}\n\n", ct);
+                            await http.Response.WriteAsync($"event: case\ndata: {JsonSerializer.Serialize(new { at = change.At }, JsonSerializerOptions.Web)}\n\n", ct);
                         nextChange = subscription.Changes.WaitToReadAsync(ct).AsTask();
                     }
                     await http.Response.Body.FlushAsync(ct);

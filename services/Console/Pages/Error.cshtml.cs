@@ -42,7 +42,7 @@ public sealed class ErrorModel(ILogger<ErrorModel> logger) : PageModel
             404 => ("Page not found", "There is no page at this address. Check the link, or start again from the front page."),
             405 => ("That is not possible here", "This page cannot be used that way."),
             413 => ("What you sent is too large", $"A form may be at most {ConsoleHost.MaxFormBytes / (1024 * 1024)} MB, and a description at most "
-                + $"{Public.ComplaintModel.MaxNarrativeLength:N0} characters. Go back: your text is still in the form. Shorten it and send it again."),
+                + $"{Shared.ComplaintFiling.MaxNarrativeLength:N0} characters. Go back: your text is still in the form. Shorten it and send it again."),
             429 => ("Too many requests", "Wait a minute, then try again."),
             _ => ("Something went wrong on our side", "Nothing you did caused this. Try again in a moment."),
         };

@@ -12,6 +12,8 @@ public sealed class IndexModel : PageModel
         if (User.Identity?.IsAuthenticated != true)
             return Page();
         bool Has(string[] roles) => roles.Any(User.IsInRole);
+        // A clerk's day is taking complaints on the phone and at the counter: the form is their page.
+        if (User.IsInRole(Accountability.ServiceDefaults.Security.Roles.IntakeClerk)) return Redirect("/intake/new");
         if (Has(ConsoleUser.BoardRoles)) return Redirect("/board");
         if (Has(ConsoleUser.InboxRoles)) return Redirect("/inbox");
         if (Has(ConsoleUser.AuditorRoles)) return Redirect("/audit");

@@ -11,11 +11,14 @@ public static class ConsoleUser
     public const string DevelopmentMethod = "development";
     public const string OidcMethod = "oidc";
 
-    /// <summary>Who may open the dispatch board.</summary>
-    public static readonly string[] BoardRoles = [Roles.Dispatcher, Roles.Supervisor, Roles.Commander, Roles.Admin];
+    /// <summary>Who may open the case board (each sees on it only the cases assignment lets them see).</summary>
+    public static readonly string[] BoardRoles = [Roles.Dispatcher, Roles.Investigator, Roles.Supervisor, Roles.Commander, Roles.Admin];
 
     /// <summary>Who has an inbox of cases and handoffs.</summary>
     public static readonly string[] InboxRoles = [Roles.Investigator, Roles.Supervisor, Roles.Commander];
+
+    /// <summary>Who files complaints taken by phone, in person or by mail: as intake's staff filing API decides.</summary>
+    public static readonly string[] IntakeRoles = [Roles.IntakeClerk, Roles.Dispatcher, Roles.Admin];
 
     public static readonly string[] SupervisorRoles = [Roles.Supervisor, Roles.Commander, Roles.Admin];
 

@@ -53,4 +53,9 @@ public sealed class CaseEventsConsumer(Messaging.Inbox.Inbox inbox, CaseClockSto
     }
 }
 
-public sealed class CaseEventsConsumerDefinition : RetryingConsumerDefinition<CaseEventsConsumer>;
+/// <summary>
+/// The events of one case are applied one at a time in this process (a partition per case id), so
+/// they no longer queue on the case's row lock holding a connection each; events of different cases
+/// still run in parallel. The row lock stays: it is what orders several instances and the poller.
+/// </summary>
+public sealed class CaseEventsConsumerDefinition : OneCaseAtATimeConsumerDefinition<CaseEventsConsumer>;

@@ -161,23 +161,36 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         var policy = policies.Find(key) ?? throw new InvalidOperationException($"Case {caseId} runs under policy {key}, which does not exist.");
 
         var dueNow = false;
+        var timers = new List<(string Clock, int Run, int Generation, int Percent, DateTimeOffset FireAt)>();
         foreach (var clock in await ClocksAsync(connection, transaction, caseId, cancellationToken))
         {
             if (clock.State != "running")
                 continue;
             foreach (var (percent, fireAt) in TimerSchedule.Remaining(clock.ToRun(policy, calendar), policy, clock.FiredPercents, calendar, now))
             {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    """
-                    insert into timers (case_id, clock, run, generation, percent, fire_at)
-                    values (@caseId, @Clock, @Run, @Generation, @percent, @fireAt)
-                    on conflict do nothing
-                    """,
-                    new { caseId, clock.Clock, clock.Run, clock.Generation, percent, fireAt = fireAt.ForDb() },
-                    transaction, cancellationToken: cancellationToken));
+                timers.Add((clock.Clock, clock.Run, clock.Generation, percent, fireAt.ForDb()));
                 dueNow |= fireAt <= now;
             }
         }
+        // One statement for all of them: a case's clocks need a dozen timers or more.
+        if (timers.Count > 0)
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                insert into timers (case_id, clock, run, generation, percent, fire_at)
+                select @caseId, t.clock, t.run, t.generation, t.percent, t.fire_at
+                from unnest(@clocks, @runs, @generations, @percents, @fireAts) as t(clock, run, generation, percent, fire_at)
+                on conflict do nothing
+                """,
+                new
+                {
+                    caseId,
+                    clocks = timers.Select(t => t.Clock).ToArray(),
+                    runs = timers.Select(t => t.Run).ToArray(),
+                    generations = timers.Select(t => t.Generation).ToArray(),
+                    percents = timers.Select(t => t.Percent).ToArray(),
+                    fireAts = timers.Select(t => t.FireAt).ToArray(),
+                },
+                transaction, cancellationToken: cancellationToken));
         return dueNow;
     }
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Accountability.Escalation.Features.Policies;
+using Accountability.Contracts.Escalation;
 using Accountability.Messaging.Database;
+using Accountability.Messaging.Outbox;
 using Dapper;
 using Npgsql;
 
@@ -66,6 +68,19 @@ public sealed class PolicyStore(ServiceDatabase database)
                 Clocks = JsonSerializer.Serialize(policy.Clocks, Json), WarnAt = policy.WarnAtPercent.ToArray(),
                 policy.Reason, policy.CreatedBy, CreatedAt = now.ForDb(),
             }, transaction, cancellationToken: cancellationToken));
+        // In the same transaction: a version is never in force without being in the trail.
+        await OutboxWriter.EnqueueAsync(transaction, new SlaPolicyVersionAdded
+        {
+            Category = policy.Category,
+            Priority = policy.Priority,
+            Version = policy.Version,
+            EffectiveFrom = policy.EffectiveFrom,
+            Clocks = policy.Clocks.ToDictionary(c => c.Key, c => $"{c.Value.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture)} {c.Value.Unit}"),
+            WarnAtPercent = [.. policy.WarnAtPercent],
+            Actor = policy.CreatedBy,
+            Reason = policy.Reason,
+            OccurredAt = now,
+        }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return ([], false);
     }

@@ -9,25 +9,26 @@ public static class CaseStore
 {
     public sealed record CaseRow(
         Guid CaseId, string TrackingCode, bool Anonymous, string? ContactKeyId, string? ContactCiphertext,
-        string OptOutToken, DateTime? OptedOutAt, string? UnitId);
+        string OptOutToken, DateTime? OptedOutAt, string? UnitId, string? CaseNumber = null);
 
     public static async Task<bool> AddAsync(
-        NpgsqlTransaction transaction, Guid caseId, string trackingCode, bool anonymous, string? keyId, string? ciphertext,
+        NpgsqlTransaction transaction, Guid caseId, string trackingCode, string? caseNumber, bool anonymous, string? keyId, string? ciphertext,
         DateTimeOffset receivedAt, CancellationToken cancellationToken) =>
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
             """
-            insert into cases (case_id, tracking_code, anonymous, contact_key_id, contact_ciphertext, opt_out_token, received_at)
-            values (@caseId, @trackingCode, @anonymous, @keyId, @ciphertext, @token, @receivedAt)
+            insert into cases (case_id, tracking_code, case_number, anonymous, contact_key_id, contact_ciphertext, opt_out_token, received_at)
+            values (@caseId, @trackingCode, @caseNumber, @anonymous, @keyId, @ciphertext, @token, @receivedAt)
             on conflict (case_id) do nothing
             """,
-            new { caseId, trackingCode, anonymous, keyId, ciphertext, token = NewToken(), receivedAt },
+            new { caseId, trackingCode, caseNumber, anonymous, keyId, ciphertext, token = NewToken(), receivedAt },
             transaction, cancellationToken: cancellationToken)) > 0;
 
     public static Task<CaseRow?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid caseId, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
             """
             select case_id as CaseId, tracking_code as TrackingCode, anonymous as Anonymous, contact_key_id as ContactKeyId,
-                   contact_ciphertext as ContactCiphertext, opt_out_token as OptOutToken, opted_out_at as OptedOutAt, unit_id as UnitId
+                   contact_ciphertext as ContactCiphertext, opt_out_token as OptOutToken, opted_out_at as OptedOutAt, unit_id as UnitId,
+                   case_number as CaseNumber
             from cases where case_id = @caseId
             """, new { caseId }, transaction, cancellationToken: cancellationToken));
 

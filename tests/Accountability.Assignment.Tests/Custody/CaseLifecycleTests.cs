@@ -63,10 +63,26 @@ public sealed class CaseLifecycleTests
     {
         var scenario = CustodyScenario.OwnedBy("inv-a");
 
-        scenario.Refuses(new CustodyCommand.RecordContact("inv-b"), RefusalCodes.NotPermitted);
-        scenario.Then(new CustodyCommand.RecordContact("inv-a"));
+        scenario.Refuses(new CustodyCommand.RecordContact(ContactMethods.Phone, null, "inv-b"), RefusalCodes.NotPermitted);
+        var contacted = Assert.IsType<ComplainantContacted>(Assert.Single(scenario.Then(
+            new CustodyCommand.RecordContact(ContactMethods.Phone, "  Called back about the incident.  ", "inv-a"))));
 
         Assert.True(scenario.State.ComplainantContacted);
+        Assert.Equal(ContactMethods.Phone, contacted.Method);
+        Assert.Equal("Called back about the incident.", contacted.Note);
+    }
+
+    [Fact]
+    public void Contact_without_a_known_method_is_refused_and_a_blank_note_is_no_note()
+    {
+        var scenario = CustodyScenario.OwnedBy("inv-a");
+
+        scenario.Refuses(new CustodyCommand.RecordContact("carrier-pigeon", null, "inv-a"), RefusalCodes.InvalidCommand);
+        scenario.Refuses(new CustodyCommand.RecordContact("", "Spoke to her.", "inv-a"), RefusalCodes.InvalidCommand);
+        Assert.False(scenario.State.ComplainantContacted);
+
+        var contacted = Assert.IsType<ComplainantContacted>(Assert.Single(scenario.Then(new CustodyCommand.RecordContact(ContactMethods.InPerson, "   ", "inv-a"))));
+        Assert.Null(contacted.Note);
     }
 
     [Fact]
@@ -153,7 +169,7 @@ public sealed class CaseLifecycleTests
     {
         new CustodyCommand.RequestHandoff(Guid.NewGuid(), CaseOwner.Person("inv-b"), "after the fact", "inv-a"),
         new CustodyCommand.Acknowledge("inv-a"),
-        new CustodyCommand.RecordContact("inv-a"),
+        new CustodyCommand.RecordContact(ContactMethods.Phone, "Called back about the incident.", "inv-a"),
         new CustodyCommand.RecordFinding("A1", Findings.Sustained, "inv-a"),
         new CustodyCommand.Resolve("again", "inv-a"),
         new CustodyCommand.Reassign("inv-b", "workload", "sgt-ia"),

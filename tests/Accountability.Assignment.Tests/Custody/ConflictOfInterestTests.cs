@@ -42,7 +42,7 @@ public sealed class ConflictOfInterestTests
         {
             scenario.Refuses(new CustodyCommand.RecordFinding("A1", Findings.Exonerated, conflicted), RefusalCodes.ActorConflicted);
             scenario.Refuses(new CustodyCommand.Resolve("closing", conflicted), RefusalCodes.ActorConflicted);
-            scenario.Refuses(new CustodyCommand.RecordContact(conflicted), RefusalCodes.ActorConflicted);
+            scenario.Refuses(new CustodyCommand.RecordContact(ContactMethods.Phone, null, conflicted), RefusalCodes.ActorConflicted);
             scenario.Refuses(new CustodyCommand.RequestHandoff(Guid.NewGuid(), CaseOwner.Person("inv-b"), "mine now", conflicted), RefusalCodes.ActorConflicted);
             scenario.Refuses(new CustodyCommand.Reassign("inv-b", "mine now", conflicted), RefusalCodes.ActorConflicted);
         }

@@ -91,6 +91,13 @@ public static class CustodyInvariants
                     Require(!conflicts.IsConflicted(after.Owner!), $"{command.GetType().Name} gave the case to {after.Owner}, who is conflicted");
                 if (command is CustodyCommand.RequestHandoff && after.PendingHandoff is { } requested)
                     Require(!conflicts.IsConflicted(requested.To), $"a handoff was requested to {requested.To}, who is conflicted");
+                // A confidential case stays with its team: its owner and a pending handoff's receiver are on it, or internal-affairs command.
+                if (after.Confidential is { Team: var team })
+                {
+                    bool OnTeam(CaseOwner who) => who.IsPerson && (team.Contains(who.Id) || directory.InternalAffairsCommand.Contains(who.Id));
+                    Require(OnTeam(after.Owner!), $"confidential case held by {after.Owner}, who is not on its team");
+                    Require(after.PendingHandoff is null || OnTeam(after.PendingHandoff.To), $"confidential case offered to {after.PendingHandoff?.To}, who is not on its team");
+                }
                 if (HandoffEndingsThatKeepTheOwner.Contains(command.GetType()))
                     Require(!ownerMoved && after.Ledger.SequenceEqual(before.Ledger), $"{command.GetType().Name} changed the owner or the ledger");
                 break;
@@ -107,7 +114,8 @@ public static class CustodyInvariants
             .Append($"case {state.CaseId} v{state.Version} {state.Status} owner={state.Owner} ack={state.AcknowledgedByCurrentOwner} contacted={state.ComplainantContacted}\n")
             .Append($"subjects=[{string.Join(",", state.SubjectOfficerBadges)}]\n")
             .Append($"allegations=[{string.Join(",", state.Allegations)}]\n")
-            .Append($"pending={state.PendingHandoff}\n");
+            .Append($"pending={state.PendingHandoff}\n")
+            .Append($"confidential={(state.Confidential is { } c ? $"[{string.Join(",", c.Team)}] {c.Reason} {c.MarkedBy} {c.MarkedAt:O}" : "no")}\n");
         foreach (var interval in state.Ledger)
             text.Append($"  {interval}\n");
         return text.ToString();
@@ -138,6 +146,8 @@ public static class CustodyInvariants
             AllegationAmended e => new(e.CaseId, e.CaseVersion, e.Actor, e.Reason, e.OccurredAt),
             CaseResolved e => new(e.CaseId, e.CaseVersion, e.Actor, e.Reason, e.OccurredAt),
             CaseReopened e => new(e.CaseId, e.CaseVersion, e.Actor, e.Reason, e.OccurredAt),
+            CaseMarkedConfidential e => new(e.CaseId, e.CaseVersion, e.Actor, e.Reason, e.OccurredAt),
+            CaseConfidentialityLifted e => new(e.CaseId, e.CaseVersion, e.Actor, e.Reason, e.OccurredAt),
             _ => throw new InvariantViolated($"{@event.GetType().Name} is not a custody event"),
         };
     }

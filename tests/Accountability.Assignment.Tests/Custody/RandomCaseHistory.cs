@@ -118,7 +118,7 @@ public static class RandomCaseHistory
             "cancel" => new CustodyCommand.CancelHandoff(context.HandoffId(), context.Reason(), context.ActorOr(context.OwnerSide())),
             "expire" => new CustodyCommand.ExpireHandoff(context.HandoffId(), context.ActorOr("system:escalation")),
             "acknowledge" => new CustodyCommand.Acknowledge(context.ActorOr(context.OwnerSide(exactOwner: true))),
-            "contact" => new CustodyCommand.RecordContact(context.ActorOr(context.OwnerSide())),
+            "contact" => new CustodyCommand.RecordContact(ContactMethods.Letter, null, context.ActorOr(context.OwnerSide())),
             "finding" => new CustodyCommand.RecordFinding(context.AllegationId(), context.Finding(), context.ActorOr(context.OwnerSide())),
             "resolve" => new CustodyCommand.Resolve(context.Reason(), context.ActorOr(context.OwnerSide())),
             "reopen" => new CustodyCommand.Reopen(context.Reason(), context.ActorOr(context.OwnerSide())),

@@ -39,7 +39,7 @@ public sealed class TimeAndActorTests
     {
         var scenario = CustodyScenario.OwnedBy("inv-a");
 
-        scenario.Refuses(new CustodyCommand.RecordContact("ghost"), RefusalCodes.ActorUnknown);
+        scenario.Refuses(new CustodyCommand.RecordContact(ContactMethods.Phone, null, "ghost"), RefusalCodes.ActorUnknown);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class TimeAndActorTests
     {
         var scenario = CustodyScenario.OwnedBy("inv-a");
 
-        scenario.Refuses(new CustodyCommand.RecordContact(""), RefusalCodes.ActorUnknown);
+        scenario.Refuses(new CustodyCommand.RecordContact(ContactMethods.Phone, null, ""), RefusalCodes.ActorUnknown);
     }
 
     [Fact]

@@ -91,6 +91,49 @@ public sealed class AssignmentService : IAsyncLifetime
             request.Content = JsonContent.Create(body);
         return await Process.Client.SendAsync(request);
     }
+
+    /// <summary>A force complaint against badge 1569 (patrol 2), routed: its id and the person who owns it.</summary>
+    public async Task<(Guid CaseId, string Owner)> RoutedCaseAsync()
+    {
+        var complaint = await FileAsync("force", "2", "1569");
+        var routed = await WaitForRoutingAsync(complaint.CaseId);
+        return (complaint.CaseId, routed.GetProperty("owner").GetProperty("id").GetString()!);
+    }
+
+    /// <summary>
+    /// A routed case owned by one of internal affairs' plain investigators (p-1014 to p-1021), whose sergeant is not IA command.
+    /// Routing picks the least loaded eligible person, and the sergeants p-1012 and p-1013 investigate too: after enough
+    /// earlier tests one of them gets the case, so IA command reassigns it, as a commander would.
+    /// </summary>
+    public async Task<(Guid CaseId, string Owner)> CaseOwnedByAnInvestigatorAsync(IReadOnlyList<string> investigators)
+    {
+        var (caseId, owner) = await RoutedCaseAsync();
+        if (investigators.Contains(owner))
+            return (caseId, owner);
+        var investigator = investigators[Random.Shared.Next(investigators.Count)];
+        using var reassign = await SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/reassign", TestTokens.For("p-1011", Roles.Commander),
+            new { toPersonId = investigator, reason = "Sergeants supervise; an investigator takes it" });
+        Assert.True(reassign.IsSuccessStatusCode, await reassign.Content.ReadAsStringAsync());
+        await WaitForOwnerAsync(caseId, c => c.GetProperty("owner").GetProperty("id").GetString() == investigator, $"case {caseId} is reassigned");
+        return (caseId, investigator);
+    }
+
+    /// <summary>A person's supervisor in deploy/org/directory.json.</summary>
+    public static string SupervisorOf(string personId)
+    {
+        var directory = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.File("deploy", "org", "directory.json"))).RootElement;
+        return directory.GetProperty("people").EnumerateArray()
+            .Single(p => p.GetProperty("id").GetString() == personId).GetProperty("supervisorId").GetString()!;
+    }
+
+    /// <summary>GET /api/cases/{id} as the token's person, which must answer 200.</summary>
+    public async Task<JsonElement> ReadCaseAsync(Guid caseId, string token)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", token);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
 }
 
 [CollectionDefinition(nameof(AssignmentService))]

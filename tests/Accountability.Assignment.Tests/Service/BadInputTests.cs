@@ -24,7 +24,7 @@ public sealed class BadInputTests(AssignmentService service)
         { "/api/cases/{case}/reopen", """{"reason":"r"}""" },
         { "/api/cases/{case}/reassign", """{"toPersonId":"p-1014","reason":"r"}""" },
         { "/api/cases/{case}/acknowledge", "" },
-        { "/api/cases/{case}/contacts", "" },
+        { "/api/cases/{case}/contacts", """{"method":"phone","note":"n"}""" },
         { "/api/handoffs/{handoff}/accept", "" },
     };
 

@@ -30,6 +30,21 @@ public sealed class CaseListFilterTests(AssignmentService service)
     }
 
     [Fact]
+    public async Task The_board_says_since_when_the_owner_has_held_each_case_as_its_custody_chain_does()
+    {
+        // The gap monitor reads this instead of asking for every case's custody (issue 18).
+        var (caseId, _) = await service.RoutedCaseAsync();
+
+        var row = (await ListAsync("/api/cases?status=open&limit=500")).Single(c => c.GetProperty("caseId").GetGuid() == caseId);
+        using var custody = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}/custody", TestTokens.For("p-1004", Roles.Auditor));
+        var open = JsonDocument.Parse(await custody.Content.ReadAsStringAsync()).RootElement.EnumerateArray()
+            .Single(i => i.GetProperty("to").ValueKind == JsonValueKind.Null);
+
+        Assert.Equal(open.GetProperty("from").GetDateTimeOffset(), row.GetProperty("ownedSince").GetDateTimeOffset());
+        Assert.True(row.GetProperty("ownedSince").GetDateTimeOffset() >= row.GetProperty("receivedAt").GetDateTimeOffset());
+    }
+
+    [Fact]
     public async Task A_case_is_found_by_its_human_number_whatever_its_letter_case_and_shows_it()
     {
         // Issue 12, finding 5: the board showed the first 8 characters of a time-ordered id, which repeated.

@@ -17,7 +17,7 @@ public sealed class NeedToKnowTests(AssignmentService service)
     [Fact]
     public async Task The_subject_officer_and_his_chain_of_command_get_404_on_every_read_and_the_refusal_is_logged()
     {
-        var (caseId, _) = await RoutedAsync();
+        var (caseId, _) = await service.RoutedCaseAsync();
 
         foreach (var (person, role) in new[] { ("p-1031", Roles.Investigator), ("p-1030", Roles.Supervisor), ("p-1029", Roles.Commander) })
         {
@@ -29,7 +29,7 @@ public sealed class NeedToKnowTests(AssignmentService service)
                 Assert.DoesNotContain("force", await read.Content.ReadAsStringAsync());
             }
             Assert.DoesNotContain(caseId, await ListedAsync(token));
-            using var act = await service.SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/contacts", token);
+            using var act = await service.SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/contacts", token, new { method = "phone" });
             Assert.Equal(HttpStatusCode.NotFound, act.StatusCode);
         }
 
@@ -50,12 +50,12 @@ public sealed class NeedToKnowTests(AssignmentService service)
     [Fact]
     public async Task The_owner_their_chain_internal_affairs_command_and_auditors_see_it_in_full_and_a_stranger_sees_nothing()
     {
-        var (caseId, owner) = await RoutedAsync();
-        var ownersSupervisor = Supervisor(owner);
+        var (caseId, owner) = await service.RoutedCaseAsync();
+        var ownersSupervisor = AssignmentService.SupervisorOf(owner);
 
         foreach (var (person, role) in new[] { (owner, Roles.Investigator), (ownersSupervisor, Roles.Supervisor), ("p-1011", Roles.Commander), ("p-1004", Roles.Auditor) })
         {
-            var view = await ReadAsync(caseId, TestTokens.For(person, role));
+            var view = await service.ReadCaseAsync(caseId, TestTokens.For(person, role));
             Assert.Equal("full", view.GetProperty("access").GetString());
             Assert.Equal("1569", view.GetProperty("allegations")[0].GetProperty("officerBadge").GetString());
         }
@@ -70,9 +70,9 @@ public sealed class NeedToKnowTests(AssignmentService service)
     [Fact]
     public async Task A_dispatcher_sees_the_board_view_without_allegations()
     {
-        var (caseId, owner) = await RoutedAsync();
+        var (caseId, owner) = await service.RoutedCaseAsync();
 
-        var view = await ReadAsync(caseId, TestTokens.For("p-1009", Roles.Dispatcher));
+        var view = await service.ReadCaseAsync(caseId, TestTokens.For("p-1009", Roles.Dispatcher));
 
         Assert.Equal("board", view.GetProperty("access").GetString());
         Assert.Equal(owner, view.GetProperty("owner").GetProperty("id").GetString());
@@ -83,7 +83,7 @@ public sealed class NeedToKnowTests(AssignmentService service)
     [Fact]
     public async Task The_receiver_of_a_pending_handoff_sees_the_case_and_the_previous_owner_keeps_sight_of_it()
     {
-        var (caseId, owner) = await RoutedAsync();
+        var (caseId, owner) = await service.RoutedCaseAsync();
         var receiver = new[] { "p-1018", "p-1019", "p-1020" }.First(p => p != owner);
         var receiverToken = TestTokens.For(receiver, Roles.Investigator);
         using (var before = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", receiverToken))
@@ -94,33 +94,11 @@ public sealed class NeedToKnowTests(AssignmentService service)
         Assert.Equal(HttpStatusCode.Created, handoff.StatusCode);
         var handoffId = JsonDocument.Parse(await handoff.Content.ReadAsStringAsync()).RootElement.GetProperty("handoffId").GetGuid();
 
-        Assert.Equal("full", (await ReadAsync(caseId, receiverToken)).GetProperty("access").GetString());
+        Assert.Equal("full", (await service.ReadCaseAsync(caseId, receiverToken)).GetProperty("access").GetString());
         using var accept = await service.SendAsync(HttpMethod.Post, $"/api/handoffs/{handoffId}/accept", receiverToken);
         Assert.Equal(HttpStatusCode.OK, accept.StatusCode);
 
-        Assert.Equal("full", (await ReadAsync(caseId, TestTokens.For(owner, Roles.Investigator))).GetProperty("access").GetString());
-    }
-
-    private async Task<(Guid CaseId, string Owner)> RoutedAsync()
-    {
-        var complaint = await service.FileAsync("force", "2", "1569");
-        var routed = await service.WaitForRoutingAsync(complaint.CaseId);
-        return (complaint.CaseId, routed.GetProperty("owner").GetProperty("id").GetString()!);
-    }
-
-    private static string Supervisor(string personId)
-    {
-        var directory = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.File("deploy", "org", "directory.json"))).RootElement;
-        return directory.GetProperty("people").EnumerateArray()
-            .Single(p => p.GetProperty("id").GetString() == personId).GetProperty("supervisorId").GetString()!;
-    }
-
-    private async Task<JsonElement> ReadAsync(Guid caseId, string token)
-    {
-        using var response = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", token);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        return JsonDocument.Parse(text).RootElement.Clone();
+        Assert.Equal("full", (await service.ReadCaseAsync(caseId, TestTokens.For(owner, Roles.Investigator))).GetProperty("access").GetString());
     }
 
     private async Task<List<Guid>> ListedAsync(string token)

@@ -66,6 +66,24 @@ public sealed class AccessAndInputTests(SharedAuditTrail trail)
     }
 
     [Fact]
+    public async Task The_CLI_shows_a_case_trail_as_a_table_with_one_row_per_step_and_its_trace_id()
+    {
+        var caseId = await RecordedCaseAsync();
+        var steps = (await Host.GetJsonAsync($"/api/audit/cases/{caseId}/trail")).EnumerateArray().ToList();
+
+        var cli = await Host.RunCliAsync("trail", caseId.ToString());
+
+        Assert.True(cli.ExitCode == 0, cli.Error);
+        var lines = cli.Output.Split('\n');
+        Assert.Contains(lines, line => line.Contains("seq") && line.Contains("type") && line.Contains("traceId"));
+        foreach (var step in steps)
+        {
+            var type = step.GetProperty("type").GetString()!;
+            Assert.Contains(lines, line => line.Contains(type) && line.Contains(step.GetProperty("traceId").GetString() ?? "-"));
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_case_is_404_and_a_CLI_input_error()
     {
         var unknown = Guid.NewGuid();
@@ -124,9 +142,29 @@ public sealed class AccessAndInputTests(SharedAuditTrail trail)
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("Exit codes", help.Output);
 
-        Assert.Equal(2, (await Cli.RunAsync(["frobnicate"])).ExitCode);
-        Assert.Equal(2, (await Cli.RunAsync(["verify", "--colour", "blue"])).ExitCode);
-        Assert.Equal(2, (await Cli.RunAsync(["trail", "not-a-guid"])).ExitCode);
+        var verifyHelp = await Cli.RunAsync(["verify", "--help"]);
+        Assert.Equal(0, verifyHelp.ExitCode);
+        Assert.Contains("--public-key", verifyHelp.Output);
+        Assert.Contains("Exit codes", verifyHelp.Output);
+
+        // Each mistake exits 2 and names what was wrong, before any database is opened.
+        foreach (var (args, named) in new (string[], string)[]
+        {
+            ([], "command"),
+            (["frobnicate"], "frobnicate"),
+            (["verify", "--colour", "blue"], "--colour"),
+            (["verify", "--key-id", "k1"], "--key-id needs --public-key"),
+            (["trail", "not-a-guid"], "not-a-guid"),
+            (["replay", Guid.NewGuid().ToString()], "--as-of"),
+            (["rebuild", "everything"], "Unknown projection 'everything'"),
+            (["verify", "--schema", "Audit; drop"], "--schema"),
+        })
+        {
+            var mistake = await Cli.RunAsync(args, "Host=127.0.0.1;Port=1;Database=x;Username=x;Password=x;Timeout=2");
+            Assert.True(mistake.ExitCode == 2, $"{string.Join(' ', args)}: exit {mistake.ExitCode} {mistake.Error}");
+            Assert.Contains(named, mistake.Error);
+            Assert.Contains("--help", mistake.Error);
+        }
 
         var unreachable = await Cli.RunAsync(["verify"], "Host=127.0.0.1;Port=1;Database=x;Username=x;Password=x;Timeout=2");
         Assert.Equal(3, unreachable.ExitCode);

@@ -126,6 +126,12 @@ public sealed class ReplayTests(SharedAuditTrail trail)
         var cli = await Host.RunCliAsync("rebuild", "custody");
         Assert.True(cli.ExitCode == 0, cli.Error + cli.Output);
         Assert.Equal(before.Custody, (await SnapshotAsync()).Custody);
+
+        // Issue 17, finding 10: a rebuild, and who asked for it, is itself in the trail.
+        await Eventually.HoldsAsync(async () =>
+                await Host.CountAsync("type = 'ProjectionRebuilt' and body->>'actor' = 'p-1005' and jsonb_array_length(body->'projections') = 2", new { }) == 1
+                && await Host.CountAsync("type = 'ProjectionRebuilt' and body->>'actor' like 'cli:%' and body->'projections' = '[\"custody\"]'::jsonb", new { }) == 1,
+            "both rebuilds are recorded in the trail with who asked");
     }
 
     [Fact]

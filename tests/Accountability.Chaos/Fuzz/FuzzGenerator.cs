@@ -381,7 +381,8 @@ public sealed class FuzzGenerator(int seed, FuzzContext context)
         "cancel" or "resolve" => random.Next(2) == 0 ? null : new JsonObject { ["reason"] = "Fuzz reason" },
         "findings" => new JsonObject { ["allegationId"] = "a-1", ["finding"] = "sustained" },
         "reassign" => new JsonObject { ["toPersonId"] = Pick(random, ["p-1019", "p-1014"]), ["reason"] = "Fuzz: forced transfer" },
-        _ => null, // accept, acknowledge, contacts take no body
+        "contacts" => new JsonObject { ["method"] = Pick(random, ["phone", "email", "in-person", "letter", "other"]), ["note"] = "Fuzz: called back" },
+        _ => null, // accept, acknowledge take no body
     };
 
     /// <summary>A body defect the endpoint must refuse before it acts.</summary>
@@ -389,7 +390,7 @@ public sealed class FuzzGenerator(int seed, FuzzContext context)
     {
         if (valid is null && endpoint is "cancel" or "resolve")
             valid = new JsonObject { ["reason"] = "Fuzz reason" }; // an empty body is a valid cancel or resolve
-        if (valid is null || endpoint is "accept" or "acknowledge" or "contacts")
+        if (valid is null || endpoint is "accept" or "acknowledge")
         {
             // Commands without a body refuse any body (and a content type alone).
             return random.Next(4) switch
@@ -432,6 +433,14 @@ public sealed class FuzzGenerator(int seed, FuzzContext context)
                 else
                     valid["reason"] = random.Next(2) == 0 ? JsonValue.Create("  \t ") : JsonValue.Create(42);
                 return (Encoding.UTF8.GetBytes(valid.ToJsonString()), "application/json", "field:reason");
+            case "contacts":
+                switch (random.Next(3))
+                {
+                    case 0: valid.Remove("method"); break;
+                    case 1: valid["method"] = random.Next(2) == 0 ? JsonValue.Create("zz-" + Garbage(random, 8)) : JsonValue.Create(7); break;
+                    default: valid["note"] = new string('n', 2_001 + random.Next(100)); break;
+                }
+                return (Encoding.UTF8.GetBytes(valid.ToJsonString()), "application/json", "field:contact");
             case "findings":
                 if (random.Next(2) == 0)
                     valid["finding"] = random.Next(2) == 0 ? JsonValue.Create("zz-" + Garbage(random, 8)) : JsonValue.Create(7);

@@ -10,8 +10,9 @@ using Xunit;
 namespace Accountability.Console.Tests.Support;
 
 /// <summary>
-/// The five services and the console as real processes, and one headless Chromium (Debian's, driven by
-/// Playwright) to use the console as people do. Escalation runs on a manual clock, so a test can make
+/// The five services and the console as real processes, a real OpenID provider (oidc-provider) whose
+/// access tokens the services accept besides the local test tokens, and one headless Chromium (Debian's,
+/// driven by Playwright) to use the console as people do. Escalation runs on a manual clock, so a test can make
 /// a deadline pass; its gap monitor only reports, so the unowned count a test sees is not changed under it.
 /// </summary>
 public sealed class ConsoleSystem : IAsyncLifetime
@@ -36,6 +37,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
     private IPlaywright? playwright;
 
     public SmtpTestServer Smtp { get; private set; } = null!;
+    public OidcTestProvider Provider { get; private set; } = null!;
     public ServiceProcess Intake { get; private set; } = null!;
     public ServiceProcess Assignment { get; private set; } = null!;
     public ServiceProcess Escalation { get; private set; } = null!;
@@ -55,6 +57,9 @@ public sealed class ConsoleSystem : IAsyncLifetime
             if (!File.Exists(ChromiumPath))
                 throw new InvalidOperationException($"No browser at {ChromiumPath}: install Debian's chromium package (deploy/local/test.sh does) or set CHROMIUM_PATH.");
             Smtp = SmtpTestServer.Start();
+            Provider = await OidcTestProvider.StartAsync();
+            isolation["Auth__Authority"] = Provider.Authority;
+            isolation["Auth__RequireHttpsMetadata"] = "false";
             isolation["ConnectionStrings__Accountability"] = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
             virtualHost = await IsolatedVirtualHost.CreateAsync("console");
             isolation["RabbitMq__Uri"] = virtualHost.AmqpUri;
@@ -81,6 +86,8 @@ public sealed class ConsoleSystem : IAsyncLifetime
                 ["Notification__Schema"] = NotificationSchema,
                 ["Notification__Smtp__Host"] = Smtp.Host,
                 ["Notification__Smtp__Port"] = Smtp.Port.ToString(CultureInfo.InvariantCulture),
+                // The in-process test server speaks plain SMTP on loopback; STARTTLS and AUTH are tested against aiosmtpd.
+                ["Notification__Smtp__Security"] = "None",
                 ["Notification__Webhooks__SigningSecret"] = $"console-webhook-secret-{Guid.NewGuid():N}",
                 ["Notification__PublicStatusUrl"] = $"{PublicConsoleUrl}/public/status?code={{trackingCode}}",
                 ["Notification__PublicSatisfactionUrl"] = $"{PublicConsoleUrl}/public/satisfaction/{{token}}",
@@ -118,22 +125,24 @@ public sealed class ConsoleSystem : IAsyncLifetime
         }
     }
 
-    private Task<ServiceProcess> Start(string name, Dictionary<string, string>? settings = null, bool waitUntilReady = true)
+    private Task<ServiceProcess> Start(string name, Dictionary<string, string>? settings = null, bool waitUntilReady = true, int? port = null)
     {
         var all = new Dictionary<string, string>(isolation);
         foreach (var (key, value) in settings ?? [])
             all[key] = value;
-        return ServiceProcess.StartAsync(name, all, waitUntilReady);
+        return ServiceProcess.StartAsync(name, all, waitUntilReady, port);
     }
 
     private static string Url(ServiceProcess service) => service.BaseAddress.ToString().TrimEnd('/');
 
     /// <summary>A console process in the given environment, pointed at this fixture's services; the caller disposes it.</summary>
-    public Task<ServiceProcess> StartConsoleAsync(string environment, IDictionary<string, string> settings, bool waitUntilReady = true)
+    public Task<ServiceProcess> StartConsoleAsync(string environment, IDictionary<string, string> settings, bool waitUntilReady = true, int? port = null)
     {
         var all = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = environment,
+            // Outside Development the style sheet is served from the web root, which a build (unlike a publish) leaves in the project.
+            ["ASPNETCORE_WEBROOT"] = RepositoryPaths.File("services", "Console", "wwwroot"),
             ["Console__Services__Intake"] = Url(Intake),
             ["Console__Services__Assignment"] = Url(Assignment),
             ["Console__Services__Escalation"] = Url(Escalation),
@@ -142,7 +151,28 @@ public sealed class ConsoleSystem : IAsyncLifetime
         };
         foreach (var (key, value) in settings)
             all[key] = value;
-        return Start("Console", all, waitUntilReady);
+        return Start("Console", all, waitUntilReady, port);
+    }
+
+    /// <summary>
+    /// A console as deployed (Production): staff sign in through the test provider only, as a client registered
+    /// for this console's address; its access tokens are for the services' resource. The caller disposes it.
+    /// </summary>
+    public async Task<(ServiceProcess Console, OidcTestProvider.RegisteredClient Client)> StartConsoleWithProviderAsync()
+    {
+        var port = ServiceProcess.FreePort();
+        var address = $"http://127.0.0.1:{port}";
+        var client = await Provider.RegisterClientAsync($"{address}/signin/oidc/callback", $"{address}/signout/oidc/callback");
+        var console = await StartConsoleAsync("Production", new Dictionary<string, string>
+        {
+            ["Console__Oidc__Authority"] = Provider.Authority,
+            ["Console__Oidc__ClientId"] = client.ClientId,
+            ["Console__Oidc__ClientSecret"] = client.ClientSecret,
+            ["Console__Oidc__Scopes"] = OidcTestProvider.ConsoleScopes,
+            ["Console__Oidc__Resource"] = OidcTestProvider.ServicesResource,
+            ["Console__Oidc__RequireHttpsMetadata"] = "false",
+        }, port: port);
+        return (console, client);
     }
 
     /// <summary>A fresh browser (no cookies), on the console. Phone-sized when asked.</summary>
@@ -265,6 +295,8 @@ public sealed class ConsoleSystem : IAsyncLifetime
             await process.DisposeAsync();
         if (Smtp is not null)
             await Smtp.DisposeAsync();
+        if (Provider is not null)
+            await Provider.DisposeAsync();
         if (virtualHost is not null)
             await virtualHost.DisposeAsync();
         await IsolatedDatabase.DropAsync(TestEnvironment.PostgresConnectionString, database);

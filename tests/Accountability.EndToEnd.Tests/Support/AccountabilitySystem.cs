@@ -85,6 +85,8 @@ public sealed class AccountabilitySystem : IAsyncLifetime
                 ["Notification__Schema"] = NotificationSchema,
                 ["Notification__Smtp__Host"] = Smtp.Host,
                 ["Notification__Smtp__Port"] = Smtp.Port.ToString(CultureInfo.InvariantCulture),
+                // The in-process test server speaks plain SMTP on loopback; STARTTLS and AUTH are tested against aiosmtpd.
+                ["Notification__Smtp__Security"] = "None",
                 ["Notification__Smtp__Timeout"] = "00:00:10",
                 ["Notification__Webhooks__SigningSecret"] = $"e2e-webhook-secret-{Guid.NewGuid():N}",
                 ["Notification__Webhooks__Timeout"] = "00:00:02",

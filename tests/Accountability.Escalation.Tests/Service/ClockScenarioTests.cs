@@ -200,8 +200,8 @@ public sealed class ClockScenarioTests(EscalationFixture fixture)
 
         foreach (var (person, role, expected) in new[]
                  {
-                     ("p-1030", Roles.Supervisor, HttpStatusCode.Forbidden), // unrelated supervisor
-                     ("p-1005", Roles.Admin, HttpStatusCode.Forbidden),      // an admin runs the system, not cases
+                     ("p-1030", Roles.Supervisor, HttpStatusCode.NotFound),  // unrelated supervisor, who may not see the case either
+                     ("p-1005", Roles.Admin, HttpStatusCode.Forbidden),      // an admin sees the board, but runs the system, not cases
                      ("p-1027", Roles.Supervisor, HttpStatusCode.NotFound),  // the subject's own supervisor
                      ("p-1026", Roles.Commander, HttpStatusCode.NotFound),   // the subject's commander
                  })

@@ -21,7 +21,8 @@ namespace Accountability.Escalation.Tests.Service;
 /// Escalation instances with a manual clock, on a RabbitMQ virtual host and a PostgreSQL schema of
 /// their own, so that moving their clock days ahead can never touch another test's cases. The test
 /// plays the neighbours: it publishes the case events assignment would, and collects what
-/// escalation says (SlaWarning, SlaBreached, EscalationRaised, EscalateCase, statutory events).
+/// escalation says (SlaWarning, SlaBreached, EscalationRaised, EscalateCase, statutory events). Clock reads ask a
+/// real assignment process who may see a case (<see cref="Assignment"/>), which the test hands each case's receipt.
 /// </summary>
 public sealed class IsolatedEscalation : IAsyncDisposable
 {
@@ -31,13 +32,17 @@ public sealed class IsolatedEscalation : IAsyncDisposable
     private readonly IsolatedVirtualHost vhost;
     private IBusControl bus = null!;
 
-    private IsolatedEscalation(IsolatedVirtualHost vhost, string schema)
+    private IsolatedEscalation(IsolatedVirtualHost vhost, string schema, AssignmentNeighbour assignment)
     {
         this.vhost = vhost;
         Schema = schema;
+        Assignment = assignment;
     }
 
     public string Schema { get; }
+
+    /// <summary>The assignment service these instances ask who may see a case.</summary>
+    public AssignmentNeighbour Assignment { get; }
 
     public IReadOnlyList<ServiceProcess> Instances => instances;
 
@@ -48,7 +53,7 @@ public sealed class IsolatedEscalation : IAsyncDisposable
     public static async Task<IsolatedEscalation> CreateAsync()
     {
         var id = Guid.NewGuid().ToString("N")[..12];
-        var host = new IsolatedEscalation(await IsolatedVirtualHost.CreateAsync("escalation-test"), $"esc_{id}");
+        var host = new IsolatedEscalation(await IsolatedVirtualHost.CreateAsync("escalation-test"), $"esc_{id}", await AssignmentNeighbour.StartAsync());
         await host.StartBusAsync();
         return host;
     }
@@ -63,6 +68,7 @@ public sealed class IsolatedEscalation : IAsyncDisposable
             ["Escalation__Clock"] = "manual",
             ["Escalation__ClockStart"] = (clockStart ?? DefaultStart).ToString("O"),
             ["Escalation__GapMonitorEnabled"] = "false",
+            ["Escalation__AssignmentUrl"] = Assignment.Url,
             ["Escalation__TimerPollInterval"] = "00:00:00.200",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
@@ -194,6 +200,7 @@ public sealed class IsolatedEscalation : IAsyncDisposable
             await instance.DisposeAsync();
         await bus.StopAsync();
         await vhost.DisposeAsync();
+        await Assignment.DisposeAsync();
         await using var connection = await TestDatabase.OpenAsync();
         await connection.ExecuteAsync($"drop schema if exists \"{Schema}\" cascade");
     }
@@ -248,18 +255,22 @@ public sealed class CaseScript(IsolatedEscalation host, Guid caseId, string cate
     public string OwnerId { get; private set; } = "u-intake-desk";
     public string Category { get; } = category;
 
-    /// <summary>Received, opened, and routed to <paramref name="ownerId"/>, all at <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Received, opened, and routed to <paramref name="ownerId"/>, all at <paramref name="at"/>; assignment gets the receipt too,
+    /// and the same owner, so that it answers who may see the case as it would for this history.
+    /// </summary>
     public static async Task<CaseScript> RoutedAsync(IsolatedEscalation host, string category, string ownerId, DateTimeOffset at, bool anonymous = true,
         string[]? subjectBadges = null)
     {
         var script = new CaseScript(host, Guid.NewGuid(), category);
-        await host.PublishAsync(new ComplaintReceived
+        var received = new ComplaintReceived
         {
             CaseId = script.CaseId, CaseVersion = 1, TrackingCode = "RPD-TEST", Category = category, Channel = "phone",
             SubjectOfficerBadges = subjectBadges ?? [], Allegations = [], Anonymous = anonymous,
             Complainant = anonymous ? null : new SealedContact { KeyId = "test-key-1", Ciphertext = "AAAA" },
             IntakeDeskUnitId = "u-intake-desk", ReceivedAt = at, Actor = "p-1007", Reason = "",
-        });
+        };
+        await host.PublishAsync(received);
         await host.PublishAsync(new CaseOpened
         {
             CaseId = script.CaseId, CaseVersion = script.Next(), Actor = "system:intake", Reason = "", OccurredAt = at,
@@ -267,6 +278,7 @@ public sealed class CaseScript(IsolatedEscalation host, Guid caseId, string cate
         });
         await script.TransferAsync("received", "unit", "u-intake-desk", at);
         await script.TransferAsync("routed", "person", ownerId, at);
+        await host.Assignment.ReceiveAsync(received, ownerId);
         return script;
     }
 

@@ -88,6 +88,29 @@ public sealed class PolicyApiTests(EscalationFixture fixture)
         Assert.Equal((1, start.AddHours(2)), (oldClock.GetProperty("policyVersion").GetInt32(), oldClock.GetProperty("dueAt").GetDateTimeOffset()));
     }
 
+    [Fact]
+    public async Task Every_policy_version_goes_into_the_trail_with_who_added_it_the_defaults_included()
+    {
+        const string added = """
+            select count(*) from outbox where message_type like 'Accountability.Contracts.Escalation.SlaPolicyVersionAdded,%'
+              and body->>'category' = @category and body->>'priority' = @priority and (body->>'version')::int = @version and body->>'actor' = @actor
+            """;
+        Assert.Equal(1, await Host.CountAsync(added, new { category = "*", priority = "standard", version = 1, actor = "system:defaults" }));
+
+        var start = await Host.NowAsync();
+        using (var created = await IsolatedEscalation.SendAsync(Host.Process, HttpMethod.Post, "/api/policies", IsolatedEscalation.AdminToken,
+                   Policy(priority: "standard", version: 2, effectiveFrom: start.AddDays(30), acknowledgeHours: 6)))
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        Assert.Equal(1, await Host.CountAsync(added, new { category = "*", priority = "standard", version = 2, actor = "p-1005" }));
+        Assert.Equal(1, await Host.CountAsync(
+            """
+            select count(*) from outbox where message_type like 'Accountability.Contracts.Escalation.SlaPolicyVersionAdded,%'
+              and body->>'priority' = 'standard' and (body->>'version')::int = 2 and body->'clocks'->>'acknowledge' = '6 hours'
+              and body->>'reason' = 'Staffing review 2026'
+            """, new { }));
+    }
+
     private async Task<string> PoliciesAsync()
     {
         using var response = await IsolatedEscalation.SendAsync(Host.Process, HttpMethod.Get, "/api/policies", IsolatedEscalation.AdminToken);

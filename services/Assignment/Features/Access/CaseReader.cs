@@ -29,6 +29,7 @@ public enum CaseSight
 /// <item>never a subject officer of the complaint, or anyone in a subject officer's chain of command
 /// (<see cref="ConflictBadges"/>): they get 404, whatever their role;</item>
 /// <item>auditors and internal-affairs command see every other case in full;
+/// a confidential case (<c>cases.confidential_team</c>) otherwise only its team, its owner and a pending handoff's receiver, in person;
 /// dispatchers and admins see every other case as the board does;</item>
 /// <item>everyone else sees a case in full only through a relationship: they own it, or are in its owner's
 /// chain of command, or may act for the owning unit; they owned it within <see cref="PastOwnerSince"/>;
@@ -79,6 +80,7 @@ public sealed record CaseReader(
     {
         ReaderId = PersonId,
         ReaderSeesAll = WithoutRelationship != CaseSight.None,
+        ReaderSeesAllInFull = WithoutRelationship == CaseSight.Full,
         ReaderConflictBadges = ConflictBadges.ToArray(),
         ReaderPeople = People.ToArray(),
         ReaderUnits = Units.ToArray(),
@@ -105,8 +107,33 @@ public static class CaseReaderSql
         (not (c.subject_badges && @ReaderConflictBadges::text[]) and (@ReaderSeesAll or {Related}))
         """;
 
-    /// <summary>Whether the reader sees the case in full, i.e. through a relationship (or as auditor or internal-affairs command).</summary>
+    /// <summary>
+    /// Whether the reader sees the case in full (with <see cref="Visible"/>): what only the full view shows, such as who
+    /// the complaint is about, may be searched only here, or a dispatcher's search would tell them what the board hides.
+    /// </summary>
+    public const string Full = $"(@ReaderSeesAllInFull or {Related})";
+
+    /// <summary>
+    /// Whether the reader has a relationship to the case that shows it in full. A confidential case (issue 12) has a
+    /// narrower one: its named team, its owner and a pending handoff's receiver, in person; not the owner's chain,
+    /// past owners, the intake desk, nor whoever acts for a unit. Auditors and internal-affairs command see it anyway.
+    /// </summary>
     public const string Related =
+        $"""
+        (case when c.confidential_team is null then {Ordinary} else {Confidential} end)
+        """;
+
+    /// <summary>Whether a case's category, district and deadlines are hidden from this reader: a confidential case seen only as the board sees it.</summary>
+    public const string Masked = $"(c.confidential_team is not null and not {Full})";
+
+    private const string Confidential =
+        """
+        (@ReaderId = any(c.confidential_team)
+          or (c.owner_kind = 'person' and c.owner_id = @ReaderId)
+          or (h.to_kind = 'person' and h.to_id = @ReaderId))
+        """;
+
+    private const string Ordinary =
         """
         ((c.owner_kind = 'person' and c.owner_id = any(@ReaderPeople::text[]))
           or (c.owner_kind = 'unit' and c.owner_id = any(@ReaderUnits::text[]))

@@ -8,24 +8,17 @@ using Accountability.ServiceDefaults.Telemetry;
 namespace Accountability.Assignment.Features.Cases;
 
 /// <summary>
-/// A person's custody command over HTTP. Need-to-know comes first: someone who may not see the case gets
-/// the same 404 as for a case that does not exist, before any rule could reveal its state (a 409 for a
-/// pending handoff once told a stranger that the case existed).
+/// A person's custody command over HTTP. Need-to-know comes first, in <see cref="NeedToKnowFirst"/>: someone who
+/// may not see the case gets the same 404 as for a case that does not exist, before any rule could reveal its
+/// state (a 409 for a pending handoff once told a stranger that the case existed).
 /// </summary>
-public sealed class CaseCommands(CaseStore store, CaseQueries queries, CaseReaders readers, Messaging.Database.ServiceDatabase database, TimeProvider time)
+public sealed class CaseCommands(CaseStore store, CaseQueries queries, Messaging.Database.ServiceDatabase database, TimeProvider time)
 {
     public async Task<IResult> RunAsync(ClaimsPrincipal user, Guid caseId, string step, CustodyCommand command, CancellationToken ct,
         Func<Decision.Accepted, IResult>? onAccepted = null)
     {
         System.Diagnostics.Activity.Current.TagCase(caseId, step);
-        switch (await queries.VisibilityAsync(caseId, readers.For(user), ct))
-        {
-            case CaseVisibility.Missing:
-                return NoSuchCase(caseId);
-            case CaseVisibility.Withheld:
-                await RecordRefusalAsync(caseId, user, step, "not-visible", "The case is not one this person may see (need-to-know).", ct);
-                return NoSuchCase(caseId);
-        }
+        // Need-to-know was checked once already, before the route read its body (NeedToKnowFirst, on every command route).
         var decision = await store.ExecuteAsync(caseId, command, ct);
         if (decision is Decision.Refused { Refusal: var refusal })
             await RecordRefusalAsync(caseId, user, step, refusal.Code, refusal.Reason, ct);
@@ -38,7 +31,7 @@ public sealed class CaseCommands(CaseStore store, CaseQueries queries, CaseReade
             : Results.Problem(statusCode: 404, title: "No such handoff", detail: $"There is no handoff {handoffId}.");
 
     /// <summary>Who tried what, and why not: into the trail through the outbox, in a transaction of its own (the refusal changed nothing).</summary>
-    private async Task RecordRefusalAsync(Guid caseId, ClaimsPrincipal user, string step, string code, string reason, CancellationToken ct)
+    public async Task RecordRefusalAsync(Guid caseId, ClaimsPrincipal user, string step, string code, string reason, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Accountability.Assignment.Data;
 using Accountability.Assignment.Features.Access;
 using Accountability.Assignment.Features.Custody;
+using Accountability.Assignment.Features.Directory;
 using Accountability.ServiceDefaults.Http;
 using Accountability.ServiceDefaults.Security;
 using Accountability.ServiceDefaults.Telemetry;
@@ -18,30 +19,49 @@ public sealed record AllegationRequest(string? Type, string? OfficerBadge, strin
 
 public sealed record ReassignRequest(string? ToPersonId, string? Reason);
 
+public sealed record ContactRequest(string? Method, string? Note);
+
+public sealed record ConfidentialRequest(string? Reason, IReadOnlyList<string?>? Team);
+
 /// <summary>The case API. Roles are checked here; relationships (owner, receiver, chain of command) by the custody rules.</summary>
 public static class CaseEndpoints
 {
     private static readonly string[] Readers = [.. Roles.CaseWorkers, Roles.Auditor];
     private const int MaxFilterLength = 100;
+    private const int MaxIds = 100;
 
     public static IEndpointRouteBuilder MapCaseEndpoints(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Roles.CaseWorkers));
+        var api = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Roles.CaseWorkers))
+            .AddEndpointFilter(NeedToKnowFirst.FilterAsync);
         var reads = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Readers));
 
         reads.MapGet("/cases", async (string? owner, string? unit, string? status, string? overdue, string? category, string? district, string? number,
-            string? limit, string? offset, ClaimsPrincipal user, CaseReaders readers, CaseQueries queries, CancellationToken ct) =>
+            string? officer, string? ids, string? sort, string? limit, string? offset, ClaimsPrincipal user, CaseReaders readers, CaseQueries queries,
+            DirectoryCache directory, CancellationToken ct) =>
         {
             var errors = new Dictionary<string, string[]>();
             // Exact matches on stored values: longer than any category code or district is a mistake, not a miss,
             // and a control character (NUL above all, which PostgreSQL text cannot hold) can never match.
-            foreach (var (field, value) in new[] { ("category", category), ("district", district), ("number", number) })
+            foreach (var (field, value) in new[] { ("category", category), ("district", district), ("number", number), ("officer", officer) })
                 if (value is { Length: > MaxFilterLength })
                     errors[field] = [$"At most {MaxFilterLength} characters."];
                 else if (value is not null && value.Any(char.IsControl))
                     errors[field] = ["Contains a control character."];
             if (status is not null and not ("open" or "resolved"))
-                errors["status"] = ["Must be 'open' or 'resolved'."];
+                errors["status"] = ["Must be 'open' or 'resolved'; leave it out for both."];
+            if (officer is not null && string.IsNullOrWhiteSpace(officer))
+                errors["officer"] = ["Give a badge number or part of a name, or leave it out."];
+            if (sort is not null && !CaseSorts.All.Contains(sort))
+                errors["sort"] = [$"Must be one of: {string.Join(", ", CaseSorts.All)}."];
+            List<Guid>? caseIds = null;
+            if (ids is not null)
+            {
+                var parts = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                caseIds = [.. parts.Select(part => Guid.TryParse(part, out var id) ? id : Guid.Empty)];
+                if (parts.Length is 0 or > MaxIds || caseIds.Contains(Guid.Empty))
+                    errors["ids"] = [$"Must be 1 to {MaxIds} case ids, comma-separated."];
+            }
             // Parsed here rather than bound, so a bad value gets a field-level reason.
             int? limitValue = int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var l) ? l : null;
             int? offsetValue = int.TryParse(offset, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var o) ? o : null;
@@ -54,7 +74,9 @@ public static class CaseEndpoints
                 errors["overdue"] = ["Must be 'true' or 'false'."];
             if (errors.Count > 0)
                 return Results.ValidationProblem(errors);
-            return Results.Ok(await queries.ListAsync(new CaseFilter(owner, unit, status, overdueFilter, category, district, number?.Trim()), readers.For(user), limitValue ?? 100, offsetValue ?? 0, ct));
+            var filter = new CaseFilter(owner, unit, status, overdueFilter, category, district, number?.Trim(),
+                officer is null ? null : OfficerBadges(officer.Trim(), directory.Chart), caseIds);
+            return Results.Ok(await queries.ListAsync(filter, readers.For(user), limitValue ?? 100, offsetValue ?? 0, ct, sort ?? CaseSorts.Newest));
         }).RecordsCaseAccess("case-list");
 
         // A case the reader may not see answers exactly as a case that does not exist: nobody learns that a complaint exists.
@@ -127,7 +149,13 @@ public static class CaseEndpoints
         api.MapPost("/cases/{caseId:guid}/acknowledge", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
             WithoutBody(http, () => commands.RunAsync(user, caseId, "acknowledged", new CustodyCommand.Acknowledge(user.PersonId()), ct)));
         api.MapPost("/cases/{caseId:guid}/contacts", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
-            WithoutBody(http, () => commands.RunAsync(user, caseId, "complainant-contacted", new CustodyCommand.RecordContact(user.PersonId()), ct)));
+            WithBody<ContactRequest>(http, ct, body =>
+            {
+                var errors = ValidateContact(body);
+                return errors.Count > 0
+                    ? Task.FromResult(Results.ValidationProblem(errors))
+                    : commands.RunAsync(user, caseId, "complainant-contacted", new CustodyCommand.RecordContact(body.Method!, body.Note, user.PersonId()), ct);
+            }));
         // Add an allegation (POST) or correct one that has no finding yet (PUT): each change is an event, in the trail.
         api.MapPost("/cases/{caseId:guid}/allegations", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
             WithBody<AllegationRequest>(http, ct, body => AmendAsync(commands, user, caseId, null, body, ct)));
@@ -161,7 +189,39 @@ public static class CaseEndpoints
                     : commands.RunAsync(user, caseId, "reassigned", new CustodyCommand.Reassign(body.ToPersonId!, body.Reason!, user.PersonId()), ct);
             }))
             .RequireAuthorization(policy => policy.RequireRole(Roles.Supervisor, Roles.Commander, Roles.Admin));
+
+        // Confidential cases (issue 12): internal-affairs command names the team, or lifts it; the custody rules decide who may.
+        api.MapPost("/cases/{caseId:guid}/confidential", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
+            WithBody<ConfidentialRequest>(http, ct, body =>
+            {
+                var errors = ValidateConfidential(body);
+                return errors.Count > 0
+                    ? Task.FromResult(Results.ValidationProblem(errors))
+                    : commands.RunAsync(user, caseId, "marked-confidential",
+                        new CustodyCommand.MarkConfidential([.. body.Team!.Select(id => id!.Trim())], body.Reason!, user.PersonId()), ct);
+            }));
+        api.MapPost("/cases/{caseId:guid}/confidential/lift", (Guid caseId, HttpRequest http, ClaimsPrincipal user, CaseCommands commands, CancellationToken ct) =>
+            WithReason(http, ct, required: true, reason =>
+                commands.RunAsync(user, caseId, "confidentiality-lifted", new CustodyCommand.LiftConfidentiality(reason, user.PersonId()), ct)));
         return app;
+    }
+
+    private const int MaxTeam = 50;
+
+    /// <summary>The request's shape; who may be on the team (active, unconflicted) is the custody rules' call, per field too.</summary>
+    public static Dictionary<string, string[]> ValidateConfidential(ConfidentialRequest body)
+    {
+        var errors = new Dictionary<string, string[]>();
+        RequireReason(body.Reason, errors);
+        if (body.Team is null)
+            errors["team"] = ["Required: the person ids who may see the case (the owner is added)."];
+        else if (body.Team.Count > MaxTeam)
+            errors["team"] = [$"At most {MaxTeam} people."];
+        else
+            for (var i = 0; i < body.Team.Count; i++)
+                if (body.Team[i] is not { } id || !System.Text.RegularExpressions.Regex.IsMatch(id.Trim(), "^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"))
+                    errors[$"team[{i}]"] = ["Must be a person id from the directory, e.g. p-1019."];
+        return errors;
     }
 
     private static Task<IResult> AmendAsync(CaseCommands commands, ClaimsPrincipal user, Guid caseId, string? allegationId, AllegationRequest body, CancellationToken ct)
@@ -181,6 +241,36 @@ public static class CaseEndpoints
             : commands.RunAsync(user, caseId, "allegation-amended",
                 new CustodyCommand.AmendAllegation(allegationId, body.Type!, body.OfficerBadge ?? "", body.OfficerDescription, body.Reason!, user.PersonId()), ct);
     }
+
+    /// <summary>
+    /// The badges an officer search means: the text itself as a badge, and the badge of everyone in the directory whose
+    /// name contains it (leavers too: a complaint outlives a career). None matches nothing, as it should.
+    /// </summary>
+    public static IReadOnlyList<string> OfficerBadges(string text, OrgChart chart)
+    {
+        var badges = new HashSet<string>(StringComparer.Ordinal);
+        if (System.Text.RegularExpressions.Regex.IsMatch(text, "^[A-Za-z0-9][A-Za-z0-9-]{0,9}$"))
+            badges.Add(text.ToUpperInvariant());
+        if (text.Length >= 2)
+            foreach (var person in chart.People.Where(person => person.Name.Contains(text, StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(person.Badge)))
+                badges.Add(person.Badge.ToUpperInvariant());
+        return [.. badges];
+    }
+
+    /// <summary>How: one of a fixed list, so reports can count them. What was said: optional, a few paragraphs at most.</summary>
+    public static Dictionary<string, string[]> ValidateContact(ContactRequest body)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!Accountability.Contracts.Custody.ContactMethods.IsKnown(body.Method))
+            errors["method"] = [$"Required: how the complainant was reached, one of: {string.Join(", ", Accountability.Contracts.Custody.ContactMethods.All)}."];
+        if (body.Note is { Length: > MaxNoteLength })
+            errors["note"] = [$"At most {MaxNoteLength} characters."];
+        else if (body.Note is { } note && note.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+            errors["note"] = ["Contains a control character."];
+        return errors;
+    }
+
+    private const int MaxNoteLength = 2000;
 
     /// <summary>Commands with a JSON body: malformed JSON, wrong types and unknown fields get field-level 400s.</summary>
     private static async Task<IResult> WithBody<T>(HttpRequest http, CancellationToken ct, Func<T, Task<IResult>> then) where T : class

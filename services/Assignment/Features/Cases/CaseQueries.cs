@@ -11,29 +11,69 @@ public sealed record PendingHandoffView(Guid HandoffId, string ToKind, string To
 
 public sealed record AllegationView(string Id, string Type, string OfficerBadge, string? Finding, string? OfficerDescription = null);
 
+/// <summary>A recorded contact with the complainant; <see cref="Method"/> is null for contacts recorded before it was asked for.</summary>
+public sealed record ContactView(string? Method, string? Note, string Actor, string ActorName, DateTimeOffset At);
+
+/// <summary>One person on a confidential case's team.</summary>
+public sealed record TeamMemberView(string Id, string Name);
+
+/// <summary>Why a case is confidential and who may see it: for those who see it in full only.</summary>
+public sealed record ConfidentialityView(IReadOnlyList<TeamMemberView> Team, string Reason, string MarkedBy, string MarkedByName, DateTimeOffset MarkedAt);
+
+/// <summary>
+/// A case as a reader may see it. <see cref="Contacts"/> only in a single case's full view (null in lists and the board's view).
+/// A confidential case seen as the board sees it has "confidential" for its category and district, and never shows overdue;
+/// <see cref="Confidentiality"/> (team, reason) only in the full view. <see cref="OwnedSince"/> is when the owner took it
+/// (the open custody interval), so a list answers "whose, since when" without a request per case.
+/// </summary>
 public sealed record CaseView(
     Guid CaseId, string Status, OwnerView Owner, string UnitId, string Category, string? District,
     bool Acknowledged, bool Contacted, bool Overdue, IReadOnlyList<AllegationView> Allegations, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion,
-    string Access, string? CaseNumber);
+    string Access, string? CaseNumber, IReadOnlyList<ContactView>? Contacts = null, bool Confidential = false, ConfidentialityView? Confidentiality = null,
+    DateTimeOffset? OwnedSince = null);
 
 /// <summary>One custody interval. <see cref="Actor"/> made the move; <see cref="ReasonBy"/> wrote the reason (for a handoff, who asked for it).</summary>
 public sealed record CustodyIntervalView(
     int Seq, string OwnerKind, string OwnerId, string OwnerName, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor,
     string ReasonBy);
 
-/// <summary>What GET /api/cases narrows by; null means any. Each is an exact match.</summary>
+/// <summary>
+/// What GET /api/cases narrows by; null means any. Each is an exact match. <see cref="OfficerBadges"/> matches a case
+/// with any of them among its subjects, and only where the reader sees the case in full; <see cref="CaseIds"/> is a set
+/// found elsewhere (intake's search by tracking code or complainant).
+/// </summary>
 public sealed record CaseFilter(
     string? OwnerId = null, string? UnitId = null, string? Status = null, bool? Overdue = null, string? Category = null, string? District = null,
-    string? Number = null);
+    string? Number = null, IReadOnlyList<string>? OfficerBadges = null, IReadOnlyList<Guid>? CaseIds = null);
+
+/// <summary>The orders of GET /api/cases.</summary>
+public static class CaseSorts
+{
+    /// <summary>Newest first (the default).</summary>
+    public const string Newest = "newest";
+
+    /// <summary>
+    /// Most urgent first, by what assignment knows: open cases with a breached clock (longest overdue first), then the
+    /// other open cases oldest first (their resolution and statutory clocks run from receipt), then resolved ones.
+    /// The exact next deadline is escalation's; the console orders each page by it.
+    /// </summary>
+    public const string Urgency = "urgency";
+
+    public static readonly IReadOnlyList<string> All = [Newest, Urgency];
+}
 
 /// <summary>The read side of cases, straight from the projections.</summary>
 public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directory)
 {
     /// <summary>The cases the reader may see (need-to-know), each as much as they may see of it.</summary>
-    public async Task<IReadOnlyList<CaseView>> ListAsync(CaseFilter filter, CaseReader reader, int limit, int offset, CancellationToken ct)
+    public async Task<IReadOnlyList<CaseView>> ListAsync(CaseFilter filter, CaseReader reader, int limit, int offset, CancellationToken ct, string sort = CaseSorts.Newest)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var parameters = new DynamicParameters(new { filter.OwnerId, filter.UnitId, filter.Status, filter.Overdue, filter.Category, filter.District, filter.Number, limit, offset });
+        var parameters = new DynamicParameters(new
+        {
+            filter.OwnerId, filter.UnitId, filter.Status, filter.Overdue, filter.Category, filter.District, filter.Number,
+            OfficerBadges = filter.OfficerBadges?.ToArray(), CaseIds = filter.CaseIds?.ToArray(), limit, offset,
+        });
         parameters.AddDynamicParams(reader.SqlParameters);
         var rows = await connection.QueryAsync<CaseRow>(new CommandDefinition(
             $"""
@@ -42,11 +82,13 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
               and (@OwnerId::text is null or c.owner_id = @OwnerId)
               and (@UnitId::text is null or c.unit_id = @UnitId)
               and (@Status::text is null or c.status = @Status)
-              and (@Overdue::boolean is null or @Overdue = exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null))
-              and (@Category::text is null or c.category = @Category)
-              and (@District::text is null or c.district = @District)
+              and (@Overdue::boolean is null or (@Overdue = exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null) and not {CaseReaderSql.Masked}))
+              and (@Category::text is null or (c.category = @Category and not {CaseReaderSql.Masked}))
+              and (@District::text is null or (c.district = @District and not {CaseReaderSql.Masked}))
               and (@Number::text is null or c.case_number = upper(@Number))
-            order by c.received_at desc, c.case_id
+              and (@OfficerBadges::text[] is null or (c.subject_badges && @OfficerBadges::text[] and {CaseReaderSql.Full}))
+              and (@CaseIds::uuid[] is null or c.case_id = any(@CaseIds::uuid[]))
+            order by {(sort == CaseSorts.Urgency ? UrgencyOrder : "c.received_at desc")}, c.case_id
             limit @limit offset @offset
             """, parameters, cancellationToken: ct));
         return rows.Select(row => ToView(row, reader.SightOf(row.related))).ToList();
@@ -60,7 +102,19 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
         parameters.AddDynamicParams(reader.SqlParameters);
         var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
             $"{SelectCases} where c.case_id = @caseId and {CaseReaderSql.Visible}", parameters, cancellationToken: ct));
-        return row is null ? null : ToView(row, reader.SightOf(row.related));
+        if (row is null)
+            return null;
+        var view = ToView(row, reader.SightOf(row.related));
+        if (view.Access != "full")
+            return view;
+        // What was said to the complainant is for those who work the case, as the allegations are.
+        var contacts = await connection.QueryAsync<(string? Method, string? Note, string Actor, DateTime OccurredAt)>(new CommandDefinition(
+            "select method, note, actor, occurred_at from case_contacts where case_id = @caseId order by occurred_at, case_version",
+            new { caseId }, cancellationToken: ct));
+        return view with
+        {
+            Contacts = [.. contacts.Select(c => new ContactView(c.Method, c.Note, c.Actor, NameOf("person", c.Actor), Utc(c.OccurredAt)))],
+        };
     }
 
     /// <summary>Whether there is such a case, and whether the reader may see it: one query, before a command or a custody read.</summary>
@@ -117,26 +171,52 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
             new PendingHandoffView(r.HandoffId, r.ToKind, r.ToId, NameOf(r.ToKind, r.ToId), r.Reason, r.RequestedBy, Utc(r.RequestedAt)))).ToList();
     }
 
+    // A masked case sorts as one with no breach: its place in the order must not tell a dispatcher its deadlines.
+    private const string UrgencyOrder =
+        $"""
+        c.status = 'resolved',
+        (select min(b.due_at) from case_breaches b where b.case_id = c.case_id and b.cleared_at is null and not {CaseReaderSql.Masked}) asc nulls last,
+        c.received_at asc
+        """;
+
     private const string SelectCases =
         $"""
         select c.case_id, c.case_number, c.status, c.owner_kind, c.owner_id, c.unit_id, c.category, c.district, c.acknowledged, c.contacted,
                c.received_at, c.updated_at, c.version,
+               (select k.from_at from custody k where k.case_id = c.case_id and k.to_at is null) as owned_since,
                exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null) as overdue,
                c.allegations::text as allegations,
                h.handoff_id, h.to_kind, h.to_id, h.reason as handoff_reason, h.requested_by, h.requested_at,
-               {CaseReaderSql.Related} as related
+               {CaseReaderSql.Related} as related,
+               array_to_json(c.confidential_team)::text as confidential_team, c.confidential_reason, c.confidential_by, c.confidential_at
         from cases c left join handoffs h on h.handoff_id = c.pending_handoff_id
         """;
 
+    /// <summary>What a board-only reader sees of a confidential case's category and district.</summary>
+    public const string ConfidentialMask = "confidential";
+
     // The board's view carries no allegations: they name officers, which a dispatcher does not need.
-    private CaseView ToView(CaseRow r, CaseSight sight) => new(
-        r.case_id, r.status, new OwnerView(r.owner_kind, r.owner_id, NameOf(r.owner_kind, r.owner_id)), r.unit_id, r.category, r.district,
-        r.acknowledged, r.contacted, r.overdue,
+    // Of a confidential case it carries only the number, owner and status (issue 12).
+    private CaseView ToView(CaseRow r, CaseSight sight)
+    {
+        var confidential = r.confidential_team is not null;
+        var masked = confidential && sight != CaseSight.Full;
+        return new(
+        r.case_id, r.status, new OwnerView(r.owner_kind, r.owner_id, NameOf(r.owner_kind, r.owner_id)), r.unit_id,
+        masked ? ConfidentialMask : r.category, masked ? ConfidentialMask : r.district,
+        r.acknowledged, r.contacted, r.overdue && !masked,
         sight == CaseSight.Full ? System.Text.Json.JsonSerializer.Deserialize<List<AllegationView>>(r.allegations, System.Text.Json.JsonSerializerOptions.Web) ?? [] : [],
         r.handoff_id is { } handoffId
             ? new PendingHandoffView(handoffId, r.to_kind!, r.to_id!, NameOf(r.to_kind!, r.to_id!), r.handoff_reason!, r.requested_by!, Utc(r.requested_at!.Value))
             : null,
-        Utc(r.received_at), Utc(r.updated_at), r.version, sight == CaseSight.Full ? "full" : "board", r.case_number);
+        Utc(r.received_at), Utc(r.updated_at), r.version, sight == CaseSight.Full ? "full" : "board", r.case_number,
+        Confidential: confidential,
+        Confidentiality: confidential && sight == CaseSight.Full
+            ? new ConfidentialityView([.. (System.Text.Json.JsonSerializer.Deserialize<string[]>(r.confidential_team!) ?? []).Select(id => new TeamMemberView(id, NameOf("person", id)))],
+                r.confidential_reason ?? "", r.confidential_by ?? "", NameOf("person", r.confidential_by ?? ""), Utc(r.confidential_at!.Value))
+            : null,
+        OwnedSince: r.owned_since is { } since ? Utc(since) : null);
+    }
 
     private string NameOf(string kind, string id) =>
         (kind == "person" ? directory.Chart.FindPerson(id)?.Name : directory.Chart.FindUnit(id)?.Name) ?? id;
@@ -146,6 +226,7 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
     // Column names as PostgreSQL returns them, so Dapper maps without aliases.
     private sealed record CaseRow(
         Guid case_id, string? case_number, string status, string owner_kind, string owner_id, string unit_id, string category, string? district,
-        bool acknowledged, bool contacted, DateTime received_at, DateTime updated_at, long version, bool overdue, string allegations,
-        Guid? handoff_id, string? to_kind, string? to_id, string? handoff_reason, string? requested_by, DateTime? requested_at, bool related);
+        bool acknowledged, bool contacted, DateTime received_at, DateTime updated_at, long version, DateTime? owned_since, bool overdue, string allegations,
+        Guid? handoff_id, string? to_kind, string? to_id, string? handoff_reason, string? requested_by, DateTime? requested_at, bool related,
+        string? confidential_team, string? confidential_reason, string? confidential_by, DateTime? confidential_at);
 }

@@ -15,7 +15,9 @@ public static class RefusalResults
             statusCode: StatusFor(refusal.Code),
             title: "The custody rules refused this",
             detail: refusal.Reason,
-            extensions: new Dictionary<string, object?> { ["code"] = refusal.Code }),
+            extensions: refusal.Field is { } field
+                ? new Dictionary<string, object?> { ["code"] = refusal.Code, ["errors"] = new Dictionary<string, string[]> { [field] = [refusal.Reason] } }
+                : new Dictionary<string, object?> { ["code"] = refusal.Code }),
         _ => throw new InvalidOperationException("Unknown decision."),
     };
 
@@ -26,7 +28,7 @@ public static class RefusalResults
         RefusalCodes.PersonUnknown or RefusalCodes.UnitUnknown or RefusalCodes.AllegationUnknown
             or RefusalCodes.FindingInvalid or RefusalCodes.ReasonRequired or RefusalCodes.InvalidCommand
             or RefusalCodes.HandoffToSelf or RefusalCodes.PersonInactive or RefusalCodes.PersonNotInUnit
-            or RefusalCodes.ConflictOfInterest => StatusCodes.Status422UnprocessableEntity,
+            or RefusalCodes.ConflictOfInterest or RefusalCodes.NotOnConfidentialTeam => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status409Conflict,
     };
 }

@@ -36,6 +36,12 @@ public sealed record PendingHandoff(
 /// <summary>An allegation; <paramref name="OfficerBadge"/> is empty for an unidentified officer.</summary>
 public sealed record Allegation(string Id, string Type, string OfficerBadge, string? Finding, string? OfficerDescription = null);
 
+/// <summary>
+/// A confidential case's team (issue 12): who, besides the owner, a pending handoff's receiver, internal-affairs command
+/// and auditors, may see it; set by internal-affairs command, with a reason.
+/// </summary>
+public sealed record Confidentiality(ImmutableList<string> Team, string Reason, string MarkedBy, DateTimeOffset MarkedAt);
+
 /// <summary>A case as the custody rules see it: the fold of its events (<see cref="CustodyDecider.Evolve"/>).</summary>
 public sealed record CaseState
 {
@@ -58,6 +64,9 @@ public sealed record CaseState
     public ImmutableList<string> SubjectOfficerBadges { get; init; } = [];
     public ImmutableList<Allegation> Allegations { get; init; } = [];
     public bool ComplainantContacted { get; init; }
+
+    /// <summary>Null unless internal-affairs command made the case confidential.</summary>
+    public Confidentiality? Confidential { get; init; }
 
     /// <summary>The CaseVersion of the last event applied; 0 before the first.</summary>
     public long Version { get; init; }

@@ -36,7 +36,8 @@ public abstract record CustodyCommand(string Actor)
 
     public sealed record Acknowledge(string Actor) : CustodyCommand(Actor);
 
-    public sealed record RecordContact(string Actor) : CustodyCommand(Actor);
+    /// <summary>Someone reached the complainant: how (<see cref="ContactMethods"/>) and, optionally, what was said.</summary>
+    public sealed record RecordContact(string Method, string? Note, string Actor) : CustodyCommand(Actor);
 
     public sealed record RecordFinding(string AllegationId, string Finding, string Actor) : CustodyCommand(Actor);
 
@@ -46,6 +47,12 @@ public abstract record CustodyCommand(string Actor)
 
     /// <summary>A supervisor's forced transfer: no acceptance needed.</summary>
     public sealed record Reassign(string ToPersonId, string Reason, string Actor) : CustodyCommand(Actor);
+
+    /// <summary>Internal-affairs command makes the case confidential, or names a new team; the owner joins the team.</summary>
+    public sealed record MarkConfidential(IReadOnlyList<string> Team, string Reason, string Actor) : CustodyCommand(Actor);
+
+    /// <summary>Internal-affairs command ends confidentiality: the ordinary need-to-know rule applies again.</summary>
+    public sealed record LiftConfidentiality(string Reason, string Actor) : CustodyCommand(Actor);
 
     /// <summary>An SLA breach moves the case up the chain; Level 1 is the first supervisor.</summary>
     public sealed record Escalate(string ToPersonId, string Reason, int Level, string Actor) : CustodyCommand(Actor);

@@ -35,7 +35,9 @@ public static partial class CustodyDecider
         if (rules.ActorRefusal() is { } actorRefusal)
             return actorRefusal;
 
-        if (state.Status == CaseStatus.Resolved && command is not CustodyCommand.Reopen)
+        // Who may see a closed case matters as much as an open one's: confidentiality may change after resolution.
+        if (state.Status == CaseStatus.Resolved
+            && command is not (CustodyCommand.Reopen or CustodyCommand.MarkConfidential or CustodyCommand.LiftConfidentiality))
             return Refuse(RefusalCodes.CaseResolved, "The case is resolved; it must be reopened before anyone acts on it.");
 
         return command switch
@@ -47,13 +49,15 @@ public static partial class CustodyDecider
             CustodyCommand.CancelHandoff cancel => rules.CancelHandoff(cancel),
             CustodyCommand.ExpireHandoff expire => rules.ExpireHandoff(expire),
             CustodyCommand.Acknowledge => rules.Acknowledge(),
-            CustodyCommand.RecordContact => rules.RecordContact(),
+            CustodyCommand.RecordContact contact => rules.RecordContact(contact),
             CustodyCommand.RecordFinding finding => rules.RecordFinding(finding),
             CustodyCommand.AmendAllegation amend => rules.AmendAllegation(amend),
             CustodyCommand.Resolve resolve => rules.Resolve(resolve),
             CustodyCommand.Reopen reopen => rules.Reopen(reopen),
             CustodyCommand.Reassign reassign => rules.Reassign(reassign),
             CustodyCommand.Escalate escalate => rules.Escalate(escalate),
+            CustodyCommand.MarkConfidential mark => rules.MarkConfidential(mark),
+            CustodyCommand.LiftConfidentiality lift => rules.LiftConfidentiality(lift),
             _ => throw new ArgumentException($"Unknown custody command {command.GetType().Name}.", nameof(command)),
         };
     }
@@ -174,6 +178,9 @@ public static partial class CustodyDecider
             // Who may act comes before the case's state: a 409 would tell someone without authority what is going on.
             if (!HasAuthorityOverCase() && !DispatchesForOwner())
                 return Refuse(RefusalCodes.NotPermitted, $"Only the owner ({owner}), their chain of command or a dispatcher for their unit may hand this case off.");
+            // A dispatcher sees only the board's row of a confidential case, not its team: the owner moves it.
+            if (state.Confidential is not null && !HasAuthorityOverCase())
+                return Refuse(RefusalCodes.NotPermitted, $"The case is confidential: only its owner ({owner}) or internal-affairs command moves it.");
             if (state.PendingHandoff is { } pending)
                 return Refuse(RefusalCodes.HandoffPending, $"Handoff {pending.HandoffId} to {pending.To} is still pending; it must be answered, cancelled or expire first.");
             if (request.HandoffId == Guid.Empty)
@@ -192,6 +199,8 @@ public static partial class CustodyDecider
                 return Refuse(RefusalCodes.UnitUnknown, $"There is no unit '{target.Id}'.");
             if (!target.IsPerson && conflicts.IsUnitConflicted(target.Id))
                 return Refuse(RefusalCodes.ConflictOfInterest, $"Unit {target.Id} has a subject officer, or someone in a subject officer's chain of command, among its members or those who act for it.");
+            if (ConfidentialTargetRefusal(target) is { } confidentialRefusal)
+                return new Decision.Refused(confidentialRefusal);
 
             var events = NewEvents();
             events.Add(version => new HandoffRequested
@@ -324,10 +333,12 @@ public static partial class CustodyDecider
             return events.ToDecision();
         }
 
-        public Decision RecordContact()
+        public Decision RecordContact(CustodyCommand.RecordContact contact)
         {
             if (!HasAuthorityOverCase())
                 return Refuse(RefusalCodes.NotPermitted, $"Only the owner ({owner}) or their chain of command can record contact with the complainant.");
+            if (!ContactMethods.IsKnown(contact.Method))
+                return Refuse(RefusalCodes.InvalidCommand, $"How the complainant was reached must be one of: {string.Join(", ", ContactMethods.All)}.");
 
             var events = NewEvents();
             events.Add(version => new ComplainantContacted
@@ -339,6 +350,8 @@ public static partial class CustodyDecider
                 OccurredAt = now,
                 OwnerKind = owner.KindName,
                 OwnerId = owner.Id,
+                Method = contact.Method,
+                Note = string.IsNullOrWhiteSpace(contact.Note) ? null : contact.Note.Trim(),
             });
             return events.ToDecision();
         }
@@ -446,7 +459,7 @@ public static partial class CustodyDecider
                 OccurredAt = now,
                 OwnerKind = owner.KindName,
                 OwnerId = owner.Id,
-                Findings = [.. state.Allegations.Select(allegation => new AllegationFinding { AllegationId = allegation.Id, Finding = allegation.Finding! })],
+                Findings = [.. state.Allegations.Select(allegation => new AllegationFinding { AllegationId = allegation.Id, Finding = allegation.Finding!, AllegationType = allegation.Type })],
             });
             return events.ToDecision();
         }
@@ -490,6 +503,8 @@ public static partial class CustodyDecider
                 return Refuse(RefusalCodes.AlreadyOwner, $"The case is already with {owner}.");
             if (PersonTargetRefusal(reassign.ToPersonId) is { } refusal)
                 return new Decision.Refused(refusal);
+            if (ConfidentialTargetRefusal(target) is { } confidentialRefusal)
+                return new Decision.Refused(confidentialRefusal);
 
             var events = NewEvents();
             CancelPendingHandoff(events, "Custody moved by reassignment.");
@@ -518,6 +533,14 @@ public static partial class CustodyDecider
                 reason = $"{reason} {escalate.ToPersonId} is conflicted (a subject officer or in a subject's chain of command), so internal-affairs command takes the case.";
                 target = command;
             }
+            // A confidential case never climbs out of its team: a chain of command not named on it would then see it.
+            if (ConfidentialTargetRefusal(target) is not null)
+            {
+                if (conflicts.InternalAffairsCommand() is not { } command || ConfidentialTargetRefusal(command) is not null)
+                    return Refuse(RefusalCodes.NotOnConfidentialTeam, $"The case is confidential and {target} is not on its team; internal-affairs command cannot take it either.");
+                reason = $"{reason} The case is confidential and {target.Id} is not on its team, so internal-affairs command takes the case.";
+                target = command;
+            }
             if (target == owner)
                 return Refuse(RefusalCodes.AlreadyOwner, $"The case is already with {owner}.");
 
@@ -526,6 +549,71 @@ public static partial class CustodyDecider
             events.Transfer(owner, target, TransferKinds.Escalated, reason, escalationLevel: escalate.Level);
             return events.ToDecision();
         }
+
+        public Decision MarkConfidential(CustodyCommand.MarkConfidential mark)
+        {
+            if (!conflicts.IsInternalAffairsCommand(actor))
+                return Refuse(RefusalCodes.NotPermitted, "Only internal-affairs command can make a case confidential or change its team.");
+            if (string.IsNullOrWhiteSpace(mark.Reason))
+                return new Decision.Refused(new Refusal(RefusalCodes.ReasonRequired, "Say why the case is confidential, for the record.", "reason"));
+            if (!owner.IsPerson)
+                return Refuse(RefusalCodes.OwnerNotAPerson,
+                    $"The case is held by unit {owner.Id}, whose every supervisor would see it; reassign it to a person first.");
+            for (var i = 0; i < mark.Team.Count; i++)
+                if (TeamMemberRefusal(mark.Team[i]) is { } refusal)
+                    return new Decision.Refused(refusal with { Field = $"team[{i}]" });
+
+            // The owner is on the team whether named or not: the case cannot be hidden from whoever is accountable for it.
+            var team = mark.Team.Append(owner.Id).Distinct(StringComparer.Ordinal).ToList();
+            var events = NewEvents();
+            if (state.PendingHandoff is { To: var receiver } && !OnTeamOrCommand(receiver, team))
+                CancelPendingHandoff(events, "The case was made confidential and the receiver is not on its team.");
+            events.Add(version => new CaseMarkedConfidential
+            {
+                CaseId = state.CaseId,
+                CaseVersion = version,
+                Actor = actor,
+                Reason = mark.Reason.Trim(),
+                OccurredAt = now,
+                Team = team,
+            });
+            return events.ToDecision();
+        }
+
+        public Decision LiftConfidentiality(CustodyCommand.LiftConfidentiality lift)
+        {
+            if (!conflicts.IsInternalAffairsCommand(actor))
+                return Refuse(RefusalCodes.NotPermitted, "Only internal-affairs command can lift a case's confidentiality.");
+            if (state.Confidential is null)
+                return Refuse(RefusalCodes.NotConfidential, "The case is not confidential.");
+            if (string.IsNullOrWhiteSpace(lift.Reason))
+                return new Decision.Refused(new Refusal(RefusalCodes.ReasonRequired, "Say why the case is no longer confidential, for the record.", "reason"));
+
+            var events = NewEvents();
+            events.Add(version => new CaseConfidentialityLifted
+            {
+                CaseId = state.CaseId,
+                CaseVersion = version,
+                Actor = actor,
+                Reason = lift.Reason.Trim(),
+                OccurredAt = now,
+            });
+            return events.ToDecision();
+        }
+
+        /// <summary>A team member must be someone who could hold the case: in the directory, active and free of conflict.</summary>
+        private Refusal? TeamMemberRefusal(string personId) => PersonTargetRefusal(personId);
+
+        /// <summary>Where a confidential case may go: a person on its team, or internal-affairs command; never a unit.</summary>
+        private Refusal? ConfidentialTargetRefusal(CaseOwner target) =>
+            state.Confidential is { Team: var team } && !OnTeamOrCommand(target, team)
+                ? new Refusal(RefusalCodes.NotOnConfidentialTeam, target.IsPerson
+                    ? $"The case is confidential: {target.Id} is not on its team. It may go only to a team member or to internal-affairs command, who can change the team."
+                    : $"The case is confidential: it may go only to a named person on its team or to internal-affairs command, not to unit {target.Id}.")
+                : null;
+
+        private bool OnTeamOrCommand(CaseOwner target, IEnumerable<string> team) =>
+            target.IsPerson && (team.Contains(target.Id, StringComparer.Ordinal) || conflicts.IsInternalAffairsCommand(target.Id));
 
         private EventStream NewEvents() => new(state.CaseId, state.Version, actor, now);
 
@@ -599,6 +687,12 @@ public static partial class CustodyDecider
 
         /// <summary>The last person who owned the case, or their first active, unconflicted supervisor, else internal-affairs command; a case that only units held stays put.</summary>
         private CaseOwner? ReopenTarget()
+        {
+            var target = OrdinaryReopenTarget();
+            return target is not null && ConfidentialTargetRefusal(target) is not null ? conflicts.InternalAffairsCommand() : target;
+        }
+
+        private CaseOwner? OrdinaryReopenTarget()
         {
             var lastPerson = state.Ledger.LastOrDefault(interval => interval.Owner.IsPerson)?.Owner;
             if (conflicts.IsConflicted(lastPerson ?? owner))

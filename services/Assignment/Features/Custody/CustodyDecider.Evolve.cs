@@ -54,6 +54,11 @@ public static partial class CustodyDecider
                     : state.Allegations.ConvertAll(allegation => allegation.Id == amended.Allegation.Id ? ToAllegation(amended.Allegation) : allegation),
                 SubjectOfficerBadges = [.. amended.SubjectOfficerBadges],
             },
+            CaseMarkedConfidential marked => state with
+            {
+                Confidential = new Confidentiality([.. marked.Team], marked.Reason, marked.Actor, marked.OccurredAt),
+            },
+            CaseConfidentialityLifted => state with { Confidential = null },
             CaseResolved => state with { Status = CaseStatus.Resolved },
             CaseReopened => state with { Status = CaseStatus.Open, AcknowledgedByCurrentOwner = false },
             _ => throw new ArgumentException($"{@event.GetType().Name} is not a custody event.", nameof(@event)),
@@ -104,6 +109,8 @@ public static partial class CustodyDecider
         AllegationAmended e => e.CaseVersion,
         CaseResolved e => e.CaseVersion,
         CaseReopened e => e.CaseVersion,
+        CaseMarkedConfidential e => e.CaseVersion,
+        CaseConfidentialityLifted e => e.CaseVersion,
         _ => throw new ArgumentException($"{@event.GetType().Name} is not a custody event.", nameof(@event)),
     };
 }

@@ -13,5 +13,8 @@ public abstract record Decision
     public sealed record Refused(Refusal Refusal) : Decision;
 }
 
-/// <summary>Why a command was not carried out: a stable machine code (<see cref="RefusalCodes"/>) and a sentence for people.</summary>
-public sealed record Refusal(string Code, string Reason);
+/// <summary>
+/// Why a command was not carried out: a stable machine code (<see cref="RefusalCodes"/>) and a sentence for people;
+/// <see cref="Field"/> names the request field at fault (e.g. <c>team[1]</c>) when one is.
+/// </summary>
+public sealed record Refusal(string Code, string Reason, string? Field = null);

@@ -14,6 +14,10 @@ public static class RefusalCodes
     public const string AlreadyAcknowledged = "already-acknowledged";
     public const string FindingsMissing = "findings-missing";
     public const string TimeWentBackwards = "time-went-backwards";
+    public const string NotConfidential = "not-confidential";
+
+    /// <summary>A confidential case is held by a named person; a unit's every actor would see it.</summary>
+    public const string OwnerNotAPerson = "owner-not-a-person";
 
     // The actor may not do this.
     public const string ActorUnknown = "actor-unknown";
@@ -28,6 +32,9 @@ public static class RefusalCodes
     public const string UnitUnknown = "unit-unknown";
     public const string PersonNotInUnit = "person-not-in-unit";
     public const string ConflictOfInterest = "conflict-of-interest";
+
+    /// <summary>A confidential case goes only to its team or to internal-affairs command.</summary>
+    public const string NotOnConfidentialTeam = "not-on-confidential-team";
 
     /// <summary>The actor is a subject officer or in a subject's chain of command: answered as if the case did not exist.</summary>
     public const string ActorConflicted = "actor-conflicted";

@@ -8,8 +8,9 @@ namespace Accountability.Audit.Features.Checkpoints;
 
 /// <summary>
 /// Signs the head of the global chain every Audit:CheckpointEveryEvents records or once the
-/// oldest unsigned record is Audit:CheckpointInterval old, whichever comes first. Appends wake it;
-/// a one-second tick covers the interval and records appended by another instance. Several
+/// oldest unsigned record is Audit:CheckpointInterval old, whichever comes first. Appends wake it; otherwise it
+/// sleeps until the oldest unsigned record comes due, or <see cref="IdleLook"/> when everything is signed (a look
+/// that covers records appended by another instance, whose own signer also runs). Several
 /// instances may run it: the checkpoint lock and the primary key on global_seq keep one signature per head.
 /// </summary>
 public sealed class CheckpointSigner(
@@ -20,7 +21,11 @@ public sealed class CheckpointSigner(
     IOptions<AuditOptions> options,
     ILogger<CheckpointSigner> logger) : BackgroundService
 {
+    /// <summary>The longest sleep with nothing unsigned: an idle trail costs one look per half minute, not one per second.</summary>
+    public static readonly TimeSpan IdleLook = TimeSpan.FromSeconds(30);
+
     private readonly SemaphoreSlim appended = new(0, 1);
+    private TimeSpan nextLook = IdleLook;
 
     public void RecordAppended()
     {
@@ -41,7 +46,7 @@ public sealed class CheckpointSigner(
             {
                 await SignIfDueAsync(stoppingToken);
                 delay = TimeSpan.FromMilliseconds(250);
-                await appended.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                await appended.WaitAsync(nextLook, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -70,16 +75,20 @@ public sealed class CheckpointSigner(
             transaction: transaction, cancellationToken: cancellationToken));
         var signedSeq = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "select max(global_seq) from audit_checkpoints", transaction: transaction, cancellationToken: cancellationToken)) ?? 0;
+        nextLook = IdleLook;
         if (head is null || head.Seq <= signedSeq)
             return null;
 
         var oldestUnsigned = await connection.ExecuteScalarAsync<DateTime>(new CommandDefinition(
             "select recorded_at from audit_events where global_seq = @seq", new { seq = signedSeq + 1 }, transaction, cancellationToken: cancellationToken));
         var now = ChainHash.ToMicroseconds(clock.GetUtcNow());
-        var due = head.Seq - signedSeq >= settings.CheckpointEveryEvents
-                  || now - new DateTimeOffset(DateTime.SpecifyKind(oldestUnsigned, DateTimeKind.Utc)) >= settings.CheckpointInterval;
+        var age = now - new DateTimeOffset(DateTime.SpecifyKind(oldestUnsigned, DateTimeKind.Utc));
+        var due = head.Seq - signedSeq >= settings.CheckpointEveryEvents || age >= settings.CheckpointInterval;
         if (!due)
+        {
+            nextLook = settings.CheckpointInterval - age;
             return null;
+        }
 
         var signature = CheckpointSignature.Sign(key.Key, head.Seq, head.Hash, key.KeyId, now);
         await connection.ExecuteAsync(new CommandDefinition(

@@ -28,16 +28,17 @@ public static class TrailExport
         return errors.Count == 0 ? null : errors;
     }
 
+    /// <param name="caseId">Only that case's records (its chain), when given.</param>
     public static async Task<long> WriteAsync(
         NpgsqlConnection connection, string format, DateTimeOffset? from, DateTimeOffset? to, TextWriter output,
-        IProgress<(long Done, long Total)>? progress, CancellationToken cancellationToken)
+        IProgress<(long Done, long Total)>? progress, CancellationToken cancellationToken, Guid? caseId = null)
     {
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var total = progress is null ? 0 : await TrailStore.CountAsync(connection, transaction, cancellationToken);
         if (format == "csv")
             await output.WriteLineAsync(string.Join(',', Columns));
         long written = 0;
-        await foreach (var record in TrailStore.ReadRecordsAsync(connection, transaction, from, to, cancellationToken))
+        await foreach (var record in TrailStore.ReadRecordsAsync(connection, transaction, from, to, caseId, cancellationToken))
         {
             await output.WriteLineAsync(format == "csv" ? CsvLine(record) : JsonLine(record));
             if (++written % 1000 == 0)

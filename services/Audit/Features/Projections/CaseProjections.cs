@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Accountability.Audit.Data;
 using Accountability.Audit.Features.Replay;
+using Accountability.Audit.Verification;
+using Accountability.Contracts.Audit;
+using Accountability.Messaging.Outbox;
 using Dapper;
 using Npgsql;
 
@@ -9,8 +12,8 @@ namespace Accountability.Audit.Features.Projections;
 /// <summary>
 /// Audit's own projections of the trail: audit_case_state (a case's current state as JSON) and
 /// audit_custody (its custody intervals). Both are a pure function of the case's recorded events,
-/// kept up to date inline with every append and rebuilt on demand by resetting and replaying the
-/// whole trail in global order (the Marten style), so a rebuild reproduces them byte for byte.
+/// kept up to date inline with every append and rebuilt on demand by resetting them and folding every
+/// case's records again, a page of cases at a time (the Marten style), so a rebuild reproduces them byte for byte.
 /// </summary>
 public static class CaseProjections
 {
@@ -19,25 +22,73 @@ public static class CaseProjections
 
     public static readonly IReadOnlyList<string> Names = [CaseState, Custody];
 
+    /// <summary>Cases folded and written per page of a rebuild: bounds its memory.</summary>
+    private const int RebuildPageCases = 2000;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static async Task RefreshCaseAsync(NpgsqlTransaction transaction, Guid caseId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Brings the projections of the cases in <paramref name="records"/> (just appended, in this
+    /// transaction) up to date. A case whose new records all come after its stored state in causal
+    /// order is folded forward from that state, so the cost does not grow with the case's length;
+    /// any other case (a record that arrived late, a state from before this was stored) is folded
+    /// again from all its records. Either way the result equals a rebuild's.
+    /// </summary>
+    public static async Task FoldForwardAsync(NpgsqlTransaction transaction, IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
-        var events = await TrailStore.ReadCaseAsync(transaction.Connection!, transaction, caseId, cancellationToken);
-        var lastGlobalSeq = events.Max(e => e.GlobalSeq);
-        var state = CaseFold.StateAsOf(caseId, events);
-        await WriteCaseStateAsync(transaction, state, events.Count, lastGlobalSeq, cancellationToken);
-        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            "delete from audit_custody where case_id = @caseId", new { caseId }, transaction, cancellationToken: cancellationToken));
-        await WriteCustodyAsync(transaction, state, cancellationToken);
+        var connection = transaction.Connection!;
+        var newByCase = records.Where(r => r.CaseId is not null)
+            .GroupBy(r => r.CaseId!.Value)
+            .ToDictionary(g => g.Key, g => g.Select(r => TrailStore.ToTrailEvent(r.CaseSeq!.Value, r.GlobalSeq, r.Type, r.OccurredAt, r.Body, r.TraceParent)).ToList());
+        if (newByCase.Count == 0)
+            return;
+        var caseIds = newByCase.Keys.ToArray();
+        var stored = (await connection.QueryAsync<StoredState>(new CommandDefinition(
+            """
+            select case_id as CaseId, state::text as State, event_count as EventCount,
+                   last_occurred_at as LastOccurredAt, last_case_version as LastCaseVersion
+            from audit_case_state where case_id = any(@caseIds)
+            """, new { caseIds }, transaction, cancellationToken: cancellationToken))).ToDictionary(s => s.CaseId);
+
+        var states = new List<FoldedCase>(caseIds.Length);
+        var refolded = new List<Guid>();
+        var custody = new List<CustodyRow>();
+        foreach (var (caseId, newer) in newByCase)
+        {
+            if (stored.TryGetValue(caseId, out var before) && before.LastOccurredAt is { } lastAt && before.LastCaseVersion is { } lastVersion
+                && JsonSerializer.Deserialize<CaseStateView>(before.State, Json) is { } previous
+                && CaseFold.Continue(previous, new CausalPosition(new DateTimeOffset(DateTime.SpecifyKind(lastAt, DateTimeKind.Utc)), lastVersion), newer) is { } next)
+            {
+                states.Add(new FoldedCase(next, before.EventCount + newer.Count, newer.Max(e => e.GlobalSeq), CaseFold.LastPosition(newer)));
+                // Intervals before the previous last one cannot change; that one may have been closed.
+                custody.AddRange(CustodyRows(next).Where(i => i.Seq >= previous.Custody.Count));
+                continue;
+            }
+            // A case whose first record is in this batch has all its records here; only an older case is read back.
+            var all = newer.Min(e => e.CaseSeq) == 1 && !stored.ContainsKey(caseId)
+                ? (IReadOnlyList<TrailEvent>)newer
+                : await TrailStore.ReadCaseAsync(connection, transaction, caseId, cancellationToken);
+            var state = CaseFold.StateAsOf(caseId, all);
+            states.Add(new FoldedCase(state, all.Count, all.Max(e => e.GlobalSeq), CaseFold.LastPosition(all)));
+            refolded.Add(caseId);
+            custody.AddRange(CustodyRows(state));
+        }
+
+        await WriteCaseStatesAsync(transaction, states, cancellationToken);
+        if (refolded.Count > 0)
+            await connection.ExecuteAsync(new CommandDefinition(
+                "delete from audit_custody where case_id = any(@refolded)", new { refolded = refolded.ToArray() }, transaction, cancellationToken: cancellationToken));
+        await WriteCustodyAsync(transaction, custody, cancellationToken);
     }
 
     /// <summary>
-    /// Resets the named projections and replays every record in global order. Holds the chain lock,
+    /// Resets the named projections and folds every case's records again, streaming. Holds the chain lock,
     /// so appends wait for the rebuild instead of racing it. Returns the number of records replayed.
+    /// The rebuild announces itself (<see cref="ProjectionRebuilt"/>, naming <paramref name="actor"/>) in the
+    /// same transaction, so it reaches the trail exactly when it took effect.
     /// </summary>
     public static async Task<RebuildResult> RebuildAsync(
-        NpgsqlConnection connection, string schema, IReadOnlyCollection<string> names,
+        NpgsqlConnection connection, string schema, IReadOnlyCollection<string> names, string actor,
         IProgress<(long Done, long Total)>? progress, CancellationToken cancellationToken)
     {
         var unknown = names.Where(n => !Names.Contains(n)).ToList();
@@ -52,61 +103,102 @@ public static class CaseProjections
             await connection.ExecuteAsync(new CommandDefinition("truncate audit_custody", transaction: transaction, cancellationToken: cancellationToken));
 
         var total = await TrailStore.CountAsync(connection, transaction, cancellationToken);
-        var byCase = new Dictionary<Guid, List<TrailEvent>>();
-        var order = new List<Guid>();
+        var cases = 0;
         long done = 0;
-        // Materialise first: one connection cannot stream a reader and write at the same time.
-        await foreach (var record in TrailStore.ReadRecordsAsync(connection, transaction, cancellationToken: cancellationToken))
+        // Streams a page of cases at a time in case-id order (the case chain's index), so memory holds one
+        // page however long the trail is; one connection reads a page, then writes it.
+        Guid? after = null;
+        while (true)
         {
-            if (++done % 500 == 0)
-                progress?.Report((done, total));
-            if (record.CaseId is not { } caseId)
-                continue;
-            if (!byCase.TryGetValue(caseId, out var events))
-            {
-                byCase[caseId] = events = [];
-                order.Add(caseId);
-            }
-            events.Add(TrailStore.ToTrailEvent(record.CaseSeq!.Value, record.GlobalSeq, record.Type, record.OccurredAt, record.Body, record.TraceParent));
+            var page = await TrailStore.ReadCasePageAsync(connection, transaction, after, RebuildPageCases, cancellationToken);
+            if (page.Count == 0)
+                break;
+            var folded = page.Select(c => new FoldedCase(
+                CaseFold.StateAsOf(c.CaseId, c.Events), c.Events.Count, c.Events.Max(e => e.GlobalSeq), CaseFold.LastPosition(c.Events))).ToList();
+            if (names.Contains(CaseState))
+                await WriteCaseStatesAsync(transaction, folded, cancellationToken);
+            if (names.Contains(Custody))
+                await WriteCustodyAsync(transaction, [.. folded.SelectMany(f => CustodyRows(f.State))], cancellationToken);
+            cases += page.Count;
+            done += page.Sum(c => c.Events.Count);
+            after = page[^1].CaseId;
+            progress?.Report((Math.Min(done, total), total));
         }
+        // Records of no case (a directory change, a checkpoint) are part of the trail but of no case's projection.
+        done = total;
         progress?.Report((done, total));
 
-        foreach (var caseId in order)
+        var newest = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "select max(global_seq) from audit_events", transaction: transaction, cancellationToken: cancellationToken)) ?? 0;
+        await OutboxWriter.EnqueueAsync(transaction, new ProjectionRebuilt
         {
-            var events = byCase[caseId];
-            var state = CaseFold.StateAsOf(caseId, events);
-            if (names.Contains(CaseState))
-                await WriteCaseStateAsync(transaction, state, events.Count, events.Max(e => e.GlobalSeq), cancellationToken);
-            if (names.Contains(Custody))
-                await WriteCustodyAsync(transaction, state, cancellationToken);
-        }
+            Projections = [.. names],
+            Actor = actor,
+            RecordsReplayed = done,
+            Cases = cases,
+            UpToGlobalSeq = newest,
+            OccurredAt = DateTimeOffset.UtcNow,
+        }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new RebuildResult([.. names], done, order.Count);
+        return new RebuildResult([.. names], done, cases);
     }
 
-    private static Task WriteCaseStateAsync(NpgsqlTransaction transaction, CaseStateView state, int eventCount, long lastGlobalSeq, CancellationToken cancellationToken) =>
+    private static Task WriteCaseStatesAsync(NpgsqlTransaction transaction, IReadOnlyList<FoldedCase> cases, CancellationToken cancellationToken) =>
         transaction.Connection!.ExecuteAsync(new CommandDefinition(
             """
-            insert into audit_case_state (case_id, state, event_count, last_global_seq)
-            values (@CaseId, @State::jsonb, @EventCount, @LastGlobalSeq)
-            on conflict (case_id) do update set state = excluded.state, event_count = excluded.event_count, last_global_seq = excluded.last_global_seq
+            insert into audit_case_state (case_id, state, event_count, last_global_seq, last_occurred_at, last_case_version)
+            select c.case_id, c.state::jsonb, c.event_count, c.last_global_seq, c.last_occurred_at, c.last_case_version
+            from unnest(@caseIds, @states, @eventCounts, @lastGlobalSeqs, @lastOccurredAts, @lastCaseVersions)
+                 as c(case_id, state, event_count, last_global_seq, last_occurred_at, last_case_version)
+            on conflict (case_id) do update set state = excluded.state, event_count = excluded.event_count, last_global_seq = excluded.last_global_seq,
+                                                last_occurred_at = excluded.last_occurred_at, last_case_version = excluded.last_case_version
             """,
-            new { state.CaseId, State = JsonSerializer.Serialize(state, Json), EventCount = eventCount, LastGlobalSeq = lastGlobalSeq },
+            new
+            {
+                caseIds = cases.Select(c => c.State.CaseId).ToArray(),
+                states = cases.Select(c => JsonSerializer.Serialize(c.State, Json)).ToArray(),
+                eventCounts = cases.Select(c => c.EventCount).ToArray(),
+                lastGlobalSeqs = cases.Select(c => c.LastGlobalSeq).ToArray(),
+                lastOccurredAts = cases.Select(c => c.Position.OccurredAt).ToArray(),
+                lastCaseVersions = cases.Select(c => c.Position.CaseVersion).ToArray(),
+            },
             transaction, cancellationToken: cancellationToken));
 
-    private static Task WriteCustodyAsync(NpgsqlTransaction transaction, CaseStateView state, CancellationToken cancellationToken) =>
-        state.Custody.Count == 0
+    private static IEnumerable<CustodyRow> CustodyRows(CaseStateView state) =>
+        state.Custody.Select(i => new CustodyRow(state.CaseId, i.Seq, i.Owner.Kind, i.Owner.Id, i.From, i.To, i.TransferKind, i.Reason, i.Actor));
+
+    /// <summary>Inserts the intervals, or replaces those already stored (an open interval that has been closed since).</summary>
+    private static Task WriteCustodyAsync(NpgsqlTransaction transaction, IReadOnlyList<CustodyRow> rows, CancellationToken cancellationToken) =>
+        rows.Count == 0
             ? Task.CompletedTask
             : transaction.Connection!.ExecuteAsync(new CommandDefinition(
                 """
                 insert into audit_custody (case_id, seq, owner_kind, owner_id, from_at, to_at, transfer_kind, reason, actor)
-                values (@CaseId, @Seq, @OwnerKind, @OwnerId, @From, @To, @TransferKind, @Reason, @Actor)
+                select * from unnest(@caseIds, @seqs, @ownerKinds, @ownerIds, @froms, @tos, @transferKinds, @reasons, @actors)
+                on conflict (case_id, seq) do update set owner_kind = excluded.owner_kind, owner_id = excluded.owner_id, from_at = excluded.from_at,
+                    to_at = excluded.to_at, transfer_kind = excluded.transfer_kind, reason = excluded.reason, actor = excluded.actor
                 """,
-                state.Custody.Select(i => new
+                new
                 {
-                    state.CaseId, i.Seq, OwnerKind = i.Owner.Kind, OwnerId = i.Owner.Id, i.From, i.To, i.TransferKind, i.Reason, i.Actor,
-                }),
+                    caseIds = rows.Select(r => r.CaseId).ToArray(),
+                    seqs = rows.Select(r => r.Seq).ToArray(),
+                    ownerKinds = rows.Select(r => r.OwnerKind).ToArray(),
+                    ownerIds = rows.Select(r => r.OwnerId).ToArray(),
+                    froms = rows.Select(r => r.From).ToArray(),
+                    tos = rows.Select(r => r.To).ToArray(),
+                    transferKinds = rows.Select(r => r.TransferKind).ToArray(),
+                    reasons = rows.Select(r => r.Reason).ToArray(),
+                    actors = rows.Select(r => r.Actor).ToArray(),
+                },
                 transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Dapper reads timestamptz as a UTC DateTime.</summary>
+    private sealed record StoredState(Guid CaseId, string State, int EventCount, DateTime? LastOccurredAt, long? LastCaseVersion);
+
+    private sealed record FoldedCase(CaseStateView State, int EventCount, long LastGlobalSeq, CausalPosition Position);
+
+    private sealed record CustodyRow(
+        Guid CaseId, int Seq, string OwnerKind, string OwnerId, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);
 }
 
 public sealed record RebuildResult(IReadOnlyList<string> Projections, long RecordsReplayed, int Cases);

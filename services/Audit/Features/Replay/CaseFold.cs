@@ -17,6 +17,12 @@ public sealed record PendingHandoffView(Guid HandoffId, OwnerView From, OwnerVie
 
 public sealed record AllegationView(string Id, string Type, string OfficerBadge, string? Finding);
 
+/// <summary>A recorded contact with the complainant; <see cref="Method"/> is null on events from before it was asked for.</summary>
+public sealed record ContactView(DateTimeOffset At, string Actor, string? Method, string? Note);
+
+/// <summary>A confidential case's team as the trail tells it: who decided it, when and why.</summary>
+public sealed record ConfidentialityView(IReadOnlyList<string> Team, string Reason, string MarkedBy, DateTimeOffset MarkedAt);
+
 /// <summary>One interval of custody; <see cref="To"/> is null on the open one. Half-open [From, To).</summary>
 public sealed record CustodyIntervalView(int Seq, OwnerView Owner, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);
 
@@ -27,6 +33,9 @@ public sealed record CaseStateView
 
     /// <summary>not-yet-received (asOf before the first event), received (intake only), open or resolved.</summary>
     public required string Status { get; init; }
+
+    /// <summary>The human number (IA-2026-00042) from the receipt; null before it or for cases filed before numbers existed.</summary>
+    public string? CaseNumber { get; init; }
     public OwnerView? Owner { get; init; }
     public PendingHandoffView? PendingHandoff { get; init; }
     public bool Acknowledged { get; init; }
@@ -35,10 +44,23 @@ public sealed record CaseStateView
     public string? District { get; init; }
     public IReadOnlyList<AllegationView> Allegations { get; init; } = [];
     public IReadOnlyList<CustodyIntervalView> Custody { get; init; } = [];
+    public IReadOnlyList<ContactView> Contacts { get; init; } = [];
+
+    /// <summary>Null unless the case was confidential at that instant (issue 12).</summary>
+    public ConfidentialityView? Confidentiality { get; init; }
 
     /// <summary>How many recorded events went into this state, and the last one's instant.</summary>
     public int EventsApplied { get; init; }
     public DateTimeOffset? LastEventAt { get; init; }
+}
+
+/// <summary>Where a case's fold stands in causal order: the last applied event's instant and case version.</summary>
+public sealed record CausalPosition(DateTimeOffset OccurredAt, long CaseVersion)
+{
+    public static readonly CausalPosition Start = new(DateTimeOffset.MinValue, long.MinValue);
+
+    /// <summary>True when <paramref name="e"/> sorts after this position (a later arrival breaks a tie, as in <see cref="CaseFold.CausalOrder"/>).</summary>
+    public bool Precedes(TrailEvent e) => e.OccurredAt > OccurredAt || (e.OccurredAt == OccurredAt && e.CaseVersion >= CaseVersion);
 }
 
 /// <summary>One step of the trail, with who had the case once it happened.</summary>
@@ -65,6 +87,26 @@ public static class CaseFold
         return state.View();
     }
 
+    /// <summary>
+    /// Folds <paramref name="newer"/> onto a state folded earlier, when every one of them comes after
+    /// the last event that state applied in causal order; otherwise null, and the caller folds the
+    /// whole case again. Equal to <see cref="StateAsOf"/> over all the events whenever it answers.
+    /// </summary>
+    public static CaseStateView? Continue(CaseStateView state, CausalPosition last, IEnumerable<TrailEvent> newer)
+    {
+        var ordered = CausalOrder(newer);
+        if (ordered.Any(e => !last.Precedes(e)))
+            return null;
+        var builder = Builder.From(state);
+        foreach (var e in ordered)
+            builder.Apply(e);
+        return builder.View();
+    }
+
+    /// <summary>Where the causally last of <paramref name="events"/> stands.</summary>
+    public static CausalPosition LastPosition(IEnumerable<TrailEvent> events) =>
+        CausalOrder(events) is { Count: > 0 } ordered ? new CausalPosition(ordered[^1].OccurredAt, ordered[^1].CaseVersion) : CausalPosition.Start;
+
     public static IReadOnlyList<TrailStep> Trail(Guid caseId, IEnumerable<TrailEvent> events)
     {
         var state = new Builder(caseId);
@@ -73,21 +115,49 @@ public static class CaseFold
         {
             state.Apply(e);
             steps.Add(new TrailStep(e.CaseSeq, e.GlobalSeq, e.Type, e.OccurredAt, e.Body.TryGetProperty("caseVersion", out _) ? e.CaseVersion : null,
-                e.Text("actor"), state.Owner, e.Text("reason"), Recording.TraceParent.TraceId(e.TraceParent)));
+                e.Text("actor"), state.Owner, StepReason(e), Recording.TraceParent.TraceId(e.TraceParent)));
         }
         return steps;
     }
 
+    /// <summary>What a step says in the trail: its reason, or for a contact how it was made and what was said.</summary>
+    private static string? StepReason(TrailEvent e) =>
+        e.Type == "ComplainantContacted" && e.Text("method") is { } method
+            ? string.IsNullOrWhiteSpace(e.Text("note")) ? $"by {method}" : $"by {method}: {e.Text("note")}"
+            : e.Text("reason");
+
     private sealed class Builder(Guid caseId)
     {
+        /// <summary>A builder holding exactly what <paramref name="view"/> says: the view carries every field Apply reads.</summary>
+        public static Builder From(CaseStateView view) => new(view.CaseId)
+        {
+            status = view.Status,
+            pending = view.PendingHandoff,
+            acknowledged = view.Acknowledged,
+            contacted = view.ComplainantContacted,
+            caseNumber = view.CaseNumber,
+            category = view.Category,
+            district = view.District,
+            allegations = [.. view.Allegations],
+            custodyList = [.. view.Custody],
+            contactList = [.. view.Contacts],
+            confidentiality = view.Confidentiality,
+            applied = view.EventsApplied,
+            lastEventAt = view.LastEventAt,
+            Owner = view.Owner,
+        };
+
         private string status = "not-yet-received";
         private PendingHandoffView? pending;
         private bool acknowledged;
         private bool contacted;
+        private string? caseNumber;
         private string? category;
         private string? district;
         private List<AllegationView> allegations = [];
-        private readonly List<CustodyIntervalView> custody = [];
+        private List<CustodyIntervalView> custodyList = [];
+        private List<ContactView> contactList = [];
+        private ConfidentialityView? confidentiality;
         private int applied;
         private DateTimeOffset? lastEventAt;
 
@@ -103,8 +173,9 @@ public static class CaseFold
                     if (status == "not-yet-received")
                         status = "received";
                     // The intake desk owns the case from receipt, until assignment's first transfer says otherwise.
-                    if (custody.Count == 0 && e.Text("intakeDeskUnitId") is { } desk)
+                    if (custodyList.Count == 0 && e.Text("intakeDeskUnitId") is { } desk)
                         Owner = new OwnerView("unit", desk);
+                    caseNumber ??= e.Text("caseNumber");
                     category ??= e.Text("category");
                     district ??= e.Text("district");
                     if (allegations.Count == 0)
@@ -124,9 +195,9 @@ public static class CaseFold
                     var to = OwnerFrom(e, "toOwnerKind", "toOwnerId");
                     if (to is null)
                         break;
-                    if (custody.Count > 0 && custody[^1].To is null)
-                        custody[^1] = custody[^1] with { To = e.OccurredAt };
-                    custody.Add(new CustodyIntervalView(custody.Count + 1, to, e.OccurredAt, null,
+                    if (custodyList.Count > 0 && custodyList[^1].To is null)
+                        custodyList[^1] = custodyList[^1] with { To = e.OccurredAt };
+                    custodyList.Add(new CustodyIntervalView(custodyList.Count + 1, to, e.OccurredAt, null,
                         e.Text("transferKind") ?? "", e.Text("reason") ?? "", e.Text("actor") ?? ""));
                     Owner = to;
                     acknowledged = false;
@@ -147,6 +218,7 @@ public static class CaseFold
                     break;
                 case "ComplainantContacted":
                     contacted = true;
+                    contactList.Add(new ContactView(e.OccurredAt, e.Text("actor") ?? "", e.Text("method"), e.Text("note")));
                     break;
                 case "FindingsRecorded":
                     SetFinding(e.Text("allegationId"), e.Text("finding"));
@@ -168,6 +240,14 @@ public static class CaseFold
                     status = "open";
                     acknowledged = false;
                     break;
+                case "CaseMarkedConfidential":
+                    confidentiality = new ConfidentialityView(
+                        [.. Array(e, "team").Select(member => member.ValueKind == JsonValueKind.String ? member.GetString() : null).OfType<string>()],
+                        e.Text("reason") ?? "", e.Text("actor") ?? "", e.OccurredAt);
+                    break;
+                case "CaseConfidentialityLifted":
+                    confidentiality = null;
+                    break;
             }
         }
 
@@ -175,6 +255,7 @@ public static class CaseFold
         {
             CaseId = caseId,
             Status = status,
+            CaseNumber = caseNumber,
             Owner = Owner,
             PendingHandoff = pending,
             Acknowledged = acknowledged,
@@ -182,7 +263,9 @@ public static class CaseFold
             Category = category,
             District = district,
             Allegations = [.. allegations],
-            Custody = [.. custody],
+            Custody = [.. custodyList],
+            Contacts = [.. contactList],
+            Confidentiality = confidentiality,
             EventsApplied = applied,
             LastEventAt = lastEventAt,
         };

@@ -30,9 +30,28 @@ public static class TrailVerification
         var witnessedSeqs = (witnessed ?? []).Select(c => c.GlobalSeq).ToHashSet();
         var checkpoints = stored.Where(c => !witnessedSeqs.Contains(c.GlobalSeq)).Concat(witnessed ?? [])
             .DistinctBy(c => c.GlobalSeq).OrderBy(c => c.GlobalSeq).ToList();
-        var pems = trustedKeys ?? await TrailStore.ReadPublicKeysAsync(connection, transaction, cancellationToken);
+        var keyFor = KeyResolver(trustedKeys ?? await TrailStore.ReadPublicKeysAsync(connection, transaction, cancellationToken));
+
+        var total = progress is null ? 0 : await TrailStore.CountAsync(connection, transaction, cancellationToken);
+        var verifier = new TrailVerifier(checkpoints, keyFor);
+        await foreach (var record in TrailStore.ReadRecordsAsync(connection, transaction, cancellationToken: cancellationToken))
+        {
+            verifier.Add(record);
+            if (verifier.CheckedRecords % 1000 == 0)
+                progress?.Report((verifier.CheckedRecords, total));
+            if (verifier.IsDecided)
+                break;
+        }
+        progress?.Report((verifier.CheckedRecords, total));
+        await transaction.CommitAsync(cancellationToken);
+        return verifier.Finish();
+    }
+
+    /// <summary>Public keys by key id, read from PEM once each; an unknown or unreadable key is null and trusts nothing.</summary>
+    public static Func<string, ECDsa?> KeyResolver(IReadOnlyDictionary<string, string> pems)
+    {
         var keys = new Dictionary<string, ECDsa?>(StringComparer.Ordinal);
-        ECDsa? KeyFor(string keyId)
+        return keyId =>
         {
             if (!keys.TryGetValue(keyId, out var key))
             {
@@ -47,20 +66,6 @@ public static class TrailVerification
                 keys[keyId] = key;
             }
             return key;
-        }
-
-        var total = progress is null ? 0 : await TrailStore.CountAsync(connection, transaction, cancellationToken);
-        var verifier = new TrailVerifier(checkpoints, KeyFor);
-        await foreach (var record in TrailStore.ReadRecordsAsync(connection, transaction, cancellationToken: cancellationToken))
-        {
-            verifier.Add(record);
-            if (verifier.CheckedRecords % 1000 == 0)
-                progress?.Report((verifier.CheckedRecords, total));
-            if (verifier.IsDecided)
-                break;
-        }
-        progress?.Report((verifier.CheckedRecords, total));
-        await transaction.CommitAsync(cancellationToken);
-        return verifier.Finish();
+        };
     }
 }

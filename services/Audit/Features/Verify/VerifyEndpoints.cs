@@ -29,6 +29,17 @@ public static class VerifyEndpoints
                 progress: null, ct, head is null ? null : [head]);
             return Results.Ok(new { result.Valid, result.CheckedRecords, result.CheckedCheckpoints, result.FirstBadRecord, result.Message, witness = report });
         }).RequireAuthorization(policy => policy.RequireRole(Roles.Auditor, Roles.Admin));
+
+        // One case alone: its chain, its links into the global trail, and the signed checkpoint that covers it.
+        app.MapGet("/api/audit/cases/{caseId:guid}/verify", async (Guid caseId, AuditDatabase database, IOptions<AuditOptions> options, CancellationToken ct) =>
+        {
+            var settings = options.Value;
+            await using var connection = await database.OpenConnectionAsync(ct);
+            var result = await CaseVerification.VerifyAsync(connection, caseId, settings.TrustedPublicKeys.Count > 0 ? settings.TrustedPublicKeys : null, ct);
+            return result is null
+                ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown case", detail: $"The audit trail has no record of case {caseId}.")
+                : Results.Ok(result);
+        }).RequireAuthorization(policy => policy.RequireRole(Roles.Auditor, Roles.Admin)).RecordsCaseAccess("case-verify");
         return app;
     }
 

@@ -19,7 +19,39 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory) : PageM
     public ApiProblem? CaseProblem { get; private set; }
     public List<ApiProblem> Problems { get; } = [];
 
+    /// <summary>The case's number (IA-2026-00042) from the trail's receipt; null when the trail has none.</summary>
+    public string? CaseNumber { get; private set; }
+
+    /// <summary>The answer of the per-case verify, when asked for.</summary>
+    public CaseVerificationDto? CaseVerification { get; private set; }
+
     public Task OnGetAsync(Guid caseId, string? asOf, CancellationToken ct) => LoadAsync(caseId, asOf, ct);
+
+    /// <summary>Verifies this case alone: its chain, its links into the global trail, the checkpoint covering it.</summary>
+    public async Task OnPostVerifyCaseAsync(Guid caseId, CancellationToken ct)
+    {
+        var result = await api.GetAsync<CaseVerificationDto>(Service.Audit, $"/api/audit/cases/{caseId}/verify", ct);
+        CaseVerification = result.Value;
+        if (!result.Ok)
+            Problems.Add(result.Problem!);
+        await LoadAsync(caseId, null, ct);
+    }
+
+    /// <summary>This case's records, every column, passed through from the audit service as it streams them.</summary>
+    public async Task<IActionResult> OnGetExportAsync(Guid caseId, string? format, CancellationToken ct)
+    {
+        var csv = format == "csv";
+        var (response, problem) = await api.StreamAsync(Service.Audit, $"/api/audit/cases/{caseId}/export?format={(csv ? "csv" : "jsonl")}", ct);
+        if (response is null)
+        {
+            Problems.Add(problem!);
+            await LoadAsync(caseId, null, ct);
+            return Page();
+        }
+        HttpContext.Response.RegisterForDispose(response);
+        return File(await response.Content.ReadAsStreamAsync(ct), csv ? "text/csv" : "application/jsonl",
+            $"audit-case-{caseId}-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}.{(csv ? "csv" : "jsonl")}");
+    }
 
     public async Task OnPostVerifyAsync(Guid caseId, CancellationToken ct)
     {
@@ -41,6 +73,8 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory) : PageM
             return;
         }
         Trail = trail.Value!;
+        var current = await api.GetAsync<AuditStateDto>(Service.Audit, $"/api/audit/cases/{caseId}/state", ct);
+        CaseNumber = current.Value?.CaseNumber;
         var custody = await api.GetAsync<List<AuditCustodyDto>>(Service.Audit, $"/api/audit/cases/{caseId}/custody", ct);
         Custody = custody.Value ?? [];
         if (!custody.Ok)

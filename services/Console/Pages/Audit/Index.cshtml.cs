@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Accountability.Console.Pages.Audit;
 
-/// <summary>The auditor's desk: open a case's trail, verify the whole trail, read the access log, export.</summary>
-public sealed class IndexModel(ServiceApi api, DirectoryClient directory) : PageModel
+/// <summary>The auditor's desk: open a case's trail (by number, tracking code, id or from the list), verify the whole trail, read the access log, export.</summary>
+public sealed partial class IndexModel(ServiceApi api, DirectoryClient directory) : PageModel
 {
 
     public VerificationDto? Verification { get; private set; }
@@ -17,24 +17,46 @@ public sealed class IndexModel(ServiceApi api, DirectoryClient directory) : Page
 
     public async Task OnGetAsync(string? accessUser, CancellationToken ct) => await LoadAsync(accessUser, ct);
 
-    /// <summary>Open a case by its number (IA-2026-00042) or its full id.</summary>
+    /// <summary>The cases the trail received most recently, to open one from the list.</summary>
+    public IReadOnlyList<AuditCaseSummaryDto> RecentCases { get; private set; } = [];
+
+    public const int RecentCount = 20;
+
+    /// <summary>What was typed in the open-a-case field, shown again with the reason next to it.</summary>
+    public string? CaseQuery { get; private set; }
+
+    /// <summary>Open a case by its number (IA-2026-00042), the complainant's tracking code, or its full id; the audit trail answers.</summary>
     public async Task<IActionResult> OnGetCaseAsync(string? caseId, CancellationToken ct)
     {
         var given = caseId?.Trim() ?? "";
+        CaseQuery = given;
         if (Guid.TryParse(given, out var id))
             return Redirect($"/audit/cases/{id}");
-        if (given.Length is > 0 and <= 40 && !given.Any(char.IsControl))
+        if (given.Length is > 0 and <= 64 && !given.Any(char.IsControl))
         {
-            var found = await api.GetAsync<List<CaseDto>>(Service.Assignment, $"/api/cases?number={Uri.EscapeDataString(given)}&limit=1", ct);
-            if (found.Ok && found.Value is [var match])
+            var byNumber = CaseNumberShape().IsMatch(given);
+            var query = byNumber ? $"number={Uri.EscapeDataString(given)}" : $"trackingCode={Uri.EscapeDataString(given)}";
+            var found = await api.GetAsync<List<AuditCaseSummaryDto>>(Service.Audit, $"/api/audit/cases?{query}", ct);
+            if (found.Ok && found.Value is [var match, ..])
                 return Redirect($"/audit/cases/{match.CaseId}");
-            CaseError = found.Ok ? $"No case has the number {given}." : found.Problem!.Message;
+            CaseError = found.Problem switch
+            {
+                // Neither a case number nor anything like a tracking code.
+                { Status: 400 } when !byNumber => Expected,
+                { } problem => problem.ErrorFor(byNumber ? "number" : "trackingCode") ?? problem.Message,
+                null => "No case in the audit trail matches.",
+            };
         }
         else
-            CaseError = "Enter a case number, like IA-2026-00042, or a whole case id.";
+            CaseError = Expected;
         await LoadAsync(null, ct);
         return Page();
     }
+
+    private const string Expected = "Enter a case number like IA-2026-00042, a tracking code like RPD-7K3M-Q9XD-2HRB-VN4T, or a whole case id.";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9]{1,12}-\d{4}-\d{1,9}$")]
+    private static partial System.Text.RegularExpressions.Regex CaseNumberShape();
 
     /// <summary>Runs verify over the whole trail: every hash link and every checkpoint signature.</summary>
     public async Task<IActionResult> OnPostVerifyAsync(CancellationToken ct)
@@ -74,6 +96,10 @@ public sealed class IndexModel(ServiceApi api, DirectoryClient directory) : Page
     {
         AccessUser = accessUser;
         Chart = (await directory.CurrentAsync(ct)).Value;
+        var recent = await api.GetAsync<List<AuditCaseSummaryDto>>(Service.Audit, $"/api/audit/cases?limit={RecentCount}", ct);
+        RecentCases = recent.Value ?? [];
+        if (!recent.Ok)
+            Problems.Add(recent.Problem! with { Title = $"The recent cases are not shown: {recent.Problem!.Title}" });
         // A person id, or (part of) a name: auditors know people by name.
         var userId = accessUser?.Trim();
         if (!string.IsNullOrEmpty(userId) && Chart?.Person(userId) is null && !userId.StartsWith("system:", StringComparison.Ordinal) && userId != "anonymous")

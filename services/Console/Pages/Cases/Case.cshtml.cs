@@ -20,6 +20,16 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microso
 
     public static IReadOnlyList<string> PauseReasons => StatutoryPauseReasons.All;
 
+    /// <summary>How a contact was made, as the assignment service accepts it, in words.</summary>
+    public static readonly IReadOnlyList<(string Value, string Label)> ContactMethods =
+        [("phone", "Phone"), ("email", "E-mail"), ("in-person", "In person"), ("letter", "Letter"), ("other", "Other")];
+
+    public static string ContactMethodLabel(string? method) =>
+        method is null ? "Not recorded" : ContactMethods.FirstOrDefault(m => m.Value == method).Label ?? method;
+
+    /// <summary>The contact form's refused fields, carried over the redirect so each reason shows next to its field.</summary>
+    public string? ContactError(string field) => TempData[$"ContactError:{field}"] as string;
+
     public Guid CaseId { get; private set; }
     public CaseDto? Case { get; private set; }
     public ComplaintDto? Complaint { get; private set; }
@@ -34,6 +44,25 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microso
     public bool MayCommand => User.HasAnyRole(ConsoleUser.CommandRoles);
     public bool MayReassign => User.HasAnyRole(Roles.Supervisor, Roles.Commander);
     public bool IsOwner => Case?.Owner is { Kind: "person" } owner && owner.Id == User.PersonId();
+    public bool IsInternalAffairsCommand => Chart?.IsInternalAffairsCommand(User.PersonId()) == true;
+
+    /// <summary>
+    /// Who a list of receivers may offer: anyone eligible, or for a confidential case only its team and internal-affairs
+    /// command (assignment refuses the others).
+    /// </summary>
+    public IEnumerable<Accountability.Contracts.Directory.OrgPerson> Receivers(IEnumerable<Accountability.Contracts.Directory.OrgPerson> eligible) =>
+        Case?.Confidentiality is { } confidential
+            ? eligible.Where(p => confidential.Team.Any(m => m.Id == p.Id) || Chart!.IsInternalAffairsCommand(p.Id))
+            : eligible;
+
+    /// <summary>"Samuel Osei, Laura Kim (owner) and Emily Tran": the team in words, for the banner.</summary>
+    public string TeamInWords(ConfidentialityDto confidential)
+    {
+        var names = confidential.Team
+            .Select(m => (Chart?.Person(m.Id)?.Name ?? m.Name ?? m.Id) + (Case?.Owner is { Kind: "person" } owner && owner.Id == m.Id ? " (owner)" : ""))
+            .ToList();
+        return names.Count <= 1 ? string.Join("", names) : $"{string.Join(", ", names[..^1])} and {names[^1]}";
+    }
 
     public async Task<IActionResult> OnGetAsync(Guid caseId, CancellationToken ct)
     {
@@ -61,6 +90,9 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microso
         Custody = custody.Value ?? [];
         if (!custody.Ok)
             Problems.Add(custody.Problem!);
+        // A confidential case's deadlines are for its team, not for the board's view.
+        if (Case.IsMasked)
+            return Page();
         var clocks = await api.GetAsync<List<ClockDto>>(Service.Escalation, $"/api/cases/{caseId}/clocks", ct);
         Clocks = clocks.Value ?? [];
         if (!clocks.Ok && clocks.Problem!.Status != 404)
@@ -82,8 +114,25 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microso
     public Task<IActionResult> OnPostAcknowledgeAsync(Guid caseId, CancellationToken ct) =>
         ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/acknowledge", null, ct), "Case acknowledged.");
 
-    public Task<IActionResult> OnPostContactAsync(Guid caseId, CancellationToken ct) =>
-        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/contacts", null, ct), "Contact with the complainant recorded.");
+    public async Task<IActionResult> OnPostContactAsync(Guid caseId, string? method, string? note, CancellationToken ct)
+    {
+        var result = await api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/contacts",
+            new { method = string.IsNullOrEmpty(method) ? null : method, note = string.IsNullOrWhiteSpace(note) ? null : note }, ct);
+        if (result.Ok)
+            TempData["Done"] = "Contact with the complainant recorded.";
+        else if (result.Problem!.ErrorFor("method") is null && result.Problem.ErrorFor("note") is null)
+            TempData["Failed"] = result.Problem.Summary;
+        else
+        {
+            // The reasons go next to the fields; the note comes back so nothing typed is lost.
+            TempData["Failed"] = "The contact was not recorded: see the form below.";
+            foreach (var field in new[] { "method", "note" })
+                if (result.Problem.ErrorFor(field) is { } reason)
+                    TempData[$"ContactError:{field}"] = field == "method" ? "Choose how you reached the complainant." : reason;
+            TempData["ContactNote"] = note;
+        }
+        return RedirectToPage(new { caseId });
+    }
 
     public Task<IActionResult> OnPostAddAllegationAsync(Guid caseId, string? type, string? officerBadge, string? officerDescription, string? reason, CancellationToken ct) =>
         ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/allegations",
@@ -106,12 +155,7 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microso
     }
 
     /// <summary>An instant in the department's time zone, in words.</summary>
-    public string Local(DateTimeOffset instant)
-    {
-        var zone = options.Value.Zone;
-        var local = options.Value.ToLocal(instant);
-        return $"{local.ToString("d MMM yyyy, HH:mm", System.Globalization.CultureInfo.GetCultureInfo("en-US"))} ({(zone.IsDaylightSavingTime(local) ? zone.DaylightName : zone.StandardName)})";
-    }
+    public string Local(DateTimeOffset instant) => options.Value.InWords(instant);
 
     /// <summary>The place as given: an address or a landmark, else coordinates.</summary>
     public string? Address(ComplaintDto complaint)
@@ -142,6 +186,14 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microso
 
     public Task<IActionResult> OnPostReassignAsync(Guid caseId, string? toPersonId, string? reason, CancellationToken ct) =>
         ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/reassign", new { toPersonId, reason }, ct), "Case reassigned.");
+
+    public Task<IActionResult> OnPostConfidentialAsync(Guid caseId, string? reason, string[]? team, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/confidential", new { reason, team = team ?? [] }, ct),
+            "The case is confidential: only its team, internal-affairs command and auditors see it now.");
+
+    public Task<IActionResult> OnPostLiftConfidentialAsync(Guid caseId, string? reason, CancellationToken ct) =>
+        ActAsync(caseId, api.PostAsync(Service.Assignment, $"/api/cases/{caseId}/confidential/lift", new { reason }, ct),
+            "Confidentiality lifted: the ordinary rule of who may see a case applies again.");
 
     public Task<IActionResult> OnPostPauseAsync(Guid caseId, string? reason, CancellationToken ct) =>
         ActAsync(caseId, api.PostAsync(Service.Escalation, $"/api/cases/{caseId}/statutory/pause", new { reason }, ct), "Statutory clock paused.");

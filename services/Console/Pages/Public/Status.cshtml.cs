@@ -19,7 +19,7 @@ public sealed class StatusModel(ServiceApi api, Microsoft.Extensions.Options.IOp
     };
 
     public static string PlainCategory(string category) =>
-        ComplaintModel.Categories.FirstOrDefault(c => c.Value == category).Label?.Split(':')[0] ?? category;
+        Shared.ComplaintFiling.Categories.FirstOrDefault(c => c.Value == category).Label?.Split(':')[0] ?? category;
 
     public static string PlainFinding(string finding) => finding switch
     {

@@ -27,12 +27,13 @@ public sealed class SignInModel(IOptions<ConsoleOptions> options, IWebHostEnviro
 
     public async Task OnGetAsync(string? returnUrl, string? failed, CancellationToken ct)
     {
-        ReturnUrl = OidcSignIn.LocalPath(returnUrl);
+        ReturnUrl = ConsoleSignIn.LocalPath(returnUrl);
         Failure = failed switch
         {
             null => null,
             "state" => "The sign-in took too long or was started elsewhere. Please start again.",
             "refused" => "The sign-in was cancelled or refused by your department's identity provider.",
+            "token" => "Your department's identity provider answered with a sign-in this console cannot accept. Please start again; if it keeps failing, call the help desk.",
             _ => "Signing in through your department's identity provider failed. Please try again; if it keeps failing, call the help desk.",
         };
         if (DevelopmentEnabled)
@@ -43,7 +44,7 @@ public sealed class SignInModel(IOptions<ConsoleOptions> options, IWebHostEnviro
     {
         if (!DevelopmentEnabled)
             return NotFound();
-        ReturnUrl = OidcSignIn.LocalPath(returnUrl);
+        ReturnUrl = ConsoleSignIn.LocalPath(returnUrl);
         (Chart, Problem) = ToTuple(await directory.CurrentForSignInAsync(ct));
         if (Chart is null)
             return Page();
@@ -54,7 +55,7 @@ public sealed class SignInModel(IOptions<ConsoleOptions> options, IWebHostEnviro
         }
         var expires = DateTimeOffset.UtcNow.Add(DevelopmentSession);
         var token = LocalTokens.Issue(auth, person.Id, person.Roles, DevelopmentSession);
-        await SessionCookie.SignInAsync(HttpContext, ConsoleUser.Principal(person.Id, person.Name, person.Roles, ConsoleUser.DevelopmentMethod), token, expires);
+        await ConsoleSignIn.SignInForDevelopmentAsync(HttpContext, ConsoleUser.Principal(person.Id, person.Name, person.Roles, ConsoleUser.DevelopmentMethod), token, expires);
         return LocalRedirect(ReturnUrl);
     }
 

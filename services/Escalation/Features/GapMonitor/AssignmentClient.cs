@@ -13,9 +13,7 @@ public sealed record PendingHandoffDto(Guid HandoffId, string ToKind, string ToI
 
 /// <summary>A case as assignment's GET /api/cases lists it (only the fields the monitor reads).</summary>
 public sealed record OpenCaseDto(Guid CaseId, string Status, OwnerDto Owner, string UnitId, string Category, bool Acknowledged,
-    PendingHandoffDto? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion);
-
-public sealed record CustodyIntervalDto(int Seq, string OwnerKind, string OwnerId, DateTimeOffset From, DateTimeOffset? To);
+    PendingHandoffDto? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset? OwnedSince, long CaseVersion);
 
 public sealed record DirectoryDto(long Version, OrgDirectory Directory);
 
@@ -34,9 +32,6 @@ public sealed class AssignmentClient(HttpClient http, AuthOptions auth, IOptions
 
     public async Task<IReadOnlyList<OpenCaseDto>> OpenCasesAsync(int limit, int offset, CancellationToken ct) =>
         (await GetAsync<List<OpenCaseDto>>($"/api/cases?status=open&limit={limit}&offset={offset}", ct))!;
-
-    public async Task<IReadOnlyList<CustodyIntervalDto>> CustodyAsync(Guid caseId, CancellationToken ct) =>
-        (await GetAsync<List<CustodyIntervalDto>>($"/api/cases/{caseId}/custody", ct))!;
 
     private async Task<T?> GetAsync<T>(string path, CancellationToken ct)
     {

@@ -79,16 +79,22 @@ public sealed class GapMonitor(
         for (var offset = 0; ; offset += pageSize)
         {
             var page = await assignment.OpenCasesAsync(pageSize, offset, ct);
+            // One query per page for what escalation knows, not one per case: a sweep of thousands of open cases stays cheap.
+            var (known, seen) = await PageFactsAsync(page, ct);
             foreach (var @case in page)
             {
                 open++;
-                var problems = await ProblemsOfAsync(@case, chain, policies, now, ct);
+                var problems = ProblemsOf(@case, chain, PolicyOf(@case, known.GetValueOrDefault(@case.CaseId), policies), now);
                 if (problems.Any(p => p.Problem is "owner-unknown" or "owner-inactive"))
                     unowned++;
                 if (problems.Any(p => p.Problem is "acknowledge-overdue" or "handoff-overdue"))
                     overdue++;
                 foreach (var problem in problems)
-                    findings.Add(problem with { EscalatedNow = escalates && await EscalateOnceAsync(@case, problem, chain, now, ct) });
+                    findings.Add(problem with
+                    {
+                        EscalatedNow = escalates && !seen.Contains((@case.CaseId, problem.Problem, ProblemKey(@case, problem)))
+                                       && await EscalateOnceAsync(@case, problem, chain, now, ct),
+                    });
             }
             if (page.Count < pageSize)
                 break;
@@ -100,7 +106,7 @@ public sealed class GapMonitor(
         return new GapReport(now, open, unowned, overdue, findings, null, escalates);
     }
 
-    private async Task<List<GapFinding>> ProblemsOfAsync(OpenCaseDto @case, ChainOfCommand chain, PolicyCatalog policies, DateTimeOffset now, CancellationToken ct)
+    private List<GapFinding> ProblemsOf(OpenCaseDto @case, ChainOfCommand chain, SlaPolicy? policy, DateTimeOffset now)
     {
         var (kind, id) = (@case.Owner.Kind, @case.Owner.Id);
         var problems = new List<GapFinding>();
@@ -112,18 +118,14 @@ public sealed class GapMonitor(
             return problems; // an owner who cannot act cannot be overdue in any useful sense: the escalation covers it
         }
 
-        var policy = await PolicyOfAsync(@case, policies, ct);
         if (policy is null)
             return problems;
         if (!@case.Acknowledged)
         {
             var limit = policy.Clocks[SlaClocks.Acknowledge];
             DateTimeOffset DueFrom(DateTimeOffset start) => ClockMath.DueAt(new ClockRun(start, limit.Budget(calendar), limit.IsBusinessTime, []), calendar, now);
-            // The transfer to the current owner happened between receipt and the last update:
-            // only when those two bounds disagree is the custody timeline worth a request.
-            var overdue = DueFrom(@case.ReceivedAt) <= now
-                          && (DueFrom(@case.UpdatedAt) <= now
-                              || (await assignment.CustodyAsync(@case.CaseId, ct)).LastOrDefault(i => i.To is null) is { } interval && DueFrom(interval.From) <= now);
+            // The clock runs from when the current owner took the case; the list says when (one request per page, not per case).
+            var overdue = DueFrom(@case.OwnedSince ?? @case.ReceivedAt) <= now;
             if (overdue)
                 problems.Add(new GapFinding(@case.CaseId, "acknowledge-overdue", kind, id, $"{kind} {id} has not acknowledged the case in time.", false));
         }
@@ -138,21 +140,35 @@ public sealed class GapMonitor(
         return problems;
     }
 
-    /// <summary>The case's own policy version when we know the case, else the version in force at its receipt.</summary>
-    private async Task<SlaPolicy?> PolicyOfAsync(OpenCaseDto @case, PolicyCatalog policies, CancellationToken ct)
+    /// <summary>The page's cases as escalation knows them, and the findings already recorded for them (each escalated once, at most).</summary>
+    private async Task<(Dictionary<Guid, CaseRow> Known, HashSet<(Guid, string, string)> Seen)> PageFactsAsync(
+        IReadOnlyList<OpenCaseDto> page, CancellationToken ct)
     {
+        var ids = page.Select(c => c.CaseId).ToArray();
         await using var connection = await database.OpenConnectionAsync(ct);
-        if (await CaseClockStore.FindCaseAsync(connection, @case.CaseId, ct) is { Policy: { } key } && policies.Find(key) is { } pinned)
+        var known = (await CaseClockStore.FindCasesAsync(connection, ids, ct)).ToDictionary(c => c.CaseId);
+        var seen = (await connection.QueryAsync<(Guid CaseId, string Problem, string ProblemKey)>(new CommandDefinition(
+            "select case_id, problem, problem_key from gap_findings where case_id = any(@ids)", new { ids }, cancellationToken: ct))).ToHashSet();
+        return (known, seen);
+    }
+
+    /// <summary>The case's own policy version when we know the case, else the version in force at its receipt.</summary>
+    private SlaPolicy? PolicyOf(OpenCaseDto @case, CaseRow? known, PolicyCatalog policies)
+    {
+        if (known is { Policy: { } key } && policies.Find(key) is { } pinned)
             return pinned;
         var priority = Priorities.Of(@case.Category, [], settings.UrgentCategories);
         return policies.Resolve(@case.Category, priority, @case.ReceivedAt)
                ?? policies.Resolve(@case.Category, priority, DateTimeOffset.MaxValue);
     }
 
+    private static string ProblemKey(OpenCaseDto @case, GapFinding finding) =>
+        finding.Problem == "handoff-overdue" ? @case.PendingHandoff!.HandoffId.ToString() : $"{finding.OwnerKind}:{finding.OwnerId}";
+
     /// <summary>Records the finding; only the first sighting of a problem escalates. Returns whether this sweep escalated it.</summary>
     private async Task<bool> EscalateOnceAsync(OpenCaseDto @case, GapFinding finding, ChainOfCommand chain, DateTimeOffset now, CancellationToken ct)
     {
-        var key = finding.Problem == "handoff-overdue" ? @case.PendingHandoff!.HandoffId.ToString() : $"{finding.OwnerKind}:{finding.OwnerId}";
+        var key = ProblemKey(@case, finding);
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var inserted = await connection.ExecuteAsync(new CommandDefinition(

@@ -44,7 +44,9 @@ public sealed class TimerPoller(
                 {
                     // Keep going while timers are due.
                 }
-                await wakeUp.WaitAsync(options.Value.TimerPollInterval, stoppingToken);
+                // Sleep until the next timer comes due, but never past the poll interval: a consumer only wakes us for a timer
+                // that is due already, so one set for a few seconds ahead is picked up within the interval.
+                await wakeUp.WaitAsync(await NextLookInAsync(options.Value.TimerPollInterval, stoppingToken), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -57,6 +59,17 @@ public sealed class TimerPoller(
                 catch (OperationCanceledException) { break; }
             }
         }
+    }
+
+    private async Task<TimeSpan> NextLookInAsync(TimeSpan longest, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var next = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "select min(fire_at) from timers where state = 'pending'", cancellationToken: cancellationToken));
+        if (next is null)
+            return longest;
+        var wait = DbTime.Utc(next.Value) - time.GetUtcNow();
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait < longest ? wait : longest;
     }
 
     /// <summary>Claims and handles one due timer. Returns false when none is due.</summary>

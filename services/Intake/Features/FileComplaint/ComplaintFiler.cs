@@ -39,7 +39,7 @@ public sealed class ComplaintFiler(
                 return prior;
 
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var receipt = await InsertAsync(transaction, complaint, caller, cancellationToken);
+            var (receipt, announcement, receivedAt) = await InsertAsync(transaction, complaint, caller, cancellationToken);
             if (idempotencyKey is not null)
             {
                 var claimed = await connection.ExecuteAsync(new CommandDefinition(
@@ -61,6 +61,10 @@ public sealed class ComplaintFiler(
                     throw new InvalidOperationException("An idempotency key was claimed concurrently but cannot be read back.");
                 }
             }
+            var caseNumber = await CaseNumbers.StampAsync(transaction, options.Value.CaseNumberPrefix, receivedAt, receipt.CaseId, announcement,
+                idempotencyKey is null ? null : (caller.IdempotencyScope, idempotencyKey), cancellationToken);
+            Activity.Current?.SetTag("accountability.case_number", caseNumber);
+            receipt = receipt with { CaseNumber = caseNumber };
             await transaction.CommitAsync(cancellationToken);
             return new FilingOutcome(receipt, Replayed: false, KeyReusedWithDifferentBody: false);
         }
@@ -79,7 +83,8 @@ public sealed class ComplaintFiler(
         return new FilingOutcome(JsonSerializer.Deserialize<FilingReceipt>(found.Response, Json), Replayed: true, KeyReusedWithDifferentBody: false);
     }
 
-    private async Task<FilingReceipt> InsertAsync(NpgsqlTransaction transaction, ValidComplaint complaint, FilingCaller caller, CancellationToken cancellationToken)
+    /// <summary>Writes the filing's rows without its case number (<see cref="CaseNumbers.StampAsync"/> adds it last).</summary>
+    private async Task<(FilingReceipt Receipt, Guid Announcement, DateTimeOffset ReceivedAt)> InsertAsync(NpgsqlTransaction transaction, ValidComplaint complaint, FilingCaller caller, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var caseId = Guid.CreateVersion7();
@@ -90,10 +95,12 @@ public sealed class ComplaintFiler(
             .Select(a => new ReceivedAllegation { AllegationId = Guid.NewGuid(), Type = a.Type, OfficerBadge = a.OfficerBadge, OfficerDescription = a.OfficerDescription })
             .ToList();
         SealedContact? sealedContact = null;
+        (string KeyId, byte[] Index)? nameIndex = null;
         if (complaint.Complainant is { } contact)
         {
             var sealedValue = protector.Seal(contact);
             sealedContact = new SealedContact { KeyId = sealedValue.KeyId, Ciphertext = sealedValue.Ciphertext };
+            nameIndex = protector.NameIndex(contact.Name);
         }
 
         using var activity = Source.StartActivity("file complaint");
@@ -101,37 +108,38 @@ public sealed class ComplaintFiler(
         activity?.SetTag("accountability.channel", complaint.Channel);
 
         var connection = transaction.Connection!;
-        var caseNumber = await CaseNumbers.NextAsync(transaction, settings.CaseNumberPrefix, receivedAt, cancellationToken);
-        activity?.SetTag("accountability.case_number", caseNumber);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             insert into complaints (case_id, case_number, tracking_code, tracking_hash, category, channel, district, occurred_at, location,
                                     narrative, subject_officer_badges, allegations, anonymous, complainant_sealed,
+                                    complainant_name_index, name_index_key_id,
                                     owner_kind, owner_id, status, received_at, updated_at, filed_by)
-            values (@caseId, @caseNumber, @trackingCode, @trackingHash, @Category, @Channel, @District, @OccurredAt, @location::jsonb,
+            values (@caseId, null, @trackingCode, @trackingHash, @Category, @Channel, @District, @OccurredAt, @location::jsonb,
                     @Narrative, @badges, @allegations::jsonb, @anonymous, @complainant::jsonb,
+                    @nameIndex, @nameIndexKeyId,
                     'unit', @deskId, 'received', @receivedAt, @receivedAt, @actor)
             """,
             new
             {
-                caseId, caseNumber, trackingCode, trackingHash = TrackingCodes.LookupHash(symbols),
+                caseId, trackingCode, trackingHash = TrackingCodes.LookupHash(symbols),
                 complaint.Category, complaint.Channel, complaint.District, complaint.OccurredAt,
                 location = complaint.Location is null ? null : JsonSerializer.Serialize(complaint.Location, Json),
                 complaint.Narrative, badges = complaint.SubjectOfficerBadges.ToArray(),
                 allegations = JsonSerializer.Serialize(allegations, Json), anonymous = complaint.Anonymous,
                 complainant = sealedContact is null ? null : JsonSerializer.Serialize(sealedContact, Json),
+                nameIndex = nameIndex?.Index, nameIndexKeyId = nameIndex?.KeyId,
                 deskId = settings.DutyDeskUnitId, receivedAt, actor = caller.Actor,
             }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(
             "insert into milestones (case_id, case_version, milestone, at) values (@caseId, 0, 'received', @receivedAt)",
             new { caseId, receivedAt }, transaction, cancellationToken: cancellationToken));
 
-        await OutboxWriter.EnqueueAsync(transaction, new ComplaintReceived
+        var announcement = await OutboxWriter.EnqueueAsync(transaction, new ComplaintReceived
         {
             CaseId = caseId,
             CaseVersion = 1,
             TrackingCode = trackingCode,
-            CaseNumber = caseNumber,
+            CaseNumber = null, // stamped by CaseNumbers, last
             Category = complaint.Category,
             Channel = complaint.Channel,
             District = complaint.District,
@@ -147,14 +155,13 @@ public sealed class ComplaintFiler(
             Reason = "",
         }, cancellationToken);
 
-        return new FilingReceipt
+        return (new FilingReceipt
         {
             CaseId = caseId,
-            CaseNumber = caseNumber,
             TrackingCode = trackingCode,
             Owner = new ReceiptOwner("unit", settings.DutyDeskUnitId, settings.DutyDeskName),
             Status = "received",
             StatusUrl = $"/api/public/status/{trackingCode}",
-        };
+        }, announcement, receivedAt);
     }
 }

@@ -86,11 +86,12 @@ public static class PublicStatusEndpoints
         var types = (System.Text.Json.JsonSerializer.Deserialize<List<Accountability.Contracts.Intake.ReceivedAllegation>>(allegationsJson ?? "[]", web) ?? [])
             .ToDictionary(a => a.AllegationId.ToString(), a => a.Type);
         return (System.Text.Json.JsonSerializer.Deserialize<List<FindingRow>>(findingsJson, web) ?? [])
-            .Select(f => (object)new { allegation = types.GetValueOrDefault(f.AllegationId, "other"), finding = f.Finding })
+            .Select(f => (object)new { allegation = f.Type ?? types.GetValueOrDefault(f.AllegationId, "other"), finding = f.Finding })
             .ToList();
     }
 
-    private sealed record FindingRow(string AllegationId, string Finding);
+    /// <summary>Type is carried by the finding itself since allegations can be added while investigating; older rows lack it.</summary>
+    private sealed record FindingRow(string AllegationId, string Finding, string? Type = null);
 
     private sealed record MilestoneRow(string Milestone, DateTime At);
 }

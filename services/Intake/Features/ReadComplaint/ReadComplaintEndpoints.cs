@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Accountability.Contracts.Intake;
 using Accountability.Messaging.Database;
+using Accountability.ServiceDefaults.NeedToKnow;
 using Accountability.ServiceDefaults.Privacy;
 using Accountability.ServiceDefaults.Security;
 using Accountability.ServiceDefaults.Telemetry;
@@ -45,11 +46,10 @@ public static class ReadComplaintEndpoints
         {
             seen = await sight.SightAsync(caseId, http.Request.Headers.Authorization.ToString(), cancellationToken);
         }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (CaseSightClient.Unreachable(exception, cancellationToken))
         {
             loggers.CreateLogger("Accountability.Intake.ReadComplaint").LogWarning(exception, "Assignment could not say who may read case {CaseId}", caseId);
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again shortly",
-                detail: "Who may read this complaint could not be checked just now; nothing is shown until it can be.");
+            return CaseSightClient.Unavailable("this complaint");
         }
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<ComplaintRow>(new CommandDefinition(

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Accountability.Notification.Data;
 using Accountability.Notification.Features.Delivery.Email;
@@ -93,6 +92,10 @@ public sealed class DeliveryAttempt(
 
         values["recipientName"] = person.Name;
         values["caseId"] = delivery.CaseId?.ToString() ?? "";
+        // Staff know a case by its number; a case whose filing has not reached this service yet is named by its id.
+        values["caseNumber"] = delivery.CaseId is { } numbered
+            ? (await CaseStore.FindAsync(connection, transaction, numbered, cancellationToken))?.CaseNumber ?? numbered.ToString()
+            : "";
         values["caseUrl"] = delivery.CaseId is { } staffCase
             ? options.Value.StaffCaseUrl.Replace("{caseId}", staffCase.ToString(), StringComparison.Ordinal)
             : "";
@@ -113,6 +116,7 @@ public sealed class DeliveryAttempt(
                 recipientRole = delivery.RecipientRole,
                 recipientPersonId = personId,
                 caseId = delivery.CaseId,
+                caseNumber = values["caseNumber"],
                 subject = message.Subject,
                 text = message.Text,
                 attempt = delivery.Attempts + 1,
@@ -138,20 +142,6 @@ public sealed class DeliveryAttempt(
         // The same Message-ID on every attempt: a relay or mailbox that saw it can drop the copy.
         var message = new EmailMessage(settings.Smtp.From, to, rendered.Subject, rendered.Text, rendered.Html,
             $"{delivery.Id}@{host}", headers);
-        try
-        {
-            await smtp.SendAsync(message, cancellationToken);
-            return new SendOutcome.Sent();
-        }
-        catch (SmtpReplyException exception)
-        {
-            return exception.IsTransient ? new SendOutcome.Retry(exception.Message) : new SendOutcome.Failed(exception.Message);
-        }
-        catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException
-                                              || exception is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return new SendOutcome.Retry(string.Create(CultureInfo.InvariantCulture,
-                $"The SMTP relay {settings.Smtp.Host}:{settings.Smtp.Port} could not be reached or stopped answering ({exception.GetType().Name})."));
-        }
+        return await smtp.SendAsync(message, cancellationToken);
     }
 }

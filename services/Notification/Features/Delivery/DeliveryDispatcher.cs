@@ -54,13 +54,29 @@ public sealed class DeliveryDispatcher(
             {
                 try
                 {
-                    await wakeup.WaitAsync(settings.PollInterval, stoppingToken);
+                    // Until the next retry comes due, at most the poll interval; a consumer's new delivery wakes us at once.
+                    await wakeup.WaitAsync(await NextLookInAsync(settings.PollInterval, stoppingToken), stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
                     return;
                 }
             }
+        }
+    }
+
+    private async Task<TimeSpan> NextLookInAsync(TimeSpan longest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await database.OpenConnectionAsync(cancellationToken);
+            var seconds = await connection.ExecuteScalarAsync<double?>(new CommandDefinition(
+                "select extract(epoch from min(next_attempt_at) - now())::float8 from deliveries where status = 'pending'", cancellationToken: cancellationToken));
+            return seconds is not { } due ? longest : TimeSpan.FromSeconds(Math.Clamp(due, 0, longest.TotalSeconds));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return longest; // the database is away: the next look reports it
         }
     }
 

@@ -11,8 +11,9 @@ namespace Accountability.Notification.Features.Satisfaction;
 
 /// <summary>
 /// The one question at resolution: how satisfied are you with how your complaint was handled?
-/// Answered with one click (GET or POST with ?answer=1..5) on the link from the message, recorded
-/// once, and reported per unit to supervisors, commanders and admins.
+/// The message's links open the question (GET, with ?answer=1..5 already chosen); only a POST records
+/// the answer, because mail scanners open every link in a message and must not answer for the
+/// complainant (issue 17, finding 11). Recorded once, reported per unit to supervisors, commanders and admins.
 /// </summary>
 public static class SatisfactionEndpoints
 {
@@ -20,7 +21,7 @@ public static class SatisfactionEndpoints
 
     public static IEndpointRouteBuilder MapSatisfaction(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/public/satisfaction/{token}", AnswerAsync).AllowAnonymous();
+        app.MapGet("/api/public/satisfaction/{token}", AskAsync).AllowAnonymous();
         app.MapPost("/api/public/satisfaction/{token}", AnswerAsync).AllowAnonymous();
 
         app.MapGet("/api/satisfaction", async (ServiceDatabase database, DirectoryCopy directory, CancellationToken cancellationToken) =>
@@ -50,26 +51,36 @@ public static class SatisfactionEndpoints
         return app;
     }
 
-    private static async Task<IResult> AnswerAsync(
-        string token, string? answer, HttpContext http, ServiceDatabase database, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>The question, or the answer the link chose waiting for one press. Records nothing.</summary>
+    private static async Task<IResult> AskAsync(string token, string? answer, ServiceDatabase database, CancellationToken cancellationToken)
     {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var answered = await connection.QuerySingleOrDefaultAsync<bool?>(new CommandDefinition(
+            "select answer is not null from satisfaction where token = @token", new { token }, cancellationToken: cancellationToken));
+        if (answered is null)
+            return UnknownLink();
+        if (answered.Value)
+            return Html("<p>Thank you: you have already answered.</p>");
+        var chosen = int.TryParse(answer, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 5 ? n : 0;
+        var choices = string.Join("", Enumerable.Range(1, 5).Select(i =>
+            $"<li><label><input type=\"radio\" name=\"answer\" value=\"{i}\"{(i == chosen ? " checked" : "")} required> {i} – {Labels[i]}</label></li>"));
+        return Html($"<form method=\"post\"><p>How satisfied are you with how your complaint was handled?</p><ul>{choices}</ul><button type=\"submit\">Send my answer</button></form>");
+    }
+
+    private static async Task<IResult> AnswerAsync(
+        string token, HttpRequest request, ServiceDatabase database, TimeProvider time, CancellationToken cancellationToken)
+    {
+        // The console and scripts send ?answer=; the page's own form sends it as a field.
+        string? answer = request.Query["answer"];
+        if (answer is null && request.HasFormContentType)
+            answer = (await request.ReadFormAsync(cancellationToken))["answer"];
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var question = await connection.QuerySingleOrDefaultAsync<QuestionRow>(new CommandDefinition(
             "select case_id as CaseId, unit_id as UnitId, answer as Answer from satisfaction where token = @token for update",
             new { token }, transaction, cancellationToken: cancellationToken));
         if (question is null)
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown link",
-                detail: "This link is not valid. Copy the whole link from the message you received.");
-
-        if (answer is null)
-        {
-            if (question.Answer is not null)
-                return Html("<p>Thank you: you have already answered.</p>");
-            var links = string.Join("", Enumerable.Range(1, 5).Select(n =>
-                $"<li><a href=\"?answer={n}\">{n} – {Labels[n]}</a></li>"));
-            return Html($"<p>How satisfied are you with how your complaint was handled?</p><ul>{links}</ul>");
-        }
+            return UnknownLink();
         if (!int.TryParse(answer, NumberStyles.None, CultureInfo.InvariantCulture, out var score) || score is < 1 or > 5)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["answer"] = ["Must be a whole number from 1 to 5."] });
         if (question.Answer is not null)
@@ -88,12 +99,16 @@ public static class SatisfactionEndpoints
             RecordedAt = now,
         }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return HttpMethods.IsPost(http.Request.Method)
-            ? Results.Ok(new { recorded = true, answer = score })
-            : Html("<p>Thank you. Your answer has been recorded.</p>");
+        return request.HasFormContentType
+            ? Html("<p>Thank you. Your answer has been recorded.</p>")
+            : Results.Ok(new { recorded = true, answer = score });
     }
 
     private static IResult Html(string body) => Results.Content(OptOutEndpoints.Page(body), "text/html; charset=utf-8");
+
+    private static IResult UnknownLink() =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown link",
+            detail: "This link is not valid. Copy the whole link from the message you received.");
 
     private sealed record QuestionRow(Guid CaseId, string? UnitId, short? Answer);
 

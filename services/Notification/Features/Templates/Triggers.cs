@@ -26,7 +26,7 @@ public static class Triggers
     // greeting: "Hello Pat Rivera," when the complainant gave a name, else "Hello,". reasonLine: "Reason given: …", or
     // nothing when none was given (never an empty "Reason given:"). caseUrl: the case page in the console.
     private static readonly string[] Public = ["trackingCode", "statusUrl", "department", "greeting"];
-    private static readonly string[] Staff = ["recipientName", "caseId", "department", "reason", "reasonLine", "caseUrl"];
+    private static readonly string[] Staff = ["recipientName", "caseId", "caseNumber", "department", "reason", "reasonLine", "caseUrl"];
 
     public static readonly IReadOnlyDictionary<string, Trigger> All = new Trigger[]
     {

@@ -39,6 +39,10 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptions<Notificat
         {
             return new SendOutcome.Retry($"The webhook receiver did not answer within {options.Value.Webhooks.Timeout.TotalSeconds:0.#} s.");
         }
+        catch (HttpRequestException exception) when (exception.InnerException is WebhookAddressRefusedException refused)
+        {
+            return new SendOutcome.Failed(refused.Message);
+        }
         catch (HttpRequestException exception)
         {
             return new SendOutcome.Retry($"The webhook receiver could not be reached ({exception.HttpRequestError}).");

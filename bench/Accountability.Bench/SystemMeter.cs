@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+
+namespace Accountability.Bench;
+
+/// <summary>
+/// What the whole system spent over a window of the run: CPU per process (the five services,
+/// PostgreSQL with every backend, RabbitMQ with its helpers), messages through the broker, the
+/// database connections each service held at most, and the statements that took the most time.
+/// </summary>
+public sealed class SystemMeter : IAsyncDisposable
+{
+    /// <summary>USER_HZ on Linux: /proc/&lt;pid&gt;/stat counts in 1/100 s.</summary>
+    private const double TicksPerSecond = 100;
+
+    private readonly Infrastructure infra;
+    private readonly IReadOnlyList<(string Name, int Pid)> services;
+    private readonly Dictionary<string, int> peakConnections = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource stopSampling = new();
+    private Task? sampler;
+    private Snapshot? before;
+
+    public SystemMeter(Infrastructure infra, IEnumerable<(string Name, int Pid)> services)
+    {
+        this.infra = infra;
+        this.services = [.. services];
+    }
+
+    /// <summary>Starts the window: CPU and broker counters now, statement statistics reset, connections sampled from here on.</summary>
+    public async Task StartAsync()
+    {
+        await using (var connection = new NpgsqlConnection(infra.PostgresConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var reset = new NpgsqlCommand("select pg_stat_statements_reset()", connection);
+            try
+            {
+                await reset.ExecuteNonQueryAsync();
+            }
+            catch (PostgresException exception)
+            {
+                BenchRun.Log($"pg_stat_statements is not available ({exception.MessageText}); the top statements will be missing");
+            }
+        }
+        // Let the warm-up's messages reach the broker's counters (collected every 5 s) before counting from here.
+        await Task.Delay(BrokerStatisticsInterval);
+        before = await SnapshotAsync(settle: false);
+        sampler = SampleConnectionsAsync(stopSampling.Token);
+    }
+
+    /// <summary>Ends the window and returns what was spent per completed complaint.</summary>
+    public async Task<SystemCost> StopAsync(int complaints)
+    {
+        var start = before ?? throw new InvalidOperationException("StartAsync first");
+        var after = await SnapshotAsync(settle: true);
+        await stopSampling.CancelAsync();
+        if (sampler is not null)
+            await sampler;
+        var cpu = after.CpuSeconds.ToDictionary(p => p.Key, p => p.Value - start.CpuSeconds.GetValueOrDefault(p.Key), StringComparer.Ordinal);
+        var perComplaint = Math.Max(complaints, 1);
+        return new SystemCost(
+            complaints,
+            (after.At - start.At).TotalSeconds,
+            cpu.ToDictionary(p => p.Key, p => p.Value * 1000 / perComplaint, StringComparer.Ordinal),
+            (after.Published - start.Published) / (double)perComplaint,
+            (after.Delivered - start.Delivered) / (double)perComplaint,
+            new Dictionary<string, int>(peakConnections, StringComparer.Ordinal),
+            await TopStatementsAsync(),
+            await StatementCallsAsync() / (double)perComplaint);
+    }
+
+    private static readonly TimeSpan BrokerStatisticsInterval = TimeSpan.FromSeconds(5.5);
+
+    /// <summary>CPU now; the broker's counters after <paramref name="settle"/>'s wait, so the window's last messages are in them.</summary>
+    private async Task<Snapshot> SnapshotAsync(bool settle)
+    {
+        var cpu = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, pid) in services)
+            cpu[name.ToLowerInvariant()] = OwnSeconds(pid);
+        cpu["postgresql"] = TreeSeconds(PidFrom(Path.Combine(infra.StateDirectory, "pg", "data", "postmaster.pid")));
+        cpu["rabbitmq"] = TreeSeconds(PidFrom(Path.Combine(infra.StateDirectory, "rabbitmq", "rabbitmq.pid")));
+        var at = DateTimeOffset.UtcNow;
+        if (settle)
+            await Task.Delay(BrokerStatisticsInterval);
+        var (published, delivered) = await BrokerCountersAsync();
+        return new Snapshot(at, cpu, published, delivered);
+    }
+
+    /// <summary>The whole system's CPU over <paramref name="duration"/> with no traffic, as a percentage of one core.</summary>
+    public async Task<IReadOnlyDictionary<string, double>> IdleAsync(TimeSpan duration)
+    {
+        var start = await SnapshotAsync(settle: false);
+        await Task.Delay(duration);
+        var end = await SnapshotAsync(settle: false);
+        var seconds = (end.At - start.At).TotalSeconds;
+        return end.CpuSeconds.ToDictionary(p => p.Key, p => 100 * (p.Value - start.CpuSeconds.GetValueOrDefault(p.Key)) / seconds, StringComparer.Ordinal);
+    }
+
+    private async Task SampleConnectionsAsync(CancellationToken stop)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(infra.PostgresConnectionString);
+            await connection.OpenAsync(stop);
+            while (!stop.IsCancellationRequested)
+            {
+                await using (var command = new NpgsqlCommand(
+                    "select usename, count(*)::int from pg_stat_activity where datname = current_database() and usename is not null and pid <> pg_backend_pid() group by usename",
+                    connection))
+                await using (var reader = await command.ExecuteReaderAsync(stop))
+                    while (await reader.ReadAsync(stop))
+                    {
+                        var login = reader.IsDBNull(0) ? "?" : reader.GetString(0);
+                        var name = login.StartsWith("accountability_", StringComparison.Ordinal) ? login["accountability_".Length..] : login;
+                        peakConnections[name] = Math.Max(peakConnections.GetValueOrDefault(name), reader.GetInt32(1));
+                    }
+                await Task.Delay(200, stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<IReadOnlyList<TopStatement>> TopStatementsAsync()
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(infra.PostgresConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                """
+                select regexp_replace(query, '\s+', ' ', 'g'), calls, total_exec_time, rows
+                from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+                order by total_exec_time desc limit 10
+                """, connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            var top = new List<TopStatement>();
+            while (await reader.ReadAsync())
+                top.Add(new TopStatement(reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2), reader.GetInt64(3)));
+            return top;
+        }
+        catch (PostgresException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Every statement the database ran in the window (the bench's own polls included: a few per second).</summary>
+    private async Task<long> StatementCallsAsync()
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(infra.PostgresConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                "select coalesce(sum(calls), 0)::bigint from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())", connection);
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+        catch (PostgresException)
+        {
+            return 0;
+        }
+    }
+
+    private async Task<(long Published, long Delivered)> BrokerCountersAsync()
+    {
+        var amqp = infra.RabbitMqUri;
+        var management = new Uri(infra.Environment.GetValueOrDefault("RabbitMq__ManagementUri") ?? $"http://{amqp.Host}:{amqp.Port + 1}/");
+        using var http = new HttpClient { BaseAddress = management, Timeout = TimeSpan.FromSeconds(10) };
+        var user = Uri.UnescapeDataString(amqp.UserInfo);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user)));
+        using var overview = JsonDocument.Parse(await http.GetStringAsync("api/overview"));
+        if (!overview.RootElement.TryGetProperty("message_stats", out var stats))
+            return (0, 0);
+        return (Count(stats, "publish"), Count(stats, "deliver_get"));
+
+        static long Count(JsonElement stats, string name) => stats.TryGetProperty(name, out var value) ? value.GetInt64() : 0;
+    }
+
+    private static int PidFrom(string file) =>
+        File.Exists(file) && int.TryParse(File.ReadLines(file).FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+
+    /// <summary>user + system time of one process (all its threads).</summary>
+    private static double OwnSeconds(int pid) => Stat(pid) is { } s ? (s.UTime + s.STime) / TicksPerSecond : 0;
+
+    /// <summary>
+    /// A process, its live descendants, and the children it has already reaped (cutime + cstime), so
+    /// PostgreSQL backends that came and went inside the window still count.
+    /// </summary>
+    private static double TreeSeconds(int root)
+    {
+        if (root == 0 || Stat(root) is not { } rootStat)
+            return 0;
+        var parents = new Dictionary<int, int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && Stat(pid) is { } stat)
+                parents[pid] = stat.ParentPid;
+        var ticks = rootStat.UTime + rootStat.STime + rootStat.CUTime + rootStat.CSTime;
+        foreach (var pid in parents.Keys)
+            if (pid != root && DescendsFrom(pid, root, parents) && Stat(pid) is { } child)
+                ticks += child.UTime + child.STime;
+        return ticks / TicksPerSecond;
+    }
+
+    private static bool DescendsFrom(int pid, int root, Dictionary<int, int> parents)
+    {
+        for (var hops = 0; hops < 16 && parents.TryGetValue(pid, out var parent); hops++)
+        {
+            if (parent == root)
+                return true;
+            pid = parent;
+        }
+        return false;
+    }
+
+    private static ProcStat? Stat(int pid)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name may hold spaces and parentheses; the fields start after the last ')'.
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            long Field(int number) => long.Parse(fields[number - 3], CultureInfo.InvariantCulture);
+            return new ProcStat((int)Field(4), Field(14), Field(15), Field(16), Field(17));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopSampling.CancelAsync();
+        if (sampler is not null)
+            await sampler;
+        stopSampling.Dispose();
+    }
+
+    private sealed record ProcStat(int ParentPid, long UTime, long STime, long CUTime, long CSTime);
+
+    private sealed record Snapshot(DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, long Published, long Delivered);
+}
+
+/// <summary>What the system spent per completed complaint over a window.</summary>
+public sealed record SystemCost(
+    int Complaints,
+    double WindowSeconds,
+    IReadOnlyDictionary<string, double> CpuMsPerComplaint,
+    double PublishedPerComplaint,
+    double DeliveredPerComplaint,
+    IReadOnlyDictionary<string, int> PeakConnections,
+    IReadOnlyList<TopStatement> TopStatements,
+    double StatementsPerComplaint)
+{
+    public double TotalCpuMsPerComplaint => CpuMsPerComplaint.Values.Sum();
+
+    public double ServicesCpuMsPerComplaint =>
+        CpuMsPerComplaint.Where(p => p.Key is not ("postgresql" or "rabbitmq")).Sum(p => p.Value);
+}
+
+public sealed record TopStatement(string Query, long Calls, double TotalMs, long Rows);

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Accountability.Messaging.Database;
+using Accountability.Messaging.Migrations;
+using Microsoft.Extensions.Options;
+using MessagingInbox = Accountability.Messaging.Inbox.Inbox;
+
+namespace Accountability.Audit.Features.Recording;
+
+/// <summary>
+/// Group commit for the trail. Consumers hand their event here and wait; one writer takes whatever
+/// has gathered (up to Audit:AppendBatchSize) and appends it in one transaction, so the chain lock is
+/// taken once per batch instead of once per event, and concurrent consumers no longer queue on it.
+/// A consumer's message is acknowledged only after the batch holding it committed. When a batch
+/// fails, its events are appended one by one, so one bad message fails alone and goes to the error
+/// queue through the consumer's retries, never taking its neighbours with it.
+/// </summary>
+public sealed class TrailBatcher(
+    ServiceDatabase database,
+    TrailAppender appender,
+    MigrationGate migrations,
+    IOptions<AuditOptions> options,
+    ILogger<TrailBatcher> logger) : BackgroundService
+{
+    /// <summary>A batch is a span of its own, linked to the trace of every event in it.</summary>
+    public static readonly ActivitySource Source = new("Accountability.Audit");
+
+    private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>True when the event was recorded now; false when the trail already had it.</summary>
+    public async Task<bool> AppendAsync(IncomingEvent incoming, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(incoming, Activity.Current?.Context ?? default, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await queue.Writer.WriteAsync(pending, cancellationToken);
+        // Cancelled only when the consumer stops; the event may still be written, and its redelivery is then a duplicate.
+        return await pending.Recorded.Task.WaitAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await migrations.WaitAsync(stoppingToken);
+        var limit = options.Value.AppendBatchSize;
+        var batch = new List<Pending>(limit);
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < limit && queue.Reader.TryRead(out var pending))
+                    batch.Add(pending);
+                await WriteAsync(batch, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            foreach (var left in batch.Concat(Drain()))
+                left.Recorded.TrySetCanceled(stoppingToken);
+        }
+    }
+
+    private IEnumerable<Pending> Drain()
+    {
+        while (queue.Reader.TryRead(out var pending))
+            yield return pending;
+    }
+
+    private async Task WriteAsync(IReadOnlyList<Pending> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var recorded = await AppendBatchAsync(batch, cancellationToken);
+            foreach (var pending in batch)
+                pending.Recorded.TrySetResult(recorded.Contains(pending.Event.EventId));
+        }
+        catch (Exception exception) when (batch.Count > 1 && exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Appending a batch of {Count} events failed; appending them one by one", batch.Count);
+            foreach (var pending in batch)
+                await WriteAsync([pending], cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            foreach (var pending in batch)
+                pending.Recorded.TrySetException(exception);
+        }
+    }
+
+    /// <summary>One transaction: claim the events in the inbox, append those claimed now. Returns the ids recorded.</summary>
+    private async Task<IReadOnlySet<Guid>> AppendBatchAsync(IReadOnlyList<Pending> batch, CancellationToken cancellationToken)
+    {
+        using var activity = Source.StartActivity(
+            ActivityKind.Internal, parentContext: default,
+            links: batch.Where(p => p.Consumer != default).Select(p => new ActivityLink(p.Consumer)), name: "audit append batch");
+        activity?.SetTag("accountability.audit.batch_size", batch.Count);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var claimed = await MessagingInbox.ClaimAsync(transaction, Consumers.AuditConsumer<object>.InboxName, [.. batch.Select(p => p.Event.EventId)], cancellationToken);
+        var fresh = batch.Select(p => p.Event).Where(e => claimed.Contains(e.EventId)).DistinctBy(e => e.EventId).ToList();
+        var records = fresh.Count == 0 ? [] : await appender.AppendAsync(transaction, fresh, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return records.Select(r => r.EventId).ToHashSet();
+    }
+
+    /// <summary>An event waiting for its batch, with the consumer's span (linked from the batch's) and the consumer's wait.</summary>
+    private sealed record Pending(IncomingEvent Event, ActivityContext Consumer, TaskCompletionSource<bool> Recorded);
+}

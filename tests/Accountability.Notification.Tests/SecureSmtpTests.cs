@@ -1,0 +1,238 @@
+using Accountability.Notification.Tests.Support;
+using Accountability.TestSupport;
+using Dapper;
+using Xunit;
+
+namespace Accountability.Notification.Tests;
+
+/// <summary>
+/// E-mail through a real relay, Debian's aiosmtpd, that requires STARTTLS and AUTH and is trusted only
+/// through its throwaway certificate. Each test runs a Notification process of its own (its own schema,
+/// on the suite's virtual host, so it hears the complaints the suite publishes), pointed at that relay.
+/// </summary>
+[Collection(nameof(NotificationService))]
+public sealed class SecureSmtpTests(NotificationService service)
+{
+    private const string UserName = "notification-relay-user";
+
+    // A fresh secret each run: the logs are searched for it.
+    private readonly string password = $"pw-{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task A_receipt_goes_over_STARTTLS_with_AUTH_as_text_and_HTML_with_its_UTF8_subject_encoded_and_List_Unsubscribe_and_the_password_is_never_logged()
+    {
+        await using var relay = await AiosmtpdRelay.StartSecureAsync(UserName, password);
+        var templates = TemplatesWithUnicodeSubject();
+        await using var notification = await StartAsync(Secure(relay, password), templates);
+        var email = NotificationService.NewEmail("secure");
+        var complaint = NotificationService.Complaint(email, name: "Zoë Ångström");
+        var second = NotificationService.Complaint(NotificationService.NewEmail("secure-second"));
+
+        await service.PublishAsync(complaint);
+        await service.PublishAsync(second);
+
+        var receipt = await notification.WaitForReceiptAsync(complaint.CaseId, "sent", "the receipt is sent through the secure relay");
+        await notification.WaitForReceiptAsync(second.CaseId, "sent", "the second receipt is sent too");
+        var received = Assert.Single(relay.Accepted, r => r.Mail.Recipients.Contains(email));
+        Assert.True(received.Tls, "the message arrived over TLS (STARTTLS)");
+        Assert.True(received.Authenticated, "the message arrived on an authenticated session");
+        var mail = received.Mail;
+        Assert.Equal($"Eingangsbestätigung – we have received your complaint ({complaint.TrackingCode})", mail.Subject);
+        var rawSubject = mail.Raw.Split("\r\n").First(line => line.StartsWith("Subject:", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("=?utf-8?", rawSubject, StringComparison.OrdinalIgnoreCase); // RFC 2047, not raw 8-bit
+        Assert.True(mail.Raw.All(c => c < 128), "every byte of the message is 7-bit");
+        Assert.Contains("Content-Type: multipart/alternative", mail.Raw, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Content-Type: text/plain; charset=utf-8", mail.Raw, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Content-Type: text/html; charset=utf-8", mail.Raw, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Hello Zoë Ångström,", mail.Text);
+        Assert.Contains(complaint.TrackingCode, mail.Text);
+        Assert.Contains(complaint.TrackingCode, mail.Html);
+        Assert.Contains("<", mail.Html);
+        Assert.Matches(@"^<http://127\.0\.0\.1:5104/api/public/opt-out/[^>]+>$", mail.Headers["List-Unsubscribe"]);
+        Assert.Equal("List-Unsubscribe=One-Click", mail.Headers["List-Unsubscribe-Post"]);
+        Assert.Equal($"<{receipt.Id}@accountability-notification>", mail.Headers["Message-ID"]);
+        Assert.Equal(receipt.Id.ToString(), mail.Headers["X-Accountability-Delivery"]);
+        Assert.All(relay.Accepted, r => Assert.True(r.Tls && r.Authenticated, "nothing arrived in plain text or unauthenticated"));
+        // One worker, one pooled connection: both receipts went over the same one.
+        Assert.Single(relay.Accepted.Select(r => r.ClientPort).Distinct());
+
+        Assert.Contains("dbug:", notification.Process.Output); // verbose logging was really on
+        Assert.DoesNotContain(password, notification.Process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(email, notification.Process.Output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_message_the_relay_refuses_for_now_is_sent_on_a_later_attempt_with_the_same_Message_ID()
+    {
+        await using var relay = await AiosmtpdRelay.StartSecureAsync(UserName, password, tempfailPrefix: "tempfail-");
+        await using var notification = await StartAsync(Secure(relay, password));
+        var email = NotificationService.NewEmail("tempfail-");
+        var complaint = NotificationService.Complaint(email);
+
+        await service.PublishAsync(complaint);
+
+        var receipt = await notification.WaitForReceiptAsync(complaint.CaseId, "sent", "the receipt is sent after the relay's 451");
+        var refused = Assert.Single(relay.Refused, r => r.Mail.Recipients.Contains(email));
+        var accepted = Assert.Single(relay.Accepted, r => r.Mail.Recipients.Contains(email));
+        Assert.Equal($"<{receipt.Id}@accountability-notification>", refused.Mail.Headers["Message-ID"]);
+        Assert.Equal(refused.Mail.Headers["Message-ID"], accepted.Mail.Headers["Message-ID"]);
+        var attempts = await notification.AttemptsAsync(receipt.Id);
+        Assert.Equal(new[] { "retry", "sent" }, attempts.Select(a => a.Outcome));
+        Assert.Contains("451", attempts[0].Detail);
+        Assert.Contains("DATA", attempts[0].Detail);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_fails_the_delivery_with_a_reason_naming_authentication_and_sends_nothing()
+    {
+        await using var relay = await AiosmtpdRelay.StartSecureAsync(UserName, password);
+        var wrong = $"wrong-{Guid.NewGuid():N}";
+        var (receipt, output) = await ReceiptFailsAsync(Secure(relay, wrong), "wrong-password");
+
+        Assert.Contains("refused authentication (AUTH)", receipt.LastError);
+        Assert.Contains("535", receipt.LastError);
+        Assert.Equal(1, receipt.Attempts);
+        Assert.Empty(relay.Accepted);
+        Assert.DoesNotContain(wrong, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(wrong, receipt.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_relay_without_STARTTLS_is_refused_when_StartTls_is_required_and_gets_nothing_in_plain_text()
+    {
+        await using var plain = await AiosmtpdRelay.StartPlainAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["Notification__Smtp__Port"] = plain.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Notification__Smtp__UserName"] = UserName,
+            ["Notification__Smtp__Password"] = password,
+        };
+        // No Security setting at all: StartTls is the default.
+        var (receipt, output) = await ReceiptFailsAsync(settings, "no-starttls");
+
+        Assert.Contains("does not offer STARTTLS", receipt.LastError);
+        Assert.Contains("nothing was sent", receipt.LastError);
+        Assert.Empty(plain.Accepted);
+        Assert.DoesNotContain(password, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_relay_whose_certificate_nothing_trusts_is_refused_and_gets_nothing()
+    {
+        await using var relay = await AiosmtpdRelay.StartSecureAsync(UserName, password);
+        var settings = Secure(relay, password);
+        settings.Remove("Notification__Smtp__TrustedCertificatePath"); // the system's CA store only
+        var (receipt, _) = await ReceiptFailsAsync(settings, "untrusted");
+
+        Assert.Contains("not trusted by the system's CA store", receipt.LastError);
+        Assert.Contains("nothing was sent", receipt.LastError);
+        Assert.Empty(relay.Accepted);
+    }
+
+    [Theory]
+    [InlineData("Plain", false, "Notification:Smtp:Security must be StartTls (the default), SslOnConnect or None, not 'Plain'")]
+    [InlineData("2", false, "Notification:Smtp:Security must be StartTls (the default), SslOnConnect or None, not '2'")]
+    [InlineData("None", true, "the password would cross the network in plain text")]
+    public async Task An_unknown_security_setting_or_a_password_that_would_travel_without_TLS_is_refused_at_start_up(string security, bool withPassword, string refusal)
+    {
+        var settings = service.Settings();
+        settings["Notification__Smtp__Security"] = security;
+        if (withPassword)
+        {
+            settings["Notification__Smtp__UserName"] = UserName;
+            settings["Notification__Smtp__Password"] = password;
+        }
+
+        await using var process = await ServiceProcess.StartAsync("Notification", settings, waitUntilReady: false);
+
+        await Eventually.HoldsAsync(() => process.HasExited, "the service refuses to start");
+        await Eventually.HoldsAsync(() => process.Output.Contains(refusal, StringComparison.Ordinal), "the refusal says which setting and why");
+        Assert.DoesNotContain(password, process.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Publishes a complaint to a process with these SMTP settings and waits for its receipt to fail.</summary>
+    private async Task<(Delivery Receipt, string Output)> ReceiptFailsAsync(Dictionary<string, string> smtp, string label)
+    {
+        await using var notification = await StartAsync(smtp);
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail(label));
+
+        await service.PublishAsync(complaint);
+
+        var receipt = await notification.WaitForReceiptAsync(complaint.CaseId, "failed", $"the receipt fails ({label})");
+        return (receipt, notification.Process.Output);
+    }
+
+    private static Dictionary<string, string> Secure(AiosmtpdRelay relay, string passwordToUse) => new()
+    {
+        ["Notification__Smtp__Port"] = relay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Notification__Smtp__UserName"] = UserName,
+        ["Notification__Smtp__Password"] = passwordToUse,
+        ["Notification__Smtp__TrustedCertificatePath"] = relay.CertificatePath!,
+    };
+
+    /// <summary>The real templates, with a receipt subject that needs more than ASCII.</summary>
+    private static string TemplatesWithUnicodeSubject()
+    {
+        var templates = Path.Combine(Path.GetTempPath(), $"notification-templates-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(templates);
+        foreach (var file in Directory.GetFiles(RepositoryPaths.File("services", "Notification", "Templates")))
+            File.Copy(file, Path.Combine(templates, Path.GetFileName(file)));
+        var receipt = Path.Combine(templates, "receipt.txt");
+        var lines = File.ReadAllLines(receipt);
+        lines[0] = "Subject: Eingangsbestätigung – we have received your complaint ({{trackingCode}})";
+        File.WriteAllLines(receipt, lines);
+        return templates;
+    }
+
+    /// <summary>
+    /// A Notification process of its own, on the suite's virtual host but in its own schema. Security is
+    /// left unset (the default, StartTls) unless <paramref name="smtp"/> says otherwise.
+    /// </summary>
+    private async Task<IsolatedNotification> StartAsync(Dictionary<string, string> smtp, string? templates = null)
+    {
+        var settings = service.Settings(templates);
+        settings.Remove("Notification__Smtp__Security");
+        var schema = $"notification_s{Guid.NewGuid():N}"[..30];
+        settings["Notification__Schema"] = schema;
+        settings["Telemetry__SpanFile"] = Path.Combine(Path.GetTempPath(), $"notification-spans-{Guid.NewGuid():N}.jsonl");
+        settings["Notification__Delivery__Workers"] = "1";
+        foreach (var (name, value) in smtp)
+            settings[name] = value;
+        return new IsolatedNotification(await ServiceProcess.StartAsync("Notification", settings), schema, templates, settings["Telemetry__SpanFile"]);
+    }
+
+    private sealed record Delivery(Guid Id, string Status, int Attempts, string? LastError);
+
+    private sealed record Attempt(string Outcome, string? Detail);
+
+    private sealed class IsolatedNotification(ServiceProcess process, string schema, string? templates, string spanFile) : IAsyncDisposable
+    {
+        public ServiceProcess Process => process;
+
+        public Task<Delivery> WaitForReceiptAsync(Guid caseId, string status, string description) =>
+            Eventually.ReturnsAsync(async () =>
+            {
+                await using var connection = await TestDatabase.OpenAsync(schema);
+                return await connection.QuerySingleOrDefaultAsync<Delivery>(
+                    "select id as Id, status as Status, attempts as Attempts, last_error as LastError from deliveries where case_id = @caseId and template = 'receipt'",
+                    new { caseId });
+            }, d => d?.Status == status, description)!;
+
+        public async Task<IReadOnlyList<Attempt>> AttemptsAsync(Guid deliveryId)
+        {
+            await using var connection = await TestDatabase.OpenAsync(schema);
+            return [.. await connection.QueryAsync<Attempt>(
+                "select outcome as Outcome, detail as Detail from delivery_attempts where delivery_id = @deliveryId order by attempt", new { deliveryId })];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await process.DisposeAsync();
+            await using (var connection = await TestDatabase.OpenAsync())
+                await connection.ExecuteAsync($"drop schema if exists \"{schema}\" cascade");
+            if (templates is not null)
+                Directory.Delete(templates, recursive: true);
+            File.Delete(spanFile);
+        }
+    }
+}
