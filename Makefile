@@ -50,6 +50,7 @@ BENCH_PROFILE ?= bench
 BENCH_DLL := bench/Accountability.Bench/bin/Release/net10.0/Accountability.Bench.dll
 .PHONY: bench
 bench:
+	deploy/lib/aiosmtpd.sh
 	$(DOTNET) build bench/Accountability.Bench -c Release -nologo -v quiet -clp:ErrorsOnly
 	@for p in Intake Assignment Escalation Notification; do \
 	  $(DOTNET) build services/$$p -c Release --no-dependencies -nologo -v quiet -clp:ErrorsOnly || exit 1; done
@@ -64,6 +65,7 @@ CHAOS_ARGS ?=
 CHAOS_DLL := tests/Accountability.Chaos/bin/Release/net10.0/Accountability.Chaos.dll
 .PHONY: chaos
 chaos:
+	deploy/lib/aiosmtpd.sh
 	$(DOTNET) build tests/Accountability.Chaos -c Release -nologo -v quiet -clp:ErrorsOnly
 	$(DOTNET) $(CHAOS_DLL) $(if $(QUICK),--quick) $(CHAOS_ARGS)
 

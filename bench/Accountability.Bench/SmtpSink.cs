@@ -1,108 +1,95 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
+using System.Diagnostics;
+using System.Globalization;
 
 namespace Accountability.Bench;
 
 /// <summary>
-/// A local SMTP server that accepts every mail and keeps only a count, so the notification service
-/// really speaks SMTP under load and nobody is e-mailed (services.sh uses aiosmtpd for the same).
+/// The SMTP relay under load: Debian's aiosmtpd, through the tests' relay script in its discarding mode, so
+/// the notification service really speaks SMTP to a real server and nobody is e-mailed. It keeps only a
+/// count: the script prints a line for each message it accepts.
 /// </summary>
 public sealed class SmtpSink : IAsyncDisposable
 {
-    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource stop = new();
-    private readonly Task accepting;
+    /// <summary>Debian's interpreter, where python3-aiosmtpd installs; a python3 earlier on PATH (pyenv) lacks it.</summary>
+    private const string Python = "/usr/bin/python3";
+
+    private readonly Process process;
     private long messages;
 
-    public SmtpSink()
+    private SmtpSink(Process process, int port)
     {
-        listener.Start();
-        accepting = AcceptAsync();
+        this.process = process;
+        Port = port;
     }
 
-    public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
+    public int Port { get; }
 
     public long Messages => Interlocked.Read(ref messages);
 
-    private async Task AcceptAsync()
+    public static async Task<SmtpSink> StartAsync(string repository)
     {
-        while (!stop.IsCancellationRequested)
+        var script = Path.Combine(repository, "tests", "Accountability.TestSupport", "Smtp", "smtp_relay.py");
+        var port = ServiceHost.FreePort();
+        var start = new ProcessStartInfo(Python)
         {
-            TcpClient client;
-            try
-            {
-                client = await listener.AcceptTcpClientAsync(stop.Token);
-            }
-            catch (Exception) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            _ = Task.Run(() => ServeAsync(client));
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
-    {
-        using (client)
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { script, "--port", port.ToString(CultureInfo.InvariantCulture), "--discard" })
+            start.ArgumentList.Add(argument);
+        Process process;
+        try
         {
-            try
-            {
-                var stream = client.GetStream();
-                using var reader = new StreamReader(stream, Encoding.ASCII);
-                await using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
-                await writer.WriteLineAsync("220 bench-smtp-sink ready");
-                var inData = false;
-                while (await reader.ReadLineAsync(stop.Token) is { } line)
-                {
-                    if (inData)
-                    {
-                        if (line == ".")
-                        {
-                            inData = false;
-                            Interlocked.Increment(ref messages);
-                            await writer.WriteLineAsync("250 queued");
-                        }
-                        continue;
-                    }
-                    var verb = line.Length >= 4 ? line[..4].ToUpperInvariant() : line.ToUpperInvariant();
-                    switch (verb)
-                    {
-                        case "EHLO":
-                            await writer.WriteLineAsync("250-bench-smtp-sink");
-                            await writer.WriteLineAsync("250 8BITMIME");
-                            break;
-                        case "DATA":
-                            inData = true;
-                            await writer.WriteLineAsync("354 end with <CRLF>.<CRLF>");
-                            break;
-                        case "QUIT":
-                            await writer.WriteLineAsync("221 bye");
-                            return;
-                        default:
-                            await writer.WriteLineAsync("250 ok");
-                            break;
-                    }
-                }
-            }
-            catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                // the client went away
-            }
+            process = Process.Start(start) ?? throw new BenchException($"cannot start {Python}");
         }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new BenchException($"{Python} is missing: apt-get install -y python3-aiosmtpd (make bench does it when run as root)");
+        }
+        var sink = new SmtpSink(process, port);
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errors = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data == "ACCEPTED")
+                Interlocked.Increment(ref sink.messages);
+            else if (e.Data == "READY")
+                ready.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (errors)
+                    errors.AppendLine(e.Data);
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (await Task.WhenAny(ready.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(30))) != ready.Task)
+        {
+            await sink.DisposeAsync();
+            lock (errors)
+                throw new BenchException($"the SMTP sink (aiosmtpd, {script}) did not start:\n{errors}");
+        }
+        return sink;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await stop.CancelAsync();
-        listener.Stop();
-        try
+        if (!process.HasExited)
         {
-            await accepting;
+            // Closing its input is how the script is told to stop.
+            process.StandardInput.Close();
+            try
+            {
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (TimeoutException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
         }
-        catch (OperationCanceledException)
-        {
-        }
-        stop.Dispose();
+        process.Dispose();
     }
 }

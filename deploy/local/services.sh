@@ -45,6 +45,8 @@ PRIVACY_KEY_ID=local
 
 # shellcheck source=../lib/process.sh
 source "$REPO/deploy/lib/process.sh"
+# shellcheck source=../lib/aiosmtpd.sh
+source "$REPO/deploy/lib/aiosmtpd.sh"
 
 name_of() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 dll_of() { echo "$REPO/services/$1/bin/Release/net10.0/Accountability.$1.dll"; }
@@ -104,21 +106,14 @@ SMTP_PORT=$(case $PROFILE in up) echo 55025 ;; test) echo 56025 ;; bench) echo 5
 SMTP_PID_FILE=$PIDS/smtp-sink.pid
 WEBHOOK_SECRET_FILE=$STATE/webhook-secret
 
-# Debian's interpreter, where python3-aiosmtpd installs: a python3 earlier on PATH (pyenv, a venv) lacks it.
-SINK_PYTHON=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 || echo python3 )
+# Debian's interpreter, where python3-aiosmtpd installs (deploy/lib/aiosmtpd.sh).
+SINK_PYTHON=/usr/bin/python3
 
 ensure_smtp_sink() {
     local pid i
     pid=$(tr -dc '0-9' 2>/dev/null < "$SMTP_PID_FILE" || true)
     if [ -n "$pid" ] && pid_alive "$pid"; then return 0; fi
-    if ! "$SINK_PYTHON" -c 'import aiosmtpd' 2>/dev/null; then
-        [ "$(id -u)" = 0 ] || die "python3-aiosmtpd is missing; install it as root (apt-get install -y python3-aiosmtpd)"
-        log "installing python3-aiosmtpd (apt-get)"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-aiosmtpd >/dev/null 2>&1 \
-            || { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 || true
-                 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-aiosmtpd >/dev/null; } \
-            || die "apt-get install python3-aiosmtpd failed"
-    fi
+    ensure_aiosmtpd || die "no SMTP sink for make up"
     mkdir -p "$PIDS" "$LOGS"
     ( exec setsid nohup "$SINK_PYTHON" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging \
         </dev/null >>"$LOGS/smtp-sink.log" 2>&1 ) &

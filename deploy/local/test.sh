@@ -32,6 +32,8 @@ esac
 export ACCOUNTABILITY_TEST_SERVERS=$SERVERS
 export ACCOUNTABILITY_PROFILE=$PROFILE
 cd "$REPO"
+# shellcheck source=../lib/aiosmtpd.sh
+source "$REPO/deploy/lib/aiosmtpd.sh"
 
 log() { printf '[test] %s\n' "$*" >&2; }
 
@@ -103,18 +105,8 @@ else
     unset ConnectionStrings__Accountability RabbitMq__Uri RabbitMq__ManagementUri
 fi
 
-# The notification tests send mail through a real relay, Debian's aiosmtpd (STARTTLS and AUTH),
-# run with Debian's /usr/bin/python3: the python3 first on PATH (pyenv) lacks the package.
-if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        log "installing python3-aiosmtpd (apt-get) for the notification tests' SMTP relay"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-aiosmtpd >&2 \
-            || { DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-aiosmtpd >&2; } \
-            || infra_failed "could not install python3-aiosmtpd"
-    else
-        infra_failed "python3-aiosmtpd is missing: apt-get install -y python3-aiosmtpd (as root)"
-    fi
-fi
+# Every test's SMTP relay is Debian's aiosmtpd (tests/Accountability.TestSupport/Smtp/smtp_relay.py).
+ensure_aiosmtpd || infra_failed "no aiosmtpd for the tests' SMTP relay"
 
 # The console's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then

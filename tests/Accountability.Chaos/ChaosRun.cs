@@ -81,7 +81,7 @@ public static class ChaosRun
 
     private static async Task<(Verdict, int)> ChaosAsync(ChaosOptions options, string repository, Infra infra, Dictionary<string, string> common, string signingKey, string logs)
     {
-        await using var smtp = SmtpTestServer.Start();
+        await using var smtp = await SmtpTestServer.StartAsync();
         common = new Dictionary<string, string>(common)
         {
             ["Notification__Smtp__Host"] = smtp.Host,

@@ -8,6 +8,7 @@ using Accountability.Notification.Tests.Support;
 using Accountability.ServiceDefaults.Privacy;
 using Accountability.ServiceDefaults.Security;
 using Accountability.TestSupport;
+using Accountability.TestSupport.Smtp;
 using Dapper;
 using MassTransit;
 using Xunit;
@@ -83,7 +84,7 @@ public sealed class NotificationService : IAsyncLifetime
     public async Task InitializeAsync()
     {
         VirtualHost = await IsolatedVirtualHost.CreateAsync("notification-tests");
-        Smtp = SmtpTestServer.Start();
+        Smtp = await SmtpTestServer.StartAsync();
         Webhooks = WebhookReceiver.Start();
         Process = await ServiceProcess.StartAsync("Notification", Settings());
         var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = VirtualHost.AmqpUri }.Parse();

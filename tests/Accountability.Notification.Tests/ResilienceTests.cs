@@ -24,7 +24,7 @@ public sealed class ResilienceTests(NotificationService service)
         }
         finally
         {
-            service.Smtp.Resume();
+            await service.Smtp.ResumeAsync();
         }
 
         foreach (var complaint in new[] { first, second })

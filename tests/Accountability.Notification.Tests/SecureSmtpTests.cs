@@ -1,5 +1,5 @@
-using Accountability.Notification.Tests.Support;
 using Accountability.TestSupport;
+using Accountability.TestSupport.Smtp;
 using Dapper;
 using Xunit;
 
@@ -21,7 +21,7 @@ public sealed class SecureSmtpTests(NotificationService service)
     [Fact]
     public async Task A_receipt_goes_over_STARTTLS_with_AUTH_as_text_and_HTML_with_its_UTF8_subject_encoded_and_List_Unsubscribe_and_the_password_is_never_logged()
     {
-        await using var relay = await AiosmtpdRelay.StartSecureAsync(UserName, password);
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.StartTls, UserName, password);
         var templates = TemplatesWithUnicodeSubject();
         await using var notification = await StartAsync(Secure(relay, password), templates);
         var email = NotificationService.NewEmail("secure");
@@ -64,7 +64,7 @@ public sealed class SecureSmtpTests(NotificationService service)
     [Fact]
     public async Task A_message_the_relay_refuses_for_now_is_sent_on_a_later_attempt_with_the_same_Message_ID()
     {
-        await using var relay = await AiosmtpdRelay.StartSecureAsync(UserName, password, tempfailPrefix: "tempfail-");
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.StartTls, UserName, password, tempfailPrefix: "tempfail-");
         await using var notification = await StartAsync(Secure(relay, password));
         var email = NotificationService.NewEmail("tempfail-");
         var complaint = NotificationService.Complaint(email);
@@ -85,7 +85,7 @@ public sealed class SecureSmtpTests(NotificationService service)
     [Fact]
     public async Task A_wrong_password_fails_the_delivery_with_a_reason_naming_authentication_and_sends_nothing()
     {
-        await using var relay = await AiosmtpdRelay.StartSecureAsync(UserName, password);
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.StartTls, UserName, password);
         var wrong = $"wrong-{Guid.NewGuid():N}";
         var (receipt, output) = await ReceiptFailsAsync(Secure(relay, wrong), "wrong-password");
 
@@ -100,7 +100,7 @@ public sealed class SecureSmtpTests(NotificationService service)
     [Fact]
     public async Task A_relay_without_STARTTLS_is_refused_when_StartTls_is_required_and_gets_nothing_in_plain_text()
     {
-        await using var plain = await AiosmtpdRelay.StartPlainAsync();
+        await using var plain = await SmtpTestServer.StartAsync();
         var settings = new Dictionary<string, string>
         {
             ["Notification__Smtp__Port"] = plain.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -119,7 +119,7 @@ public sealed class SecureSmtpTests(NotificationService service)
     [Fact]
     public async Task A_relay_whose_certificate_nothing_trusts_is_refused_and_gets_nothing()
     {
-        await using var relay = await AiosmtpdRelay.StartSecureAsync(UserName, password);
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.StartTls, UserName, password);
         var settings = Secure(relay, password);
         settings.Remove("Notification__Smtp__TrustedCertificatePath"); // the system's CA store only
         var (receipt, _) = await ReceiptFailsAsync(settings, "untrusted");
@@ -127,6 +127,73 @@ public sealed class SecureSmtpTests(NotificationService service)
         Assert.Contains("not trusted by the system's CA store", receipt.LastError);
         Assert.Contains("nothing was sent", receipt.LastError);
         Assert.Empty(relay.Accepted);
+    }
+
+    [Fact]
+    public async Task With_implicit_TLS_the_receipt_goes_over_TLS_from_the_first_byte_with_AUTH()
+    {
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.ImplicitTls, UserName, password);
+        var settings = Secure(relay, password);
+        settings["Notification__Smtp__Security"] = "SslOnConnect";
+        await using var notification = await StartAsync(settings);
+        var email = NotificationService.NewEmail("implicit-tls");
+        var complaint = NotificationService.Complaint(email);
+
+        await service.PublishAsync(complaint);
+
+        await notification.WaitForReceiptAsync(complaint.CaseId, "sent", "the receipt is sent over implicit TLS");
+        var received = Assert.Single(relay.Accepted, r => r.Mail.Recipients.Contains(email));
+        Assert.True(received.Tls, "the message arrived over TLS");
+        Assert.True(received.Authenticated, "the message arrived on an authenticated session");
+    }
+
+    [Theory]
+    [InlineData("GREETING", "connect")]
+    [InlineData("DATA", "send")]
+    public async Task A_relay_that_stops_answering_costs_one_attempt_of_the_timeout_and_the_retry_names_the_step(string stallAt, string step)
+    {
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.Plain, stallAt: stallAt);
+        await using var notification = await StartAsync(new()
+        {
+            ["Notification__Smtp__Port"] = relay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Notification__Smtp__Security"] = "None",
+            ["Notification__Smtp__Timeout"] = "00:00:02",
+        });
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail($"stall-{stallAt.ToLowerInvariant()}"));
+
+        await service.PublishAsync(complaint);
+
+        var receipt = await notification.WaitForReceiptAttemptAsync(complaint.CaseId, $"a first attempt against a relay that stalls at {stallAt}");
+        var first = (await notification.AttemptsAsync(receipt.Id))[0];
+        Assert.Equal("retry", first.Outcome);
+        // "did not finish the connect step within 2 s", or "stopped answering during the send step": either names it.
+        Assert.Matches($@"\b{step} step\b", first.Detail);
+        Assert.NotEqual("sent", receipt.Status);
+        Assert.Empty(relay.Accepted);
+    }
+
+    [Fact]
+    public async Task After_the_relay_restarts_the_next_message_goes_out_on_a_new_connection_without_a_failed_attempt()
+    {
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.StartTls, UserName, password);
+        await using var notification = await StartAsync(Secure(relay, password));
+        var before = NotificationService.Complaint(NotificationService.NewEmail("before-restart"));
+        await service.PublishAsync(before);
+        await notification.WaitForReceiptAsync(before.CaseId, "sent", "the first receipt is sent and its connection pooled");
+
+        await relay.StopAsync();
+        await relay.ResumeAsync();
+        // Past the pool's idle check (5 s), so the dead connection is found by its NOOP, not by a failed message.
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        var after = NotificationService.Complaint(NotificationService.NewEmail("after-restart"));
+        await service.PublishAsync(after);
+
+        var receipt = await notification.WaitForReceiptAsync(after.CaseId, "sent", "the second receipt is sent after the restart");
+        Assert.Equal(new[] { "sent" }, (await notification.AttemptsAsync(receipt.Id)).Select(a => a.Outcome));
+        var ports = relay.Accepted.Select(r => r.ClientPort).ToList();
+        Assert.Equal(2, ports.Count);
+        Assert.NotEqual(ports[0], ports[1]);
+        Assert.All(relay.Accepted, r => Assert.True(r.Tls && r.Authenticated, "the new connection is secured and authenticated again"));
     }
 
     [Theory]
@@ -162,7 +229,7 @@ public sealed class SecureSmtpTests(NotificationService service)
         return (receipt, notification.Process.Output);
     }
 
-    private static Dictionary<string, string> Secure(AiosmtpdRelay relay, string passwordToUse) => new()
+    private static Dictionary<string, string> Secure(SmtpTestServer relay, string passwordToUse) => new()
     {
         ["Notification__Smtp__Port"] = relay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Notification__Smtp__UserName"] = UserName,
@@ -217,6 +284,16 @@ public sealed class SecureSmtpTests(NotificationService service)
                     "select id as Id, status as Status, attempts as Attempts, last_error as LastError from deliveries where case_id = @caseId and template = 'receipt'",
                     new { caseId });
             }, d => d?.Status == status, description)!;
+
+        /// <summary>The receipt once at least one attempt has been made, whatever its outcome.</summary>
+        public Task<Delivery> WaitForReceiptAttemptAsync(Guid caseId, string description) =>
+            Eventually.ReturnsAsync(async () =>
+            {
+                await using var connection = await TestDatabase.OpenAsync(schema);
+                return await connection.QuerySingleOrDefaultAsync<Delivery>(
+                    "select id as Id, status as Status, attempts as Attempts, last_error as LastError from deliveries where case_id = @caseId and template = 'receipt'",
+                    new { caseId });
+            }, d => d is { Attempts: >= 1 }, description)!;
 
         public async Task<IReadOnlyList<Attempt>> AttemptsAsync(Guid deliveryId)
         {

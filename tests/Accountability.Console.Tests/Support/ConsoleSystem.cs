@@ -56,7 +56,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
         {
             if (!File.Exists(ChromiumPath))
                 throw new InvalidOperationException($"No browser at {ChromiumPath}: install Debian's chromium package (deploy/local/test.sh does) or set CHROMIUM_PATH.");
-            Smtp = SmtpTestServer.Start();
+            Smtp = await SmtpTestServer.StartAsync();
             Provider = await OidcTestProvider.StartAsync();
             isolation["Auth__Authority"] = Provider.Authority;
             isolation["Auth__RequireHttpsMetadata"] = "false";

@@ -67,7 +67,7 @@ public sealed class AccountabilitySystem : IAsyncLifetime
     {
         try
         {
-            Smtp = SmtpTestServer.Start();
+            Smtp = await SmtpTestServer.StartAsync();
             // Intake and assignment first: the others need their addresses.
             // Assignment first: intake asks it who may read a complaint (need-to-know).
             Assignment = await ServiceProcess.StartAsync("Assignment");
