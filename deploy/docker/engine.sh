@@ -140,7 +140,7 @@ cmd_cleanup() {
         if [ -n "$ids" ]; then
             log "removing $(wc -l <<<"$ids") container(s) of test run $ACCOUNTABILITY_TEST_RUN with their volumes"
             # shellcheck disable=SC2086
-            remove_containers $ids
+            remove_containers $ids || return 1
         fi
         return 0
     fi

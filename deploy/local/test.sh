@@ -50,6 +50,7 @@ reap_test_services() {
     fi
 }
 
+containers_left=0
 cleanup() {
     [ "$cleaned" = 1 ] && return 0
     cleaned=1
@@ -62,7 +63,10 @@ cleanup() {
         # Test hosts remove their containers as they exit; one that crashed or was killed cannot.
         # ACCOUNTABILITY_TEST_RUN narrows the cleanup to this run's containers.
         log "removing this run's test containers"
-        "$ENGINE" cleanup || log "engine.sh cleanup failed"
+        if ! "$ENGINE" cleanup; then
+            log "engine.sh cleanup failed: containers of this run are left behind (docker ps -a --filter label=org.accountability.test.run=$ACCOUNTABILITY_TEST_RUN)"
+            containers_left=1
+        fi
     fi
 }
 on_signal() {
@@ -183,6 +187,10 @@ if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
     failed=1
 fi
 log "$assemblies of $started test assemblies reported a summary; full output in $OUTPUT"
+# A run that leaves containers behind is not clean, whatever the tests said.
+if [ "$containers_left" = 1 ]; then
+    failed=$((failed + 1))
+fi
 
 # Name the failed tests last, just above the total, so the short tail of a CI log says what broke.
 # VSTest prints "  Failed Namespace.Class.Method [12 ms]", then "  Error Message:" and its lines.
