@@ -273,18 +273,24 @@ public sealed class StaffPagesTests(ConsoleSystem system)
     }
 
     [Fact]
-    public async Task Direction_override_characters_in_a_complainants_name_cannot_reorder_the_case_page()
+    public async Task Direction_override_and_zero_width_characters_from_outside_are_left_out_of_the_case_page_and_kept_in_the_record()
     {
-        // Issue 17, finding 8: U+202E in a name reversed the contact details shown after it.
-        var caseId = await system.FileAsync("discourtesy", "5", "The officer mocked my accent.",
-            new { name = "Sam \u202Emoc.elpmaxe@evil", email = $"sam-{Guid.NewGuid():N}@example.org" });
-        var investigator = await system.SignedInAsAsync(await system.RoutedOwnerAsync(caseId));
+        // Issue 17, finding 8: U+202E in a name reversed the contact details shown after it, and
+        // invisible characters could make a narrative read differently from what was filed.
+        var name = "Sam \u202Emoc.elpmaxe@evil";
+        var narrative = "The officer\u200B mocked \u2067my accent\u2069 at the \u202Dcounter\u202C.\uFEFF";
+        var caseId = await system.FileAsync("discourtesy", "5", narrative,
+            new { name, email = $"sam-{Guid.NewGuid():N}@example.org" });
+        var owner = await system.RoutedOwnerAsync(caseId);
+        var investigator = await system.SignedInAsAsync(owner);
         await investigator.GotoAsync($"/cases/{caseId}");
 
-        // The name is isolated in its own <bdi>, so its direction ends with it; the raw text is kept as given.
-        var name = investigator.GetByTestId("complainant").Locator("bdi").First;
-        await Expect(name).ToHaveTextAsync("Sam \u202Emoc.elpmaxe@evil");
-        await Expect(investigator.GetByTestId("narrative").Locator("bdi")).ToHaveCountAsync(1);
+        // Shown in logical order, each in a <bdi> of its own so its direction ends with it.
+        await Expect(investigator.GetByTestId("complainant").Locator("bdi").First).ToHaveTextAsync("Sam moc.elpmaxe@evil");
+        await Expect(investigator.GetByTestId("narrative").Locator("bdi")).ToHaveTextAsync("The officer mocked my accent at the counter.");
+        // The record keeps what was filed, character for character.
+        var filed = await system.Intake.GetAsync($"/api/complaints/{caseId}", ConsoleSystem.Token(owner, Roles.Investigator));
+        Assert.Equal(narrative, filed.Ok().GetProperty("narrative").GetString());
     }
 
     /// <summary>Another active investigator of the owner's unit, outside the owner's chain of command.</summary>
