@@ -61,7 +61,7 @@ public sealed class EscalationNeedToKnowTests(EscalationFixture fixture)
         // The access log knows the probes were refusals.
         var records = await Eventually.ReturnsAsync(() => AccessRecordsAsync(complaint.CaseId, "escalations-read"),
             r => r.Count(x => x.GetProperty("outcome").GetString() == "denied") >= 2, "the two refused probes are recorded");
-        Assert.Equal(["p-1026", "p-1027"],
+        Assert.Equal(new[] { "p-1026", "p-1027" },
             records.Where(r => r.GetProperty("outcome").GetString() == "denied").Select(r => r.GetProperty("userId").GetString()).Order());
         Assert.Contains(records, r => r.GetProperty("userId").GetString() == "p-1012" && r.GetProperty("outcome").GetString() == "granted");
     }
@@ -114,10 +114,14 @@ public sealed class EscalationNeedToKnowTests(EscalationFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
         var errors = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
-        Assert.Equal(["caseId", "limit", "offset"], errors.EnumerateObject().Select(e => e.Name).Order());
+        Assert.Equal(new[] { "caseId", "limit", "offset" }, errors.EnumerateObject().Select(e => e.Name).Order());
 
-        var script = await CaseScript.RoutedAsync(Host, "force", "p-1014", await Host.NowAsync());
+        // An escalation to list, so that the list has a case to ask about.
+        var start = await Host.NowAsync();
+        var script = await CaseScript.RoutedAsync(Host, "force", "p-1014", start);
         await Host.WaitForClockAsync(script.CaseId, SlaClocks.Acknowledge, c => c.GetProperty("ownerId").GetString() == "p-1014", "the clock runs");
+        await Host.AdvanceToAsync(start.AddMinutes(121));
+        await Host.WaitForAsync<EscalationRaised>(script.CaseId, _ => true, "the case is escalated");
         var cut = await Host.StartInstanceAsync(await Host.NowAsync(), new Dictionary<string, string> { ["Escalation__AssignmentUrl"] = $"http://127.0.0.1:{FreePort()}" });
         try
         {
