@@ -26,7 +26,7 @@ public sealed class EscalationNeedToKnowTests(EscalationFixture fixture)
         var start = await Host.NowAsync();
         var complaint = await CaseScript.RoutedAsync(Host, "force", "p-1014", start, subjectBadges: ["1544"]);
         // A case the subject's chain may see (the subject owns it), so the list shows it filters rather than answering nothing.
-        var own = await CaseScript.RoutedAsync(Host, "lack-of-service", "p-1028", start);
+        var own = await CaseScript.RoutedAsync(Host, "misconduct", "p-1028", start);
         await Host.WaitForClockAsync(complaint.CaseId, SlaClocks.Acknowledge, c => c.GetProperty("ownerId").GetString() == "p-1014", "the complaint's clock runs");
         await Host.WaitForClockAsync(own.CaseId, SlaClocks.Acknowledge, c => c.GetProperty("ownerId").GetString() == "p-1028", "the subject's own case's clock runs");
 
