@@ -7,7 +7,8 @@ namespace Accountability.Platform.Tests;
 /// <summary>
 /// Who may see and act, as one table (issue 12): every route of every running service, asked by a person in
 /// each relationship to one real case. The expected outcomes are in authorization-matrix.txt beside this file;
-/// the routes come from each process's own endpoint list, so a route added without a rule fails here.
+/// the routes come from each process's own endpoint list, so a route added without a rule fails here. Beyond the status,
+/// no answer to a person the case is hidden from may name it (lists filter; a status code alone would not show a leak).
 /// </summary>
 [Collection(nameof(FiveServices))]
 public sealed class AuthorizationMatrixTests(FiveServices services)
@@ -17,6 +18,8 @@ public sealed class AuthorizationMatrixTests(FiveServices services)
     {
         var table = AuthorizationMatrix.Load();
         var world = await CaseWorld.BuildAsync(services["Intake"], services["Assignment"]);
+        // Those for whom the case does not exist (the subject, his chain, an unrelated colleague, intake once it moved on).
+        var hidden = table.Rules["case-read"].Where(r => r.Outcome == "hidden").Select(r => r.Relationship).ToHashSet();
 
         var problems = new List<string>();
         foreach (var service in FiveServices.Names)
@@ -33,9 +36,13 @@ public sealed class AuthorizationMatrixTests(FiveServices services)
             {
                 foreach (var (relationship, outcome) in table.Rules[row.Rule])
                 {
-                    var status = await world.AskAsync(services[service], row.Method, row.Route, relationship);
-                    if (!AuthorizationMatrix.Matches(outcome, status))
-                        problems.Add($"{service}: {row.Method} {row.Route} as {relationship} ({world.PersonOf(relationship) ?? "no token"}): expected {outcome}, got {(int)status}");
+                    var reply = await world.AskForReplyAsync(services[service], row.Method, row.Route, relationship, row.Query);
+                    var asked = $"{service}: {row.Method} {row.Route}{row.Query} as {relationship} ({world.PersonOf(relationship) ?? "no token"})";
+                    if (!AuthorizationMatrix.Matches(outcome, reply.Status))
+                        problems.Add($"{asked}: expected {outcome}, got {(int)reply.Status}");
+                    // A status is not enough for a list: whoever may not see the case must not find it in any answer either.
+                    if (hidden.Contains(relationship) && reply.IsSuccess && reply.Body.Contains(world.CaseId.ToString(), StringComparison.OrdinalIgnoreCase))
+                        problems.Add($"{asked}: the answer names the case, which is hidden from them");
                 }
             }
         }

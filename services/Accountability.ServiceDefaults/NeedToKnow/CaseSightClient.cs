@@ -12,6 +12,12 @@ public enum CaseSight
     /// <summary>No case, or one the caller has no need to know (the two are not told apart).</summary>
     None,
 
+    /// <summary>
+    /// The board's view of a confidential case (dispatchers, admins): number, owner and status only. Its category, district and
+    /// deadlines are hidden, so nothing that would tell them (clocks, escalations) may be shown either.
+    /// </summary>
+    Masked,
+
     /// <summary>The board's view (dispatchers, admins): number, category, owner, status, deadlines; never the narrative or the contact.</summary>
     Board,
     Full,
@@ -35,25 +41,34 @@ public sealed class CaseSightClient(HttpClient http)
             return CaseSight.None;
         response.EnsureSuccessStatusCode();
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-        return body.RootElement.TryGetProperty("access", out var access) && access.GetString() == "full" ? CaseSight.Full : CaseSight.Board;
+        return SightOf(body.RootElement);
     }
 
     /// <summary>
-    /// Of <paramref name="caseIds"/> (at most <see cref="MaxCasesPerRequest"/>), the cases the caller may see at all (the board or
-    /// in full), in one call: assignment's list filtered by ids answers only those.
+    /// Of <paramref name="caseIds"/> (at most <see cref="MaxCasesPerRequest"/>), how much the caller sees of each case they may see
+    /// at all, in one call: assignment's list filtered by ids answers only those, so a case left out is <see cref="CaseSight.None"/>.
     /// </summary>
-    public async Task<IReadOnlySet<Guid>> VisibleAsync(IReadOnlyCollection<Guid> caseIds, string authorization, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<Guid, CaseSight>> SightsAsync(IReadOnlyCollection<Guid> caseIds, string authorization, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(caseIds.Count, MaxCasesPerRequest);
         if (caseIds.Count == 0)
-            return new HashSet<Guid>();
+            return new Dictionary<Guid, CaseSight>();
         using var response = await GetAsync($"/api/cases?ids={string.Join(',', caseIds)}&limit={caseIds.Count}", authorization, cancellationToken);
         if (Refused(response))
-            return new HashSet<Guid>();
+            return new Dictionary<Guid, CaseSight>();
         response.EnsureSuccessStatusCode();
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-        return body.RootElement.EnumerateArray().Select(c => c.GetProperty("caseId").GetGuid()).ToHashSet();
+        return body.RootElement.EnumerateArray().ToDictionary(c => c.GetProperty("caseId").GetGuid(), SightOf);
     }
+
+    /// <summary>Whether the caller sees something of the case that its clocks and escalations may be shown alongside: not masked.</summary>
+    public static bool ShowsDeadlines(CaseSight sight) => sight is CaseSight.Board or CaseSight.Full;
+
+    // Assignment says how much it showed ("access": full or board) and whether the board's view was masked ("masked").
+    private static CaseSight SightOf(JsonElement view) =>
+        view.TryGetProperty("access", out var access) && access.GetString() == "full" ? CaseSight.Full
+        : view.TryGetProperty("masked", out var masked) && masked.ValueKind == JsonValueKind.True ? CaseSight.Masked
+        : CaseSight.Board;
 
     /// <summary>Assignment could not answer (down, failing or too slow), as opposed to the caller having hung up.</summary>
     public static bool Unreachable(Exception exception, CancellationToken requestAborted) =>

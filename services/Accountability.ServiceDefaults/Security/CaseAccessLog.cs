@@ -86,8 +86,10 @@ public static class CaseAccessLog
         finally
         {
             var user = context.User;
+            // A case named in the route, or asked about in the query (?caseId=, a probe by id), is the case the record is about.
             var caseId = (context.Request.RouteValues.TryGetValue("caseId", out var raw) || context.Request.RouteValues.TryGetValue("id", out raw))
-                         && Guid.TryParse(raw?.ToString(), out var parsed) ? parsed : (Guid?)null;
+                         && Guid.TryParse(raw?.ToString(), out var parsed) ? parsed
+                : Guid.TryParse(context.Request.Query["caseId"].ToString(), out var asked) ? asked : (Guid?)null;
             var access = new CaseAccess(
                 context.RequestServices.GetRequiredService<ServiceIdentity>().Name,
                 caseId,

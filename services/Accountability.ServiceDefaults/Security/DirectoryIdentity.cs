@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Accountability.ServiceDefaults.Security;
@@ -45,7 +46,13 @@ public static class DirectoryIdentity
             allowed = SystemCallerRoles;
         else if (!people.IsLoaded)
         {
-            // Only before the first directory ever reaches this service; logged so that it is seen.
+            // Only before the first directory ever reaches this service. A deployment refuses (fails closed): a token's
+            // roles are not identity. A throwaway run (make up, the tests' own processes) trusts them, logged so that it is seen.
+            if (!TrustsTokensUntilDirectory(context.RequestServices.GetRequiredService<IHostEnvironment>()))
+            {
+                await NotYet(context);
+                return;
+            }
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Accountability.DirectoryIdentity")
                 .LogWarning("No directory received yet: {Subject}'s token roles are trusted for this request", subject);
             allowed = tokenRoles;
@@ -73,6 +80,18 @@ public static class DirectoryIdentity
         }
         await next(context);
     });
+
+    /// <summary>
+    /// Whether a service that has not yet received a directory trusts the token's roles: only in Development (<c>make up</c>)
+    /// and Testing (the processes the tests start, many of them without an assignment service to publish a directory).
+    /// </summary>
+    public static bool TrustsTokensUntilDirectory(IHostEnvironment environment) =>
+        environment.IsDevelopment() || environment.IsEnvironment("Testing");
+
+    private static Task NotYet(HttpContext context) =>
+        Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The directory has not arrived yet",
+                detail: "This service has not yet received the org directory, so it cannot tell who you are; try again shortly.")
+            .ExecuteAsync(context);
 
     private static Task Refuse(HttpContext context, string detail) =>
         Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a person in the directory in force", detail: detail)

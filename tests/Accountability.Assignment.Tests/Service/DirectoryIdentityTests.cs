@@ -53,6 +53,46 @@ public sealed class DirectoryIdentityTests(AssignmentService service)
         Assert.Equal(HttpStatusCode.OK, realAdmin.StatusCode);
     }
 
+    [Fact]
+    public async Task Outside_development_a_service_that_has_no_directory_yet_refuses_every_caller_with_503_until_the_directory_arrives()
+    {
+        // Intake in a database and on a virtual host of its own, where no directory was ever published, run as a deployment
+        // would (Production): until one arrives, no token is trusted, whatever roles it claims.
+        var database = IsolatedDatabase.NewName("directory_closed");
+        var connectionString = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
+        try
+        {
+            await using var vhost = await IsolatedVirtualHost.CreateAsync("directory-closed");
+            var isolation = new Dictionary<string, string>
+            {
+                ["ConnectionStrings__Accountability"] = connectionString,
+                ["RabbitMq__Uri"] = vhost.AmqpUri,
+            };
+            await using var intake = await ServiceProcess.StartAsync("Intake", new Dictionary<string, string>(isolation) { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+
+            foreach (var token in new[] { TestTokens.For("p-1005", Roles.Admin), TestTokens.For("p-9999", Roles.Admin) })
+            {
+                var refused = await intake.GetAsync("/api/ops/outbox", token);
+                Assert.True(refused.Status == HttpStatusCode.ServiceUnavailable, refused.ToString());
+                Assert.Equal("application/problem+json", refused.ContentType);
+                Assert.Equal("The directory has not arrived yet", refused.Json.GetProperty("title").GetString());
+            }
+            Assert.DoesNotContain("token roles are trusted", intake.Output, StringComparison.Ordinal);
+
+            // Assignment seeds the directory and publishes it; from then on the directory, not the token, decides.
+            await using var assignment = await ServiceProcess.StartAsync("Assignment", isolation);
+            var admin = await Eventually.ReturnsAsync(() => intake.GetAsync("/api/ops/outbox", TestTokens.For("p-1005", Roles.Admin)),
+                r => r.Status != HttpStatusCode.ServiceUnavailable, "the directory reaches intake", TimeSpan.FromSeconds(60));
+            Assert.True(admin.Status == HttpStatusCode.OK, admin.ToString());
+            var stranger = await intake.GetAsync("/api/ops/outbox", TestTokens.For("p-9999", Roles.Admin));
+            Assert.True(stranger.Status == HttpStatusCode.Forbidden, stranger.ToString());
+        }
+        finally
+        {
+            await IsolatedDatabase.DropAsync(TestEnvironment.PostgresConnectionString, database);
+        }
+    }
+
     private Task WaitForDirectoryAsync() => Eventually.ReturnsAsync(async () =>
     {
         using var response = await service.SendAsync(HttpMethod.Get, "/api/me/inbox", TestTokens.For("p-9999", Roles.Investigator));

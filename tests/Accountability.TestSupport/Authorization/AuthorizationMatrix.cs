@@ -33,8 +33,9 @@ public sealed record AuthorizationMatrix(IReadOnlyDictionary<string, IReadOnlyLi
             }
             else
             {
-                Assert.True(words.Length == 4, $"A route line is: service method route rule. Not: {raw}");
-                routes.Add(new MatrixRoute(words[0], words[1], words[2], words[3]));
+                Assert.True(words.Length == 4 || (words.Length == 5 && words[4].StartsWith('?')),
+                    $"A route line is: service method route rule [?query to ask it with]. Not: {raw}");
+                routes.Add(new MatrixRoute(words[0], words[1], words[2], words[3], words.Length == 5 ? words[4] : null));
             }
         }
         Assert.All(routes, r => Assert.True(rules.ContainsKey(r.Rule), $"{r.Route}: no rule named {r.Rule}"));
@@ -57,7 +58,8 @@ public sealed record AuthorizationMatrix(IReadOnlyDictionary<string, IReadOnlyLi
     };
 }
 
-public sealed record MatrixRoute(string Service, string Method, string Route, string Rule);
+/// <summary>A route and its rule; <see cref="Query"/>, when given, is what the route is asked with (a list filtered by this case).</summary>
+public sealed record MatrixRoute(string Service, string Method, string Route, string Rule, string? Query = null);
 
 /// <summary>
 /// One case, and a person in every relationship to it, made through the real services: filed naming a patrol
@@ -142,13 +144,16 @@ public sealed class CaseWorld
     /// The route with its parameters filled for this case. A body, where one is sent, is a JSON array, which no
     /// route takes: whoever gets past the access checks is refused the body, so the table's run changes nothing.
     /// </summary>
-    public async Task<HttpStatusCode> AskAsync(ServiceProcess service, string method, string route, string relationship)
+    public async Task<HttpStatusCode> AskAsync(ServiceProcess service, string method, string route, string relationship) =>
+        (await AskForReplyAsync(service, method, route, relationship)).Status;
+
+    /// <summary>As <see cref="AskAsync"/>, with the whole answer, so that its body can be searched for the case; <paramref name="query"/> is appended.</summary>
+    public async Task<Reply> AskForReplyAsync(ServiceProcess service, string method, string route, string relationship, string? query = null)
     {
         var person = PersonOf(relationship);
-        var path = Fill(route, person);
+        var path = Fill(route + query, person);
         var content = method is "POST" or "PUT" ? new StringContent("[]", System.Text.Encoding.UTF8, "application/json") : null;
-        var reply = await service.SendAsync(new HttpMethod(method), path, person is null ? null : TokenOf(person), content);
-        return reply.Status;
+        return await service.SendAsync(new HttpMethod(method), path, person is null ? null : TokenOf(person), content);
     }
 
     public string Fill(string route, string? person) =>

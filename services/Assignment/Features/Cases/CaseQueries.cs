@@ -24,13 +24,15 @@ public sealed record ConfidentialityView(IReadOnlyList<TeamMemberView> Team, str
 /// A case as a reader may see it. <see cref="Contacts"/> only in a single case's full view (null in lists and the board's view).
 /// A confidential case seen as the board sees it has "confidential" for its category and district, and never shows overdue;
 /// <see cref="Confidentiality"/> (team, reason) only in the full view. <see cref="OwnedSince"/> is when the owner took it
-/// (the open custody interval), so a list answers "whose, since when" without a request per case.
+/// (the open custody interval), so a list answers "whose, since when" without a request per case. <see cref="Masked"/> says that
+/// this reader sees a confidential case only as the board does: the services that ask assignment for sight (escalation's clocks
+/// and escalations) hide what would tell the masked details.
 /// </summary>
 public sealed record CaseView(
     Guid CaseId, string Status, OwnerView Owner, string UnitId, string Category, string? District,
     bool Acknowledged, bool Contacted, bool Overdue, IReadOnlyList<AllegationView> Allegations, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion,
     string Access, string? CaseNumber, IReadOnlyList<ContactView>? Contacts = null, bool Confidential = false, ConfidentialityView? Confidentiality = null,
-    DateTimeOffset? OwnedSince = null);
+    DateTimeOffset? OwnedSince = null, bool Masked = false);
 
 /// <summary>One custody interval. <see cref="Actor"/> made the move; <see cref="ReasonBy"/> wrote the reason (for a handoff, who asked for it).</summary>
 public sealed record CustodyIntervalView(
@@ -215,7 +217,8 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
             ? new ConfidentialityView([.. (System.Text.Json.JsonSerializer.Deserialize<string[]>(r.confidential_team!) ?? []).Select(id => new TeamMemberView(id, NameOf("person", id)))],
                 r.confidential_reason ?? "", r.confidential_by ?? "", NameOf("person", r.confidential_by ?? ""), Utc(r.confidential_at!.Value))
             : null,
-        OwnedSince: r.owned_since is { } since ? Utc(since) : null);
+        OwnedSince: r.owned_since is { } since ? Utc(since) : null,
+        Masked: masked);
     }
 
     private string NameOf(string kind, string id) =>

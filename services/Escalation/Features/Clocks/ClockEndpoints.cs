@@ -45,6 +45,7 @@ public static class ClockEndpoints
         // Who may see a case is assignment's one rule (need-to-know), asked with the caller's own token: the owner and
         // their chain see the clocks, dispatchers and admins the board (deadlines included), auditors and internal-affairs
         // command everything; a subject officer, their chain and anyone unrelated get the 404 of a case that does not exist.
+        // A confidential case seen only as the board sees it (masked) shows no clocks: they would tell its deadlines.
         app.MapGet("/api/cases/{caseId:guid}/clocks", async (Guid caseId, HttpContext http, CaseSightClient sight, ServiceDatabase database,
             BusinessCalendar calendar, TimeProvider time, ILoggerFactory loggers, CancellationToken ct) =>
         {
@@ -67,28 +68,30 @@ public static class ClockEndpoints
                 http.RecordCaseAccessWithheld();
                 return NotFound(caseId);
             }
+            if (!CaseSightClient.ShowsDeadlines(seen))
+                return Results.Ok(Array.Empty<ClockView>());
             var policies = await PolicyStore.LoadAsync(connection, null, ct);
             var clocks = await CaseClockStore.ClocksAsync(connection, null, caseId, ct);
             return Results.Ok(Views(@case, clocks, policies, calendar, time.GetUtcNow()));
         }).RequireAuthorization(policy => policy.RequireRole(Readers)).RecordsCaseAccess("clocks-read");
 
-        // The same rule as a filter: a case the caller may not see is simply not in the answer, as an unknown one is not.
+        // The same rule as a filter: a case the caller may not see, or sees masked, is simply not in the answer, as an unknown one is not.
         app.MapGet("/api/clocks", async (string? caseIds, HttpContext http, CaseSightClient sight, ServiceDatabase database,
             BusinessCalendar calendar, TimeProvider time, ILoggerFactory loggers, CancellationToken ct) =>
         {
             if (ParseCaseIds(caseIds, out var asked) is { } error)
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["caseIds"] = [error] });
-            IReadOnlySet<Guid> visible;
+            IReadOnlyDictionary<Guid, CaseSight> seen;
             try
             {
-                visible = await sight.VisibleAsync(asked, http.Request.Headers.Authorization.ToString(), ct);
+                seen = await sight.SightsAsync(asked, http.Request.Headers.Authorization.ToString(), ct);
             }
             catch (Exception exception) when (CaseSightClient.Unreachable(exception, ct))
             {
                 loggers.CreateLogger("Accountability.Escalation.Clocks").LogWarning(exception, "Assignment could not say who may see {Count} cases", asked.Count);
                 return CaseSightClient.Unavailable("these cases' clocks");
             }
-            var ids = asked.Where(visible.Contains).ToList();
+            var ids = asked.Where(id => CaseSightClient.ShowsDeadlines(seen.GetValueOrDefault(id))).ToList();
             if (ids.Count == 0)
                 return Results.Ok(Array.Empty<CaseClocksView>());
             await using var connection = await database.OpenConnectionAsync(ct);

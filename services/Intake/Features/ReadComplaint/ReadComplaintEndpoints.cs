@@ -66,8 +66,8 @@ public static class ReadComplaintEndpoints
                 http.RecordCaseAccessWithheld();
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such complaint", detail: $"There is no complaint {caseId} that you may see.");
         }
-        // Dispatchers and admins see the board; the narrative and the complainant are not theirs to read.
-        if (seen == CaseSight.Board)
+        // Dispatchers and admins see the board (masked or not); the narrative and the complainant are not theirs to read.
+        if (seen != CaseSight.Full)
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not for the board",
                 detail: "The complaint's narrative and complainant are for those who work the case; the board shows its number, category, owner and deadlines.");
 

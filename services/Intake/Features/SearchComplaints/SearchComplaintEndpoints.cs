@@ -77,7 +77,7 @@ public static class SearchComplaintEndpoints
             foreach (var candidate in candidates)
             {
                 var seen = await sight.SightAsync(candidate.CaseId, http.Request.Headers.Authorization.ToString(), cancellationToken);
-                if (seen == CaseSight.Full || (seen == CaseSight.Board && !byName))
+                if (seen == CaseSight.Full || (seen != CaseSight.None && !byName))
                     found.Add(candidate);
             }
         }
