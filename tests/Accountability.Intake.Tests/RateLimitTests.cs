@@ -33,6 +33,29 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task The_public_Open311_list_and_single_request_beyond_the_limit_get_429_problem_json_with_retry_after()
+    {
+        // Issue 17, finding 6: the public list must not be scraped. A process of its own with a tiny read limit.
+        var settings = IntakeService.Settings();
+        settings["Intake__PublicStatusLimit__PermitLimit"] = "2";
+        await using var strict = await ServiceProcess.StartAsync("Intake", settings);
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var path in new[] { "/open311/v2/requests.json", "/open311/v2/requests.xml", "/open311/v2/requests.json", $"/open311/v2/requests/{Guid.NewGuid()}.json" })
+        {
+            using var response = await strict.Client.GetAsync(path);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode != HttpStatusCode.TooManyRequests)
+                continue;
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.True(response.Headers.RetryAfter is not null, "429 carries Retry-After");
+            Assert.Contains("Too many requests", await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
     public async Task Behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit_and_elsewhere_the_header_is_ignored()
     {
         var trusting = IntakeService.Settings(publicPermits: 2);
