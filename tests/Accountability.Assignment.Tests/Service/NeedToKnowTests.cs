@@ -104,8 +104,9 @@ public sealed class NeedToKnowTests(AssignmentService service)
     [Fact]
     public async Task A_past_owners_sight_of_the_case_ends_once_it_left_them_longer_ago_than_the_past_owner_access_period()
     {
-        var (caseId, owner) = await service.RoutedCaseAsync();
-        var receiver = new[] { "p-1018", "p-1019", "p-1020" }.First(p => p != owner);
+        // A plain investigator under one sergeant hands over to one under the other: no chain of command links them.
+        var (caseId, owner) = await service.CaseOwnedByAnInvestigatorAsync(["p-1014", "p-1015", "p-1016"]);
+        const string receiver = "p-1018";
         using (var reassign = await service.SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/reassign", TestTokens.For("p-1011", Roles.Commander),
                    new { toPersonId = receiver, reason = "Reassigned while on leave" }))
             Assert.Equal(HttpStatusCode.OK, reassign.StatusCode);
