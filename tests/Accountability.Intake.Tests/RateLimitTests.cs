@@ -33,9 +33,10 @@ public sealed class RateLimitTests
     }
 
     [Fact]
-    public async Task The_public_Open311_list_and_single_request_beyond_the_limit_get_429_problem_json_with_retry_after()
+    public async Task The_public_Open311_list_and_single_request_beyond_the_limit_get_429_in_the_specs_error_format_with_retry_after()
     {
         // Issue 17, finding 6: the public list must not be scraped. A process of its own with a tiny read limit.
+        // Under /open311 every error is GeoReport v2's [{code, description}] (Open311ErrorFormat), the limiter's 429 too.
         var settings = IntakeService.Settings();
         settings["Intake__PublicStatusLimit__PermitLimit"] = "2";
         await using var strict = await ServiceProcess.StartAsync("Intake", settings);
@@ -47,9 +48,11 @@ public sealed class RateLimitTests
             statuses.Add(response.StatusCode);
             if (response.StatusCode != HttpStatusCode.TooManyRequests)
                 continue;
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
             Assert.True(response.Headers.RetryAfter is not null, "429 carries Retry-After");
-            Assert.Contains("Too many requests", await response.Content.ReadAsStringAsync());
+            var error = Assert.Single(System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray());
+            Assert.Equal(429, error.GetProperty("code").GetInt32());
+            Assert.Contains("Too many requests", error.GetProperty("description").GetString());
         }
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
