@@ -225,11 +225,34 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Case resolved.");
         await Expect(investigator.GetByTestId("case-status")).ToContainTextAsync("resolved");
         await Expect(investigator.GetByTestId("custody-chain")).ToBeVisibleAsync();
+        // The note shows on the case page, isolated as all free text is, with who resolved it.
+        await Expect(investigator.GetByTestId("resolution-note").Locator("bdi")).ToHaveTextAsync("Use of force reviewed with the officer's supervisor.");
+        await Expect(investigator.GetByTestId("resolution")).ToContainTextAsync($"Resolved by {(await system.DirectoryAsync()).GetProperty("people").EnumerateArray()
+            .Single(p => p.GetProperty("id").GetString() == owner).GetProperty("name").GetString()}");
+        await ConsoleSystem.ScreenshotAsync(investigator, "case-resolved");
+        // Not on the board's view of the case.
+        var dispatcher = await system.SignedInAsAsync("p-1009");
+        await dispatcher.GotoAsync($"/cases/{caseId}");
+        await Expect(dispatcher.GetByTestId("case-status")).ToContainTextAsync("resolved");
+        await Expect(dispatcher.GetByTestId("resolution")).ToHaveCountAsync(0);
 
         // A refusal from the service reads as a message on the page: reopening needs a reason.
         await investigator.GetByLabel("Why reopen").FillAsync(" ");
         await investigator.GetByRole(AriaRole.Button, new() { Name = "Reopen" }).ClickAsync();
         await Expect(investigator.GetByTestId("flash-error")).ToContainTextAsync("reason");
+    }
+
+    [Fact]
+    public async Task The_case_page_shows_the_officers_badge_and_name_and_where_it_happened()
+    {
+        // Issue 12, finding 3: the investigator must see whom the complaint is about and where, without asking intake.
+        var caseId = await system.FileAsync("discourtesy", "1", "The officer swore at me when I asked for directions.",
+            subjectOfficers: ["1569"], location: new { address = "Corner of 5th and Main" });
+        var investigator = await system.SignedInAsAsync(await system.RoutedOwnerAsync(caseId));
+        await investigator.GotoAsync($"/cases/{caseId}");
+
+        await Expect(investigator.GetByTestId("allegation-officer")).ToHaveTextAsync("badge 1569 (Lily Chen)");
+        await Expect(investigator.GetByTestId("location").Locator("bdi")).ToHaveTextAsync("Corner of 5th and Main");
     }
 
     [Fact]

@@ -121,6 +121,27 @@ public sealed partial class FilingTests(IntakeService intake)
     }
 
     [Fact]
+    public async Task Twenty_filings_at_once_get_twenty_distinct_case_numbers_above_the_one_before_and_below_the_one_after()
+    {
+        static int Sequence(System.Text.Json.JsonElement filed) =>
+            int.Parse(filed.GetProperty("caseNumber").GetString()!.Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        var before = Sequence(await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker())));
+
+        // Each filing takes the year's counter row in its own transaction; they queue on it, none reuses a number.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()))));
+        var after = Sequence(await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker())));
+
+        var numbers = burst.Select(filed => filed.GetProperty("caseNumber").GetString()!).ToList();
+        Assert.All(numbers, number => Assert.Matches($"^IA-{DateTimeOffset.UtcNow.Year}-[0-9]{{5}}$", number));
+        Assert.Equal(20, numbers.Distinct().Count());
+        Assert.All(burst.Select(Sequence), sequence => Assert.InRange(sequence, before + 1, after - 1));
+        // The number in the receipt is the one stored with the complaint.
+        foreach (var filed in burst)
+            Assert.Equal(filed.GetProperty("caseNumber").GetString(), await IntakeService.QueryAsync<string>(
+                "select case_number from complaints where case_id = @id", new { id = filed.GetProperty("caseId").GetGuid() }));
+    }
+
+    [Fact]
     public async Task The_same_idempotency_key_with_a_different_body_gets_409_problem_json()
     {
         var key = Guid.NewGuid().ToString();

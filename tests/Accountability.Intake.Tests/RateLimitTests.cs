@@ -33,6 +33,32 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task The_public_Open311_list_and_single_request_beyond_the_limit_get_429_in_the_specs_error_format_with_retry_after()
+    {
+        // Issue 17, finding 6: the public list must not be scraped. A process of its own with a tiny read limit.
+        // Under /open311 every error is GeoReport v2's [{code, description}] (Open311ErrorFormat), the limiter's 429 too.
+        var settings = IntakeService.Settings();
+        settings["Intake__PublicStatusLimit__PermitLimit"] = "2";
+        await using var strict = await ServiceProcess.StartAsync("Intake", settings);
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var path in new[] { "/open311/v2/requests.json", "/open311/v2/requests.xml", "/open311/v2/requests.json", $"/open311/v2/requests/{Guid.NewGuid()}.json" })
+        {
+            using var response = await strict.Client.GetAsync(path);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode != HttpStatusCode.TooManyRequests)
+                continue;
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            Assert.True(response.Headers.RetryAfter is not null, "429 carries Retry-After");
+            var error = Assert.Single(System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray());
+            Assert.Equal(429, error.GetProperty("code").GetInt32());
+            Assert.Contains("Too many requests", error.GetProperty("description").GetString());
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
     public async Task Behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit_and_elsewhere_the_header_is_ignored()
     {
         var trusting = IntakeService.Settings(publicPermits: 2);

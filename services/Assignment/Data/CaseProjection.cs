@@ -66,6 +66,16 @@ public static class CaseProjection
                     """, new { contacted.CaseId, contacted.CaseVersion, contacted.Method, contacted.Note, contacted.Actor, contacted.OccurredAt });
                 break;
 
+            case CaseResolved resolved:
+                await Execute("update cases set resolution_note = @Reason, resolved_by = @Actor, resolved_at = @OccurredAt where case_id = @CaseId",
+                    new { resolved.CaseId, resolved.Reason, resolved.Actor, resolved.OccurredAt });
+                break;
+            case CaseReopened reopened:
+                // An open case has no resolution; the earlier note stays in the trail.
+                await Execute("update cases set resolution_note = null, resolved_by = null, resolved_at = null where case_id = @CaseId",
+                    new { reopened.CaseId });
+                break;
+
             case HandoffAccepted accepted:
                 await DecideHandoff(accepted.HandoffId, "accepted", accepted.Actor, accepted.OccurredAt, accepted.Reason);
                 break;

@@ -17,7 +17,7 @@ public sealed record CaseDto(
     Guid CaseId, string Status, OwnerDto Owner, string UnitId, string Category, string? District, bool Acknowledged, bool Contacted,
     bool Overdue, IReadOnlyList<AllegationDto>? Allegations, PendingHandoffDto? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion,
     string? Access = null, string? CaseNumber = null, IReadOnlyList<ContactRecordDto>? Contacts = null,
-    bool Confidential = false, ConfidentialityDto? Confidentiality = null)
+    bool Confidential = false, ConfidentialityDto? Confidentiality = null, ResolutionDto? Resolution = null)
 {
     /// <summary>What people call the case: its number (IA-2026-00042), or its id for cases filed before numbers existed.</summary>
     public string Label => CaseNumber ?? CaseId.ToString();
@@ -28,6 +28,9 @@ public sealed record CaseDto(
     /// <summary>A confidential case seen only as the board sees it: its category, district and deadlines are not this reader's.</summary>
     public bool IsMasked => Confidential && IsBoardView;
 }
+
+/// <summary>Assignment: the note a resolved case was closed with, by whom and when; only in the full view.</summary>
+public sealed record ResolutionDto(string Note, string ResolvedBy, string? ResolvedByName, DateTimeOffset ResolvedAt);
 
 public sealed record TeamMemberDto(string Id, string? Name);
 

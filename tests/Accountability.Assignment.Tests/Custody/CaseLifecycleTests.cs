@@ -137,6 +137,21 @@ public sealed class CaseLifecycleTests
         Assert.Contains("A2", refusal.Reason);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("\t\n")]
+    public void Resolving_with_an_empty_or_blank_note_is_refused_even_when_every_finding_is_in(string note)
+    {
+        var scenario = CustodyScenario.OwnedBy("inv-a", allegationBadges: ["4002"]);
+        scenario.Then(new CustodyCommand.RecordFinding("A1", Findings.Sustained, "inv-a"));
+
+        var refusal = scenario.Refuses(new CustodyCommand.Resolve(note, "inv-a"), RefusalCodes.ReasonRequired);
+
+        Assert.Contains("note", refusal.Reason);
+        Assert.Equal(CaseStatus.Open, scenario.State.Status);
+    }
+
     [Fact]
     public void A_case_with_a_finding_on_every_allegation_is_resolved_and_keeps_its_owner()
     {

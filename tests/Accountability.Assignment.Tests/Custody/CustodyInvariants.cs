@@ -91,6 +91,15 @@ public static class CustodyInvariants
                     Require(!conflicts.IsConflicted(after.Owner!), $"{command.GetType().Name} gave the case to {after.Owner}, who is conflicted");
                 if (command is CustodyCommand.RequestHandoff && after.PendingHandoff is { } requested)
                     Require(!conflicts.IsConflicted(requested.To), $"a handoff was requested to {requested.To}, who is conflicted");
+                // A case is handed or reassigned only to someone whose role works cases.
+                var givenTo = command switch
+                {
+                    CustodyCommand.RequestHandoff { To.IsPerson: true } request => request.To.Id,
+                    CustodyCommand.Reassign reassign => reassign.ToPersonId,
+                    _ => null,
+                };
+                Require(givenTo is null || directory.FindPerson(givenTo) is { MayInvestigate: true },
+                    $"{command.GetType().Name} gave the case to {givenTo}, whose role does not work cases");
                 // A confidential case stays with its team: its owner and a pending handoff's receiver are on it, or internal-affairs command.
                 if (after.Confidential is { Team: var team })
                 {

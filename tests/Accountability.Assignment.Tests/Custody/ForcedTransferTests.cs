@@ -45,6 +45,20 @@ public sealed class ForcedTransferTests
         scenario.Refuses(new CustodyCommand.Reassign("ofc-p2a", "workload", "sgt-ia"), RefusalCodes.ConflictOfInterest);
     }
 
+    [Theory]
+    [InlineData("clerk")]
+    [InlineData("dispatch")]
+    [InlineData("auditor")]
+    public void Reassigning_to_someone_whose_role_cannot_investigate_is_refused_even_by_internal_affairs_command(string receiver)
+    {
+        var scenario = CustodyScenario.OwnedBy("inv-a");
+
+        var bySupervisor = scenario.Refuses(new CustodyCommand.Reassign(receiver, "workload", "sgt-ia"), RefusalCodes.RoleCannotInvestigate);
+        scenario.Refuses(new CustodyCommand.Reassign(receiver, "taking it back", "lt-ia"), RefusalCodes.RoleCannotInvestigate);
+
+        Assert.Equal("toPersonId", bySupervisor.Field);
+    }
+
     [Fact]
     public void Reassigning_without_a_reason_is_refused()
     {

@@ -65,6 +65,30 @@ public sealed class HandoffTests
         scenario.Refuses(new CustodyCommand.RequestHandoff(Guid.NewGuid(), Person("capt-p1"), "district knowledge", "inv-a"), RefusalCodes.ConflictOfInterest);
     }
 
+    [Theory]
+    [InlineData("clerk")]
+    [InlineData("dispatch")]
+    [InlineData("auditor")]
+    public void Handing_a_case_to_someone_whose_role_cannot_investigate_is_refused_naming_the_field(string receiver)
+    {
+        var scenario = CustodyScenario.OwnedBy("inv-a");
+
+        var refusal = scenario.Refuses(new CustodyCommand.RequestHandoff(Guid.NewGuid(), Person(receiver), "workload", "inv-a"), RefusalCodes.RoleCannotInvestigate);
+
+        Assert.Equal("toPersonId", refusal.Field);
+        Assert.Contains(receiver, refusal.Reason);
+        Assert.Contains("investigator, supervisor or commander", refusal.Reason);
+    }
+
+    [Fact]
+    public void A_dispatcher_may_not_hand_a_case_to_a_fellow_dispatcher_either()
+    {
+        var scenario = CustodyScenario.OwnedBy("inv-a");
+
+        scenario.Refuses(new CustodyCommand.RequestHandoff(Guid.NewGuid(), Person("clerk"), "desk can take it", "dispatch"), RefusalCodes.RoleCannotInvestigate);
+        scenario.HandOff(Person("inv-b"), by: "dispatch");
+    }
+
     [Fact]
     public void Handing_a_case_to_a_peer_of_the_subject_officer_is_allowed()
     {

@@ -3,12 +3,15 @@ using Accountability.Assignment.Features.Custody;
 
 namespace Accountability.Assignment.Tests.Custody;
 
-public sealed record TestPerson(string Id, string Badge, string UnitId, string? SupervisorId, bool IsSupervisor = false, bool IsActive = true, string[]? DispatchesFor = null);
+public sealed record TestPerson(
+    string Id, string Badge, string UnitId, string? SupervisorId, bool IsSupervisor = false, bool IsActive = true, string[]? DispatchesFor = null,
+    bool MayInvestigate = true);
 
 /// <summary>
 /// A small department for the custody rules. Chain of command:
-/// chief ← deputy ← {sgt-intake ← clerk}, {lt-ia ← sgt-ia ← inv-a, inv-b, inv-retired (inactive)},
-/// {capt-p1 ← sgt-p1 ← ofc-p1a, ofc-p1b}, {capt-p2 ← ofc-p2a}.
+/// chief ← {deputy, auditor}, deputy ← {sgt-intake ← clerk, dispatch}, {lt-ia ← sgt-ia ← inv-a, inv-b, inv-retired (inactive)},
+/// {capt-p1 ← sgt-p1 ← ofc-p1a, ofc-p1b}, {capt-p2 ← ofc-p2a}. The clerk, the dispatcher and the auditor hold no role
+/// that works cases.
 /// </summary>
 public sealed class TestDepartment : IDirectoryView
 {
@@ -35,7 +38,7 @@ public sealed class TestDepartment : IDirectoryView
             new("chief", "1000", Command, null, IsSupervisor: true),
             new("deputy", "1001", Command, "chief", IsSupervisor: true),
             new("sgt-intake", "2000", IntakeDesk, "deputy", IsSupervisor: true),
-            new("clerk", "2001", IntakeDesk, "sgt-intake"),
+            new("clerk", "2001", IntakeDesk, "sgt-intake", MayInvestigate: false),
             new("lt-ia", "3000", InternalAffairs, "deputy", IsSupervisor: true),
             new("sgt-ia", "3001", InternalAffairs, "lt-ia", IsSupervisor: true),
             new("inv-a", "3002", InternalAffairs, "sgt-ia"),
@@ -47,7 +50,8 @@ public sealed class TestDepartment : IDirectoryView
             new("ofc-p1b", "4003", Patrol1, "sgt-p1"),
             new("capt-p2", "5000", Patrol2, "deputy", IsSupervisor: true),
             new("ofc-p2a", "5001", Patrol2, "capt-p2"),
-            new("dispatch", "2002", IntakeDesk, "sgt-intake", DispatchesFor: [Patrol1, InternalAffairs]),
+            new("dispatch", "2002", IntakeDesk, "sgt-intake", DispatchesFor: [Patrol1, InternalAffairs], MayInvestigate: false),
+            new("auditor", "1002", Command, "chief", MayInvestigate: false),
         }.ToImmutableDictionary(person => person.Id),
         new Dictionary<string, string>
         {
@@ -69,7 +73,7 @@ public sealed class TestDepartment : IDirectoryView
         new(people.SetItem(personId, people[personId] with { IsActive = isActive }), commanders);
 
     public DirectoryPerson? FindPerson(string personId) =>
-        people.TryGetValue(personId, out var person) ? new DirectoryPerson(person.Id, person.Badge, person.IsActive) : null;
+        people.TryGetValue(personId, out var person) ? new DirectoryPerson(person.Id, person.Badge, person.IsActive, person.MayInvestigate) : null;
 
     public string? FindPersonIdByBadge(string badge) => people.Values.FirstOrDefault(person => person.Badge == badge)?.Id;
 

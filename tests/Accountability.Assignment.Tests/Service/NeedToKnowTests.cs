@@ -101,6 +101,60 @@ public sealed class NeedToKnowTests(AssignmentService service)
         Assert.Equal("full", (await service.ReadCaseAsync(caseId, TestTokens.For(owner, Roles.Investigator))).GetProperty("access").GetString());
     }
 
+    [Fact]
+    public async Task A_past_owners_sight_of_the_case_ends_once_it_left_them_longer_ago_than_the_past_owner_access_period()
+    {
+        // A plain investigator under one sergeant hands over to one under the other: no chain of command links them.
+        var (caseId, owner) = await service.CaseOwnedByAnInvestigatorAsync(["p-1014", "p-1015", "p-1016"]);
+        const string receiver = "p-1018";
+        using (var reassign = await service.SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/reassign", TestTokens.For("p-1011", Roles.Commander),
+                   new { toPersonId = receiver, reason = "Reassigned while on leave" }))
+            Assert.Equal(HttpStatusCode.OK, reassign.StatusCode);
+        var pastOwner = TestTokens.For(owner, Roles.Investigator);
+        Assert.Equal("full", (await service.ReadCaseAsync(caseId, pastOwner)).GetProperty("access").GetString());
+
+        // Access:PastOwnerAccess is 90 days: move the whole ledger 91 days back, so the past owner's interval ended then.
+        // Every interval moves by the same amount, so the ledger keeps its shape (no gap, no overlap).
+        await using (var connection = await TestDatabase.OpenAsync("assignment"))
+            await connection.ExecuteAsync(
+                "update custody set from_at = from_at - interval '91 days', to_at = to_at - interval '91 days' where case_id = @caseId",
+                new { caseId });
+
+        using var read = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", pastOwner);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+        Assert.DoesNotContain(caseId, await ListedAsync(pastOwner));
+        Assert.Equal("full", (await service.ReadCaseAsync(caseId, TestTokens.For(receiver, Roles.Investigator))).GetProperty("access").GetString());
+    }
+
+    [Fact]
+    public async Task An_intake_clerk_sees_a_case_in_full_while_the_intake_desk_holds_it_and_not_once_it_leaves()
+    {
+        // Naming every internal-affairs investigator conflicts internal-affairs command too (it is above them all):
+        // nobody eligible is left for a force complaint, so the desk keeps the case for a person to route.
+        var directory = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.File("deploy", "org", "directory.json"))).RootElement;
+        var badges = directory.GetProperty("people").EnumerateArray()
+            .Where(p => p.GetProperty("unitId").GetString() == "u-internal-affairs"
+                        && p.GetProperty("roles").EnumerateArray().Any(r => r.GetString() == Roles.Investigator))
+            .Select(p => p.GetProperty("badge").GetString()!).ToArray();
+        var complaint = await service.FileAsync("force", "2", badges);
+        // Receipt and routing share one transaction: once the case can be read, routing has already left it at the desk.
+        var held = await service.WaitForOwnerAsync(complaint.CaseId, _ => true, "the case is received");
+        Assert.Equal("u-intake-desk", held.GetProperty("owner").GetProperty("id").GetString());
+
+        var clerk = TestTokens.For("p-1007", Roles.IntakeClerk);
+        var view = await service.ReadCaseAsync(complaint.CaseId, clerk);
+        Assert.Equal("full", view.GetProperty("access").GetString());
+        Assert.Equal(badges.Length, view.GetProperty("allegations").GetArrayLength());
+        Assert.Contains(complaint.CaseId, await ListedAsync(clerk));
+
+        // The desk's commander sends it on to professional standards; the clerk's sight ends with the desk's custody.
+        using (var reassign = await service.SendAsync(HttpMethod.Post, $"/api/cases/{complaint.CaseId}/reassign", TestTokens.For("p-1006", Roles.Supervisor),
+                   new { toPersonId = "p-1023", reason = "Internal affairs is conflicted; professional standards investigates" }))
+            Assert.Equal(HttpStatusCode.OK, reassign.StatusCode);
+        using var after = await service.SendAsync(HttpMethod.Get, $"/api/cases/{complaint.CaseId}", clerk);
+        Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
+    }
+
     private async Task<List<Guid>> ListedAsync(string token)
     {
         using var response = await service.SendAsync(HttpMethod.Get, "/api/cases?limit=500", token);

@@ -212,7 +212,8 @@ public sealed class ConsoleSystem : IAsyncLifetime
     public static string Token(string personId, params string[] roles) => TestTokens.For(personId, roles);
 
     /// <summary>Files a complaint through intake's staff API, as a clerk on the phone would; the case id.</summary>
-    public async Task<Guid> FileAsync(string category, string district, string narrative, object? complainant = null, string[]? subjectOfficers = null)
+    public async Task<Guid> FileAsync(string category, string district, string narrative, object? complainant = null, string[]? subjectOfficers = null,
+        object? location = null)
     {
         var reply = await Intake.SendAsync(HttpMethod.Post, "/api/complaints", Token("p-1007", Roles.IntakeClerk),
             System.Net.Http.Json.JsonContent.Create(new
@@ -220,6 +221,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
                 category, narrative, channel = "phone", district,
                 complainant = complainant ?? new { anonymous = true },
                 subjectOfficers,
+                location,
             }), new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() });
         Assert.True(reply.IsSuccess, reply.ToString());
         return reply.Json.GetProperty("caseId").GetGuid();

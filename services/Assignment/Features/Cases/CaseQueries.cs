@@ -14,6 +14,9 @@ public sealed record AllegationView(string Id, string Type, string OfficerBadge,
 /// <summary>A recorded contact with the complainant; <see cref="Method"/> is null for contacts recorded before it was asked for.</summary>
 public sealed record ContactView(string? Method, string? Note, string Actor, string ActorName, DateTimeOffset At);
 
+/// <summary>How a resolved case was closed: the note the resolver wrote (what was found and done), by whom and when.</summary>
+public sealed record ResolutionView(string Note, string ResolvedBy, string ResolvedByName, DateTimeOffset ResolvedAt);
+
 /// <summary>One person on a confidential case's team.</summary>
 public sealed record TeamMemberView(string Id, string Name);
 
@@ -26,13 +29,14 @@ public sealed record ConfidentialityView(IReadOnlyList<TeamMemberView> Team, str
 /// <see cref="Confidentiality"/> (team, reason) only in the full view. <see cref="OwnedSince"/> is when the owner took it
 /// (the open custody interval), so a list answers "whose, since when" without a request per case. <see cref="Masked"/> says that
 /// this reader sees a confidential case only as the board does: the services that ask assignment for sight (escalation's clocks
-/// and escalations) hide what would tell the masked details.
+/// and escalations) hide what would tell the masked details. <see cref="Resolution"/>: the resolution note of a resolved case, in
+/// the full view only (it is free text about the complaint, as the allegations are).
 /// </summary>
 public sealed record CaseView(
     Guid CaseId, string Status, OwnerView Owner, string UnitId, string Category, string? District,
     bool Acknowledged, bool Contacted, bool Overdue, IReadOnlyList<AllegationView> Allegations, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion,
     string Access, string? CaseNumber, IReadOnlyList<ContactView>? Contacts = null, bool Confidential = false, ConfidentialityView? Confidentiality = null,
-    DateTimeOffset? OwnedSince = null, bool Masked = false);
+    DateTimeOffset? OwnedSince = null, bool Masked = false, ResolutionView? Resolution = null);
 
 /// <summary>One custody interval. <see cref="Actor"/> made the move; <see cref="ReasonBy"/> wrote the reason (for a handoff, who asked for it).</summary>
 public sealed record CustodyIntervalView(
@@ -190,7 +194,8 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
                c.allegations::text as allegations,
                h.handoff_id, h.to_kind, h.to_id, h.reason as handoff_reason, h.requested_by, h.requested_at,
                {CaseReaderSql.Related} as related,
-               array_to_json(c.confidential_team)::text as confidential_team, c.confidential_reason, c.confidential_by, c.confidential_at
+               array_to_json(c.confidential_team)::text as confidential_team, c.confidential_reason, c.confidential_by, c.confidential_at,
+               c.resolution_note, c.resolved_by, c.resolved_at
         from cases c left join handoffs h on h.handoff_id = c.pending_handoff_id
         """;
 
@@ -218,7 +223,10 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
                 r.confidential_reason ?? "", r.confidential_by ?? "", NameOf("person", r.confidential_by ?? ""), Utc(r.confidential_at!.Value))
             : null,
         OwnedSince: r.owned_since is { } since ? Utc(since) : null,
-        Masked: masked);
+        Masked: masked,
+        Resolution: sight == CaseSight.Full && r.resolution_note is { } note
+            ? new ResolutionView(note, r.resolved_by ?? "", NameOf("person", r.resolved_by ?? ""), Utc(r.resolved_at!.Value))
+            : null);
     }
 
     private string NameOf(string kind, string id) =>
@@ -231,5 +239,6 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
         Guid case_id, string? case_number, string status, string owner_kind, string owner_id, string unit_id, string category, string? district,
         bool acknowledged, bool contacted, DateTime received_at, DateTime updated_at, long version, DateTime? owned_since, bool overdue, string allegations,
         Guid? handoff_id, string? to_kind, string? to_id, string? handoff_reason, string? requested_by, DateTime? requested_at, bool related,
-        string? confidential_team, string? confidential_reason, string? confidential_by, DateTime? confidential_at);
+        string? confidential_team, string? confidential_reason, string? confidential_by, DateTime? confidential_at,
+        string? resolution_note, string? resolved_by, DateTime? resolved_at);
 }

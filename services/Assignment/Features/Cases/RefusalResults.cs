@@ -28,7 +28,7 @@ public static class RefusalResults
         RefusalCodes.PersonUnknown or RefusalCodes.UnitUnknown or RefusalCodes.AllegationUnknown
             or RefusalCodes.FindingInvalid or RefusalCodes.ReasonRequired or RefusalCodes.InvalidCommand
             or RefusalCodes.HandoffToSelf or RefusalCodes.PersonInactive or RefusalCodes.PersonNotInUnit
-            or RefusalCodes.ConflictOfInterest or RefusalCodes.NotOnConfidentialTeam => StatusCodes.Status422UnprocessableEntity,
+            or RefusalCodes.ConflictOfInterest or RefusalCodes.NotOnConfidentialTeam or RefusalCodes.RoleCannotInvestigate => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status409Conflict,
     };
 }

@@ -195,6 +195,8 @@ public static partial class CustodyDecider
                 return Refuse(RefusalCodes.AlreadyOwner, $"The case is already with {owner}.");
             if (target.IsPerson && PersonTargetRefusal(target.Id) is { } personRefusal)
                 return new Decision.Refused(personRefusal);
+            if (target.IsPerson && RoleRefusal(target.Id, "toPersonId") is { } roleRefusal)
+                return new Decision.Refused(roleRefusal);
             if (!target.IsPerson && directory.UnitCommander(target.Id) is null)
                 return Refuse(RefusalCodes.UnitUnknown, $"There is no unit '{target.Id}'.");
             if (!target.IsPerson && conflicts.IsUnitConflicted(target.Id))
@@ -503,6 +505,8 @@ public static partial class CustodyDecider
                 return Refuse(RefusalCodes.AlreadyOwner, $"The case is already with {owner}.");
             if (PersonTargetRefusal(reassign.ToPersonId) is { } refusal)
                 return new Decision.Refused(refusal);
+            if (RoleRefusal(reassign.ToPersonId, "toPersonId") is { } roleRefusal)
+                return new Decision.Refused(roleRefusal);
             if (ConfidentialTargetRefusal(target) is { } confidentialRefusal)
                 return new Decision.Refused(confidentialRefusal);
 
@@ -684,6 +688,15 @@ public static partial class CustodyDecider
                 return refusal;
             return conflicts.Explain(personId) is { } conflict ? new Refusal(RefusalCodes.ConflictOfInterest, conflict) : null;
         }
+
+        /// <summary>
+        /// A handoff or reassignment gives someone a case to work: an auditor, dispatcher, intake clerk or admin cannot.
+        /// Routing, escalation and reopening pick their own targets from a unit's investigators or the chain of command.
+        /// </summary>
+        private Refusal? RoleRefusal(string personId, string field) => directory.FindPerson(personId) is { MayInvestigate: false }
+            ? new Refusal(RefusalCodes.RoleCannotInvestigate,
+                $"{personId} holds no role that works cases (investigator, supervisor or commander), so cannot be given this case.", field)
+            : null;
 
         /// <summary>The last person who owned the case, or their first active, unconflicted supervisor, else internal-affairs command; a case that only units held stays put.</summary>
         private CaseOwner? ReopenTarget()

@@ -39,4 +39,5 @@ public interface IDirectoryView
     IReadOnlyList<string> InternalAffairsCommand { get; }
 }
 
-public sealed record DirectoryPerson(string Id, string Badge, bool IsActive);
+/// <param name="MayInvestigate">Holds a role that works cases (investigator, supervisor or commander): only such a person may be handed a case.</param>
+public sealed record DirectoryPerson(string Id, string Badge, bool IsActive, bool MayInvestigate);

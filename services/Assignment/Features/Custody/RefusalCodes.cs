@@ -33,6 +33,9 @@ public static class RefusalCodes
     public const string PersonNotInUnit = "person-not-in-unit";
     public const string ConflictOfInterest = "conflict-of-interest";
 
+    /// <summary>The target's roles do not include one that works cases (investigator, supervisor, commander).</summary>
+    public const string RoleCannotInvestigate = "role-cannot-investigate";
+
     /// <summary>A confidential case goes only to its team or to internal-affairs command.</summary>
     public const string NotOnConfidentialTeam = "not-on-confidential-team";
 

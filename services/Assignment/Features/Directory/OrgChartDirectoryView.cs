@@ -7,8 +7,13 @@ public sealed class OrgChartDirectoryView(OrgChart chart) : IDirectoryView
 {
     private static readonly HashSet<string> UnitActorRoles = ["supervisor", "commander"];
 
+    // Auditors, dispatchers, intake clerks and admins review, move or take cases; they do not work them.
+    private static readonly HashSet<string> InvestigatingRoles = ["investigator", "supervisor", "commander"];
+
     public DirectoryPerson? FindPerson(string personId) =>
-        chart.FindPerson(personId) is { } person ? new DirectoryPerson(person.Id, person.Badge, person.Active) : null;
+        chart.FindPerson(personId) is { } person
+            ? new DirectoryPerson(person.Id, person.Badge, person.Active, person.Roles.Any(InvestigatingRoles.Contains))
+            : null;
 
     public string? FindPersonIdByBadge(string badge) => chart.FindPersonByBadge(badge)?.Id;
 
