@@ -240,6 +240,7 @@ public static partial class CustodyDecider
                 FromOwnerId = pending.From.Id,
                 ToOwnerKind = pending.To.KindName,
                 ToOwnerId = pending.To.Id,
+                RequestedBy = pending.RequestedBy,
             });
             events.Transfer(owner, pending.To, TransferKinds.Handoff, pending.Reason, handoffId: pending.HandoffId);
             return events.ToDecision();
@@ -268,6 +269,7 @@ public static partial class CustodyDecider
                 FromOwnerId = pending.From.Id,
                 ToOwnerKind = pending.To.KindName,
                 ToOwnerId = pending.To.Id,
+                RequestedBy = pending.RequestedBy,
             });
             return events.ToDecision();
         }
@@ -306,6 +308,7 @@ public static partial class CustodyDecider
                 FromOwnerId = pending.From.Id,
                 ToOwnerKind = pending.To.KindName,
                 ToOwnerId = pending.To.Id,
+                RequestedBy = pending.RequestedBy,
             });
             return events.ToDecision();
         }
@@ -645,6 +648,7 @@ public static partial class CustodyDecider
                 FromOwnerId = pending.From.Id,
                 ToOwnerKind = pending.To.KindName,
                 ToOwnerId = pending.To.Id,
+                RequestedBy = pending.RequestedBy,
             });
 
         /// <summary>The owner, anyone above a person owner, or anyone who may act for a unit owner.</summary>
