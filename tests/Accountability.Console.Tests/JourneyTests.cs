@@ -167,6 +167,63 @@ public sealed class JourneyTests(ConsoleSystem system)
     }
 
     [Fact]
+    public async Task A_dispatcher_starts_a_handoff_from_the_board_and_when_the_receiver_declines_the_board_says_so_and_the_owner_keeps_the_case()
+    {
+        var caseId = await system.FileAsync("force", "4", "An officer shouted at me at the bus station.");
+        var owner = await system.RoutedOwnerAsync(caseId);
+        var receiver = new[] { "p-1018", "p-1019", "p-1020" }.First(p => p != owner);
+        var number = (await system.Assignment.GetAsync($"/api/cases/{caseId}", ConsoleSystem.Token("p-1009", Roles.Dispatcher))).Ok().GetProperty("caseNumber").GetString()!;
+        var ownerName = await NameOfAsync(owner);
+        var receiverName = await NameOfAsync(receiver);
+
+        // Issue 12: the dispatcher starts from the board, not from an address typed by hand.
+        var dispatcher = await system.SignedInAsAsync("p-1009");
+        await dispatcher.GotoAsync($"/board?number={number}");
+        var row = dispatcher.Locator($"tr[data-case='{caseId}']");
+        await row.GetByTestId("handoff-link").ClickAsync();
+        await dispatcher.WaitForURLAsync(new Regex($"/cases/{caseId}#handoff$"));
+        await dispatcher.GetByLabel("Hand off to").SelectOptionAsync($"person:{receiver}");
+        await dispatcher.GetByLabel("Why", new() { Exact = true }).First.FillAsync("Shift change: the owner is on nights this week");
+        await dispatcher.GetByRole(AriaRole.Button, new() { Name = "Request handoff" }).ClickAsync();
+        await Expect(dispatcher.GetByTestId("flash")).ToContainTextAsync("Handoff requested");
+
+        // While it is pending the row says to whom, and when the offer lapses (escalation starts its clock on the request).
+        await Eventually.HoldsAsync(async () =>
+        {
+            await dispatcher.GotoAsync($"/board?number={number}");
+            return await row.GetByTestId("handoff-expires").CountAsync() > 0;
+        }, "the board shows when the offer expires", TimeSpan.FromSeconds(60));
+        await Expect(row.GetByTestId("status")).ToContainTextAsync($"handoff pending to {receiverName}");
+        await Expect(row.GetByTestId("handoff-expires")).ToContainTextAsync("offer expires");
+        await Expect(row.GetByTestId("handoff-link")).ToHaveCountAsync(0); // one handoff at a time
+
+        var inbox = await system.SignedInAsAsync(receiver);
+        await inbox.GotoAsync("/inbox");
+        var offer = inbox.Locator($"li.handoff[data-case='{caseId}']");
+        await offer.GetByLabel("Reason for declining").FillAsync("On leave from Monday");
+        await offer.GetByRole(AriaRole.Button, new() { Name = "Decline" }).ClickAsync();
+        await Expect(inbox.GetByTestId("flash")).ToContainTextAsync("Handoff declined");
+
+        // The dispatcher sees the outcome on the board, and the case never left its owner.
+        await dispatcher.GotoAsync($"/board?number={number}");
+        await Expect(row.GetByTestId("handoff-outcome")).ToContainTextAsync($"handoff to {receiverName} declined");
+        await Expect(row.GetByTestId("owner")).ToContainTextAsync(ownerName);
+        await Expect(row.GetByTestId("status")).Not.ToContainTextAsync("pending");
+        await Expect(row.GetByTestId("handoff-link")).ToHaveCountAsync(1); // free to try someone else
+        await ConsoleSystem.ScreenshotAsync(dispatcher, "dispatcher-handoff-declined");
+        Assert.Equal(owner, (await system.Assignment.GetAsync($"/api/cases/{caseId}", ConsoleSystem.Token("p-1009", Roles.Dispatcher))).Ok()
+            .GetProperty("owner").GetProperty("id").GetString());
+
+        // The case page says the same, with the receiver's reason.
+        await row.GetByTestId("case-number").ClickAsync();
+        var outcome = dispatcher.GetByTestId("handoff-outcome");
+        await Expect(outcome).ToContainTextAsync($"The handoff to {receiverName}");
+        await Expect(outcome).ToContainTextAsync($"asked for by {await NameOfAsync("p-1009")}, was declined on");
+        await Expect(outcome).ToContainTextAsync("On leave from Monday");
+        await Expect(outcome).ToContainTextAsync($"The case stays with {ownerName}");
+    }
+
+    [Fact]
     public async Task The_officer_a_complaint_is_about_and_his_sergeant_find_no_such_case_even_with_its_address()
     {
         // Issue 12, finding 1, in the browser: p-1031 (badge 1569) and his supervisor p-1030.

@@ -147,6 +147,7 @@ public sealed class NotificationService : IAsyncLifetime
             Person("nt-reporting", "Rae Reporting", UnitId, "investigator", "nt-inward", email: "reporting@nt.example"),
             Person("nt-satisfier", "Sid Satisfier", SatisfactionUnitId, "investigator", "nt-chief", email: "satisfier@nt.example"),
             Person("nt-admin", "Ada Admin", "u-nt-desk", "admin", "nt-chief"),
+            Person("nt-dispatcher", "Dee Dispatcher", "u-nt-desk", "dispatcher", "nt-chief", email: "dispatch@nt.example"),
         ],
         RoutingRules = [new RoutingRule { Category = "*", District = "*", UnitId = UnitId }],
     };

@@ -154,6 +154,52 @@ public sealed class StaffNotificationTests(NotificationService service)
         Assert.DoesNotContain("Reason given:", mail.Text); // no reason was given, so no empty line claims one
     }
 
+    [Theory]
+    [InlineData("declined")]
+    [InlineData("expired")]
+    public async Task A_handoff_a_dispatcher_asked_for_that_ends_without_the_receiver_tells_the_dispatcher_and_the_owner_by_email_once(string outcome)
+    {
+        var caseId = Guid.NewGuid();
+        var handoffId = Guid.NewGuid();
+        // Published by its own type: MassTransit routes by the compile-time type.
+        Task PublishOutcomeAsync(Guid? messageId) => outcome == "declined"
+            ? service.PublishAsync(new HandoffDeclined
+            {
+                CaseId = caseId, CaseVersion = NotificationService.Version(7), Actor = "nt-lonely", Reason = "On leave from Monday", OccurredAt = DateTimeOffset.UtcNow,
+                HandoffId = handoffId, FromOwnerKind = "person", FromOwnerId = "nt-owner", ToOwnerKind = "person", ToOwnerId = "nt-lonely",
+                RequestedBy = "nt-dispatcher",
+            }, messageId)
+            : service.PublishAsync(new HandoffExpired
+            {
+                CaseId = caseId, CaseVersion = NotificationService.Version(7), Actor = "system:escalation", Reason = "", OccurredAt = DateTimeOffset.UtcNow,
+                HandoffId = handoffId, FromOwnerKind = "person", FromOwnerId = "nt-owner", ToOwnerKind = "person", ToOwnerId = "nt-lonely",
+                RequestedBy = "nt-dispatcher",
+            }, messageId);
+        await PublishOutcomeAsync(null);
+        // The same event delivered again under a new message id: still one message each.
+        var duplicate = Guid.NewGuid();
+        await PublishOutcomeAsync(duplicate);
+
+        var toDispatcher = await service.WaitForNotificationAsync(caseId, "handoff-outcome",
+            n => n.GetProperty("recipientPersonId").GetString() == "nt-dispatcher" && n.GetProperty("status").GetString() == "sent", "the dispatcher hears");
+        await service.WaitForNotificationAsync(caseId, "handoff-outcome",
+            n => n.GetProperty("recipientPersonId").GetString() == "nt-owner" && n.GetProperty("status").GetString() == "sent", "the owner hears");
+        await service.WaitProcessedAsync(duplicate);
+
+        Assert.Equal("requester", toDispatcher.GetProperty("recipientRole").GetString());
+        var mail = Assert.Single(service.Smtp.To("dispatch@nt.example"), m => m.Subject.Contains(caseId.ToString(), StringComparison.Ordinal));
+        Assert.Contains(outcome, mail.Subject);
+        Assert.Contains($"to Lee Lonely, asked for by you, was {outcome}. The case stays with Olive Owner.", mail.Text);
+        Assert.Contains($"/cases/{caseId}", mail.Text);
+        var ownerMail = Assert.Single(service.Smtp.To("owner@nt.example"), m => m.Subject.Contains(caseId.ToString(), StringComparison.Ordinal));
+        Assert.Contains($"asked for by Dee Dispatcher, was {outcome}.", ownerMail.Text);
+        if (outcome == "declined")
+            Assert.Contains("On leave from Monday", mail.Text);
+        else
+            Assert.DoesNotContain("Reason given:", mail.Text);
+        Assert.Equal(2, (await service.NotificationsAsync(caseId)).EnumerateArray().Count(n => n.GetProperty("template").GetString() == "handoff-outcome"));
+    }
+
     [Fact]
     public async Task A_webhook_aimed_at_an_internal_address_is_refused_before_connecting_and_reported_once()
     {

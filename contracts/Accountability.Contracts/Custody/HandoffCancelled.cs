@@ -25,4 +25,7 @@ public sealed record HandoffCancelled
     /// <summary>The named receiver: "person" or "unit".</summary>
     public required string ToOwnerKind { get; init; }
     public required string ToOwnerId { get; init; }
+
+    /// <summary>Who asked for the handoff (the owner, their chain, or a dispatcher), so they hear how it ended; null from senders before it was added.</summary>
+    public string? RequestedBy { get; init; }
 }

@@ -10,7 +10,7 @@ public sealed record NotificationFailed
 
     public Guid? CaseId { get; init; }
 
-    /// <summary>complainant, owner or supervisor.</summary>
+    /// <summary>complainant, owner, supervisor, or requester (who asked for a handoff, when not the owner).</summary>
     public required string RecipientRole { get; init; }
 
     /// <summary>The person id for staff; null for the complainant.</summary>

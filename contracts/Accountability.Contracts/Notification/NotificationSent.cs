@@ -12,7 +12,7 @@ public sealed record NotificationSent
     /// <summary>The case it is about; null for notifications that concern no case.</summary>
     public Guid? CaseId { get; init; }
 
-    /// <summary>complainant, owner or supervisor.</summary>
+    /// <summary>complainant, owner, supervisor, or requester (who asked for a handoff, when not the owner).</summary>
     public required string RecipientRole { get; init; }
 
     /// <summary>The person id for staff; null for the complainant.</summary>

@@ -10,6 +10,16 @@ public sealed record OwnerDto(string Kind, string Id, string? Name);
 
 public sealed record PendingHandoffDto(Guid HandoffId, string ToKind, string ToId, string? ToName, string Reason, string RequestedBy, DateTimeOffset RequestedAt);
 
+/// <summary>Assignment: how the last handoff since the owner took the case ended without moving it ("declined" or "expired").</summary>
+public sealed record HandoffOutcomeDto(string Outcome, string ToKind, string ToId, string? ToName, string? Reason, string RequestedBy, string? RequestedByName, DateTimeOffset At)
+{
+    /// <summary>The outcome as a dispatcher says it: "declined", or "expired unanswered".</summary>
+    public string InWords => Outcome == "expired" ? "expired unanswered" : Outcome;
+
+    /// <summary>The same in a sentence about the handoff: "was declined", or "expired unanswered".</summary>
+    public string InSentence => Outcome == "expired" ? "expired unanswered" : "was " + Outcome;
+}
+
 public sealed record AllegationDto(string Id, string Type, string OfficerBadge, string? Finding, string? OfficerDescription = null);
 
 /// <summary>Assignment: GET /api/cases, /api/cases/{id}.</summary>
@@ -17,7 +27,7 @@ public sealed record CaseDto(
     Guid CaseId, string Status, OwnerDto Owner, string UnitId, string Category, string? District, bool Acknowledged, bool Contacted,
     bool Overdue, IReadOnlyList<AllegationDto>? Allegations, PendingHandoffDto? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion,
     string? Access = null, string? CaseNumber = null, IReadOnlyList<ContactRecordDto>? Contacts = null,
-    bool Confidential = false, ConfidentialityDto? Confidentiality = null, ResolutionDto? Resolution = null)
+    bool Confidential = false, ConfidentialityDto? Confidentiality = null, ResolutionDto? Resolution = null, HandoffOutcomeDto? LastHandoffOutcome = null)
 {
     /// <summary>What people call the case: its number (IA-2026-00042), or its id for cases filed before numbers existed.</summary>
     public string Label => CaseNumber ?? CaseId.ToString();

@@ -39,6 +39,21 @@ public sealed class DispatcherHandoffTests
     }
 
     [Fact]
+    public void A_declined_or_expired_handoff_names_the_dispatcher_who_asked_so_they_are_told()
+    {
+        var declined = CustodyScenario.OwnedBy("inv-a");
+        var first = declined.HandOff(CaseOwner.Person("inv-b"), by: "dispatch", reason: "shift change");
+        var decline = Assert.IsType<HandoffDeclined>(Assert.Single(declined.Then(new CustodyCommand.DeclineHandoff(first, "on leave tomorrow", "inv-b"))));
+        Assert.Equal("dispatch", decline.RequestedBy);
+        Assert.Equal("inv-a", decline.FromOwnerId);
+
+        var expired = CustodyScenario.OwnedBy("inv-a");
+        var second = expired.HandOff(CaseOwner.Person("inv-b"), by: "dispatch", reason: "shift change");
+        var expiry = Assert.IsType<HandoffExpired>(Assert.Single(expired.Then(new CustodyCommand.ExpireHandoff(second, "system:escalation"), after: TimeSpan.FromDays(2))));
+        Assert.Equal("dispatch", expiry.RequestedBy);
+    }
+
+    [Fact]
     public void A_dispatcher_cannot_move_cases_of_units_they_do_not_dispatch_for_nor_work_a_case()
     {
         var scenario = CustodyScenario.Received();

@@ -97,6 +97,51 @@ public sealed class CaseListFilterTests(AssignmentService service)
         }
     }
 
+    [Fact]
+    public async Task The_board_says_a_handoff_a_dispatcher_asked_for_was_declined_until_custody_next_changes()
+    {
+        // Issue 12, the dispatcher's journey: the board showed a pending handoff but never how it ended.
+        string[] investigators = ["p-1014", "p-1015", "p-1016", "p-1018", "p-1019", "p-1020", "p-1021"];
+        var (caseId, owner) = await service.CaseOwnedByAnInvestigatorAsync(investigators);
+        var receiver = investigators.First(p => p != owner);
+        Guid handoffId;
+        using (var request = await service.SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/handoffs", Dispatcher, new { toPersonId = receiver, reason = "Shift change" }))
+        {
+            var text = await request.Content.ReadAsStringAsync();
+            Assert.True(request.StatusCode == HttpStatusCode.Created, text);
+            handoffId = JsonDocument.Parse(text).RootElement.GetProperty("handoffId").GetGuid();
+        }
+        Assert.Null(LastOutcome(await RowAsync(caseId))); // pending: nothing has ended yet
+
+        using (var decline = await service.SendAsync(HttpMethod.Post, $"/api/handoffs/{handoffId}/decline", TestTokens.For(receiver, Roles.Investigator), new { reason = "On leave from Monday" }))
+            Assert.True(decline.IsSuccessStatusCode, await decline.Content.ReadAsStringAsync());
+
+        var row = await RowAsync(caseId);
+        var outcome = LastOutcome(row) ?? throw new Xunit.Sdk.XunitException("The board's row does not say how the handoff ended.");
+        Assert.Equal(owner, row.GetProperty("owner").GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("pendingHandoff").ValueKind);
+        Assert.Equal(("declined", receiver, "p-1009", "On leave from Monday"),
+            (outcome.GetProperty("outcome").GetString(), outcome.GetProperty("toId").GetString(), outcome.GetProperty("requestedBy").GetString(), outcome.GetProperty("reason").GetString()));
+        // The event names who asked, so notification can tell them.
+        await using (var connection = await TestDatabase.OpenAsync("assignment"))
+            Assert.Equal("p-1009", await Dapper.SqlMapper.QuerySingleAsync<string>(connection,
+                "select body->>'requestedBy' from outbox where message_type like 'Accountability.Contracts.Custody.HandoffDeclined,%' and body->>'handoffId' = @id",
+                new { id = handoffId.ToString() }));
+
+        // The next custody change ends what the row says about the old handoff.
+        var next = investigators.First(p => p != owner && p != receiver);
+        using (var reassign = await service.SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/reassign", TestTokens.For("p-1011", Roles.Commander),
+                   new { toPersonId = next, reason = "The owner is on nights; the sergeant chose" }))
+            Assert.True(reassign.IsSuccessStatusCode, await reassign.Content.ReadAsStringAsync());
+        Assert.Null(LastOutcome(await RowAsync(caseId)));
+    }
+
+    private async Task<JsonElement> RowAsync(Guid caseId) =>
+        (await ListAsync($"/api/cases?ids={caseId}")).Single(c => c.GetProperty("caseId").GetGuid() == caseId);
+
+    private static JsonElement? LastOutcome(JsonElement row) =>
+        row.TryGetProperty("lastHandoffOutcome", out var outcome) && outcome.ValueKind != JsonValueKind.Null ? outcome : null;
+
     private async Task<List<JsonElement>> ListAsync(string path)
     {
         using var response = await service.SendAsync(HttpMethod.Get, path, Dispatcher);

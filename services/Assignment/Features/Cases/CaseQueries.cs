@@ -9,6 +9,12 @@ public sealed record OwnerView(string Kind, string Id, string Name);
 
 public sealed record PendingHandoffView(Guid HandoffId, string ToKind, string ToId, string ToName, string Reason, string RequestedBy, DateTimeOffset RequestedAt);
 
+/// <summary>
+/// How the last handoff since the owner took the case ended, when it ended without moving the case (declined or
+/// expired), so the board can say so until custody next changes. <see cref="Reason"/> is the receiver's reason for a decline.
+/// </summary>
+public sealed record HandoffOutcomeView(string Outcome, string ToKind, string ToId, string ToName, string? Reason, string RequestedBy, string RequestedByName, DateTimeOffset At);
+
 public sealed record AllegationView(string Id, string Type, string OfficerBadge, string? Finding, string? OfficerDescription = null);
 
 /// <summary>A recorded contact with the complainant; <see cref="Method"/> is null for contacts recorded before it was asked for.</summary>
@@ -36,7 +42,7 @@ public sealed record CaseView(
     Guid CaseId, string Status, OwnerView Owner, string UnitId, string Category, string? District,
     bool Acknowledged, bool Contacted, bool Overdue, IReadOnlyList<AllegationView> Allegations, PendingHandoffView? PendingHandoff, DateTimeOffset ReceivedAt, DateTimeOffset UpdatedAt, long CaseVersion,
     string Access, string? CaseNumber, IReadOnlyList<ContactView>? Contacts = null, bool Confidential = false, ConfidentialityView? Confidentiality = null,
-    DateTimeOffset? OwnedSince = null, bool Masked = false, ResolutionView? Resolution = null);
+    DateTimeOffset? OwnedSince = null, bool Masked = false, ResolutionView? Resolution = null, HandoffOutcomeView? LastHandoffOutcome = null);
 
 /// <summary>One custody interval. <see cref="Actor"/> made the move; <see cref="ReasonBy"/> wrote the reason (for a handoff, who asked for it).</summary>
 public sealed record CustodyIntervalView(
@@ -195,8 +201,17 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
                h.handoff_id, h.to_kind, h.to_id, h.reason as handoff_reason, h.requested_by, h.requested_at,
                {CaseReaderSql.Related} as related,
                array_to_json(c.confidential_team)::text as confidential_team, c.confidential_reason, c.confidential_by, c.confidential_at,
-               c.resolution_note, c.resolved_by, c.resolved_at
+               c.resolution_note, c.resolved_by, c.resolved_at,
+               lh.state as last_handoff_state, lh.to_kind as last_handoff_to_kind, lh.to_id as last_handoff_to_id,
+               lh.decision_reason as last_handoff_reason, lh.requested_by as last_handoff_requested_by, lh.decided_at as last_handoff_at
         from cases c left join handoffs h on h.handoff_id = c.pending_handoff_id
+        -- The last handoff answered since the owner took the case; one that was accepted moved custody, so it never qualifies.
+        left join lateral (
+            select x.state, x.to_kind, x.to_id, x.decision_reason, x.requested_by, x.decided_at
+            from handoffs x
+            where x.case_id = c.case_id and x.decided_at >= (select k.from_at from custody k where k.case_id = c.case_id and k.to_at is null)
+            order by x.decided_at desc
+            limit 1) lh on true
         """;
 
     /// <summary>What a board-only reader sees of a confidential case's category and district.</summary>
@@ -226,6 +241,10 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
         Masked: masked,
         Resolution: sight == CaseSight.Full && r.resolution_note is { } note
             ? new ResolutionView(note, r.resolved_by ?? "", NameOf("person", r.resolved_by ?? ""), Utc(r.resolved_at!.Value))
+            : null,
+        LastHandoffOutcome: r.handoff_id is null && r.last_handoff_state is ("declined" or "expired") && r.last_handoff_at is { } decidedAt
+            ? new HandoffOutcomeView(r.last_handoff_state, r.last_handoff_to_kind!, r.last_handoff_to_id!, NameOf(r.last_handoff_to_kind!, r.last_handoff_to_id!),
+                masked ? null : r.last_handoff_reason, r.last_handoff_requested_by!, NameOf("person", r.last_handoff_requested_by!), Utc(decidedAt))
             : null);
     }
 
@@ -240,5 +259,7 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
         bool acknowledged, bool contacted, DateTime received_at, DateTime updated_at, long version, DateTime? owned_since, bool overdue, string allegations,
         Guid? handoff_id, string? to_kind, string? to_id, string? handoff_reason, string? requested_by, DateTime? requested_at, bool related,
         string? confidential_team, string? confidential_reason, string? confidential_by, DateTime? confidential_at,
-        string? resolution_note, string? resolved_by, DateTime? resolved_at);
+        string? resolution_note, string? resolved_by, DateTime? resolved_at,
+        string? last_handoff_state, string? last_handoff_to_kind, string? last_handoff_to_id, string? last_handoff_reason, string? last_handoff_requested_by,
+        DateTime? last_handoff_at);
 }

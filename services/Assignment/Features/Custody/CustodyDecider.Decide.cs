@@ -242,6 +242,7 @@ public static partial class CustodyDecider
                 FromOwnerId = pending.From.Id,
                 ToOwnerKind = pending.To.KindName,
                 ToOwnerId = pending.To.Id,
+                RequestedBy = pending.RequestedBy,
             });
             events.Transfer(owner, pending.To, TransferKinds.Handoff, pending.Reason, handoffId: pending.HandoffId);
             return events.ToDecision();
@@ -270,6 +271,7 @@ public static partial class CustodyDecider
                 FromOwnerId = pending.From.Id,
                 ToOwnerKind = pending.To.KindName,
                 ToOwnerId = pending.To.Id,
+                RequestedBy = pending.RequestedBy,
             });
             return events.ToDecision();
         }
@@ -308,6 +310,7 @@ public static partial class CustodyDecider
                 FromOwnerId = pending.From.Id,
                 ToOwnerKind = pending.To.KindName,
                 ToOwnerId = pending.To.Id,
+                RequestedBy = pending.RequestedBy,
             });
             return events.ToDecision();
         }
@@ -649,6 +652,7 @@ public static partial class CustodyDecider
                 FromOwnerId = pending.From.Id,
                 ToOwnerKind = pending.To.KindName,
                 ToOwnerId = pending.To.Id,
+                RequestedBy = pending.RequestedBy,
             });
 
         /// <summary>The owner, anyone above a person owner, or anyone who may act for a unit owner.</summary>

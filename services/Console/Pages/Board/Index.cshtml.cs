@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 
 namespace Accountability.Console.Pages.Board;
 
-public sealed record BoardRow(CaseDto Case, string OwnerLabel, string UnitName, NextDeadline? Deadline, Urgency Urgency);
+/// <summary><see cref="OfferExpiresAt"/>: when a pending handoff's offer lapses (its handoff-accept clock), if escalation said.</summary>
+public sealed record BoardRow(CaseDto Case, string OwnerLabel, string UnitName, NextDeadline? Deadline, Urgency Urgency, DateTimeOffset? OfferExpiresAt = null);
 
 /// <summary>
 /// The case board: the cases the signed-in person may see, most urgent first, with their owner and next deadline, the
@@ -56,6 +57,22 @@ public sealed class IndexModel(ServiceApi api, DirectoryClient directory, IOptio
     public List<ApiProblem> Problems { get; } = [];
     public IReadOnlyList<string> Categories => ComplaintCategories.All;
     public DateTimeOffset Now { get; private set; }
+
+    /// <summary>An instant in the department's time zone, in words.</summary>
+    public string Local(DateTimeOffset instant) => options.Value.InWords(instant);
+
+    /// <summary>
+    /// Whether the row offers "Hand off": an open case with no handoff pending, whose unit this person dispatches for, or
+    /// which they own. A dispatcher never moves a confidential case, so its masked row offers nothing. Assignment decides again.
+    /// </summary>
+    public bool OffersHandoff(CaseDto c)
+    {
+        if (c.Status != "open" || c.PendingHandoff is not null || c.IsMasked)
+            return false;
+        var me = User.PersonId();
+        return (c.Owner.Kind == "person" && c.Owner.Id == me)
+            || (User.IsInRole(Roles.Dispatcher) && Chart?.Person(me)?.DispatchesFor.Contains(c.UnitId, StringComparer.Ordinal) == true);
+    }
 
     public string RowsUrl => $"/board?handler=Rows&{FilterQuery}";
 
@@ -125,7 +142,8 @@ public sealed class IndexModel(ServiceApi api, DirectoryClient directory, IOptio
         {
             var caseClocks = c.Status == "resolved" ? null : clocks.Value!.GetValueOrDefault(c.CaseId);
             return new BoardRow(c, Chart?.OwnerLabel(c.Owner.Kind, c.Owner.Id) ?? c.Owner.Name ?? c.Owner.Id, Chart?.UnitName(c.UnitId) ?? c.UnitId,
-                Deadlines.Next(caseClocks), c.Status == "resolved" ? Urgency.Normal : Deadlines.Of(c.Overdue, caseClocks, Now));
+                Deadlines.Next(caseClocks), c.Status == "resolved" ? Urgency.Normal : Deadlines.Of(c.Overdue, caseClocks, Now),
+                caseClocks?.FirstOrDefault(k => k.Clock == "handoff-accept" && k.State is "running" or "breached")?.DueAt);
         });
         // Assignment puts breached cases first but knows no deadlines; escalation's clocks order the rest.
         Rows = SortValue == "urgency"

@@ -33,7 +33,7 @@ public sealed class Notifier(DirectoryCopy directory, ILogger<Notifier> logger)
     /// <summary>Tells a member of staff on each channel they have and want.</summary>
     public async Task ToStaffAsync(
         NpgsqlTransaction transaction, string personId, Guid caseId, string template, string sourceKey,
-        IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken, string? recipientRole = null)
     {
         var trigger = Triggers.Get(template);
         var chart = await directory.CurrentAsync(transaction.Connection!, transaction, cancellationToken);
@@ -41,7 +41,7 @@ public sealed class Notifier(DirectoryCopy directory, ILogger<Notifier> logger)
             "select channels from person_preferences where person_id = @personId", new { personId }, transaction, cancellationToken: cancellationToken));
         var channels = RecipientChannels.For(chart?.Person(personId), preferred);
         await RecordAsync(transaction,
-            [.. channels.Select(channel => new PlannedDelivery(sourceKey, trigger.RecipientRole, personId, channel, template, caseId, parameters))],
+            [.. channels.Select(channel => new PlannedDelivery(sourceKey, recipientRole ?? trigger.RecipientRole, personId, channel, template, caseId, parameters))],
             cancellationToken);
     }
 

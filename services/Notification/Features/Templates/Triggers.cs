@@ -20,6 +20,9 @@ public static class Triggers
         public const string Complainant = "complainant";
         public const string Owner = "owner";
         public const string Supervisor = "supervisor";
+
+        /// <summary>Whoever asked for a handoff when that was not the owner: a dispatcher, or someone in the owner's chain.</summary>
+        public const string Requester = "requester";
     }
 
     // Filled in at send time from the case (complainant) or the directory (staff).
@@ -37,7 +40,7 @@ public static class Triggers
         new(Resolution, Roles.Complainant, Set(Public, "unitName", "findingsSummary", "satisfactionUrl")),
         new(Assignment, Roles.Owner, Set(Staff, "transferKind")),
         new(HandoffRequest, Roles.Owner, Set(Staff, "fromOwner")),
-        new(HandoffOutcome, Roles.Owner, Set(Staff, "outcome", "toOwner")),
+        new(HandoffOutcome, Roles.Owner, Set(Staff, "outcome", "toOwner", "askedBy", "custodyLine")),
         new(SlaWarning, Roles.Owner, Set(Staff, "clock", "dueAt")),
         new(Escalation, Roles.Supervisor, Set(Staff, "level", "fromOwner")),
         new(Breach, Roles.Supervisor, Set(Staff, "clock", "ownerName")),
