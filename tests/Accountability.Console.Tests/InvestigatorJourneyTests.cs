@@ -78,7 +78,7 @@ public sealed class InvestigatorJourneyTests(ConsoleSystem system)
         await page.GetByLabel("How you reached the complainant").SelectOptionAsync("phone");
         await page.GetByLabel("Note").FillAsync(note);
         await page.GetByRole(AriaRole.Button, new() { Name = "Record contact" }).ClickAsync();
-        await Expect(page.GetByTestId("flash")).ToContainTextAsync("Contact with the complainant recorded.");
+        await ConsoleSystem.ExpectDoneAsync(page, "Contact with the complainant recorded.");
         var contact = page.GetByTestId("contact");
         await Expect(contact).ToHaveCountAsync(1);
         await Expect(contact).ToContainTextAsync("Phone");

@@ -135,7 +135,7 @@ public sealed class JourneyTests(ConsoleSystem system)
         await dispatcher.GetByLabel("Hand off to").SelectOptionAsync($"person:{receiver}");
         await dispatcher.GetByLabel("Why", new() { Exact = true }).First.FillAsync("Shift change: the owner is off for three days");
         await dispatcher.GetByRole(AriaRole.Button, new() { Name = "Request handoff" }).ClickAsync();
-        await Expect(dispatcher.GetByTestId("flash")).ToContainTextAsync("Handoff requested");
+        await ConsoleSystem.ExpectDoneAsync(dispatcher, "Handoff requested");
         // The owner keeps the case, and its clocks, until the receiver accepts.
         await Expect(dispatcher.GetByTestId("case-owner")).Not.ToContainTextAsync(await NameOfAsync(receiver));
         await Expect(dispatcher.Locator("body")).ToContainTextAsync("Handoff pending to");
@@ -156,7 +156,7 @@ public sealed class JourneyTests(ConsoleSystem system)
         await Expect(offer).ToContainTextAsync(number);
         await Expect(offer.GetByTestId("handoff-category")).ToContainTextAsync("force");
         await offer.GetByRole(AriaRole.Button, new() { Name = "Accept" }).ClickAsync();
-        await Expect(inbox.GetByTestId("flash")).ToContainTextAsync("Handoff accepted");
+        await ConsoleSystem.ExpectDoneAsync(inbox, "Handoff accepted");
 
         // The custody chain credits the reason to the dispatcher who asked, not to the receiver (finding 7).
         await inbox.GotoAsync($"/cases/{caseId}");
@@ -185,7 +185,7 @@ public sealed class JourneyTests(ConsoleSystem system)
         await dispatcher.GetByLabel("Hand off to").SelectOptionAsync($"person:{receiver}");
         await dispatcher.GetByLabel("Why", new() { Exact = true }).First.FillAsync("Shift change: the owner is on nights this week");
         await dispatcher.GetByRole(AriaRole.Button, new() { Name = "Request handoff" }).ClickAsync();
-        await Expect(dispatcher.GetByTestId("flash")).ToContainTextAsync("Handoff requested");
+        await ConsoleSystem.ExpectDoneAsync(dispatcher, "Handoff requested");
 
         // While it is pending the row says to whom, and when the offer lapses (escalation starts its clock on the request).
         await Eventually.HoldsAsync(async () =>
@@ -202,7 +202,7 @@ public sealed class JourneyTests(ConsoleSystem system)
         var offer = inbox.Locator($"li.handoff[data-case='{caseId}']");
         await offer.GetByLabel("Reason for declining").FillAsync("On leave from Monday");
         await offer.GetByRole(AriaRole.Button, new() { Name = "Decline" }).ClickAsync();
-        await Expect(inbox.GetByTestId("flash")).ToContainTextAsync("Handoff declined");
+        await ConsoleSystem.ExpectDoneAsync(inbox, "Handoff declined");
 
         // The dispatcher sees the outcome on the board, and the case never left its owner.
         await dispatcher.GotoAsync($"/board?number={number}");

@@ -56,12 +56,12 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         var offer = inbox.Locator($"li.handoff[data-case='{caseId}']");
         await Expect(offer).ToContainTextAsync("She has worked with this complainant before");
         await offer.GetByRole(AriaRole.Button, new() { Name = "Accept" }).ClickAsync();
-        await Expect(inbox.GetByTestId("flash")).ToContainTextAsync("Handoff accepted");
+        await ConsoleSystem.ExpectDoneAsync(inbox, "Handoff accepted");
 
         var mine = inbox.GetByTestId("my-cases").Locator($"tr[data-case='{caseId}']");
         await Expect(mine).ToBeVisibleAsync();
         await mine.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
-        await Expect(inbox.GetByTestId("flash")).ToContainTextAsync("Case acknowledged");
+        await ConsoleSystem.ExpectDoneAsync(inbox, "Case acknowledged");
         await Expect(inbox.GetByTestId("my-cases").Locator($"tr[data-case='{caseId}']").GetByTestId("acknowledged")).ToBeVisibleAsync();
 
         var after = (await system.Assignment.GetAsync($"/api/cases/{caseId}", ConsoleSystem.Token("p-1009", Roles.Dispatcher))).Ok();
@@ -189,17 +189,17 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         await commander.GotoAsync($"/cases/{caseId}");
         await commander.GetByLabel("Pause the statutory clock because").SelectOptionAsync("criminal-investigation-pending");
         await commander.GetByRole(AriaRole.Button, new() { Name = "Pause", Exact = true }).ClickAsync();
-        await Expect(commander.GetByTestId("flash")).ToContainTextAsync("Statutory clock paused.");
+        await ConsoleSystem.ExpectDoneAsync(commander, "Statutory clock paused.");
         await Expect(commander.GetByTestId("clocks")).ToContainTextAsync("criminal-investigation-pending");
         await commander.GetByRole(AriaRole.Button, new() { Name = "Resume the statutory clock" }).ClickAsync();
-        await Expect(commander.GetByTestId("flash")).ToContainTextAsync("Statutory clock resumed.");
+        await ConsoleSystem.ExpectDoneAsync(commander, "Statutory clock resumed.");
 
         var investigator = await system.SignedInAsAsync(owner);
         await investigator.GotoAsync($"/cases/{caseId}");
         // How the contact was made is required (issue 12).
         await investigator.GetByLabel("How you reached the complainant").SelectOptionAsync("email");
         await investigator.GetByRole(AriaRole.Button, new() { Name = "Record contact" }).ClickAsync();
-        await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Contact with the complainant recorded.");
+        await ConsoleSystem.ExpectDoneAsync(investigator, "Contact with the complainant recorded.");
         await Expect(investigator.GetByTestId("case-status")).ToContainTextAsync("complainant contacted");
         // The investigator learns of a second officer and adds an allegation: an event, in the trail.
         await investigator.GetByTestId("add-allegation").Locator("summary").ClickAsync();
@@ -207,7 +207,7 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         await investigator.GetByLabel("Or a description").FillAsync("the second officer, who held the door");
         await investigator.GetByLabel("What was learned").FillAsync("A bystander's video shows a second officer");
         await investigator.GetByRole(AriaRole.Button, new() { Name = "Add the allegation" }).ClickAsync();
-        await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Allegation added.");
+        await ConsoleSystem.ExpectDoneAsync(investigator, "Allegation added.");
         await Expect(investigator.GetByTestId("allegation-officer").Last).ToContainTextAsync("the second officer, who held the door");
 
         // Resolving waits for a finding on every allegation, then needs a note and a confirmation.
@@ -216,13 +216,13 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         {
             await investigator.GetByLabel($"Finding for {kind}").SelectOptionAsync(finding);
             await investigator.GetByRole(AriaRole.Button, new() { Name = "Record finding" }).First.ClickAsync();
-            await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Finding recorded.");
+            await ConsoleSystem.ExpectDoneAsync(investigator, "Finding recorded.");
         }
         await Expect(investigator.GetByTestId("finding").First).ToHaveTextAsync("sustained");
         await investigator.GetByLabel("Resolution note").FillAsync("Use of force reviewed with the officer's supervisor.");
         await investigator.GetByLabel("I have checked every finding").CheckAsync();
         await investigator.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
-        await Expect(investigator.GetByTestId("flash")).ToContainTextAsync("Case resolved.");
+        await ConsoleSystem.ExpectDoneAsync(investigator, "Case resolved.");
         await Expect(investigator.GetByTestId("case-status")).ToContainTextAsync("resolved");
         await Expect(investigator.GetByTestId("custody-chain")).ToBeVisibleAsync();
         // The note shows on the case page, isolated as all free text is, with who resolved it.

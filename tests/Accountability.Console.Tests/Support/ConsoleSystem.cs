@@ -201,6 +201,20 @@ public sealed class ConsoleSystem : IAsyncLifetime
         return page;
     }
 
+    /// <summary>
+    /// Waits for the page's answer to an action: the success flash with <paramref name="text"/>. When the console
+    /// shows its error flash instead, the test fails with that sentence, which names the cause, rather than with a
+    /// bare timeout on the missing success flash.
+    /// </summary>
+    public static async Task ExpectDoneAsync(IPage page, string text)
+    {
+        var answer = page.Locator("[data-testid='flash'], [data-testid='flash-error']").First;
+        await Assertions.Expect(answer).ToBeVisibleAsync();
+        if (await answer.GetAttributeAsync("data-testid") == "flash-error")
+            Assert.Fail($"expected '{text}', but the page said: {await answer.InnerTextAsync()}");
+        await Assertions.Expect(page.GetByTestId("flash")).ToContainTextAsync(text);
+    }
+
     /// <summary>Saved under tests/Accountability.Console.Tests/screenshots/ (git-ignored); docs/screenshots/ keeps one of each.</summary>
     public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)
     {
