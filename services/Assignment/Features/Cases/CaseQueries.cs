@@ -195,7 +195,7 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
         $"""
         select c.case_id, c.case_number, c.status, c.owner_kind, c.owner_id, c.unit_id, c.category, c.district, c.acknowledged, c.contacted,
                c.received_at, c.updated_at, c.version,
-               (select k.from_at from custody k where k.case_id = c.case_id and k.to_at is null) as owned_since,
+               own.from_at as owned_since,
                exists (select 1 from case_breaches b where b.case_id = c.case_id and b.cleared_at is null) as overdue,
                c.allegations::text as allegations,
                h.handoff_id, h.to_kind, h.to_id, h.reason as handoff_reason, h.requested_by, h.requested_at,
@@ -205,11 +205,13 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
                lh.state as last_handoff_state, lh.to_kind as last_handoff_to_kind, lh.to_id as last_handoff_to_id,
                lh.decision_reason as last_handoff_reason, lh.requested_by as last_handoff_requested_by, lh.decided_at as last_handoff_at
         from cases c left join handoffs h on h.handoff_id = c.pending_handoff_id
+        -- The open custody interval, read once: "owned since", and where the last answered handoff is looked for.
+        left join lateral (select k.from_at from custody k where k.case_id = c.case_id and k.to_at is null) own on true
         -- The last handoff answered since the owner took the case; one that was accepted moved custody, so it never qualifies.
         left join lateral (
             select x.state, x.to_kind, x.to_id, x.decision_reason, x.requested_by, x.decided_at
             from handoffs x
-            where x.case_id = c.case_id and x.decided_at >= (select k.from_at from custody k where k.case_id = c.case_id and k.to_at is null)
+            where x.case_id = c.case_id and x.decided_at >= own.from_at
             order by x.decided_at desc
             limit 1) lh on true
         """;
