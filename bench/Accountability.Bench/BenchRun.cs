@@ -111,6 +111,7 @@ public static class BenchRun
         Directory.CreateDirectory(logs);
         Log($"starting the five services of {checkout} (logs: {logs})");
         var ports = ServiceHost.Names.ToDictionary(n => n, _ => ServiceHost.FreePort());
+        var separateLogins = ReadsOwnerLogin(checkout);
         // The services find each other where this run put them, not on the default ports of make up.
         settings["Escalation__AssignmentUrl"] = $"http://127.0.0.1:{ports["Assignment"]}";
         settings["Intake__AssignmentUrl"] = $"http://127.0.0.1:{ports["Assignment"]}";
@@ -128,11 +129,14 @@ public static class BenchRun
                 else if (string.Equals(key[..colon], name, StringComparison.OrdinalIgnoreCase))
                     own[key[(colon + 1)..]] = value;
             }
-            // Each service logs in as its own user, as services.sh does, so the owner login only migrates and
-            // the bench can tell the services' connections apart.
-            own["ConnectionStrings__AccountabilityOwner"] = infra.PostgresConnectionString;
-            own["ConnectionStrings__Accountability"] = infra.PostgresConnectionString.Replace(
-                "Username=accountability;", $"Username=accountability_{name.ToLowerInvariant()};", StringComparison.Ordinal);
+            // Each service logs in as its own user, as services.sh does, so the owner login only migrates.
+            // A commit from before per-service logins (make bench REF=) reads one connection string, and migrates with it.
+            if (separateLogins)
+            {
+                own["ConnectionStrings__AccountabilityOwner"] = infra.PostgresConnectionString;
+                own["ConnectionStrings__Accountability"] = infra.PostgresConnectionString.Replace(
+                    "Username=accountability;", $"Username=accountability_{name.ToLowerInvariant()};", StringComparison.Ordinal);
+            }
             services.Add(ServiceHost.Start(checkout, name, ports[name], own, logs));
         }
         using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
@@ -140,6 +144,13 @@ public static class BenchRun
                 await service.WaitUntilReadyAsync(probe, TimeSpan.FromSeconds(120));
         var directory = Path.Combine(checkout, "deploy", "org", "directory.json");
         await RepublishDirectoryAsync(services.Single(s => s.Name == "Assignment").BaseAddress, directory, Token(auth, directory, "admin"), infra.PostgresConnectionString);
+    }
+
+    /// <summary>Whether the services of <paramref name="checkout"/> know the owner login (ConnectionStrings:AccountabilityOwner).</summary>
+    private static bool ReadsOwnerLogin(string checkout)
+    {
+        var messaging = Path.Combine(checkout, "services", "Accountability.Messaging", "MessagingExtensions.cs");
+        return File.Exists(messaging) && File.ReadAllText(messaging).Contains("\"AccountabilityOwner\"", StringComparison.Ordinal);
     }
 
     /// <summary>Warm-up, then the fixed-rate and maximum phases, with what the whole system spent on them.</summary>

@@ -108,13 +108,18 @@ public sealed class SystemMeter : IAsyncDisposable
             while (!stop.IsCancellationRequested)
             {
                 await using (var command = new NpgsqlCommand(
-                    "select usename, count(*)::int from pg_stat_activity where datname = current_database() and usename is not null and pid <> pg_backend_pid() group by usename",
+                    // By application name (accountability-<schema>), which every commit sets; by login otherwise.
+                    """
+                    select coalesce(nullif(application_name, ''), usename), count(*)::int from pg_stat_activity
+                    where datname = current_database() and usename is not null and pid <> pg_backend_pid() group by 1
+                    """,
                     connection))
                 await using (var reader = await command.ExecuteReaderAsync(stop))
                     while (await reader.ReadAsync(stop))
                     {
                         var login = reader.IsDBNull(0) ? "?" : reader.GetString(0);
-                        var name = login.StartsWith("accountability_", StringComparison.Ordinal) ? login["accountability_".Length..] : login;
+                        var name = login.StartsWith("accountability_", StringComparison.Ordinal) || login.StartsWith("accountability-", StringComparison.Ordinal)
+                            ? login["accountability_".Length..] : login;
                         peakConnections[name] = Math.Max(peakConnections.GetValueOrDefault(name), reader.GetInt32(1));
                     }
                 await Task.Delay(200, stop);
