@@ -63,7 +63,18 @@ public sealed partial class Infrastructure
         }
     }
 
-    public Task StopAsync() => RunAsync(script, ["stop", "--profile", profile], quiet: true);
+    /// <summary>
+    /// Stops the servers, and forgets this process's pooled connections to them. make bench REF= starts the next
+    /// servers on the same port with the same connection string: a pooled connection to the stopped server would be
+    /// handed out again, and its first command would read the stopped server's 57P01 ("terminating connection due to
+    /// administrator command") minutes later, in the other half of the run.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await RunAsync(script, ["stop", "--profile", profile], quiet: true);
+        Npgsql.NpgsqlConnection.ClearAllPools();
+    }
 
     private static async Task<(int Code, string Output)> RunAsync(string script, string[] arguments, bool quiet)
     {
