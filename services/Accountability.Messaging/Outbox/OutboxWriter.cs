@@ -20,21 +20,42 @@ public static class OutboxWriter
         IReadOnlyDictionary<string, string>? extraHeaders = null) where T : class =>
         EnqueueAsync(transaction, message, typeof(T), cancellationToken, extraHeaders);
 
+    /// <summary>
+    /// Enqueues several messages, each under its runtime type, in one statement; the relay publishes them in this order.
+    /// Returns their message ids, in the same order.
+    /// </summary>
+    public static async Task<IReadOnlyList<Guid>> EnqueueAllAsync(
+        NpgsqlTransaction transaction, IReadOnlyList<object> messages, CancellationToken cancellationToken = default)
+    {
+        if (messages.Count == 1)
+            return [await EnqueueAsync(transaction, messages[0], messages[0].GetType(), cancellationToken)];
+        var messageIds = messages.Select(_ => Guid.CreateVersion7()).ToArray();
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            insert into outbox (message_id, message_type, body, headers)
+            select m.message_id, m.message_type, m.body::jsonb, @Headers::jsonb
+            from unnest(@MessageIds, @MessageTypes, @Bodies) with ordinality as m(message_id, message_type, body, position)
+            order by m.position
+            """,
+            new
+            {
+                MessageIds = messageIds,
+                MessageTypes = messages.Select(m => OutboxMessage.TypeName(m.GetType())).ToArray(),
+                Bodies = messages.Select(m => JsonSerializer.Serialize(m, m.GetType(), OutboxMessage.Json)).ToArray(),
+                Headers = JsonSerializer.Serialize(HeadersOf(null), OutboxMessage.Json),
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+        return messageIds;
+    }
+
     /// <summary>For callers holding events as objects: the runtime type is the message type.</summary>
     public static async Task<Guid> EnqueueAsync(
         NpgsqlTransaction transaction, object message, Type messageType, CancellationToken cancellationToken = default,
         IReadOnlyDictionary<string, string>? extraHeaders = null)
     {
         var messageId = Guid.CreateVersion7();
-        var headers = new Dictionary<string, string>(extraHeaders ?? new Dictionary<string, string>());
-        // The producer's trace rides along, so the relay can publish as a child of it.
-        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
-        {
-            headers[TraceParentHeader] = activity.Id!;
-            if (!string.IsNullOrEmpty(activity.TraceStateString))
-                headers[TraceStateHeader] = activity.TraceStateString;
-        }
-
+        var headers = HeadersOf(extraHeaders);
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
             """
             insert into outbox (message_id, message_type, body, headers)
@@ -50,5 +71,18 @@ public static class OutboxWriter
             transaction,
             cancellationToken: cancellationToken));
         return messageId;
+    }
+
+    private static Dictionary<string, string> HeadersOf(IReadOnlyDictionary<string, string>? extraHeaders)
+    {
+        var headers = new Dictionary<string, string>(extraHeaders ?? new Dictionary<string, string>());
+        // The producer's trace rides along, so the relay can publish as a child of it.
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
+        {
+            headers[TraceParentHeader] = activity.Id!;
+            if (!string.IsNullOrEmpty(activity.TraceStateString))
+                headers[TraceStateHeader] = activity.TraceStateString;
+        }
+        return headers;
     }
 }

@@ -19,8 +19,11 @@ public static class CaseProjection
         return ((long)e.CaseVersion, (DateTimeOffset)e.OccurredAt);
     }
 
-    public static async Task ApplyAsync(
-        NpgsqlTransaction transaction, CaseState after, object @event, Func<CaseOwner, string> unitOf, CancellationToken cancellationToken)
+    /// <summary>
+    /// What one event changes in the query tables besides the case row (custody, handoffs, contacts, breaches).
+    /// <paramref name="caseIsNew"/>: the case was opened in this same transaction, so it has no breaches to clear.
+    /// </summary>
+    public static async Task ApplyAsync(NpgsqlTransaction transaction, object @event, bool caseIsNew, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
         Task Execute(string sql, object parameters) =>
@@ -100,15 +103,25 @@ public static class CaseProjection
             CaseResolved => ["acknowledge", "handoff-accept", "first-contact", "resolution", "statutory"],
             _ => [],
         };
-        if (met.Length > 0)
+        if (met.Length > 0 && !caseIsNew)
             await Execute("update case_breaches set cleared_at = @at where case_id = @caseId and cleared_at is null and clock = any(@met)",
                 new { at = VersionAndTime(@event).OccurredAt, caseId = CaseIdOf(@event), met });
 
-        // Whatever the event, the case row mirrors the state after it. Right after CaseOpened there is no
-        // owner yet: the CustodyTransferred that follows in the same transaction sets it.
+        Task DecideHandoff(Guid handoffId, string state, string actor, DateTimeOffset at, string reason) => Execute(
+            "update handoffs set state = @state, decided_by = @actor, decided_at = @at, decision_reason = @reason where handoff_id = @handoffId and state = 'pending'",
+            new { handoffId, state, actor, at, reason });
+    }
+
+    /// <summary>
+    /// The case row mirrors the state after the last event of a transaction: written once however many events it
+    /// appended. A case whose only event so far is CaseOpened has no owner yet and is left as opened.
+    /// </summary>
+    public static async Task MirrorAsync(
+        NpgsqlTransaction transaction, CaseState after, object lastEvent, Func<CaseOwner, string> unitOf, CancellationToken cancellationToken)
+    {
         if (after.Owner is not { } owner)
             return;
-        await Execute(
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
             """
             update cases set status = @Status, owner_kind = @OwnerKind, owner_id = @OwnerId, unit_id = @UnitId, allegations = @Allegations::jsonb,
                              subject_badges = @SubjectBadges,
@@ -135,12 +148,8 @@ public static class CaseProjection
                 ConfidentialReason = after.Confidential?.Reason,
                 ConfidentialBy = after.Confidential?.MarkedBy,
                 ConfidentialAt = after.Confidential?.MarkedAt,
-                UpdatedAt = VersionAndTime(@event).OccurredAt,
+                UpdatedAt = VersionAndTime(lastEvent).OccurredAt,
                 after.Version,
-            });
-
-        Task DecideHandoff(Guid handoffId, string state, string actor, DateTimeOffset at, string reason) => Execute(
-            "update handoffs set state = @state, decided_by = @actor, decided_at = @at, decision_reason = @reason where handoff_id = @handoffId and state = 'pending'",
-            new { handoffId, state, actor, at, reason });
+            }, transaction, cancellationToken: cancellationToken));
     }
 }

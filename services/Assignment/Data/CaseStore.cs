@@ -50,14 +50,20 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
         await directory.WhenLoaded.WaitAsync(cancellationToken);
         var state = await LoadForUpdateAsync(transaction, caseId, cancellationToken);
         var decisions = new List<Decision>(commands.Count);
+        var events = new List<object>();
+        // Each command is decided on the state the events before it lead to; they are all written at the end, together.
+        var decidedOn = state;
         foreach (var (command, at) in commands)
         {
-            var decision = CustodyDecider.Decide(state, command, directory.View, at);
+            var decision = CustodyDecider.Decide(decidedOn, command, directory.View, at);
             decisions.Add(decision);
             if (decision is not Decision.Accepted accepted)
                 break;
-            state = await AppendAsync(transaction, state, accepted.Events, cancellationToken);
+            events.AddRange(accepted.Events);
+            decidedOn = accepted.Events.Aggregate(decidedOn, CustodyDecider.Evolve);
         }
+        if (events.Count > 0)
+            await AppendAsync(transaction, state, events, cancellationToken);
         return decisions;
     }
 
@@ -102,32 +108,37 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
         }).ToList();
     }
 
-    /// <summary>Stores the events, updates the projections and enqueues them; returns the state they lead to.</summary>
+    /// <summary>
+    /// Stores the events, updates the projections and enqueues them; returns the state they lead to. The events go
+    /// in with one statement, the case row is written once for the state after the last, and the outbox rows go in
+    /// with one statement: a receipt and its routing are several events, not several rounds of writes.
+    /// </summary>
     private async Task<CaseState> AppendAsync(
         NpgsqlTransaction transaction, CaseState state, IReadOnlyList<object> events, CancellationToken cancellationToken)
     {
-        var connection = transaction.Connection!;
+        var caseIsNew = events.Any(e => e is Contracts.Custody.CaseOpened);
         foreach (var @event in events)
         {
-            var (version, occurredAt) = CaseProjection.VersionAndTime(@event);
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                insert into case_events (case_id, version, type, body, occurred_at)
-                values (@CaseId, @version, @type, @body::jsonb, @occurredAt)
-                """,
-                new
-                {
-                    CaseId = CaseProjection.CaseIdOf(@event),
-                    version,
-                    type = OutboxMessage.TypeName(@event.GetType()),
-                    body = JsonSerializer.Serialize(@event, @event.GetType(), OutboxMessage.Json),
-                    occurredAt,
-                },
-                transaction, cancellationToken: cancellationToken));
             state = CustodyDecider.Evolve(state, @event);
-            await CaseProjection.ApplyAsync(transaction, state, @event, directory.UnitOf, cancellationToken);
-            await OutboxWriter.EnqueueAsync(transaction, @event, @event.GetType(), cancellationToken);
+            await CaseProjection.ApplyAsync(transaction, @event, caseIsNew, cancellationToken);
         }
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            insert into case_events (case_id, version, type, body, occurred_at)
+            select @CaseId, e.version, e.type, e.body::jsonb, e.occurred_at
+            from unnest(@Versions, @Types, @Bodies, @OccurredAts) as e(version, type, body, occurred_at)
+            """,
+            new
+            {
+                CaseId = CaseProjection.CaseIdOf(events[0]),
+                Versions = events.Select(e => CaseProjection.VersionAndTime(e).Version).ToArray(),
+                Types = events.Select(e => OutboxMessage.TypeName(e.GetType())).ToArray(),
+                Bodies = events.Select(e => JsonSerializer.Serialize(e, e.GetType(), OutboxMessage.Json)).ToArray(),
+                OccurredAts = events.Select(e => CaseProjection.VersionAndTime(e).OccurredAt).ToArray(),
+            },
+            transaction, cancellationToken: cancellationToken));
+        await CaseProjection.MirrorAsync(transaction, state, events[^1], directory.UnitOf, cancellationToken);
+        await OutboxWriter.EnqueueAllAsync(transaction, events, cancellationToken);
         return state;
     }
 }

@@ -60,7 +60,7 @@ public sealed record ClockRow
 /// Cases, clocks and timers. Every write locks the case row first, so that consumers, the poller and
 /// the pause API never interleave on one case; consumers only ever insert timers, never lock them.
 /// </summary>
-public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings settings)
+public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings settings, PolicyStore policies)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -85,11 +85,11 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         var connection = transaction.Connection!;
         await connection.ExecuteAsync(new CommandDefinition(
             "insert into cases (case_id) values (@CaseId) on conflict (case_id) do nothing", new { update.CaseId }, transaction, cancellationToken: cancellationToken));
-        // Lock first: one writer per case at a time (consumers, the poller, the pause API).
-        _ = await LockCaseAsync(transaction, update.CaseId, cancellationToken);
-
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
+        // The update takes the case's row lock before anything else is read or written: one writer per case at a time
+        // (consumers, the poller, the pause API). Under read committed it is computed from the row as the previous
+        // writer left it, and it hands back the row as it now is, so nothing reads the case again.
+        var @case = await connection.QuerySingleAsync<CaseRow>(new CommandDefinition(
+            $$"""
             update cases set
                 category = coalesce(category, @Category),
                 allegation_types = case when @AllegationTypes::text[] is null or cardinality(allegation_types) > 0 then allegation_types else @AllegationTypes::text[] end,
@@ -105,6 +105,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                 status = case when @Status::text is not null and @Version > status_version then @Status else status end,
                 status_version = case when @Status::text is not null and @Version > status_version then @Version else status_version end
             where case_id = @CaseId
+            returning {{CaseColumns}}
             """,
             new
             {
@@ -114,14 +115,15 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
             }, transaction, cancellationToken: cancellationToken));
         // least(null, x) is x in PostgreSQL, so the first receipt instant sticks and an earlier one wins.
 
-        var refreshed = await LockCaseAsync(transaction, update.CaseId, cancellationToken);
-        if (refreshed!.Policy is null && refreshed.Category is not null)
-            await PinPolicyAsync(transaction, refreshed, now, cancellationToken);
+        if (@case.Policy is null && @case.Category is not null)
+            @case = await PinPolicyAsync(transaction, @case, now, cancellationToken);
 
+        // The case's clocks are read once; each action's statement hands back the clock it wrote.
+        var clocks = (await ClocksAsync(connection, transaction, update.CaseId, cancellationToken)).ToDictionary(c => c.Clock, StringComparer.Ordinal);
         foreach (var action in update.Actions)
-            await ApplyActionAsync(transaction, update.CaseId, action, cancellationToken);
+            await ApplyActionAsync(transaction, update.CaseId, action, clocks, cancellationToken);
 
-        return await RescheduleAsync(transaction, update.CaseId, now, cancellationToken);
+        return await RescheduleAsync(transaction, @case, clocks.Values, now, cancellationToken);
     }
 
     public static async Task<CaseRow?> LockCaseAsync(NpgsqlTransaction transaction, Guid caseId, CancellationToken cancellationToken) =>
@@ -153,16 +155,25 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
     /// </summary>
     public async Task<bool> RescheduleAsync(NpgsqlTransaction transaction, Guid caseId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = transaction.Connection!;
-        var @case = await LockCaseAsync(transaction, caseId, cancellationToken);
-        if (@case?.Policy is not { } key)
+        if (await LockCaseAsync(transaction, caseId, cancellationToken) is not { Policy: not null } @case)
             return false; // no category yet: the clocks run, and get their timers when the policy is pinned
-        var policies = await PolicyStore.LoadAsync(connection, transaction, cancellationToken);
-        var policy = policies.Find(key) ?? throw new InvalidOperationException($"Case {caseId} runs under policy {key}, which does not exist.");
+        return await RescheduleAsync(transaction, @case, await ClocksAsync(transaction.Connection!, transaction, caseId, cancellationToken), now, cancellationToken);
+    }
+
+    /// <summary>The same, for a caller that holds the case's row lock and has the case and its clocks as they now are.</summary>
+    private async Task<bool> RescheduleAsync(
+        NpgsqlTransaction transaction, CaseRow @case, IEnumerable<ClockRow> clocks, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        var caseId = @case.CaseId;
+        if (@case.Policy is not { } key)
+            return false; // no category yet: the clocks run, and get their timers when the policy is pinned
+        var policy = (await policies.HoldingAsync(connection, transaction, [key], cancellationToken)).Find(key)
+                     ?? throw new InvalidOperationException($"Case {caseId} runs under policy {key}, which does not exist.");
 
         var dueNow = false;
         var timers = new List<(string Clock, int Run, int Generation, int Percent, DateTimeOffset FireAt)>();
-        foreach (var clock in await ClocksAsync(connection, transaction, caseId, cancellationToken))
+        foreach (var clock in clocks)
         {
             if (clock.State != "running")
                 continue;
@@ -195,9 +206,10 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
     }
 
     /// <summary>The case keeps the version in force when it was received, for life; a later version never touches it.</summary>
-    private async Task PinPolicyAsync(NpgsqlTransaction transaction, CaseRow @case, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<CaseRow> PinPolicyAsync(NpgsqlTransaction transaction, CaseRow @case, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var priority = Priorities.Of(@case.Category!, @case.AllegationTypes, settings.UrgentCategories);
+        // Which version is in force is read from the table: a version another instance added since must count.
         var policies = await PolicyStore.LoadAsync(transaction.Connection!, transaction, cancellationToken);
         var startedAt = DbTime.Utc(@case.ReceivedAt) ?? now;
         // A case received before any version took effect runs under the earliest one there is.
@@ -205,17 +217,19 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                      ?? policies.All.Where(p => p.Priority == priority && (p.Category == @case.Category || p.Category == SlaPolicy.AnyCategory))
                          .OrderBy(p => p.Category == SlaPolicy.AnyCategory).ThenBy(p => p.EffectiveFrom).FirstOrDefault();
         if (policy is null)
-            return;
+            return @case;
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
             "update cases set policy_category = @Category, policy_priority = @Priority, policy_version = @Version where case_id = @CaseId",
             new { policy.Category, policy.Priority, policy.Version, @case.CaseId }, transaction, cancellationToken: cancellationToken));
+        return @case with { PolicyCategory = policy.Category, PolicyPriority = policy.Priority, PolicyVersion = policy.Version };
     }
 
-    private static async Task ApplyActionAsync(NpgsqlTransaction transaction, Guid caseId, ClockAction action, CancellationToken cancellationToken)
+    /// <summary>Applies one clock action; <paramref name="clocks"/> holds the case's clocks, and afterwards the one written as it now is.</summary>
+    private static async Task ApplyActionAsync(
+        NpgsqlTransaction transaction, Guid caseId, ClockAction action, Dictionary<string, ClockRow> clocks, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
-        var existing = await connection.QuerySingleOrDefaultAsync<ClockRow>(new CommandDefinition(
-            $"select {ClockColumns} from clocks where case_id = @caseId and clock = @Clock", new { caseId, action.Clock }, transaction, cancellationToken: cancellationToken));
+        var existing = clocks.GetValueOrDefault(action.Clock);
         var at = action.At.ForDb();
 
         switch (action)
@@ -224,12 +238,13 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                 await InsertAsync("running", start.OwnerKind, start.OwnerId, start.HandoffId, null);
                 break;
             case ClockAction.StartRun start when action.Version > existing.Version:
-                await connection.ExecuteAsync(new CommandDefinition(
-                    """
+                await WriteAsync(new CommandDefinition(
+                    $$"""
                     update clocks set state = 'running', run = run + 1, generation = generation + 1, started_at = @at, stopped_at = null,
                         pauses = '[]'::jsonb, owner_kind = @OwnerKind, owner_id = @OwnerId, handoff_id = @HandoffId,
                         fired_percents = '{}', breached_at = null, version = @Version
                     where case_id = @caseId and clock = @Clock
+                    returning {{ClockColumns}}
                     """, new { caseId, action.Clock, at, start.OwnerKind, start.OwnerId, start.HandoffId, action.Version }, transaction, cancellationToken: cancellationToken));
                 break;
             case ClockAction.StartOnce when existing is null:
@@ -243,30 +258,36 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                 // A handoff that ended is the pending one only if the ids agree (or the stop names none).
                 if (stop.HandoffId is { } ended && existing.HandoffId is { } pending && ended != pending)
                     break;
-                await connection.ExecuteAsync(new CommandDefinition(
-                    """
+                await WriteAsync(new CommandDefinition(
+                    $"""
                     update clocks set state = 'stopped', stopped_at = case when state = 'stopped' then stopped_at else @at end,
                         generation = generation + case when state = 'stopped' then 0 else 1 end, version = @Version
                     where case_id = @caseId and clock = @Clock
+                    returning {ClockColumns}
                     """, new { caseId, action.Clock, at, action.Version }, transaction, cancellationToken: cancellationToken));
                 break;
             case ClockAction.Restart when existing is { State: "stopped", StoppedAt: { } stoppedAt } && action.Version > existing.Version:
                 // The time it stood stopped does not count: recorded as a pause, so the arithmetic stays one rule.
                 var pauses = existing.PauseList.Append(new ClockPause(DbTime.Utc(stoppedAt), action.At, "stopped while resolved", "system:escalation")).ToList();
-                await connection.ExecuteAsync(new CommandDefinition(
-                    """
+                await WriteAsync(new CommandDefinition(
+                    $"""
                     update clocks set state = 'running', stopped_at = null, pauses = @pauses::jsonb, generation = generation + 1, version = @Version
                     where case_id = @caseId and clock = @Clock
+                    returning {ClockColumns}
                     """, new { caseId, action.Clock, pauses = JsonSerializer.Serialize(pauses, Json), action.Version }, transaction, cancellationToken: cancellationToken));
                 break;
         }
 
         Task InsertAsync(string state, string? ownerKind, string? ownerId, Guid? handoffId, DateTimeOffset? stoppedAt) =>
-            connection.ExecuteAsync(new CommandDefinition(
-                """
+            WriteAsync(new CommandDefinition(
+                $"""
                 insert into clocks (case_id, clock, state, started_at, stopped_at, owner_kind, owner_id, handoff_id, version)
                 values (@caseId, @Clock, @state, @at, @stoppedAt, @ownerKind, @ownerId, @handoffId, @Version)
+                returning {ClockColumns}
                 """, new { caseId, action.Clock, state, at, stoppedAt, ownerKind, ownerId, handoffId, action.Version }, transaction, cancellationToken: cancellationToken));
+
+        async Task WriteAsync(CommandDefinition statement) =>
+            clocks[action.Clock] = await connection.QuerySingleAsync<ClockRow>(statement);
     }
 
     /// <summary>Our own event counter for the case: the CaseVersion of the next event we say about it.</summary>

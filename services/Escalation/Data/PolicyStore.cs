@@ -19,6 +19,23 @@ public sealed class PolicyStore(ServiceDatabase database)
         return await LoadAsync(connection, null, cancellationToken);
     }
 
+    private PolicyCatalog? known;
+
+    /// <summary>
+    /// A catalog that holds every version in <paramref name="keys"/>. A stored version never changes, so the last catalog
+    /// read answers for the versions it holds for good; only a version it lacks (added since, perhaps by another
+    /// instance) makes it read the table again. Picking the version a new case starts under is not a lookup by key:
+    /// that reads the table (<see cref="LoadAsync(NpgsqlConnection, NpgsqlTransaction?, CancellationToken)"/>).
+    /// </summary>
+    public async Task<PolicyCatalog> HoldingAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IEnumerable<PolicyKey?> keys, CancellationToken cancellationToken)
+    {
+        var catalog = known;
+        if (catalog is not null && keys.All(key => key is null || catalog.Find(key) is not null))
+            return catalog;
+        return known = await LoadAsync(connection, transaction, cancellationToken);
+    }
+
     public static async Task<PolicyCatalog> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         var rows = await connection.QueryAsync<PolicyRow>(new CommandDefinition(

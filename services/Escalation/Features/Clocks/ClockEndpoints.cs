@@ -47,7 +47,7 @@ public static class ClockEndpoints
         // command everything; a subject officer, their chain and anyone unrelated get the 404 of a case that does not exist.
         // A confidential case seen only as the board sees it (masked) shows no clocks: they would tell its deadlines.
         app.MapGet("/api/cases/{caseId:guid}/clocks", async (Guid caseId, HttpContext http, CaseSightClient sight, ServiceDatabase database,
-            BusinessCalendar calendar, TimeProvider time, ILoggerFactory loggers, CancellationToken ct) =>
+            PolicyStore policyStore, BusinessCalendar calendar, TimeProvider time, ILoggerFactory loggers, CancellationToken ct) =>
         {
             // Asked before looking the case up, so that while assignment cannot answer nobody learns whether escalation knows it.
             CaseSight seen;
@@ -70,14 +70,14 @@ public static class ClockEndpoints
             }
             if (!CaseSightClient.ShowsDeadlines(seen))
                 return Results.Ok(Array.Empty<ClockView>());
-            var policies = await PolicyStore.LoadAsync(connection, null, ct);
+            var policies = await policyStore.HoldingAsync(connection, null, [@case.Policy], ct);
             var clocks = await CaseClockStore.ClocksAsync(connection, null, caseId, ct);
             return Results.Ok(Views(@case, clocks, policies, calendar, time.GetUtcNow()));
         }).RequireAuthorization(policy => policy.RequireRole(Readers)).RecordsCaseAccess("clocks-read");
 
         // The same rule as a filter: a case the caller may not see, or sees masked, is simply not in the answer, as an unknown one is not.
         app.MapGet("/api/clocks", async (string? caseIds, HttpContext http, CaseSightClient sight, ServiceDatabase database,
-            BusinessCalendar calendar, TimeProvider time, ILoggerFactory loggers, CancellationToken ct) =>
+            PolicyStore policyStore, BusinessCalendar calendar, TimeProvider time, ILoggerFactory loggers, CancellationToken ct) =>
         {
             if (ParseCaseIds(caseIds, out var asked) is { } error)
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["caseIds"] = [error] });
@@ -98,7 +98,7 @@ public static class ClockEndpoints
             // One query for the cases and one for all their clocks, however many cases are asked for.
             var cases = (await CaseClockStore.FindCasesAsync(connection, ids, ct)).ToDictionary(c => c.CaseId);
             var clocks = await CaseClockStore.ClocksOfCasesAsync(connection, ids, ct);
-            var policies = await PolicyStore.LoadAsync(connection, null, ct);
+            var policies = await policyStore.HoldingAsync(connection, null, cases.Values.Select(c => c.Policy), ct);
             var now = time.GetUtcNow();
             return Results.Ok(ids.Where(cases.ContainsKey)
                 .Select(id => new CaseClocksView(id, Views(cases[id], clocks[id], policies, calendar, now).ToList())));

@@ -22,6 +22,7 @@ namespace Accountability.Escalation.Features.Timers;
 /// </summary>
 public sealed class TimerPoller(
     ServiceDatabase database,
+    PolicyStore policyStore,
     TimeProvider time,
     BusinessCalendar calendar,
     TimerWakeUp wakeUp,
@@ -93,8 +94,7 @@ public sealed class TimerPoller(
 
         var @case = await CaseClockStore.LockCaseAsync(transaction, timer.CaseId, cancellationToken);
         var clock = (await CaseClockStore.ClocksAsync(connection, transaction, timer.CaseId, cancellationToken)).FirstOrDefault(c => c.Clock == timer.Clock);
-        var policies = await PolicyStore.LoadAsync(connection, transaction, cancellationToken);
-        var policy = @case?.Policy is { } key ? policies.Find(key) : null;
+        var policy = @case?.Policy is { } key ? (await policyStore.HoldingAsync(connection, transaction, [key], cancellationToken)).Find(key) : null;
 
         using var activity = Source.StartActivity("escalation timer", ActivityKind.Internal);
         activity.TagCase(timer.CaseId, $"timer:{timer.Clock}:{timer.Percent}", clock?.OwnerKind ?? @case?.OwnerKind, clock?.OwnerId ?? @case?.OwnerId);
