@@ -4,6 +4,7 @@
 #   make test [TEST_ARGS=...]        every test against throwaway servers; last line "N passed, N failed"
 #   make token ROLE=<role> [SUB=id]  a JWT accepted by the services of `make up`
 #   make compose-check               docker-compose.yml for real: images, the whole system, one complaint
+#   make k8s-check                   deploy/k8s offline: kustomize base and overlays, validate every object
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -20,7 +21,7 @@ DEVTOKEN_DLL := tools/Accountability.DevToken/bin/Release/net10.0/Accountability
 .PHONY: help up down test token
 
 help:
-	@sed -n '2,6p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '2,7p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 up:
 	$(DOTNET) build Accountability.sln -c Release
@@ -82,3 +83,9 @@ compose-check:
 images:
 	deploy/docker/engine.sh start > /dev/null
 	deploy/images/build.sh > /dev/null
+
+# make k8s-check: what kustomize builds from deploy/k8s (base and overlays), validated offline against the
+#   Kubernetes API and operator schemas (deploy/k8s/check/run.sh; make test runs it too). Needs kubectl.
+.PHONY: k8s-check
+k8s-check:
+	deploy/k8s/check/run.sh

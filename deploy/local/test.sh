@@ -139,6 +139,10 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 log "npm ci in $OIDC_PROVIDER_DIR (the test OpenID provider)"
 (cd "$OIDC_PROVIDER_DIR" && npm ci --no-audit --no-fund >&2) || infra_failed "npm ci failed in $OIDC_PROVIDER_DIR"
+# The offline check of deploy/k8s (tests/Accountability.Platform.Tests/KubernetesManifestTests.cs runs it) needs
+# kubectl for kustomize, and its own npm packages (kubernetes-models, ...), installed exactly as locked.
+K8S_CHECK_DIR=$REPO/deploy/k8s/check
+"$K8S_CHECK_DIR/run.sh" --install || infra_failed "npm ci failed in $K8S_CHECK_DIR"
 
 # Plain console output (no terminal logger), so the per-assembly summaries can be read.
 export MSBUILDTERMINALLOGGER=off DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

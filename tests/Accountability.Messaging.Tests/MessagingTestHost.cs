@@ -19,9 +19,12 @@ public sealed class MessagingTestHost : IAsyncDisposable
 {
     private readonly IHost host;
 
-    private MessagingTestHost(IHost host, string schema)
+    private readonly string rabbitMqUri;
+
+    private MessagingTestHost(IHost host, string schema, string rabbitMqUri)
     {
         this.host = host;
+        this.rabbitMqUri = rabbitMqUri;
         Schema = schema;
     }
 
@@ -40,14 +43,16 @@ public sealed class MessagingTestHost : IAsyncDisposable
     public string QueueName => $"{Schema.Replace('_', '-')}-work-item";
 
     public static async Task<MessagingTestHost> StartAsync(
-        bool relay = true, int retryLimit = 2, string? schema = null, TimeSpan? pollInterval = null, string? rabbitMqUri = null)
+        bool relay = true, int retryLimit = 2, string? schema = null, TimeSpan? pollInterval = null, string? rabbitMqUri = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         schema ??= TestDatabase.NewSchema("msg");
+        rabbitMqUri ??= TestEnvironment.RabbitMqUri;
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Accountability"] = TestEnvironment.PostgresConnectionString,
-            ["RabbitMq:Uri"] = rabbitMqUri ?? TestEnvironment.RabbitMqUri,
+            ["RabbitMq:Uri"] = rabbitMqUri,
             ["Messaging:RelayEnabled"] = relay.ToString(),
             ["Messaging:PublishTimeout"] = "00:00:02",
             ["Messaging:RelayMaxBackoff"] = "00:00:01",
@@ -55,6 +60,8 @@ public sealed class MessagingTestHost : IAsyncDisposable
             ["Messaging:ConsumerRetryLimit"] = retryLimit.ToString(),
             ["Messaging:ConsumerRetryInterval"] = "00:00:00.050",
         });
+        if (settings is not null)
+            builder.Configuration.AddInMemoryCollection(settings);
         var run = Guid.NewGuid().ToString("N");
         builder.Services.AddSingleton(new DeliveryLog(run));
         builder.AddAccountabilityMessaging(schema, typeof(MessagingTestHost).Assembly, bus =>
@@ -63,7 +70,7 @@ public sealed class MessagingTestHost : IAsyncDisposable
         builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
         var host = builder.Build();
         await host.StartAsync();
-        return new MessagingTestHost(host, schema);
+        return new MessagingTestHost(host, schema, rabbitMqUri);
     }
 
     /// <summary>Writes a work item row and its outbox message in one transaction, then commits or rolls back.</summary>
@@ -84,7 +91,9 @@ public sealed class MessagingTestHost : IAsyncDisposable
     /// <summary>Durable queues outlive the host; without this every later test's messages would pile up in them.</summary>
     private async Task DeleteQueuesAsync()
     {
-        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(TestEnvironment.RabbitMqUri) };
+        // Straight to the broker (a test's BrokerLink may be cut by now), in the host's virtual host.
+        var direct = new UriBuilder(TestEnvironment.RabbitMqUri) { Path = new Uri(rabbitMqUri).AbsolutePath }.Uri;
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = direct };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         foreach (var queue in new[] { QueueName, $"{QueueName}_error", $"{QueueName}_skipped" })
@@ -113,6 +122,9 @@ public sealed class MessagingTestHost : IAsyncDisposable
         return (await connection.QueryAsync<(Guid WorkId, int Applied)>("select work_id, applied from effects"))
             .ToDictionary(r => r.WorkId, r => r.Applied);
     }
+
+    /// <summary>Stops the bus (and the relay) but keeps the queues and the schema, until <see cref="DisposeAsync"/>.</summary>
+    public Task StopAsync() => host.StopAsync(TimeSpan.FromSeconds(15));
 
     public async ValueTask DisposeAsync()
     {
