@@ -122,7 +122,8 @@ public sealed class SystemMeter : IAsyncDisposable
                             ? login["accountability_".Length..] : login;
                         peakConnections[name] = Math.Max(peakConnections.GetValueOrDefault(name), reader.GetInt32(1));
                     }
-                await Task.Delay(200, stop);
+                // Once a second: the sampling is itself a statement, and its cost lands in the measured window.
+                await Task.Delay(1000, stop);
             }
         }
         catch (OperationCanceledException)
