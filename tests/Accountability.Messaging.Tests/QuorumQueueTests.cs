@@ -34,19 +34,19 @@ public sealed class QuorumQueueTests
 
         var poison = await host.WriteWorkItemAsync(poison: true);
         var healthy = await host.WriteWorkItemAsync();
-        await Eventually.HoldsAsync(async () => await DepthAsync(vhost, $"{host.QueueName}_error") == 1, "the poison message waits in the error queue");
+        await Eventually.HoldsAsync(async () => await vhost.QueueDepthAsync($"{host.QueueName}_error") == 1, "the poison message waits in the error queue");
         await host.EffectsOnceAppliedAsync(healthy);
         // One delivery and two retries inside it, then _error: it does not loop, and MassTransit's error queue accepted
         // the quorum declaration it shares with the endpoint's.
         Assert.Equal(3, host.Log.Deliveries[poison]);
 
         // A message no consumer of the queue takes goes to _skipped, which MassTransit declares then: quorum too.
-        await PublishRawAsync(vhost, host.QueueName, Envelope("urn:message:Nobody:TakesThis"));
-        await Eventually.HoldsAsync(async () => await DepthAsync(vhost, $"{host.QueueName}_skipped") == 1, "the unknown message waits in _skipped");
+        await vhost.PublishRawAsync(host.QueueName, Envelope("urn:message:Nobody:TakesThis"));
+        await Eventually.HoldsAsync(async () => await vhost.QueueDepthAsync($"{host.QueueName}_skipped") == 1, "the unknown message waits in _skipped");
         var skipped = (await QueuesAsync(vhost))[$"{host.QueueName}_skipped"];
         Assert.Equal("quorum", skipped.Type);
         Assert.False(skipped.Arguments.ContainsKey("x-dead-letter-exchange"));
-        Assert.Equal(1u, await DepthAsync(vhost, $"{host.QueueName}_error"));
+        Assert.Equal(1u, await vhost.QueueDepthAsync($"{host.QueueName}_error"));
         Assert.Equal(3, host.Log.Deliveries[poison]);
     }
 
@@ -58,7 +58,7 @@ public sealed class QuorumQueueTests
         // No consumer of the service's any more: this test is the consumer that takes the message and dies with it.
         await host.StopAsync();
 
-        await PublishRawAsync(vhost, host.QueueName, Encoding.UTF8.GetBytes("""{"crashes":"every consumer"}"""));
+        await vhost.PublishRawAsync(host.QueueName, Encoding.UTF8.GetBytes("""{"crashes":"every consumer"}"""));
         var factory = new ConnectionFactory { Uri = new Uri(vhost.AmqpUri) };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
@@ -66,7 +66,7 @@ public sealed class QuorumQueueTests
         while (deliveries < 10)
         {
             var delivery = await Eventually.ReturnsAsync(
-                async () => (Result: await channel.BasicGetAsync(host.QueueName, autoAck: false), Gone: await DepthAsync(vhost, $"{host.QueueName}_error") == 1),
+                async () => (Result: await channel.BasicGetAsync(host.QueueName, autoAck: false), Gone: await vhost.QueueDepthAsync($"{host.QueueName}_error") == 1),
                 r => r.Result is not null || r.Gone, "the message is back in the queue, or dead-lettered");
             if (delivery.Result is null)
                 break;
@@ -77,8 +77,8 @@ public sealed class QuorumQueueTests
 
         // Handed out once plus twice more (the limit), then moved, never dropped and never looping.
         Assert.Equal(3, deliveries);
-        Assert.Equal(1u, await DepthAsync(vhost, $"{host.QueueName}_error"));
-        Assert.Equal(0u, await DepthAsync(vhost, host.QueueName));
+        Assert.Equal(1u, await vhost.QueueDepthAsync($"{host.QueueName}_error"));
+        Assert.Equal(0u, await vhost.QueueDepthAsync(host.QueueName));
         var dead = await channel.BasicGetAsync($"{host.QueueName}_error", autoAck: true);
         Assert.NotNull(dead);
         Assert.Equal("""{"crashes":"every consumer"}""", Encoding.UTF8.GetString(dead.Body.Span));
@@ -106,31 +106,7 @@ public sealed class QuorumQueueTests
             .ToDictionary(q => q.Name);
     }
 
-    /// <summary>The exact depth (a passive declare), not the management API's sampled figure; 0 while the queue does not exist.</summary>
-    private static async Task<uint> DepthAsync(IsolatedVirtualHost vhost, string queue)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(vhost.AmqpUri) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return 0;
-        }
-    }
 
-    /// <summary>Into the endpoint's exchange (MassTransit binds the queue to an exchange of its name), persistent.</summary>
-    private static async Task PublishRawAsync(IsolatedVirtualHost vhost, string queue, byte[] body)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(vhost.AmqpUri) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        var properties = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json", MessageId = Guid.NewGuid().ToString() };
-        await channel.BasicPublishAsync(queue, "", mandatory: true, properties, body);
-    }
 
     /// <summary>A MassTransit JSON envelope of a message type no consumer here takes.</summary>
     private static byte[] Envelope(string messageType) => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>

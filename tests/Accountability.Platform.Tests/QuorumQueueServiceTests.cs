@@ -45,14 +45,14 @@ public sealed class QuorumQueueServiceTests
 
             // An event that can never be read (CaseRouted without its fields): straight to the error queue, no loop.
             const string queue = "notification-case-routed";
-            await PublishAsync(vhost, queue, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+            await vhost.PublishRawAsync(queue, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
             {
                 ["messageId"] = Guid.NewGuid(),
                 ["messageType"] = new[] { "urn:message:Accountability.Contracts.Custody:CaseRouted" },
                 ["message"] = new { },
             }));
-            await Eventually.HoldsAsync(async () => await DepthAsync(vhost, $"{queue}_error") == 1, "the unreadable event waits in notification-case-routed_error");
-            Assert.Equal(0u, await DepthAsync(vhost, queue));
+            await Eventually.HoldsAsync(async () => await vhost.QueueDepthAsync($"{queue}_error") == 1, "the unreadable event waits in notification-case-routed_error");
+            Assert.Equal(0u, await vhost.QueueDepthAsync(queue));
             Assert.All(services, s => Assert.False(s.HasExited, $"{s.Name} exited:\n{s.Output}"));
         }
         finally
@@ -76,27 +76,5 @@ public sealed class QuorumQueueServiceTests
             q.GetProperty("arguments").EnumerateObject().ToDictionary(a => a.Name, a => a.Value.Clone())))];
     }
 
-    private static async Task<uint> DepthAsync(IsolatedVirtualHost vhost, string queue)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(vhost.AmqpUri) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return 0;
-        }
-    }
 
-    private static async Task PublishAsync(IsolatedVirtualHost vhost, string exchange, byte[] body)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(vhost.AmqpUri) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        var properties = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json", MessageId = Guid.NewGuid().ToString() };
-        await channel.BasicPublishAsync(exchange, "", mandatory: true, properties, body);
-    }
 }

@@ -27,6 +27,39 @@ public sealed class IsolatedVirtualHost : IAsyncDisposable
         return vhost;
     }
 
+    /// <summary>A queue's exact depth (a passive declare), not the management API's sampled figure; 0 while the queue does not exist.</summary>
+    public async Task<uint> QueueDepthAsync(string queue)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(AmqpUri) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Publishes raw bytes, persistent and confirmed, as a MassTransit JSON envelope, into <paramref name="exchange"/>
+    /// (MassTransit binds each endpoint's queue to an exchange of its name): how a malformed message from outside arrives.
+    /// </summary>
+    public async Task PublishRawAsync(string exchange, byte[] body)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(AmqpUri) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(
+            new RabbitMQ.Client.CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var properties = new RabbitMQ.Client.BasicProperties
+        {
+            Persistent = true, ContentType = "application/vnd.masstransit+json", MessageId = Guid.NewGuid().ToString(),
+        };
+        await channel.BasicPublishAsync(exchange, "", mandatory: true, properties, body);
+    }
+
     public async ValueTask DisposeAsync()
     {
         using var management = Management(out _);
