@@ -11,8 +11,8 @@
 #   status    say whether an engine answers, and whether this checkout started it; exit 1 if none
 #   cleanup   remove every container (and its volumes) labelled org.accountability.test=true or
 #             belonging to the compose project of `make compose-check`, and their networks. With
-#             ACCOUNTABILITY_TEST_RUN set (deploy/local/test.sh), only that run's test containers
-#             (label org.accountability.test.run), so a parallel run in another checkout keeps its own
+#             ACCOUNTABILITY_TEST_RUN set (deploy/local/test.sh), only that run's test containers and
+#             networks (label org.accountability.test.run), so a parallel run in another checkout keeps its own
 #   stop      cleanup, then stop dockerd, but only a dockerd this script started
 #
 # Only `export NAME=value` lines go to stdout; progress goes to stderr. dockerd's log and pid file
@@ -142,6 +142,10 @@ cmd_cleanup() {
             # shellcheck disable=SC2086
             remove_containers $ids || return 1
         fi
+        # Networks of the run (tests/Accountability.TestSupport/RabbitMqCluster.cs), once their containers are gone.
+        nets=$("$DOCKER" network ls -q --filter "label=$TEST_LABEL" --filter "label=$RUN_LABEL=$ACCOUNTABILITY_TEST_RUN")
+        # shellcheck disable=SC2086
+        [ -z "$nets" ] || "$DOCKER" network rm $nets >/dev/null || log "some networks of test run $ACCOUNTABILITY_TEST_RUN are still in use"
         return 0
     fi
     ids=$( { "$DOCKER" ps -aq --filter "label=$TEST_LABEL"

@@ -86,7 +86,7 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Fact]
-    public async Task Every_service_deployment_names_its_own_database_login_the_broker_and_quorum_queues()
+    public async Task Every_service_deployment_names_its_own_database_login_the_broker_its_nodes_and_quorum_queues()
     {
         var deployments = Deployments(await KustomizeAsync("deploy/k8s/overlays/example"));
         foreach (var name in Projects.Keys.Where(n => n != "console"))
@@ -98,6 +98,8 @@ public sealed partial class KubernetesManifestTests
             Assert.Equal("true", variables["RabbitMq__QuorumQueues"]);
         }
         Assert.Equal("accountability-broker", deployments["console"]["RabbitMq__Uri"]);
+        // Every service, the console too, knows each broker node by its own address.
+        Assert.All(Projects.Keys, name => Assert.Equal("accountability-settings", deployments[name]["RabbitMq__ClusterNodes"]));
     }
 
     [Fact]

@@ -19,9 +19,9 @@ internal sealed class TestServers
 
     // Ryuk cannot run here (no registry to pull it from): deploy/docker/engine.sh cleanup removes
     // containers by these labels, all of them or only a run's.
-    private const string TestLabel = "org.accountability.test";
-    private const string RunLabel = "org.accountability.test.run";
-    private const string AssemblyLabel = "org.accountability.test.assembly";
+    internal const string TestLabel = "org.accountability.test";
+    internal const string RunLabel = "org.accountability.test.run";
+    internal const string AssemblyLabel = "org.accountability.test.assembly";
     private const string Password = "accountability";
 
     private static readonly Lazy<TestServers> Started = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -50,9 +50,7 @@ internal sealed class TestServers
 
     private static TestServers Start()
     {
-        var run = Environment.GetEnvironmentVariable("ACCOUNTABILITY_TEST_RUN") is { Length: > 0 } marker ? marker : $"process-{Environment.ProcessId}";
-        var assembly = AppDomain.CurrentDomain.GetAssemblies()
-            .Select(a => a.GetName().Name).FirstOrDefault(n => n is not null && n.EndsWith(".Tests", StringComparison.Ordinal)) ?? "unknown";
+        var (run, assembly) = RunAndAssembly();
 
         // The init scripts run as the superuser on the container's first start, as infra.sh's bootstrap
         // does: the owner login has the same (non-superuser) privileges as on the local servers, and the
@@ -107,6 +105,12 @@ internal sealed class TestServers
         Environment.SetEnvironmentVariable("RabbitMq__ManagementUri", servers.RabbitMqManagementUri);
         return servers;
     }
+
+    /// <summary>The values of <see cref="RunLabel"/> and <see cref="AssemblyLabel"/> for this test process.</summary>
+    internal static (string Run, string Assembly) RunAndAssembly() =>
+        (Environment.GetEnvironmentVariable("ACCOUNTABILITY_TEST_RUN") is { Length: > 0 } marker ? marker : $"process-{Environment.ProcessId}",
+         AppDomain.CurrentDomain.GetAssemblies()
+            .Select(a => a.GetName().Name).FirstOrDefault(n => n is not null && n.EndsWith(".Tests", StringComparison.Ordinal)) ?? "unknown");
 
     private static void Remove(params IContainer[] containers)
     {

@@ -9,7 +9,7 @@ namespace Accountability.Messaging.Bus;
 /// <summary>How every host reaches RabbitMQ: the services' buses and the console's live feed alike.</summary>
 public static class BrokerConnection
 {
-    /// <summary>The broker from RabbitMq:Uri, endpoints from the registrations (quorum queues with RabbitMq:QuorumQueues), and the receive endpoints in readiness.</summary>
+    /// <summary>The broker from RabbitMq:Uri (any of RabbitMq:ClusterNodes when set), endpoints from the registrations (quorum queues with RabbitMq:QuorumQueues), and the receive endpoints in readiness.</summary>
     public static void UseAccountabilityBroker(this IBusRegistrationConfigurator bus)
     {
         bus.ConfigureHealthCheckOptions(health =>
@@ -23,17 +23,28 @@ public static class BrokerConnection
         {
             var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
             var (host, port, virtualHost, user, password) = options.Parse();
-            rabbit.Host(host, port, virtualHost, h =>
+            var nodes = options.Nodes();
+            rabbit.Host(nodes[0].Host, nodes[0].Port, virtualHost, h =>
             {
                 h.Username(user);
                 h.Password(password);
                 h.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
+                // MassTransit cycles through the nodes: a connection that drops is made again to the next node
+                // that answers (the receive endpoints and the publish side, so the outbox relay, alike).
+                if (!string.IsNullOrWhiteSpace(options.ClusterNodes))
+                    h.UseCluster(cluster =>
+                    {
+                        foreach (var node in nodes)
+                            cluster.Node(FormatNode(node.Host, node.Port));
+                    });
             });
             if (options.QuorumQueues)
                 rabbit.ConfigureErrorAndSkippedQueues();
             rabbit.ConfigureEndpoints(context);
         });
     }
+
+    private static string FormatNode(string host, ushort port) => host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
 
     /// <summary>The RabbitMq settings, and the broker itself as a readiness check (a channel opened on <see cref="BrokerProbe"/>'s connection).</summary>
     public static IServiceCollection AddBrokerSettingsAndReadiness(this IServiceCollection services, IConfiguration configuration)

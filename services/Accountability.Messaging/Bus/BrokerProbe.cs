@@ -25,11 +25,9 @@ public sealed class BrokerProbe(IOptions<RabbitMqOptions> options) : IAsyncDispo
                 await connection.DisposeAsync();
             connection = null;
 
-            var (host, port, virtualHost, user, password) = options.Value.Parse();
+            var (_, _, virtualHost, user, password) = options.Value.Parse();
             var factory = new ConnectionFactory
             {
-                HostName = host,
-                Port = port,
                 VirtualHost = virtualHost,
                 UserName = user,
                 Password = password,
@@ -37,7 +35,10 @@ public sealed class BrokerProbe(IOptions<RabbitMqOptions> options) : IAsyncDispo
                 AutomaticRecoveryEnabled = false,
                 ClientProvidedName = "health-check",
             };
-            connection = await factory.CreateConnectionAsync(cancellationToken);
+            // The first node that answers (RabbitMq:ClusterNodes, or the host of RabbitMq:Uri): the broker is
+            // reachable while any node of the cluster is.
+            var endpoints = options.Value.Nodes().Select(node => new AmqpTcpEndpoint(node.Host, node.Port)).ToList();
+            connection = await factory.CreateConnectionAsync(endpoints, cancellationToken);
             return connection;
         }
         finally

@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Accountability.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Accountability.Messaging.Tests;
+
+/// <summary>
+/// A host wired as a service is (outbox, relay, inbox, quorum queues) against a three-node RabbitMQ cluster of
+/// containers (<see cref="RabbitMqCluster"/>), told every node with RabbitMq:ClusterNodes.
+/// </summary>
+public sealed class BrokerNodeLossTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_service_connected_to_every_node_keeps_processing_each_message_exactly_once_when_the_node_leading_its_queue_is_killed_and_after_it_returns()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var cluster = await RabbitMqCluster.StartAsync();
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: three nodes clustered ({cluster.ClusterNodes})");
+        await using var host = await MessagingTestHost.StartAsync(rabbitMqUri: cluster.AmqpUri, settings: new Dictionary<string, string?>
+        {
+            ["RabbitMq:ClusterNodes"] = cluster.ClusterNodes,
+            ["RabbitMq:QuorumQueues"] = "true",
+        });
+
+        // A steady stream of work, written through the outbox while the broker loses a node.
+        var written = new ConcurrentQueue<Guid>();
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                written.Enqueue(await host.WriteWorkItemAsync());
+                await Task.Delay(20, CancellationToken.None);
+            }
+        });
+
+        await Eventually.HoldsAsync(async () => (await host.EffectsAsync()).Count >= 50, "the stream flows before the fault");
+        var leader = await cluster.LeaderOfAsync(host.QueueName);
+        await cluster.KillAsync(leader);
+        var killedAt = clock.Elapsed;
+        var writtenBeforeKill = written.Count;
+        output.WriteLine($"{killedAt.TotalSeconds:0.0} s: killed {leader.Name}, the leader of {host.QueueName}, after {writtenBeforeKill} items written");
+
+        // The queue elects a leader among the two nodes left, and the stream goes on through them.
+        var newLeader = await Eventually.ReturnsAsync(() => cluster.LeaderOfAsync(host.QueueName), n => n != leader,
+            "a surviving node leads the queue", TimeSpan.FromSeconds(60));
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {newLeader.Name} leads the queue");
+        await Eventually.HoldsAsync(() => written.Count >= writtenBeforeKill + 100, "more work is written after the kill", TimeSpan.FromSeconds(60));
+        var afterKill = written.Skip(writtenBeforeKill + 50).Take(50).ToArray();
+        await Eventually.HoldsAsync(async () => afterKill.All((await host.EffectsAsync()).ContainsKey),
+            "work written after the kill is processed", TimeSpan.FromSeconds(120));
+        // The service's connections (the bus's, the readiness probe's) are on the nodes left.
+        var connectedTo = await cluster.ConnectionNodesAsync(newLeader);
+        Assert.NotEmpty(connectedTo);
+        Assert.DoesNotContain(leader.Name, connectedTo);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: work written after the kill is processed; connections on {string.Join(", ", connectedTo.Distinct())}");
+
+        await cluster.RestartAsync(leader);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {leader.Name} runs in the cluster again");
+        var writtenBeforeReturn = written.Count;
+        await Eventually.HoldsAsync(() => written.Count >= writtenBeforeReturn + 50, "more work is written after the node returns", TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        await writer;
+
+        var all = written.ToArray();
+        var effects = await Eventually.ReturnsAsync(host.EffectsAsync, e => all.All(e.ContainsKey),
+            "every work item written is processed", TimeSpan.FromSeconds(120));
+        Assert.Equal(all.Length, effects.Count);
+        Assert.All(all, id => Assert.Equal(1, effects[id]));
+        // Nothing stranded in the outbox, and the inbox saw every redelivery as the duplicate it was.
+        await Eventually.HoldsAsync(async () => await host.CountAsync("select count(*) from outbox where published_at is null") == 0,
+            "the relay has published every outbox row");
+        Assert.True(host.Log.Total >= all.Length);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {all.Length} items written, each applied once; {host.Log.Total} deliveries " +
+            $"({host.Log.Total - all.Length} duplicates dropped by the inbox)");
+        Assert.NotEqual(leader, newLeader);
+        Assert.Equal(3, (await cluster.RunningNodesAsync(newLeader)).Count);
+    }
+}

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Configurations;
+using DotNet.Testcontainers.Networks;
+using Testcontainers.RabbitMq;
+
+namespace Accountability.TestSupport;
+
+/// <summary>
+/// Three RabbitMQ nodes of our own image (deploy/images/build.sh rabbitmq) clustered on a user-defined Docker
+/// network of their own: one Erlang cookie, nodes rabbit@rabbit-1..3, and rabbit-2 and rabbit-3 joined to rabbit-1
+/// with <c>rabbitmqctl join_cluster</c>. Each node publishes AMQP and management on fixed loopback ports picked at
+/// creation, so a node that is killed and started again answers where the services look for it. The containers and
+/// the network carry <see cref="TestServers"/>' labels (a crashed test host leaves them to test.sh's cleanup) and are
+/// removed on dispose. A test owns its cluster: start one per test, in the default virtual host.
+/// </summary>
+public sealed class RabbitMqCluster : IAsyncDisposable
+{
+    public const string User = "accountability";
+    public const string Password = "accountability";
+
+    private static readonly string Docker = File.Exists("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
+
+    private readonly INetwork network;
+    private readonly IReadOnlyList<Node> nodes;
+    private readonly HttpClient management = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private RabbitMqCluster(INetwork network, IReadOnlyList<Node> nodes)
+    {
+        this.network = network;
+        this.nodes = nodes;
+        management.DefaultRequestHeaders.Authorization =
+            new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
+    }
+
+    /// <summary>One node: its Erlang node name, its container, and its ports on the host.</summary>
+    public sealed record Node(string Name, RabbitMqContainer Container, int AmqpPort, int ManagementPort)
+    {
+        public string Address => $"127.0.0.1:{AmqpPort}";
+    }
+
+    public IReadOnlyList<Node> Nodes => nodes;
+
+    /// <summary>For RabbitMq:Uri: the login and the default virtual host (its host is the first node).</summary>
+    public string AmqpUri => $"amqp://{User}:{Password}@127.0.0.1:{nodes[0].AmqpPort}/";
+
+    /// <summary>For RabbitMq:ClusterNodes: every node, comma-separated.</summary>
+    public string ClusterNodes => string.Join(',', nodes.Select(n => n.Address));
+
+    public string NetworkName => network.Name;
+
+    public static async Task<RabbitMqCluster> StartAsync(int size = 3)
+    {
+        var (run, assembly) = TestServers.RunAndAssembly();
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var network = new NetworkBuilder()
+            .WithName($"accountability-mq-{id}")
+            .WithLabel(TestServers.TestLabel, "true").WithLabel(TestServers.RunLabel, run).WithLabel(TestServers.AssemblyLabel, assembly)
+            .Build();
+        // One cookie for every node (and their rabbitmqctl), read by the broker from its $HOME, mode 400.
+        var cookie = Encoding.ASCII.GetBytes(Guid.NewGuid().ToString("N").ToUpperInvariant());
+        var settings = Encoding.UTF8.GetBytes(
+            """
+            # Written by RabbitMqCluster: a node cut off from the majority pauses instead of serving a split brain,
+            # as in deploy/k8s/base/rabbitmq.yaml.
+            cluster_partition_handling = pause_minority
+            """);
+
+        var nodes = new List<Node>();
+        for (var i = 1; i <= size; i++)
+        {
+            var hostname = $"rabbit-{i}";
+            var (amqp, http) = (FreePort(), FreePort());
+            var container = new RabbitMqBuilder(TestServers.RabbitMqImage)
+                .WithUsername(User)
+                .WithPassword(Password)
+                .WithNetwork(network)
+                .WithHostname(hostname)
+                .WithNetworkAliases(hostname)
+                .WithPortBinding(amqp, 5672)
+                .WithPortBinding(http, 15672)
+                .WithResourceMapping(cookie, "/var/lib/rabbitmq/.erlang.cookie", fileMode: UnixFileModes.UserRead)
+                .WithResourceMapping(settings, "/etc/rabbitmq/conf.d/30-cluster.conf")
+                .WithLabel(TestServers.TestLabel, "true").WithLabel(TestServers.RunLabel, run).WithLabel(TestServers.AssemblyLabel, assembly)
+                .Build();
+            nodes.Add(new Node($"rabbit@{hostname}", container, amqp, http));
+        }
+
+        var cluster = new RabbitMqCluster(network, nodes);
+        try
+        {
+            await network.CreateAsync();
+            // All at once (each mostly waits on Erlang's start), then the others join the first.
+            await Task.WhenAll(nodes.Select(n => n.Container.StartAsync()));
+            foreach (var node in nodes.Skip(1))
+            {
+                await cluster.CtlAsync(node, "stop_app");
+                await cluster.CtlAsync(node, "join_cluster", nodes[0].Name);
+                await cluster.CtlAsync(node, "start_app");
+            }
+            await Eventually.HoldsAsync(async () => (await cluster.RunningNodesAsync(nodes[0])).Count == size,
+                $"all {size} nodes run in one cluster", TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
+    /// <summary>The node names that <paramref name="askedNode"/>'s management API reports as running.</summary>
+    public async Task<IReadOnlyList<string>> RunningNodesAsync(Node askedNode)
+    {
+        try
+        {
+            var all = await management.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{askedNode.ManagementPort}/api/nodes");
+            return [.. all.EnumerateArray().Where(n => n.GetProperty("running").GetBoolean()).Select(n => n.GetProperty("name").GetString()!)];
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The nodes that the clients' connections are open on, as <paramref name="askedNode"/> sees them.</summary>
+    public async Task<IReadOnlyList<string>> ConnectionNodesAsync(Node askedNode)
+    {
+        var all = await management.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{askedNode.ManagementPort}/api/connections");
+        return [.. all.EnumerateArray().Select(c => c.GetProperty("node").GetString()!)];
+    }
+
+    /// <summary>The node that leads a quorum queue of the default virtual host, asked of any node that answers.</summary>
+    public async Task<Node> LeaderOfAsync(string queue)
+    {
+        foreach (var asked in nodes)
+        {
+            try
+            {
+                var info = await management.GetFromJsonAsync<JsonElement>(
+                    $"http://127.0.0.1:{asked.ManagementPort}/api/queues/%2F/{Uri.EscapeDataString(queue)}");
+                var leader = info.TryGetProperty("leader", out var l) ? l.GetString() : info.GetProperty("node").GetString();
+                return nodes.Single(n => n.Name == leader);
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or KeyNotFoundException)
+            {
+                // That node does not answer (or knows no leader yet): ask the next.
+            }
+        }
+        throw new InvalidOperationException($"No node of the cluster names a leader for the queue '{queue}'.");
+    }
+
+    /// <summary>SIGKILL of the node's container: no goodbye to its peers or its clients.</summary>
+    public Task KillAsync(Node node) => DockerAsync("kill", node.Container.Id);
+
+    /// <summary>Starts a killed or stopped node again (same ports, same data), and waits until the cluster counts it running.</summary>
+    public async Task RestartAsync(Node node)
+    {
+        await DockerAsync("start", node.Container.Id);
+        var others = nodes.Where(n => n != node).ToList();
+        await Eventually.HoldsAsync(async () =>
+        {
+            foreach (var other in others)
+                if ((await RunningNodesAsync(other)).Contains(node.Name))
+                    return true;
+            return false;
+        }, $"{node.Name} runs in the cluster again", TimeSpan.FromSeconds(90));
+    }
+
+    private async Task CtlAsync(Node node, params string[] arguments)
+    {
+        var result = await node.Container.ExecAsync(["rabbitmqctl", .. arguments]);
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException(
+                $"rabbitmqctl {string.Join(' ', arguments)} on {node.Name} exited with {result.ExitCode}: {result.Stdout} {result.Stderr}");
+    }
+
+    private static async Task DockerAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Docker) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Docker} did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"docker {string.Join(' ', arguments)} exited with {process.ExitCode}: {await stdout} {await stderr}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        management.Dispose();
+        foreach (var node in nodes)
+        {
+            try
+            {
+                await node.Container.DisposeAsync();
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // Best effort: test.sh's cleanup removes whatever carries this run's label.
+            }
+        }
+        try
+        {
+            await network.DisposeAsync();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // A network still in use, or already gone.
+        }
+    }
+}
