@@ -92,3 +92,29 @@ public sealed class ThresholdPolicyTests
         Assert.Null(policies.InForce("c", new DateTimeOffset(2019, 1, 1, 0, 0, 0, TimeSpan.Zero)));
     }
 }
+
+public sealed class ThresholdPolicyStartTests
+{
+    [Fact]
+    public async Task A_bad_threshold_policy_file_stops_the_escalation_service_from_starting_naming_the_field()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"early-warning-bad-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path,
+            """{ "policies": [ { "id": "c", "version": 1, "effectiveFrom": "2020-01-01T00:00:00Z", "kind": "complaints", "threshold": 0, "window": { "amount": 12, "unit": "months" }, "reason": "r" } ] }""");
+        try
+        {
+            await using var process = await ServiceProcess.StartAsync("Escalation", new Dictionary<string, string>
+            {
+                ["Escalation__EarlyWarningPath"] = path,
+                ["Escalation__Schema"] = $"esc_bad_{Guid.NewGuid():N}"[..20],
+                ["Escalation__GapMonitorEnabled"] = "false",
+            }, waitUntilReady: false);
+            await Eventually.HoldsAsync(() => process.HasExited, "the service refuses to start", TimeSpan.FromMinutes(2));
+            Assert.Contains("policies[0].threshold: Must be a whole number from 1 to 1000.", process.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
