@@ -76,6 +76,7 @@ public static class EscalationExtensions
         app.MapPolicyEndpoints();
         app.MapGapMonitor();
         app.MapEarlyWarnings();
+        app.MapOfficerHistory();
         if (app.Services.GetService<ManualTimeProvider>() is not null)
             app.MapTestClock();
         app.MapOutboxOperations(Roles.Admin);

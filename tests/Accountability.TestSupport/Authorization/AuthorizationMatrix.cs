@@ -166,6 +166,7 @@ public sealed class CaseWorld
             .Replace("{allegationId}", "a-unknown", StringComparison.Ordinal)
             .Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
             .Replace("{warningId:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+            .Replace("{badge}", "1544", StringComparison.Ordinal)
             .Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
             .Replace("{token}", "not-a-real-token", StringComparison.Ordinal)
             .Replace("{trail}", "audit", StringComparison.Ordinal)

@@ -52,16 +52,10 @@ public static class EarlyWarningEndpoints
             var chain = await OrgDirectoryStore.LatestAsync(connection, null, ct);
             var me = user.PersonId();
             var everything = user.IsInRole(Roles.Auditor) || chain?.IsInternalAffairsCommand(me) == true;
-            var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-                $"""
-                {Select}
-                where (@officerBadge::text is null or upper(officer_badge) = upper(@officerBadge))
-                  and (@everything or @me = any(supervisor_chain))
-                order by occurred_at desc, warning_id limit @take
-                """, new { officerBadge = officerBadge?.Trim(), everything, me, take }, cancellationToken: ct));
-            // A reader who is a subject of a counted case does not see that warning, whatever his role.
+            var rows = await ReadAsync(connection, officerBadge?.Trim(), everything, me, take, ct);
+            // A reader who is the officer or a subject of a counted case does not see that warning, whatever his role.
             var myBadge = chain?.FindPerson(me)?.Badge;
-            return Results.Ok(rows.Select(r => r.View(everything)).Where(v => myBadge is null || !Names(v, r: null, myBadge)).ToList());
+            return Results.Ok(rows.Where(v => myBadge is null || !Names(v, r: null, myBadge)).ToList());
         }).RequireAuthorization(policy => policy.RequireRole(Readers)).RecordsCaseAccess("early-warnings-read");
 
         app.MapPost("/api/early-warnings/{warningId:guid}/acknowledgement", async (Guid warningId, HttpContext http, ServiceDatabase database,
@@ -113,6 +107,21 @@ public static class EarlyWarningEndpoints
             return Results.Ok((row with { Intervention = body.Value.Intervention, AcknowledgedBy = me, AcknowledgedAt = now.UtcDateTime, Acknowledgement = note }).View(everything));
         }).RequireAuthorization(policy => policy.RequireRole(Acknowledgers)).RecordsCaseAccess("early-warning-acknowledge");
         return app;
+    }
+
+    /// <summary>Warnings, newest first: every one (with cases) when <paramref name="everything"/>, else those that named <paramref name="me"/> as a supervisor (without).</summary>
+    public static async Task<IReadOnlyList<EarlyWarningView>> ReadAsync(
+        NpgsqlConnection connection, string? officerBadge, bool everything, string me, int take, CancellationToken ct)
+    {
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            $"""
+            {Select}
+            where (@officerBadge::text is null or upper(officer_badge) = upper(@officerBadge))
+              and (@everything or @me = any(supervisor_chain))
+            order by occurred_at desc, warning_id limit @take
+            """, new { officerBadge, everything, me, take }, cancellationToken: ct));
+        // Only what the reader may know: the cases for internal-affairs command and auditors, the count for a supervisor.
+        return [.. rows.Select(r => r.View(everything))];
     }
 
     /// <summary>Field-level reasons; pure.</summary>
