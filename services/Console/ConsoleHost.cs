@@ -47,6 +47,7 @@ public static class ConsoleHost
             pages.Conventions.AuthorizeFolder("/Supervisor", nameof(ConsoleUser.SupervisorRoles));
             pages.Conventions.AuthorizeFolder("/Audit", nameof(ConsoleUser.AuditorRoles));
             pages.Conventions.AuthorizeFolder("/Intake", nameof(ConsoleUser.IntakeRoles));
+            pages.Conventions.AuthorizeFolder("/Officers", nameof(ConsoleUser.OfficerHistoryRoles));
         });
         services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         return builder;
@@ -67,6 +68,7 @@ public static class ConsoleHost
                          (nameof(ConsoleUser.BoardRoles), ConsoleUser.BoardRoles), (nameof(ConsoleUser.InboxRoles), ConsoleUser.InboxRoles),
                          (nameof(ConsoleUser.CaseRoles), ConsoleUser.CaseRoles), (nameof(ConsoleUser.SupervisorRoles), ConsoleUser.SupervisorRoles),
                          (nameof(ConsoleUser.AuditorRoles), ConsoleUser.AuditorRoles), (nameof(ConsoleUser.IntakeRoles), ConsoleUser.IntakeRoles),
+                         (nameof(ConsoleUser.OfficerHistoryRoles), ConsoleUser.OfficerHistoryRoles),
                      })
                 authorization.AddPolicy(name, policy => policy.RequireAuthenticatedUser().RequireRole(roles));
         });

@@ -2,6 +2,7 @@ using Accountability.Escalation.Consumers;
 using Accountability.Escalation.Data;
 using Accountability.Escalation.Features.Calendar;
 using Accountability.Escalation.Features.Clocks;
+using Accountability.Escalation.Features.EarlyWarning;
 using Accountability.Escalation.Features.Escalations;
 using Accountability.Escalation.Features.GapMonitor;
 using Accountability.Escalation.Features.Policies;
@@ -31,6 +32,7 @@ public static class EscalationExtensions
         var (policySettings, defaults) = DefaultPoliciesFile.Load(EscalationOptions.ResolvePath(options.PoliciesPath));
         builder.Services.AddSingleton(policySettings);
         builder.Services.AddSingleton(defaults);
+        builder.Services.AddSingleton(ThresholdPolicyFile.Load(EscalationOptions.ResolvePath(options.EarlyWarningPath)));
 
         if (options.ManualClock)
         {
@@ -45,11 +47,13 @@ public static class EscalationExtensions
         builder.Services.AddSingleton<PolicyStore>();
         builder.Services.AddSingleton<CaseClockStore>();
         builder.Services.AddSingleton<GapMetrics>();
+        builder.Services.AddSingleton<EarlyWarningStore>();
 
         builder.AddAccountabilityMessaging(options.Schema, typeof(EscalationExtensions).Assembly, bus =>
         {
             bus.AddConsumer<CaseEventsConsumer, CaseEventsConsumerDefinition>();
             bus.AddConsumer<DirectoryPublishedConsumer, DirectoryPublishedConsumerDefinition>();
+            bus.AddConsumer<EarlyWarningConsumer, EarlyWarningConsumerDefinition>();
         });
         // After messaging, so the schema is migrated first.
         builder.Services.AddSingleton<DefaultPoliciesSeeder>();
@@ -71,6 +75,8 @@ public static class EscalationExtensions
         app.MapEscalationList();
         app.MapPolicyEndpoints();
         app.MapGapMonitor();
+        app.MapEarlyWarnings();
+        app.MapOfficerHistory();
         if (app.Services.GetService<ManualTimeProvider>() is not null)
             app.MapTestClock();
         app.MapOutboxOperations(Roles.Admin);

@@ -11,6 +11,9 @@ public sealed class EscalationOptions
     /// <summary>Default policies, loaded into an empty policy table on start.</summary>
     public string PoliciesPath { get; set; } = "deploy/escalation/policies.json";
 
+    /// <summary>Early-intervention threshold policies (every version); read and validated at every start.</summary>
+    public string EarlyWarningPath { get; set; } = "deploy/escalation/early-warning.json";
+
     /// <summary>Business hours, working days and holidays; read at every start.</summary>
     public string CalendarPath { get; set; } = "deploy/escalation/calendar.json";
 

@@ -71,6 +71,7 @@ public static class NotificationExtensions
             bus.AddConsumer<SlaWarningConsumer, SlaWarningConsumerDefinition>();
             bus.AddConsumer<SlaBreachedConsumer, SlaBreachedConsumerDefinition>();
             bus.AddConsumer<EscalationRaisedConsumer, EscalationRaisedConsumerDefinition>();
+            bus.AddConsumer<EarlyWarningRaisedConsumer, EarlyWarningRaisedConsumerDefinition>();
             bus.AddConsumer<Features.TrailWitness.TrailCheckpointConsumer, Features.TrailWitness.TrailCheckpointConsumerDefinition>();
         });
         // After messaging, so it starts once the schema is migrated.

@@ -24,6 +24,9 @@ public static class ConsoleUser
 
     public static readonly string[] AuditorRoles = [Roles.Auditor, Roles.Admin];
 
+    /// <summary>An officer's history: internal-affairs command (commanders, supervisors by role; escalation decides) and auditors.</summary>
+    public static readonly string[] OfficerHistoryRoles = [Roles.Commander, Roles.Supervisor, Roles.Auditor];
+
     /// <summary>Who may open a case page (the auditor reads cases through the audit view instead).</summary>
     public static readonly string[] CaseRoles = [.. Roles.CaseWorkers];
 

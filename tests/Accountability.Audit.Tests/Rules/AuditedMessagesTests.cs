@@ -14,8 +14,12 @@ public sealed class AuditedMessagesTests
     [Fact]
     public void Every_message_in_the_contracts_is_audited()
     {
-        var messages = AuditedMessages.ContractsAssembly.GetExportedTypes()
-            .Where(t => t.IsClass && !t.IsAbstract)
+        var types = AuditedMessages.ContractsAssembly.GetExportedTypes();
+        // A record carried inside another contract (EarlyWarningCase in EarlyWarningRaised) is a part, not a message.
+        var parts = types.SelectMany(t => t.GetProperties()).Select(p => p.PropertyType)
+            .SelectMany(t => t.IsGenericType ? t.GetGenericArguments() : [t]).ToHashSet();
+        var messages = types
+            .Where(t => t.IsClass && !t.IsAbstract && !parts.Contains(t))
             .Where(t => t.GetProperties().Any(p => p.Name == "CaseId" || p.PropertyType == typeof(DateTimeOffset)))
             // The trail's own signed heads go to witnesses, not into the trail (AuditedMessages.NotRecordedArea).
             .Where(t => t != typeof(Accountability.Contracts.Witness.TrailCheckpointSigned))
@@ -37,6 +41,7 @@ public sealed class AuditedMessagesTests
         Assert.DoesNotContain("AllegationFinding", names);
         Assert.DoesNotContain("OrgPerson", names);
         Assert.DoesNotContain("SealedContact", names);
+        Assert.DoesNotContain("EarlyWarningCase", names);
     }
 
     [Fact]
@@ -47,6 +52,19 @@ public sealed class AuditedMessagesTests
         Assert.Equal("ReceivedAt", received.OccurredAt.Name);
         Assert.Equal("intake", received.Source);
         Assert.Equal("escalation", AuditedMessages.All.Single(a => a.Name == "EscalateCase").Source);
+    }
+
+    [Fact]
+    public void Early_warnings_about_officers_are_recorded_as_escalation_said_them_in_the_global_chain_only()
+    {
+        foreach (var name in new[] { "EarlyWarningRaised", "EarlyWarningAcknowledged" })
+        {
+            var audited = AuditedMessages.All.Single(a => a.Name == name);
+            Assert.Equal("escalation", audited.Source);
+            Assert.Equal("OccurredAt", audited.OccurredAt.Name);
+            // A warning is about an officer, not a step in one case's life.
+            Assert.Null(audited.CaseId);
+        }
     }
 
     [Fact]

@@ -165,6 +165,8 @@ public sealed class CaseWorld
             .Replace("{personId}", person ?? "p-1005", StringComparison.Ordinal)
             .Replace("{allegationId}", "a-unknown", StringComparison.Ordinal)
             .Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+            .Replace("{warningId:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+            .Replace("{badge}", "1544", StringComparison.Ordinal)
             .Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
             .Replace("{token}", "not-a-real-token", StringComparison.Ordinal)
             .Replace("{trail}", "audit", StringComparison.Ordinal)

@@ -35,6 +35,7 @@ public static class AuditedMessages
         ["Custody"] = "assignment",
         ["Directory"] = "assignment",
         ["Escalation"] = "escalation",
+        ["EarlyWarning"] = "escalation",
         ["Notification"] = "notification",
     };
 

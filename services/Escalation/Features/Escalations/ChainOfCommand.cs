@@ -60,6 +60,31 @@ public sealed class ChainOfCommand
 
     public OrgPerson? FindPerson(string id) => people.GetValueOrDefault(id);
 
+    /// <summary>The person an allegation names by badge; null for an unknown badge.</summary>
+    public OrgPerson? FindByBadge(string badge) =>
+        directory.People.FirstOrDefault(p => string.Equals(p.Badge, badge, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The active people above a person, nearest first (inactive ones are passed over, a cycle stops it).</summary>
+    public IReadOnlyList<string> SupervisorsOf(string personId)
+    {
+        var chain = new List<string>();
+        var seen = new HashSet<string> { personId };
+        for (var current = people.GetValueOrDefault(personId)?.SupervisorId; current is not null && seen.Add(current);)
+        {
+            if (!people.TryGetValue(current, out var person))
+                break;
+            if (person.Active)
+                chain.Add(person.Id);
+            current = person.SupervisorId;
+        }
+        return chain;
+    }
+
+    /// <summary>Every active member of internal-affairs command, commanders of the unit first.</summary>
+    public IReadOnlyList<string> InternalAffairsCommandIds() =>
+        [.. people.Values.Where(p => p.Active && IsInternalAffairsCommand(p.Id))
+            .OrderBy(p => units.Values.Any(u => u.CommanderId == p.Id) ? 0 : 1).ThenBy(p => p.Id, StringComparer.Ordinal).Select(p => p.Id)];
+
     public OrgUnit? FindUnit(string id) => units.GetValueOrDefault(id);
 
     /// <summary>Known and active: a person who can hold a case, or a unit that exists.</summary>

@@ -30,9 +30,9 @@ public sealed class Notifier(DirectoryCopy directory, ILogger<Notifier> logger)
             [new PlannedDelivery(sourceKey, Triggers.Roles.Complainant, null, Channels.Email, template, caseId, parameters)], cancellationToken);
     }
 
-    /// <summary>Tells a member of staff on each channel they have and want.</summary>
+    /// <summary>Tells a member of staff on each channel they have and want; <paramref name="caseId"/> is null for news about no one case (an early warning).</summary>
     public async Task ToStaffAsync(
-        NpgsqlTransaction transaction, string personId, Guid caseId, string template, string sourceKey,
+        NpgsqlTransaction transaction, string personId, Guid? caseId, string template, string sourceKey,
         IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken, string? recipientRole = null)
     {
         var trigger = Triggers.Get(template);

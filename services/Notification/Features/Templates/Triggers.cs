@@ -14,6 +14,7 @@ public static class Triggers
     public const string SlaWarning = "sla-warning";
     public const string Escalation = "escalation";
     public const string Breach = "breach";
+    public const string EarlyWarning = "early-warning";
 
     public static class Roles
     {
@@ -23,6 +24,9 @@ public static class Triggers
 
         /// <summary>Whoever asked for a handoff when that was not the owner: a dispatcher, or someone in the owner's chain.</summary>
         public const string Requester = "requester";
+
+        /// <summary>Internal-affairs command, told of early warnings about officers beside the officer's own chain.</summary>
+        public const string InternalAffairs = "internal-affairs";
     }
 
     // Filled in at send time from the case (complainant) or the directory (staff).
@@ -44,6 +48,7 @@ public static class Triggers
         new(SlaWarning, Roles.Owner, Set(Staff, "clock", "dueAt")),
         new(Escalation, Roles.Supervisor, Set(Staff, "level", "fromOwner")),
         new(Breach, Roles.Supervisor, Set(Staff, "clock", "ownerName")),
+        new(EarlyWarning, Roles.Supervisor, Set(Staff, "officer", "policy", "caseCount", "warningAt")),
     }.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
     public static Trigger Get(string name) =>
