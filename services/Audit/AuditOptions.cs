@@ -44,6 +44,12 @@ public sealed class AuditOptions
 
     public TimeSpan PublicFiguresWindow { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Addresses (the console) whose X-Forwarded-For names the client the public limit counts, as intake's
+    /// Intake:TrustedProxies: without it every visitor of the console's public page would share the console's budget.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     public void Validate()
     {
         if (AppendBatchSize is < 1 or > 10_000)

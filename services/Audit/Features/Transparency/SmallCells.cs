@@ -19,7 +19,9 @@ public sealed record CountTable(
 
 /// <summary>
 /// Small-cell suppression with complementary suppression, as statistics offices publish tables.
-/// Primary: every count under the threshold is hidden, zero included. Complementary: each row and column is the
+/// Primary: every count from 1 to threshold - 1 is hidden. A true zero is published: it picks nobody out, and hiding it
+/// would hide a quiet department's every month (a month beside empty ones could not be shown), while the complementary
+/// rule below never counts on zeros, so a published zero cannot help solve a hidden cell. Complementary: each row and column is the
 /// equation total = sum of its parts; while any equation has exactly one hidden entry (so it could be solved), or
 /// a published total whose hidden parts add up to less than the threshold (so their sum is itself a small count),
 /// the smallest published part of it is hidden too (the total only when no part is left). It repeats until every
@@ -45,7 +47,7 @@ public static class SmallCells
         var hidden = new bool[r + 1, c + 1];
         for (var i = 0; i <= r; i++)
             for (var j = 0; j <= c; j++)
-                hidden[i, j] = v[i, j] < threshold;
+                hidden[i, j] = v[i, j] > 0 && v[i, j] < threshold;
 
         var lines = new List<((int I, int J) Total, (int I, int J)[] Parts)>();
         for (var i = 0; i <= r; i++)
@@ -65,7 +67,8 @@ public static class SmallCells
                     || (!hidden[total.I, total.J] && hiddenParts.Count > 0 && hiddenParts.Sum(p => v[p.I, p.J]) < threshold);
                 if (!unsafeLine)
                     continue;
-                var candidates = parts.Where(p => !hidden[p.I, p.J]).OrderBy(p => v[p.I, p.J]).ToList();
+                // The smallest published part that is not zero (hiding a zero adds nothing to the hidden sum).
+                var candidates = parts.Where(p => !hidden[p.I, p.J] && v[p.I, p.J] > 0).OrderBy(p => v[p.I, p.J]).ToList();
                 if (candidates.Count > 0)
                     hidden[candidates[0].I, candidates[0].J] = true;
                 else if (!hidden[total.I, total.J])

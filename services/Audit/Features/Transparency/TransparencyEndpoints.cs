@@ -24,7 +24,7 @@ public static class TransparencyEndpoints
         services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy(PublicRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                ClientAddress(context, options.TrustedProxies),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.PublicFiguresPermitLimit, Window = options.PublicFiguresWindow, QueueLimit = 0 }));
             limiter.OnRejected = async (rejected, cancellationToken) =>
             {
@@ -35,6 +35,17 @@ public static class TransparencyEndpoints
                     detail: "Too many requests from this address; wait a little and try again.").ExecuteAsync(http);
             };
         });
+
+    /// <summary>The caller's address; from a trusted proxy, the one address its X-Forwarded-For names (a list is not believed).</summary>
+    public static string ClientAddress(HttpContext context, IReadOnlyCollection<string> trustedProxies)
+    {
+        var remote = context.Connection.RemoteIpAddress;
+        var address = remote?.IsIPv4MappedToIPv6 == true ? remote.MapToIPv4().ToString() : remote?.ToString() ?? "unknown";
+        if (trustedProxies.Contains(address) && context.Request.Headers["X-Forwarded-For"] is { Count: 1 } forwarded
+            && System.Net.IPAddress.TryParse(forwarded[0], out var client))
+            return client.ToString();
+        return address;
+    }
 
     public static IEndpointRouteBuilder MapTransparencyEndpoints(this IEndpointRouteBuilder app)
     {
@@ -122,6 +133,7 @@ public static class TransparencyEndpoints
         category = report.Category,
         unit = report.Unit,
         threshold = report.Threshold,
+        empty = report.Empty,
         months = report.Months,
         categories = report.Categories,
         received = TableJson(report.Received),

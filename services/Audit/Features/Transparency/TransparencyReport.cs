@@ -18,6 +18,13 @@ public sealed record TransparencyReport
     public string? Category { get; init; }
     public string? Unit { get; init; }
     public required int Threshold { get; init; }
+    /// <summary>
+    /// No complaint at all in the window (for a unit: none of the unit's). Said only of the whole table, never of a
+    /// category: a category known to be empty would turn its hidden zeros into known ones, and a row's other hidden
+    /// cell could then be worked out.
+    /// </summary>
+    public required bool Empty { get; init; }
+
     public required IReadOnlyList<string> Months { get; init; }
     public required IReadOnlyList<string> Categories { get; init; }
 
@@ -133,6 +140,7 @@ public static class TransparencyReportBuilder
             Category = category,
             Unit = unit,
             Threshold = threshold,
+            Empty = scope.Count == 0,
             Months = months,
             Categories = categories,
             Received = SmallCells.Suppress(months, categories, ByMonthAndCategory(_ => true), threshold),
