@@ -7,6 +7,7 @@ using Accountability.Audit.Features.Recording;
 using Accountability.Audit.Features.AccessLog;
 using Accountability.Audit.Features.Cases;
 using Accountability.Audit.Features.Replay;
+using Accountability.Audit.Features.Transparency;
 using Accountability.Audit.Features.Verify;
 using Accountability.Messaging;
 using Accountability.Messaging.Operations;
@@ -42,6 +43,7 @@ public static class AuditExtensions
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<CheckpointSigner>();
         services.AddSingleton(TrailPrivileges.Narrowing);
+        services.AddTransparencyRateLimit(options);
 
         builder.AddAccountabilityMessaging(options.Schema, typeof(AuditExtensions).Assembly, bus =>
         {
@@ -65,6 +67,8 @@ public static class AuditExtensions
         app.MapExportEndpoints();
         app.MapProjectionEndpoints();
         app.MapCheckpointEndpoints();
+        app.UseRateLimiter();
+        app.MapTransparencyEndpoints();
         app.MapOutboxOperations(Roles.Admin);
         return app;
     }

@@ -39,6 +39,17 @@ public sealed class AuditOptions
     /// <summary>At most this many events are appended in one transaction (one chain lock, one head read, one COPY).</summary>
     public int AppendBatchSize { get; set; } = 200;
 
+    /// <summary>The public figures (GET /api/public/transparency) per client address: requests per window.</summary>
+    public int PublicFiguresPermitLimit { get; set; } = 120;
+
+    public TimeSpan PublicFiguresWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Addresses (the console) whose X-Forwarded-For names the client the public limit counts, as intake's
+    /// Intake:TrustedProxies: without it every visitor of the console's public page would share the console's budget.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     public void Validate()
     {
         if (AppendBatchSize is < 1 or > 10_000)
