@@ -36,9 +36,13 @@ public sealed class OfficerHistoryJourneyTests(ConsoleSystem system)
             ConsoleSystem.Token("p-1038", Roles.Commander), new { intervention = "counselling", note = "Spoke with him about de-escalation." });
         Assert.True(acknowledged.IsSuccess, acknowledged.ToString());
 
+        // Internal-affairs command gets there from the case: the allegation links to the officer's history.
         var page = await system.SignedInAsAsync("p-1011");
-        await page.GotoAsync($"/officers/{Badge}");
+        await page.GotoAsync($"/cases/{first}");
+        await page.GetByTestId("officer-history-link").First.ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex($"/officers/{Badge}$"));
         await Expect(page.GetByTestId("officer")).ToContainTextAsync("Badge 1658");
+        await Expect(page.GetByTestId("officer")).ToContainTextAsync("2 complaints, 2 allegations, 1 early warning");
         var timeline = page.GetByTestId("timeline");
         await Expect(timeline.Locator("tr[data-kind='complaint']")).ToHaveCountAsync(2);
         await Expect(timeline.Locator("tr[data-kind='warning']")).ToContainTextAsync("force-6-months v1");

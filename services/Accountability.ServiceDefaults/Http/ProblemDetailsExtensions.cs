@@ -29,12 +29,28 @@ public static class ProblemDetailsExtensions
 
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
+            if (context.Exception is { } exception && IsOutOfConnections(exception))
+            {
+                // Saturated, not broken: say so, and when to come back. The request wrote nothing.
+                context.ProblemDetails.Title = "Too busy right now";
+                context.ProblemDetails.Detail = $"Nothing was recorded. Try again in {BusyRetryAfterSeconds} seconds.";
+                context.HttpContext.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return;
+            }
             // An unhandled exception never shows its text or stack to the caller; the trace id finds it in the logs.
             if (context.ProblemDetails.Status >= 500)
                 context.ProblemDetails.Detail = "An unexpected error occurred. Quote the traceId when reporting it.";
         });
         return builder;
     }
+
+    /// <summary>How long a caller refused for a saturated connection pool is asked to wait.</summary>
+    public const int BusyRetryAfterSeconds = 5;
+
+    /// <summary>Npgsql's answer when no pooled connection came free within the connection string's Timeout.</summary>
+    private static bool IsOutOfConnections(Exception exception) =>
+        exception is Npgsql.NpgsqlException { InnerException: TimeoutException } npgsql
+        && npgsql.Message.Contains("connection pool has been exhausted", StringComparison.Ordinal);
 
     /// <summary>Exception handler, problem+json for bare status codes, and the body size limit.</summary>
     public static WebApplication UseAccountabilityProblemDetails(this WebApplication app)
@@ -43,7 +59,13 @@ public static class ProblemDetailsExtensions
         {
             // A request the framework could not bind (a query value that is not a number, say) is the
             // caller's mistake: answer its 4xx, not a 500, whichever environment is running.
-            StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            // A request that waited out the connection pool's timeout found the service saturated: 503 with Retry-After.
+            StatusCodeSelector = exception => exception switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                _ when IsOutOfConnections(exception) => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
         });
         app.UseStatusCodePages();
         var limits = app.Services.GetRequiredService<HttpLimits>();

@@ -157,6 +157,12 @@ public sealed class CaseModel(ServiceApi api, DirectoryClient directory, Microso
     /// <summary>An instant in the department's time zone, in words.</summary>
     public string Local(DateTimeOffset instant) => options.Value.InWords(instant);
 
+    /// <summary>
+    /// Command staff and auditors get a link from an allegation to the officer's history; escalation still decides,
+    /// and shows anyone outside internal-affairs command and audit the "not allowed" page.
+    /// </summary>
+    public bool MayReadOfficerHistory => User.HasAnyRole(Roles.Commander, Roles.Auditor);
+
     /// <summary>The place as given: an address or a landmark, else coordinates.</summary>
     public string? Address(ComplaintDto complaint)
     {

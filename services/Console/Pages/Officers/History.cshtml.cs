@@ -22,8 +22,11 @@ public sealed record HistoryEntry(DateTimeOffset At, string Kind, Guid? CaseId, 
 /// interventions recorded. Escalation decides who may read it (internal-affairs command and auditors, never about
 /// themselves) and logs every read; the console only shows its answer.
 /// </summary>
-public sealed class HistoryModel(ServiceApi api, DirectoryClient directory) : PageModel
+public sealed class HistoryModel(ServiceApi api, DirectoryClient directory, Microsoft.Extensions.Options.IOptions<ConsoleOptions> options) : PageModel
 {
+    /// <summary>An instant in the department's time zone, in words, as on every other staff page.</summary>
+    public string Local(DateTimeOffset instant) => options.Value.InWords(instant);
+
     public string Badge { get; private set; } = "";
     public OfficerHistoryDto? History { get; private set; }
     public IReadOnlyList<HistoryEntry> Timeline { get; private set; } = [];
