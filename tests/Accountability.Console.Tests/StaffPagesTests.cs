@@ -284,7 +284,8 @@ public sealed class StaffPagesTests(ConsoleSystem system)
         // Issue 17, finding 9: the stream gave every board and inbox the id of every case that changed, with no access record.
         var board = await system.SignedInAsAsync("p-1009");
         await board.GotoAsync("/board");
-        await board.EvaluateAsync("() => { window.heard = []; new EventSource('/live/cases').addEventListener('case', e => window.heard.push(e.data)); }");
+        await board.EvaluateAsync("() => { window.heard = []; window.streamOpen = false; const stream = new EventSource('/live/cases'); stream.onopen = () => window.streamOpen = true; stream.addEventListener('case', e => window.heard.push(e.data)); }");
+        await Eventually.HoldsAsync(() => board.EvaluateAsync<bool>("() => window.streamOpen"), "the stream is open before the complaint is filed");
         var caseId = await system.FileAsync("discourtesy", "3", "The officer refused to give his name.");
 
         var heard = await Eventually.ReturnsAsync(() => board.EvaluateAsync<string[]>("() => window.heard"), h => h.Length > 0, "a change is signalled");

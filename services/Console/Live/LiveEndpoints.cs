@@ -15,6 +15,8 @@ public static class LiveEndpoints
     {
         app.MapGet("/live/cases", async (HttpContext http, CustodyFeed feed, CancellationToken ct) =>
         {
+            // Subscribed before the browser hears "connected": a change right after the stream opens is not missed.
+            using var subscription = feed.Subscribe();
             http.Response.ContentType = "text/event-stream";
             http.Response.Headers.CacheControl = "no-cache";
             http.Response.Headers["X-Accel-Buffering"] = "no";
@@ -22,7 +24,6 @@ public static class LiveEndpoints
             await http.Response.Body.FlushAsync(ct);
 
             using var heartbeat = new PeriodicTimer(TimeSpan.FromSeconds(15));
-            using var subscription = feed.Subscribe();
             var nextChange = subscription.Changes.WaitToReadAsync(ct).AsTask();
             var nextBeat = heartbeat.WaitForNextTickAsync(ct).AsTask();
             try
