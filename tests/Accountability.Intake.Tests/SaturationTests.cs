@@ -31,7 +31,6 @@ public sealed class SaturationTests
         var marker = IntakeService.NewMarker();
         var filings = Enumerable.Range(0, 8).Select(async i =>
         {
-            await Task.Delay(i * 50);
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/complaints")
             {
                 Content = JsonContent.Create(IntakeService.ClerkComplaint($"{marker}-{i}")),

@@ -122,6 +122,7 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
             state = CustodyDecider.Evolve(state, @event);
             await CaseProjection.ApplyAsync(transaction, @event, caseIsNew, cancellationToken);
         }
+        var stamps = events.Select(CaseProjection.VersionAndTime).ToArray();
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
             """
             insert into case_events (case_id, version, type, body, occurred_at)
@@ -131,10 +132,10 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
             new
             {
                 CaseId = CaseProjection.CaseIdOf(events[0]),
-                Versions = events.Select(e => CaseProjection.VersionAndTime(e).Version).ToArray(),
+                Versions = stamps.Select(stamp => stamp.Version).ToArray(),
                 Types = events.Select(e => OutboxMessage.TypeName(e.GetType())).ToArray(),
                 Bodies = events.Select(e => JsonSerializer.Serialize(e, e.GetType(), OutboxMessage.Json)).ToArray(),
-                OccurredAts = events.Select(e => CaseProjection.VersionAndTime(e).OccurredAt).ToArray(),
+                OccurredAts = stamps.Select(stamp => stamp.OccurredAt).ToArray(),
             },
             transaction, cancellationToken: cancellationToken));
         await CaseProjection.MirrorAsync(transaction, state, events[^1], directory.UnitOf, cancellationToken);
