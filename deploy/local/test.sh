@@ -205,10 +205,12 @@ if [ "$failed" -ne 0 ]; then
         log "failed tests ($count):"
         head -n 10 <<<"$names" | cut -c1-240 | sed 's/^/[test] /' >&2
         [ "$count" -gt 10 ] && log "  ... and $((count - 10)) more (see $OUTPUT)"
-        log "the first one's error:"
-        awk '/^  Failed [^ ]/ { n++ } n == 1 && /^  Error Message:/ { grab = 1; next }
-             grab && /^  (Stack Trace|Standard Output Messages):/ { exit }
-             grab { print }' <<<"$plain" | head -n 4 | cut -c1-240 | sed 's/^/[test] /' >&2
+        # Each one's error, not only the first: a CI log keeps just its tail, and one failure rarely explains another.
+        log "their errors (the first 6 lines of each of the first 5):"
+        awk '/^  Failed [^ ]/ { n++; grab = 0; if (n <= 5) { print "--", $2 } }
+             n <= 5 && /^  Error Message:/ { grab = 1; shown = 0; next }
+             grab && /^  (Stack Trace|Standard Output Messages):/ { grab = 0 }
+             grab && shown < 6 { print; shown++ }' <<<"$plain" | cut -c1-300 | sed 's/^/[test] /' >&2
     fi
 fi
 

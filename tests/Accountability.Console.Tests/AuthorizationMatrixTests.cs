@@ -19,7 +19,7 @@ public sealed class AuthorizationMatrixTests(ConsoleSystem system)
     public async Task Every_console_page_answers_each_relationship_as_the_expected_table_says()
     {
         var table = AuthorizationMatrix.Load();
-        var world = await CaseWorld.BuildAsync(system.Intake, system.Assignment);
+        var world = await CaseWorld.BuildAsync(system.Intake, system.Assignment, system.Escalation);
         var browsers = new Dictionary<string, IPage>();
         foreach (var relationship in CaseWorld.Relationships)
             browsers[relationship] = world.PersonOf(relationship) is { } person ? await system.SignedInAsAsync(person) : await system.OpenAsync();

@@ -17,7 +17,7 @@ public sealed class AuthorizationMatrixTests(FiveServices services)
     public async Task Every_route_of_every_service_answers_each_relationship_as_the_expected_table_says()
     {
         var table = AuthorizationMatrix.Load();
-        var world = await CaseWorld.BuildAsync(services["Intake"], services["Assignment"]);
+        var world = await CaseWorld.BuildAsync(services["Intake"], services["Assignment"], services["Escalation"]);
         // Those for whom the case does not exist (the subject, his chain, an unrelated colleague, intake once it moved on).
         var hidden = table.Rules["case-read"].Where(r => r.Outcome == "hidden").Select(r => r.Relationship).ToHashSet();
 

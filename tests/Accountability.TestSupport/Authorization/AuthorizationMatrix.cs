@@ -86,7 +86,11 @@ public sealed class CaseWorld
 
     public string TokenOf(string personId) => TestTokens.For(personId, rolesOf[personId]);
 
-    public static async Task<CaseWorld> BuildAsync(ServiceProcess intake, ServiceProcess assignment)
+    /// <param name="escalation">
+    /// When given, the world is ready only once escalation has the case's clocks: its case routes answer 404 for a case
+    /// it has not heard of yet, which on a loaded machine would read as a case hidden from someone who may see it.
+    /// </param>
+    public static async Task<CaseWorld> BuildAsync(ServiceProcess intake, ServiceProcess assignment, ServiceProcess? escalation = null)
     {
         using var directory = JsonDocument.Parse(await File.ReadAllTextAsync(RepositoryPaths.File("deploy", "org", "directory.json")));
         var world = new CaseWorld(directory.RootElement.GetProperty("people").EnumerateArray()
@@ -137,6 +141,9 @@ public sealed class CaseWorld
         world.people["subject-chain"] = "p-1027";
         world.people["colleague"] = "p-1023"; // professional standards: an investigator with nothing to do with this case
         world.people["clerk"] = "p-1008";
+        if (escalation is not null)
+            await escalation.GetUntilAsync($"/api/cases/{world.CaseId}/clocks", world.TokenOf("p-1011"),
+                clocks => clocks.GetArrayLength() > 0, "escalation has started the case's clocks");
         return world;
     }
 
