@@ -37,6 +37,17 @@ public sealed class NotificationOptions
     /// <summary>The console's case page, linked from every staff e-mail; "{caseId}" is replaced with the case.</summary>
     public string StaffCaseUrl { get; set; } = "http://127.0.0.1:5100/cases/{caseId}";
 
+    /// <summary>
+    /// A page of the console, at the same address as <see cref="StaffCaseUrl"/> with "cases/{caseId}" replaced by
+    /// <paramref name="path"/> (no setting of its own: the console has one address).
+    /// </summary>
+    public string StaffPageUrl(string path)
+    {
+        var at = StaffCaseUrl.IndexOf("/cases/{caseId}", StringComparison.Ordinal);
+        var root = at >= 0 ? StaffCaseUrl[..at] : new Uri(StaffCaseUrl.Replace("{caseId}", "x", StringComparison.Ordinal)).GetLeftPart(UriPartial.Authority);
+        return $"{root}/{path.TrimStart('/')}";
+    }
+
     /// <summary>Signs the messages; used when the directory does not name the owning unit.</summary>
     public string DepartmentName { get; set; } = "Riverton Police Department";
 

@@ -31,10 +31,36 @@ public sealed class OfficerHistoryJourneyTests(ConsoleSystem system)
         Assert.Equal("force-6-months", warning.GetProperty("policyId").GetString());
         Assert.Equal(new[] { first, second }.Order(), warning.GetProperty("cases").EnumerateArray().Select(c => c.GetProperty("caseId").GetGuid()).Order());
 
-        // His commander was told, and records counselling.
-        var acknowledged = await system.Escalation.PostAsync($"/api/early-warnings/{warning.GetProperty("warningId").GetGuid()}/acknowledgement",
-            ConsoleSystem.Token("p-1038", Roles.Commander), new { intervention = "counselling", note = "Spoke with him about de-escalation." });
-        Assert.True(acknowledged.IsSuccess, acknowledged.ToString());
+        // His commander is told by e-mail, with a link to the page where she records her decision.
+        var warningId = warning.GetProperty("warningId").GetGuid();
+        var mail = await system.Smtp.WaitForAsync(m => m.IsFor("rachel.stein@riverton.example") && m.Text.Contains($"/supervisor/warnings#w-{warningId}", StringComparison.Ordinal),
+            "the early-warning e-mail to the commander, with its link", ServiceHttp.FlowTimeout);
+        Assert.Contains("Hannah Becker (badge 1658)", mail.Text);
+        Assert.DoesNotContain(system.Smtp.To("hannah.becker@riverton.example"), m => m.Subject.StartsWith("Early warning", StringComparison.Ordinal));
+        var commander = await system.SignedInAsAsync("p-1038");
+        await commander.GotoAsync(new Uri(System.Text.RegularExpressions.Regex.Match(mail.Text, @"https?://\S+").Value).PathAndQuery);
+        await Expect(commander.GetByRole(AriaRole.Heading, new() { Name = "Early warnings", Exact = true })).ToBeVisibleAsync();
+        var card = commander.Locator($"li[data-warning='{warningId}']");
+        await Expect(card).ToContainTextAsync("Hannah Becker");
+        await Expect(card).ToContainTextAsync("2 complaints counted");
+        await Expect(card.GetByRole(AriaRole.Link)).ToHaveCountAsync(0); // a supervisor is not told which complaints name him
+        // "No intervention" without a reason is refused beside the note, and nothing is recorded.
+        await card.GetByRole(AriaRole.Radio, new() { Name = "No intervention" }).CheckAsync();
+        await card.GetByRole(AriaRole.Button, new() { Name = "Record the decision" }).ClickAsync();
+        await Expect(card.Locator(".field-error")).ToContainTextAsync("Say why no intervention is needed");
+        await Expect(card.GetByRole(AriaRole.Radio, new() { Name = "No intervention" })).ToBeCheckedAsync();
+        await ConsoleSystem.ScreenshotAsync(commander, "early-warning-refused");
+        // Counselling, with a note, is recorded.
+        await card.GetByRole(AriaRole.Radio, new() { Name = "Counselling" }).CheckAsync();
+        await card.GetByRole(AriaRole.Textbox).FillAsync("Spoke with him about de-escalation.");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Record the decision" }).ClickAsync();
+        await ConsoleSystem.ExpectDoneAsync(commander, "Decision recorded");
+        await Expect(commander.GetByTestId("no-waiting")).ToBeVisibleAsync();
+        var recorded = commander.GetByTestId("recorded").Locator($"tr[data-warning='{warningId}']");
+        await Expect(recorded.GetByTestId("decision")).ToHaveTextAsync("Counselling");
+        await Expect(recorded).ToContainTextAsync("Rachel Stein");
+        await Expect(recorded).ToContainTextAsync("Spoke with him about de-escalation.");
+        await ConsoleSystem.ScreenshotAsync(commander, "early-warning-recorded");
 
         // Internal-affairs command gets there from the case: the allegation links to the officer's history.
         var page = await system.SignedInAsAsync("p-1011");

@@ -44,6 +44,8 @@ public sealed class EarlyWarningNotificationTests(NotificationService service)
         var mail = Assert.Single(service.Smtp.To("chief@nt.example"), m => m.Subject.Contains("Rae Reporting", StringComparison.Ordinal));
         Assert.Contains("badge nt-reporting", mail.Text);
         Assert.Contains("complaints-12-months v1", mail.Text);
+        // The link to the console page where the decision is recorded, at this warning, under the console's own path.
+        Assert.Contains($"https://console.nt.example/pd/supervisor/warnings#w-{warning.WarningId}", mail.Text);
         // The chain is not told which complaints name him.
         Assert.DoesNotContain("IA-2026-77777", mail.Text);
         Assert.DoesNotContain(caseId.ToString(), mail.Text);
@@ -52,3 +54,4 @@ public sealed class EarlyWarningNotificationTests(NotificationService service)
         Assert.DoesNotContain(service.Smtp.To("reporting@nt.example"), m => m.Subject.Contains("Early warning", StringComparison.Ordinal));
     }
 }
+

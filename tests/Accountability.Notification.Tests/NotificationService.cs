@@ -55,6 +55,8 @@ public sealed class NotificationService : IAsyncLifetime
             ["RabbitMq__Uri"] = VirtualHost.AmqpUri,
             ["Telemetry__SpanFile"] = SpanFile,
             ["Notification__Smtp__Host"] = "127.0.0.1",
+            // A console under a path, so that links to its other pages are seen to keep it.
+            ["Notification__StaffCaseUrl"] = "https://console.nt.example/pd/cases/{caseId}",
             ["Notification__Smtp__Port"] = Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Notification__Smtp__Timeout"] = "00:00:05",
             // This in-process server speaks plain SMTP on loopback; SecureSmtpTests use a real one with STARTTLS and AUTH.

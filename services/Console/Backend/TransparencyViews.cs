@@ -1,7 +1,11 @@
 namespace Accountability.Console.Backend;
 
 /// <summary>A published figure from audit's transparency route: Value is null when it was suppressed.</summary>
-public sealed record FigureCell(double? Value, bool Suppressed);
+/// <summary>Reason, when suppressed: "fewer-than-threshold", or "withheld" (hidden only to protect a small figure beside it).</summary>
+public sealed record FigureCell(double? Value, bool Suppressed, string? Reason = null)
+{
+    public bool Withheld => Suppressed && Reason == "withheld";
+}
 
 public sealed record FigureTable(
     List<string> Rows, List<string> Columns, List<List<FigureCell>> Cells, List<FigureCell> RowTotals, List<FigureCell> ColumnTotals, FigureCell Total);

@@ -3,6 +3,7 @@ using Accountability.Messaging.Bus;
 using Accountability.Notification.Features.Planning;
 using Accountability.Notification.Features.Templates;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Accountability.Notification.Consumers;
 
@@ -12,7 +13,8 @@ namespace Accountability.Notification.Consumers;
 /// escalation service leaves them out, and this checks again against our own copy of the directory, by badge.
 /// The message names the officer and the threshold, never the complaints (his chain must not learn which cases name him).
 /// </summary>
-public sealed class EarlyWarningRaisedConsumer(NotifyingInbox inbox, Notifier notifier, ILogger<EarlyWarningRaisedConsumer> logger) : IConsumer<EarlyWarningRaised>
+public sealed class EarlyWarningRaisedConsumer(NotifyingInbox inbox, Notifier notifier, IOptions<NotificationOptions> options, ILogger<EarlyWarningRaisedConsumer> logger)
+    : IConsumer<EarlyWarningRaised>
 {
     public Task Consume(ConsumeContext<EarlyWarningRaised> context)
     {
@@ -29,6 +31,8 @@ public sealed class EarlyWarningRaisedConsumer(NotifyingInbox inbox, Notifier no
                 ["policy"] = $"{warning.PolicyId} v{warning.PolicyVersion}",
                 ["caseCount"] = warning.Cases.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["warningAt"] = warning.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+                // The console page where the decision is recorded, at this warning's card.
+                ["warningUrl"] = options.Value.StaffPageUrl($"supervisor/warnings#w-{warning.WarningId}"),
             };
             var told = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (personId, role) in warning.SupervisorChain.Select(p => (p, Triggers.Roles.Supervisor))

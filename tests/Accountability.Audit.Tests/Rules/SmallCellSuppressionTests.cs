@@ -49,6 +49,16 @@ public sealed class SmallCellSuppressionTests
     }
 
     [Fact]
+    public void A_cell_hidden_only_to_protect_a_small_one_is_marked_withheld_so_it_is_never_called_fewer_than_five()
+    {
+        // The 3 is small; the 12 beside it is hidden so that the row's total cannot give the 3 back, but it is not small.
+        var table = Suppress(new long[,] { { 0, 3, 12 }, { 7, 9, 20 } });
+        Assert.Equal((true, false, "fewer-than-threshold"), (table.Cells[0][1].Suppressed, table.Cells[0][1].Withheld, table.Cells[0][1].Reason));
+        Assert.Equal((true, true, "withheld"), (table.Cells[0][2].Suppressed, table.Cells[0][2].Withheld, table.Cells[0][2].Reason));
+        Assert.Null(table.Cells[1][0].Reason);
+    }
+
+    [Fact]
     public void Random_sparse_tables_never_publish_a_small_count_or_a_line_that_can_be_solved()
     {
         var random = new Random(16);

@@ -1,11 +1,22 @@
 namespace Accountability.Audit.Features.Transparency;
 
-/// <summary>A published figure: <see cref="Value"/> is null exactly when <see cref="Suppressed"/> is true.</summary>
-public sealed record Cell(double? Value, bool Suppressed)
+/// <summary>
+/// A published figure: <see cref="Value"/> is null exactly when <see cref="Suppressed"/> is true. A suppressed cell is
+/// either small itself (fewer than the threshold) or <see cref="Withheld"/>: a larger figure hidden only so that a small
+/// one beside it cannot be worked out, which must never be published as "fewer than 5", since it is not.
+/// </summary>
+public sealed record Cell(double? Value, bool Suppressed, bool Withheld = false)
 {
     public static Cell Shown(double value) => new(value, false);
 
+    /// <summary>Fewer than the threshold (or fewer than the threshold went into it).</summary>
     public static readonly Cell Hidden = new(null, true);
+
+    /// <summary>Hidden to protect another cell (complementary suppression); its value may be any size.</summary>
+    public static readonly Cell Protecting = new(null, true, true);
+
+    /// <summary>How a published table or file says why a figure is missing.</summary>
+    public string? Reason => !Suppressed ? null : Withheld ? "withheld" : "fewer-than-threshold";
 }
 
 /// <summary>
@@ -45,9 +56,10 @@ public static class SmallCells
                 v[r, c] += counts[i, j];
             }
         var hidden = new bool[r + 1, c + 1];
+        var small = new bool[r + 1, c + 1];
         for (var i = 0; i <= r; i++)
             for (var j = 0; j <= c; j++)
-                hidden[i, j] = v[i, j] > 0 && v[i, j] < threshold;
+                hidden[i, j] = small[i, j] = v[i, j] > 0 && v[i, j] < threshold;
 
         var lines = new List<((int I, int J) Total, (int I, int J)[] Parts)>();
         for (var i = 0; i <= r; i++)
@@ -80,7 +92,7 @@ public static class SmallCells
         }
         while (changed);
 
-        Cell At(int i, int j) => hidden[i, j] ? Cell.Hidden : Cell.Shown(v[i, j]);
+        Cell At(int i, int j) => !hidden[i, j] ? Cell.Shown(v[i, j]) : small[i, j] ? Cell.Hidden : Cell.Protecting;
         return new CountTable(rows, columns,
             [.. Enumerable.Range(0, r).Select(i => (IReadOnlyList<Cell>)[.. Enumerable.Range(0, c).Select(j => At(i, j))])],
             [.. Enumerable.Range(0, r).Select(i => At(i, c))],

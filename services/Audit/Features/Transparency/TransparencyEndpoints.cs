@@ -20,6 +20,9 @@ public static class TransparencyEndpoints
     public const int MaxMonths = 36;
     public const string Suppressed = "fewer than 5";
 
+    /// <summary>A figure of any size hidden so that a small one beside it cannot be worked out.</summary>
+    public const string Withheld = "withheld";
+
     public static IServiceCollection AddTransparencyRateLimit(this IServiceCollection services, AuditOptions options) =>
         services.AddRateLimiter(limiter =>
         {
@@ -106,7 +109,7 @@ public static class TransparencyEndpoints
         return fallback;
     }
 
-    private static object CellJson(Cell cell) => new { value = cell.Value, suppressed = cell.Suppressed };
+    private static object CellJson(Cell cell) => new { value = cell.Value, suppressed = cell.Suppressed, reason = cell.Reason };
 
     private static object TableJson(CountTable table) => new
     {
@@ -153,13 +156,13 @@ public static class TransparencyEndpoints
     public static string UnitName(TransparencyReport report, string unitId) =>
         unitId.Length == 0 ? "Unit not recorded" : report.UnitNames.GetValueOrDefault(unitId, unitId);
 
-    /// <summary>Every figure, one per line: figure, row, column, value ("fewer than 5" where suppressed).</summary>
+    /// <summary>Every figure, one per line: figure, row, column, value ("fewer than 5" where small, "withheld" where hidden to protect one).</summary>
     public static string Csv(TransparencyReport report, IReadOnlyDictionary<string, long>? openLoad)
     {
         var csv = new StringBuilder("figure,row,column,value\n");
         void Line(string figure, string row, string column, Cell cell) =>
             csv.Append(Field(figure)).Append(',').Append(Field(row)).Append(',').Append(Field(column)).Append(',')
-               .Append(cell.Suppressed ? Suppressed : cell.Value!.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+               .Append(cell.Withheld ? Withheld : cell.Suppressed ? Suppressed : cell.Value!.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
         void Table(string figure, CountTable table, Func<string, string>? rowName = null)
         {
             for (var i = 0; i < table.Rows.Count; i++)

@@ -114,8 +114,10 @@ public static class TransparencyReportBuilder
                 counts[units.IndexOf(f.SatisfactionUnitId ?? ""), f.Satisfaction >= 4 ? 0 : f.Satisfaction == 3 ? 1 : 2]++;
             satisfaction = SmallCells.Suppress(units, SatisfactionBands, counts, threshold);
             var table = satisfaction;
+            // A share of a withheld count is withheld too (it may be large); of a small one, it is small.
             shareSatisfied = [.. units.Select((_, i) => table.Cells[i][0] is { Suppressed: false, Value: { } yes } && table.RowTotals[i] is { Suppressed: false, Value: { } all }
-                ? SmallCells.Share((long)yes, (long)all, threshold) : Cell.Hidden)];
+                ? SmallCells.Share((long)yes, (long)all, threshold)
+                : table.Cells[i][0] is { Suppressed: true, Withheld: false } || table.RowTotals[i] is { Suppressed: true, Withheld: false } ? Cell.Hidden : Cell.Protecting)];
         }
 
         FigureSeries Series(string key, Func<IEnumerable<CaseFacts>, Cell> figure) => new(key,

@@ -10,7 +10,8 @@ public sealed record EarlyWarningCaseDto(Guid CaseId, string? CaseNumber, IReadO
 
 public sealed record EarlyWarningDto(
     Guid WarningId, string OfficerBadge, string PolicyId, int PolicyVersion, string Reason, DateTimeOffset OccurredAt, int CaseCount,
-    IReadOnlyList<EarlyWarningCaseDto>? Cases, string? Intervention, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Acknowledgement);
+    IReadOnlyList<EarlyWarningCaseDto>? Cases, string? Intervention, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Acknowledgement,
+    string? OfficerPersonId = null);
 
 public sealed record OfficerHistoryDto(string Badge, string? PersonId, string? Name, string? UnitId, IReadOnlyList<OfficerAllegationDto> Allegations, IReadOnlyList<EarlyWarningDto> Warnings);
 

@@ -21,7 +21,10 @@ public static class Figures
 
     private static readonly CultureInfo English = CultureInfo.GetCultureInfo("en-US");
 
-    public static string Text(FigureCell cell, string unit) => cell.Suppressed || cell.Value is null
+    public const string WithheldText = "withheld";
+
+    public static string Text(FigureCell cell, string unit) => cell.Withheld ? WithheldText
+        : cell.Suppressed || cell.Value is null
         ? FewerThanFive + (unit == "complaints" ? "" : unit == "answers" ? "" : " cases")
         : unit == "%" ? $"{cell.Value.Value.ToString("0", English)}%"
         : unit == "days" ? $"{cell.Value.Value.ToString("0.#", English)} {(cell.Value.Value == 1 ? "day" : "days")}"

@@ -48,7 +48,7 @@ public static class Triggers
         new(SlaWarning, Roles.Owner, Set(Staff, "clock", "dueAt")),
         new(Escalation, Roles.Supervisor, Set(Staff, "level", "fromOwner")),
         new(Breach, Roles.Supervisor, Set(Staff, "clock", "ownerName")),
-        new(EarlyWarning, Roles.Supervisor, Set(Staff, "officer", "policy", "caseCount", "warningAt")),
+        new(EarlyWarning, Roles.Supervisor, Set(Staff, "officer", "policy", "caseCount", "warningAt", "warningUrl")),
     }.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
     public static Trigger Get(string name) =>
