@@ -60,7 +60,7 @@ public sealed partial class KubernetesManifestTests
             Assert.Equal(1, exitCode);
             Assert.Contains("Deployment/audit: Object literal may only specify known properties, and '\"periodSecond\"' does not exist", output);
             Assert.Contains("Deployment/intake: data/spec/replicas must be integer", output);
-            Assert.Contains("Cluster/accountability-db: /spec/postgresql/synchronous/method must be equal to one of the allowed values", output);
+            Assert.Contains("Cluster/accountability-db: data/spec/postgresql/synchronous/method must be equal to one of the allowed values", output);
             Assert.Contains("3 invalid", output);
         }
         finally

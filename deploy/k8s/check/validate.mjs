@@ -1,8 +1,8 @@
 // Validates what kustomize builds from each given directory (default: deploy/k8s/base and every overlay),
 // offline: Kubernetes objects against the API schemas (npm kubernetes-models), KEDA objects against KEDA's
-// (@kubernetes-models/keda), RabbitmqCluster and CloudNativePG Cluster against schemas/ (a subset of the
-// operators' CRD schemas, kept by hand: no registry here serves those CRDs). The API schemas let unknown fields
-// through (a misspelled probe setting is silently ignored by Kubernetes too), so every Kubernetes and KEDA object
+// (@kubernetes-models/keda), the CloudNativePG Cluster against the operator's (@kubernetes-models/cloudnative-pg), and the
+// RabbitmqCluster against schemas/ (a subset of the operator's CRD schema, kept by hand: no package here serves it).
+// The API schemas let unknown fields through (a misspelled probe setting is silently ignored by Kubernetes too), so every Kubernetes, KEDA and CloudNativePG object
 // is also type-checked, with TypeScript, against the models' own types, which refuse unknown fields. With ACCOUNTABILITY_K8S_CRDS set
 // to a folder of CRD files (*.yaml), custom resources are also checked against those CRDs' full schemas.
 // Prints one line per problem and a summary; exit status 1 when anything is invalid.
@@ -47,6 +47,7 @@ if (process.env.ACCOUNTABILITY_K8S_CRDS) {
 /** The kubernetes-models module of an apiVersion and kind, or null for a group it does not know. */
 function modelPath(apiVersion, kind) {
   if (apiVersion.startsWith("keda.sh/")) return `@kubernetes-models/keda/${apiVersion}/${kind}`;
+  if (apiVersion.startsWith("postgresql.cnpg.io/")) return `@kubernetes-models/cloudnative-pg/${apiVersion}/${kind}`;
   if (apiVersion.includes(".") && !apiVersion.includes(".k8s.io/")) return null;
   return `kubernetes-models/${apiVersion}/${kind}`;
 }
