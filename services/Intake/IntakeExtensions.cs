@@ -31,6 +31,8 @@ public static class IntakeExtensions
         builder.AddContactProtection();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ComplaintFiler>();
+        builder.Services.AddSingleton<FilingBatcher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<FilingBatcher>());
         builder.Services.AddSingleton<ComplaintSubmission>();
         builder.Services.AddSingleton<Open311Requests>();
         CaseSightClient.Register(builder.Services, services => services.GetRequiredService<IOptions<IntakeOptions>>().Value.AssignmentUrl);

@@ -31,9 +31,10 @@ public static class ProblemDetailsExtensions
         {
             if (context.Exception is { } exception && IsOutOfConnections(exception))
             {
-                // Saturated, not broken: say so, and when to come back. The request wrote nothing.
+                // Saturated, not broken: say so, and when to come back. The request wrote nothing (a read has nothing to write).
                 context.ProblemDetails.Title = "Too busy right now";
-                context.ProblemDetails.Detail = $"Nothing was recorded. Try again in {BusyRetryAfterSeconds} seconds.";
+                var wrote = !HttpMethods.IsGet(context.HttpContext.Request.Method) && !HttpMethods.IsHead(context.HttpContext.Request.Method);
+                context.ProblemDetails.Detail = $"{(wrote ? "Nothing was recorded. " : "")}Try again in {BusyRetryAfterSeconds} seconds.";
                 context.HttpContext.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return;
             }

@@ -142,6 +142,8 @@ public sealed class ClockScenarioTests(EscalationFixture fixture)
         var script = await CaseScript.RoutedAsync(Host, "lack-of-service", "p-1031", start);
         await script.AcknowledgeAsync(start);
         await Host.WaitForClockAsync(script.CaseId, SlaClocks.Statutory, c => c.GetProperty("policyVersion").ValueKind == JsonValueKind.Number, "the statutory clock runs");
+        // The pause is allowed by the owner's chain, so escalation must know the owner first: the acknowledgement comes after the routing.
+        await Host.WaitForClockAsync(script.CaseId, SlaClocks.Acknowledge, c => c.GetProperty("state").GetString() == "stopped", "acknowledged");
         var supervisor = TestTokens.For("p-1030", Roles.Supervisor);
 
         using (var unknownReason = await IsolatedEscalation.SendAsync(Host.Process, HttpMethod.Post, $"/api/cases/{script.CaseId}/statutory/pause", supervisor, new { reason = "busy" }))

@@ -13,7 +13,7 @@ public sealed record SubmissionResult
 /// The one path every complaint takes: the clerk endpoint, the public endpoint and Open311 all
 /// build a <see cref="FileComplaintRequest"/> and hand it here. Only the door's rules differ.
 /// </summary>
-public sealed class ComplaintSubmission(ComplaintFiler filer, TimeProvider clock)
+public sealed class ComplaintSubmission(FilingBatcher filer, TimeProvider clock)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const int MaxIdempotencyKeyLength = 200;

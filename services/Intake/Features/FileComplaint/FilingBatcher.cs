@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Accountability.Messaging.Migrations;
+
+namespace Accountability.Intake.Features.FileComplaint;
+
+/// <summary>One filing waiting for its batch; <see cref="Parent"/> is the request's trace, which the filing's span continues.</summary>
+public sealed record PendingFiling(ValidComplaint Complaint, FilingCaller Caller, string? IdempotencyKey, ActivityContext Parent, CancellationToken Abandoned)
+{
+    public TaskCompletionSource<FilingOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>
+/// Files complaints in batches (issue 18). Every filing takes the next gapless case number from the year's counter row,
+/// and holds that row until it commits, so under a burst the filings queued on it one commit at a time, each holding a
+/// pooled connection while it waited, until the pool ran dry and callers were refused. Here one writer takes whatever
+/// has arrived (up to <see cref="MaxBatch"/>), writes it in one transaction with one counter bump and one commit, and
+/// answers each caller; waiting filings hold no connection. A batch that fails is filed again one by one, so one bad
+/// filing fails only itself.
+/// </summary>
+public sealed class FilingBatcher(ComplaintFiler filer, MigrationGate migrations, ILogger<FilingBatcher> logger) : BackgroundService
+{
+    public const int MaxBatch = 64;
+
+    private readonly Channel<PendingFiling> queue = Channel.CreateUnbounded<PendingFiling>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Queues the filing and waits for its batch to commit. A caller that gives up is not filed if its batch has not started.</summary>
+    public async Task<FilingOutcome> FileAsync(ValidComplaint complaint, FilingCaller caller, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var pending = new PendingFiling(complaint, caller, idempotencyKey, Activity.Current?.Context ?? default, cancellationToken);
+        if (!queue.Writer.TryWrite(pending))
+            // Only once the service is stopping: filed directly, as before batching.
+            return await filer.FileAsync(complaint, caller, idempotencyKey, cancellationToken);
+        return await pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await migrations.WaitAsync(stoppingToken);
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+                await FileWhatHasArrivedAsync(CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        // Stopping: whatever is queued is still filed (the web server lets its requests finish before this stops).
+        queue.Writer.TryComplete();
+        while (queue.Reader.TryPeek(out _))
+            await FileWhatHasArrivedAsync(CancellationToken.None);
+    }
+
+    private async Task FileWhatHasArrivedAsync(CancellationToken ct)
+    {
+        var batch = new List<PendingFiling>(MaxBatch);
+        while (batch.Count < MaxBatch && queue.Reader.TryRead(out var pending))
+            if (pending.Abandoned.IsCancellationRequested)
+                pending.Done.TrySetCanceled(pending.Abandoned);
+            else
+                batch.Add(pending);
+        if (batch.Count == 0)
+            return;
+        try
+        {
+            var outcomes = await filer.FileTogetherAsync(batch, ct);
+            for (var i = 0; i < batch.Count; i++)
+                batch[i].Done.TrySetResult(outcomes[i]);
+        }
+        catch (Exception exception)
+        {
+            if (batch.Count > 1)
+                logger.LogWarning(exception, "A batch of {Count} filings failed; filing them one by one", batch.Count);
+            foreach (var pending in batch)
+                await FileAloneAsync(pending, batch.Count == 1 ? exception : null, ct);
+        }
+    }
+
+    private async Task FileAloneAsync(PendingFiling pending, Exception? alreadyFailed, CancellationToken ct)
+    {
+        if (alreadyFailed is not null)
+        {
+            pending.Done.TrySetException(alreadyFailed);
+            return;
+        }
+        try
+        {
+            using var activity = ComplaintFiler.Source.StartActivity("file complaint alone", ActivityKind.Internal, pending.Parent);
+            pending.Done.TrySetResult(await filer.FileAsync(pending.Complaint, pending.Caller, pending.IdempotencyKey, ct));
+        }
+        catch (Exception exception)
+        {
+            pending.Done.TrySetException(exception);
+        }
+    }
+}
