@@ -224,6 +224,33 @@ public sealed class JourneyTests(ConsoleSystem system)
     }
 
     [Fact]
+    public async Task A_live_update_arriving_while_the_receiver_types_a_reason_for_declining_waits_instead_of_wiping_it()
+    {
+        var caseId = await system.FileAsync("force", "4", "An officer blocked my driveway with his patrol car.");
+        var owner = await system.RoutedOwnerAsync(caseId);
+        var receiver = new[] { "p-1018", "p-1019", "p-1020" }.First(p => p != owner);
+        var offered = await system.Assignment.PostAsync($"/api/cases/{caseId}/handoffs", ConsoleSystem.Token(owner, Roles.Investigator),
+            new { toPersonId = receiver, reason = "Closer to the driveway's district" });
+        Assert.True(offered.IsSuccess, offered.ToString());
+
+        var inbox = await system.SignedInAsAsync(receiver);
+        await inbox.GotoAsync("/inbox");
+        await Expect(inbox.Locator("#live-state")).ToContainTextAsync("Live:");
+        var offer = inbox.Locator($"li.handoff[data-case='{caseId}']");
+        await offer.GetByLabel("Reason for declining").FillAsync("Already carrying three force cases");
+
+        // Another case changes meanwhile: the page hears of it, and keeps the half-written reason.
+        await system.FileAsync("discourtesy", "2", "The desk officer laughed at my question.");
+        await Expect(inbox.Locator("#live-state")).ToContainTextAsync("New updates are waiting", new() { Timeout = 60_000 });
+        await Expect(offer.GetByLabel("Reason for declining")).ToHaveValueAsync("Already carrying three force cases");
+
+        await offer.GetByRole(AriaRole.Button, new() { Name = "Decline" }).ClickAsync();
+        await ConsoleSystem.ExpectDoneAsync(inbox, "Handoff declined");
+        Assert.Equal(owner, (await system.Assignment.GetAsync($"/api/cases/{caseId}", ConsoleSystem.Token("p-1009", Roles.Dispatcher))).Ok()
+            .GetProperty("owner").GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task The_officer_a_complaint_is_about_and_his_sergeant_find_no_such_case_even_with_its_address()
     {
         // Issue 12, finding 1, in the browser: p-1031 (badge 1569) and his supervisor p-1030.

@@ -23,18 +23,55 @@
     });
   }
 
+  // A region the person is working in is never replaced under their hands: not while a field in it has focus, nor
+  // while anything typed or chosen in it differs from what the page came with (a reason half written would be lost).
+  function changed(el) {
+    if (el.type === 'hidden' || el.type === 'submit' || el.type === 'button') return false;
+    if (el.type === 'checkbox' || el.type === 'radio') return el.checked !== el.defaultChecked;
+    if (el.tagName === 'SELECT') return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+    return el.value !== el.defaultValue;
+  }
+
+  function inUse(region) {
+    var active = document.activeElement;
+    if (active && region.contains(active) && active.matches('input, textarea, select')) return true;
+    return Array.prototype.some.call(region.querySelectorAll('input, textarea, select'), changed);
+  }
+
+  function holdBack(region) {
+    setState('New updates are waiting: they will appear when you have finished here.');
+    if (region.getAttribute('data-held') === '1') return;
+    region.setAttribute('data-held', '1');
+    // Tried again once the person leaves the region (a submit navigates away anyway).
+    region.addEventListener('focusout', function retry() {
+      setTimeout(function () {
+        if (inUse(region)) return;
+        region.removeEventListener('focusout', retry);
+        region.removeAttribute('data-held');
+        refresh();
+      }, 0);
+    });
+  }
+
   var pending = null;
   function refresh() {
     if (pending) return;
     pending = setTimeout(function () {
       pending = null;
       document.querySelectorAll('[data-src]').forEach(function (region) {
+        if (inUse(region)) { holdBack(region); return; }
         fetch(region.getAttribute('data-src'), { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
           .then(function (response) {
             if (!response.ok) throw new Error('HTTP ' + response.status);
             return response.text();
           })
-          .then(function (html) { region.innerHTML = html; tick(); })
+          .then(function (html) {
+            // Asked again: the person may have started typing while the answer was on its way.
+            if (inUse(region)) { holdBack(region); return; }
+            region.innerHTML = html;
+            tick();
+            setState('Live: updates appear as they happen.');
+          })
           .catch(function () { setState('Live updates paused: could not refresh. Retrying…'); });
       });
     }, 250);
