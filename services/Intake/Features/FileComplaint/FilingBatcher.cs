@@ -13,16 +13,20 @@ public sealed record PendingFiling(ValidComplaint Complaint, FilingCaller Caller
 /// <summary>
 /// Files complaints in batches (issue 18). Every filing takes the next gapless case number from the year's counter row,
 /// and holds that row until it commits, so under a burst the filings queued on it one commit at a time, each holding a
-/// pooled connection while it waited, until the pool ran dry and callers were refused. Here one writer takes whatever
-/// has arrived (up to <see cref="MaxBatch"/>), writes it in one transaction with one counter bump and one commit, and
-/// answers each caller; waiting filings hold no connection. A batch that fails is filed again one by one, so one bad
-/// filing fails only itself.
+/// pooled connection while it waited, until the pool ran dry and callers were refused. Here each of a few writers
+/// (<see cref="Writers"/>) takes whatever has arrived (up to <see cref="MaxBatch"/>), writes it in one transaction with
+/// one counter bump and one commit, and answers each caller; waiting filings hold no connection. Several writers, so that
+/// one batch's rows are written while another commits (one writer alone made every round trip of a burst wait in line).
+/// A batch that fails is filed again one by one, so one bad filing fails only itself.
 /// </summary>
 public sealed class FilingBatcher(ComplaintFiler filer, MigrationGate migrations, ILogger<FilingBatcher> logger) : BackgroundService
 {
     public const int MaxBatch = 64;
 
-    private readonly Channel<PendingFiling> queue = Channel.CreateUnbounded<PendingFiling>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Batches written at once: so many connections at most, however large the burst.</summary>
+    public const int Writers = 4;
+
+    private readonly Channel<PendingFiling> queue = Channel.CreateUnbounded<PendingFiling>();
 
     /// <summary>Queues the filing and waits for its batch to commit. A caller that gives up is not filed if its batch has not started.</summary>
     public async Task<FilingOutcome> FileAsync(ValidComplaint complaint, FilingCaller caller, string? idempotencyKey, CancellationToken cancellationToken)
@@ -37,6 +41,15 @@ public sealed class FilingBatcher(ComplaintFiler filer, MigrationGate migrations
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await migrations.WaitAsync(stoppingToken);
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => WriteAsync(stoppingToken)));
+        // Stopping: whatever is queued is still filed (the web server lets its requests finish before this stops).
+        queue.Writer.TryComplete();
+        while (queue.Reader.TryPeek(out _))
+            await FileWhatHasArrivedAsync(CancellationToken.None);
+    }
+
+    private async Task WriteAsync(CancellationToken stoppingToken)
+    {
         try
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
@@ -45,10 +58,6 @@ public sealed class FilingBatcher(ComplaintFiler filer, MigrationGate migrations
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        // Stopping: whatever is queued is still filed (the web server lets its requests finish before this stops).
-        queue.Writer.TryComplete();
-        while (queue.Reader.TryPeek(out _))
-            await FileWhatHasArrivedAsync(CancellationToken.None);
     }
 
     private async Task FileWhatHasArrivedAsync(CancellationToken ct)
@@ -69,20 +78,15 @@ public sealed class FilingBatcher(ComplaintFiler filer, MigrationGate migrations
         }
         catch (Exception exception)
         {
-            if (batch.Count > 1)
-                logger.LogWarning(exception, "A batch of {Count} filings failed; filing them one by one", batch.Count);
+            // Also a batch of one: the single path handles what a batch gives up on, such as a key another batch claimed meanwhile.
+            logger.LogWarning(exception, "A batch of {Count} filings failed; filing them one by one", batch.Count);
             foreach (var pending in batch)
-                await FileAloneAsync(pending, batch.Count == 1 ? exception : null, ct);
+                await FileAloneAsync(pending, ct);
         }
     }
 
-    private async Task FileAloneAsync(PendingFiling pending, Exception? alreadyFailed, CancellationToken ct)
+    private async Task FileAloneAsync(PendingFiling pending, CancellationToken ct)
     {
-        if (alreadyFailed is not null)
-        {
-            pending.Done.TrySetException(alreadyFailed);
-            return;
-        }
         try
         {
             using var activity = ComplaintFiler.Source.StartActivity("file complaint alone", ActivityKind.Internal, pending.Parent);
