@@ -113,9 +113,13 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
             await monitor.StartAsync();
             await Eventually.HoldsAsync(async () => (await monitor.ExecAsync(["pg_isready", "-h", "/var/run/postgresql", "-d", "pg_auto_failover"])).ExitCode == 0,
                 "the monitor accepts connections", TimeSpan.FromSeconds(90));
-            // Both at once: the monitor makes one the primary and the other clones it (pg_basebackup).
-            await Task.WhenAll(nodes.Select(n => n.Container.StartAsync()));
-            await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(180));
+            // One after the other, so pg-1 is the first primary: the monitor makes it a single node, then pg-2 registers
+            // and clones it (pg_basebackup). On a loaded machine either step can take minutes.
+            await nodes[0].Container.StartAsync();
+            await cluster.WaitForStatesAsync(s => s.Count == 1 && s[0] is { Reported: "single", Goal: "single" },
+                $"{nodes[0].Name} runs as a single node", TimeSpan.FromSeconds(240));
+            await nodes[1].Container.StartAsync();
+            await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(300));
             foreach (var node in nodes)
                 await cluster.TrustTheHostAsync(node);
             await cluster.CreateLoginsAsync();
@@ -153,13 +157,26 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
 
     /// <summary>Waits until one node is the primary and the other its synchronous standby, as the monitor sees them.</summary>
     public Task WaitUntilHealthyAsync(TimeSpan timeout) =>
-        Eventually.HoldsAsync(async () =>
-        {
-            var states = await StatesAsync();
-            return states.Count == nodes.Count
+        WaitForStatesAsync(states => states.Count == nodes.Count
                 && states.Count(s => s is { Reported: "primary", Goal: "primary" }) == 1
-                && states.Count(s => s is { Reported: "secondary", Goal: "secondary" }) == nodes.Count - 1;
-        }, "one primary and one synchronous standby", timeout);
+                && states.Count(s => s is { Reported: "secondary", Goal: "secondary" }) == nodes.Count - 1,
+            "one primary and one synchronous standby", timeout);
+
+    /// <summary>Waits until the monitor's node states satisfy <paramref name="accept"/>; a timeout names the last states seen.</summary>
+    private async Task WaitForStatesAsync(Func<IReadOnlyList<NodeState>, bool> accept, string description, TimeSpan timeout)
+    {
+        IReadOnlyList<NodeState> last = [];
+        try
+        {
+            await Eventually.HoldsAsync(async () => accept(last = await StatesAsync()), description, timeout);
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException(
+                $"{exception.Message}; the monitor last said: {(last.Count == 0 ? "nothing" : string.Join(", ", last.Select(s => $"{s.Name} {s.Reported}/{s.Goal}")))}",
+                exception);
+        }
+    }
 
     /// <summary>SIGKILL of the primary's container (pg_autoctl and PostgreSQL together, no goodbye). Returns the node killed.</summary>
     public async Task<Node> KillPrimaryAsync()
