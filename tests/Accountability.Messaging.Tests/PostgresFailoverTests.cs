@@ -15,8 +15,10 @@ namespace Accountability.Messaging.Tests;
 /// </summary>
 public sealed class PostgresFailoverTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task A_service_on_a_multi_host_connection_string_applies_each_message_exactly_once_when_the_primary_is_killed_and_its_standby_promoted()
+    [Theory]
+    [InlineData(PrimaryLoss.Node)]
+    [InlineData(PrimaryLoss.Postgres)]
+    public async Task A_service_on_a_multi_host_connection_string_applies_each_message_exactly_once_when_the_primary_is_killed_and_its_standby_promoted(PrimaryLoss loss)
     {
         var clock = Stopwatch.StartNew();
         await using var cluster = await PostgresFailoverCluster.StartAsync();
@@ -59,9 +61,10 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
         });
 
         await Eventually.HoldsAsync(async () => (await host.EffectsAsync()).Count >= 50, "the stream flows before the fault", TimeSpan.FromSeconds(60));
-        var killed = await cluster.KillPrimaryAsync();
+        var killed = await cluster.KillPrimaryAsync(loss);
         var killedAt = clock.Elapsed;
-        output.WriteLine($"{killedAt.TotalSeconds:0.0} s: killed {killed.Name}'s container (pg_autoctl and PostgreSQL) after {confirmed.Count} items written");
+        output.WriteLine($"{killedAt.TotalSeconds:0.0} s: killed {killed.Name}'s " +
+            $"{(loss == PrimaryLoss.Node ? "container (pg_autoctl and PostgreSQL)" : "postmaster (kill -9; pg_autoctl lives)")} after {confirmed.Count} items written");
 
         var promoted = await cluster.WaitForPromotionAsync(killed, TimeSpan.FromSeconds(180));
         var promotedAt = clock.Elapsed;
@@ -86,7 +89,8 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
         await Eventually.HoldsAsync(async () => await ListenersAsync(promoted, host.Schema) >= 1,
             "the relay's LISTEN session is on the new primary", TimeSpan.FromSeconds(60));
 
-        // The lost node comes back as the standby of the new primary, and the stream goes on.
+        // The lost node comes back (started again, or by itself when only its postgres died) as the standby of the new
+        // primary, and the stream goes on.
         await cluster.RestartAsync(killed, TimeSpan.FromSeconds(240));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {killed.Name} rejoined as the standby; synchronous_standby_names on {promoted.Name} = " +
             $"'{await PostgresFailoverCluster.SynchronousStandbyNamesAsync(promoted)}'");

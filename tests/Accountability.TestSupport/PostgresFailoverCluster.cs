@@ -18,10 +18,12 @@ namespace Accountability.TestSupport;
 /// The containers and the network carry <see cref="TestServers"/>' labels and are removed on dispose.
 /// </summary>
 /// <remarks>
-/// pg_autoctl is each container's first process and supervises its PostgreSQL: a <c>kill -9</c> of the postgres
-/// process alone is restarted in place by pg_autoctl within a second or two, with no failover. Losing the primary
-/// means losing the whole node, so <see cref="KillPrimaryAsync"/> SIGKILLs the primary's container (pg_autoctl and
-/// PostgreSQL together, as a dead machine would). The nodes trust every client of the container network
+/// pg_autoctl is each container's first process and supervises its PostgreSQL. <see cref="KillPrimaryAsync"/> can kill
+/// the whole node (SIGKILL of the container: the monitor hears nothing, calls the node unhealthy after its timeouts and
+/// waits for it to have fenced itself before the standby takes writes, about 50 s with the defaults) or only its
+/// PostgreSQL (<c>kill -9</c> of the postmaster: pg_autoctl lives on, reports it, and confirms its demotion, so the
+/// standby takes writes within seconds). The first is the loss of a machine, the second a crash of the database. The
+/// nodes trust every client of the container network
 /// (pg_autoctl --auth trust, and a <c>samenet</c> line added to pg_hba.conf for the host's published ports): a test
 /// formation only.
 /// </remarks>
@@ -178,11 +180,22 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGKILL of the primary's container (pg_autoctl and PostgreSQL together, no goodbye). Returns the node killed.</summary>
-    public async Task<Node> KillPrimaryAsync()
+    /// <summary>
+    /// Kills the primary, and returns it. <see cref="PrimaryLoss.Node"/>: SIGKILL of its container (pg_autoctl and
+    /// PostgreSQL together, no goodbye, as a dead machine). <see cref="PrimaryLoss.Postgres"/>: <c>kill -9</c> of its
+    /// postmaster only; its pg_autoctl lives on, tells the monitor, and takes part in the failover.
+    /// </summary>
+    public async Task<Node> KillPrimaryAsync(PrimaryLoss loss = PrimaryLoss.Node)
     {
         var primary = await PrimaryAsync() ?? throw new InvalidOperationException("The formation has no primary to kill.");
-        await DockerAsync("kill", primary.Container.Id);
+        if (loss == PrimaryLoss.Node)
+        {
+            await DockerAsync("kill", primary.Container.Id);
+            return primary;
+        }
+        var result = await primary.Container.ExecAsync(["bash", "-c", $"kill -9 \"$(head -n 1 {PgData}/postmaster.pid)\""]);
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"Could not kill {primary.Name}'s postmaster: {result.Stdout} {result.Stderr}");
         return primary;
     }
 
@@ -201,7 +214,10 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
         return promoted!;
     }
 
-    /// <summary>Starts a killed node again (same port, same data): it rejoins as the standby of the new primary.</summary>
+    /// <summary>
+    /// Starts a killed node again (same port, same data) and waits until it is the standby of the new primary. A node
+    /// whose postgres alone was killed still runs, and rejoins by itself.
+    /// </summary>
     public async Task RestartAsync(Node node, TimeSpan timeout)
     {
         await DockerAsync("start", node.Container.Id);
@@ -309,4 +325,14 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
             // A network still in use, or already gone.
         }
     }
+}
+
+/// <summary>How <see cref="PostgresFailoverCluster.KillPrimaryAsync"/> kills the primary.</summary>
+public enum PrimaryLoss
+{
+    /// <summary>The whole node: its container, pg_autoctl and PostgreSQL together.</summary>
+    Node,
+
+    /// <summary>Its PostgreSQL only (<c>kill -9</c> of the postmaster); pg_autoctl survives.</summary>
+    Postgres,
 }
