@@ -8,6 +8,8 @@
 #   base        accountability/base:bookworm               debootstrap --variant=minbase, docker import
 #   postgres    accountability/postgres:15                 PostgreSQL 15, the official image's POSTGRES_* variables
 #   rabbitmq    accountability/rabbitmq:3.10-management    RabbitMQ 3.10 + management, RABBITMQ_DEFAULT_*
+#   pg-auto-failover  accountability/pg-auto-failover:15   the postgres image + pg_auto_failover (monitor and
+#               data nodes of a failover formation, tests/Accountability.TestSupport/PostgresFailoverCluster.cs)
 #   smtp-sink   accountability/smtp-sink:local             aiosmtpd printing every mail (compose-check)
 #   dotnet      accountability/dotnet-runtime:<version>    the host SDK's ASP.NET Core runtime
 #   services    accountability/{intake,assignment,escalation,notification,audit,console}:local
@@ -35,10 +37,11 @@ VARIANT=minbase
 BASE_IMAGE=accountability/base:$SUITE
 POSTGRES_IMAGE=accountability/postgres:15
 RABBITMQ_IMAGE=accountability/rabbitmq:3.10-management
+PGAF_IMAGE=accountability/pg-auto-failover:15
 SMTP_IMAGE=accountability/smtp-sink:local
 SERVICES=(Intake Assignment Escalation Notification Audit Console)
 SERVICE_TAG=local
-ALL_TARGETS=(base postgres rabbitmq smtp-sink dotnet services)
+ALL_TARGETS=(base postgres rabbitmq pg-auto-failover smtp-sink dotnet services)
 DOTNET_HOME=$(dirname "$(readlink -f "$(command -v dotnet 2>/dev/null || echo /usr/share/dotnet/dotnet)")")
 
 log() { printf '[images %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -197,6 +200,17 @@ build_from_base() {
     docker_build "$name" "$hash" "$HERE/$dir" "$LOGS/$dir.log" --build-arg "BASE_IMAGE=$BASE_IMAGE"
 }
 
+# Builds deploy/images/<dir> as <name> on the postgres image (which must exist).
+build_from_postgres() {
+    local dir=$1 name=$2 hash from_id
+    from_id=$(image_id "$POSTGRES_IMAGE")
+    [ -n "$from_id" ] || die "$POSTGRES_IMAGE is missing"
+    hash=$({ echo "from=$from_id"; hash_files "$HERE/$dir"/*; } | sha)
+    if cached "$name" "$hash"; then log "$name is up to date"; return 0; fi
+    log "building $name (apt-get inside docker build)"
+    docker_build "$name" "$hash" "$HERE/$dir" "$LOGS/$dir.log" --build-arg "POSTGRES_IMAGE=$POSTGRES_IMAGE"
+}
+
 # ---------------------------------------------------------------- dotnet runtime
 
 # Versions of the host's shared runtimes, e.g. "10.0.12": the services target net10.0.
@@ -318,6 +332,11 @@ if want dotnet || { want services && [ -z "$(image_id "$(dotnet_image)")" ]; }; 
 failed=()
 for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed+=("${names[$i]}"); done
 [ ${#failed[@]} -eq 0 ] || die "failed: ${failed[*]} (logs: $LOGS/)"
+# On the postgres image, built (or kept) above.
+if want pg-auto-failover; then
+    [ -n "$(image_id "$POSTGRES_IMAGE")" ] || build_from_base postgres "$POSTGRES_IMAGE"
+    build_from_postgres pg-auto-failover "$PGAF_IMAGE"
+fi
 if want services; then build_services; fi
 log "images ready in $((SECONDS - t_start)) s"
 
@@ -325,6 +344,7 @@ log "images ready in $((SECONDS - t_start)) s"
 cat <<EOF
 export POSTGRES_IMAGE=$POSTGRES_IMAGE
 export RABBITMQ_IMAGE=$RABBITMQ_IMAGE
+export PGAF_IMAGE=$PGAF_IMAGE
 export SMTP_IMAGE=$SMTP_IMAGE
 export ACCOUNTABILITY_IMAGE_PREFIX=accountability
 export ACCOUNTABILITY_IMAGE_TAG=$SERVICE_TAG

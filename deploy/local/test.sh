@@ -8,7 +8,7 @@
 #   containers (default)  each test assembly starts its own PostgreSQL and RabbitMQ containers from
 #                         our images (tests/Accountability.TestSupport/TestServers.cs). This script
 #                         starts a Docker engine if none answers (deploy/docker/engine.sh start), builds
-#                         the two images if missing or stale (deploy/images/build.sh postgres rabbitmq)
+#                         the images if missing or stale (deploy/images/build.sh postgres rabbitmq pg-auto-failover)
 #                         and, however the run ends, removes this run's containers (engine.sh cleanup).
 #   local                 one PostgreSQL and one RabbitMQ as local processes for all assemblies
 #                         (deploy/local/infra.sh, profile "test"), exported to the tests, stopped at the end.
@@ -103,8 +103,9 @@ else
     eval "$env_lines"
     # From here on test containers may exist: the traps remove them.
     engine_up=1
-    # Only the two server images: the service images are for compose-check, not the tests.
-    "$IMAGES" postgres rabbitmq >/dev/null || infra_failed "deploy/images/build.sh postgres rabbitmq failed: no test ran"
+    # The two server images and the failover formation's (PostgresFailoverCluster): the service images are for
+    # compose-check, not the tests.
+    "$IMAGES" postgres rabbitmq pg-auto-failover >/dev/null || infra_failed "deploy/images/build.sh postgres rabbitmq pg-auto-failover failed: no test ran"
     # The servers are per assembly now; names left in the environment would not be theirs.
     unset ConnectionStrings__Accountability RabbitMq__Uri RabbitMq__ManagementUri
 fi

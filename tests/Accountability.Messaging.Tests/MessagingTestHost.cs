@@ -74,9 +74,9 @@ public sealed class MessagingTestHost : IAsyncDisposable
     }
 
     /// <summary>Writes a work item row and its outbox message in one transaction, then commits or rolls back.</summary>
-    public async Task<Guid> WriteWorkItemAsync(bool commit = true, bool poison = false)
+    public async Task<Guid> WriteWorkItemAsync(bool commit = true, bool poison = false, Guid? id = null)
     {
-        var workId = Guid.NewGuid();
+        var workId = id ?? Guid.NewGuid();
         await using var connection = await Database.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await connection.ExecuteAsync("insert into work_items (work_id) values (@workId)", new { workId }, transaction);

@@ -199,7 +199,17 @@ public sealed class OutboxRelay(
                 backoff = TimeSpan.Zero;
                 wakeUps.Writer.TryWrite(true); // anything committed while we were not listening
                 while (!stoppingToken.IsCancellationRequested)
-                    await connection.WaitAsync(stoppingToken);
+                {
+                    if (await connection.WaitAsync(ListenerCheckInterval, stoppingToken))
+                        continue;
+                    // Quiet for a while: make sure the session still listens on the primary. A primary that vanished
+                    // without closing the socket (a lost machine, a partition) would otherwise leave this wait
+                    // blocked for good, and one that was demoted to a standby gets no more NOTIFY: either way the
+                    // relay would fall back to its slow poll. The check fails (a timeout, a closed connection) or
+                    // finds a standby, and the loop reconnects through the multi-host connection string.
+                    if (await IsStandbyAsync(connection, stoppingToken))
+                        throw new InvalidOperationException("The outbox listener's server is a standby now (a failover).");
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -214,6 +224,15 @@ public sealed class OutboxRelay(
                 catch (OperationCanceledException) { return; }
             }
         }
+    }
+
+    /// <summary>How long the listener waits for a NOTIFY before it checks its session.</summary>
+    internal static readonly TimeSpan ListenerCheckInterval = TimeSpan.FromSeconds(5);
+
+    private static async Task<bool> IsStandbyAsync(NpgsqlConnection connection, CancellationToken stoppingToken)
+    {
+        await using var check = new NpgsqlCommand("select pg_is_in_recovery()", connection) { CommandTimeout = 5 };
+        return (bool)(await check.ExecuteScalarAsync(stoppingToken))!;
     }
 
     private static TimeSpan NextBackoff(TimeSpan previous, TimeSpan max)
