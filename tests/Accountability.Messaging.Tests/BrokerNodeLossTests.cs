@@ -44,8 +44,8 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
         output.WriteLine($"{killedAt.TotalSeconds:0.0} s: killed {leader.Name}, the leader of {host.QueueName}, after {writtenBeforeKill} items written");
 
         // The queue elects a leader among the two nodes left, and the stream goes on through them.
-        var newLeader = await Eventually.ReturnsAsync(() => cluster.LeaderOfAsync(host.QueueName), n => n != leader,
-            "a surviving node leads the queue", TimeSpan.FromSeconds(60));
+        var newLeader = (await Eventually.ReturnsAsync(() => cluster.TryLeaderOfAsync(host.QueueName), n => n is not null && n != leader,
+            "a surviving node leads the queue", TimeSpan.FromSeconds(60)))!;
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {newLeader.Name} leads the queue");
         await Eventually.HoldsAsync(() => written.Count >= writtenBeforeKill + 100, "more work is written after the kill", TimeSpan.FromSeconds(60));
         var afterKill = written.Skip(writtenBeforeKill + 50).Take(50).ToArray();

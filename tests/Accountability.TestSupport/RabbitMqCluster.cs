@@ -137,7 +137,11 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     }
 
     /// <summary>The node that leads a quorum queue of the default virtual host, asked of any node that answers.</summary>
-    public async Task<Node> LeaderOfAsync(string queue)
+    public async Task<Node> LeaderOfAsync(string queue) =>
+        await TryLeaderOfAsync(queue) ?? throw new InvalidOperationException($"No node of the cluster names a leader for the queue '{queue}'.");
+
+    /// <summary>As <see cref="LeaderOfAsync"/>, or null while no node answering names one of the cluster's nodes (just after a leader's loss).</summary>
+    public async Task<Node?> TryLeaderOfAsync(string queue)
     {
         foreach (var asked in nodes)
         {
@@ -146,14 +150,15 @@ public sealed class RabbitMqCluster : IAsyncDisposable
                 var info = await management.GetFromJsonAsync<JsonElement>(
                     $"http://127.0.0.1:{asked.ManagementPort}/api/queues/%2F/{Uri.EscapeDataString(queue)}");
                 var leader = info.TryGetProperty("leader", out var l) ? l.GetString() : info.GetProperty("node").GetString();
-                return nodes.Single(n => n.Name == leader);
+                if (nodes.SingleOrDefault(n => n.Name == leader) is { } found)
+                    return found;
             }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or KeyNotFoundException)
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or KeyNotFoundException or InvalidOperationException)
             {
                 // That node does not answer (or knows no leader yet): ask the next.
             }
         }
-        throw new InvalidOperationException($"No node of the cluster names a leader for the queue '{queue}'.");
+        return null;
     }
 
     /// <summary>SIGKILL of the node's container: no goodbye to its peers or its clients.</summary>
