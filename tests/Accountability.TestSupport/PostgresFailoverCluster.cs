@@ -35,7 +35,6 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
     public const string Password = "accountability";
 
     private const string PgData = "/var/lib/postgresql/data";
-    private static readonly string Docker = File.Exists("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
 
     private readonly INetwork network;
     private readonly IContainer monitor;
@@ -94,7 +93,7 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
         for (var i = 1; i <= 2; i++)
         {
             var name = $"pg-{i}";
-            var port = FreePort();
+            var port = DockerCli.FreeLoopbackPort();
             var container = new ContainerBuilder(Image)
                 .WithNetwork(network)
                 .WithHostname(name)
@@ -190,7 +189,7 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
         var primary = await PrimaryAsync() ?? throw new InvalidOperationException("The formation has no primary to kill.");
         if (loss == PrimaryLoss.Node)
         {
-            await DockerAsync("kill", primary.Container.Id);
+            await DockerCli.RunAsync("kill", primary.Container.Id);
             return primary;
         }
         var result = await primary.Container.ExecAsync(["bash", "-c", $"kill -9 \"$(head -n 1 {PgData}/postmaster.pid)\""]);
@@ -220,7 +219,7 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
     /// </summary>
     public async Task RestartAsync(Node node, TimeSpan timeout)
     {
-        await DockerAsync("start", node.Container.Id);
+        await DockerCli.RunAsync("start", node.Container.Id);
         await WaitUntilHealthyAsync(timeout);
     }
 
@@ -280,27 +279,6 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
                 await command.ExecuteNonQueryAsync();
             }
         }
-    }
-
-    private static async Task DockerAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Docker) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Docker} did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"docker {string.Join(' ', arguments)} exited with {process.ExitCode}: {await stdout} {await stderr}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

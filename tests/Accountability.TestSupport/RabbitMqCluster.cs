@@ -25,7 +25,6 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     public const string User = "accountability";
     public const string Password = "accountability";
 
-    private static readonly string Docker = File.Exists("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
 
     private readonly INetwork network;
     private readonly IReadOnlyList<Node> nodes;
@@ -76,7 +75,7 @@ public sealed class RabbitMqCluster : IAsyncDisposable
         for (var i = 1; i <= size; i++)
         {
             var hostname = $"rabbit-{i}";
-            var (amqp, http) = (FreePort(), FreePort());
+            var (amqp, http) = (DockerCli.FreeLoopbackPort(), DockerCli.FreeLoopbackPort());
             var container = new RabbitMqBuilder(TestServers.RabbitMqImage)
                 .WithUsername(User)
                 .WithPassword(Password)
@@ -162,12 +161,12 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     }
 
     /// <summary>SIGKILL of the node's container: no goodbye to its peers or its clients.</summary>
-    public Task KillAsync(Node node) => DockerAsync("kill", node.Container.Id);
+    public Task KillAsync(Node node) => DockerCli.RunAsync("kill", node.Container.Id);
 
     /// <summary>Starts a killed or stopped node again (same ports, same data), and waits until the cluster counts it running.</summary>
     public async Task RestartAsync(Node node)
     {
-        await DockerAsync("start", node.Container.Id);
+        await DockerCli.RunAsync("start", node.Container.Id);
         var others = nodes.Where(n => n != node).ToList();
         await Eventually.HoldsAsync(async () =>
         {
@@ -184,27 +183,6 @@ public sealed class RabbitMqCluster : IAsyncDisposable
         if (result.ExitCode != 0)
             throw new InvalidOperationException(
                 $"rabbitmqctl {string.Join(' ', arguments)} on {node.Name} exited with {result.ExitCode}: {result.Stdout} {result.Stderr}");
-    }
-
-    private static async Task DockerAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Docker) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Docker} did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"docker {string.Join(' ', arguments)} exited with {process.ExitCode}: {await stdout} {await stderr}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
