@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Accountability.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -49,8 +50,8 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {newLeader.Name} leads the queue");
         await Eventually.HoldsAsync(() => written.Count >= writtenBeforeKill + 100, "more work is written after the kill", TimeSpan.FromSeconds(60));
         var afterKill = written.Skip(writtenBeforeKill + 50).Take(50).ToArray();
-        await Eventually.HoldsAsync(async () => afterKill.All((await host.EffectsAsync()).ContainsKey),
-            "work written after the kill is processed", TimeSpan.FromSeconds(120));
+        await WithStateOnTimeoutAsync(host, () => Eventually.HoldsAsync(async () => afterKill.All((await host.EffectsAsync()).ContainsKey),
+            "work written after the kill is processed", TimeSpan.FromSeconds(120)));
         // The service's connections (the bus's, the readiness probe's) are on the nodes left.
         // (The management API lists connections from statistics each node sends every few seconds, so just after a
         // node's loss the list may still be empty: asked until it is not.)
@@ -79,5 +80,22 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
             $"({host.Log.Total - all.Length} duplicates dropped by the inbox)");
         Assert.NotEqual(leader, newLeader);
         Assert.Equal(3, (await cluster.RunningNodesAsync(newLeader)).Count);
+    }
+
+    /// <summary>A stall says where the work stopped: in the outbox (the publish side) or after it (the consumer).</summary>
+    private static async Task WithStateOnTimeoutAsync(MessagingTestHost host, Func<Task> wait)
+    {
+        try
+        {
+            await wait();
+        }
+        catch (TimeoutException stalled)
+        {
+            var unpublished = await host.CountAsync("select count(*) from outbox where published_at is null");
+            var lastError = await host.CountAsync("select count(*) from outbox where published_at is null and last_error is not null");
+            var health = host.Services.GetRequiredService<MassTransit.IBusControl>().CheckHealth();
+            throw new TimeoutException($"{stalled.Message}; {unpublished} outbox rows unpublished ({lastError} with an error); " +
+                $"{host.Log.Total} deliveries; the bus is {health.Status}: {health.Description}", stalled);
+        }
     }
 }

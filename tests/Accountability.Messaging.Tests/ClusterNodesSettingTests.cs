@@ -45,4 +45,16 @@ public sealed class ClusterNodesSettingTests
         Assert.Contains(named, error.Message);
         Assert.Contains(why, error.Message);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(601)]
+    public void A_heartbeat_outside_one_second_to_ten_minutes_stops_the_start_with_an_error_that_names_the_setting(int seconds)
+    {
+        var options = new RabbitMqOptions { HeartbeatSeconds = seconds };
+
+        var error = Assert.Throws<InvalidOperationException>(options.Validate);
+        Assert.Contains("RabbitMq:HeartbeatSeconds", error.Message);
+        Assert.Contains(seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
+    }
 }

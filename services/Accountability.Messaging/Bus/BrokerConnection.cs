@@ -29,6 +29,7 @@ public static class BrokerConnection
                 h.Username(user);
                 h.Password(password);
                 h.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
+                h.Heartbeat((ushort)options.HeartbeatSeconds);
                 // MassTransit cycles through the nodes: a connection that drops is made again to the next node
                 // that answers (the receive endpoints and the publish side, so the outbox relay, alike).
                 if (!string.IsNullOrWhiteSpace(options.ClusterNodes))

@@ -32,6 +32,7 @@ public sealed class BrokerProbe(IOptions<RabbitMqOptions> options) : IAsyncDispo
                 UserName = user,
                 Password = password,
                 RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
+                RequestedHeartbeat = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds),
                 AutomaticRecoveryEnabled = false,
                 ClientProvidedName = "health-check",
             };

@@ -29,10 +29,19 @@ public sealed class RabbitMqOptions
     /// </summary>
     public int DeliveryLimit { get; set; } = 20;
 
+    /// <summary>
+    /// The AMQP heartbeat asked of the broker. A node that vanishes without closing its sockets (a lost machine, a
+    /// partition, a container whose network went with it) is noticed after about two missed beats, and the bus moves
+    /// to the next node; at the broker's own 60 s that took two minutes, with every publish and delivery stalled.
+    /// </summary>
+    public int HeartbeatSeconds { get; set; } = 10;
+
     public void Validate()
     {
         if (DeliveryLimit is < 1 or > 1000)
             throw new InvalidOperationException($"RabbitMq:DeliveryLimit must be between 1 and 1000, not {DeliveryLimit}.");
+        if (HeartbeatSeconds is < 1 or > 600)
+            throw new InvalidOperationException($"RabbitMq:HeartbeatSeconds must be between 1 and 600, not {HeartbeatSeconds}.");
         Parse();
         Nodes();
     }

@@ -87,8 +87,9 @@ public sealed class CaseWorld
     public string TokenOf(string personId) => TestTokens.For(personId, rolesOf[personId]);
 
     /// <param name="escalation">
-    /// When given, the world is ready only once escalation has the case's clocks: its case routes answer 404 for a case
-    /// it has not heard of yet, which on a loaded machine would read as a case hidden from someone who may see it.
+    /// When given, the world is ready only once escalation has heard of every step: its case routes answer 404 for a case
+    /// it has not heard of yet, and its statutory routes 403 to the chain of an owner it has not heard of, which on a
+    /// loaded machine would read as access refused to someone who has it.
     /// </param>
     public static async Task<CaseWorld> BuildAsync(ServiceProcess intake, ServiceProcess assignment, ServiceProcess? escalation = null)
     {
@@ -141,9 +142,13 @@ public sealed class CaseWorld
         world.people["subject-chain"] = "p-1027";
         world.people["colleague"] = "p-1023"; // professional standards: an investigator with nothing to do with this case
         world.people["clerk"] = "p-1008";
+        // Escalation decides the statutory routes by the owner it has heard of: ready once it has the last step, the
+        // owner's pending offer (its handoff clock runs for the owner), and so every step before it (one case's events in order).
         if (escalation is not null)
             await escalation.GetUntilAsync($"/api/cases/{world.CaseId}/clocks", world.TokenOf("p-1011"),
-                clocks => clocks.GetArrayLength() > 0, "escalation has started the case's clocks");
+                clocks => clocks.EnumerateArray().Any(c => c.GetProperty("clock").GetString() == "handoff-accept"
+                    && c.GetProperty("state").GetString() == "running" && c.GetProperty("ownerId").GetString() == second),
+                "escalation has heard of the owner's pending offer");
         return world;
     }
 
