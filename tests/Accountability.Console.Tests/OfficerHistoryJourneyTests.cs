@@ -66,7 +66,9 @@ public sealed class OfficerHistoryJourneyTests(ConsoleSystem system)
         var page = await system.SignedInAsAsync("p-1011");
         await page.GotoAsync($"/cases/{first}");
         await page.GetByTestId("officer-history-link").First.ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex($"/officers/{Badge}$"));
+        // Committed is enough: the page's own content is waited for below. (Waiting for its load event as well
+        // timed out once on a loaded machine, with the history's three service calls behind it.)
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex($"/officers/{Badge}$"), new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         await Expect(page.GetByTestId("officer")).ToContainTextAsync("Badge 1658");
         await Expect(page.GetByTestId("officer")).ToContainTextAsync("2 complaints, 2 allegations, 1 early warning");
         var timeline = page.GetByTestId("timeline");

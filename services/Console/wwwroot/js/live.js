@@ -53,12 +53,28 @@
     });
   }
 
+  // A press in progress is work too: a region replaced between the press and the release swallows the click (the
+  // two land on different elements), so a link clicked just as an update arrived would do nothing. Such a region
+  // waits for the release, then the refresh runs (after the click has done its work).
+  var pressed = null, deferredByPress = false;
+  function pressedIn(region) { return pressed !== null && region.contains(pressed); }
+  document.addEventListener('pointerdown', function (e) { pressed = e.target; }, true);
+  function released() {
+    setTimeout(function () {
+      pressed = null;
+      if (deferredByPress) { deferredByPress = false; refresh(); }
+    }, 0);
+  }
+  document.addEventListener('pointerup', released, true);
+  document.addEventListener('pointercancel', released, true);
+
   var pending = null;
   function refresh() {
     if (pending) return;
     pending = setTimeout(function () {
       pending = null;
       document.querySelectorAll('[data-src]').forEach(function (region) {
+        if (pressedIn(region)) { deferredByPress = true; return; }
         if (inUse(region)) { holdBack(region); return; }
         fetch(region.getAttribute('data-src'), { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
           .then(function (response) {
@@ -66,7 +82,8 @@
             return response.text();
           })
           .then(function (html) {
-            // Asked again: the person may have started typing while the answer was on its way.
+            // Asked again: the person may have started typing, or pressed a link, while the answer was on its way.
+            if (pressedIn(region)) { deferredByPress = true; return; }
             if (inUse(region)) { holdBack(region); return; }
             region.innerHTML = html;
             tick();
