@@ -39,12 +39,15 @@ public sealed class MessagingTestHost : IAsyncDisposable
 
     public IServiceProvider Services => host.Services;
 
+    /// <summary>Cancelled when the host begins to stop, as when a service's watchdog asks it to exit.</summary>
+    public CancellationToken Stopping => host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+
     /// <summary>The consumer's queue; MassTransit names the error queue after it.</summary>
     public string QueueName => $"{Schema.Replace('_', '-')}-work-item";
 
     public static async Task<MessagingTestHost> StartAsync(
         bool relay = true, int retryLimit = 2, string? schema = null, TimeSpan? pollInterval = null, string? rabbitMqUri = null,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, bool waitUntilStarted = true)
     {
         schema ??= TestDatabase.NewSchema("msg");
         rabbitMqUri ??= TestEnvironment.RabbitMqUri;
@@ -66,8 +69,9 @@ public sealed class MessagingTestHost : IAsyncDisposable
         builder.Services.AddSingleton(new DeliveryLog(run));
         builder.AddAccountabilityMessaging(schema, typeof(MessagingTestHost).Assembly, bus =>
             bus.AddConsumer<WorkItemConsumer, WorkItemConsumerDefinition>().Endpoint(e => e.Name = $"{schema.Replace('_', '-')}-work-item"));
-        // Start returns only once the consumer's queue is bound, so no test message is published into the void.
-        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
+        // Start returns only once the consumer's queue is bound, so no test message is published into the void
+        // (unless the test is about endpoints that do not start).
+        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = waitUntilStarted);
         var host = builder.Build();
         await host.StartAsync();
         return new MessagingTestHost(host, schema, rabbitMqUri);
