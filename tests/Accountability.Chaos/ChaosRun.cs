@@ -17,12 +17,15 @@ public static class ChaosRun
     {
         var repository = FindRepository();
         var clock = Stopwatch.StartNew();
-        Log($"{(options.Quick ? "quick" : "full")} run: {options.Complaints} complaints at {options.Rate}/s, a kill every {options.KillEvery.TotalSeconds:0.#} s, "
-            + $"{options.FuzzRequests} fuzz requests (seed {options.FuzzSeed}), fault seed {options.Seed}, profile '{options.Profile}'");
-        Infra infra;
+        Log($"{Mode(options)} run: {options.Complaints} complaints at {options.Rate}/s, a kill every {options.KillEvery.TotalSeconds:0.#} s, "
+            + (options.SkipFuzz ? "no fuzzing" : $"{options.FuzzRequests} fuzz requests (seed {options.FuzzSeed})") + $", fault seed {options.Seed}"
+            + (options.Cluster ? ", on a cluster of containers" : $", profile '{options.Profile}'"));
+        Infra? infra = null;
+        ClusterServers? cluster = null;
         try
         {
-            infra = options.UseEnvironment ? Infra.FromEnvironment() : new Infra(Path.Combine(repository, "deploy", "local", "infra.sh"), options.Profile);
+            if (!options.Cluster)
+                infra = options.UseEnvironment ? Infra.FromEnvironment() : new Infra(Path.Combine(repository, "deploy", "local", "infra.sh"), options.Profile);
         }
         catch (ChaosException exception)
         {
@@ -34,24 +37,32 @@ public static class ChaosRun
         var exit = 2;
         try
         {
-            if (!infra.External)
-                await infra.StartAsync();
+            IChaosServers servers;
+            if (infra is not null)
+            {
+                if (!infra.External)
+                    await infra.StartAsync();
+                servers = infra;
+            }
+            else
+                servers = cluster = await ClusterServers.StartAsync(Path.Combine(repository, ".state", "chaos-cluster"));
+            Log(servers.Describe());
             // TestSupport (IsolatedVirtualHost, TestDatabase) reads the same variables the services do,
             // with the servers named there (its default would be containers of its own).
-            foreach (var (key, value) in infra.Environment)
+            foreach (var (key, value) in servers.Environment)
                 Environment.SetEnvironmentVariable(key, value);
             Environment.SetEnvironmentVariable("ACCOUNTABILITY_TEST_SERVERS", "local");
             var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
             var open311Key = $"chaos-open311-{Guid.NewGuid():N}";
-            var logs = Path.Combine(infra.StateDirectory, "chaos-logs");
+            var logs = Path.Combine(servers.StateDirectory, "chaos-logs");
             Directory.CreateDirectory(logs);
-            var common = CommonSettings(repository, infra, signingKey, open311Key);
+            var common = CommonSettings(repository, servers, signingKey, open311Key);
 
             if (!options.SkipChaos)
-                (verdict, exit) = await ChaosAsync(options, repository, infra, common, signingKey, logs);
+                (verdict, exit) = await ChaosAsync(options, repository, servers, common, signingKey, logs);
             if (!options.SkipFuzz)
             {
-                fuzz = await FuzzAsync(options, repository, infra, common, signingKey, open311Key, logs);
+                fuzz = await FuzzAsync(options, repository, servers, common, signingKey, open311Key, logs);
                 if (!fuzz.Holds)
                     exit = 1;
                 else if (options.SkipChaos)
@@ -66,11 +77,14 @@ public static class ChaosRun
         finally
         {
             Log("stopping the servers");
-            await infra.StopAsync();
+            if (infra is not null)
+                await infra.StopAsync();
+            if (cluster is not null)
+                await cluster.DisposeAsync();
         }
 
         Console.WriteLine();
-        Console.WriteLine($"===== chaos ({(options.Quick ? "quick" : "full")}), {clock.Elapsed.TotalMinutes:0.0} min =====");
+        Console.WriteLine($"===== chaos ({Mode(options)}), {clock.Elapsed.TotalMinutes:0.0} min =====");
         if (verdict is not null)
             Print(verdict);
         if (fuzz is not null)
@@ -79,7 +93,9 @@ public static class ChaosRun
         return exit;
     }
 
-    private static async Task<(Verdict, int)> ChaosAsync(ChaosOptions options, string repository, Infra infra, Dictionary<string, string> common, string signingKey, string logs)
+    private static string Mode(ChaosOptions options) => (options.Quick ? "quick" : "full") + (options.Cluster ? ", cluster" : "");
+
+    private static async Task<(Verdict, int)> ChaosAsync(ChaosOptions options, string repository, IChaosServers servers, Dictionary<string, string> common, string signingKey, string logs)
     {
         await using var smtp = await SmtpTestServer.StartAsync();
         common = new Dictionary<string, string>(common)
@@ -93,20 +109,20 @@ public static class ChaosRun
         // A database and a virtual host of the run's own: nothing else on these servers can take its
         // messages or add rows to what it counts.
         var database = $"chaos_{run}";
-        var connectionString = await OwnDatabaseAsync(infra.PostgresConnectionString, database);
+        var connectionString = await OwnDatabaseAsync(servers.PostgresConnectionString, database);
         await using var vhost = await IsolatedVirtualHost.CreateAsync($"chaos-{run}");
         common["ConnectionStrings__Accountability"] = connectionString;
         common["RabbitMq__Uri"] = vhost.AmqpUri;
         try
         {
-            return await ChaosInDatabaseAsync(options, repository, infra, common, signingKey, logs, smtp, run, connectionString);
+            return await ChaosInDatabaseAsync(options, repository, servers, common, signingKey, logs, smtp, run, connectionString, vhost.Name);
         }
         finally
         {
             NpgsqlConnection.ClearAllPools();
             try
             {
-                await IsolatedDatabase.DropAsync(infra.PostgresConnectionString, database);
+                await IsolatedDatabase.DropAsync(servers.PostgresConnectionString, database);
             }
             catch (NpgsqlException exception)
             {
@@ -115,10 +131,10 @@ public static class ChaosRun
         }
     }
 
-    private static async Task<(Verdict, int)> ChaosInDatabaseAsync(ChaosOptions options, string repository, Infra infra, Dictionary<string, string> common,
-        string signingKey, string logs, SmtpTestServer smtp, string run, string connectionString)
+    private static async Task<(Verdict, int)> ChaosInDatabaseAsync(ChaosOptions options, string repository, IChaosServers servers, Dictionary<string, string> common,
+        string signingKey, string logs, SmtpTestServer smtp, string run, string connectionString, string virtualHost)
     {
-        await using var cluster = new Cluster(repository, common, logs);
+        await using var cluster = new Cluster(repository, common, logs, instances: options.Cluster ? 3 : 2);
         Log($"starting the five services (logs: {logs})");
         await cluster.StartFirstInstancesAsync(TimeSpan.FromMinutes(3));
         var auth = new AuthOptions { SigningKey = signingKey };
@@ -130,16 +146,15 @@ public static class ChaosRun
         var load = new Load(cluster, clerk, run);
         using var stop = new CancellationTokenSource();
         var loadTask = load.RunAsync(options.Complaints, options.Rate, options.Concurrency, TimeSpan.FromMinutes(3), stop.Token);
-        var faults = new List<string>();
-        var evidence = new FaultEvidence();
-        var killer = KillLoopAsync(cluster, options, loadTask, faults, evidence);
-        await ScheduleAsync(options, infra, cluster, load, loadTask, faults, evidence);
+        var schedule = new FaultSchedule(options, cluster, load, loadTask, virtualHost);
+        var killer = KillLoopAsync(cluster, options, loadTask, schedule);
+        await servers.InjectFaultsAsync(schedule);
         await loadTask;
         await killer;
         Log($"load done: {load.AcceptedCount} accepted, {load.Retries} retries, {load.GivenUp} given up; {cluster.Kills} kills");
 
         // Recovery: one instance of each, all ready; then the complaints given up on, once more.
-        await cluster.StopSecondInstancesAsync();
+        await cluster.StopExtraInstancesAsync();
         await cluster.WaitAllWantedReadyAsync(TimeSpan.FromMinutes(3));
         await load.RetryAbandonedAsync(CancellationToken.None);
 
@@ -150,9 +165,9 @@ public static class ChaosRun
 
         Console.WriteLine();
         Console.WriteLine("faults injected:");
-        foreach (var fault in faults)
+        foreach (var fault in schedule.Faults)
             Console.WriteLine("  " + fault);
-        evidence.Print();
+        schedule.Evidence.Print();
         Console.WriteLine($"load: {options.Complaints} offered, {accepted.Count} accepted (distinct cases {accepted.Select(a => a.CaseId).Distinct().Count()}), "
             + $"{load.Retries} retries with the same key, {load.GivenUp} given up at first, {load.Refusals.Count} refusals");
         foreach (var refusal in load.Refusals.Take(10))
@@ -165,13 +180,13 @@ public static class ChaosRun
         var missing = options.Complaints - accepted.Count;
         if (missing > 0)
             verdict.Count(verdict.Lost, "never accepted (harness gave up)", $"{missing} complaints");
-        if (evidence.Unconfirmed > 0)
-            Console.WriteLine($"{evidence.Unconfirmed} fault(s) not confirmed: the run did not test all it claims, so it fails");
-        return (verdict, verdict.Passed && missing == 0 && evidence.Unconfirmed == 0 ? 0 : 1);
+        if (schedule.Evidence.Unconfirmed > 0)
+            Console.WriteLine($"{schedule.Evidence.Unconfirmed} fault(s) not confirmed: the run did not test all it claims, so it fails");
+        return (verdict, verdict.Passed && missing == 0 && schedule.Evidence.Unconfirmed == 0 ? 0 : 1);
     }
 
     /// <summary>kill -9 of a random instance every few seconds (jittered) until the load is done; the supervisor restarts each.</summary>
-    private static async Task KillLoopAsync(Cluster cluster, ChaosOptions options, Task load, List<string> faults, FaultEvidence evidence)
+    private static async Task KillLoopAsync(Cluster cluster, ChaosOptions options, Task load, FaultSchedule schedule)
     {
         var random = new Random(options.Seed);
         while (!load.IsCompleted)
@@ -182,73 +197,17 @@ public static class ChaosRun
                 return;
             if (await cluster.KillRandomServingAsync(random) is not var (victim, exitCode))
                 continue;
-            lock (faults)
-                faults.Add($"{DateTimeOffset.Now:HH:mm:ss} kill -9 {victim}");
+            schedule.NoteKill(victim);
             // 137 = 128 + SIGKILL: the process really died of the kill, not of something else, and really died.
-            evidence.Record($"kill -9 {victim}", exitCode == 137, exitCode is { } code ? $"exit status {code}" : "still running 10 s after SIGKILL");
+            schedule.Evidence.RecordProcessKill(victim, exitCode == 137, exitCode is { } code ? $"exit status {code}" : "still running 10 s after SIGKILL");
         }
     }
 
-    /// <summary>The scripted faults, each at a share of the complaints accepted so far, so all of them fall inside the load.</summary>
-    private static async Task ScheduleAsync(ChaosOptions options, Infra infra, Cluster cluster, Load load, Task loadTask, List<string> faults, FaultEvidence evidence)
-    {
-        async Task At(double share)
-        {
-            while (load.AcceptedCount < options.Complaints * share && !loadTask.IsCompleted)
-                await Task.Delay(200);
-        }
-        void Note(string what)
-        {
-            Log(what);
-            lock (faults)
-                faults.Add($"{DateTimeOffset.Now:HH:mm:ss} {what} (accepted so far: {load.AcceptedCount})");
-        }
-
-        async Task BrokerRestartAsync(string label)
-        {
-            var before = await infra.BrokerStartedAtAsync();
-            Note($"{label} (infra.sh broker-restart)");
-            await infra.BrokerRestartAsync();
-            Note($"{label} done");
-            var after = await infra.BrokerStartedAtAsync();
-            evidence.Record(label, after > before.AddSeconds(1), $"node started {before:HH:mm:ss}, then {after:HH:mm:ss}");
-        }
-
-        await At(0.15);
-        await BrokerRestartAsync("RabbitMQ restart 1");
-
-        await At(0.30);
-        var postgresBefore = await infra.PostgresStartedAtAsync();
-        Note("PostgreSQL stop (infra.sh pg-stop)");
-        await infra.PostgresStopAsync();
-        var (refused, how) = await infra.PostgresRefusesAsync();
-        await Task.Delay(options.Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(8));
-        await infra.PostgresStartAsync();
-        Note("PostgreSQL started again (infra.sh pg-start)");
-        var postgresAfter = await infra.PostgresStartedAtAsync();
-        evidence.Record("PostgreSQL restart", refused && postgresAfter > postgresBefore,
-            $"while stopped a new connection {(refused ? "was refused: " : "")}{how}; postmaster started {postgresBefore:HH:mm:ss}, then {postgresAfter:HH:mm:ss}");
-
-        await At(0.45);
-        Note("two instances of every service: starting the second ones");
-        var notReady = await cluster.StartSecondInstancesAsync(TimeSpan.FromMinutes(3));
-        Note(notReady.Count == 0 ? "two instances of every service: all ready" : $"two instances of every service: not ready in 3 min: {string.Join("; ", notReady)}");
-        evidence.Record("two instances of every service", notReady.Count == 0,
-            notReady.Count == 0 ? "both instances of all five answered ready at once" : $"not ready: {string.Join("; ", notReady)}");
-
-        await At(0.60);
-        await BrokerRestartAsync("RabbitMQ restart 2");
-
-        await At(0.80);
-        Note("back to one instance of every service (TERM to the second ones)");
-        await cluster.StopSecondInstancesAsync();
-    }
-
-    private static async Task<FuzzReport> FuzzAsync(ChaosOptions options, string repository, Infra infra, Dictionary<string, string> common, string signingKey, string open311Key, string logs)
+    private static async Task<FuzzReport> FuzzAsync(ChaosOptions options, string repository, IChaosServers servers, Dictionary<string, string> common, string signingKey, string open311Key, string logs)
     {
         var database = $"chaos_fuzz_{Guid.NewGuid():N}"[..24];
         Log($"fuzz: database {database} and a virtual host of its own, one intake and one assignment");
-        var connectionString = await OwnDatabaseAsync(infra.PostgresConnectionString, database);
+        var connectionString = await OwnDatabaseAsync(servers.PostgresConnectionString, database);
         await using var vhost = await IsolatedVirtualHost.CreateAsync("chaos-fuzz");
         var settings = new Dictionary<string, string>(common)
         {
@@ -286,7 +245,7 @@ public static class ChaosRun
             foreach (var host in hosts)
                 await host.StopAsync();
             NpgsqlConnection.ClearAllPools();
-            await IsolatedDatabase.DropAsync(infra.PostgresConnectionString, database);
+            await IsolatedDatabase.DropAsync(servers.PostgresConnectionString, database);
         }
     }
 
@@ -329,8 +288,8 @@ public static class ChaosRun
     }
 
     /// <summary>Like deploy/local/services.sh, with quieter logs (a long run writes a lot).</summary>
-    private static Dictionary<string, string> CommonSettings(string repository, Infra infra, string signingKey, string open311Key) =>
-        new(infra.Environment, StringComparer.Ordinal)
+    private static Dictionary<string, string> CommonSettings(string repository, IChaosServers servers, string signingKey, string open311Key) =>
+        new(servers.Environment, StringComparer.Ordinal)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Auth__SigningKey"] = signingKey,

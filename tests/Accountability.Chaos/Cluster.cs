@@ -4,8 +4,8 @@ using System.Globalization;
 namespace Accountability.Chaos;
 
 /// <summary>
-/// The five services, each with a first instance that always runs and a second one for the phase with
-/// two of everything, on fixed ports. A supervisor restarts whatever is wanted and not running: the
+/// The five services, each with a first instance that always runs and others for the phase with two (or three)
+/// of everything, on fixed ports. A supervisor restarts whatever is wanted and not running: the
 /// instances the fault schedule kills, and any that die on their own (counted as crashes).
 /// </summary>
 public sealed class Cluster : IAsyncDisposable
@@ -19,9 +19,13 @@ public sealed class Cluster : IAsyncDisposable
     private readonly HttpClient probe = new() { Timeout = TimeSpan.FromSeconds(5) };
     private Task? supervisor;
 
-    public Cluster(string repository, IReadOnlyDictionary<string, string> common, string logDirectory)
+    private readonly int instances;
+
+    /// <param name="instances">How many instances of each service run in the phase with several (2 for `make chaos`, 3 on the cluster).</param>
+    public Cluster(string repository, IReadOnlyDictionary<string, string> common, string logDirectory, int instances = 2)
     {
-        var ports = Names.ToDictionary(n => n, _ => new[] { ServiceHost.FreePort(), ServiceHost.FreePort() });
+        this.instances = instances;
+        var ports = Names.ToDictionary(n => n, _ => Enumerable.Range(0, instances).Select(_ => ServiceHost.FreePort()).ToArray());
         var settings = new Dictionary<string, string>(common, StringComparer.Ordinal)
         {
             // The services find each other at the first instances, which always run.
@@ -31,7 +35,7 @@ public sealed class Cluster : IAsyncDisposable
             ["Notification__PublicBaseUrl"] = $"http://127.0.0.1:{ports["Notification"][0]}",
         };
         foreach (var name in Names)
-            for (var instance = 1; instance <= 2; instance++)
+            for (var instance = 1; instance <= instances; instance++)
                 hosts.Add(new ServiceHost(repository, name, instance, ports[name][instance - 1], settings, logDirectory));
     }
 
@@ -41,9 +45,12 @@ public sealed class Cluster : IAsyncDisposable
 
     public int Kills { get; private set; }
 
+    /// <summary>True while extra instances start: the kill loop skips its turns.</summary>
+    private volatile bool killsHeld;
+
     public ServiceHost First(string name) => hosts.Single(h => h.Name == name && h.Instance == 1);
 
-    /// <summary>The instances of a service the harness wants running now (one, or two in the doubled phase).</summary>
+    /// <summary>The instances of a service the harness wants running now (one, or all of them in the phase with several).</summary>
     public IReadOnlyList<ServiceHost> Wanted(string name) => [.. hosts.Where(h => h.Name == name && h.Wanted)];
 
     public async Task StartFirstInstancesAsync(TimeSpan timeout)
@@ -57,35 +64,50 @@ public sealed class Cluster : IAsyncDisposable
         supervisor = SuperviseAsync(stopping.Token);
     }
 
-    /// <summary>Starts the second instances; those not ready within the timeout (the kills go on meanwhile) are returned with their last readiness answer.</summary>
-    public async Task<IReadOnlyList<string>> StartSecondInstancesAsync(TimeSpan timeout)
+    /// <summary>
+    /// Starts the other instances of every service and waits until all of them answer ready at once (the kills go on
+    /// meanwhile): noted, and confirmed or not in the evidence with the last readiness answer of each that was not.
+    /// </summary>
+    public async Task RunExtraInstancesAsync(FaultSchedule schedule, TimeSpan timeout)
     {
-        var second = hosts.Where(h => h.Instance == 2).ToList();
-        foreach (var host in second)
+        var what = $"{NumberWord(instances)} instances of every service";
+        schedule.Note($"{what}: starting the others (no kills until all are ready)");
+        var extra = hosts.Where(h => h.Instance > 1).ToList();
+        // The kills wait meanwhile: with a kill every few seconds and a start taking a minute on a loaded machine, some
+        // instance would nearly always be restarting, and all of them serving at once, the fault's proof, would be luck.
+        killsHeld = true;
+        foreach (var host in extra)
         {
             host.Wanted = true;
             host.Start();
         }
+        var notReady = new List<string>();
         try
         {
-            await WaitReadyAsync(second, timeout);
-            return [];
+            await WaitReadyAsync(hosts, timeout);
         }
         catch (ChaosException)
         {
-            var notReady = new List<string>();
-            foreach (var host in second)
+            foreach (var host in hosts)
                 if (!await host.ReadyAsync(probe))
                     notReady.Add($"{host.Label} ({host.LastReadiness})");
-            return notReady;
         }
+        finally
+        {
+            killsHeld = false;
+        }
+        schedule.Note(notReady.Count == 0 ? $"{what}: all ready" : $"{what}: not ready in {timeout.TotalMinutes:0} min: {string.Join("; ", notReady)}");
+        schedule.Evidence.Record(what, notReady.Count == 0,
+            notReady.Count == 0 ? $"all {instances} instances of all five answered ready at once" : $"not ready: {string.Join("; ", notReady)}");
     }
 
-    public async Task StopSecondInstancesAsync()
+    public async Task StopExtraInstancesAsync()
     {
-        foreach (var host in hosts.Where(h => h.Instance == 2))
+        foreach (var host in hosts.Where(h => h.Instance > 1))
             await host.StopAsync();
     }
+
+    private static string NumberWord(int n) => n switch { 2 => "two", 3 => "three", _ => Number(n) };
 
     /// <summary>
     /// kill -9 of a random instance that is serving (answers ready); the supervisor brings it back. One
@@ -94,6 +116,8 @@ public sealed class Cluster : IAsyncDisposable
     /// </summary>
     public async Task<(string Victim, int? ExitCode)?> KillRandomServingAsync(Random random)
     {
+        if (killsHeld)
+            return null;
         var candidates = hosts.Where(h => h.Wanted && h.Running).OrderBy(_ => random.Next()).ToList();
         ServiceHost? victim = null;
         foreach (var candidate in candidates)

@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 
 namespace Accountability.Chaos;
 
-/// <summary>deploy/local/infra.sh for one profile: start from empty, inject outages, stop.</summary>
-public sealed partial class Infra(string script, string profile)
+/// <summary>deploy/local/infra.sh for one profile (one PostgreSQL, one RabbitMQ node): start from empty, inject outages, stop.</summary>
+public sealed partial class Infra(string script, string profile) : IChaosServers
 {
     public IReadOnlyDictionary<string, string> Environment { get; private set; } = new Dictionary<string, string>();
 
@@ -46,11 +46,45 @@ public sealed partial class Infra(string script, string profile)
         return new Infra(environment["ACCOUNTABILITY_INFRA"], environment["ACCOUNTABILITY_PROFILE"]) { Environment = environment, External = true };
     }
 
-    public Task BrokerRestartAsync() => RunAsync("broker-restart");
+    public string Describe() => $"infra.sh profile '{profile}': two broker restarts, a PostgreSQL stop and start, two instances of every service";
 
-    public Task PostgresStopAsync() => RunAsync("pg-stop");
+    /// <summary>The faults of `make chaos`, each at a share of the complaints accepted so far, so all of them fall inside the load.</summary>
+    public async Task InjectFaultsAsync(FaultSchedule schedule)
+    {
+        async Task BrokerRestartAsync(string label)
+        {
+            await schedule.AtAsync(label == "RabbitMQ restart 1" ? 0.15 : 0.60, label);
+            var before = await BrokerStartedAtAsync();
+            schedule.Note($"{label} (infra.sh broker-restart)");
+            await RunAsync("broker-restart");
+            schedule.Note($"{label} done");
+            var after = await BrokerStartedAtAsync();
+            schedule.Evidence.Record(label, after > before.AddSeconds(1), $"node started {before:HH:mm:ss}, then {after:HH:mm:ss}");
+        }
 
-    public Task PostgresStartAsync() => RunAsync("pg-start");
+        await BrokerRestartAsync("RabbitMQ restart 1");
+
+        await schedule.AtAsync(0.30, "PostgreSQL restart");
+        var postgresBefore = await PostgresStartedAtAsync();
+        schedule.Note("PostgreSQL stop (infra.sh pg-stop)");
+        await RunAsync("pg-stop");
+        var (refused, how) = await PostgresRefusesAsync();
+        await Task.Delay(schedule.Options.Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(8));
+        await RunAsync("pg-start");
+        schedule.Note("PostgreSQL started again (infra.sh pg-start)");
+        var postgresAfter = await PostgresStartedAtAsync();
+        schedule.Evidence.Record("PostgreSQL restart", refused && postgresAfter > postgresBefore,
+            $"while stopped a new connection {(refused ? "was refused: " : "")}{how}; postmaster started {postgresBefore:HH:mm:ss}, then {postgresAfter:HH:mm:ss}");
+
+        await schedule.AtAsync(0.45, "two instances of every service");
+        await schedule.Services.RunExtraInstancesAsync(schedule, TimeSpan.FromMinutes(3));
+
+        await BrokerRestartAsync("RabbitMQ restart 2");
+
+        await schedule.AtAsync(0.80, "back to one instance of every service");
+        schedule.Note("back to one instance of every service (TERM to the others)");
+        await schedule.Services.StopExtraInstancesAsync();
+    }
 
     /// <summary>When the RabbitMQ node started, from the management API's uptime: a restart must move it.</summary>
     public async Task<DateTimeOffset> BrokerStartedAtAsync()

@@ -73,7 +73,11 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
         $"Host={Hosts};Database={Database};Username={login};Password={Password};Target Session Attributes=read-write;" +
         $"Maximum Pool Size={maximumPoolSize};Timeout=5";
 
-    public static async Task<PostgresFailoverCluster> StartAsync()
+    /// <param name="maxConnections">
+    /// PostgreSQL's max_connections, when not its 100 (many service instances at once): set on the first node while it
+    /// runs alone (ALTER SYSTEM, then a restart of its container), so the standby's copy starts with it too.
+    /// </param>
+    public static async Task<PostgresFailoverCluster> StartAsync(int? maxConnections = null)
     {
         var (run, assembly) = TestServers.RunAndAssembly();
         var id = Guid.NewGuid().ToString("N")[..8];
@@ -119,6 +123,8 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
             await nodes[0].Container.StartAsync();
             await cluster.WaitForStatesAsync(s => s.Count == 1 && s[0] is { Reported: "single", Goal: "single" },
                 $"{nodes[0].Name} runs as a single node", TimeSpan.FromSeconds(240));
+            if (maxConnections is { } connections)
+                await cluster.SetMaxConnectionsAsync(nodes[0], connections);
             await nodes[1].Container.StartAsync();
             await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(300));
             foreach (var node in nodes)
@@ -246,6 +252,22 @@ public sealed class PostgresFailoverCluster : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    private async Task SetMaxConnectionsAsync(Node node, int connections)
+    {
+        var set = await node.Container.ExecAsync(["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-Atc",
+            $"alter system set max_connections = {connections}"]);
+        if (set.ExitCode != 0)
+            throw new InvalidOperationException($"Could not set max_connections on {node.Name}: {set.Stdout} {set.Stderr}");
+        await DockerCli.RunAsync("restart", "-t", "30", node.Container.Id);
+        await WaitForStatesAsync(s => s.Count == 1 && s[0] is { Reported: "single", Goal: "single" },
+            $"{node.Name} runs as a single node again after its restart", TimeSpan.FromSeconds(120));
+        await Eventually.HoldsAsync(async () =>
+        {
+            var shown = await node.Container.ExecAsync(["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-Atc", "show max_connections"]);
+            return shown.ExitCode == 0 && shown.Stdout.Trim() == connections.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }, $"{node.Name} runs with max_connections = {connections}", TimeSpan.FromSeconds(60));
     }
 
     /// <summary>pg_autoctl writes pg_hba.conf lines for its own logins only; the tests' logins come through the published port.</summary>

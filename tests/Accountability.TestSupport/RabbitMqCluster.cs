@@ -42,7 +42,16 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     public sealed record Node(string Name, RabbitMqContainer Container, int AmqpPort, int ManagementPort)
     {
         public string Address => $"127.0.0.1:{AmqpPort}";
+
+        /// <summary>Its host name on the cluster's network (rabbit-1), as the other nodes find it.</summary>
+        public string Hostname => Name[(Name.IndexOf('@', StringComparison.Ordinal) + 1)..];
     }
+
+    /// <summary>A node as another node's management API reports it.</summary>
+    public sealed record NodeView(string Name, bool Running, DateTimeOffset? StartedAt, IReadOnlyList<string> Partitions);
+
+    /// <summary>A queue of a virtual host: the node that leads it, what waits in it and how much it has delivered so far.</summary>
+    public sealed record QueueView(string Name, string? Leader, long Messages, long Delivered);
 
     public IReadOnlyList<Node> Nodes => nodes;
 
@@ -54,7 +63,12 @@ public sealed class RabbitMqCluster : IAsyncDisposable
 
     public string NetworkName => network.Name;
 
-    public static async Task<RabbitMqCluster> StartAsync(int size = 3)
+    /// <param name="netTick">
+    /// The Erlang distribution's tick time (net_ticktime), when not its 60 s: how soon the nodes notice a peer they can
+    /// no longer reach (a partition, not a killed node, whose closed sockets tell at once). Shorter lets a partition
+    /// of 30 s be seen, and the minority pause, within it.
+    /// </param>
+    public static async Task<RabbitMqCluster> StartAsync(int size = 3, TimeSpan? netTick = null)
     {
         var (run, assembly) = TestServers.RunAndAssembly();
         var id = Guid.NewGuid().ToString("N")[..8];
@@ -69,7 +83,7 @@ public sealed class RabbitMqCluster : IAsyncDisposable
             # Written by RabbitMqCluster: a node cut off from the majority pauses instead of serving a split brain,
             # as in deploy/k8s/base/rabbitmq.yaml.
             cluster_partition_handling = pause_minority
-            """);
+            """ + (netTick is { } tick ? $"\nnet_ticktime = {(int)tick.TotalSeconds}\n" : "\n"));
 
         var nodes = new List<Node>();
         for (var i = 1; i <= size; i++)
@@ -128,6 +142,48 @@ public sealed class RabbitMqCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Every node as <paramref name="askedNode"/>'s management API reports it; empty when that node does not answer.</summary>
+    public async Task<IReadOnlyList<NodeView>> NodesAsSeenByAsync(Node askedNode)
+    {
+        try
+        {
+            var all = await management.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{askedNode.ManagementPort}/api/nodes");
+            var now = DateTimeOffset.UtcNow;
+            return [.. all.EnumerateArray().Select(n => new NodeView(
+                n.GetProperty("name").GetString()!,
+                n.GetProperty("running").GetBoolean(),
+                n.TryGetProperty("uptime", out var uptime) && uptime.ValueKind == JsonValueKind.Number ? now - TimeSpan.FromMilliseconds(uptime.GetInt64()) : null,
+                n.TryGetProperty("partitions", out var partitions) && partitions.ValueKind == JsonValueKind.Array
+                    ? [.. partitions.EnumerateArray().Select(p => p.GetString()!)] : []))];
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The queues of <paramref name="virtualHost"/>, asked of the first node that answers.</summary>
+    public async Task<IReadOnlyList<QueueView>> QueuesAsync(string virtualHost)
+    {
+        foreach (var asked in nodes)
+        {
+            try
+            {
+                var all = await management.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{asked.ManagementPort}/api/queues/{Uri.EscapeDataString(virtualHost)}");
+                return [.. all.EnumerateArray().Select(q => new QueueView(
+                    q.GetProperty("name").GetString()!,
+                    q.TryGetProperty("leader", out var leader) ? leader.GetString() : q.TryGetProperty("node", out var node) ? node.GetString() : null,
+                    q.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Number ? messages.GetInt64() : 0,
+                    q.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("deliver_get", out var delivered) ? delivered.GetInt64() : 0))];
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
+            {
+                // That node does not answer: ask the next.
+            }
+        }
+        return [];
+    }
+
     /// <summary>The nodes that the clients' connections are open on, as <paramref name="askedNode"/> sees them.</summary>
     public async Task<IReadOnlyList<string>> ConnectionNodesAsync(Node askedNode)
     {
@@ -163,13 +219,29 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     /// <summary>SIGKILL of the node's container: no goodbye to its peers or its clients.</summary>
     public Task KillAsync(Node node) => DockerCli.RunAsync("kill", node.Container.Id);
 
+    /// <summary>A clean stop of the node's container (TERM, as an orderly restart does): it leaves the cluster saying so.</summary>
+    public Task StopAsync(Node node) => DockerCli.RunAsync("stop", "-t", "60", node.Container.Id);
+
+    /// <summary>
+    /// Cuts the node off the cluster's network: it stays up but reaches no peer and no client (its published ports went
+    /// with the network), and nothing it had open gets a goodbye: a partition.
+    /// </summary>
+    public Task DisconnectAsync(Node node) => DockerCli.RunAsync("network", "disconnect", network.Name, node.Container.Id);
+
+    /// <summary>Heals <see cref="DisconnectAsync"/>: the node is on the network again, under its own name.</summary>
+    public Task ReconnectAsync(Node node) => DockerCli.RunAsync("network", "connect", "--alias", node.Hostname, network.Name, node.Container.Id);
+
     /// <summary>Starts a killed or stopped node again (same ports, same data), and waits until the cluster counts it running.</summary>
     public async Task RestartAsync(Node node)
     {
         await DockerCli.RunAsync("start", node.Container.Id);
         var others = nodes.Where(n => n != node).ToList();
+        // Its own management API as well: a peer counts a node running once its Erlang node and Mnesia are back,
+        // while RabbitMQ itself may still be booting (or hung booting); the node's API answers only once it runs.
         await Eventually.HoldsAsync(async () =>
         {
+            if (!(await RunningNodesAsync(node)).Contains(node.Name))
+                return false;
             foreach (var other in others)
                 if ((await RunningNodesAsync(other)).Contains(node.Name))
                     return true;
