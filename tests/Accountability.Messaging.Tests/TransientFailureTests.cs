@@ -1,4 +1,5 @@
 using Accountability.Messaging.Bus;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit;
 
@@ -26,6 +27,17 @@ public sealed class TransientFailureTests
     [InlineData("22P02")] // invalid_text_representation
     public void A_failure_of_the_message_itself_is_not_transient(string sqlState) =>
         Assert.False(TransientFailures.IsTransient(new PostgresException("bad", "ERROR", "ERROR", sqlState)));
+
+    [Fact]
+    public void A_message_handed_out_after_the_host_disposed_its_services_is_held_for_another_instance_not_sent_to_error()
+    {
+        // What the consumer's scope throws once the host has disposed the root provider.
+        var services = new ServiceCollection().BuildServiceProvider();
+        services.Dispose();
+        var thrown = Assert.Throws<ObjectDisposedException>(() => { services.CreateScope(); });
+        Assert.True(TransientFailures.IsTransient(thrown));
+        Assert.False(TransientFailures.IsTransient(new ObjectDisposedException("a consumer's own stream")));
+    }
 
     [Fact]
     public void Another_client_side_error_is_not_transient() =>
