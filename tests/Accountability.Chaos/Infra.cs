@@ -51,9 +51,9 @@ public sealed partial class Infra(string script, string profile) : IChaosServers
     /// <summary>The faults of `make chaos`, each at a share of the complaints accepted so far, so all of them fall inside the load.</summary>
     public async Task InjectFaultsAsync(FaultSchedule schedule)
     {
-        async Task BrokerRestartAsync(string label)
+        async Task BrokerRestartAsync(double share, string label)
         {
-            await schedule.AtAsync(label == "RabbitMQ restart 1" ? 0.15 : 0.60, label);
+            await schedule.AtAsync(share, label);
             var before = await BrokerStartedAtAsync();
             schedule.Note($"{label} (infra.sh broker-restart)");
             await RunAsync("broker-restart");
@@ -62,7 +62,7 @@ public sealed partial class Infra(string script, string profile) : IChaosServers
             schedule.Evidence.Record(label, after > before.AddSeconds(1), $"node started {before:HH:mm:ss}, then {after:HH:mm:ss}");
         }
 
-        await BrokerRestartAsync("RabbitMQ restart 1");
+        await BrokerRestartAsync(0.15, "RabbitMQ restart 1");
 
         await schedule.AtAsync(0.30, "PostgreSQL restart");
         var postgresBefore = await PostgresStartedAtAsync();
@@ -79,7 +79,7 @@ public sealed partial class Infra(string script, string profile) : IChaosServers
         await schedule.AtAsync(0.45, "two instances of every service");
         await schedule.Services.RunExtraInstancesAsync(schedule, TimeSpan.FromMinutes(3));
 
-        await BrokerRestartAsync("RabbitMQ restart 2");
+        await BrokerRestartAsync(0.60, "RabbitMQ restart 2");
 
         await schedule.AtAsync(0.80, "back to one instance of every service");
         schedule.Note("back to one instance of every service (TERM to the others)");

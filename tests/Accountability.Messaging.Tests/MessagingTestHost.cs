@@ -135,9 +135,15 @@ public sealed class MessagingTestHost : IAsyncDisposable
         // Bounded: MassTransit's stop does not heed the host's cancellation, and once (a fresh-clone make test) a receive
         // endpoint whose broker link had been cut and restored waited on its transport for good, hanging the whole run.
         // A stop that outlasts this leaves the host undisposed; the queues and the schema are removed all the same.
-        var stop = host.StopAsync(TimeSpan.FromSeconds(15));
-        if (await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(45))) == stop)
+        try
+        {
+            await host.StopAsync(TimeSpan.FromSeconds(15)).WaitAsync(TimeSpan.FromSeconds(45));
             host.Dispose();
+        }
+        catch (TimeoutException)
+        {
+            // Left undisposed: disposing would wait on the same stuck stop.
+        }
         await DeleteQueuesAsync();
         await using var connection = await TestDatabase.OpenAsync();
         await connection.ExecuteAsync($"drop schema if exists \"{Schema}\" cascade");

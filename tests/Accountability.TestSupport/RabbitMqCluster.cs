@@ -129,18 +129,8 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     }
 
     /// <summary>The node names that <paramref name="askedNode"/>'s management API reports as running.</summary>
-    public async Task<IReadOnlyList<string>> RunningNodesAsync(Node askedNode)
-    {
-        try
-        {
-            var all = await management.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{askedNode.ManagementPort}/api/nodes");
-            return [.. all.EnumerateArray().Where(n => n.GetProperty("running").GetBoolean()).Select(n => n.GetProperty("name").GetString()!)];
-        }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
-        {
-            return [];
-        }
-    }
+    public async Task<IReadOnlyList<string>> RunningNodesAsync(Node askedNode) =>
+        [.. (await NodesAsSeenByAsync(askedNode)).Where(n => n.Running).Select(n => n.Name)];
 
     /// <summary>Every node as <paramref name="askedNode"/>'s management API reports it; empty when that node does not answer.</summary>
     public async Task<IReadOnlyList<NodeView>> NodesAsSeenByAsync(Node askedNode)
