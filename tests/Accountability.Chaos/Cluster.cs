@@ -162,13 +162,14 @@ public sealed class Cluster : IAsyncDisposable
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            foreach (var host in hosts.Where(h => h.Wanted && !h.Running))
+            // An instance never started yet is the starting phase's to start, not a crash.
+            foreach (var host in hosts.Where(h => h.Wanted && !h.Running && h.Starts > 0))
             {
                 if (!killedByChaos.TryRemove(host, out _))
                     crashes.Enqueue($"{DateTimeOffset.Now:HH:mm:ss} {host.Label} exited on its own (start #{host.Starts}); last lines of {host.LogFile}:\n{host.Tail(15)}");
                 try
                 {
-                    host.Start();
+                    host.Start(); // false when a phase started it meanwhile
                 }
                 catch (Exception exception) when (exception is ChaosException or System.ComponentModel.Win32Exception)
                 {

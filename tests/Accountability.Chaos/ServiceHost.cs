@@ -10,6 +10,7 @@ namespace Accountability.Chaos;
 /// </summary>
 public sealed class ServiceHost(string repository, string name, int instance, int port, IReadOnlyDictionary<string, string> settings, string logDirectory)
 {
+    private readonly Lock starting = new();
     private Process? process;
 
     public string Name => name;
@@ -29,7 +30,23 @@ public sealed class ServiceHost(string repository, string name, int instance, in
 
     public int Starts { get; private set; }
 
-    public void Start()
+    /// <summary>
+    /// Starts the process unless this instance's is running, and says whether it did. The supervisor and a phase of
+    /// the run may ask at the same moment; two processes of one instance would fight over its port, and the one not
+    /// tracked here would never be killed or stopped.
+    /// </summary>
+    public bool Start()
+    {
+        lock (starting)
+        {
+            if (Running)
+                return false;
+            StartProcess();
+            return true;
+        }
+    }
+
+    private void StartProcess()
     {
         var dll = Path.Combine(repository, "services", name, "bin", "Release", "net10.0", $"Accountability.{name}.dll");
         if (!File.Exists(dll))
