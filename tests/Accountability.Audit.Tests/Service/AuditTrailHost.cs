@@ -23,6 +23,7 @@ public sealed class AuditTrailHost : IAsyncDisposable
     public static readonly string Investigator = TestTokens.For("p-1014", Roles.Investigator);
 
     private IBusControl bus = null!;
+    private IsolatedVirtualHost? virtualHost;
 
     private AuditTrailHost(string schema) => Schema = schema;
 
@@ -43,6 +44,13 @@ public sealed class AuditTrailHost : IAsyncDisposable
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
             settings[key] = value;
+        if (!settings.ContainsKey("RabbitMq__Uri"))
+        {
+            // Its own virtual host: every audit records what it hears, so a host sharing the broker would also record
+            // the events another test's audit announces (its ProjectionRebuilt, say), and counts would not be its own.
+            host.virtualHost = await IsolatedVirtualHost.CreateAsync("audit-tests");
+            settings["RabbitMq__Uri"] = host.virtualHost.AmqpUri;
+        }
         host.Process = await ServiceProcess.StartAsync("Audit", settings);
         var (brokerHost, port, virtualHost, user, password) = new RabbitMqOptions { Uri = settings.GetValueOrDefault("RabbitMq__Uri") ?? TestEnvironment.RabbitMqUri }.Parse();
         host.bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(brokerHost, port, virtualHost, h =>
@@ -111,6 +119,8 @@ public sealed class AuditTrailHost : IAsyncDisposable
     {
         await bus.StopAsync();
         await Process.DisposeAsync();
+        if (virtualHost is not null)
+            await virtualHost.DisposeAsync();
     }
 }
 
