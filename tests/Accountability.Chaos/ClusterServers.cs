@@ -255,13 +255,17 @@ public sealed class ClusterServers : IChaosServers, IAsyncDisposable
             var before = await StartedAtAsync(node);
             schedule.Note($"{fault}: stopping {node.Name}");
             var clock = Stopwatch.StartNew();
+            var stoppedAt = DateTimeOffset.UtcNow;
             await broker.StopAsync(node);
             var rejoined = await TryRestartAsync(node);
             var all = await WithinAsync(async () => (await broker.NodesAsSeenByAsync(other)).Count(n => n.Running) == broker.Nodes.Count, TimeSpan.FromSeconds(60));
             var after = await StartedAtAsync(node);
-            var moved = before is not null && after is not null && after > before.Value.AddSeconds(1);
-            confirmed &= moved && all is not null && rejoined == Rejoined;
-            proofs.Add($"{node.Name} started {Clock(before)}, then {Clock(after)} ({rejoined} after {clock.Elapsed.TotalSeconds:0} s{(all is null ? "; the cluster did NOT count three running" : "")})");
+            // The proof is a start after the stop was asked for (the containers share this machine's clock; the start
+            // time is now - uptime, so allow for its rounding). The start before is shown, but it is not needed: the
+            // management API sometimes cannot say it for a node that has run for a while (seen in a quick run).
+            var restarted = after is not null && after > stoppedAt.AddSeconds(-2);
+            confirmed &= restarted && all is not null && rejoined == Rejoined;
+            proofs.Add($"{node.Name} started {Clock(before)}, stopped {Clock(stoppedAt)}, started again {Clock(after)} ({rejoined} after {clock.Elapsed.TotalSeconds:0} s{(all is null ? "; the cluster did NOT count three running" : "")})");
             schedule.Note($"{fault}: {node.Name} {rejoined}");
         }
         schedule.Evidence.Record(fault, confirmed, string.Join("; ", proofs));
