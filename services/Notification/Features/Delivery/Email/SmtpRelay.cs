@@ -66,7 +66,10 @@ public sealed class SmtpRelay : IAsyncDisposable
             connection = null;
             return new SendOutcome.Sent();
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        // Two clocks guard a step: this token's and MailKit's socket timeout (the same length); whichever
+        // fires first, the step ran out of time.
+        catch (Exception exception) when (exception is TimeoutException
+            || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return new SendOutcome.Retry(string.Create(CultureInfo.InvariantCulture,
                 $"The SMTP relay {Relay} did not finish the {step} step within {Settings.Timeout.TotalSeconds:0.#} s."));
@@ -145,7 +148,7 @@ public sealed class SmtpRelay : IAsyncDisposable
                 return pooled;
             }
             catch (Exception exception) when (exception is IOException or SocketException or SmtpProtocolException or SmtpCommandException
-                                                  or ServiceNotConnectedException
+                                                  or ServiceNotConnectedException or TimeoutException
                                                   || exception is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 // The relay dropped it while it was idle; a new one is made below.
