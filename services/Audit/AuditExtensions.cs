@@ -11,6 +11,7 @@ using Accountability.Audit.Features.Transparency;
 using Accountability.Audit.Features.Verify;
 using Accountability.Messaging;
 using Accountability.Messaging.Operations;
+using Accountability.ServiceDefaults.Http;
 using Accountability.ServiceDefaults.Security;
 using MassTransit;
 
@@ -67,7 +68,7 @@ public static class AuditExtensions
         app.MapExportEndpoints();
         app.MapProjectionEndpoints();
         app.MapCheckpointEndpoints();
-        app.UseRateLimiter();
+        app.UseClientRateLimits();
         app.MapTransparencyEndpoints();
         app.MapOutboxOperations(Roles.Admin);
         return app;

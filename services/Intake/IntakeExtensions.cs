@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.HttpOverrides;
-using System.Threading.RateLimiting;
 using Accountability.Intake.Consumers;
 using Accountability.Intake.Features.FileComplaint;
 using Accountability.Intake.Features.Open311;
@@ -8,6 +7,7 @@ using Accountability.Intake.Features.ReadComplaint;
 using Accountability.Intake.Features.SearchComplaints;
 using Accountability.Messaging;
 using Accountability.Messaging.Operations;
+using Accountability.ServiceDefaults.Http;
 using Accountability.ServiceDefaults.NeedToKnow;
 using Accountability.ServiceDefaults.Privacy;
 using Accountability.ServiceDefaults.Security;
@@ -60,7 +60,7 @@ public static class IntakeExtensions
             app.Use(SingleForwardedAddressOnly(forwarded.KnownProxies));
             app.UseForwardedHeaders(forwarded);
         }
-        app.UseRateLimiter();
+        app.UseClientRateLimits();
         app.MapOutboxOperations(Roles.Admin);
         app.MapFileComplaint();
         app.MapReadComplaint();
@@ -92,33 +92,16 @@ public static class IntakeExtensions
     /// <summary>The anonymous endpoints are limited per client address; a rejection is a 429 problem with Retry-After.</summary>
     private static void AddPublicRateLimits(this WebApplicationBuilder builder)
     {
-        builder.Services.AddRateLimiter(limiter =>
-        {
-            limiter.AddPolicy(FileComplaintEndpoints.PublicFilingRateLimit, context =>
-                PerClientAddress(context, o => o.PublicFilingLimit));
-            limiter.AddPolicy(PublicStatusEndpoints.PublicStatusRateLimit, context =>
-                PerClientAddress(context, o => o.PublicStatusLimit));
-            limiter.OnRejected = async (rejected, cancellationToken) =>
-            {
-                var http = rejected.HttpContext;
-                if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
-                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Results.Problem(
-                    statusCode: StatusCodes.Status429TooManyRequests,
-                    title: "Too many requests",
-                    detail: "Too many requests from this address; wait a little and try again.").ExecuteAsync(http);
-            };
-        });
+        builder.Services.AddClientRateLimit(new(FileComplaintEndpoints.PublicFilingRateLimit, context => Limit(context, o => o.PublicFilingLimit), ClientAddress));
+        builder.Services.AddClientRateLimit(new(PublicStatusEndpoints.PublicStatusRateLimit, context => Limit(context, o => o.PublicStatusLimit), ClientAddress));
     }
 
-    private static RateLimitPartition<string> PerClientAddress(HttpContext context, Func<IntakeOptions, IntakeOptions.RateLimit> pick)
+    private static ClientRateLimit Limit(HttpContext context, Func<IntakeOptions, IntakeOptions.RateLimit> pick)
     {
         var limit = pick(context.RequestServices.GetRequiredService<IOptions<IntakeOptions>>().Value);
-        return RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = limit.PermitLimit,
-            Window = limit.Window,
-            QueueLimit = 0,
-        });
+        return new(limit.PermitLimit, limit.Window);
     }
+
+    /// <summary>The connection's address, which the forwarded-headers step has already set for a trusted proxy's client.</summary>
+    private static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 }

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
-using System.Threading.RateLimiting;
+using Accountability.ServiceDefaults.Http;
 using Accountability.Audit.Data;
 using Accountability.Contracts.Intake;
 using Accountability.ServiceDefaults.Security;
-using Microsoft.AspNetCore.RateLimiting;
 
 namespace Accountability.Audit.Features.Transparency;
 
@@ -24,20 +23,8 @@ public static class TransparencyEndpoints
     public const string Withheld = "withheld";
 
     public static IServiceCollection AddTransparencyRateLimit(this IServiceCollection services, AuditOptions options) =>
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.AddPolicy(PublicRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                ClientAddress(context, options.TrustedProxies),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.PublicFiguresPermitLimit, Window = options.PublicFiguresWindow, QueueLimit = 0 }));
-            limiter.OnRejected = async (rejected, cancellationToken) =>
-            {
-                var http = rejected.HttpContext;
-                if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
-                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                    detail: "Too many requests from this address; wait a little and try again.").ExecuteAsync(http);
-            };
-        });
+        services.AddClientRateLimit(new(PublicRateLimit, _ => new(options.PublicFiguresPermitLimit, options.PublicFiguresWindow),
+            context => ClientAddress(context, options.TrustedProxies)));
 
     /// <summary>The caller's address; from a trusted proxy, the one address its X-Forwarded-For names (a list is not believed).</summary>
     public static string ClientAddress(HttpContext context, IReadOnlyCollection<string> trustedProxies)
@@ -55,7 +42,7 @@ public static class TransparencyEndpoints
         // Anyone: aggregates only, every small count suppressed. No case data, so no access-log entry.
         app.MapGet("/api/public/transparency", (HttpContext http, string? from, string? to, string? category, string? format, AuditDatabase database, TimeProvider clock, CancellationToken ct) =>
                 AnswerAsync(http, from, to, category, null, format, database, clock, staff: false, ct))
-            .AllowAnonymous().RequireRateLimiting(PublicRateLimit);
+            .AllowAnonymous().RequireClientRateLimit(PublicRateLimit);
 
         // Supervisors and commanders: the same figures for one unit's cases, plus the open load of every unit.
         app.MapGet("/api/transparency/units", (HttpContext http, string? from, string? to, string? category, string? unit, string? format, AuditDatabase database, TimeProvider clock, CancellationToken ct) =>

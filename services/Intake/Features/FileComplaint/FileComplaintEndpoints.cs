@@ -20,7 +20,7 @@ public static class FileComplaintEndpoints
                 FileAsync(http, submission, FilingRules.PublicWeb,
                     new FilingCaller(FilingCaller.PublicWebActor, $"public:{http.Connection.RemoteIpAddress}"), cancellationToken))
             .AllowAnonymous()
-            .RequireRateLimiting(PublicFilingRateLimit);
+            .RequireClientRateLimit(PublicFilingRateLimit);
         return endpoints;
     }
 

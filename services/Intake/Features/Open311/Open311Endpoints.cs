@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Accountability.Intake.Features.FileComplaint;
+using Accountability.ServiceDefaults.Http;
 using Microsoft.Extensions.Options;
 
 namespace Accountability.Intake.Features.Open311;
@@ -28,8 +29,8 @@ public static class Open311Endpoints
             : Open311Format.Reply(format, "service_definition", Open311Catalogue.Definition(serviceCode)));
         open311.MapPost("/requests.{format}", PostRequestAsync);
         // Anonymous callers read these: limited per address like the status look-up, so the list cannot be scraped.
-        open311.MapGet("/requests.{format}", GetRequestsAsync).RequireRateLimiting(PublicStatus.PublicStatusEndpoints.PublicStatusRateLimit);
-        open311.MapGet("/requests/{id}.{format}", GetRequestAsync).RequireRateLimiting(PublicStatus.PublicStatusEndpoints.PublicStatusRateLimit);
+        open311.MapGet("/requests.{format}", GetRequestsAsync).RequireClientRateLimit(PublicStatus.PublicStatusEndpoints.PublicStatusRateLimit);
+        open311.MapGet("/requests/{id}.{format}", GetRequestAsync).RequireClientRateLimit(PublicStatus.PublicStatusEndpoints.PublicStatusRateLimit);
         // Anything else under /open311 is a 404 in the spec's format, not the API's problem+json.
         endpoints.Map($"{Prefix}/{{**rest}}", (HttpRequest request) =>
             Open311Format.Error(Open311Format.FromPath(request.Path), StatusCodes.Status404NotFound, "No such Open311 resource."));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Accountability.Intake.Data;
 using Accountability.Intake.Features.FileComplaint;
+using Accountability.ServiceDefaults.Http;
 using Accountability.Messaging.Database;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,7 @@ public static class PublicStatusEndpoints
     {
         endpoints.MapGet("/api/public/status/{trackingCode}", GetStatusAsync)
             .AllowAnonymous()
-            .RequireRateLimiting(PublicStatusRateLimit);
+            .RequireClientRateLimit(PublicStatusRateLimit);
         return endpoints;
     }
 
