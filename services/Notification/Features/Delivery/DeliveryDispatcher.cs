@@ -35,10 +35,10 @@ public sealed class DeliveryDispatcher(
         var settings = options.Value.Delivery;
         while (!stoppingToken.IsCancellationRequested)
         {
-            bool worked;
+            TimeSpan? lookAgainIn;
             try
             {
-                worked = await DispatchOneAsync(stoppingToken);
+                lookAgainIn = await DispatchOneAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -48,31 +48,33 @@ public sealed class DeliveryDispatcher(
             {
                 // The database is away, most likely; the row stays pending and is claimed again later.
                 logger.LogWarning("Notification dispatch failed and will be tried again: {Error}", Redaction.Scrub(exception.Message));
-                worked = false;
+                lookAgainIn = null;
             }
-            if (!worked)
+            if (lookAgainIn == TimeSpan.Zero)
+                continue;
+            try
             {
-                try
-                {
-                    // Until the next retry comes due, at most the poll interval; a consumer's new delivery wakes us at once.
-                    await wakeup.WaitAsync(await NextLookInAsync(settings.PollInterval, stoppingToken), stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                // Until the next retry comes due, at most the poll interval; a consumer's new delivery wakes us at once.
+                // The claim said when the next one is due; only an empty claim has to ask.
+                await wakeup.WaitAsync(lookAgainIn ?? await NextLookInAsync(settings.PollInterval, stoppingToken), stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }
+
+    private static TimeSpan Until(double? dueInSeconds, TimeSpan longest) =>
+        dueInSeconds is { } due ? TimeSpan.FromSeconds(Math.Clamp(due, 0, longest.TotalSeconds)) : longest;
 
     private async Task<TimeSpan> NextLookInAsync(TimeSpan longest, CancellationToken cancellationToken)
     {
         try
         {
             await using var connection = await database.OpenConnectionAsync(cancellationToken);
-            var seconds = await connection.ExecuteScalarAsync<double?>(new CommandDefinition(
-                "select extract(epoch from min(next_attempt_at) - now())::float8 from deliveries where status = 'pending'", cancellationToken: cancellationToken));
-            return seconds is not { } due ? longest : TimeSpan.FromSeconds(Math.Clamp(due, 0, longest.TotalSeconds));
+            return Until(await connection.ExecuteScalarAsync<double?>(new CommandDefinition(
+                "select extract(epoch from min(next_attempt_at) - now())::float8 from deliveries where status = 'pending'", cancellationToken: cancellationToken)), longest);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -80,8 +82,12 @@ public sealed class DeliveryDispatcher(
         }
     }
 
-    /// <summary>Claims and attempts one due delivery; false when none is due.</summary>
-    public async Task<bool> DispatchOneAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims and attempts one due delivery. Null when none was due; otherwise how long until the next other pending
+    /// delivery comes due (zero when one is waiting, at most the poll interval), so the worker claims again at once
+    /// only when there is something to claim.
+    /// </summary>
+    public async Task<TimeSpan?> DispatchOneAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -89,15 +95,17 @@ public sealed class DeliveryDispatcher(
             """
             select id as Id, template as Template, channel as Channel, case_id as CaseId, recipient_role as RecipientRole,
                    recipient_id as RecipientId, parameters::text as Parameters, attempts as Attempts,
-                   round_attempts as RoundAttempts, traceparent as Traceparent
-            from deliveries
+                   round_attempts as RoundAttempts, traceparent as Traceparent,
+                   (select extract(epoch from next.next_attempt_at - now())::float8 from deliveries next
+                    where next.status = 'pending' and next.id <> d.id order by next.next_attempt_at limit 1) as NextDueInSeconds
+            from deliveries d
             where status = 'pending' and next_attempt_at <= now()
             order by next_attempt_at
             limit 1
             for update skip locked
             """, transaction: transaction, cancellationToken: cancellationToken));
         if (delivery is null)
-            return false;
+            return null;
 
         // A child of the consumer that recorded it, so one trace runs from the event to the send.
         ActivityContext.TryParse(delivery.Traceparent, null, out var parent);
@@ -177,7 +185,11 @@ public sealed class DeliveryDispatcher(
         activity?.SetTag("accountability.notification.outcome", outcomeName);
         if (outcome is SendOutcome.Failed)
             activity?.SetStatus(ActivityStatusCode.Error, outcome.Reason);
-        return true;
+        // This one's retry, if it is one, is due after `wait`; the next other one is due when the claim saw it.
+        var nextDue = outcome is SendOutcome.Retry && (delivery.NextDueInSeconds is null || wait.TotalSeconds < delivery.NextDueInSeconds)
+            ? wait.TotalSeconds - (time.GetUtcNow() - finishedAt).TotalSeconds
+            : delivery.NextDueInSeconds;
+        return Until(nextDue, settings.PollInterval);
     }
 
     // Person ids, templates and reasons only: never an address, never a message body.
