@@ -32,8 +32,12 @@ public sealed class MessagingOptions
 
     public TimeSpan OutageMaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Messages a consumer endpoint may hold unacknowledged.</summary>
-    public int PrefetchCount { get; set; } = 32;
+    /// <summary>
+    /// Messages a consumer endpoint may hold unacknowledged, which is also how many it works on at once. Eight, not
+    /// the 32 it was: on two cores more concurrent transactions only queue on locks and connections (issue 18's
+    /// bench: 15% less CPU per complaint, and every stage drained a burst faster).
+    /// </summary>
+    public int PrefetchCount { get; set; } = 8;
 
     /// <summary>
     /// How long the receive endpoints may stay down, after they once ran, while the broker itself answers,
