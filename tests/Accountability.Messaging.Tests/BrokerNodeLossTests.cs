@@ -94,7 +94,8 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
             var unpublished = await host.CountAsync("select count(*) from outbox where published_at is null");
             var lastError = await host.CountAsync("select count(*) from outbox where published_at is null and last_error is not null");
             var health = host.Services.GetRequiredService<MassTransit.IBusControl>().CheckHealth();
-            throw new TimeoutException($"{stalled.Message}; {unpublished} outbox rows unpublished ({lastError} with an error); " +
+            var oldestError = await host.OldestOutboxErrorAsync();
+            throw new TimeoutException($"{stalled.Message}; {unpublished} outbox rows unpublished ({lastError} with an error; the oldest: {oldestError ?? "none"}); " +
                 $"{host.Log.Total} deliveries; the bus is {health.Status}: {health.Description}", stalled);
         }
     }

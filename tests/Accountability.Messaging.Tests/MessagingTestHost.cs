@@ -113,6 +113,14 @@ public sealed class MessagingTestHost : IAsyncDisposable
         return await connection.ExecuteScalarAsync<long>(sql, parameters);
     }
 
+    /// <summary>The relay's last error on the oldest unpublished outbox row, to say why a stall happened.</summary>
+    public async Task<string?> OldestOutboxErrorAsync()
+    {
+        await using var connection = await Database.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<string?>(
+            "select attempts || ' attempt(s), last: ' || last_error from outbox where published_at is null and last_error is not null order by seq limit 1");
+    }
+
     /// <summary>
     /// The effects once every one of <paramref name="workIds"/> is applied. The consumer logs a delivery
     /// before its inbox transaction commits, so a delivery seen is not yet an effect readable.
