@@ -185,9 +185,9 @@ public sealed class DeliveryDispatcher(
         activity?.SetTag("accountability.notification.outcome", outcomeName);
         if (outcome is SendOutcome.Failed)
             activity?.SetStatus(ActivityStatusCode.Error, outcome.Reason);
-        // This one's retry, if it is one, is due after `wait`; the next other one is due when the claim saw it.
-        var nextDue = outcome is SendOutcome.Retry && (delivery.NextDueInSeconds is null || wait.TotalSeconds < delivery.NextDueInSeconds)
-            ? wait.TotalSeconds - (time.GetUtcNow() - finishedAt).TotalSeconds
+        // The next due is the other one the claim saw, or this one's retry if that comes sooner.
+        var nextDue = outcome is SendOutcome.Retry
+            ? Math.Min(wait.TotalSeconds, delivery.NextDueInSeconds ?? double.MaxValue)
             : delivery.NextDueInSeconds;
         return Until(nextDue, settings.PollInterval);
     }
