@@ -61,6 +61,8 @@ public sealed record Report(
             Row(t, $"CPU per complaint: {process}", $"{ms:N2} ms");
         Row(t, "messages per complaint: published / delivered (RabbitMQ)", $"{Cost.PublishedPerComplaint:N1} / {Cost.DeliveredPerComplaint:N1}");
         Row(t, "database statements per complaint (pg_stat_statements)", $"{Cost.StatementsPerComplaint:N1}");
+        Row(t, "database statements per complaint, by login", string.Join(", ",
+            Cost.StatementsPerComplaintByLogin.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}")));
         Row(t, "peak database connections in the phases", string.Join(", ", Cost.PeakConnections.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}")));
         Row(t, "idle, no traffic, after the load settled: CPU of the five services, PostgreSQL and RabbitMQ, % of one core", $"{IdleCpuPercent.Values.Sum():N1}% (" + string.Join(", ", IdleCpuPercent.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}%")) + ")");
         // Issue 18's target 7 counts make up's own processes (the services), not the servers they use.
@@ -94,17 +96,22 @@ public sealed record Report(
             Side(t, "messages published per complaint", c.Load.Cost.PublishedPerComplaint, Cost.PublishedPerComplaint, higherIsBetter: false, "N1");
             Side(t, "database statements per complaint", c.Load.Cost.StatementsPerComplaint, Cost.StatementsPerComplaint, higherIsBetter: false, "N1");
         }
-        if (Cost.TopStatements.Count > 0)
-        {
-            t.AppendLine();
-            t.AppendLine("Top statements by total time in the phases (pg_stat_statements):");
-            t.AppendLine();
-            t.AppendLine("| total ms | calls | ms/call | rows | statement |");
-            t.AppendLine("|---:|---:|---:|---:|---|");
-            foreach (var statement in Cost.TopStatements)
-                t.AppendLine($"| {statement.TotalMs:N0} | {statement.Calls:N0} | {statement.TotalMs / Math.Max(statement.Calls, 1):N3} | {statement.Rows:N0} | `{Shorten(statement.Query)}` |");
-        }
+        Statements(t, "Top statements by total time in the phases (pg_stat_statements):", Cost.TopStatements);
+        Statements(t, "The most called statements in the phases (pg_stat_statements):", Cost.MostCalledStatements);
         return t.ToString();
+    }
+
+    private static void Statements(StringBuilder t, string title, IReadOnlyList<TopStatement> statements)
+    {
+        if (statements.Count == 0)
+            return;
+        t.AppendLine();
+        t.AppendLine(title);
+        t.AppendLine();
+        t.AppendLine("| total ms | calls | ms/call | rows | service | statement |");
+        t.AppendLine("|---:|---:|---:|---:|---|---|");
+        foreach (var statement in statements)
+            t.AppendLine($"| {statement.TotalMs:N0} | {statement.Calls:N0} | {statement.TotalMs / Math.Max(statement.Calls, 1):N3} | {statement.Rows:N0} | {statement.Service} | `{Shorten(statement.Query)}` |");
     }
 
     public JsonObject Json() => new()
@@ -153,10 +160,15 @@ public sealed record Report(
             ["publishedPerComplaint"] = Round(Cost.PublishedPerComplaint),
             ["deliveredPerComplaint"] = Round(Cost.DeliveredPerComplaint),
             ["statementsPerComplaint"] = Round(Cost.StatementsPerComplaint),
+            ["statementsPerComplaintByLogin"] = new JsonObject(Cost.StatementsPerComplaintByLogin.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
             ["peakConnections"] = new JsonObject(Cost.PeakConnections.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
             ["topStatements"] = new JsonArray([.. Cost.TopStatements.Select(q => (JsonNode)new JsonObject
             {
-                ["query"] = q.Query, ["calls"] = q.Calls, ["totalMs"] = Round(q.TotalMs), ["rows"] = q.Rows,
+                ["query"] = q.Query, ["calls"] = q.Calls, ["totalMs"] = Round(q.TotalMs), ["rows"] = q.Rows, ["service"] = q.Service,
+            })]),
+            ["mostCalledStatements"] = new JsonArray([.. Cost.MostCalledStatements.Select(q => (JsonNode)new JsonObject
+            {
+                ["query"] = q.Query, ["calls"] = q.Calls, ["totalMs"] = Round(q.TotalMs), ["rows"] = q.Rows, ["service"] = q.Service,
             })]),
         },
         ["phases"] = new JsonArray([Phase("fixedRate", FixedRate), Phase("maximum", Maximum), .. Burst is null ? Array.Empty<JsonNode>() : [Phase("burst", Burst)]]),

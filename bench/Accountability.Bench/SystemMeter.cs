@@ -68,8 +68,9 @@ public sealed class SystemMeter : IAsyncDisposable
             (after.Published - start.Published) / (double)perComplaint,
             (after.Delivered - start.Delivered) / (double)perComplaint,
             new Dictionary<string, int>(peakConnections, StringComparer.Ordinal),
-            await TopStatementsAsync(),
-            await StatementCallsAsync() / (double)perComplaint);
+            await TopStatementsAsync("total_exec_time"),
+            await TopStatementsAsync("calls"),
+            (await StatementCallsByLoginAsync()).ToDictionary(p => p.Key, p => p.Value / (double)perComplaint, StringComparer.Ordinal));
     }
 
     private static readonly TimeSpan BrokerStatisticsInterval = TimeSpan.FromSeconds(5.5);
@@ -117,9 +118,7 @@ public sealed class SystemMeter : IAsyncDisposable
                 await using (var reader = await command.ExecuteReaderAsync(stop))
                     while (await reader.ReadAsync(stop))
                     {
-                        var login = reader.IsDBNull(0) ? "?" : reader.GetString(0);
-                        var name = login.StartsWith("accountability_", StringComparison.Ordinal) || login.StartsWith("accountability-", StringComparison.Ordinal)
-                            ? login["accountability_".Length..] : login;
+                        var name = ServiceOfLogin(reader.IsDBNull(0) ? "?" : reader.GetString(0));
                         peakConnections[name] = Math.Max(peakConnections.GetValueOrDefault(name), reader.GetInt32(1));
                     }
                 // Once a second: the sampling is itself a statement, and its cost lands in the measured window.
@@ -131,22 +130,24 @@ public sealed class SystemMeter : IAsyncDisposable
         }
     }
 
-    private async Task<IReadOnlyList<TopStatement>> TopStatementsAsync()
+    /// <summary>The ten statements with the most <paramref name="column"/> (total_exec_time or calls), and the service that ran each.</summary>
+    private async Task<IReadOnlyList<TopStatement>> TopStatementsAsync(string column)
     {
         try
         {
             await using var connection = new NpgsqlConnection(infra.PostgresConnectionString);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
-                """
-                select regexp_replace(query, '\s+', ' ', 'g'), calls, total_exec_time, rows
-                from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
-                order by total_exec_time desc limit 10
+                $"""
+                select regexp_replace(s.query, '\s+', ' ', 'g'), s.calls, s.total_exec_time, s.rows, coalesce(r.rolname, '?')
+                from pg_stat_statements s left join pg_roles r on r.oid = s.userid
+                where s.dbid = (select oid from pg_database where datname = current_database())
+                order by s.{column} desc limit 10
                 """, connection);
             await using var reader = await command.ExecuteReaderAsync();
             var top = new List<TopStatement>();
             while (await reader.ReadAsync())
-                top.Add(new TopStatement(reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2), reader.GetInt64(3)));
+                top.Add(new TopStatement(reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2), reader.GetInt64(3), ServiceOfLogin(reader.GetString(4))));
             return top;
         }
         catch (PostgresException)
@@ -155,22 +156,41 @@ public sealed class SystemMeter : IAsyncDisposable
         }
     }
 
-    /// <summary>Every statement the database ran in the window (the bench's own polls included: a few per second).</summary>
-    private async Task<long> StatementCallsAsync()
+    /// <summary>
+    /// Every statement the database ran in the window, by the login that ran it (each service has its own;
+    /// the bench's own polls, a few per second, are under the bench's login).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, long>> StatementCallsByLoginAsync()
     {
+        var calls = new Dictionary<string, long>(StringComparer.Ordinal);
         try
         {
             await using var connection = new NpgsqlConnection(infra.PostgresConnectionString);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
-                "select coalesce(sum(calls), 0)::bigint from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())", connection);
-            return (long)(await command.ExecuteScalarAsync())!;
+                """
+                select coalesce(r.rolname, '?'), sum(s.calls)::bigint
+                from pg_stat_statements s left join pg_roles r on r.oid = s.userid
+                where s.dbid = (select oid from pg_database where datname = current_database())
+                group by 1
+                """, connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var service = ServiceOfLogin(reader.GetString(0));
+                calls[service] = calls.GetValueOrDefault(service) + reader.GetInt64(1);
+            }
         }
         catch (PostgresException)
         {
-            return 0;
         }
+        return calls;
     }
+
+    /// <summary>accountability_assignment is assignment; another login keeps its name.</summary>
+    private static string ServiceOfLogin(string login) =>
+        login.StartsWith("accountability_", StringComparison.Ordinal) || login.StartsWith("accountability-", StringComparison.Ordinal)
+            ? login["accountability_".Length..] : login;
 
     private async Task<(long Published, long Delivered)> BrokerCountersAsync()
     {
@@ -261,12 +281,15 @@ public sealed record SystemCost(
     double DeliveredPerComplaint,
     IReadOnlyDictionary<string, int> PeakConnections,
     IReadOnlyList<TopStatement> TopStatements,
-    double StatementsPerComplaint)
+    IReadOnlyList<TopStatement> MostCalledStatements,
+    IReadOnlyDictionary<string, double> StatementsPerComplaintByLogin)
 {
+    public double StatementsPerComplaint => StatementsPerComplaintByLogin.Values.Sum();
+
     public double TotalCpuMsPerComplaint => CpuMsPerComplaint.Values.Sum();
 
     public double ServicesCpuMsPerComplaint =>
         CpuMsPerComplaint.Where(p => p.Key is not ("postgresql" or "rabbitmq")).Sum(p => p.Value);
 }
 
-public sealed record TopStatement(string Query, long Calls, double TotalMs, long Rows);
+public sealed record TopStatement(string Query, long Calls, double TotalMs, long Rows, string Service);
