@@ -8,9 +8,10 @@ namespace Accountability.Audit.Features.Checkpoints;
 
 /// <summary>
 /// Signs the head of the global chain every Audit:CheckpointEveryEvents records or once the
-/// oldest unsigned record is Audit:CheckpointInterval old, whichever comes first. Appends wake it; otherwise it
-/// sleeps until the oldest unsigned record comes due, or <see cref="IdleLook"/> when everything is signed (a look
-/// that covers records appended by another instance, whose own signer also runs). Several
+/// oldest unsigned record is Audit:CheckpointInterval old, whichever comes first. It sleeps until the oldest
+/// unsigned record comes due, or <see cref="IdleLook"/> when everything is signed (a look that covers records
+/// appended by another instance, whose own signer also runs). An append wakes it only when it may have made a
+/// checkpoint due (<see cref="CheckpointDue"/>): a look per append cost five statements and a lock each. Several
 /// instances may run it: the checkpoint lock and the primary key on global_seq keep one signature per head.
 /// </summary>
 public sealed class CheckpointSigner(
@@ -25,9 +26,17 @@ public sealed class CheckpointSigner(
     public static readonly TimeSpan IdleLook = TimeSpan.FromSeconds(30);
 
     private readonly SemaphoreSlim appended = new(0, 1);
+    private readonly CheckpointDue due = new(options.Value.CheckpointEveryEvents);
     private TimeSpan nextLook = IdleLook;
 
-    public void RecordAppended()
+    /// <summary>This instance appended <paramref name="records"/> records; wakes the signer when that may have made a checkpoint due.</summary>
+    public void RecordAppended(int records = 1)
+    {
+        if (due.Appended(records))
+            Wake();
+    }
+
+    private void Wake()
     {
         if (appended.CurrentCount == 0)
         {
@@ -66,6 +75,8 @@ public sealed class CheckpointSigner(
     {
         var settings = options.Value;
         var key = await keys.GetActiveAsync(cancellationToken);
+        // Appends from here on count towards the next look; those already in the head below are counted twice, which only looks sooner.
+        due.Looking();
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await ChainLock.AcquireCheckpointAsync(transaction, database.Schema, cancellationToken);
@@ -77,16 +88,22 @@ public sealed class CheckpointSigner(
             "select max(global_seq) from audit_checkpoints", transaction: transaction, cancellationToken: cancellationToken)) ?? 0;
         nextLook = IdleLook;
         if (head is null || head.Seq <= signedSeq)
+        {
+            if (due.AllSigned())
+                Wake();
             return null;
+        }
 
         var oldestUnsigned = await connection.ExecuteScalarAsync<DateTime>(new CommandDefinition(
             "select recorded_at from audit_events where global_seq = @seq", new { seq = signedSeq + 1 }, transaction, cancellationToken: cancellationToken));
         var now = ChainHash.ToMicroseconds(clock.GetUtcNow());
         var age = now - new DateTimeOffset(DateTime.SpecifyKind(oldestUnsigned, DateTimeKind.Utc));
-        var due = head.Seq - signedSeq >= settings.CheckpointEveryEvents || age >= settings.CheckpointInterval;
-        if (!due)
+        var isDue = head.Seq - signedSeq >= settings.CheckpointEveryEvents || age >= settings.CheckpointInterval;
+        if (!isDue)
         {
             nextLook = settings.CheckpointInterval - age;
+            if (due.Unsigned(head.Seq - signedSeq))
+                Wake();
             return null;
         }
 
@@ -105,6 +122,8 @@ public sealed class CheckpointSigner(
             Signature = Convert.ToBase64String(signature),
         }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (due.AllSigned())
+            Wake();
         logger.LogInformation("Signed checkpoint at record {GlobalSeq} with key {KeyId}", head.Seq, key.KeyId);
         return head.Seq;
     }
