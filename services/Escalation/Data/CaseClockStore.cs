@@ -115,15 +115,25 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
             }, transaction, cancellationToken: cancellationToken));
         // least(null, x) is x in PostgreSQL, so the first receipt instant sticks and an earlier one wins.
 
+        var pinned = false;
         if (@case.Policy is null && @case.Category is not null)
+        {
             @case = await PinPolicyAsync(transaction, @case, now, cancellationToken);
+            pinned = @case.Policy is not null;
+        }
 
         // The case's clocks are read once; each action's statement hands back the clock it wrote.
         var clocks = (await ClocksAsync(connection, transaction, update.CaseId, cancellationToken)).ToDictionary(c => c.Clock, StringComparer.Ordinal);
+        var written = new HashSet<string>(StringComparer.Ordinal);
         foreach (var action in update.Actions)
-            await ApplyActionAsync(transaction, update.CaseId, action, clocks, cancellationToken);
+            if (await ApplyActionAsync(transaction, update.CaseId, action, clocks, cancellationToken))
+                written.Add(action.Clock);
 
-        return await RescheduleAsync(transaction, @case, clocks.Values, now, cancellationToken);
+        // A clock's timers are inserted when its run or generation begins, in the same transaction, and stay until they
+        // fire or are superseded: only the clocks this event wrote need new ones, or every clock when the policy was just
+        // pinned (before that, no clock had any). Inserting them all again on every event cost 20 rows per event, nearly all conflicts.
+        var needTimers = pinned ? clocks.Values : clocks.Values.Where(c => written.Contains(c.Clock));
+        return await RescheduleAsync(transaction, @case, needTimers.ToList(), now, cancellationToken);
     }
 
     public static async Task<CaseRow?> LockCaseAsync(NpgsqlTransaction transaction, Guid caseId, CancellationToken cancellationToken) =>
@@ -168,6 +178,8 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         var caseId = @case.CaseId;
         if (@case.Policy is not { } key)
             return false; // no category yet: the clocks run, and get their timers when the policy is pinned
+        if (!clocks.Any(c => c.State == "running"))
+            return false;
         var policy = (await policies.HoldingAsync(connection, transaction, [key], cancellationToken)).Find(key)
                      ?? throw new InvalidOperationException($"Case {caseId} runs under policy {key}, which does not exist.");
 
@@ -224,8 +236,11 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         return @case with { PolicyCategory = policy.Category, PolicyPriority = policy.Priority, PolicyVersion = policy.Version };
     }
 
-    /// <summary>Applies one clock action; <paramref name="clocks"/> holds the case's clocks, and afterwards the one written as it now is.</summary>
-    private static async Task ApplyActionAsync(
+    /// <summary>
+    /// Applies one clock action; <paramref name="clocks"/> holds the case's clocks, and afterwards the one written as it now is.
+    /// True when it wrote the clock; false when the action was stale or already applied.
+    /// </summary>
+    private static async Task<bool> ApplyActionAsync(
         NpgsqlTransaction transaction, Guid caseId, ClockAction action, Dictionary<string, ClockRow> clocks, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
@@ -236,7 +251,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         {
             case ClockAction.StartRun start when existing is null:
                 await InsertAsync("running", start.OwnerKind, start.OwnerId, start.HandoffId, null);
-                break;
+                return true;
             case ClockAction.StartRun start when action.Version > existing.Version:
                 await WriteAsync(new CommandDefinition(
                     $$"""
@@ -246,18 +261,18 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                     where case_id = @caseId and clock = @Clock
                     returning {{ClockColumns}}
                     """, new { caseId, action.Clock, at, start.OwnerKind, start.OwnerId, start.HandoffId, action.Version }, transaction, cancellationToken: cancellationToken));
-                break;
+                return true;
             case ClockAction.StartOnce when existing is null:
                 await InsertAsync("running", null, null, null, null);
-                break;
+                return true;
             case ClockAction.Stop when existing is null:
                 // Remember the stop, so that the older start arriving after it is recognised as stale.
                 await InsertAsync("stopped", null, null, null, at);
-                break;
+                return true;
             case ClockAction.Stop stop when action.Version > existing.Version:
                 // A handoff that ended is the pending one only if the ids agree (or the stop names none).
                 if (stop.HandoffId is { } ended && existing.HandoffId is { } pending && ended != pending)
-                    break;
+                    return false;
                 await WriteAsync(new CommandDefinition(
                     $"""
                     update clocks set state = 'stopped', stopped_at = case when state = 'stopped' then stopped_at else @at end,
@@ -265,7 +280,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                     where case_id = @caseId and clock = @Clock
                     returning {ClockColumns}
                     """, new { caseId, action.Clock, at, action.Version }, transaction, cancellationToken: cancellationToken));
-                break;
+                return true;
             case ClockAction.Restart when existing is { State: "stopped", StoppedAt: { } stoppedAt } && action.Version > existing.Version:
                 // The time it stood stopped does not count: recorded as a pause, so the arithmetic stays one rule.
                 var pauses = existing.PauseList.Append(new ClockPause(DbTime.Utc(stoppedAt), action.At, "stopped while resolved", "system:escalation")).ToList();
@@ -275,8 +290,9 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                     where case_id = @caseId and clock = @Clock
                     returning {ClockColumns}
                     """, new { caseId, action.Clock, pauses = JsonSerializer.Serialize(pauses, Json), action.Version }, transaction, cancellationToken: cancellationToken));
-                break;
+                return true;
         }
+        return false;
 
         Task InsertAsync(string state, string? ownerKind, string? ownerId, Guid? handoffId, DateTimeOffset? stoppedAt) =>
             WriteAsync(new CommandDefinition(
