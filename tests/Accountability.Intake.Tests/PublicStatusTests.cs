@@ -3,6 +3,7 @@ using System.Text.Json;
 using Accountability.Contracts.Custody;
 using Accountability.Contracts.Directory;
 using Accountability.TestSupport;
+using MassTransit;
 using Xunit;
 
 namespace Accountability.Intake.Tests;
@@ -67,6 +68,46 @@ public sealed class PublicStatusTests(IntakeService intake)
             status.Body.GetProperty("outcome").EnumerateArray().Select(o => $"{o.GetProperty("allegation").GetString()}: {o.GetProperty("finding").GetString()}"));
         Assert.Contains("review", status.Body.GetProperty("outcomeContact").GetString());
         Assert.DoesNotContain("614", status.Raw);
+    }
+
+    [Fact]
+    public async Task Receipt_and_routing_transfers_cost_no_transaction_as_the_filing_and_CaseRouted_already_say_it()
+    {
+        await PublishSampleDirectoryAsync();
+        var filed = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()));
+        var caseId = filed.GetProperty("caseId").GetGuid();
+        var code = filed.GetProperty("trackingCode").GetString()!;
+        var now = DateTimeOffset.UtcNow;
+        var (received, routed, contacted) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+
+        await intake.Bus.Publish(new CustodyTransferred
+        {
+            CaseId = caseId, CaseVersion = 2, Actor = "system:intake", Reason = "", OccurredAt = now,
+            ToOwnerKind = "unit", ToOwnerId = "u-intake-desk", TransferKind = "received",
+        }, context => context.MessageId = received);
+        await intake.Bus.Publish(new CaseRouted
+        {
+            CaseId = caseId, CaseVersion = 3, Actor = "system:routing", Reason = "force → internal affairs", OccurredAt = now,
+            UnitId = "u-internal-affairs", ToOwnerKind = "person", ToOwnerId = Investigator,
+        });
+        await intake.Bus.Publish(new CustodyTransferred
+        {
+            CaseId = caseId, CaseVersion = 4, Actor = "system:routing", Reason = "", OccurredAt = now,
+            FromOwnerKind = "unit", FromOwnerId = "u-intake-desk", ToOwnerKind = "person", ToOwnerId = Investigator, TransferKind = "routed",
+        }, context => context.MessageId = routed);
+        // Events of one case are consumed in order: once this one is in the inbox, the two transfers were consumed too.
+        await intake.Bus.Publish(new ComplainantContacted
+        {
+            CaseId = caseId, CaseVersion = 5, Actor = Investigator, Reason = "", OccurredAt = now.AddSeconds(1), OwnerKind = "person", OwnerId = Investigator,
+        }, context => context.MessageId = contacted);
+        await Eventually.HoldsAsync(async () => await IntakeService.QueryAsync<long>(
+            "select count(*) from inbox where message_id = @contacted", new { contacted }) == 1, "the contact is consumed");
+
+        Assert.Equal(0, await IntakeService.QueryAsync<long>("select count(*) from inbox where message_id = any(@ids)", new { ids = new[] { received, routed } }));
+        var status = await StatusAsync(code);
+        Assert.Equal(["received", "routed", "contacted"], status.Milestones);
+        Assert.Equal("assigned", status.Status);
+        Assert.Equal("Internal Affairs Division", status.Body.GetProperty("responsibleUnit").GetString());
     }
 
     [Fact]

@@ -23,17 +23,23 @@ public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.Inbox in
         Milestone = Milestones.Routed,
     });
 
-    public Task Consume(ConsumeContext<CustodyTransferred> context) => ApplyAsync(context, new CustodyUpdate
-    {
-        CaseId = context.Message.CaseId,
-        CaseVersion = context.Message.CaseVersion,
-        OccurredAt = context.Message.OccurredAt,
-        OwnerKind = context.Message.ToOwnerKind,
-        OwnerId = context.Message.ToOwnerId,
-        // Receipt is already in the view, and routing has its own milestone; later moves show as "transferred".
-        Status = context.Message.TransferKind == "received" ? null : PublicStatuses.Assigned,
-        Milestone = context.Message.TransferKind is "received" or "routed" ? null : Milestones.Transferred,
-    });
+    /// <summary>
+    /// Receipt and routing are in the view already: the filing stored the intake desk as owner, and routing always
+    /// comes with a CaseRouted, one version earlier, that this consumer applies with its own milestone. Only later moves
+    /// show, as "transferred"; skipping the other two saves a transaction each on every complaint.
+    /// </summary>
+    public Task Consume(ConsumeContext<CustodyTransferred> context) => context.Message.TransferKind is "received" or "routed"
+        ? Task.CompletedTask
+        : ApplyAsync(context, new CustodyUpdate
+        {
+            CaseId = context.Message.CaseId,
+            CaseVersion = context.Message.CaseVersion,
+            OccurredAt = context.Message.OccurredAt,
+            OwnerKind = context.Message.ToOwnerKind,
+            OwnerId = context.Message.ToOwnerId,
+            Status = PublicStatuses.Assigned,
+            Milestone = Milestones.Transferred,
+        });
 
     public Task Consume(ConsumeContext<ComplainantContacted> context) => ApplyAsync(context, new CustodyUpdate
     {
