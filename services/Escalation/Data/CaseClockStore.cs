@@ -83,12 +83,11 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
     public async Task<bool> ApplyAsync(NpgsqlTransaction transaction, CaseUpdate update, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
-        await connection.ExecuteAsync(new CommandDefinition(
-            "insert into cases (case_id) values (@CaseId) on conflict (case_id) do nothing", new { update.CaseId }, transaction, cancellationToken: cancellationToken));
         // The update takes the case's row lock before anything else is read or written: one writer per case at a time
         // (consumers, the poller, the pause API). Under read committed it is computed from the row as the previous
         // writer left it, and it hands back the row as it now is, so nothing reads the case again.
-        var @case = await connection.QuerySingleAsync<CaseRow>(new CommandDefinition(
+        // Most events find the case there already: the update alone; a first event inserts the row and updates it then.
+        var write = new CommandDefinition(
             $$"""
             update cases set
                 category = coalesce(category, @Category),
@@ -112,7 +111,14 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                 update.CaseId, update.Category, AllegationTypes = update.AllegationTypes?.ToArray(), update.Anonymous,
                 ReceivedAt = update.ReceivedAt?.ForDb(), OwnerKind = update.Owner?.Kind, OwnerId = update.Owner?.Id,
                 update.EscalationLevel, update.Version, update.Status, SubjectBadges = update.SubjectBadges?.ToArray(),
-            }, transaction, cancellationToken: cancellationToken));
+            }, transaction, cancellationToken: cancellationToken);
+        var @case = await connection.QuerySingleOrDefaultAsync<CaseRow>(write);
+        if (@case is null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "insert into cases (case_id) values (@CaseId) on conflict (case_id) do nothing", new { update.CaseId }, transaction, cancellationToken: cancellationToken));
+            @case = await connection.QuerySingleAsync<CaseRow>(write);
+        }
         // least(null, x) is x in PostgreSQL, so the first receipt instant sticks and an earlier one wins.
 
         var pinned = false;
