@@ -29,15 +29,14 @@ public sealed class DeliveryAttempt(
         values["department"] = settings.DepartmentName;
 
         return delivery.RecipientRole == Triggers.Roles.Complainant
-            ? await ToComplainantAsync(connection, transaction, delivery, trigger, values, cancellationToken)
+            ? await ToComplainantAsync(delivery, trigger, values, cancellationToken)
             : await ToStaffAsync(connection, transaction, delivery, values, cancellationToken);
     }
 
     private async Task<SendOutcome> ToComplainantAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, DeliveryRow delivery, Trigger trigger,
-        Dictionary<string, string> values, CancellationToken cancellationToken)
+        DeliveryRow delivery, Trigger trigger, Dictionary<string, string> values, CancellationToken cancellationToken)
     {
-        var known = delivery.CaseId is { } caseId ? await CaseStore.FindAsync(connection, transaction, caseId, cancellationToken) : null;
+        var known = delivery.Case;
         if (known is null)
             return new SendOutcome.Retry("The complaint has not reached this service yet.");
         if (known.Anonymous || known.ContactCiphertext is null || known.ContactKeyId is null)
@@ -93,9 +92,7 @@ public sealed class DeliveryAttempt(
         values["recipientName"] = person.Name;
         values["caseId"] = delivery.CaseId?.ToString() ?? "";
         // Staff know a case by its number; a case whose filing has not reached this service yet is named by its id.
-        values["caseNumber"] = delivery.CaseId is { } numbered
-            ? (await CaseStore.FindAsync(connection, transaction, numbered, cancellationToken))?.CaseNumber ?? numbered.ToString()
-            : "";
+        values["caseNumber"] = delivery.CaseId is { } numbered ? delivery.Case?.CaseNumber ?? numbered.ToString() : "";
         values["caseUrl"] = delivery.CaseId is { } staffCase
             ? options.Value.StaffCaseUrl.Replace("{caseId}", staffCase.ToString(), StringComparison.Ordinal)
             : "";

@@ -93,16 +93,19 @@ public sealed class DeliveryDispatcher(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var delivery = await connection.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
             """
-            select id as Id, template as Template, channel as Channel, case_id as CaseId, recipient_role as RecipientRole,
-                   recipient_id as RecipientId, parameters::text as Parameters, attempts as Attempts,
-                   round_attempts as RoundAttempts, traceparent as Traceparent,
+            select d.id as Id, d.template as Template, d.channel as Channel, d.case_id as CaseId, d.recipient_role as RecipientRole,
+                   d.recipient_id as RecipientId, d.parameters::text as Parameters, d.attempts as Attempts,
+                   d.round_attempts as RoundAttempts, d.traceparent as Traceparent,
                    (select extract(epoch from next.next_attempt_at - now())::float8 from deliveries next
-                    where next.status = 'pending' and next.id <> d.id order by next.next_attempt_at limit 1) as NextDueInSeconds
-            from deliveries d
-            where status = 'pending' and next_attempt_at <= now()
-            order by next_attempt_at
+                    where next.status = 'pending' and next.id <> d.id order by next.next_attempt_at limit 1) as NextDueInSeconds,
+                   c.case_id as KnownCaseId, c.tracking_code as KnownTrackingCode, c.anonymous as KnownAnonymous,
+                   c.contact_key_id as KnownContactKeyId, c.contact_ciphertext as KnownContactCiphertext, c.opt_out_token as KnownOptOutToken,
+                   c.opted_out_at as KnownOptedOutAt, c.unit_id as KnownUnitId, c.case_number as KnownCaseNumber
+            from deliveries d left join cases c on c.case_id = d.case_id
+            where d.status = 'pending' and d.next_attempt_at <= now()
+            order by d.next_attempt_at
             limit 1
-            for update skip locked
+            for update of d skip locked
             """, transaction: transaction, cancellationToken: cancellationToken));
         if (delivery is null)
             return null;
