@@ -30,7 +30,7 @@ public sealed class CustodyTransferredConsumer(NotifyingInbox inbox, Notifier no
             if (transfer.TransferKind == "escalated")
             {
                 var level = transfer.EscalationLevel ?? 1;
-                await notifier.ToStaffAsync(transaction, recipient, transfer.CaseId, Triggers.Escalation,
+                await notifier.ToStaffAsync(transaction, chart, recipient, transfer.CaseId, Triggers.Escalation,
                     PlannedDelivery.Escalation(transfer.CaseId, level, recipient), new Dictionary<string, string>
                     {
                         ["reason"] = transfer.Reason,
@@ -39,7 +39,7 @@ public sealed class CustodyTransferredConsumer(NotifyingInbox inbox, Notifier no
                     }, cancellationToken);
                 return;
             }
-            await notifier.ToStaffAsync(transaction, recipient, transfer.CaseId, Triggers.Assignment, sourceKey, new Dictionary<string, string>
+            await notifier.ToStaffAsync(transaction, chart, recipient, transfer.CaseId, Triggers.Assignment, sourceKey, new Dictionary<string, string>
             {
                 ["reason"] = transfer.Reason,
                 ["transferKind"] = PlainWords.Transfer(transfer.TransferKind),

@@ -46,7 +46,7 @@ public sealed class EarlyWarningRaisedConsumer(NotifyingInbox inbox, Notifier no
                 }
                 if (!told.Add(personId))
                     continue;
-                await notifier.ToStaffAsync(transaction, personId, null, Triggers.EarlyWarning, $"early-warning:{warning.WarningId}", parameters,
+                await notifier.ToStaffAsync(transaction, chart, personId, null, Triggers.EarlyWarning, $"early-warning:{warning.WarningId}", parameters,
                     cancellationToken, recipientRole: role);
             }
         }, context.CancellationToken);

@@ -20,7 +20,7 @@ public sealed class EscalationRaisedConsumer(NotifyingInbox inbox, Notifier noti
         return inbox.ProcessOnceAsync(nameof(EscalationRaisedConsumer), context.RequireMessageId(), async (transaction, cancellationToken) =>
         {
             var chart = await notifier.ChartAsync(transaction, cancellationToken);
-            await notifier.ToStaffAsync(transaction, supervisor, escalation.CaseId, Triggers.Escalation,
+            await notifier.ToStaffAsync(transaction, chart, supervisor, escalation.CaseId, Triggers.Escalation,
                 PlannedDelivery.Escalation(escalation.CaseId, escalation.Level, supervisor), new Dictionary<string, string>
                 {
                     ["reason"] = escalation.Reason,

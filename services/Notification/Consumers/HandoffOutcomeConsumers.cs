@@ -53,7 +53,7 @@ public sealed class HandoffOutcomeConsumer(NotifyingInbox inbox, Notifier notifi
                 // Who withdrew the request themselves needs no message about it.
                 if (outcome == "cancelled" && actor == recipient)
                     continue;
-                await notifier.ToStaffAsync(transaction, recipient, caseId, Triggers.HandoffOutcome,
+                await notifier.ToStaffAsync(transaction, chart, recipient, caseId, Triggers.HandoffOutcome,
                     PlannedDelivery.CaseEvent(caseId, caseVersion), new Dictionary<string, string>
                     {
                         ["reason"] = reason,

@@ -18,7 +18,7 @@ public sealed class HandoffRequestedConsumer(NotifyingInbox inbox, Notifier noti
         {
             var chart = await notifier.ChartAsync(transaction, cancellationToken);
             var receiver = chart?.AccountablePerson(handoff.ToOwnerKind, handoff.ToOwnerId) ?? handoff.ToOwnerId;
-            await notifier.ToStaffAsync(transaction, receiver, handoff.CaseId, Triggers.HandoffRequest,
+            await notifier.ToStaffAsync(transaction, chart, receiver, handoff.CaseId, Triggers.HandoffRequest,
                 PlannedDelivery.CaseEvent(handoff.CaseId, handoff.CaseVersion), new Dictionary<string, string>
                 {
                     ["reason"] = handoff.Reason,

@@ -26,7 +26,7 @@ public sealed class SlaBreachedConsumer(NotifyingInbox inbox, Notifier notifier)
             // A unit's commander answers for it; above a person, their first active supervisor.
             var supervisor = chart?.SupervisorOf(breach.OwnerKind, breach.OwnerId);
             if (supervisor is not null)
-                await notifier.ToStaffAsync(transaction, supervisor, breach.CaseId, Triggers.Breach, sourceKey, new Dictionary<string, string>
+                await notifier.ToStaffAsync(transaction, chart, supervisor, breach.CaseId, Triggers.Breach, sourceKey, new Dictionary<string, string>
                 {
                     ["reason"] = breach.Reason,
                     ["clock"] = PlainWords.Clock(breach.Clock),

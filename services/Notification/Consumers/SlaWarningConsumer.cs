@@ -19,7 +19,7 @@ public sealed class SlaWarningConsumer(NotifyingInbox inbox, Notifier notifier) 
         {
             var chart = await notifier.ChartAsync(transaction, cancellationToken);
             var owner = chart?.AccountablePerson(warning.OwnerKind, warning.OwnerId) ?? warning.OwnerId;
-            await notifier.ToStaffAsync(transaction, owner, warning.CaseId, Triggers.SlaWarning,
+            await notifier.ToStaffAsync(transaction, chart, owner, warning.CaseId, Triggers.SlaWarning,
                 PlannedDelivery.EscalationEvent(warning.CaseId, warning.CaseVersion), new Dictionary<string, string>
                 {
                     ["reason"] = warning.Reason,

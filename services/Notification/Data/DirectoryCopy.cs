@@ -28,10 +28,16 @@ public sealed class DirectoryCopy
     }
 
     /// <summary>The directory in force, or null before the first DirectoryPublished arrived.</summary>
-    public async Task<OrgChartView?> CurrentAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    public async Task<OrgChartView?> CurrentAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken) =>
+        await AtVersionAsync(connection, transaction, await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "select version from directory_copy", transaction: transaction, cancellationToken: cancellationToken)), cancellationToken);
+
+    /// <summary>
+    /// The directory of <paramref name="version"/>, which the caller read from directory_copy in this transaction (a delivery's
+    /// claim reads it along); null when there was none. Only a version not cached yet reads the body.
+    /// </summary>
+    public async Task<OrgChartView?> AtVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long? version, CancellationToken cancellationToken)
     {
-        var version = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "select version from directory_copy", transaction: transaction, cancellationToken: cancellationToken));
         if (version is null)
             return null;
         lock (gate)

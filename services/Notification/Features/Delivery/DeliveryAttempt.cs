@@ -79,7 +79,7 @@ public sealed class DeliveryAttempt(
     private async Task<SendOutcome> ToStaffAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, DeliveryRow delivery, Dictionary<string, string> values, CancellationToken cancellationToken)
     {
-        var chart = await directory.CurrentAsync(connection, transaction, cancellationToken);
+        var chart = await directory.AtVersionAsync(connection, transaction, delivery.DirectoryVersion, cancellationToken);
         if (chart is null)
             return new SendOutcome.Retry("No directory has reached this service yet (DirectoryPublished).");
         var personId = delivery.RecipientId ?? "";

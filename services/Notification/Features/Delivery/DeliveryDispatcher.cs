@@ -100,7 +100,8 @@ public sealed class DeliveryDispatcher(
                     where next.status = 'pending' and next.id <> d.id order by next.next_attempt_at limit 1) as NextDueInSeconds,
                    c.case_id as KnownCaseId, c.tracking_code as KnownTrackingCode, c.anonymous as KnownAnonymous,
                    c.contact_key_id as KnownContactKeyId, c.contact_ciphertext as KnownContactCiphertext, c.opt_out_token as KnownOptOutToken,
-                   c.opted_out_at as KnownOptedOutAt, c.unit_id as KnownUnitId, c.case_number as KnownCaseNumber
+                   c.opted_out_at as KnownOptedOutAt, c.unit_id as KnownUnitId, c.case_number as KnownCaseNumber,
+                   (select version from directory_copy) as DirectoryVersion
             from deliveries d left join cases c on c.case_id = d.case_id
             where d.status = 'pending' and d.next_attempt_at <= now()
             order by d.next_attempt_at

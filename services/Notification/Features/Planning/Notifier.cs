@@ -30,13 +30,15 @@ public sealed class Notifier(DirectoryCopy directory, ILogger<Notifier> logger)
             [new PlannedDelivery(sourceKey, Triggers.Roles.Complainant, null, Channels.Email, template, caseId, parameters)], cancellationToken);
     }
 
-    /// <summary>Tells a member of staff on each channel they have and want; <paramref name="caseId"/> is null for news about no one case (an early warning).</summary>
+    /// <summary>
+    /// Tells a member of staff on each channel they have and want; <paramref name="caseId"/> is null for news about no one case (an early warning).
+    /// <paramref name="chart"/> is the directory the caller read in this transaction (<see cref="ChartAsync"/>): one read serves both.
+    /// </summary>
     public async Task ToStaffAsync(
-        NpgsqlTransaction transaction, string personId, Guid? caseId, string template, string sourceKey,
+        NpgsqlTransaction transaction, OrgChartView? chart, string personId, Guid? caseId, string template, string sourceKey,
         IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken, string? recipientRole = null)
     {
         var trigger = Triggers.Get(template);
-        var chart = await directory.CurrentAsync(transaction.Connection!, transaction, cancellationToken);
         var preferred = await transaction.Connection!.QuerySingleOrDefaultAsync<string[]?>(new CommandDefinition(
             "select channels from person_preferences where person_id = @personId", new { personId }, transaction, cancellationToken: cancellationToken));
         var channels = RecipientChannels.For(chart?.Person(personId), preferred);
