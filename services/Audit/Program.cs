@@ -1,7 +1,7 @@
 using Accountability.Audit;
 using Accountability.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = AccountabilityWebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("audit");
 builder.AddAudit();
 

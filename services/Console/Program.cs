@@ -1,6 +1,7 @@
 using Accountability.Console;
+using Accountability.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = AccountabilityWebApplication.CreateBuilder(args);
 builder.AddAccountabilityConsole();
 
 var app = builder.Build();

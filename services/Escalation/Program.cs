@@ -1,7 +1,7 @@
 using Accountability.Escalation;
 using Accountability.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = AccountabilityWebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("escalation");
 builder.AddEscalation();
 

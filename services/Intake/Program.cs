@@ -2,7 +2,7 @@ using Accountability.Intake;
 using Accountability.Intake.Features.Open311;
 using Accountability.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = AccountabilityWebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("intake");
 builder.AddIntake();
 

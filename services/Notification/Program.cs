@@ -1,7 +1,7 @@
 using Accountability.Notification;
 using Accountability.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = AccountabilityWebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("notification");
 builder.AddNotification();
 
