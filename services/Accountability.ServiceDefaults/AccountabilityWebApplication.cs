@@ -12,7 +12,7 @@ public static class AccountabilityWebApplication
     /// <see cref="WebApplication.CreateBuilder(string[])"/>, with settings read once at start. Nothing here reloads
     /// them, and watching for changes meant a recursive watch on the content root, the working directory: in local runs
     /// that is the repository, whose .state folder holds PostgreSQL's and RabbitMQ's files, so every write to the
-    /// database woke every service to look at the changed file (about 300 lstat calls a second per service in make bench).
+    /// database woke every service to look at the changed file (about 300 lstat calls a second in escalation alone, in make bench).
     /// A setting given on the command line or as DOTNET_hostBuilder__reloadConfigOnChange still wins.
     /// </summary>
     public static WebApplicationBuilder CreateBuilder(string[] args) =>

@@ -137,7 +137,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
 
         // A clock's timers are inserted when its run or generation begins, in the same transaction, and stay until they
         // fire or are superseded: only the clocks this event wrote need new ones, or every clock when the policy was just
-        // pinned (before that, no clock had any). Inserting them all again on every event cost 20 rows per event, nearly all conflicts.
+        // pinned (before that, no clock had any). Proposing them all again cost a statement per event whose rows all conflicted.
         var needTimers = pinned ? clocks.Values : clocks.Values.Where(c => written.Contains(c.Clock));
         return await RescheduleAsync(transaction, @case, needTimers.ToList(), now, cancellationToken);
     }

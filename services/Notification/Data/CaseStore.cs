@@ -25,12 +25,19 @@ public static class CaseStore
 
     public static Task<CaseRow?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid caseId, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
-            """
-            select case_id as CaseId, tracking_code as TrackingCode, anonymous as Anonymous, contact_key_id as ContactKeyId,
-                   contact_ciphertext as ContactCiphertext, opt_out_token as OptOutToken, opted_out_at as OptedOutAt, unit_id as UnitId,
-                   case_number as CaseNumber
-            from cases where case_id = @caseId
-            """, new { caseId }, transaction, cancellationToken: cancellationToken));
+            $"select {Columns("cases", "")} from cases where case_id = @caseId", new { caseId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// The columns of a <see cref="CaseRow"/> from <paramref name="table"/> (a table or its alias), each named as the record's
+    /// parameter with <paramref name="prefix"/> in front: a query that reads a case beside something else (a delivery's claim) reads the same ones.
+    /// </summary>
+    public static string Columns(string table, string prefix) =>
+        $"""
+        {table}.case_id as {prefix}CaseId, {table}.tracking_code as {prefix}TrackingCode, {table}.anonymous as {prefix}Anonymous,
+        {table}.contact_key_id as {prefix}ContactKeyId, {table}.contact_ciphertext as {prefix}ContactCiphertext,
+        {table}.opt_out_token as {prefix}OptOutToken, {table}.opted_out_at as {prefix}OptedOutAt, {table}.unit_id as {prefix}UnitId,
+        {table}.case_number as {prefix}CaseNumber
+        """;
 
     public static Task SetUnitAsync(NpgsqlTransaction transaction, Guid caseId, string unitId, CancellationToken cancellationToken) =>
         transaction.Connection!.ExecuteAsync(new CommandDefinition(

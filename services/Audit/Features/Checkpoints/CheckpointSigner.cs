@@ -29,10 +29,10 @@ public sealed class CheckpointSigner(
     private readonly CheckpointDue due = new(options.Value.CheckpointEveryEvents);
     private TimeSpan nextLook = IdleLook;
 
-    /// <summary>This instance appended <paramref name="records"/> records; wakes the signer when that may have made a checkpoint due.</summary>
-    public void RecordAppended(int records = 1)
+    /// <summary>This instance appended a record; wakes the signer when that may have made a checkpoint due.</summary>
+    public void RecordAppended()
     {
-        if (due.Appended(records))
+        if (due.Appended(1))
             Wake();
     }
 

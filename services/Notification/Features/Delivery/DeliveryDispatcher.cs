@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Accountability.Contracts.Notification;
 using Accountability.Messaging.Database;
+using Accountability.Notification.Data;
 using Accountability.Messaging.Migrations;
 using Accountability.Messaging.Outbox;
 using Accountability.ServiceDefaults.Telemetry;
@@ -92,15 +93,13 @@ public sealed class DeliveryDispatcher(
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var delivery = await connection.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
-            """
+            $"""
             select d.id as Id, d.template as Template, d.channel as Channel, d.case_id as CaseId, d.recipient_role as RecipientRole,
                    d.recipient_id as RecipientId, d.parameters::text as Parameters, d.attempts as Attempts,
                    d.round_attempts as RoundAttempts, d.traceparent as Traceparent,
                    (select extract(epoch from next.next_attempt_at - now())::float8 from deliveries next
                     where next.status = 'pending' and next.id <> d.id order by next.next_attempt_at limit 1) as NextDueInSeconds,
-                   c.case_id as KnownCaseId, c.tracking_code as KnownTrackingCode, c.anonymous as KnownAnonymous,
-                   c.contact_key_id as KnownContactKeyId, c.contact_ciphertext as KnownContactCiphertext, c.opt_out_token as KnownOptOutToken,
-                   c.opted_out_at as KnownOptedOutAt, c.unit_id as KnownUnitId, c.case_number as KnownCaseNumber,
+                   {CaseStore.Columns("c", "Known")},
                    (select version from directory_copy) as DirectoryVersion
             from deliveries d left join cases c on c.case_id = d.case_id
             where d.status = 'pending' and d.next_attempt_at <= now()
