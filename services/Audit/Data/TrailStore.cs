@@ -25,6 +25,11 @@ public static class TrailStore
         connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "select count(*) from audit_events", transaction: transaction, cancellationToken: cancellationToken));
 
+    /// <summary>The newest record's global_seq (0 for an empty trail): one index probe, unlike count(*).</summary>
+    public static async Task<long> NewestSeqAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "select max(global_seq) from audit_events", transaction: transaction, cancellationToken: cancellationToken)) ?? 0;
+
     /// <summary>Every record in global order (optionally only those recorded in [from, to), only those of one case), streamed.</summary>
     public static async IAsyncEnumerable<AuditRecord> ReadRecordsAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction,
@@ -113,14 +118,14 @@ public static class TrailStore
     public static async Task<IReadOnlyList<TrailEvent>> ReadCaseAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid caseId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "select case_seq, global_seq, type, occurred_at, body::text, traceparent from audit_events where case_id = @caseId order by case_seq",
+            "select case_seq, global_seq, type, occurred_at, body, traceparent from audit_events where case_id = @caseId order by case_seq",
             connection, transaction);
         command.Parameters.AddWithValue("caseId", caseId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var events = new List<TrailEvent>();
         while (await reader.ReadAsync(cancellationToken))
-            events.Add(ToTrailEvent(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
-                reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+            events.Add(new TrailEvent(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
+                ParseBody(reader.GetFieldValue<byte[]>(4)), reader.IsDBNull(5) ? null : reader.GetString(5)));
         return events;
     }
 
@@ -134,7 +139,7 @@ public static class TrailStore
                 select distinct case_id from audit_events
                 where case_id is not null and (@after::uuid is null or case_id > @after)
                 order by case_id limit @limit)
-            select a.case_id, a.case_seq, a.global_seq, a.type, a.occurred_at, a.body::text, a.traceparent
+            select a.case_id, a.case_seq, a.global_seq, a.type, a.occurred_at, a.body, a.traceparent
             from audit_events a join page using (case_id)
             order by a.case_id, a.case_seq
             """, connection, transaction);
@@ -147,8 +152,8 @@ public static class TrailStore
             var caseId = reader.GetGuid(0);
             if (page.Count == 0 || page[^1].Item1 != caseId)
                 page.Add((caseId, []));
-            page[^1].Item2.Add(ToTrailEvent(reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
-                reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+            page[^1].Item2.Add(new TrailEvent(reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
+                ParseBody(reader.GetFieldValue<byte[]>(5)), reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
         return page;
     }
@@ -158,6 +163,13 @@ public static class TrailStore
         using var document = JsonDocument.Parse(body);
         return new TrailEvent(caseSeq, globalSeq, type, occurredAt, document.RootElement.Clone(), traceParent);
     }
+
+    /// <summary>
+    /// A jsonb body as Npgsql hands it over (its UTF-8 text), parsed in place: no string in between and no copy,
+    /// which were most of a rebuild's reading. The document is left undisposed on purpose, because the element
+    /// lives as long as its event; its index is a pooled array that the GC then reclaims like any other.
+    /// </summary>
+    private static JsonElement ParseBody(byte[] utf8) => JsonDocument.Parse(utf8.AsMemory()).RootElement;
 
     private static async Task<IReadOnlyList<AuditRecord>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -16,6 +18,8 @@ namespace Accountability.Audit.Verification;
 /// "-0" when the value fits System.Decimal; otherwise the shortest round-trip IEEE double form;</item>
 /// <item><c>true</c>, <c>false</c>, <c>null</c> as such.</item>
 /// </list>
+/// It writes UTF-8 straight from the parsed document's own bytes: verify hashes every record of the
+/// trail, and decoding each key and string to .NET strings and back was most of its cost.
 /// </summary>
 public static class CanonicalJson
 {
@@ -26,91 +30,174 @@ public static class CanonicalJson
         MaxDepth = 128,
     };
 
+    /// <summary>The longest run of digits that always fits System.Decimal, so that it is already in canonical form.</summary>
+    private const int PlainIntegerDigits = 28;
+
     public static string Canonicalize(string json)
     {
         using var document = JsonDocument.Parse(json, StrictParsing);
-        var output = new StringBuilder(json.Length);
+        var output = new ArrayBufferWriter<byte>(json.Length + 16);
         Write(document.RootElement, output);
-        return output.ToString();
+        return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
-    public static void Write(JsonElement element, StringBuilder output)
+    public static void Write(JsonElement element, IBufferWriter<byte> output)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var properties = new List<JsonProperty>();
-                foreach (var property in element.EnumerateObject())
-                    properties.Add(property);
-                properties.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-                output.Append('{');
-                for (var i = 0; i < properties.Count; i++)
-                {
-                    if (i > 0 && properties[i].Name == properties[i - 1].Name)
-                        throw new FormatException($"Duplicate key \"{properties[i].Name}\": a record with duplicate keys has no canonical form.");
-                    if (i > 0)
-                        output.Append(',');
-                    WriteString(properties[i].Name, output);
-                    output.Append(':');
-                    Write(properties[i].Value, output);
-                }
-                output.Append('}');
+                WriteObject(element, output);
                 break;
             case JsonValueKind.Array:
-                output.Append('[');
+                output.Write("["u8);
                 var first = true;
                 foreach (var item in element.EnumerateArray())
                 {
                     if (!first)
-                        output.Append(',');
+                        output.Write(","u8);
                     first = false;
                     Write(item, output);
                 }
-                output.Append(']');
+                output.Write("]"u8);
                 break;
             case JsonValueKind.String:
-                WriteString(element.GetString()!, output);
+                // Without a backslash the source text holds no escape, and JSON forbids raw quotes and control
+                // characters inside a string, so the text between the quotes is already canonical.
+                var raw = JsonMarshal.GetRawUtf8Value(element);
+                if (raw.IndexOf((byte)'\\') < 0)
+                    output.Write(raw);
+                else
+                    WriteString(element.GetString()!, output);
                 break;
             case JsonValueKind.Number:
-                output.Append(Number(element.GetRawText()));
+                WriteNumber(JsonMarshal.GetRawUtf8Value(element), output);
                 break;
             case JsonValueKind.True:
-                output.Append("true");
+                output.Write("true"u8);
                 break;
             case JsonValueKind.False:
-                output.Append("false");
+                output.Write("false"u8);
                 break;
             case JsonValueKind.Null:
-                output.Append("null");
+                output.Write("null"u8);
                 break;
             default:
                 throw new FormatException($"Unexpected JSON value kind {element.ValueKind}.");
         }
     }
 
-    public static void WriteString(string value, StringBuilder output)
+    private static void WriteObject(JsonElement element, IBufferWriter<byte> output)
     {
-        output.Append('"');
-        foreach (var c in value)
+        var count = element.GetPropertyCount();
+        var rented = ArrayPool<Key>.Shared.Rent(count);
+        try
         {
+            var keys = rented.AsSpan(0, count);
+            var n = 0;
+            foreach (var property in element.EnumerateObject())
+                keys[n++] = new Key(property, IsPlainAscii(JsonMarshal.GetRawUtf8PropertyName(property)));
+            keys.Sort(Key.Compare);
+            output.Write("{"u8);
+            for (var i = 0; i < keys.Length; i++)
+            {
+                if (i > 0)
+                {
+                    if (Key.Compare(keys[i], keys[i - 1]) == 0)
+                        throw new FormatException($"Duplicate key \"{keys[i].Property.Name}\": a record with duplicate keys has no canonical form.");
+                    output.Write(","u8);
+                }
+                if (keys[i].Plain)
+                {
+                    output.Write("\""u8);
+                    output.Write(JsonMarshal.GetRawUtf8PropertyName(keys[i].Property));
+                    output.Write("\""u8);
+                }
+                else
+                {
+                    WriteString(keys[i].Property.Name, output);
+                }
+                output.Write(":"u8);
+                Write(keys[i].Property.Value, output);
+            }
+            output.Write("}"u8);
+        }
+        finally
+        {
+            ArrayPool<Key>.Shared.Return(rented, clearArray: true);
+        }
+    }
+
+    private static bool IsPlainAscii(ReadOnlySpan<byte> name) => System.Text.Ascii.IsValid(name) && name.IndexOf((byte)'\\') < 0;
+
+    /// <summary>A property and whether its name is plain ASCII without escapes, as the source wrote it.</summary>
+    private readonly record struct Key(JsonProperty Property, bool Plain)
+    {
+        /// <summary>Ordinal UTF-16 order. For plain ASCII names that is the order of their bytes, read without decoding.</summary>
+        public static int Compare(Key a, Key b) =>
+            a.Plain && b.Plain
+                ? JsonMarshal.GetRawUtf8PropertyName(a.Property).SequenceCompareTo(JsonMarshal.GetRawUtf8PropertyName(b.Property))
+                : string.CompareOrdinal(a.Property.Name, b.Property.Name);
+    }
+
+    public static void WriteString(string value, IBufferWriter<byte> output)
+    {
+        output.Write("\""u8);
+        var plain = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c >= 0x20 && c != '"' && c != '\\')
+                continue;
+            WriteUtf8(value.AsSpan(plain, i - plain), output);
+            plain = i + 1;
             switch (c)
             {
-                case '"': output.Append("\\\""); break;
-                case '\\': output.Append("\\\\"); break;
-                case '\b': output.Append("\\b"); break;
-                case '\f': output.Append("\\f"); break;
-                case '\n': output.Append("\\n"); break;
-                case '\r': output.Append("\\r"); break;
-                case '\t': output.Append("\\t"); break;
+                case '"': output.Write("\\\""u8); break;
+                case '\\': output.Write("\\\\"u8); break;
+                case '\b': output.Write("\\b"u8); break;
+                case '\f': output.Write("\\f"u8); break;
+                case '\n': output.Write("\\n"u8); break;
+                case '\r': output.Write("\\r"u8); break;
+                case '\t': output.Write("\\t"u8); break;
                 default:
-                    if (c < 0x20)
-                        output.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else
-                        output.Append(c);
+                    output.Write("\\u00"u8);
+                    var hex = output.GetSpan(2);
+                    hex[0] = (byte)"0123456789abcdef"[c >> 4];
+                    hex[1] = (byte)"0123456789abcdef"[c & 0xF];
+                    output.Advance(2);
                     break;
             }
         }
-        output.Append('"');
+        WriteUtf8(value.AsSpan(plain), output);
+        output.Write("\""u8);
+    }
+
+    /// <summary>The same escaping, for text that is built as a string (exports, the checkpoint payload).</summary>
+    public static void WriteString(string value, StringBuilder output)
+    {
+        var utf8 = new ArrayBufferWriter<byte>(value.Length + 8);
+        WriteString(value, utf8);
+        output.Append(Encoding.UTF8.GetString(utf8.WrittenSpan));
+    }
+
+    private static void WriteUtf8(ReadOnlySpan<char> text, IBufferWriter<byte> output)
+    {
+        if (text.IsEmpty)
+            return;
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        output.Advance(Encoding.UTF8.GetBytes(text, span));
+    }
+
+    private static void WriteNumber(ReadOnlySpan<byte> raw, IBufferWriter<byte> output)
+    {
+        // JSON has no leading zeros, so a short integer other than -0 is its own canonical form.
+        var digits = raw.Length > 0 && raw[0] == '-' ? raw[1..] : raw;
+        if (digits.Length is > 0 and <= PlainIntegerDigits && !digits.ContainsAnyExceptInRange((byte)'0', (byte)'9') && !(raw[0] == '-' && digits is [(byte)'0']))
+        {
+            output.Write(raw);
+            return;
+        }
+        WriteUtf8(Number(Encoding.UTF8.GetString(raw)), output);
     }
 
     /// <summary>1.50, 1.5E0 and 15e-1 are all "1.5"; -0 is "0"; 1e300 (beyond decimal) is "1E+300".</summary>

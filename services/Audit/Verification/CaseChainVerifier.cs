@@ -95,7 +95,7 @@ public static class CaseChainVerifier
                         : $"case records {expected} to {record.CaseSeq - 1} are missing: the case chain jumps from {expected - 1} to {record.CaseSeq} (record {record.GlobalSeq}).")
                     : new CaseBadRecord(record.GlobalSeq, record.CaseSeq, record.EventId, Problems.Inserted,
                         $"it is numbered case record {record.CaseSeq}, but the case chain expects {expected} here.");
-            if (!ChainHash.SameHash(ChainHash.Compute(record.PrevHash, record), record.Hash))
+            if (!ChainHash.Matches(record))
                 return new CaseBadRecord(record.GlobalSeq, record.CaseSeq, record.EventId, Problems.Altered,
                     $"its content ({record.Type}) no longer matches its hash: it was changed after it was recorded.");
             if (!ChainHash.SameHash(record.CasePrevHash, previous))
@@ -148,7 +148,7 @@ public static class CaseChainVerifier
                     $"the global trail between this case and the checkpoint at record {checkpoint.GlobalSeq} jumps from record {lastSeq} to {record.GlobalSeq}.");
                 break;
             }
-            if (!ChainHash.SameHash(ChainHash.Compute(record.PrevHash, record), record.Hash) || !ChainHash.SameHash(record.PrevHash, lastHash))
+            if (!ChainHash.Matches(record) || !ChainHash.SameHash(record.PrevHash, lastHash))
             {
                 problem = new CaseBadRecord(record.GlobalSeq, null, record.EventId, Problems.Altered,
                     $"it is not a record of this case, but it lies between the case and the checkpoint at record {checkpoint.GlobalSeq}, and it no longer chains.");

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -21,40 +22,134 @@ public static class ChainHash
 
     public static byte[] Compute(byte[] prevHash, AuditRecord record)
     {
-        var canonical = Encoding.UTF8.GetBytes(CanonicalRecord(record));
-        var input = new byte[prevHash.Length + canonical.Length];
-        prevHash.CopyTo(input, 0);
-        canonical.CopyTo(input, prevHash.Length);
-        return SHA256.HashData(input);
+        var hash = new byte[Length];
+        Compute(prevHash, record, hash);
+        return hash;
     }
+
+    /// <summary>True when the record's content, linked to <see cref="AuditRecord.PrevHash"/>, hashes to its stored hash.</summary>
+    public static bool Matches(AuditRecord record)
+    {
+        Span<byte> hash = stackalloc byte[Length];
+        Compute(record.PrevHash, record, hash);
+        return hash.SequenceEqual(record.Hash);
+    }
+
+    private static void Compute(byte[] prevHash, AuditRecord record, Span<byte> hash)
+    {
+        // One buffer per thread, reused: verify hashes a million records in a row.
+        var input = buffer ??= new ArrayBufferWriter<byte>(4096);
+        var sha256 = hasher ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        input.ResetWrittenCount();
+        input.Write(prevHash);
+        WriteCanonicalRecord(record, input);
+        sha256.AppendData(input.WrittenSpan);
+        sha256.GetHashAndReset(hash);
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? buffer;
+
+    [ThreadStatic]
+    private static IncrementalHash? hasher;
 
     /// <summary>The hashed JSON: keys body, caseId, casePrevHash, caseSeq, eventId, occurredAt, recordedAt, source, traceparent, type (that is their sorted order).</summary>
     public static string CanonicalRecord(AuditRecord record)
     {
-        var output = new StringBuilder(record.Body.Length + 512);
-        output.Append("{\"body\":");
+        var output = new ArrayBufferWriter<byte>(record.Body.Length + 512);
+        WriteCanonicalRecord(record, output);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    private static void WriteCanonicalRecord(AuditRecord record, IBufferWriter<byte> output)
+    {
+        output.Write("{\"body\":"u8);
         using (var body = JsonDocument.Parse(record.Body))
             CanonicalJson.Write(body.RootElement, output);
-        output.Append(",\"caseId\":");
-        AppendStringOrNull(record.CaseId?.ToString("D"), output);
-        output.Append(",\"casePrevHash\":");
-        AppendStringOrNull(record.CasePrevHash is null ? null : Hex(record.CasePrevHash), output);
-        output.Append(",\"caseSeq\":");
-        output.Append(record.CaseSeq is { } caseSeq ? caseSeq.ToString(CultureInfo.InvariantCulture) : "null");
-        output.Append(",\"eventId\":");
-        CanonicalJson.WriteString(record.EventId.ToString("D"), output);
-        output.Append(",\"occurredAt\":");
-        CanonicalJson.WriteString(Instant(record.OccurredAt), output);
-        output.Append(",\"recordedAt\":");
-        CanonicalJson.WriteString(Instant(record.RecordedAt), output);
-        output.Append(",\"source\":");
+        output.Write(",\"caseId\":"u8);
+        if (record.CaseId is { } caseId)
+            WriteGuid(caseId, output);
+        else
+            output.Write("null"u8);
+        output.Write(",\"casePrevHash\":"u8);
+        if (record.CasePrevHash is { } casePrevHash)
+            WriteHex(casePrevHash, output);
+        else
+            output.Write("null"u8);
+        output.Write(",\"caseSeq\":"u8);
+        if (record.CaseSeq is { } caseSeq)
+            output.Advance(caseSeq.TryFormat(output.GetSpan(20), out var written, default, CultureInfo.InvariantCulture) ? written : throw new InvalidOperationException());
+        else
+            output.Write("null"u8);
+        output.Write(",\"eventId\":"u8);
+        WriteGuid(record.EventId, output);
+        output.Write(",\"occurredAt\":"u8);
+        WriteInstant(record.OccurredAt, output);
+        output.Write(",\"recordedAt\":"u8);
+        WriteInstant(record.RecordedAt, output);
+        output.Write(",\"source\":"u8);
         CanonicalJson.WriteString(record.Source, output);
-        output.Append(",\"traceparent\":");
-        AppendStringOrNull(record.TraceParent, output);
-        output.Append(",\"type\":");
+        output.Write(",\"traceparent\":"u8);
+        if (record.TraceParent is { } traceParent)
+            CanonicalJson.WriteString(traceParent, output);
+        else
+            output.Write("null"u8);
+        output.Write(",\"type\":"u8);
         CanonicalJson.WriteString(record.Type, output);
-        output.Append('}');
-        return output.ToString();
+        output.Write("}"u8);
+    }
+
+    private static void WriteGuid(Guid value, IBufferWriter<byte> output)
+    {
+        if (!value.TryFormat(Quoted(output, 36), out _, "D"))
+            throw new InvalidOperationException("A GUID is 36 characters.");
+        output.Advance(38);
+    }
+
+    private static void WriteHex(byte[] value, IBufferWriter<byte> output)
+    {
+        if (!Convert.TryToHexStringLower(value, Quoted(output, value.Length * 2), out _))
+            throw new InvalidOperationException("Hex is two characters a byte.");
+        output.Advance(value.Length * 2 + 2);
+    }
+
+    /// <summary>Room for a value of known length between quotes (needing no escapes); the caller fills it and advances past both quotes.</summary>
+    private static Span<byte> Quoted(IBufferWriter<byte> output, int length)
+    {
+        var span = output.GetSpan(length + 2);
+        span[0] = (byte)'"';
+        span[length + 1] = (byte)'"';
+        return span.Slice(1, length);
+    }
+
+    /// <summary><see cref="Instant"/>, written as UTF-8 between quotes without building the string.</summary>
+    private static void WriteInstant(DateTimeOffset instant, IBufferWriter<byte> output)
+    {
+        var utc = instant.UtcDateTime;
+        var span = output.GetSpan(29);
+        span[0] = (byte)'"';
+        Digits(span.Slice(1, 4), utc.Year);
+        span[5] = (byte)'-';
+        Digits(span.Slice(6, 2), utc.Month);
+        span[8] = (byte)'-';
+        Digits(span.Slice(9, 2), utc.Day);
+        span[11] = (byte)'T';
+        Digits(span.Slice(12, 2), utc.Hour);
+        span[14] = (byte)':';
+        Digits(span.Slice(15, 2), utc.Minute);
+        span[17] = (byte)':';
+        Digits(span.Slice(18, 2), utc.Second);
+        span[20] = (byte)'.';
+        Digits(span.Slice(21, 6), (int)(utc.Ticks % TimeSpan.TicksPerSecond / 10));
+        span[27] = (byte)'Z';
+        span[28] = (byte)'"';
+        output.Advance(29);
+    }
+
+    private static void Digits(Span<byte> destination, int value)
+    {
+        for (var i = destination.Length - 1; i >= 0; i--, value /= 10)
+            destination[i] = (byte)('0' + value % 10);
     }
 
     /// <summary>UTC, exactly six fractional digits: PostgreSQL keeps microseconds, so that is what is hashed.</summary>
@@ -69,12 +164,4 @@ public static class ChainHash
 
     public static bool SameHash(byte[]? a, byte[]? b) =>
         a is null || b is null ? a is null && b is null : a.AsSpan().SequenceEqual(b);
-
-    private static void AppendStringOrNull(string? value, StringBuilder output)
-    {
-        if (value is null)
-            output.Append("null");
-        else
-            CanonicalJson.WriteString(value, output);
-    }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 
 namespace Accountability.Audit.Verification;
@@ -16,9 +17,10 @@ public sealed class TrailVerifier
 
     private readonly IReadOnlyList<Checkpoint> checkpoints;
     private readonly Func<string, ECDsa?> publicKeyFor;
-    private readonly Dictionary<UInt128, long> seenHashes = [];
-    private readonly Dictionary<long, Guid> recentEventIds = [];
-    private readonly Dictionary<Guid, (long CaseSeq, byte[] Hash)> caseHeads = [];
+    private readonly Dictionary<UInt128, long> seenHashes;
+    private readonly (long GlobalSeq, Guid EventId)[] recentEventIds = new (long, Guid)[RecentWindow];
+    // The head hash as a value, not the record's array: a table of 100,000 cases holding no references costs the GC nothing.
+    private readonly Dictionary<Guid, (long CaseSeq, Vector256<byte> Hash)> caseHeads = [];
 
     private int nextCheckpoint;
     private long lastSeq;
@@ -26,8 +28,10 @@ public sealed class TrailVerifier
     private BadRecord? found;
     private Suspect? suspect;
 
-    public TrailVerifier(IEnumerable<Checkpoint> checkpoints, Func<string, ECDsa?> publicKeyFor)
+    /// <param name="expectedRecords">About how many records will be added: sizes the table of seen hashes once instead of growing it.</param>
+    public TrailVerifier(IEnumerable<Checkpoint> checkpoints, Func<string, ECDsa?> publicKeyFor, long expectedRecords = 0)
     {
+        seenHashes = new Dictionary<UInt128, long>((int)Math.Clamp(expectedRecords, 0, 1 << 26));
         this.checkpoints = [.. checkpoints.OrderBy(c => c.GlobalSeq)];
         this.publicKeyFor = publicKeyFor;
     }
@@ -60,7 +64,7 @@ public sealed class TrailVerifier
             return;
         }
 
-        if (!ChainHash.SameHash(ChainHash.Compute(record.PrevHash, record), record.Hash))
+        if (!ChainHash.Matches(record))
         {
             // Altered in place, or forged in between: the next record tells which.
             suspect = new Suspect.ContentMismatch(record.GlobalSeq, record.EventId, lastHash);
@@ -72,7 +76,7 @@ public sealed class TrailVerifier
             if (seenHashes.TryGetValue(Key(record.PrevHash), out var linkedSeq))
             {
                 var firstForeign = linkedSeq + 1;
-                found = new BadRecord(firstForeign, recentEventIds.TryGetValue(firstForeign, out var id) ? id : null, Problems.Inserted,
+                found = new BadRecord(firstForeign, RecentEventId(firstForeign), Problems.Inserted,
                     $"Record {record.GlobalSeq} links to record {linkedSeq}, so records {firstForeign} to {record.GlobalSeq - 1} were inserted between them.");
             }
             else
@@ -171,10 +175,14 @@ public sealed class TrailVerifier
                 ? null
                 : $"Record {record.GlobalSeq} has no case but carries a case sequence or case link.";
 
-        var (expectedSeq, expectedPrev) = caseHeads.TryGetValue(caseId, out var head) ? (head.CaseSeq + 1, head.Hash) : (1L, null);
+        var known = caseHeads.TryGetValue(caseId, out var head);
+        var expectedSeq = known ? head.CaseSeq + 1 : 1L;
         if (record.CaseSeq != expectedSeq)
             return $"Case {caseId}: record {record.GlobalSeq} is case record {record.CaseSeq}, but the case chain expects {expectedSeq}.";
-        if (!ChainHash.SameHash(record.CasePrevHash, expectedPrev))
+        var linked = known
+            ? record.CasePrevHash is { Length: ChainHash.Length } casePrev && Vector256.Create<byte>(casePrev) == head.Hash
+            : record.CasePrevHash is null;
+        if (!linked)
             return $"Case {caseId}: record {record.GlobalSeq} does not link to the case's previous record.";
         return null;
     }
@@ -202,13 +210,16 @@ public sealed class TrailVerifier
     private void Accept(AuditRecord record)
     {
         seenHashes[Key(record.Hash)] = record.GlobalSeq;
-        recentEventIds[record.GlobalSeq] = record.EventId;
-        recentEventIds.Remove(record.GlobalSeq - RecentWindow);
+        recentEventIds[record.GlobalSeq % RecentWindow] = (record.GlobalSeq, record.EventId);
         if (record.CaseId is { } caseId)
-            caseHeads[caseId] = (record.CaseSeq!.Value, record.Hash);
+            caseHeads[caseId] = (record.CaseSeq!.Value, Vector256.Create<byte>(record.Hash)); // accepted, so its hash matched: 32 bytes
         lastSeq = record.GlobalSeq;
         lastHash = record.Hash;
     }
+
+    /// <summary>The event id of an accepted record among the last <see cref="RecentWindow"/>; null for an older one.</summary>
+    private Guid? RecentEventId(long globalSeq) =>
+        recentEventIds[globalSeq % RecentWindow] is var (seq, id) && seq == globalSeq && globalSeq > 0 ? id : null;
 
     // 128 bits of a SHA-256 are plenty to recognise a record we have already seen, at half the memory.
     private static UInt128 Key(byte[] hash) =>

@@ -136,6 +136,39 @@ public sealed class ReplayTests(SharedAuditTrail trail)
             "both rebuilds are recorded in the trail with who asked", TimeSpan.FromSeconds(75));
     }
 
+    /// <summary>
+    /// The rebuild writes one page while it folds the next. With pages of two cases, five stories span several pages,
+    /// so every write overlaps a fold, and the last page is written after the reading ends.
+    /// </summary>
+    [Fact]
+    public async Task A_rebuild_in_many_small_pages_reproduces_every_case_byte_for_byte()
+    {
+        var caseIds = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+            caseIds.Add((await RecordStoryAsync()).CaseId);
+        async Task<string> SnapshotAsync()
+        {
+            await using var connection = await Host.OpenOwnerAsync();
+            var states = await connection.QueryAsync<string>(
+                "select case_id || '|' || state::text || '|' || event_count || '|' || last_global_seq from audit_case_state where case_id = any(@caseIds) order by case_id",
+                new { caseIds = caseIds.ToArray() });
+            var custody = await connection.QueryAsync<string>(
+                "select row(c.*)::text from audit_custody c where case_id = any(@caseIds) order by case_id, seq", new { caseIds = caseIds.ToArray() });
+            return string.Join("\n", states.Concat(custody));
+        }
+        var before = await SnapshotAsync();
+        Assert.Equal(5, before.Split('\n').Count(line => line.Contains("\"status\": \"resolved\"", StringComparison.Ordinal)));
+
+        await using (var connection = await Host.OpenOwnerAsync())
+        {
+            var result = await Features.Projections.CaseProjections.RebuildAsync(
+                connection, Host.Schema, Features.Projections.CaseProjections.Names, "test:small-pages", progress: null, CancellationToken.None, pageCases: 2);
+            Assert.True(result.Cases >= 5, $"{result.Cases} cases rebuilt");
+        }
+
+        Assert.Equal(before, await SnapshotAsync());
+    }
+
     [Fact]
     public async Task A_redelivered_event_is_recorded_once()
     {

@@ -89,7 +89,7 @@ public static class CaseProjections
     /// </summary>
     public static async Task<RebuildResult> RebuildAsync(
         NpgsqlConnection connection, string schema, IReadOnlyCollection<string> names, string actor,
-        IProgress<(long Done, long Total)>? progress, CancellationToken cancellationToken)
+        IProgress<(long Done, long Total)>? progress, CancellationToken cancellationToken, int pageCases = RebuildPageCases)
     {
         var unknown = names.Where(n => !Names.Contains(n)).ToList();
         if (unknown.Count > 0)
@@ -105,20 +105,29 @@ public static class CaseProjections
         var total = await TrailStore.CountAsync(connection, transaction, cancellationToken);
         var cases = 0;
         long done = 0;
-        // Streams a page of cases at a time in case-id order (the case chain's index), so memory holds one
-        // page however long the trail is; one connection reads a page, then writes it.
+        // Streams a page of cases at a time in case-id order (the case chain's index), so memory holds two pages
+        // however long the trail is. The connection runs one statement at a time, but while PostgreSQL writes
+        // one page this process folds the next, so both cores work.
+        IReadOnlyList<FoldedCase> unwritten = [];
         Guid? after = null;
         while (true)
         {
-            var page = await TrailStore.ReadCasePageAsync(connection, transaction, after, RebuildPageCases, cancellationToken);
+            var page = await TrailStore.ReadCasePageAsync(connection, transaction, after, pageCases, cancellationToken);
+            var writing = WriteAsync(transaction, names, unwritten, cancellationToken);
             if (page.Count == 0)
+            {
+                await writing;
                 break;
-            var folded = page.Select(c => new FoldedCase(
-                CaseFold.StateAsOf(c.CaseId, c.Events), c.Events.Count, c.Events.Max(e => e.GlobalSeq), CaseFold.LastPosition(c.Events))).ToList();
-            if (names.Contains(CaseState))
-                await WriteCaseStatesAsync(transaction, folded, cancellationToken);
-            if (names.Contains(Custody))
-                await WriteCustodyAsync(transaction, [.. folded.SelectMany(f => CustodyRows(f.State))], cancellationToken);
+            }
+            try
+            {
+                unwritten = [.. page.Select(c => new FoldedCase(
+                    CaseFold.StateAsOf(c.CaseId, c.Events), c.Events.Count, c.Events.Max(e => e.GlobalSeq), CaseFold.LastPosition(c.Events)))];
+            }
+            finally
+            {
+                await writing; // the connection is free again, also for the rollback if folding failed
+            }
             cases += page.Count;
             done += page.Sum(c => c.Events.Count);
             after = page[^1].CaseId;
@@ -128,8 +137,7 @@ public static class CaseProjections
         done = total;
         progress?.Report((done, total));
 
-        var newest = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "select max(global_seq) from audit_events", transaction: transaction, cancellationToken: cancellationToken)) ?? 0;
+        var newest = await TrailStore.NewestSeqAsync(connection, transaction, cancellationToken);
         await OutboxWriter.EnqueueAsync(transaction, new ProjectionRebuilt
         {
             Projections = [.. names],
@@ -141,6 +149,16 @@ public static class CaseProjections
         }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new RebuildResult([.. names], done, cases);
+    }
+
+    private static async Task WriteAsync(NpgsqlTransaction transaction, IReadOnlyCollection<string> names, IReadOnlyList<FoldedCase> folded, CancellationToken cancellationToken)
+    {
+        if (folded.Count == 0)
+            return;
+        if (names.Contains(CaseState))
+            await WriteCaseStatesAsync(transaction, folded, cancellationToken);
+        if (names.Contains(Custody))
+            await WriteCustodyAsync(transaction, [.. folded.SelectMany(f => CustodyRows(f.State))], cancellationToken);
     }
 
     private static Task WriteCaseStatesAsync(NpgsqlTransaction transaction, IReadOnlyList<FoldedCase> cases, CancellationToken cancellationToken) =>
@@ -156,7 +174,7 @@ public static class CaseProjections
             new
             {
                 caseIds = cases.Select(c => c.State.CaseId).ToArray(),
-                states = cases.Select(c => JsonSerializer.Serialize(c.State, Json)).ToArray(),
+                states = cases.Select(c => c.StateJson).ToArray(),
                 eventCounts = cases.Select(c => c.EventCount).ToArray(),
                 lastGlobalSeqs = cases.Select(c => c.LastGlobalSeq).ToArray(),
                 lastOccurredAts = cases.Select(c => c.Position.OccurredAt).ToArray(),
@@ -195,7 +213,11 @@ public static class CaseProjections
     /// <summary>Dapper reads timestamptz as a UTC DateTime.</summary>
     private sealed record StoredState(Guid CaseId, string State, int EventCount, DateTime? LastOccurredAt, long? LastCaseVersion);
 
-    private sealed record FoldedCase(CaseStateView State, int EventCount, long LastGlobalSeq, CausalPosition Position);
+    /// <summary>A case folded, with its state already in the JSON it is stored as: serialising is part of folding, not of the write.</summary>
+    private sealed record FoldedCase(CaseStateView State, int EventCount, long LastGlobalSeq, CausalPosition Position)
+    {
+        public string StateJson { get; } = JsonSerializer.Serialize(State, Json);
+    }
 
     private sealed record CustodyRow(
         Guid CaseId, int Seq, string OwnerKind, string OwnerId, DateTimeOffset From, DateTimeOffset? To, string TransferKind, string Reason, string Actor);

@@ -33,7 +33,7 @@ public static class TrailVerification
         var keyFor = KeyResolver(trustedKeys ?? await TrailStore.ReadPublicKeysAsync(connection, transaction, cancellationToken));
 
         var total = progress is null ? 0 : await TrailStore.CountAsync(connection, transaction, cancellationToken);
-        var verifier = new TrailVerifier(checkpoints, keyFor);
+        var verifier = new TrailVerifier(checkpoints, keyFor, expectedRecords: await TrailStore.NewestSeqAsync(connection, transaction, cancellationToken));
         await foreach (var record in TrailStore.ReadRecordsAsync(connection, transaction, cancellationToken: cancellationToken))
         {
             verifier.Add(record);
