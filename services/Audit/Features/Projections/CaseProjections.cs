@@ -23,7 +23,7 @@ public static class CaseProjections
     public static readonly IReadOnlyList<string> Names = [CaseState, Custody];
 
     /// <summary>Cases folded and written per page of a rebuild: bounds its memory.</summary>
-    private const int RebuildPageCases = 2000;
+    private const int RebuildPageCases = 1000;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
