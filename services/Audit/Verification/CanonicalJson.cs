@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -18,125 +17,208 @@ namespace Accountability.Audit.Verification;
 /// "-0" when the value fits System.Decimal; otherwise the shortest round-trip IEEE double form;</item>
 /// <item><c>true</c>, <c>false</c>, <c>null</c> as such.</item>
 /// </list>
-/// It writes UTF-8 straight from the parsed document's own bytes: verify hashes every record of the
-/// trail, and decoding each key and string to .NET strings and back was most of its cost.
+/// It reads the UTF-8 text with a Utf8JsonReader and copies keys, strings and short integers as written
+/// whenever they are already canonical, with no document in between: verify hashes every record of the
+/// trail, and building a document and decoding each key and string to .NET strings was most of its cost.
 /// </summary>
 public static class CanonicalJson
 {
-    private static readonly JsonDocumentOptions StrictParsing = new()
+    /// <summary>The longest run of digits that always fits System.Decimal, so that it is already in canonical form.</summary>
+    private const int PlainIntegerDigits = 28;
+
+    /// <summary>Refuses text that is not valid UTF-16 (a lone surrogate) instead of hashing a replacement character.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static string Canonicalize(string json)
+    {
+        var output = new ArrayBufferWriter<byte>(json.Length + 16);
+        Write(json, output);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    /// <summary>The canonical form of JSON text, read once as UTF-8 without building a document.</summary>
+    public static void Write(string json, IBufferWriter<byte> output)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(StrictUtf8.GetMaxByteCount(json.Length));
+        try
+        {
+            Write(rented.AsSpan(0, StrictUtf8.GetBytes(json, rented)), output);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    public static void Write(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output)
+    {
+        var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
+        if (!reader.Read())
+            throw new JsonException("Empty JSON text has no canonical form.");
+        WriteValue(ref reader, utf8Json, output);
+        if (reader.Read())
+            throw new JsonException("Text after the JSON value."); // the reader itself refuses most of it first
+    }
+
+    private static readonly JsonReaderOptions ReaderOptions = new()
     {
         AllowTrailingCommas = false,
         CommentHandling = JsonCommentHandling.Disallow,
         MaxDepth = 128,
     };
 
-    /// <summary>The longest run of digits that always fits System.Decimal, so that it is already in canonical form.</summary>
-    private const int PlainIntegerDigits = 28;
-
-    public static string Canonicalize(string json)
+    /// <summary>Writes the value the reader stands on, and leaves the reader on its last token.</summary>
+    private static void WriteValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, IBufferWriter<byte> output)
     {
-        using var document = JsonDocument.Parse(json, StrictParsing);
-        var output = new ArrayBufferWriter<byte>(json.Length + 16);
-        Write(document.RootElement, output);
-        return Encoding.UTF8.GetString(output.WrittenSpan);
-    }
-
-    public static void Write(JsonElement element, IBufferWriter<byte> output)
-    {
-        switch (element.ValueKind)
+        switch (reader.TokenType)
         {
-            case JsonValueKind.Object:
-                WriteObject(element, output);
+            case JsonTokenType.StartObject:
+                WriteObject(ref reader, source, output);
                 break;
-            case JsonValueKind.Array:
+            case JsonTokenType.StartArray:
                 output.Write("["u8);
                 var first = true;
-                foreach (var item in element.EnumerateArray())
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
                     if (!first)
                         output.Write(","u8);
                     first = false;
-                    Write(item, output);
+                    WriteValue(ref reader, source, output);
                 }
                 output.Write("]"u8);
                 break;
-            case JsonValueKind.String:
-                // Without a backslash the source text holds no escape, and JSON forbids raw quotes and control
-                // characters inside a string, so the text between the quotes is already canonical.
-                var raw = JsonMarshal.GetRawUtf8Value(element);
-                if (raw.IndexOf((byte)'\\') < 0)
-                    output.Write(raw);
+            case JsonTokenType.String:
+                // Unescaped, the text between the quotes is already canonical: JSON forbids raw quotes and control characters there.
+                if (reader.ValueIsEscaped)
+                {
+                    WriteString(reader.GetString()!, output);
+                }
                 else
-                    WriteString(element.GetString()!, output);
+                {
+                    output.Write("\""u8);
+                    output.Write(reader.ValueSpan);
+                    output.Write("\""u8);
+                }
                 break;
-            case JsonValueKind.Number:
-                WriteNumber(JsonMarshal.GetRawUtf8Value(element), output);
+            case JsonTokenType.Number:
+                WriteNumber(reader.ValueSpan, output);
                 break;
-            case JsonValueKind.True:
+            case JsonTokenType.True:
                 output.Write("true"u8);
                 break;
-            case JsonValueKind.False:
+            case JsonTokenType.False:
                 output.Write("false"u8);
                 break;
-            case JsonValueKind.Null:
+            case JsonTokenType.Null:
                 output.Write("null"u8);
                 break;
             default:
-                throw new FormatException($"Unexpected JSON value kind {element.ValueKind}.");
+                throw new FormatException($"Unexpected JSON token {reader.TokenType}.");
         }
     }
 
-    private static void WriteObject(JsonElement element, IBufferWriter<byte> output)
+    /// <summary>
+    /// One pass notes where each member's name and value lie (skipping over nested values); then the members are
+    /// written in key order, each value read again from its own slice.
+    /// </summary>
+    private static void WriteObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, IBufferWriter<byte> output)
     {
-        var count = element.GetPropertyCount();
-        var rented = ArrayPool<Key>.Shared.Rent(count);
+        var members = ArrayPool<Member>.Shared.Rent(16);
+        var count = 0;
         try
         {
-            var keys = rented.AsSpan(0, count);
-            var n = 0;
-            foreach (var property in element.EnumerateObject())
-                keys[n++] = new Key(property, IsPlainAscii(JsonMarshal.GetRawUtf8PropertyName(property)));
-            keys.Sort(Key.Compare);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var nameStart = (int)reader.TokenStartIndex + 1;
+                var nameLength = reader.ValueSpan.Length;
+                var escapedName = reader.ValueIsEscaped ? reader.GetString() : null;
+                var plain = escapedName is null && System.Text.Ascii.IsValid(reader.ValueSpan);
+                reader.Read();
+                var valueStart = (int)reader.TokenStartIndex;
+                reader.Skip();
+                if (count == members.Length)
+                {
+                    var larger = ArrayPool<Member>.Shared.Rent(count * 2);
+                    members.AsSpan(0, count).CopyTo(larger);
+                    ArrayPool<Member>.Shared.Return(members, clearArray: true);
+                    members = larger;
+                }
+                members[count++] = new Member(nameStart, nameLength, plain, escapedName, valueStart, (int)reader.BytesConsumed);
+            }
+
+            var sorted = members.AsSpan(0, count);
+            if (sorted.Length > 1)
+            {
+                // Names are compared where they lie, which a comparison delegate cannot reach: insertion sort, or
+                // for a large object the names as strings.
+                if (sorted.Length <= 32)
+                    InsertionSort(sorted, source);
+                else
+                    SortByNameStrings(sorted, source);
+            }
+
             output.Write("{"u8);
-            for (var i = 0; i < keys.Length; i++)
+            for (var i = 0; i < sorted.Length; i++)
             {
                 if (i > 0)
                 {
-                    if (Key.Compare(keys[i], keys[i - 1]) == 0)
-                        throw new FormatException($"Duplicate key \"{keys[i].Property.Name}\": a record with duplicate keys has no canonical form.");
+                    if (Compare(sorted[i], sorted[i - 1], source) == 0)
+                        throw new FormatException($"Duplicate key \"{sorted[i].Name(source)}\": a record with duplicate keys has no canonical form.");
                     output.Write(","u8);
                 }
-                if (keys[i].Plain)
+                if (sorted[i].Plain)
                 {
                     output.Write("\""u8);
-                    output.Write(JsonMarshal.GetRawUtf8PropertyName(keys[i].Property));
+                    output.Write(source.Slice(sorted[i].NameStart, sorted[i].NameLength));
                     output.Write("\""u8);
                 }
                 else
                 {
-                    WriteString(keys[i].Property.Name, output);
+                    WriteString(sorted[i].Name(source), output);
                 }
                 output.Write(":"u8);
-                Write(keys[i].Property.Value, output);
+                var value = new Utf8JsonReader(source[sorted[i].ValueStart..sorted[i].ValueEnd], ReaderOptions);
+                value.Read();
+                WriteValue(ref value, source[sorted[i].ValueStart..sorted[i].ValueEnd], output);
             }
             output.Write("}"u8);
         }
         finally
         {
-            ArrayPool<Key>.Shared.Return(rented, clearArray: true);
+            ArrayPool<Member>.Shared.Return(members, clearArray: true);
         }
     }
 
-    private static bool IsPlainAscii(ReadOnlySpan<byte> name) => System.Text.Ascii.IsValid(name) && name.IndexOf((byte)'\\') < 0;
-
-    /// <summary>A property and whether its name is plain ASCII without escapes, as the source wrote it.</summary>
-    private readonly record struct Key(JsonProperty Property, bool Plain)
+    /// <summary>Where one member of an object lies in the source; <see cref="EscapedName"/> is its decoded name when the source escaped it.</summary>
+    private readonly record struct Member(int NameStart, int NameLength, bool Plain, string? EscapedName, int ValueStart, int ValueEnd)
     {
-        /// <summary>Ordinal UTF-16 order. For plain ASCII names that is the order of their bytes, read without decoding.</summary>
-        public static int Compare(Key a, Key b) =>
-            a.Plain && b.Plain
-                ? JsonMarshal.GetRawUtf8PropertyName(a.Property).SequenceCompareTo(JsonMarshal.GetRawUtf8PropertyName(b.Property))
-                : string.CompareOrdinal(a.Property.Name, b.Property.Name);
+        public string Name(ReadOnlySpan<byte> source) => EscapedName ?? Encoding.UTF8.GetString(source.Slice(NameStart, NameLength));
+    }
+
+    /// <summary>Ordinal UTF-16 order. For plain ASCII names that is the order of their bytes, compared without decoding.</summary>
+    private static int Compare(Member a, Member b, ReadOnlySpan<byte> source) =>
+        a.Plain && b.Plain
+            ? source.Slice(a.NameStart, a.NameLength).SequenceCompareTo(source.Slice(b.NameStart, b.NameLength))
+            : string.CompareOrdinal(a.Name(source), b.Name(source));
+
+    private static void InsertionSort(Span<Member> members, ReadOnlySpan<byte> source)
+    {
+        for (var i = 1; i < members.Length; i++)
+        {
+            var current = members[i];
+            var j = i - 1;
+            for (; j >= 0 && Compare(members[j], current, source) > 0; j--)
+                members[j + 1] = members[j];
+            members[j + 1] = current;
+        }
+    }
+
+    private static void SortByNameStrings(Span<Member> members, ReadOnlySpan<byte> source)
+    {
+        var names = new string[members.Length];
+        for (var i = 0; i < members.Length; i++)
+            names[i] = members[i].Name(source);
+        names.AsSpan().Sort(members, string.CompareOrdinal);
     }
 
     public static void WriteString(string value, IBufferWriter<byte> output)

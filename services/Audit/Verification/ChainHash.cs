@@ -64,8 +64,7 @@ public static class ChainHash
     private static void WriteCanonicalRecord(AuditRecord record, IBufferWriter<byte> output)
     {
         output.Write("{\"body\":"u8);
-        using (var body = JsonDocument.Parse(record.Body))
-            CanonicalJson.Write(body.RootElement, output);
+        CanonicalJson.Write(record.Body, output);
         output.Write(",\"caseId\":"u8);
         if (record.CaseId is { } caseId)
             WriteGuid(caseId, output);
