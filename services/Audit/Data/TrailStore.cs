@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using Accountability.Audit.Features.Replay;
 using Accountability.Audit.Verification;
@@ -158,14 +159,11 @@ public static class TrailStore
         return page;
     }
 
-    public static TrailEvent ToTrailEvent(long caseSeq, long globalSeq, string type, DateTimeOffset occurredAt, string body, string? traceParent)
-    {
-        using var document = JsonDocument.Parse(body);
-        return new TrailEvent(caseSeq, globalSeq, type, occurredAt, document.RootElement.Clone(), traceParent);
-    }
+    public static TrailEvent ToTrailEvent(long caseSeq, long globalSeq, string type, DateTimeOffset occurredAt, string body, string? traceParent) =>
+        new(caseSeq, globalSeq, type, occurredAt, ParseBody(Encoding.UTF8.GetBytes(body)), traceParent);
 
     /// <summary>
-    /// A jsonb body as Npgsql hands it over (its UTF-8 text), parsed in place: no string in between and no copy,
+    /// A body as UTF-8 (Npgsql hands jsonb over as its UTF-8 text), parsed in place: no string in between and no copy,
     /// which were most of a rebuild's reading. The document is left undisposed on purpose, because the element
     /// lives as long as its event; its index is a pooled array that the GC then reclaims like any other.
     /// </summary>

@@ -29,6 +29,13 @@ public static class CanonicalJson
     /// <summary>Refuses text that is not valid UTF-16 (a lone surrogate) instead of hashing a replacement character.</summary>
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    private static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        MaxDepth = 128,
+    };
+
     public static string Canonicalize(string json)
     {
         var output = new ArrayBufferWriter<byte>(json.Length + 16);
@@ -50,7 +57,7 @@ public static class CanonicalJson
         }
     }
 
-    public static void Write(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output)
+    private static void Write(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output)
     {
         var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
         if (!reader.Read())
@@ -59,13 +66,6 @@ public static class CanonicalJson
         if (reader.Read())
             throw new JsonException("Text after the JSON value."); // the reader itself refuses most of it first
     }
-
-    private static readonly JsonReaderOptions ReaderOptions = new()
-    {
-        AllowTrailingCommas = false,
-        CommentHandling = JsonCommentHandling.Disallow,
-        MaxDepth = 128,
-    };
 
     /// <summary>Writes the value the reader stands on, and leaves the reader on its last token.</summary>
     private static void WriteValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, IBufferWriter<byte> output)
@@ -177,9 +177,10 @@ public static class CanonicalJson
                     WriteString(sorted[i].Name(source), output);
                 }
                 output.Write(":"u8);
-                var value = new Utf8JsonReader(source[sorted[i].ValueStart..sorted[i].ValueEnd], ReaderOptions);
+                var valueText = source[sorted[i].ValueStart..sorted[i].ValueEnd];
+                var value = new Utf8JsonReader(valueText, ReaderOptions);
                 value.Read();
-                WriteValue(ref value, source[sorted[i].ValueStart..sorted[i].ValueEnd], output);
+                WriteValue(ref value, valueText, output);
             }
             output.Write("}"u8);
         }
@@ -283,7 +284,7 @@ public static class CanonicalJson
     }
 
     /// <summary>1.50, 1.5E0 and 15e-1 are all "1.5"; -0 is "0"; 1e300 (beyond decimal) is "1E+300".</summary>
-    public static string Number(string raw)
+    private static string Number(string raw)
     {
         if (decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
             return value == 0m ? "0" : value.ToString("0.############################", CultureInfo.InvariantCulture);

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 
 namespace Accountability.Audit.Verification;
 
@@ -67,7 +66,7 @@ public static class ChainHash
         CanonicalJson.Write(record.Body, output);
         output.Write(",\"caseId\":"u8);
         if (record.CaseId is { } caseId)
-            WriteGuid(caseId, output);
+            WriteQuoted(caseId, 36, "D", output);
         else
             output.Write("null"u8);
         output.Write(",\"casePrevHash\":"u8);
@@ -81,11 +80,11 @@ public static class ChainHash
         else
             output.Write("null"u8);
         output.Write(",\"eventId\":"u8);
-        WriteGuid(record.EventId, output);
+        WriteQuoted(record.EventId, 36, "D", output);
         output.Write(",\"occurredAt\":"u8);
-        WriteInstant(record.OccurredAt, output);
+        WriteQuoted(record.OccurredAt.UtcDateTime, InstantLength, InstantFormat, output);
         output.Write(",\"recordedAt\":"u8);
-        WriteInstant(record.RecordedAt, output);
+        WriteQuoted(record.RecordedAt.UtcDateTime, InstantLength, InstantFormat, output);
         output.Write(",\"source\":"u8);
         CanonicalJson.WriteString(record.Source, output);
         output.Write(",\"traceparent\":"u8);
@@ -98,11 +97,12 @@ public static class ChainHash
         output.Write("}"u8);
     }
 
-    private static void WriteGuid(Guid value, IBufferWriter<byte> output)
+    /// <summary>A value of known length that needs no escaping (a GUID, an instant), formatted as UTF-8 between quotes.</summary>
+    private static void WriteQuoted<T>(T value, int length, string format, IBufferWriter<byte> output) where T : IUtf8SpanFormattable
     {
-        if (!value.TryFormat(Quoted(output, 36), out _, "D"))
-            throw new InvalidOperationException("A GUID is 36 characters.");
-        output.Advance(38);
+        if (!value.TryFormat(Quoted(output, length), out var written, format, CultureInfo.InvariantCulture) || written != length)
+            throw new InvalidOperationException($"'{value}' is not {length} characters in the format '{format}'.");
+        output.Advance(length + 2);
     }
 
     private static void WriteHex(byte[] value, IBufferWriter<byte> output)
@@ -121,39 +121,14 @@ public static class ChainHash
         return span.Slice(1, length);
     }
 
-    /// <summary><see cref="Instant"/>, written as UTF-8 between quotes without building the string.</summary>
-    private static void WriteInstant(DateTimeOffset instant, IBufferWriter<byte> output)
-    {
-        var utc = instant.UtcDateTime;
-        var span = output.GetSpan(29);
-        span[0] = (byte)'"';
-        Digits(span.Slice(1, 4), utc.Year);
-        span[5] = (byte)'-';
-        Digits(span.Slice(6, 2), utc.Month);
-        span[8] = (byte)'-';
-        Digits(span.Slice(9, 2), utc.Day);
-        span[11] = (byte)'T';
-        Digits(span.Slice(12, 2), utc.Hour);
-        span[14] = (byte)':';
-        Digits(span.Slice(15, 2), utc.Minute);
-        span[17] = (byte)':';
-        Digits(span.Slice(18, 2), utc.Second);
-        span[20] = (byte)'.';
-        Digits(span.Slice(21, 6), (int)(utc.Ticks % TimeSpan.TicksPerSecond / 10));
-        span[27] = (byte)'Z';
-        span[28] = (byte)'"';
-        output.Advance(29);
-    }
+    private const string InstantFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'Z'";
 
-    private static void Digits(Span<byte> destination, int value)
-    {
-        for (var i = destination.Length - 1; i >= 0; i--, value /= 10)
-            destination[i] = (byte)('0' + value % 10);
-    }
+    /// <summary>The length of an instant in <see cref="InstantFormat"/>: 2026-03-03T14:05:00.123456Z.</summary>
+    private const int InstantLength = 27;
 
     /// <summary>UTC, exactly six fractional digits: PostgreSQL keeps microseconds, so that is what is hashed.</summary>
     public static string Instant(DateTimeOffset instant) =>
-        instant.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'Z'", CultureInfo.InvariantCulture);
+        instant.UtcDateTime.ToString(InstantFormat, CultureInfo.InvariantCulture);
 
     /// <summary>Drops the 100 ns ticks PostgreSQL cannot store, so the hash computed before the insert matches the row read back.</summary>
     public static DateTimeOffset ToMicroseconds(DateTimeOffset instant) =>
