@@ -50,7 +50,7 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {newLeader.Name} leads the queue");
         await Eventually.HoldsAsync(() => written.Count >= writtenBeforeKill + 100, "more work is written after the kill", TimeSpan.FromSeconds(60));
         var afterKill = written.Skip(writtenBeforeKill + 50).Take(50).ToArray();
-        await WithStateOnTimeoutAsync(host, () => Eventually.HoldsAsync(async () => afterKill.All((await host.EffectsAsync()).ContainsKey),
+        await WithStateOnTimeoutAsync(host, () => cluster.DescribeAsync(newLeader, host.QueueName), () => Eventually.HoldsAsync(async () => afterKill.All((await host.EffectsAsync()).ContainsKey),
             "work written after the kill is processed", TimeSpan.FromSeconds(120)));
         // The service's connections (the bus's, the readiness probe's) are on the nodes left.
         // (The management API lists connections from statistics each node sends every few seconds, so just after a
@@ -83,7 +83,7 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
     }
 
     /// <summary>A stall says where the work stopped: in the outbox (the publish side) or after it (the consumer).</summary>
-    private static async Task WithStateOnTimeoutAsync(MessagingTestHost host, Func<Task> wait)
+    private static async Task WithStateOnTimeoutAsync(MessagingTestHost host, Func<Task<string>> describeBroker, Func<Task> wait)
     {
         try
         {
@@ -96,7 +96,7 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
             var health = host.Services.GetRequiredService<MassTransit.IBusControl>().CheckHealth();
             var oldestError = await host.OldestOutboxErrorAsync();
             throw new TimeoutException($"{stalled.Message}; {unpublished} outbox rows unpublished ({lastError} with an error; the oldest: {oldestError ?? "none"}); " +
-                $"{host.Log.Total} deliveries; the bus is {health.Status}: {health.Description}", stalled);
+                $"{host.Log.Total} deliveries; the bus is {health.Status}: {health.Description}; {await describeBroker()}", stalled);
         }
     }
 }

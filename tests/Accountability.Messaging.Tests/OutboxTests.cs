@@ -1,7 +1,10 @@
 using Accountability.Messaging.Outbox;
+using Accountability.Messaging.Relay;
 using Accountability.TestSupport;
 using Accountability.TestSupport.Messages;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Xunit;
 
 namespace Accountability.Messaging.Tests;
@@ -67,6 +70,46 @@ public sealed class OutboxTests
             "the message committed during the outage is delivered after it", TimeSpan.FromSeconds(90));
         Assert.Equal(1, (await host.EffectsOnceAppliedAsync(during))[during]);
         Assert.Equal(0, await host.CountAsync("select count(*) from outbox where published_at is null"));
+    }
+
+    [Fact]
+    public async Task A_broker_slower_than_the_publish_timeout_slows_the_relay_down_and_it_comes_back_to_the_setting_once_the_broker_is_quick()
+    {
+        await using var broker = BrokerLink.Start();
+        await using var host = await MessagingTestHost.StartAsync(rabbitMqUri: broker.AmqpUri,
+            settings: new Dictionary<string, string?> { ["Messaging:PublishTimeout"] = "00:00:00.500" });
+        var relay = host.Services.GetServices<IHostedService>().OfType<OutboxRelay>().Single();
+        var before = await host.WriteWorkItemAsync();
+        await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(before), "the bus works before the broker turns slow");
+
+        // From now on no confirm comes sooner than 800 ms after its publish: later than the 500 ms the relay is told to
+        // wait. The first timeout closes the publish channel, and a new one takes several such round trips (open,
+        // confirm mode, the exchanges) before it sends anything, so a relay that always waited 500 ms would never
+        // send another message.
+        broker.Latency = TimeSpan.FromMilliseconds(400);
+        var whileSlow = new List<Guid>();
+        for (var i = 0; i < 20; i++)
+        {
+            whileSlow.Add(await host.WriteWorkItemAsync());
+            await Task.Delay(100);
+        }
+
+        await Eventually.HoldsAsync(async () => await host.CountAsync("select count(*) from outbox where published_at is null") == 0,
+            "the broker has confirmed every row written while it is slow", TimeSpan.FromSeconds(120));
+        var effects = await host.EffectsOnceAppliedAsync([.. whileSlow]);
+        Assert.All(whileSlow, id => Assert.Equal(1, effects[id]));
+        Assert.True(await host.CountAsync("select count(*) from outbox where attempts > 1") > 0, "some publish timed out and was tried again");
+        Assert.True(relay.PublishTimeout > TimeSpan.FromMilliseconds(800),
+            $"the relay waits longer than the broker's round trip while it is slow, not {relay.PublishTimeout}");
+
+        broker.Latency = TimeSpan.Zero;
+        await Eventually.HoldsAsync(async () =>
+        {
+            await host.WriteWorkItemAsync();
+            return relay.PublishTimeout == TimeSpan.FromMilliseconds(500);
+        }, "the relay waits as long as its setting says once the broker is quick again", TimeSpan.FromSeconds(60));
+        await Eventually.HoldsAsync(async () => await host.CountAsync("select count(*) from outbox where published_at is null") == 0,
+            "the relay has published every outbox row");
     }
 
     [Fact]

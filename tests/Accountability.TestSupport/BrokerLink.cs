@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Channels;
 
 namespace Accountability.TestSupport;
 
@@ -39,6 +40,18 @@ public sealed class BrokerLink : IAsyncDisposable
     public string Through(string amqpUri) => new UriBuilder(amqpUri) { Host = "127.0.0.1", Port = Port }.Uri.ToString();
 
     public bool IsCut { get; private set; }
+
+    private long latencyMilliseconds;
+
+    /// <summary>
+    /// How long every chunk is held, each way, before it is passed on (zero: at once). It may be set while
+    /// connections are open: a broker that turns slow (loaded, or busy after a node's loss) without failing.
+    /// </summary>
+    public TimeSpan Latency
+    {
+        get => TimeSpan.FromMilliseconds(Interlocked.Read(ref latencyMilliseconds));
+        set => Interlocked.Exchange(ref latencyMilliseconds, (long)value.TotalMilliseconds);
+    }
 
     public static BrokerLink Start()
     {
@@ -134,9 +147,7 @@ public sealed class BrokerLink : IAsyncDisposable
             await using var fromClient = new NetworkStream(client, ownsSocket: false);
             await using var toBroker = new NetworkStream(upstream, ownsSocket: false);
             // Whichever side ends first ends both, as a broken network path would.
-            await Task.WhenAny(
-                fromClient.CopyToAsync(toBroker, disposed.Token),
-                toBroker.CopyToAsync(fromClient, disposed.Token));
+            await Task.WhenAny(CopyAsync(fromClient, toBroker), CopyAsync(toBroker, fromClient));
         }
         catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -146,6 +157,35 @@ public sealed class BrokerLink : IAsyncDisposable
         {
             Reset(client);
             Reset(upstream);
+        }
+    }
+
+    /// <summary>Passes on what <paramref name="from"/> sends, in order, each chunk <see cref="Latency"/> after it arrived.</summary>
+    private async Task CopyAsync(Stream from, Stream to)
+    {
+        var pending = Channel.CreateUnbounded<(long Due, byte[] Bytes)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var forwarding = ForwardAsync(pending.Reader, to);
+        try
+        {
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await from.ReadAsync(buffer, disposed.Token)) > 0)
+                pending.Writer.TryWrite((Environment.TickCount64 + Interlocked.Read(ref latencyMilliseconds), buffer[..read]));
+        }
+        finally
+        {
+            pending.Writer.TryComplete();
+        }
+        await forwarding;
+    }
+
+    private async Task ForwardAsync(ChannelReader<(long Due, byte[] Bytes)> pending, Stream to)
+    {
+        await foreach (var (due, bytes) in pending.ReadAllAsync(disposed.Token))
+        {
+            if (due - Environment.TickCount64 is var wait and > 0)
+                await Task.Delay(TimeSpan.FromMilliseconds(wait), disposed.Token);
+            await to.WriteAsync(bytes, disposed.Token);
         }
     }
 

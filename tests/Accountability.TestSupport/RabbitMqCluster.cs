@@ -181,6 +181,28 @@ public sealed class RabbitMqCluster : IAsyncDisposable
         return [.. all.EnumerateArray().Select(c => c.GetProperty("node").GetString()!)];
     }
 
+    /// <summary>
+    /// For a stalled test: as <paramref name="askedNode"/> sees it, the queue's leader and members, and every channel with
+    /// its node, state and publishes not yet confirmed.
+    /// </summary>
+    public async Task<string> DescribeAsync(Node askedNode, string queue)
+    {
+        try
+        {
+            var info = await management.GetFromJsonAsync<JsonElement>(
+                $"http://127.0.0.1:{askedNode.ManagementPort}/api/queues/%2F/{Uri.EscapeDataString(queue)}");
+            var channels = await management.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{askedNode.ManagementPort}/api/channels");
+            string Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.ToString() : "?";
+            return $"queue {queue}: leader {Text(info, "leader")}, members {Text(info, "members")}, online {Text(info, "online")}, " +
+                $"messages {Text(info, "messages")}; channels: " + string.Join("; ", channels.EnumerateArray().Select(c =>
+                    $"{Text(c, "name")} on {Text(c, "node")} ({Text(c, "state")}, confirm {Text(c, "confirm")}, unconfirmed {Text(c, "messages_unconfirmed")})"));
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return $"{askedNode.Name}'s management API did not answer: {exception.Message}";
+        }
+    }
+
     /// <summary>The node that leads a quorum queue of the default virtual host, asked of any node that answers.</summary>
     public async Task<Node> LeaderOfAsync(string queue) =>
         await TryLeaderOfAsync(queue) ?? throw new InvalidOperationException($"No node of the cluster names a leader for the queue '{queue}'.");

@@ -31,6 +31,11 @@ public sealed class OutboxRelay(
     private readonly Channel<bool> wakeUps = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
+    private readonly AdaptivePublishTimeout publishTimeout = new(options.Value.PublishTimeout);
+
+    /// <summary>How long the next batch waits for each confirm (<see cref="AdaptivePublishTimeout"/>).</summary>
+    public TimeSpan PublishTimeout => publishTimeout.Current;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await migrations.WaitAsync(stoppingToken);
@@ -87,7 +92,12 @@ public sealed class OutboxRelay(
             return 0;
         }
 
-        var outcomes = await Task.WhenAll(rows.Select(row => PublishAsync(row, settings.PublishTimeout, cancellationToken)));
+        var timeout = publishTimeout.Current;
+        var outcomes = await Task.WhenAll(rows.Select(row => PublishAsync(row, timeout, cancellationToken)));
+        if (outcomes.Any(o => o.TimedOut))
+            publishTimeout.TimedOut();
+        else if (outcomes.Any(o => o.Error is null))
+            publishTimeout.Confirmed(outcomes.Where(o => o.Error is null).Max(o => o.Took));
 
         var published = outcomes.Where(o => o.Error is null && !o.Unpublishable).Select(o => o.Seq).ToArray();
         var failed = outcomes.Where(o => o.Error is not null).ToList();
@@ -148,6 +158,7 @@ public sealed class OutboxRelay(
 
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
+        var started = Stopwatch.GetTimestamp();
         try
         {
             await bus.Publish(message, messageType, Pipe.Execute<PublishContext>(context =>
@@ -159,15 +170,14 @@ public sealed class OutboxRelay(
                 }), timeoutSource.Token)
                 // Belt and braces: a publish that ignores its token still cannot hold the batch forever.
                 .WaitAsync(timeout, cancellationToken);
-            return new PublishOutcome(row.Seq, null, false);
+            return new PublishOutcome(row.Seq, null, false) { Took = Stopwatch.GetElapsedTime(started) };
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
-            var error = exception is TimeoutException or OperationCanceledException
-                ? $"Publish timed out after {timeout}"
-                : exception.Message;
-            return new PublishOutcome(row.Seq, error, false);
+            var timedOut = exception is TimeoutException or OperationCanceledException;
+            var error = timedOut ? $"Publish timed out after {timeout}" : exception.Message;
+            return new PublishOutcome(row.Seq, error, false) { TimedOut = timedOut };
         }
     }
 
@@ -245,7 +255,12 @@ public sealed class OutboxRelay(
 
     private sealed record PendingRow(long Seq, Guid MessageId, string MessageType, string Body, string Headers);
 
-    private sealed record PublishOutcome(long Seq, string? Error, bool Unpublishable);
+    private sealed record PublishOutcome(long Seq, string? Error, bool Unpublishable)
+    {
+        public bool TimedOut { get; init; }
+
+        public TimeSpan Took { get; init; }
+    }
 }
 
 public sealed class OutboxPublishException(int failed, int claimed, string firstError)
