@@ -274,14 +274,17 @@ build_services() {
     command -v dotnet >/dev/null 2>&1 || die "dotnet is not on PATH (the services are published on this machine)"
     # One MSBuild run publishes them all, so the projects they share are built once. Its obj/ and bin/
     # are under .state/images/artifacts, so a publish never races a `make test` build in the tree.
+    # Each host publishes to its default artifacts/publish/<project>/release, copied below: a PublishDir per host
+    # would be a global property, passed down to the projects they share, so MSBuild would build each shared
+    # project once per host, in parallel, into one bin/ (a race that once failed on a shared deps.json).
     local proj=$WORK/publish-all.proj
-    rm -rf "$WORK/services"
+    rm -rf "$WORK/services" "$WORK/artifacts/publish"
     {
         echo '<Project>'
         echo '  <!-- Written by deploy/images/build.sh: publishes the hosts whose images are missing or stale. -->'
         echo '  <ItemGroup>'
         for s in "${todo[@]}"; do
-            echo "    <Host Include=\"$REPO/services/$s/Accountability.$s.csproj\" AdditionalProperties=\"PublishDir=$WORK/services/$s/app/\" />"
+            echo "    <Host Include=\"$REPO/services/$s/Accountability.$s.csproj\" />"
         done
         echo '  </ItemGroup>'
         echo '  <Target Name="Restore"><MSBuild Projects="@(Host)" Targets="Restore" /></Target>'
@@ -299,6 +302,8 @@ build_services() {
     for s in "${todo[@]}"; do
         name=$(service_image "$s")
         ctx=$WORK/services/$s
+        mkdir -p "$ctx"
+        cp -a "$WORK/artifacts/publish/Accountability.$s/release" "$ctx/app" 2>/dev/null || true
         [ -f "$ctx/app/Accountability.$s.dll" ] || die "no $ctx/app/Accountability.$s.dll after the publish (log: $logf)"
         mkdir -p "$ctx/deploy"
         cp -a "$REPO/deploy/org" "$REPO/deploy/escalation" "$ctx/deploy/"
