@@ -1,5 +1,6 @@
 using Accountability.Messaging.Relay;
 using Accountability.TestSupport;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -17,10 +18,15 @@ public sealed class RelayTests
         for (var i = 0; i < count; i++)
             written.Add(await host.WriteWorkItemAsync());
 
-        // One batch holds every row, so a kill at any point before the end is a kill mid-batch:
-        // nothing has been marked published yet, and whatever the broker already took will come again.
-        using (var first = RelayProcess.Start(host.Schema, batchSize: count))
+        // One batch holds every row, and the kill comes before that batch can commit: the test holds a SHARE lock on
+        // the outbox, which lets the relay claim its rows (FOR UPDATE) and publish them but not mark them published.
+        // So nothing has been marked yet, and whatever the broker already took will come again. (Without the lock, a
+        // relay on a loaded machine once published and committed the whole batch before the first delivery was seen.)
+        await using (var blocker = await host.Database.OpenConnectionAsync())
+        await using (var holdMarks = await blocker.BeginTransactionAsync())
         {
+            await blocker.ExecuteAsync("lock table outbox in share mode", transaction: holdMarks);
+            using var first = RelayProcess.Start(host.Schema, batchSize: count);
             await Eventually.HoldsAsync(() => host.Log.Total > 0, "the first relay has published part of the batch", TimeSpan.FromSeconds(60));
             first.KillHard();
         }
