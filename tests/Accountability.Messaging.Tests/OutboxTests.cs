@@ -91,6 +91,7 @@ public sealed class OutboxTests
         for (var i = 0; i < 20; i++)
         {
             whileSlow.Add(await host.WriteWorkItemAsync());
+            // Pacing, not waiting: rows written over two seconds land in batches after the first timeout, on new channels.
             await Task.Delay(100);
         }
 
