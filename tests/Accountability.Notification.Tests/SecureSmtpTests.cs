@@ -173,6 +173,37 @@ public sealed class SecureSmtpTests(NotificationService service)
     }
 
     [Fact]
+    public async Task While_one_worker_waits_on_a_relay_that_stopped_answering_the_idle_workers_sleep_instead_of_claiming_again_and_again()
+    {
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.Plain, stallAt: "DATA");
+        await using var notification = await StartAsync(new()
+        {
+            ["Notification__Smtp__Port"] = relay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Notification__Smtp__Security"] = "None",
+            ["Notification__Smtp__Timeout"] = "00:00:15",
+            ["Notification__Delivery__Workers"] = "4",
+            ["Notification__Delivery__PollInterval"] = "00:00:02",
+        });
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail("idle-workers"));
+        await service.PublishAsync(complaint);
+        await notification.WaitForReceiptAsync(complaint.CaseId, "pending", "the receipt is recorded");
+        // One worker has claimed the receipt and waits on the relay for 15 s; the row stays locked and due all that time.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        var before = await notification.DeliveryScansAsync();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        // A backend reports its counts at most once a second: wait for the window's last ones.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var scans = await notification.DeliveryScansAsync() - before;
+
+        var receipt = await notification.WaitForReceiptAsync(complaint.CaseId, "pending", "the receipt is still pending");
+        Assert.Equal(0, receipt.Attempts); // the send was still waiting on the relay throughout
+        // Three idle workers, each waking at most every 2 s and scanning twice (the claim, then when to look again):
+        // about 20 in 6.5 s. A worker that claimed again whenever a held row was due ran thousands.
+        Assert.True(scans <= 40, $"The deliveries table was scanned {scans} times while one held row waited on the relay.");
+    }
+
+    [Fact]
     public async Task After_the_relay_restarts_the_next_message_goes_out_on_a_new_connection_without_a_failed_attempt()
     {
         await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.StartTls, UserName, password);
@@ -294,6 +325,15 @@ public sealed class SecureSmtpTests(NotificationService service)
                     "select id as Id, status as Status, attempts as Attempts, last_error as LastError from deliveries where case_id = @caseId and template = 'receipt'",
                     new { caseId });
             }, d => d is { Attempts: >= 1 }, description)!;
+
+        /// <summary>Scans of this schema's deliveries table so far, as PostgreSQL counts them (each claim scans it).</summary>
+        public async Task<long> DeliveryScansAsync()
+        {
+            await using var connection = await TestDatabase.OpenAsync(schema);
+            return await connection.ExecuteScalarAsync<long>(
+                "select coalesce(seq_scan, 0) + coalesce(idx_scan, 0) from pg_stat_user_tables where schemaname = @schema and relname = 'deliveries'",
+                new { schema });
+        }
 
         public async Task<IReadOnlyList<Attempt>> AttemptsAsync(Guid deliveryId)
         {

@@ -55,8 +55,8 @@ public sealed class DeliveryDispatcher(
                 continue;
             try
             {
-                // Until the next retry comes due, at most the poll interval; a consumer's new delivery wakes us at once.
-                // The claim said when the next one is due; only an empty claim has to ask.
+                // Until the next retry comes due, at most the poll interval; a consumer's new delivery, or a colleague that
+                // claimed one and saw another waiting, wakes us at once. Only a failed dispatch has to ask.
                 await wakeup.WaitAsync(lookAgainIn ?? await NextLookInAsync(settings.PollInterval, stoppingToken), stoppingToken);
             }
             catch (OperationCanceledException)
@@ -69,6 +69,23 @@ public sealed class DeliveryDispatcher(
     private static TimeSpan Until(double? dueInSeconds, TimeSpan longest) =>
         dueInSeconds is { } due ? TimeSpan.FromSeconds(Math.Clamp(due, 0, longest.TotalSeconds)) : longest;
 
+    /// <summary>
+    /// The claim found nothing. Every due row it passed over is held by another worker, here or in another instance,
+    /// which will send it or set it a later attempt; looking again before then only finds it held again (a worker that
+    /// did so spun through thousands of empty claims while a colleague waited on a slow relay). So the wait is until
+    /// the first row comes due that was not due at the claim: now() is the claim's, as both run in one transaction.
+    /// A held row whose transaction fails is due again at once, and its own worker looks again (the error path).
+    /// </summary>
+    private async Task<TimeSpan> NothingClaimableAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        var dueInSeconds = await connection.ExecuteScalarAsync<double?>(new CommandDefinition(
+            "select extract(epoch from min(next_attempt_at) - now())::float8 from deliveries where status = 'pending' and next_attempt_at > now()",
+            transaction: transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return Until(dueInSeconds, options.Value.Delivery.PollInterval);
+    }
+
+    /// <summary>After a failed dispatch: the row it held is due again, so this counts every pending row, held or not.</summary>
     private async Task<TimeSpan> NextLookInAsync(TimeSpan longest, CancellationToken cancellationToken)
     {
         try
@@ -84,11 +101,10 @@ public sealed class DeliveryDispatcher(
     }
 
     /// <summary>
-    /// Claims and attempts one due delivery. Null when none was due; otherwise how long until the next other pending
-    /// delivery comes due (zero when one is waiting, at most the poll interval), so the worker claims again at once
-    /// only when there is something to claim.
+    /// Claims and attempts one due delivery. Returns how long until the worker should claim again: zero when another
+    /// delivery is waiting, otherwise until the next one comes due that no other worker holds, at most the poll interval.
     /// </summary>
-    public async Task<TimeSpan?> DispatchOneAsync(CancellationToken cancellationToken)
+    public async Task<TimeSpan> DispatchOneAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -108,7 +124,11 @@ public sealed class DeliveryDispatcher(
             for update of d skip locked
             """, transaction: transaction, cancellationToken: cancellationToken));
         if (delivery is null)
-            return null;
+            return await NothingClaimableAsync(connection, transaction, cancellationToken);
+        // Another due row waits behind this one: wake an idle colleague to take it while this worker sends. Idle workers
+        // sleep until a row no one holds comes due (NothingClaimableAsync), so without this only the first would send.
+        if (delivery.NextDueInSeconds <= 0)
+            wakeup.Signal();
 
         // A child of the consumer that recorded it, so one trace runs from the event to the send.
         ActivityContext.TryParse(delivery.Traceparent, null, out var parent);
