@@ -41,13 +41,10 @@ public sealed class TimerPoller(
         {
             try
             {
-                while (await FireNextAsync(stoppingToken))
-                {
-                    // Keep going while timers are due.
-                }
-                // Sleep until the next timer comes due, but never past the poll interval: a consumer only wakes us for a timer
-                // that is due already, so one set for a few seconds ahead is picked up within the interval.
-                await wakeUp.WaitAsync(await NextLookInAsync(options.Value.TimerPollInterval, stoppingToken), stoppingToken);
+                // Keep going while timers are due; then sleep until the next comes due, but never past the poll interval:
+                // a consumer only wakes us for a timer that is due already, so one set for a few seconds ahead is picked up within the interval.
+                if (await FireNextAsync(stoppingToken) is { } lookAgainIn)
+                    await wakeUp.WaitAsync(lookAgainIn, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -62,19 +59,28 @@ public sealed class TimerPoller(
         }
     }
 
-    private async Task<TimeSpan> NextLookInAsync(TimeSpan longest, CancellationToken cancellationToken)
+    /// <summary>
+    /// The claim found no timer it could take. A due one it passed over is held by another instance, which fires or
+    /// supersedes it; looking again before then only finds it held again. So the wait is until the first timer comes due
+    /// that was not due at the claim (<paramref name="claimedAt"/>), at most <paramref name="longest"/>.
+    /// </summary>
+    private async Task<TimeSpan> NothingClaimableAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset claimedAt, TimeSpan longest, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var next = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-            "select min(fire_at) from timers where state = 'pending'", cancellationToken: cancellationToken));
+            "select min(fire_at) from timers where state = 'pending' and fire_at > @claimedAt",
+            new { claimedAt = claimedAt.ForDb() }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
         if (next is null)
             return longest;
         var wait = DbTime.Utc(next.Value) - time.GetUtcNow();
         return wait < TimeSpan.Zero ? TimeSpan.Zero : wait < longest ? wait : longest;
     }
 
-    /// <summary>Claims and handles one due timer. Returns false when none is due.</summary>
-    public async Task<bool> FireNextAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims and handles one due timer. Returns null when it handled one, otherwise how long until one may be claimed.
+    /// </summary>
+    public async Task<TimeSpan?> FireNextAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -87,10 +93,7 @@ public sealed class TimerPoller(
             for update skip locked
             """, new { now = now.ForDb() }, transaction, cancellationToken: cancellationToken));
         if (timer is null)
-        {
-            await transaction.CommitAsync(cancellationToken);
-            return false;
-        }
+            return await NothingClaimableAsync(connection, transaction, now, options.Value.TimerPollInterval, cancellationToken);
 
         var @case = await CaseClockStore.LockCaseAsync(transaction, timer.CaseId, cancellationToken);
         var clock = (await CaseClockStore.ClocksAsync(connection, transaction, timer.CaseId, cancellationToken)).FirstOrDefault(c => c.Clock == timer.Clock);
@@ -107,7 +110,7 @@ public sealed class TimerPoller(
             await connection.ExecuteAsync(new CommandDefinition(
                 "update timers set state = 'superseded' where timer_id = @TimerId", new { timer.TimerId }, transaction, cancellationToken: cancellationToken));
             await transaction.CommitAsync(cancellationToken);
-            return true;
+            return null;
         }
 
         var fireAt = DbTime.Utc(timer.FireAt);
@@ -177,7 +180,7 @@ public sealed class TimerPoller(
         await transaction.CommitAsync(cancellationToken);
         if (late)
             logger.LogInformation("Timer {Clock} {Percent}% of case {CaseId} fired late by {Lateness}", timer.Clock, timer.Percent, timer.CaseId, lateness);
-        return true;
+        return null;
     }
 
     private sealed record DueTimer(long TimerId, Guid CaseId, string Clock, int Run, int Generation, int Percent, DateTime FireAt);
