@@ -18,10 +18,10 @@ public sealed class CaseRoutedConsumer(NotifyingInbox inbox, Notifier notifier, 
         System.Diagnostics.Activity.Current.TagCase(routed.CaseId, "notify-routed", routed.ToOwnerKind, routed.ToOwnerId);
         return inbox.ProcessOnceAsync(nameof(CaseRoutedConsumer), context.RequireMessageId(), async (transaction, cancellationToken) =>
         {
-            await CaseStore.SetUnitAsync(transaction, routed.CaseId, routed.UnitId, cancellationToken);
+            var known = await CaseStore.SetUnitAsync(transaction, routed.CaseId, routed.UnitId, cancellationToken);
             var chart = await notifier.ChartAsync(transaction, cancellationToken);
             var unitName = chart?.Unit(routed.UnitId)?.Name ?? options.Value.DepartmentName;
-            await notifier.ToComplainantAsync(transaction, routed.CaseId, Triggers.Routed,
+            await notifier.ToComplainantAsync(transaction, known, routed.CaseId, Triggers.Routed,
                 PlannedDelivery.CaseEvent(routed.CaseId, routed.CaseVersion),
                 new Dictionary<string, string> { ["unitName"] = unitName }, cancellationToken);
         }, context.CancellationToken);

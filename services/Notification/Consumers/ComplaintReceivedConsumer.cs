@@ -19,10 +19,10 @@ public sealed class ComplaintReceivedConsumer(NotifyingInbox inbox, Notifier not
         var contact = complaint.Anonymous ? null : complaint.Complainant;
         return inbox.ProcessOnceAsync(nameof(ComplaintReceivedConsumer), context.RequireMessageId(), async (transaction, cancellationToken) =>
         {
-            await CaseStore.AddAsync(transaction, complaint.CaseId, complaint.TrackingCode, complaint.CaseNumber, contact is null,
+            var known = await CaseStore.AddAsync(transaction, complaint.CaseId, complaint.TrackingCode, complaint.CaseNumber, contact is null,
                 contact?.KeyId, contact?.Ciphertext, complaint.ReceivedAt, cancellationToken);
             if (contact is not null)
-                await notifier.ToComplainantAsync(transaction, complaint.CaseId, Triggers.Receipt,
+                await notifier.ToComplainantAsync(transaction, known, complaint.CaseId, Triggers.Receipt,
                     PlannedDelivery.CaseEvent(complaint.CaseId, complaint.CaseVersion), new Dictionary<string, string>(), cancellationToken);
         }, context.CancellationToken);
     }

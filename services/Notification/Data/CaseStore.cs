@@ -11,17 +11,27 @@ public static class CaseStore
         Guid CaseId, string TrackingCode, bool Anonymous, string? ContactKeyId, string? ContactCiphertext,
         string OptOutToken, DateTime? OptedOutAt, string? UnitId, string? CaseNumber = null);
 
-    public static async Task<bool> AddAsync(
+    /// <summary>
+    /// Keeps a new case and returns it as stored: the row just written, or the one already there (a case is written once;
+    /// an opt-out may have reached it since), so the caller needs no second read.
+    /// </summary>
+    public static async Task<CaseRow> AddAsync(
         NpgsqlTransaction transaction, Guid caseId, string trackingCode, string? caseNumber, bool anonymous, string? keyId, string? ciphertext,
         DateTimeOffset receivedAt, CancellationToken cancellationToken) =>
-        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            """
-            insert into cases (case_id, tracking_code, case_number, anonymous, contact_key_id, contact_ciphertext, opt_out_token, received_at)
-            values (@caseId, @trackingCode, @caseNumber, @anonymous, @keyId, @ciphertext, @token, @receivedAt)
-            on conflict (case_id) do nothing
+        await transaction.Connection!.QuerySingleAsync<CaseRow>(new CommandDefinition(
+            $"""
+            with added as (
+                insert into cases (case_id, tracking_code, case_number, anonymous, contact_key_id, contact_ciphertext, opt_out_token, received_at)
+                values (@caseId, @trackingCode, @caseNumber, @anonymous, @keyId, @ciphertext, @token, @receivedAt)
+                on conflict (case_id) do nothing
+                returning *
+            )
+            select {Columns("added", "")} from added
+            union all
+            select {Columns("cases", "")} from cases where case_id = @caseId and not exists (select 1 from added)
             """,
             new { caseId, trackingCode, caseNumber, anonymous, keyId, ciphertext, token = NewToken(), receivedAt },
-            transaction, cancellationToken: cancellationToken)) > 0;
+            transaction, cancellationToken: cancellationToken));
 
     public static Task<CaseRow?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid caseId, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
@@ -39,9 +49,11 @@ public static class CaseStore
         {table}.case_number as {prefix}CaseNumber
         """;
 
-    public static Task SetUnitAsync(NpgsqlTransaction transaction, Guid caseId, string unitId, CancellationToken cancellationToken) =>
-        transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            "update cases set unit_id = @unitId where case_id = @caseId", new { caseId, unitId }, transaction, cancellationToken: cancellationToken));
+    /// <summary>Records the unit the case was routed to; returns the case as it now stands, or null when this service has not seen it yet.</summary>
+    public static Task<CaseRow?> SetUnitAsync(NpgsqlTransaction transaction, Guid caseId, string unitId, CancellationToken cancellationToken) =>
+        transaction.Connection!.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
+            $"update cases set unit_id = @unitId where case_id = @caseId returning {Columns("cases", "")}",
+            new { caseId, unitId }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>256 random bits, URL-safe: the secret in a public link.</summary>
     public static string NewToken() => Base64Url(RandomNumberGenerator.GetBytes(32));
