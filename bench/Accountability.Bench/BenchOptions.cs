@@ -36,6 +36,9 @@ public sealed record BenchOptions
 
     /// <summary>The burst phase offers four times the measured maximum for this long (issue 18: no congestion collapse).</summary>
     public int BurstSeconds { get; init; } = 30;
+
+    /// <summary>After the maximum, the same number of complaints at half its rate (issue 18: receipt -> owned p99 there).</summary>
+    public bool HalfMaximumPhase { get; init; } = true;
     public bool Quick { get; init; }
     public string Profile { get; init; } = "bench";
     public bool Keep { get; init; }

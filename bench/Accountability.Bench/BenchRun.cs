@@ -31,7 +31,7 @@ public static class BenchRun
             try
             {
                 await StartServicesAsync(worktree.Path, referenceInfra, options, auth, smtp, referenceServices);
-                comparison = new Comparison(gitRef, worktree.Commit, await MeasureLoadAsync(worktree.Path, referenceServices, referenceInfra, options with { BurstSeconds = 0 }, auth));
+                comparison = new Comparison(gitRef, worktree.Commit, await MeasureLoadAsync(worktree.Path, referenceServices, referenceInfra, options with { BurstSeconds = 0, HalfMaximumPhase = false }, auth));
             }
             finally
             {
@@ -68,14 +68,14 @@ public static class BenchRun
             var auditPeakAfterReplay = audit.PeakWorkingSetBytes();
 
             var report = new Report(options, started, total.Elapsed, loadBefore, LoadAverage(), rabbit, npgsql, load.FixedRate, load.Maximum, load.Cost, load.PeakWorkingSet, load.IdleCpuPercent,
-                auditPeakAfterReplay, replay, smtp.Messages, comparison, load.Burst);
+                auditPeakAfterReplay, replay, smtp.Messages, comparison, load.Burst, load.HalfMaximum);
             Console.WriteLine();
             Console.WriteLine(report.Table());
             var output = options.Output ?? Path.Combine(repository, "bench", "results", "latest.json");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
             await File.WriteAllTextAsync(output, report.Json().ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
             Log($"wrote {output}");
-            var failed = load.FixedRate.Unfinished + load.Maximum.Unfinished > 0 || !replay.Verified
+            var failed = load.FixedRate.Unfinished + load.Maximum.Unfinished + (load.HalfMaximum?.Unfinished ?? 0) > 0 || !replay.Verified
                 || comparison is { Load: var r } && r.FixedRate.Unfinished + r.Maximum.Unfinished > 0;
             return failed ? 1 : 0;
         }
@@ -183,6 +183,16 @@ public static class BenchRun
         await Task.Delay(settle);
         var idle = await meter.IdleAsync(quiet);
         Log($"  {idle.Values.Sum():N1}% of one core: " + string.Join(", ", idle.Select(p => $"{p.Key} {p.Value:N1}%")));
+        // Issue 18's latency target: receipt -> owned at a fixed rate of half the maximum just measured. Outside the CPU window,
+        // after the idle minute (so nothing is left over from the maximum) and before the burst (so nothing is queued).
+        PhaseResult? halfMaximum = null;
+        if (options.HalfMaximumPhase)
+        {
+            var halfRate = Math.Max(0.5, maximum.CasesPerSecond / 2);
+            Log($"end to end at half the maximum: {options.Cases} complaints at {halfRate:N1}/s");
+            halfMaximum = await load.FixedRateAsync(options.Cases, halfRate, drain, $"half the maximum, {halfRate:0.#}/s");
+            Log($"  {halfMaximum.CasesPerSecond:N1} cases/s, receipt -> owned p50 {halfMaximum.P50Ms:N0} ms, p99 {halfMaximum.P99Ms:N0} ms, unfinished {halfMaximum.Unfinished}");
+        }
         // A department's worst day: four times the measured maximum, open loop, then the drain. Outside the CPU window.
         PhaseResult? burst = null;
         if (options.BurstSeconds > 0)
@@ -194,7 +204,7 @@ public static class BenchRun
             Log($"  accepted {burst.Accepted}/{burst.Offered}, drained {burst.DrainSeconds:N0} s after the last POST, unfinished {burst.Unfinished}; "
                 + $"stages routed {burst.RoutedPerSecond:N1} / notified {burst.NotifiedPerSecond:N1} / audited {burst.AuditedPerSecond:N1} cases/s; first done: {burst.FirstStageDone}");
         }
-        return new LoadResult(fixedRate, maximum, cost, peaks, idle, burst);
+        return new LoadResult(fixedRate, maximum, cost, peaks, idle, burst, halfMaximum);
     }
 
     private static string Token(AuthOptions auth, string directory, string role) =>
@@ -290,7 +300,7 @@ public static class BenchRun
 /// <summary>The end-to-end phases of one set of services and what the system spent on them.</summary>
 public sealed record LoadResult(
     PhaseResult FixedRate, PhaseResult Maximum, SystemCost Cost, IReadOnlyDictionary<string, long> PeakWorkingSet, IReadOnlyDictionary<string, double> IdleCpuPercent,
-    PhaseResult? Burst);
+    PhaseResult? Burst, PhaseResult? HalfMaximum);
 
 /// <summary>The same load against another commit, run first in the same invocation.</summary>
 public sealed record Comparison(string Ref, string Commit, LoadResult Load);

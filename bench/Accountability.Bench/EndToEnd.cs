@@ -46,7 +46,7 @@ public sealed class EndToEnd(Uri intake, string clerkToken, string connectionStr
     };
 
     /// <summary>Open loop: complaint i is sent at start + i / rate, whether or not the earlier ones were answered.</summary>
-    public async Task<PhaseResult> FixedRateAsync(int cases, double rate, TimeSpan drainTimeout)
+    public async Task<PhaseResult> FixedRateAsync(int cases, double rate, TimeSpan drainTimeout, string? name = null)
     {
         var accepted = new ConcurrentBag<Filed>();
         var rejected = 0;
@@ -63,7 +63,7 @@ public sealed class EndToEnd(Uri intake, string clerkToken, string connectionStr
         }
         await Task.WhenAll(requests);
         var posting = (DateTimeOffset.UtcNow - started).TotalSeconds;
-        return await FinishAsync($"fixed {rate:0.#}/s", cases, rate, started, posting, [.. accepted], rejected, drainTimeout);
+        return await FinishAsync(name ?? $"fixed {rate:0.#}/s", cases, rate, started, posting, [.. accepted], rejected, drainTimeout);
     }
 
     /// <summary>Closed loop: <paramref name="concurrency"/> clients, each sending its next complaint as soon as the last is answered.</summary>

@@ -22,7 +22,8 @@ public sealed record Report(
     ReplayResult Replay,
     long MailsReceived,
     Comparison? Comparison = null,
-    PhaseResult? Burst = null)
+    PhaseResult? Burst = null,
+    PhaseResult? HalfMaximum = null)
 {
     /// <summary>The headline: end-to-end cases per second at the maximum.</summary>
     public double CasesPerSecond => Maximum.CasesPerSecond;
@@ -40,7 +41,7 @@ public sealed record Report(
         t.AppendLine("|---|---|");
         Row(t, "baseline RabbitMQ.Client: confirmed publish + acked consume, 1 KB persistent", $"{RabbitMessagesPerSecond:N0} msg/s");
         Row(t, "baseline Npgsql: case + outbox row per transaction, 8 connections", $"{NpgsqlTransactionsPerSecond:N0} tx/s");
-        foreach (var phase in new[] { FixedRate, Maximum })
+        foreach (var phase in new[] { FixedRate, Maximum, HalfMaximum }.OfType<PhaseResult>())
         {
             Row(t, $"end to end ({phase.Name}): cases/s routed + notified + audited", $"{phase.CasesPerSecond:N1} cases/s ({phase.Accepted}/{phase.Offered} accepted, {phase.Unfinished} unfinished)");
             Row(t, $"end to end ({phase.Name}): intake 201 answers/s", $"{phase.AcceptedPerSecond:N1}/s (HTTP p50 {phase.HttpP50Ms:N0} ms, p99 {phase.HttpP99Ms:N0} ms)");
@@ -171,7 +172,9 @@ public sealed record Report(
                 ["query"] = q.Query, ["calls"] = q.Calls, ["totalMs"] = Round(q.TotalMs), ["rows"] = q.Rows, ["service"] = q.Service,
             })]),
         },
-        ["phases"] = new JsonArray([Phase("fixedRate", FixedRate), Phase("maximum", Maximum), .. Burst is null ? Array.Empty<JsonNode>() : [Phase("burst", Burst)]]),
+        ["phases"] = new JsonArray([Phase("fixedRate", FixedRate), Phase("maximum", Maximum),
+            .. HalfMaximum is null ? Array.Empty<JsonNode>() : [Phase("halfMaximum", HalfMaximum)],
+            .. Burst is null ? Array.Empty<JsonNode>() : [Phase("burst", Burst)]]),
         ["peakWorkingSetBytes"] = new JsonObject(PeakWorkingSet.Select(p => KeyValuePair.Create(p.Key.ToLowerInvariant(), (JsonNode?)p.Value))),
         ["auditPeakWorkingSetBytesAfterReplay"] = AuditPeakAfterReplay,
         ["replay"] = new JsonObject
