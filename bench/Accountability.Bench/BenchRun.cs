@@ -83,7 +83,8 @@ public static class BenchRun
         {
             if (options.Keep)
             {
-                Log($"--keep: the services and servers keep running; stop the servers with deploy/local/infra.sh stop --profile {options.Profile}");
+                Log($"--keep: the services and servers keep running; stop the services with kill {string.Join(" ", services.Select(s => s.ProcessId))}, "
+                    + $"then the servers with deploy/local/infra.sh stop --profile {options.Profile}");
             }
             else
             {
@@ -109,6 +110,7 @@ public static class BenchRun
         if (Directory.Exists(logs))
             Directory.Delete(logs, recursive: true);
         Directory.CreateDirectory(logs);
+        ServiceHost.RefuseLeftovers(infra.Environment["RabbitMq__Uri"]);
         Log($"starting the five services of {checkout} (logs: {logs})");
         var ports = ServiceHost.Names.ToDictionary(n => n, _ => ServiceHost.FreePort());
         var separateLogins = ReadsOwnerLogin(checkout);

@@ -27,6 +27,35 @@ public sealed class ServiceHost : IAsyncDisposable
 
     public int ProcessId => process.Id;
 
+    /// <summary>
+    /// Refuses to start services while other processes already point at this run's broker: services that an earlier run
+    /// left behind (--keep), which reconnect to the fresh servers and take this run's messages with their own keys and
+    /// SMTP port. The first sign of one is a run whose deliveries fail for no reason of its own.
+    /// </summary>
+    public static void RefuseLeftovers(string rabbitMqUri)
+    {
+        var wanted = "RabbitMq__Uri=" + rabbitMqUri;
+        var leftovers = new List<int>();
+        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder), out var pid) || pid == Environment.ProcessId)
+                continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(folder, "environ")).Split('\0').Contains(wanted, StringComparer.Ordinal))
+                    leftovers.Add(pid);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile, or not ours to read
+            }
+        }
+        if (leftovers.Count > 0)
+            throw new BenchException(
+                $"processes from an earlier run (a --keep run?) still use this profile's broker {rabbitMqUri}: pids {string.Join(" ", leftovers)}. "
+                + $"They would take this run's messages. Stop them first: kill {string.Join(" ", leftovers)}");
+    }
+
     public static ServiceHost Start(string repository, string name, int port, IReadOnlyDictionary<string, string> settings, string logDirectory)
     {
         var dll = Path.Combine(repository, "services", name, "bin", "Release", "net10.0", $"Accountability.{name}.dll");
