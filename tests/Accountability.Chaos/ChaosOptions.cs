@@ -56,7 +56,7 @@ public sealed record ChaosOptions
             (true, true) => new ChaosOptions { Quick = true, Cluster = true, Complaints = 2_400, Rate = 5, KillEvery = TimeSpan.FromSeconds(8), SkipFuzz = true },
             (false, true) => new ChaosOptions { Cluster = true, Complaints = 5_000, Rate = 6, KillEvery = TimeSpan.FromSeconds(8), SkipFuzz = true },
             // The faults after the PostgreSQL restart run one after another (second instances start, a broker restart, back to
-            // one) and take about 40 s; with 200 complaints the load had ended before the last began, so the run could not pass.
+            // one) and take about 40 s: 600 complaints hold them all, where 200 had to be stretched (Load.RunAsync) to do so.
             (true, false) => new ChaosOptions { Quick = true, Complaints = 600, Rate = 5, KillEvery = TimeSpan.FromSeconds(4), Drain = TimeSpan.FromMinutes(4), FuzzRequests = 1_000 },
             _ => new ChaosOptions(),
         };

@@ -145,10 +145,19 @@ public static class ChaosRun
 
         var load = new Load(cluster, clerk, run);
         using var stop = new CancellationTokenSource();
-        var loadTask = load.RunAsync(options.Complaints, options.Rate, options.Concurrency, TimeSpan.FromMinutes(3), stop.Token);
+        // The load outlasts the faults: a fault that begins after the load has ended proves nothing, and fails the run.
+        var faultsDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loadTask = load.RunAsync(options.Complaints, options.Rate, options.Concurrency, TimeSpan.FromMinutes(3), faultsDone.Task, stop.Token);
         var schedule = new FaultSchedule(options, cluster, load, loadTask, virtualHost);
         var killer = KillLoopAsync(cluster, options, loadTask, schedule);
-        await servers.InjectFaultsAsync(schedule);
+        try
+        {
+            await servers.InjectFaultsAsync(schedule);
+        }
+        finally
+        {
+            faultsDone.TrySetResult();
+        }
         await loadTask;
         await killer;
         Log($"load done: {load.AcceptedCount} accepted, {load.Retries} retries, {load.GivenUp} given up; {cluster.Kills} kills");
@@ -168,7 +177,7 @@ public static class ChaosRun
         foreach (var fault in schedule.Faults)
             Console.WriteLine("  " + fault);
         schedule.Evidence.Print();
-        Console.WriteLine($"load: {options.Complaints} offered, {accepted.Count} accepted (distinct cases {accepted.Select(a => a.CaseId).Distinct().Count()}), "
+        Console.WriteLine($"load: {load.Offered} offered, {accepted.Count} accepted (distinct cases {accepted.Select(a => a.CaseId).Distinct().Count()}), "
             + $"{load.Retries} retries with the same key, {load.GivenUp} given up at first, {load.Refusals.Count} refusals");
         foreach (var refusal in load.Refusals.Take(10))
             Console.WriteLine("  refusal: " + refusal);
@@ -177,7 +186,7 @@ public static class ChaosRun
         Console.WriteLine($"service processes that exited on their own and were restarted (informative): {cluster.Crashes.Count}");
         foreach (var crash in cluster.Crashes.Take(5))
             Console.WriteLine("  " + crash.Split('\n')[0]);
-        var missing = options.Complaints - accepted.Count;
+        var missing = load.Offered - accepted.Count;
         if (missing > 0)
             verdict.Count(verdict.Lost, "never accepted (harness gave up)", $"{missing} complaints");
         if (schedule.Evidence.Unconfirmed > 0)
