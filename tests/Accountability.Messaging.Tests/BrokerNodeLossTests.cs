@@ -96,7 +96,8 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
             var health = host.Services.GetRequiredService<MassTransit.IBusControl>().CheckHealth();
             var oldestError = await host.OldestOutboxErrorAsync();
             throw new TimeoutException($"{stalled.Message}; {unpublished} outbox rows unpublished ({lastError} with an error; the oldest: {oldestError ?? "none"}); " +
-                $"{host.Log.Total} deliveries; the bus is {health.Status}: {health.Description}; {await describeBroker()}", stalled);
+                $"{host.Log.Total} deliveries; the bus is {health.Status}: {health.Description}; {await describeBroker()}; " +
+                $"the host's last warnings and errors: {string.Join(" | ", host.RecentLogs.Lines)}", stalled);
         }
     }
 }

@@ -8,6 +8,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Accountability.Messaging.Tests;
 
@@ -36,6 +37,9 @@ public sealed class MessagingTestHost : IAsyncDisposable
     public DeliveryLog Log => host.Services.GetRequiredService<DeliveryLog>();
 
     public ServiceDatabase Database => host.Services.GetRequiredService<ServiceDatabase>();
+
+    /// <summary>The host's last warnings and errors, for a stalled test's message.</summary>
+    public RecentLogs RecentLogs => host.Services.GetRequiredService<RecentLogs>();
 
     public IServiceProvider Services => host.Services;
 
@@ -67,6 +71,9 @@ public sealed class MessagingTestHost : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
         var run = Guid.NewGuid().ToString("N");
         builder.Services.AddSingleton(new DeliveryLog(run));
+        var recentLogs = new RecentLogs();
+        builder.Logging.AddProvider(recentLogs);
+        builder.Services.AddSingleton(recentLogs);
         builder.AddAccountabilityMessaging(schema, typeof(MessagingTestHost).Assembly, bus =>
             bus.AddConsumer<WorkItemConsumer, WorkItemConsumerDefinition>().Endpoint(e => e.Name = $"{schema.Replace('_', '-')}-work-item"));
         // Start returns only once the consumer's queue is bound, so no test message is published into the void
