@@ -134,9 +134,28 @@ public sealed class NotificationOptions
         /// <summary>The longest a dispatcher sleeps: it wakes when the next retry comes due, and when a consumer records a delivery.</summary>
         public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-        /// <summary>Deliveries sent at once by one instance.</summary>
+        /// <summary>Dispatch loops in one instance. Each claims up to <see cref="BatchSize"/> due deliveries at a time.</summary>
         public int Workers { get; set; } = 2;
+
+        /// <summary>
+        /// Due deliveries one worker claims together and sends at once, each on its own relay connection: one instance holds
+        /// at most Workers × BatchSize connections to the relay.
+        /// </summary>
+        public int BatchSize { get; set; } = 4;
     }
+
+    /// <summary>
+    /// The longest one attempt may take, whatever its channel: three of the longer step timeout (an attempt may connect,
+    /// check a pooled connection and send). An attempt still running then is cut short and retried later.
+    /// </summary>
+    public TimeSpan AttemptDeadline => 3 * (Smtp.Timeout > Webhooks.Timeout ? Smtp.Timeout : Webhooks.Timeout);
+
+    /// <summary>
+    /// How long a claim keeps a delivery from other workers and instances: the attempt's deadline, and one step timeout more
+    /// to record it. A worker that dies mid-send leaves its deliveries to be claimed again when this runs out (two minutes
+    /// with the default timeouts); one that stops gracefully gives them back at once.
+    /// </summary>
+    public TimeSpan ClaimLease => AttemptDeadline / 3 * 4;
 
     /// <summary>Fills a link template of the public pages, or returns null when it is not set.</summary>
     public static string? FillLink(string template, string token) =>
@@ -209,5 +228,7 @@ public sealed class NotificationOptions
                 throw new InvalidOperationException($"Notification:Webhooks:AllowedNetworks: '{network}' is not a network in CIDR form (e.g. 10.20.0.0/16).");
         if (Delivery.Workers is < 1 or > 64)
             throw new InvalidOperationException($"Notification:Delivery:Workers must be between 1 and 64, not {Delivery.Workers}.");
+        if (Delivery.BatchSize is < 1 or > 64)
+            throw new InvalidOperationException($"Notification:Delivery:BatchSize must be between 1 and 64, not {Delivery.BatchSize}.");
     }
 }

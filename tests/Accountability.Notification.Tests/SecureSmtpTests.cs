@@ -187,7 +187,7 @@ public sealed class SecureSmtpTests(NotificationService service)
         var complaint = NotificationService.Complaint(NotificationService.NewEmail("idle-workers"));
         await service.PublishAsync(complaint);
         await notification.WaitForReceiptAsync(complaint.CaseId, "pending", "the receipt is recorded");
-        // One worker has claimed the receipt and waits on the relay for 15 s; the row stays locked and due all that time.
+        // One worker has claimed the receipt and waits on the relay for 15 s; its claim leases the row all that time.
         await Task.Delay(TimeSpan.FromSeconds(1.5));
 
         var before = await notification.DeliveryScansAsync();
@@ -199,10 +199,122 @@ public sealed class SecureSmtpTests(NotificationService service)
         var receipt = await notification.WaitForReceiptAsync(complaint.CaseId, "pending", "the receipt is still pending");
         Assert.Equal(0, receipt.Attempts); // the send was still waiting on the relay throughout
         // Three idle workers, each waking at most every 2 s for two statements (the claim, then when to look again), each of
-        // which may scan more than one index: a few dozen in 6.5 s. A worker that claimed again whenever a held row was
+        // which may scan more than one index: a few dozen in 6.5 s. A worker that claimed again whenever a claimed row was
         // due scanned it tens of thousands of times.
         Assert.True(scans <= 150, $"The deliveries table was scanned {scans} times while one held row waited on the relay.");
     }
+
+    [Fact]
+    public async Task While_a_relay_stalls_the_claimed_receipt_is_leased_and_no_database_transaction_waits_on_the_relay()
+    {
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.Plain, stallAt: "DATA");
+        await using var notification = await StartAsync(new()
+        {
+            ["Notification__Smtp__Port"] = relay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Notification__Smtp__Security"] = "None",
+            ["Notification__Smtp__Timeout"] = "00:00:15",
+            ["Notification__Delivery__Workers"] = "4",
+        });
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail("lease-no-transaction"));
+        await service.PublishAsync(complaint);
+        var claim = await notification.WaitForReceiptClaimAsync(complaint.CaseId, "the receipt is claimed");
+
+        // The send waits on the relay for 15 s. Before, its worker held the row's lock in an open transaction all that time.
+        var open = await notification.OpenTransactionsAsync();
+        Assert.Empty(open);
+        // The lease outlasts the attempt's deadline (3 x 15 s), so the three idle workers leave the row alone.
+        Assert.True(claim.LeaseSeconds > 45, $"The claim's lease ends in {claim.LeaseSeconds:0.#} s.");
+        var later = await notification.WaitForReceiptClaimAsync(complaint.CaseId, "the receipt is still claimed");
+        Assert.Equal(claim.ClaimId, later.ClaimId);
+        Assert.Equal(0, (await notification.WaitForReceiptAsync(complaint.CaseId, "pending", "the receipt is pending")).Attempts);
+    }
+
+    [Fact]
+    public async Task A_service_stopped_in_the_middle_of_a_send_gives_the_delivery_back_and_the_next_instance_sends_it_once()
+    {
+        await using var stalling = await SmtpTestServer.StartAsync(RelaySecurity.Plain, stallAt: "DATA");
+        await using var first = await StartAsync(Plain(stalling, timeout: "00:00:15"));
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail("stopped-mid-send"));
+        await service.PublishAsync(complaint);
+        await first.WaitForReceiptClaimAsync(complaint.CaseId, "the first instance has claimed the receipt");
+
+        await first.Process.StopAsync();
+
+        // Given back unsent: due now, no claim, no attempt recorded.
+        var receipt = await first.WaitForReceiptAsync(complaint.CaseId, "pending", "the receipt is pending");
+        Assert.Equal(0, receipt.Attempts);
+        var given = await first.ReceiptClaimAsync(complaint.CaseId);
+        Assert.Null(given.ClaimId);
+        Assert.True(given.LeaseSeconds <= 0, $"The receipt is due in {given.LeaseSeconds:0.#} s, not now.");
+        Assert.Contains("given back unsent", first.Process.Output, StringComparison.Ordinal);
+
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.Plain);
+        await using var second = await StartAsync(Plain(relay, timeout: "00:00:15"), schema: first.Schema);
+        var sent = await second.WaitForReceiptAsync(complaint.CaseId, "sent", "the second instance sends the receipt");
+        Assert.Equal(new[] { "sent" }, (await second.AttemptsAsync(sent.Id)).Select(a => a.Outcome));
+        Assert.Single(relay.ForDelivery(sent.Id.ToString()));
+        Assert.Empty(stalling.Accepted);
+    }
+
+    [Fact]
+    public async Task A_service_killed_in_the_middle_of_a_send_leaves_the_delivery_to_the_next_instance_once_its_lease_ends()
+    {
+        await using var stalling = await SmtpTestServer.StartAsync(RelaySecurity.Plain, stallAt: "DATA");
+        // Both channels' timeouts at 2 s: an attempt ends within 6 s, and its claim's lease within 8 s.
+        await using var first = await StartAsync(Plain(stalling, timeout: "00:00:02"));
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail("killed-mid-send"));
+        await service.PublishAsync(complaint);
+        var claim = await first.WaitForReceiptClaimAsync(complaint.CaseId, "the first instance has claimed the receipt");
+
+        await first.Process.KillAsync(); // nothing is given back
+
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.Plain);
+        await using var second = await StartAsync(Plain(relay, timeout: "00:00:02"), schema: first.Schema);
+        var sent = await second.WaitForReceiptAsync(complaint.CaseId, "sent", "the second instance sends the receipt once the lease has ended");
+        var attempts = await second.AttemptsAsync(sent.Id);
+        Assert.Equal(new[] { "sent" }, attempts.Select(a => a.Outcome));
+        // Nobody took the row while the dead instance's lease ran (both clocks are this machine's).
+        Assert.True(attempts[0].StartedAt >= claim.LeaseEndsAt.AddMilliseconds(-100),
+            $"The second instance began at {attempts[0].StartedAt:O}, before the lease ended at {claim.LeaseEndsAt:O}.");
+        Assert.Single(relay.ForDelivery(sent.Id.ToString()));
+    }
+
+    [Fact]
+    public async Task One_worker_sends_the_deliveries_it_claims_together_side_by_side_each_on_its_own_relay_connection()
+    {
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.Plain);
+        await relay.StopAsync();
+        var settings = Plain(relay, timeout: "00:00:05");
+        settings["Notification__Delivery__BatchSize"] = "4";
+        settings["Notification__Delivery__MaxAttempts"] = "1";
+        settings["Notification__Delivery__PollInterval"] = "00:00:01";
+        await using var notification = await StartAsync(settings);
+        var complaints = Enumerable.Range(0, 4).Select(i => NotificationService.Complaint(NotificationService.NewEmail($"batch-{i}"))).ToList();
+        foreach (var complaint in complaints)
+            await service.PublishAsync(complaint);
+        // With the relay down and one attempt allowed, each receipt fails on its own.
+        foreach (var complaint in complaints)
+            await notification.WaitForReceiptAsync(complaint.CaseId, "failed", "the receipt fails while the relay is down");
+
+        await relay.ResumeAsync();
+        // Due again all at once and without a wake-up (the re-drive endpoint would wake the worker at the first), so the
+        // worker's next look claims all four together.
+        await notification.RedriveFailedQuietlyAsync();
+        foreach (var complaint in complaints)
+            await notification.WaitForReceiptAsync(complaint.CaseId, "sent", "the receipt is sent after the re-drive");
+
+        // Sent at once: each send rented a connection before any was handed back to the pool.
+        Assert.Equal(4, relay.Accepted.Count);
+        Assert.Equal(4, relay.Accepted.Select(r => r.ClientPort).Distinct().Count());
+    }
+
+    private static Dictionary<string, string> Plain(SmtpTestServer relay, string timeout) => new()
+    {
+        ["Notification__Smtp__Port"] = relay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Notification__Smtp__Security"] = "None",
+        ["Notification__Smtp__Timeout"] = timeout,
+        ["Notification__Webhooks__Timeout"] = timeout,
+    };
 
     [Fact]
     public async Task After_the_relay_restarts_the_next_message_goes_out_on_a_new_connection_without_a_failed_attempt()
@@ -287,14 +399,17 @@ public sealed class SecureSmtpTests(NotificationService service)
     /// A Notification process of its own, on the suite's virtual host but in its own schema. Security is
     /// left unset (the default, StartTls) unless <paramref name="smtp"/> says otherwise.
     /// </summary>
-    private async Task<IsolatedNotification> StartAsync(Dictionary<string, string> smtp, string? templates = null)
+    private async Task<IsolatedNotification> StartAsync(Dictionary<string, string> smtp, string? templates = null, string? schema = null)
     {
         var settings = service.Settings(templates);
         settings.Remove("Notification__Smtp__Security");
-        var schema = $"notification_s{Guid.NewGuid():N}"[..30];
+        // A second instance on an earlier one's schema stands for that one restarted.
+        schema ??= $"notification_s{Guid.NewGuid():N}"[..30];
         settings["Notification__Schema"] = schema;
         settings["Telemetry__SpanFile"] = Path.Combine(Path.GetTempPath(), $"notification-spans-{Guid.NewGuid():N}.jsonl");
+        // One delivery at a time, so that a test sees one pooled connection carry message after message.
         settings["Notification__Delivery__Workers"] = "1";
+        settings["Notification__Delivery__BatchSize"] = "1";
         foreach (var (name, value) in smtp)
             settings[name] = value;
         return new IsolatedNotification(await ServiceProcess.StartAsync("Notification", settings), schema, templates, settings["Telemetry__SpanFile"]);
@@ -302,11 +417,54 @@ public sealed class SecureSmtpTests(NotificationService service)
 
     private sealed record Delivery(Guid Id, string Status, int Attempts, string? LastError);
 
-    private sealed record Attempt(string Outcome, string? Detail);
+    private sealed record Attempt(string Outcome, string? Detail, DateTime StartedAt);
+
+    /// <summary>A delivery's claim: whose it is (null when none), and when its next attempt is due, as an instant and from now.</summary>
+    private sealed record Claim(Guid? ClaimId, DateTime LeaseEndsAt, double LeaseSeconds);
 
     private sealed class IsolatedNotification(ServiceProcess process, string schema, string? templates, string spanFile) : IAsyncDisposable
     {
         public ServiceProcess Process => process;
+
+        public string Schema => schema;
+
+        public async Task<Claim> ReceiptClaimAsync(Guid caseId)
+        {
+            await using var connection = await TestDatabase.OpenAsync(schema);
+            return await connection.QuerySingleAsync<Claim>(
+                """
+                select claim_id as ClaimId, next_attempt_at as LeaseEndsAt, extract(epoch from next_attempt_at - now())::float8 as LeaseSeconds
+                from deliveries where case_id = @caseId and template = 'receipt'
+                """, new { caseId });
+        }
+
+        public Task<Claim> WaitForReceiptClaimAsync(Guid caseId, string description) =>
+            Eventually.ReturnsAsync(async () =>
+            {
+                await using var connection = await TestDatabase.OpenAsync(schema);
+                return await connection.QuerySingleOrDefaultAsync<Claim>(
+                    """
+                    select claim_id as ClaimId, next_attempt_at as LeaseEndsAt, extract(epoch from next_attempt_at - now())::float8 as LeaseSeconds
+                    from deliveries where case_id = @caseId and template = 'receipt'
+                    """, new { caseId });
+            }, c => c?.ClaimId is not null, description)!;
+
+        /// <summary>Makes every failed delivery due again, as the re-drive endpoint does, but without waking the dispatcher.</summary>
+        public async Task RedriveFailedQuietlyAsync()
+        {
+            await using var connection = await TestDatabase.OpenAsync(schema);
+            await connection.ExecuteAsync(
+                "update deliveries set status = 'pending', round_attempts = 0, next_attempt_at = now(), failed_at = null where status = 'failed'");
+        }
+
+        /// <summary>This instance's database sessions that are inside a transaction and not running a statement.</summary>
+        public async Task<IReadOnlyList<string>> OpenTransactionsAsync()
+        {
+            await using var connection = await TestDatabase.OpenAsync(schema);
+            return [.. await connection.QueryAsync<string>(
+                "select state || ': ' || query from pg_stat_activity where application_name = @name and state like 'idle in transaction%'",
+                new { name = $"accountability-{schema}" })];
+        }
 
         public Task<Delivery> WaitForReceiptAsync(Guid caseId, string status, string description) =>
             Eventually.ReturnsAsync(async () =>
@@ -340,7 +498,7 @@ public sealed class SecureSmtpTests(NotificationService service)
         {
             await using var connection = await TestDatabase.OpenAsync(schema);
             return [.. await connection.QueryAsync<Attempt>(
-                "select outcome as Outcome, detail as Detail from delivery_attempts where delivery_id = @deliveryId order by attempt", new { deliveryId })];
+                "select outcome as Outcome, detail as Detail, started_at as StartedAt from delivery_attempts where delivery_id = @deliveryId order by attempt", new { deliveryId })];
         }
 
         public async ValueTask DisposeAsync()

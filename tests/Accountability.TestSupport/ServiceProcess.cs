@@ -124,14 +124,30 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the service as an orchestrator does (SIGTERM), and waits until it has exited.</summary>
+    public async Task StopAsync(TimeSpan? timeout = null)
     {
-        Client.Dispose();
+        if (process.HasExited)
+            return;
+        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await term.WaitForExitAsync();
+        await process.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(45));
+    }
+
+    /// <summary>Kills the service (SIGKILL, as a crash): it gets no chance to finish or give anything back.</summary>
+    public async Task KillAsync()
+    {
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await KillAsync();
         process.Dispose();
     }
 

@@ -54,24 +54,27 @@ public static class OutboxWriter
         NpgsqlTransaction transaction, object message, Type messageType, CancellationToken cancellationToken = default,
         IReadOnlyDictionary<string, string>? extraHeaders = null)
     {
-        var messageId = Guid.CreateVersion7();
-        var headers = HeadersOf(extraHeaders);
+        var row = RowFor(message, messageType, extraHeaders);
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
             """
             insert into outbox (message_id, message_type, body, headers)
             values (@MessageId, @MessageType, @Body::jsonb, @Headers::jsonb)
             """,
-            new
-            {
-                MessageId = messageId,
-                MessageType = OutboxMessage.TypeName(messageType),
-                Body = JsonSerializer.Serialize(message, messageType, OutboxMessage.Json),
-                Headers = JsonSerializer.Serialize(headers, OutboxMessage.Json),
-            },
+            row,
             transaction,
             cancellationToken: cancellationToken));
-        return messageId;
+        return row.MessageId;
     }
+
+    /// <summary>
+    /// The outbox row for <paramref name="message"/>, with the current trace in its headers, for a caller that inserts it in
+    /// its own statement: one whose insert must happen exactly when another change in that statement does. Insert it as
+    /// <c>insert into outbox (message_id, message_type, body, headers) values (@MessageId, @MessageType, @Body::jsonb, @Headers::jsonb)</c>.
+    /// </summary>
+    public static OutboxRow RowFor(object message, Type messageType, IReadOnlyDictionary<string, string>? extraHeaders = null) =>
+        new(Guid.CreateVersion7(), OutboxMessage.TypeName(messageType),
+            JsonSerializer.Serialize(message, messageType, OutboxMessage.Json),
+            JsonSerializer.Serialize(HeadersOf(extraHeaders), OutboxMessage.Json));
 
     private static Dictionary<string, string> HeadersOf(IReadOnlyDictionary<string, string>? extraHeaders)
     {
@@ -86,3 +89,6 @@ public static class OutboxWriter
         return headers;
     }
 }
+
+/// <summary>A message as the outbox stores it (<see cref="OutboxWriter.RowFor"/>).</summary>
+public sealed record OutboxRow(Guid MessageId, string MessageType, string Body, string Headers);

@@ -7,7 +7,6 @@ using Accountability.Notification.Features.Planning;
 using Accountability.Notification.Features.Templates;
 using Accountability.ServiceDefaults.Privacy;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Accountability.Notification.Features.Delivery;
 
@@ -16,10 +15,14 @@ namespace Accountability.Notification.Features.Delivery;
 /// and nowhere else), fill in the template, and hand it to its channel.
 /// </summary>
 public sealed class DeliveryAttempt(
-    DirectoryCopy directory, ContactProtector contacts, MessageTemplates templates, SmtpRelay smtp, WebhookSender webhooks,
+    ContactProtector contacts, MessageTemplates templates, SmtpRelay smtp, WebhookSender webhooks,
     IOptions<NotificationOptions> options)
 {
-    public async Task<SendOutcome> RunAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DeliveryRow delivery, CancellationToken cancellationToken)
+    /// <summary>
+    /// <paramref name="chart"/> is the directory copy at the version the claim read (null before the first DirectoryPublished);
+    /// the attempt reads nothing from the database, so the attempts of one claim run side by side.
+    /// </summary>
+    public async Task<SendOutcome> RunAsync(DeliveryRow delivery, OrgChartView? chart, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var trigger = Triggers.Get(delivery.Template);
@@ -30,7 +33,7 @@ public sealed class DeliveryAttempt(
 
         return delivery.RecipientRole == Triggers.Roles.Complainant
             ? await ToComplainantAsync(delivery, trigger, values, cancellationToken)
-            : await ToStaffAsync(connection, transaction, delivery, values, cancellationToken);
+            : await ToStaffAsync(chart, delivery, values, cancellationToken);
     }
 
     private async Task<SendOutcome> ToComplainantAsync(
@@ -77,9 +80,8 @@ public sealed class DeliveryAttempt(
     }
 
     private async Task<SendOutcome> ToStaffAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, DeliveryRow delivery, Dictionary<string, string> values, CancellationToken cancellationToken)
+        OrgChartView? chart, DeliveryRow delivery, Dictionary<string, string> values, CancellationToken cancellationToken)
     {
-        var chart = await directory.AtVersionAsync(connection, transaction, delivery.DirectoryVersion, cancellationToken);
         if (chart is null)
             return new SendOutcome.Retry("No directory has reached this service yet (DirectoryPublished).");
         var personId = delivery.RecipientId ?? "";

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using Accountability.Contracts.Notification;
 using Accountability.Messaging.Database;
 using Accountability.Notification.Data;
+using Accountability.Notification.Features.Templates;
 using Accountability.Messaging.Migrations;
 using Accountability.Messaging.Outbox;
 using Accountability.ServiceDefaults.Telemetry;
@@ -12,17 +14,22 @@ using Npgsql;
 namespace Accountability.Notification.Features.Delivery;
 
 /// <summary>
-/// Sends what the consumers recorded. Each worker claims one due delivery at a time with
-/// FOR UPDATE SKIP LOCKED (so any number of workers and instances never send the same row at once),
-/// makes one attempt, and records it in the same transaction: an attempt row, the new state, and
-/// NotificationSent or NotificationFailed through the outbox. Failures come back with exponential
-/// backoff and jitter, until the budget runs out and the delivery waits, failed, for a person.
+/// Sends what the consumers recorded. Each worker claims up to BatchSize due deliveries in one statement, which locks them
+/// with FOR UPDATE SKIP LOCKED and leases them (next_attempt_at moves to the lease's end, claim_id is stamped), so any number
+/// of workers and instances never send the same row at once, and no transaction or connection is held while a relay answers.
+/// The claimed deliveries are attempted side by side; each outcome is recorded as soon as it is known, in one statement that
+/// changes the row only while the claim is still the worker's: an attempt row, the new state, and NotificationSent or
+/// NotificationFailed through the outbox. Failures come back with exponential backoff and jitter, until the budget runs out
+/// and the delivery waits, failed, for a person.
 /// </summary>
 public sealed class DeliveryDispatcher(
-    ServiceDatabase database, MigrationGate migrations, DeliveryAttempt attempt, DeliveryWakeup wakeup,
+    ServiceDatabase database, MigrationGate migrations, DeliveryAttempt attempt, DeliveryWakeup wakeup, DirectoryCopy directory,
     IOptions<NotificationOptions> options, TimeProvider time, ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
     public static readonly ActivitySource Source = new("Accountability.Notification");
+
+    /// <summary>How long recording an outcome may take once the service is stopping: a mail that went out must not be lost from the log.</summary>
+    private static readonly TimeSpan RecordWhileStopping = TimeSpan.FromSeconds(10);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,7 +46,7 @@ public sealed class DeliveryDispatcher(
             TimeSpan? lookAgainIn;
             try
             {
-                lookAgainIn = await DispatchOneAsync(stoppingToken);
+                lookAgainIn = await DispatchBatchAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -47,7 +54,7 @@ public sealed class DeliveryDispatcher(
             }
             catch (Exception exception)
             {
-                // The database is away, most likely; the row stays pending and is claimed again later.
+                // The database is away, most likely; the rows stay pending and are claimed again later.
                 logger.LogWarning("Notification dispatch failed and will be tried again: {Error}", Redaction.Scrub(exception.Message));
                 lookAgainIn = null;
             }
@@ -56,7 +63,7 @@ public sealed class DeliveryDispatcher(
             try
             {
                 // Until the next retry comes due, at most the poll interval; a consumer's new delivery, or a colleague that
-                // claimed one and saw another waiting, wakes us at once. Only a failed dispatch has to ask.
+                // claimed a full batch, wakes us at once. Only a failed dispatch has to ask.
                 await wakeup.WaitAsync(lookAgainIn ?? await NextLookInAsync(settings.PollInterval, stoppingToken), stoppingToken);
             }
             catch (OperationCanceledException)
@@ -70,29 +77,21 @@ public sealed class DeliveryDispatcher(
         dueInSeconds is { } due ? TimeSpan.FromSeconds(Math.Clamp(due, 0, longest.TotalSeconds)) : longest;
 
     /// <summary>
-    /// The claim found nothing. Every due row it passed over is held by another worker, here or in another instance,
-    /// which will send it or set it a later attempt; looking again before then only finds it held again (a worker that
-    /// did so spun through thousands of empty claims while a colleague waited on a slow relay). So the wait is until
-    /// the first row comes due that was not due at the claim: now() is the claim's, as both run in one transaction.
-    /// A held row whose transaction fails is due again at once, and its own worker looks again (the error path).
+    /// The claim found nothing: every pending row is either not due yet or leased by another worker (a lease moves the row's
+    /// next attempt to the lease's end). So the wait is until the first one comes due, at most the poll interval.
     /// </summary>
-    private async Task<TimeSpan> NothingClaimableAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        var dueInSeconds = await connection.ExecuteScalarAsync<double?>(new CommandDefinition(
-            "select extract(epoch from min(next_attempt_at) - now())::float8 from deliveries where status = 'pending' and next_attempt_at > now()",
-            transaction: transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
-        return Until(dueInSeconds, options.Value.Delivery.PollInterval);
-    }
+    private async Task<TimeSpan> NothingClaimableAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        Until(await connection.ExecuteScalarAsync<double?>(new CommandDefinition(
+            "select extract(epoch from min(next_attempt_at) - now())::float8 from deliveries where status = 'pending'",
+            cancellationToken: cancellationToken)), options.Value.Delivery.PollInterval);
 
-    /// <summary>After a failed dispatch: the row it held is due again, so this counts every pending row, held or not.</summary>
+    /// <summary>After a failed dispatch: when the first pending row comes due, or the longest wait when the database cannot say.</summary>
     private async Task<TimeSpan> NextLookInAsync(TimeSpan longest, CancellationToken cancellationToken)
     {
         try
         {
             await using var connection = await database.OpenConnectionAsync(cancellationToken);
-            return Until(await connection.ExecuteScalarAsync<double?>(new CommandDefinition(
-                "select extract(epoch from min(next_attempt_at) - now())::float8 from deliveries where status = 'pending'", cancellationToken: cancellationToken)), longest);
+            return await NothingClaimableAsync(connection, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -101,35 +100,102 @@ public sealed class DeliveryDispatcher(
     }
 
     /// <summary>
-    /// Claims and attempts one due delivery. Returns how long until the worker should claim again: zero when another
-    /// delivery is waiting, otherwise until the next one comes due that no other worker holds, at most the poll interval.
+    /// Claims up to BatchSize due deliveries and attempts them side by side. Returns how long until the worker should claim
+    /// again: zero when the batch was full (more may be due), otherwise until the next one comes due that no claim holds,
+    /// at most the poll interval.
     /// </summary>
-    public async Task<TimeSpan> DispatchOneAsync(CancellationToken cancellationToken)
+    public async Task<TimeSpan> DispatchBatchAsync(CancellationToken stoppingToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var delivery = await connection.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
-            $"""
-            select d.id as Id, d.template as Template, d.channel as Channel, d.case_id as CaseId, d.recipient_role as RecipientRole,
-                   d.recipient_id as RecipientId, d.parameters::text as Parameters, d.attempts as Attempts,
-                   d.round_attempts as RoundAttempts, d.traceparent as Traceparent,
-                   (select extract(epoch from next.next_attempt_at - now())::float8 from deliveries next
-                    where next.status = 'pending' and next.id <> d.id order by next.next_attempt_at limit 1) as NextDueInSeconds,
-                   {CaseStore.Columns("c", "Known")},
-                   (select version from directory_copy) as DirectoryVersion
-            from deliveries d left join cases c on c.case_id = d.case_id
-            where d.status = 'pending' and d.next_attempt_at <= now()
-            order by d.next_attempt_at
-            limit 1
-            for update of d skip locked
-            """, transaction: transaction, cancellationToken: cancellationToken));
-        if (delivery is null)
-            return await NothingClaimableAsync(connection, transaction, cancellationToken);
-        // Another due row waits behind this one: wake an idle colleague to take it while this worker sends. Idle workers
-        // sleep until a row no one holds comes due (NothingClaimableAsync), so without this only the first would send.
-        if (delivery.NextDueInSeconds <= 0)
+        var settings = options.Value;
+        var claimId = Guid.CreateVersion7();
+        List<DeliveryRow> claimed;
+        OrgChartView? chart = null;
+        await using (var connection = await database.OpenConnectionAsync(stoppingToken))
+        {
+            // One statement, its own transaction: the rows' locks last only as long as it does. The next-due figure is read in
+            // the same snapshot, which does not see this statement's own lease, so it names the first row not due at the claim.
+            claimed = (await connection.QueryAsync<DeliveryRow>(new CommandDefinition(
+                $"""
+                with picked as (
+                    select id from deliveries
+                    where status = 'pending' and next_attempt_at <= now()
+                    order by next_attempt_at
+                    limit @batchSize
+                    for update skip locked
+                ), leased as (
+                    update deliveries d set next_attempt_at = now() + @lease, claim_id = @claimId
+                    from picked where d.id = picked.id
+                    returning d.*
+                )
+                select d.id as Id, d.template as Template, d.channel as Channel, d.case_id as CaseId, d.recipient_role as RecipientRole,
+                       d.recipient_id as RecipientId, d.parameters::text as Parameters, d.attempts as Attempts,
+                       d.round_attempts as RoundAttempts, d.traceparent as Traceparent,
+                       (select extract(epoch from min(next.next_attempt_at) - now())::float8 from deliveries next
+                        where next.status = 'pending' and next.next_attempt_at > now()) as NextDueInSeconds,
+                       {CaseStore.Columns("c", "Known")},
+                       (select version from directory_copy) as DirectoryVersion
+                from leased d left join cases c on c.case_id = d.case_id
+                order by d.created_at
+                """, new { batchSize = settings.Delivery.BatchSize, lease = settings.ClaimLease, claimId }, cancellationToken: stoppingToken))).ToList();
+            if (claimed.Count == 0)
+                return await NothingClaimableAsync(connection, stoppingToken);
+            try
+            {
+                if (claimed.Any(d => d.RecipientRole != Triggers.Roles.Complainant))
+                    chart = await directory.AtVersionAsync(connection, null, claimed[0].DirectoryVersion, stoppingToken);
+            }
+            catch (Exception exception)
+            {
+                await ReleaseAsync(claimId, exception);
+                throw;
+            }
+        }
+        // A full batch may have left more due rows behind: wake an idle colleague to take them while this worker sends.
+        if (claimed.Count == settings.Delivery.BatchSize)
             wakeup.Signal();
 
+        IReadOnlyList<TimeSpan?> retryWaits;
+        try
+        {
+            retryWaits = await Task.WhenAll(claimed.Select(delivery => AttemptAndRecordAsync(delivery, claimId, chart, stoppingToken)));
+        }
+        catch (Exception exception)
+        {
+            // Stopping, or a record the database refused: what was not recorded is given back now, rather than when the lease
+            // runs out. A mail that went out but could not be recorded goes out again, with the same Message-ID.
+            await ReleaseAsync(claimId, exception);
+            throw;
+        }
+        if (claimed.Count == settings.Delivery.BatchSize)
+            return TimeSpan.Zero;
+        // The next due is the first row the claim did not see as due, or a retry of this batch if that comes sooner.
+        var nextDue = retryWaits.Where(w => w is not null).Select(w => w!.Value.TotalSeconds).Append(claimed[0].NextDueInSeconds ?? double.MaxValue).Min();
+        return Until(nextDue == double.MaxValue ? null : nextDue, settings.Delivery.PollInterval);
+    }
+
+    /// <summary>Gives a claim's unrecorded deliveries back, due now. If the database is away too, the lease runs out instead.</summary>
+    private async Task ReleaseAsync(Guid claimId, Exception why)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(RecordWhileStopping);
+            await using var connection = await database.OpenConnectionAsync(timeout.Token);
+            var released = await connection.ExecuteAsync(new CommandDefinition(
+                "update deliveries set next_attempt_at = now(), claim_id = null where claim_id = @claimId and status = 'pending'",
+                new { claimId }, cancellationToken: timeout.Token));
+            if (released > 0)
+                logger.LogInformation("{Released} claimed notification(s) given back unsent ({Why})", released, why.GetType().Name);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning("Claimed notifications could not be given back; they come due when their lease ends: {Error}", Redaction.Scrub(exception.Message));
+        }
+    }
+
+    /// <summary>One attempt and its record. Returns the wait before its retry, or null when it needs none.</summary>
+    private async Task<TimeSpan?> AttemptAndRecordAsync(DeliveryRow delivery, Guid claimId, OrgChartView? chart, CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
         // A child of the consumer that recorded it, so one trace runs from the event to the send.
         ActivityContext.TryParse(delivery.Traceparent, null, out var parent);
         using var activity = Source.StartActivity("notification send", ActivityKind.Producer, parent);
@@ -140,20 +206,29 @@ public sealed class DeliveryDispatcher(
 
         var startedAt = time.GetUtcNow();
         SendOutcome outcome;
-        try
+        // The claim's lease outlasts this deadline, so no other worker can take the delivery while this attempt runs.
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
         {
-            outcome = await attempt.RunAsync(connection, transaction, delivery, cancellationToken);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            outcome = new SendOutcome.Retry($"Unexpected {exception.GetType().Name}: {Redaction.Scrub(exception.Message)}");
+            deadline.CancelAfter(settings.AttemptDeadline);
+            try
+            {
+                outcome = await attempt.RunAsync(delivery, chart, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                outcome = new SendOutcome.Retry(string.Create(CultureInfo.InvariantCulture,
+                    $"The attempt did not finish within {settings.AttemptDeadline.TotalSeconds:0.#} s."));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                outcome = new SendOutcome.Retry($"Unexpected {exception.GetType().Name}: {Redaction.Scrub(exception.Message)}");
+            }
         }
         var finishedAt = time.GetUtcNow();
         var attempts = delivery.Attempts + 1;
         var round = delivery.RoundAttempts + 1;
 
-        var settings = options.Value.Delivery;
-        if (outcome is SendOutcome.Retry retry && round >= settings.MaxAttempts)
+        if (outcome is SendOutcome.Retry retry && round >= settings.Delivery.MaxAttempts)
             outcome = new SendOutcome.Failed($"Gave up after {round} attempt(s); the last one: {retry.Why}");
 
         var (status, outcomeName) = outcome switch
@@ -163,22 +238,10 @@ public sealed class DeliveryDispatcher(
             SendOutcome.Failed => ("failed", "failed"),
             _ => ("pending", "retry"),
         };
-        var wait = outcome is SendOutcome.Retry ? Backoff.Delay(round, settings.InitialBackoff, settings.MaxBackoff, Random.Shared) : TimeSpan.Zero;
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            insert into delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome, detail)
-            values (@Id, @attempts, @startedAt, @finishedAt, @outcomeName, @Reason);
-            update deliveries set status = @status, attempts = @attempts, round_attempts = @round, last_error = @Reason,
-                   next_attempt_at = now() + @wait,
-                   sent_at = case when @status = 'sent' then @finishedAt else sent_at end,
-                   failed_at = case when @status = 'failed' then @finishedAt else null end
-            where id = @Id
-            """,
-            new { delivery.Id, attempts, round, startedAt, finishedAt, outcomeName, outcome.Reason, status, wait },
-            transaction, cancellationToken: cancellationToken));
-
-        if (outcome is SendOutcome.Sent)
-            await OutboxWriter.EnqueueAsync(transaction, new NotificationSent
+        var wait = outcome is SendOutcome.Retry ? Backoff.Delay(round, settings.Delivery.InitialBackoff, settings.Delivery.MaxBackoff, Random.Shared) : TimeSpan.Zero;
+        object? announcement = outcome switch
+        {
+            SendOutcome.Sent => new NotificationSent
             {
                 DeliveryId = delivery.Id,
                 CaseId = delivery.CaseId,
@@ -188,9 +251,8 @@ public sealed class DeliveryDispatcher(
                 Template = delivery.Template,
                 Attempts = attempts,
                 SentAt = finishedAt,
-            }, cancellationToken);
-        else if (outcome is SendOutcome.Failed failed)
-            await OutboxWriter.EnqueueAsync(transaction, new NotificationFailed
+            },
+            SendOutcome.Failed failed => new NotificationFailed
             {
                 DeliveryId = delivery.Id,
                 CaseId = delivery.CaseId,
@@ -201,18 +263,72 @@ public sealed class DeliveryDispatcher(
                 Attempts = attempts,
                 Reason = failed.Why,
                 FailedAt = finishedAt,
-            }, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+            },
+            _ => null,
+        };
+        // Inside the send's span, so the announcement's trace continues from it.
+        var row = announcement is null ? null : OutboxWriter.RowFor(announcement, announcement.GetType());
+
+        // A mail that went out is recorded even while the service stops.
+        using var recordTimeout = new CancellationTokenSource();
+        using var stopping = stoppingToken.Register(() => recordTimeout.CancelAfter(RecordWhileStopping));
+        var recorded = await RecordAsync(claimId, new Outcome(delivery.Id, status, outcomeName, outcome.Reason, attempts, round, wait, startedAt, finishedAt), row,
+            recordTimeout.Token);
+        if (!recorded)
+        {
+            // The lease ran out before this record and another claim took the row: that one's record stands.
+            logger.LogWarning("Notification {DeliveryId}: attempt {Attempt} ({Outcome}) finished after its claim had passed to another worker; not recorded",
+                delivery.Id, attempts, outcomeName);
+            return null;
+        }
 
         Log(delivery, outcome, attempts, wait);
         activity?.SetTag("accountability.notification.outcome", outcomeName);
         if (outcome is SendOutcome.Failed)
             activity?.SetStatus(ActivityStatusCode.Error, outcome.Reason);
-        // The next due is the other one the claim saw, or this one's retry if that comes sooner.
-        var nextDue = outcome is SendOutcome.Retry
-            ? Math.Min(wait.TotalSeconds, delivery.NextDueInSeconds ?? double.MaxValue)
-            : delivery.NextDueInSeconds;
-        return Until(nextDue, settings.PollInterval);
+        return outcome is SendOutcome.Retry ? wait : null;
+    }
+
+    private sealed record Outcome(
+        Guid Id, string Status, string OutcomeName, string? Reason, int Attempts, int Round, TimeSpan Wait, DateTimeOffset StartedAt, DateTimeOffset FinishedAt);
+
+    private const string RecordOutcome =
+        """
+        with recorded as (
+            update deliveries set status = @Status, attempts = @Attempts, round_attempts = @Round, last_error = @Reason,
+                   next_attempt_at = now() + @Wait, claim_id = null,
+                   sent_at = case when @Status = 'sent' then @FinishedAt else sent_at end,
+                   failed_at = case when @Status = 'failed' then @FinishedAt else null end
+            where id = @Id and claim_id = @ClaimId
+            returning id
+        ), attempt as (
+            insert into delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome, detail)
+            select id, @Attempts, @StartedAt, @FinishedAt, @OutcomeName, @Reason from recorded
+        )
+        """;
+
+    /// <summary>
+    /// Records one outcome in one statement, only while the claim is still this worker's: the row's new state, the attempt,
+    /// and the announcement if there is one. Returns false when the claim had passed on, and nothing was written.
+    /// </summary>
+    private async Task<bool> RecordAsync(Guid claimId, Outcome outcome, OutboxRow? announcement, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var sql = announcement is null
+            ? RecordOutcome + "select count(*) > 0 from recorded"
+            : RecordOutcome + """
+                , announced as (
+                    insert into outbox (message_id, message_type, body, headers)
+                    select @MessageId, @MessageType, @Body::jsonb, @Headers::jsonb from recorded
+                )
+                select count(*) > 0 from recorded
+                """;
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(sql, new
+        {
+            outcome.Id, outcome.Status, outcome.OutcomeName, outcome.Reason, outcome.Attempts, outcome.Round, outcome.Wait,
+            outcome.StartedAt, outcome.FinishedAt, ClaimId = claimId,
+            announcement?.MessageId, announcement?.MessageType, announcement?.Body, announcement?.Headers,
+        }, cancellationToken: cancellationToken));
     }
 
     // Person ids, templates and reasons only: never an address, never a message body.

@@ -1,8 +1,8 @@
 namespace Accountability.Notification.Features.Delivery;
 
 /// <summary>
-/// A claimed delivery, as the dispatcher reads it, and when the next other pending one comes due
-/// (seconds from now, negative when already due; null when there is none). The claim also brings the
+/// A claimed delivery, as the dispatcher reads it, and when the first pending delivery that was not due at the claim comes
+/// due (seconds from now; null when there is none). The claim also brings the
 /// delivery's case as this service knows it (the Known… columns, all null when it does not know it yet)
 /// and the version of its directory copy, so that the attempt reads nothing else (the directory's body only
 /// when that version is not cached yet).
