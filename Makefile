@@ -51,7 +51,6 @@ BENCH_PROFILE ?= bench
 BENCH_DLL := bench/Accountability.Bench/bin/Release/net10.0/Accountability.Bench.dll
 .PHONY: bench
 bench:
-	deploy/lib/aiosmtpd.sh
 	$(DOTNET) build bench/Accountability.Bench -c Release -nologo -v quiet -clp:ErrorsOnly
 	@for p in Intake Assignment Escalation Notification; do \
 	  $(DOTNET) build services/$$p -c Release --no-dependencies -nologo -v quiet -clp:ErrorsOnly || exit 1; done

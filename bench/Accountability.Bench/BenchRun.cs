@@ -19,7 +19,7 @@ public static class BenchRun
             + (options.Ref is null ? "" : $"; compared with {options.Ref}")
             + string.Concat(options.Settings.Select(s => $"; {s.Key}={s.Value}")));
 
-        await using var smtp = await SmtpSink.StartAsync(repository);
+        await using var smtp = await SmtpSink.StartAsync();
         var auth = new AuthOptions { SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)) };
         Comparison? comparison = null;
         if (options.Ref is { } gitRef)
