@@ -176,14 +176,10 @@ public sealed class SecureSmtpTests(NotificationService service)
     public async Task While_one_worker_waits_on_a_relay_that_stopped_answering_the_idle_workers_sleep_instead_of_claiming_again_and_again()
     {
         await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.Plain, stallAt: "DATA");
-        await using var notification = await StartAsync(new()
-        {
-            ["Notification__Smtp__Port"] = relay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Notification__Smtp__Security"] = "None",
-            ["Notification__Smtp__Timeout"] = "00:00:15",
-            ["Notification__Delivery__Workers"] = "4",
-            ["Notification__Delivery__PollInterval"] = "00:00:02",
-        });
+        var settings = Plain(relay, timeout: "00:00:15");
+        settings["Notification__Delivery__Workers"] = "4";
+        settings["Notification__Delivery__PollInterval"] = "00:00:02";
+        await using var notification = await StartAsync(settings);
         var complaint = NotificationService.Complaint(NotificationService.NewEmail("idle-workers"));
         await service.PublishAsync(complaint);
         await notification.WaitForReceiptAsync(complaint.CaseId, "pending", "the receipt is recorded");
@@ -208,13 +204,9 @@ public sealed class SecureSmtpTests(NotificationService service)
     public async Task While_a_relay_stalls_the_claimed_receipt_is_leased_and_no_database_transaction_waits_on_the_relay()
     {
         await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.Plain, stallAt: "DATA");
-        await using var notification = await StartAsync(new()
-        {
-            ["Notification__Smtp__Port"] = relay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Notification__Smtp__Security"] = "None",
-            ["Notification__Smtp__Timeout"] = "00:00:15",
-            ["Notification__Delivery__Workers"] = "4",
-        });
+        var settings = Plain(relay, timeout: "00:00:15");
+        settings["Notification__Delivery__Workers"] = "4";
+        await using var notification = await StartAsync(settings);
         var complaint = NotificationService.Complaint(NotificationService.NewEmail("lease-no-transaction"));
         await service.PublishAsync(complaint);
         var claim = await notification.WaitForReceiptClaimAsync(complaint.CaseId, "the receipt is claimed");
@@ -232,11 +224,10 @@ public sealed class SecureSmtpTests(NotificationService service)
     [Fact]
     public async Task A_service_stopped_in_the_middle_of_a_send_gives_the_delivery_back_and_the_next_instance_sends_it_once()
     {
-        await using var stalling = await SmtpTestServer.StartAsync(RelaySecurity.Plain, stallAt: "DATA");
-        await using var first = await StartAsync(Plain(stalling, timeout: "00:00:15"));
-        var complaint = NotificationService.Complaint(NotificationService.NewEmail("stopped-mid-send"));
-        await service.PublishAsync(complaint);
-        await first.WaitForReceiptClaimAsync(complaint.CaseId, "the first instance has claimed the receipt");
+        var midSend = await ClaimedMidSendAsync(timeout: "00:00:15", "stopped-mid-send");
+        await using var stalling = midSend.Stalling;
+        await using var first = midSend.First;
+        var complaint = midSend.Complaint;
 
         await first.Process.StopAsync();
 
@@ -259,12 +250,11 @@ public sealed class SecureSmtpTests(NotificationService service)
     [Fact]
     public async Task A_service_killed_in_the_middle_of_a_send_leaves_the_delivery_to_the_next_instance_once_its_lease_ends()
     {
-        await using var stalling = await SmtpTestServer.StartAsync(RelaySecurity.Plain, stallAt: "DATA");
         // Both channels' timeouts at 2 s: an attempt ends within 6 s, and its claim's lease within 8 s.
-        await using var first = await StartAsync(Plain(stalling, timeout: "00:00:02"));
-        var complaint = NotificationService.Complaint(NotificationService.NewEmail("killed-mid-send"));
-        await service.PublishAsync(complaint);
-        var claim = await first.WaitForReceiptClaimAsync(complaint.CaseId, "the first instance has claimed the receipt");
+        var midSend = await ClaimedMidSendAsync(timeout: "00:00:02", "killed-mid-send");
+        await using var stalling = midSend.Stalling;
+        await using var first = midSend.First;
+        var (complaint, claim) = (midSend.Complaint, midSend.Claim);
 
         await first.Process.KillAsync(); // nothing is given back
 
@@ -306,6 +296,18 @@ public sealed class SecureSmtpTests(NotificationService service)
         // Sent at once: each send rented a connection before any was handed back to the pool.
         Assert.Equal(4, relay.Accepted.Count);
         Assert.Equal(4, relay.Accepted.Select(r => r.ClientPort).Distinct().Count());
+    }
+
+    /// <summary>A first instance, whose only relay stalls at DATA, in the middle of sending a new complaint's receipt.</summary>
+    private async Task<(SmtpTestServer Stalling, IsolatedNotification First, Contracts.Intake.ComplaintReceived Complaint, Claim Claim)> ClaimedMidSendAsync(
+        string timeout, string name)
+    {
+        var stalling = await SmtpTestServer.StartAsync(RelaySecurity.Plain, stallAt: "DATA");
+        var first = await StartAsync(Plain(stalling, timeout));
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail(name));
+        await service.PublishAsync(complaint);
+        var claim = await first.WaitForReceiptClaimAsync(complaint.CaseId, "the first instance has claimed the receipt");
+        return (stalling, first, complaint, claim);
     }
 
     private static Dictionary<string, string> Plain(SmtpTestServer relay, string timeout) => new()
