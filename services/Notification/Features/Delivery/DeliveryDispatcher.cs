@@ -307,6 +307,17 @@ public sealed class DeliveryDispatcher(
         )
         """;
 
+    private const string RecordWithoutAnnouncement = RecordOutcome + "select count(*) > 0 from recorded";
+
+    private const string RecordWithAnnouncement = RecordOutcome +
+        """
+        , announced as (
+            insert into outbox (message_id, message_type, body, headers)
+            select @MessageId, @MessageType, @Body::jsonb, @Headers::jsonb from recorded
+        )
+        select count(*) > 0 from recorded
+        """;
+
     /// <summary>
     /// Records one outcome in one statement, only while the claim is still this worker's: the row's new state, the attempt,
     /// and the announcement if there is one. Returns false when the claim had passed on, and nothing was written.
@@ -314,16 +325,7 @@ public sealed class DeliveryDispatcher(
     private async Task<bool> RecordAsync(Guid claimId, Outcome outcome, OutboxRow? announcement, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var sql = announcement is null
-            ? RecordOutcome + "select count(*) > 0 from recorded"
-            : RecordOutcome + """
-                , announced as (
-                    insert into outbox (message_id, message_type, body, headers)
-                    select @MessageId, @MessageType, @Body::jsonb, @Headers::jsonb from recorded
-                )
-                select count(*) > 0 from recorded
-                """;
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(sql, new
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(announcement is null ? RecordWithoutAnnouncement : RecordWithAnnouncement, new
         {
             outcome.Id, outcome.Status, outcome.OutcomeName, outcome.Reason, outcome.Attempts, outcome.Round, outcome.Wait,
             outcome.StartedAt, outcome.FinishedAt, ClaimId = claimId,
