@@ -28,11 +28,12 @@ public sealed class ComplaintReceivedConsumer(
             await directory.WhenLoaded.WaitAsync(cancellationToken);
             var chart = directory.Chart;
             var unitId = chart.Route(complaint.Category, complaint.District) ?? chart.IntakeDeskUnitId;
-            // The case is not anyone's yet, so the workload counts are the same before and after its receipt.
-            var openCases = (await transaction.Connection!.QueryAsync<(string OwnerId, int Open)>(new CommandDefinition(
-                    "select owner_id, count(*)::int from cases where status = 'open' and owner_kind = 'person' and owner_id = any(@ids) group by owner_id",
+            // The case is not anyone's yet, so the workload counts are the same before and after its receipt. They are
+            // kept by a trigger (migration 0012): one row a candidate, however many cases the department has open.
+            var openCases = (await transaction.Connection!.QueryAsync<(string PersonId, int Open)>(new CommandDefinition(
+                    "select person_id, open_cases from person_open_cases where person_id = any(@ids)",
                     new { ids = RoutingPolicy.Candidates(chart, unitId).ToArray() }, transaction, cancellationToken: cancellationToken)))
-                .ToDictionary(r => r.OwnerId, r => r.Open);
+                .ToDictionary(r => r.PersonId, r => r.Open);
             var choice = RoutingPolicy.Choose(chart, complaint.Category, complaint.District, complaint.SubjectOfficerBadges, openCases);
 
             var receive = new CustodyCommand.Receive(
