@@ -24,8 +24,6 @@ public static class AssignmentExtensions
         builder.Services.AddSingleton<CaseQueries>();
         builder.Services.AddSingleton<CaseReaders>();
         builder.Services.AddSingleton<CaseCommands>();
-        builder.Services.AddSingleton<Features.Routing.RoutingBatcher>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Features.Routing.RoutingBatcher>());
         builder.Services.AddOptions<Features.Access.AccessOptions>().BindConfiguration(Features.Access.AccessOptions.Section);
         builder.AddAccountabilityMessaging(Schema, typeof(AssignmentExtensions).Assembly, bus =>
         {

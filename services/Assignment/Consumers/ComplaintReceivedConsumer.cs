@@ -1,55 +1,71 @@
+using Accountability.Assignment.Data;
 using Accountability.Assignment.Features.Custody;
 using Accountability.Assignment.Features.Routing;
+using Accountability.Contracts.Custody;
 using Accountability.Contracts.Intake;
 using Accountability.Messaging.Bus;
 using Accountability.ServiceDefaults.Telemetry;
-using Accountability.Messaging;
+using Dapper;
 using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace Accountability.Assignment.Consumers;
 
 /// <summary>
-/// A new complaint: open the case (owned by the intake desk from the instant it was received) and route it, in one
-/// transaction with the inbox row, together with the other complaints that arrived meanwhile (<see cref="RoutingBatcher"/>).
-/// A redelivery, or a second ComplaintReceived for the same case, changes nothing.
+/// A new complaint: open the case (owned by the intake desk from the instant it was received) and
+/// route it, in one transaction with the inbox row and on one load of the case. A redelivery, or a second ComplaintReceived for
+/// the same case, changes nothing.
 /// </summary>
-public sealed class ComplaintReceivedConsumer(RoutingBatcher routing, ILogger<ComplaintReceivedConsumer> logger)
+public sealed class ComplaintReceivedConsumer(
+    Messaging.Inbox.Inbox inbox, CaseStore cases, DirectoryCache directory, TimeProvider time, ILogger<ComplaintReceivedConsumer> logger)
     : IConsumer<ComplaintReceived>
 {
     public async Task Consume(ConsumeContext<ComplaintReceived> context)
     {
         var complaint = context.Message;
         System.Diagnostics.Activity.Current.TagCase(complaint.CaseId, "route", "unit", complaint.IntakeDeskUnitId);
-        if (await routing.RouteAsync(complaint, context.RequireMessageId(), context.CancellationToken) is not { } outcome)
-            return; // routed before: the inbox had this message
+        await inbox.ProcessOnceAsync(nameof(ComplaintReceivedConsumer), context.RequireMessageId(), async (transaction, cancellationToken) =>
+        {
+            await directory.WhenLoaded.WaitAsync(cancellationToken);
+            var chart = directory.Chart;
+            var unitId = chart.Route(complaint.Category, complaint.District) ?? chart.IntakeDeskUnitId;
+            // The case is not anyone's yet, so the workload counts are the same before and after its receipt. They are
+            // kept by a trigger (migration 0012): one row a candidate, however many cases the department has open.
+            var openCases = (await transaction.Connection!.QueryAsync<(string PersonId, int Open)>(new CommandDefinition(
+                    "select person_id, open_cases from person_open_cases where person_id = any(@ids)",
+                    new { ids = RoutingPolicy.Candidates(chart, unitId).ToArray() }, transaction, cancellationToken: cancellationToken)))
+                .ToDictionary(r => r.PersonId, r => r.Open);
+            var choice = RoutingPolicy.Choose(chart, complaint.Category, complaint.District, complaint.SubjectOfficerBadges, openCases);
 
-        var (decisions, choice) = (outcome.Decisions, outcome.Choice);
-        if (decisions[0] is Decision.Refused refused)
-            logger.LogInformation("Complaint {CaseId} not opened again: {Reason}", complaint.CaseId, refused.Refusal.Reason);
-        else if (choice is null)
-            // Even internal affairs is conflicted: the desk keeps it (still owned) and the gap monitor flags it for a person to route.
-            logger.LogWarning("Complaint {CaseId} stays with the intake desk: everyone who could hold it is conflicted", complaint.CaseId);
-        else if (decisions[1] is Decision.Refused routeRefused)
-            // The intake desk keeps it: still owned, and the gap monitor will flag it for a person to route.
-            logger.LogWarning("Complaint {CaseId} stays with the intake desk: routing refused ({Code}) {Reason}",
-                complaint.CaseId, routeRefused.Refusal.Code, routeRefused.Refusal.Reason);
-        else
-            System.Diagnostics.Activity.Current.TagCase(complaint.CaseId, "routed", choice.PersonId is null ? "unit" : "person", choice.PersonId ?? choice.UnitId);
+            var receive = new CustodyCommand.Receive(
+                complaint.CaseId,
+                complaint.IntakeDeskUnitId,
+                complaint.SubjectOfficerBadges,
+                [.. complaint.Allegations.Select(a => new CaseAllegation { Id = a.AllegationId.ToString(), Type = a.Type, OfficerBadge = a.OfficerBadge, OfficerDescription = a.OfficerDescription })],
+                complaint.Category,
+                complaint.District,
+                "system:intake",
+                complaint.CaseNumber);
+            // A receipt stamped by a clock ahead of ours must not make routing look like time ran backwards.
+            var now = time.GetUtcNow();
+            List<(CustodyCommand, DateTimeOffset)> commands = [(receive, complaint.ReceivedAt)];
+            if (choice is not null)
+                commands.Add((new CustodyCommand.Route(choice.UnitId, choice.PersonId, choice.Reason, CustodyDecider.RouterActor),
+                    now < complaint.ReceivedAt ? complaint.ReceivedAt : now));
+            var decisions = await cases.ExecuteInTurnAsync(transaction, complaint.CaseId, commands, cancellationToken);
+
+            if (decisions[0] is Decision.Refused refused)
+                logger.LogInformation("Complaint {CaseId} not opened again: {Reason}", complaint.CaseId, refused.Refusal.Reason);
+            else if (choice is null)
+                // Even internal affairs is conflicted: the desk keeps it (still owned) and the gap monitor flags it for a person to route.
+                logger.LogWarning("Complaint {CaseId} stays with the intake desk: everyone who could hold it is conflicted", complaint.CaseId);
+            else if (decisions[1] is Decision.Refused routeRefused)
+                // The intake desk keeps it: still owned, and the gap monitor will flag it for a person to route.
+                logger.LogWarning("Complaint {CaseId} stays with the intake desk: routing refused ({Code}) {Reason}",
+                    complaint.CaseId, routeRefused.Refusal.Code, routeRefused.Refusal.Reason);
+            else
+                System.Diagnostics.Activity.Current.TagCase(complaint.CaseId, "routed", choice.PersonId is null ? "unit" : "person", choice.PersonId ?? choice.UnitId);
+        }, context.CancellationToken);
     }
 }
 
-/// <summary>Enough complaints in flight to fill a routing batch: they wait for the batch's commit, not for each other.</summary>
-public sealed class ComplaintReceivedConsumerDefinition : RetryingConsumerDefinition<ComplaintReceivedConsumer>
-{
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<ComplaintReceivedConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
-        var messaging = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-            rabbit.PrefetchCount = Math.Max(messaging.PrefetchCount, RoutingBatcher.MaxBatch);
-    }
-}
+public sealed class ComplaintReceivedConsumerDefinition : RetryingConsumerDefinition<ComplaintReceivedConsumer>;
