@@ -114,11 +114,18 @@ public sealed class NeedToKnowTests(AssignmentService service)
         Assert.Equal("full", (await service.ReadCaseAsync(caseId, pastOwner)).GetProperty("access").GetString());
 
         // Access:PastOwnerAccess is 90 days: move the whole ledger 91 days back, so the past owner's interval ended then.
-        // Every interval moves by the same amount, so the ledger keeps its shape (no gap, no overlap).
+        // Every interval moves by the same amount, so the ledger keeps its shape (no gap, no overlap). One at a time, oldest
+        // first: the overlap constraint is checked row by row, and one statement could move the open interval back over an
+        // older one that it had not moved yet (it did, depending on where the rows lay in the table). Gaps are checked at commit.
         await using (var connection = await TestDatabase.OpenAsync("assignment"))
-            await connection.ExecuteAsync(
-                "update custody set from_at = from_at - interval '91 days', to_at = to_at - interval '91 days' where case_id = @caseId",
-                new { caseId });
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            foreach (var seq in await connection.QueryAsync<int>("select seq from custody where case_id = @caseId order by seq", new { caseId }, transaction))
+                await connection.ExecuteAsync(
+                    "update custody set from_at = from_at - interval '91 days', to_at = to_at - interval '91 days' where case_id = @caseId and seq = @seq",
+                    new { caseId, seq }, transaction);
+            await transaction.CommitAsync();
+        }
 
         using var read = await service.SendAsync(HttpMethod.Get, $"/api/cases/{caseId}", pastOwner);
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
