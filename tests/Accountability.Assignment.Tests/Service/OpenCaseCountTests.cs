@@ -14,16 +14,13 @@ namespace Accountability.Assignment.Tests.Service;
 [Collection(nameof(AssignmentService))]
 public sealed class OpenCaseCountTests(AssignmentService service)
 {
-    private static readonly string[] InternalAffairsInvestigators =
-        ["p-1012", "p-1013", "p-1014", "p-1015", "p-1016", "p-1018", "p-1019", "p-1020", "p-1021"];
-
     [Fact]
     public async Task The_open_cases_routing_reads_equal_the_cases_each_person_holds_after_routing_reassignment_resolution_and_reopening()
     {
         var (caseId, owner) = await service.RoutedCaseAsync();
         await AssertKeptCountsAreTheCasesAsync("after routing");
 
-        var other = InternalAffairsInvestigators.First(p => p != owner && p != AssignmentService.SupervisorOf(owner));
+        var other = AssignmentService.ActiveInternalAffairsInvestigators.First(p => p != owner && p != AssignmentService.SupervisorOf(owner));
         using (var reassign = await service.SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/reassign", TestTokens.For("p-1011", Roles.Commander),
                    new { toPersonId = other, reason = "Balancing the unit's load" }))
             Assert.Equal(HttpStatusCode.OK, reassign.StatusCode);
@@ -50,7 +47,7 @@ public sealed class OpenCaseCountTests(AssignmentService service)
     {
         // Everyone in internal affairs but one is shown a thousand more open cases than they hold: routing must read the kept counts.
         const string leastLoaded = "p-1016";
-        var others = InternalAffairsInvestigators.Where(p => p != leastLoaded).ToArray();
+        var others = AssignmentService.ActiveInternalAffairsInvestigators.Where(p => p != leastLoaded).ToArray();
         await using var connection = await TestDatabase.OpenAsync("assignment");
         const string shift = """
             insert into person_open_cases (person_id, open_cases) select unnest(@others), @by
@@ -76,7 +73,7 @@ public sealed class OpenCaseCountTests(AssignmentService service)
         // A person who never held a case has no count row to hold: give everyone one, as after their first case.
         await using var connection = await TestDatabase.OpenAsync("assignment");
         await connection.ExecuteAsync("insert into person_open_cases (person_id, open_cases) select unnest(@ids), 0 on conflict do nothing",
-            new { ids = InternalAffairsInvestigators });
+            new { ids = AssignmentService.ActiveInternalAffairsInvestigators });
         var before = await OpenCasesAsync();
 
         var complaints = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => service.FileAsync("force", "4")));
@@ -99,9 +96,9 @@ public sealed class OpenCaseCountTests(AssignmentService service)
         await using var connection = await TestDatabase.OpenAsync("assignment");
         var counted = (await connection.QueryAsync<(string, int)>(
                 "select owner_id, count(*)::int from cases where status = 'open' and owner_kind = 'person' and owner_id = any(@ids) group by owner_id",
-                new { ids = InternalAffairsInvestigators }))
+                new { ids = AssignmentService.ActiveInternalAffairsInvestigators }))
             .ToDictionary(r => r.Item1, r => r.Item2);
-        return InternalAffairsInvestigators.ToDictionary(p => p, p => counted.GetValueOrDefault(p));
+        return AssignmentService.ActiveInternalAffairsInvestigators.ToDictionary(p => p, p => counted.GetValueOrDefault(p));
     }
 
     private static async Task<int> KeptCountAsync(string personId)
