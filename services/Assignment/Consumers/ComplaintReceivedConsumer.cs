@@ -28,25 +28,12 @@ public sealed class ComplaintReceivedConsumer(
             await directory.WhenLoaded.WaitAsync(cancellationToken);
             var chart = directory.Chart;
             var unitId = chart.Route(complaint.Category, complaint.District) ?? chart.IntakeDeskUnitId;
-            // The case is not anyone's yet, so the workload counts are the same before and after its receipt. They are
-            // kept by a trigger (migration 0012): one row a candidate, however many cases the department has open.
-            var openCases = (await transaction.Connection!.QueryAsync<(string PersonId, int Open)>(new CommandDefinition(
-                    "select person_id, open_cases from person_open_cases where person_id = any(@ids)",
+            // The case is not anyone's yet, so the workload counts are the same before and after its receipt.
+            var openCases = (await transaction.Connection!.QueryAsync<(string OwnerId, int Open)>(new CommandDefinition(
+                    "select owner_id, count(*)::int from cases where status = 'open' and owner_kind = 'person' and owner_id = any(@ids) group by owner_id",
                     new { ids = RoutingPolicy.Candidates(chart, unitId).ToArray() }, transaction, cancellationToken: cancellationToken)))
-                .ToDictionary(r => r.PersonId, r => r.Open);
+                .ToDictionary(r => r.OwnerId, r => r.Open);
             var choice = RoutingPolicy.Choose(chart, complaint.Category, complaint.District, complaint.SubjectOfficerBadges, openCases);
-            // Concurrent complaints read the same counts and would all pick the same person, then queue on that person's
-            // count row. Each holds its choice's row instead, and the row it holds tells the count as of now. A row another
-            // routing holds is getting a case right now, so it counts one more; a count that moved since it was read is
-            // taken as it is: either way the choice is made again. No waiting, and the cases are levelled as if routed one by one.
-            for (var tries = 0; tries < MaxChoices && choice?.PersonId is { } person && openCases.TryGetValue(person, out var counted); tries++)
-            {
-                var current = await HoldAsync(transaction, person, cancellationToken);
-                if (current == counted)
-                    break;
-                openCases[person] = current ?? counted + 1;
-                choice = RoutingPolicy.Choose(chart, complaint.Category, complaint.District, complaint.SubjectOfficerBadges, openCases);
-            }
 
             var receive = new CustodyCommand.Receive(
                 complaint.CaseId,
@@ -78,15 +65,6 @@ public sealed class ComplaintReceivedConsumer(
                 System.Diagnostics.Activity.Current.TagCase(complaint.CaseId, "routed", choice.PersonId is null ? "unit" : "person", choice.PersonId ?? choice.UnitId);
         }, context.CancellationToken);
     }
-
-    /// <summary>How many choices routing makes before it takes the last one anyway (and waits for that person's row if it must).</summary>
-    private const int MaxChoices = 8;
-
-    /// <summary>Locks the person's count row and returns the count as of now; null when another transaction holds the row.</summary>
-    private static async Task<int?> HoldAsync(Npgsql.NpgsqlTransaction transaction, string personId, CancellationToken cancellationToken) =>
-        await transaction.Connection!.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(
-            "select open_cases from person_open_cases where person_id = @personId for update skip locked",
-            new { personId }, transaction, cancellationToken: cancellationToken));
 }
 
 public sealed class ComplaintReceivedConsumerDefinition : RetryingConsumerDefinition<ComplaintReceivedConsumer>;
