@@ -124,6 +124,23 @@ COMPOSE_STARTED=1
 # ---------------------------------------------------------------- up
 
 log "up: postgres ($POSTGRES_IMAGE), rabbitmq ($RABBITMQ_IMAGE), mail ($SMTP_IMAGE), the five services and the console"
+# A host port can be held for a while by another socket: this machine's ephemeral range (32768 to 60999) covers
+# 57xxx, so an outgoing connection can sit on one (it did: "bind: address already in use" on 57672). Wait for them.
+ports_busy() {
+    command -v ss >/dev/null || return 1
+    local port busy=()
+    for port in $CONSOLE_PORT $INTAKE_PORT $ASSIGNMENT_PORT $ESCALATION_PORT $NOTIFICATION_PORT $AUDIT_PORT \
+                $POSTGRES_PORT $RABBITMQ_PORT $RABBITMQ_MANAGEMENT_PORT $MAIL_UI_PORT; do
+        [ -n "$(ss -Htan "( sport = :$port )" 2>/dev/null)" ] && busy+=("$port")
+    done
+    [ ${#busy[@]} -gt 0 ] && echo "${busy[*]}"
+}
+port_deadline=$((SECONDS + 120))
+while busy=$(ports_busy); do
+    [ $SECONDS -ge $port_deadline ] && fail "host ports still in use after 120 s: $busy"
+    log "host ports in use by another socket: $busy; waiting for them"
+    sleep 2
+done
 "${COMPOSE[@]}" up -d --no-build >&2 2>&1 || fail "compose up failed"
 
 http_code() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" 2>/dev/null || true; }
