@@ -129,8 +129,7 @@ log "up: postgres ($POSTGRES_IMAGE), rabbitmq ($RABBITMQ_IMAGE), mail ($SMTP_IMA
 ports_busy() {
     command -v ss >/dev/null || return 1
     local port busy=()
-    for port in $CONSOLE_PORT $INTAKE_PORT $ASSIGNMENT_PORT $ESCALATION_PORT $NOTIFICATION_PORT $AUDIT_PORT \
-                $POSTGRES_PORT $RABBITMQ_PORT $RABBITMQ_MANAGEMENT_PORT $MAIL_UI_PORT; do
+    for port in "${PORTS[@]}" $POSTGRES_PORT $RABBITMQ_PORT $RABBITMQ_MANAGEMENT_PORT $MAIL_UI_PORT; do
         [ -n "$(ss -Htan "( sport = :$port )" 2>/dev/null)" ] && busy+=("$port")
     done
     [ ${#busy[@]} -gt 0 ] && echo "${busy[*]}"

@@ -16,10 +16,6 @@ public sealed class AssignmentService : IAsyncLifetime
 {
     public ServiceProcess Process { get; private set; } = null!;
 
-    /// <summary>Internal affairs' active investigators in deploy/org/directory.json: whoever routing may give a force complaint.</summary>
-    public static readonly string[] ActiveInternalAffairsInvestigators =
-        ["p-1012", "p-1013", "p-1014", "p-1015", "p-1016", "p-1018", "p-1019", "p-1020", "p-1021"];
-
     private IBusControl bus = null!;
 
     public async Task InitializeAsync()
