@@ -41,12 +41,13 @@ token:
 	@key=$$($(SERVICES) signing-key --profile up 2>/dev/null); \
 	  $(DOTNET) $(DEVTOKEN_DLL) --role "$(ROLE)" $(if $(SUB),--sub "$(SUB)") --key-file "$$key" --directory deploy/org/directory.json
 
-# make bench [QUICK=1] [REF=<git ref>] [BENCH_ARGS='--cases 5000 --rate 50'] [BENCH_PROFILE=bench]
+# make bench [QUICK=1] [REF=<git ref> [ROUNDS=3]] [BENCH_ARGS='--cases 5000 --rate 50'] [BENCH_PROFILE=bench]
 #   Release build, throwaway servers (infra.sh profile BENCH_PROFILE, which must not be in use), the five
 #   services, baselines, end-to-end load, audit replay; prints a table and writes bench/results/latest.json.
 QUICK ?=
 BENCH_ARGS ?=
 REF ?=
+ROUNDS ?=
 BENCH_PROFILE ?= bench
 BENCH_DLL := bench/Accountability.Bench/bin/Release/net10.0/Accountability.Bench.dll
 .PHONY: bench
@@ -54,7 +55,7 @@ bench:
 	$(DOTNET) build bench/Accountability.Bench -c Release -nologo -v quiet -clp:ErrorsOnly
 	@for p in Intake Assignment Escalation Notification; do \
 	  $(DOTNET) build services/$$p -c Release --no-dependencies -nologo -v quiet -clp:ErrorsOnly || exit 1; done
-	$(DOTNET) $(BENCH_DLL) --profile $(BENCH_PROFILE) $(if $(QUICK),--quick) $(if $(REF),--ref $(REF)) $(BENCH_ARGS)
+	$(DOTNET) $(BENCH_DLL) --profile $(BENCH_PROFILE) $(if $(QUICK),--quick) $(if $(REF),--ref $(REF)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(BENCH_ARGS)
 
 # make chaos [QUICK=1] [CLUSTER=1] [CHAOS_ARGS='--complaints 5000 --fuzz-seed 42']
 #   Release build, throwaway servers (infra.sh profile chaos, ports 59xxx),

@@ -21,6 +21,11 @@ public sealed record BenchOptions
           --ref GITREF        also build that commit in a worktree (.state/<profile>/ref-<sha>) and run the same
                               end-to-end load against its services first, on fresh servers; then print
                               both runs' figures side by side with their ratios (make bench REF=<gitref>)
+          --rounds N          with --ref: N pairs of runs instead of one, alternating that commit and this
+                              checkout, each on fresh servers; the extra pairs run the two measured phases
+                              only. Prints every pair and the median ratios: two halves of identical code
+                              differed by up to 1.36x in one pair, so one pair cannot resolve a small change
+                              (default 1; at most 9; make bench REF=<gitref> ROUNDS=3)
           --keep              leave the servers and the services running afterwards (for a look at them)
           --output FILE       the JSON results (default bench/results/latest.json)
           -h, --help          this text
@@ -46,6 +51,9 @@ public sealed record BenchOptions
 
     /// <summary>A commit to run the same load against first, for a side-by-side comparison.</summary>
     public string? Ref { get; init; }
+
+    /// <summary>Pairs of (reference, this checkout) to run, alternating; the last pair is the full run.</summary>
+    public int Rounds { get; init; } = 1;
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Baseline durations and sizes follow the mode.</summary>
@@ -66,6 +74,7 @@ public sealed record BenchOptions
         var profile = "bench";
         string? output = null;
         string? reference = null;
+        var rounds = 1;
         var settings = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
@@ -124,6 +133,9 @@ public sealed record BenchOptions
                     if (string.IsNullOrWhiteSpace(reference) || reference.StartsWith('-'))
                     { error = "--ref needs a git commit, tag or branch, e.g. --ref HEAD~5"; return null; }
                     break;
+                case "--rounds":
+                    if (!TryInt(Value(), 1, 9, out rounds)) { error = "--rounds needs a whole number from 1 to 9"; return null; }
+                    break;
                 case "--output":
                     output = Value();
                     if (string.IsNullOrWhiteSpace(output)) { error = "--output needs a file name"; return null; }
@@ -133,8 +145,14 @@ public sealed record BenchOptions
                     return null;
             }
         }
+        if (rounds > 1 && reference is null)
+        {
+            error = "--rounds compares with another commit: give it --ref too";
+            return null;
+        }
         return new BenchOptions
         {
+            Rounds = rounds,
             Quick = quick,
             Keep = keep,
             Profile = profile,

@@ -25,20 +25,17 @@ public static class BenchRun
         if (options.Ref is { } gitRef)
         {
             var worktree = await ReferenceBuild.PrepareAsync(repository, gitRef, options.Profile);
+            var phasesOnly = options with { BurstSeconds = 0, HalfMaximumPhase = false };
+            // Alternating, so that whatever the shared machine does meanwhile falls on both sides.
+            var pairs = new List<(LoadResult Reference, LoadResult Checkout)>();
+            for (var round = 1; round < options.Rounds; round++)
+            {
+                Log($"round {round} of {options.Rounds}: {gitRef} ({worktree.Commit[..10]}), then this checkout, each on fresh servers");
+                var reference = await LoadOnlyAsync(worktree.Path, phasesOnly, auth, smtp);
+                pairs.Add((reference, await LoadOnlyAsync(repository, phasesOnly, auth, smtp)));
+            }
             Log($"the same load against {gitRef} ({worktree.Commit[..10]}), on fresh servers");
-            var referenceInfra = await Infrastructure.StartAsync(repository, options.Profile);
-            var referenceServices = new List<ServiceHost>();
-            try
-            {
-                await StartServicesAsync(worktree.Path, referenceInfra, options, auth, smtp, referenceServices);
-                comparison = new Comparison(gitRef, worktree.Commit, await MeasureLoadAsync(worktree.Path, referenceServices, referenceInfra, options with { BurstSeconds = 0, HalfMaximumPhase = false }, auth));
-            }
-            finally
-            {
-                foreach (var service in referenceServices)
-                    await service.DisposeAsync();
-                await referenceInfra.StopAsync();
-            }
+            comparison = new Comparison(gitRef, worktree.Commit, await LoadOnlyAsync(worktree.Path, phasesOnly, auth, smtp), pairs);
             Log($"now this checkout ({ReferenceBuild.HeadCommit(repository)[..10]}), on fresh servers");
         }
 
@@ -93,6 +90,24 @@ public static class BenchRun
                 await infra.StopAsync();
                 Log($"stopped everything; {total.Elapsed.TotalSeconds:N0} s in all");
             }
+        }
+    }
+
+    /// <summary>The end-to-end phases alone against <paramref name="checkout"/>'s services, on servers of their own, stopped afterwards.</summary>
+    private static async Task<LoadResult> LoadOnlyAsync(string checkout, BenchOptions options, AuthOptions auth, SmtpSink smtp)
+    {
+        var infra = await Infrastructure.StartAsync(FindRepository(), options.Profile);
+        var services = new List<ServiceHost>();
+        try
+        {
+            await StartServicesAsync(checkout, infra, options, auth, smtp, services);
+            return await MeasureLoadAsync(checkout, services, infra, options, auth);
+        }
+        finally
+        {
+            foreach (var service in services)
+                await service.DisposeAsync();
+            await infra.StopAsync();
         }
     }
 
@@ -304,5 +319,8 @@ public sealed record LoadResult(
     PhaseResult FixedRate, PhaseResult Maximum, SystemCost Cost, IReadOnlyDictionary<string, long> PeakWorkingSet, IReadOnlyDictionary<string, double> IdleCpuPercent,
     PhaseResult? Burst, PhaseResult? HalfMaximum);
 
-/// <summary>The same load against another commit, run first in the same invocation.</summary>
-public sealed record Comparison(string Ref, string Commit, LoadResult Load);
+/// <summary>
+/// The same load against another commit, run first in the same invocation; with --rounds, the earlier pairs of
+/// (that commit, this checkout) too, each side of each pair on fresh servers.
+/// </summary>
+public sealed record Comparison(string Ref, string Commit, LoadResult Load, IReadOnlyList<(LoadResult Reference, LoadResult Checkout)> EarlierPairs);

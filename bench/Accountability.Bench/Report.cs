@@ -96,6 +96,8 @@ public sealed record Report(
             Side(t, "idle CPU, the five services alone, % of one core", ServicesOnly(c.Load.IdleCpuPercent), IdleServicesCpuPercent, higherIsBetter: false, "N1");
             Side(t, "messages published per complaint", c.Load.Cost.PublishedPerComplaint, Cost.PublishedPerComplaint, higherIsBetter: false, "N1");
             Side(t, "database statements per complaint", c.Load.Cost.StatementsPerComplaint, Cost.StatementsPerComplaint, higherIsBetter: false, "N1");
+            if (c.EarlierPairs.Count > 0)
+                Pairs(t, c);
         }
         Statements(t, "Top statements by total time in the phases (pg_stat_statements):", Cost.TopStatements);
         Statements(t, "The most called statements in the phases (pg_stat_statements):", Cost.MostCalledStatements);
@@ -233,8 +235,46 @@ public sealed record Report(
         t.AppendLine($"| {name} | {reference.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} | {now.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} | {shown} |");
     }
 
-    private static JsonObject? ComparisonJson(Comparison? c) => c is null ? null : new JsonObject
+    /// <summary>Every pair of a --rounds run, in the order they ran, and the median of each ratio (above 1: this checkout is better).</summary>
+    private void Pairs(StringBuilder t, Comparison c)
     {
+        var pairs = AllPairs(c);
+        t.AppendLine();
+        t.AppendLine($"Every pair, in the order they ran ({c.Ref} first in each), and the medians:");
+        t.AppendLine();
+        t.AppendLine($"| pair | CPU per complaint, ms: {c.Ref} / this checkout | ratio | cases/s at the maximum: {c.Ref} / this checkout | ratio |");
+        t.AppendLine("|---|---:|---:|---:|---:|");
+        var index = 0;
+        foreach (var (reference, checkout) in pairs)
+            t.AppendLine($"| {++index} | {reference.Cost.TotalCpuMsPerComplaint:N1} / {checkout.Cost.TotalCpuMsPerComplaint:N1} | {CpuRatio(reference, checkout):0.00}x "
+                + $"| {reference.Maximum.CasesPerSecond:N1} / {checkout.Maximum.CasesPerSecond:N1} | {RateRatio(reference, checkout):0.00}x |");
+        t.AppendLine($"| median | | {Median(pairs.Select(p => CpuRatio(p.Reference, p.Checkout))):0.00}x | | {Median(pairs.Select(p => RateRatio(p.Reference, p.Checkout))):0.00}x |");
+    }
+
+    private IReadOnlyList<(LoadResult Reference, LoadResult Checkout)> AllPairs(Comparison c) =>
+        [.. c.EarlierPairs, (c.Load, new LoadResult(FixedRate, Maximum, Cost, PeakWorkingSet, IdleCpuPercent, null, null))];
+
+    private static double CpuRatio(LoadResult reference, LoadResult checkout) => reference.Cost.TotalCpuMsPerComplaint / checkout.Cost.TotalCpuMsPerComplaint;
+
+    private static double RateRatio(LoadResult reference, LoadResult checkout) => checkout.Maximum.CasesPerSecond / reference.Maximum.CasesPerSecond;
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private JsonObject? ComparisonJson(Comparison? c) => c is null ? null : new JsonObject
+    {
+        ["pairs"] = new JsonArray([.. AllPairs(c).Select(p => (JsonNode)new JsonObject
+        {
+            ["referenceCpuMsPerComplaint"] = Round(p.Reference.Cost.TotalCpuMsPerComplaint),
+            ["cpuMsPerComplaint"] = Round(p.Checkout.Cost.TotalCpuMsPerComplaint),
+            ["referenceCasesPerSecond"] = Round(p.Reference.Maximum.CasesPerSecond),
+            ["casesPerSecond"] = Round(p.Checkout.Maximum.CasesPerSecond),
+        })]),
+        ["medianCpuRatio"] = Round(Median(AllPairs(c).Select(p => CpuRatio(p.Reference, p.Checkout)))),
+        ["medianCasesPerSecondRatio"] = Round(Median(AllPairs(c).Select(p => RateRatio(p.Reference, p.Checkout)))),
         ["ref"] = c.Ref,
         ["commit"] = c.Commit,
         ["phases"] = new JsonArray(Phase("fixedRate", c.Load.FixedRate), Phase("maximum", c.Load.Maximum)),

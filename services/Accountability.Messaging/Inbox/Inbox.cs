@@ -10,8 +10,6 @@ namespace Accountability.Messaging.Inbox;
 /// </summary>
 public sealed class Inbox(ServiceDatabase database)
 {
-    private const string UniqueViolation = "23505";
-
     /// <summary>
     /// Runs <paramref name="apply"/> in a transaction that also claims (consumer, messageId), and commits both.
     /// Returns false, with nothing written, when that message was already processed.
