@@ -125,6 +125,22 @@ require_free_port() {
     if port_busy "$1"; then
         die "port 127.0.0.1:$1 ($2) is already taken by another process (another checkout running profile '$PROFILE'? see: ss -ltnp | grep $1)"
     fi
+    await_port_unheld "$1" "$2"
+}
+
+# Nothing listens, but a socket may still hold the port: the profiles' ports lie in this machine's ephemeral
+# range (32768 to 60999), so an outgoing connection can be given one as its own end. A client reconnecting to a
+# stopped server can even connect to itself, when its end is given the server's port. Either way the server's
+# bind fails with "address already in use" (make chaos: RabbitMQ's restart on 59672). Such sockets go away
+# when their connection ends; wait for that, up to 60 s. A socket in TIME-WAIT does not stop a listener's bind.
+await_port_unheld() {
+    command -v ss >/dev/null || return 0
+    local deadline=$((SECONDS + 60))
+    while [ -n "$(ss -Htan exclude time-wait "( sport = :$1 )" 2>/dev/null)" ]; do
+        [ $SECONDS -ge $deadline ] && die "port 127.0.0.1:$1 ($2) is still held by another socket after 60 s: $(ss -Htanp exclude time-wait "( sport = :$1 )" 2>/dev/null | head -n 3)"
+        log "port 127.0.0.1:$1 ($2) is held by another socket; waiting for it to close"
+        sleep 1
+    done
 }
 
 # shellcheck source=../lib/process.sh
@@ -462,28 +478,35 @@ rmq_start_node() {
         # The app may have been stopped by broker-stop: start_app is a no-op when it runs.
         rabbitmqctl -q start_app >&2 || die "rabbitmqctl start_app failed (logs: $RMQ_DIR/log)"
     else
-        require_free_port "$AMQP_PORT" amqp
-        require_free_port "$MGMT_PORT" "rabbitmq management"
-        require_free_port "$DIST_PORT" "erlang distribution"
-        rm -f "$RMQ_PID_FILE"
-        local node_log="$RMQ_DIR/log/$NODENAME.log" offset=0 wrapper i
-        [ -f "$node_log" ] && offset=$(stat -c %s "$node_log")
-        log "starting rabbitmq node $NODENAME on 127.0.0.1:$AMQP_PORT (management $MGMT_PORT)"
-        rmq_cmd "$RMQ_BIN/rabbitmq-server"
-        # A session of its own: Ctrl-C in the caller's terminal must not reach the broker.
-        (cd "$RMQ_DIR" && exec env "$TAG" setsid nohup "${RMQ_CMD[@]}" </dev/null >"$RMQ_DIR/log/startup.log" 2>&1 9>&-) &
-        wrapper=$!
-        echo "$wrapper" > "$RMQ_WRAPPER_PID_FILE"
-        # Wait for the boot to finish (polling the log is quicker than await_startup's 10 s steps).
-        for ((i = 0; i < 900; i++)); do
-            if [ -f "$node_log" ] && tail -c +$((offset + 1)) "$node_log" 2>/dev/null | grep -q 'Server startup complete'; then
-                break
+        local node_log="$RMQ_DIR/log/$NODENAME.log" offset=0 wrapper i attempt
+        for attempt in 1 2 3; do
+            require_free_port "$AMQP_PORT" amqp
+            require_free_port "$MGMT_PORT" "rabbitmq management"
+            require_free_port "$DIST_PORT" "erlang distribution"
+            rm -f "$RMQ_PID_FILE"
+            [ -f "$node_log" ] && offset=$(stat -c %s "$node_log")
+            log "starting rabbitmq node $NODENAME on 127.0.0.1:$AMQP_PORT (management $MGMT_PORT)"
+            rmq_cmd "$RMQ_BIN/rabbitmq-server"
+            # A session of its own: Ctrl-C in the caller's terminal must not reach the broker.
+            (cd "$RMQ_DIR" && exec env "$TAG" setsid nohup "${RMQ_CMD[@]}" </dev/null >"$RMQ_DIR/log/startup.log" 2>&1 9>&-) &
+            wrapper=$!
+            echo "$wrapper" > "$RMQ_WRAPPER_PID_FILE"
+            # Wait for the boot to finish (polling the log is quicker than await_startup's 10 s steps).
+            for ((i = 0; i < 900; i++)); do
+                if [ -f "$node_log" ] && tail -c +$((offset + 1)) "$node_log" 2>/dev/null | grep -q 'Server startup complete'; then
+                    break 2
+                fi
+                pid_alive "$wrapper" || break
+                sleep 0.1
+            done
+            pid_alive "$wrapper" && break
+            # A socket took a port between the look above and the node's bind (see await_port_unheld): look and start again.
+            if [ "$attempt" -lt 3 ] && grep -q eaddrinuse "$RMQ_DIR/log/startup.log" 2>/dev/null; then
+                log "rabbitmq could not bind a port that another socket took meanwhile (attempt $attempt of 3); starting it again"
+                continue
             fi
-            if ! pid_alive "$wrapper"; then
-                tail -n 30 "$RMQ_DIR/log/startup.log" >&2 || true
-                die "rabbitmq exited during start (logs: $RMQ_DIR/log)"
-            fi
-            sleep 0.1
+            tail -n 30 "$RMQ_DIR/log/startup.log" >&2 || true
+            die "rabbitmq exited during start (logs: $RMQ_DIR/log)"
         done
         [ -n "$(rmq_pid)" ] || die "rabbitmq did not write $RMQ_PID_FILE"
     fi

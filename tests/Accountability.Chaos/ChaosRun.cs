@@ -110,7 +110,9 @@ public static class ChaosRun
         // messages or add rows to what it counts.
         var database = $"chaos_{run}";
         var connectionString = await OwnDatabaseAsync(servers.PostgresConnectionString, database);
-        await using var vhost = await IsolatedVirtualHost.CreateAsync($"chaos-{run}");
+        // Not `await using`: deleting the virtual host asks the management API, which a broker restart may have left down,
+        // and that failure must not replace the run's own.
+        var vhost = await IsolatedVirtualHost.CreateAsync($"chaos-{run}");
         common["ConnectionStrings__Accountability"] = connectionString;
         common["RabbitMq__Uri"] = vhost.AmqpUri;
         try
@@ -127,6 +129,14 @@ public static class ChaosRun
             catch (NpgsqlException exception)
             {
                 Log($"could not drop {database}: {exception.Message}");
+            }
+            try
+            {
+                await vhost.DisposeAsync();
+            }
+            catch (HttpRequestException exception)
+            {
+                Log($"could not delete the virtual host {vhost.Name}: {exception.Message}");
             }
         }
     }
