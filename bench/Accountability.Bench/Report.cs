@@ -61,6 +61,8 @@ public sealed record Report(
         foreach (var (process, ms) in Cost.CpuMsPerComplaint.OrderByDescending(p => p.Value))
             Row(t, $"CPU per complaint: {process}", $"{ms:N2} ms");
         Row(t, "messages per complaint: published / delivered (RabbitMQ)", $"{Cost.PublishedPerComplaint:N1} / {Cost.DeliveredPerComplaint:N1}");
+        Row(t, "messages delivered per complaint, by queue", string.Join(", ",
+            Cost.DeliveredPerComplaintByQueue.Where(q => q.Value >= 0.05).OrderByDescending(q => q.Value).Select(q => $"{q.Key} {q.Value:N1}")));
         Row(t, "database statements per complaint (pg_stat_statements)", $"{Cost.StatementsPerComplaint:N1}");
         Row(t, "database statements per complaint, by login", string.Join(", ",
             Cost.StatementsPerComplaintByLogin.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}")));
@@ -162,6 +164,8 @@ public sealed record Report(
             ["cpuMsPerComplaintByProcess"] = new JsonObject(Cost.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
             ["publishedPerComplaint"] = Round(Cost.PublishedPerComplaint),
             ["deliveredPerComplaint"] = Round(Cost.DeliveredPerComplaint),
+            ["deliveredPerComplaintByQueue"] = new JsonObject(Cost.DeliveredPerComplaintByQueue.OrderBy(q => q.Key, StringComparer.Ordinal)
+                .Select(q => KeyValuePair.Create(q.Key, (JsonNode?)Round(q.Value)))),
             ["statementsPerComplaint"] = Round(Cost.StatementsPerComplaint),
             ["statementsPerComplaintByLogin"] = new JsonObject(Cost.StatementsPerComplaintByLogin.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
             ["peakConnections"] = new JsonObject(Cost.PeakConnections.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),

@@ -67,6 +67,8 @@ public sealed class SystemMeter : IAsyncDisposable
             cpu.ToDictionary(p => p.Key, p => p.Value * 1000 / perComplaint, StringComparer.Ordinal),
             (after.Published - start.Published) / (double)perComplaint,
             (after.Delivered - start.Delivered) / (double)perComplaint,
+            after.DeliveredByQueue.Select(q => (q.Key, Count: q.Value - start.DeliveredByQueue.GetValueOrDefault(q.Key))).Where(q => q.Count > 0)
+                .ToDictionary(q => q.Key, q => q.Count / (double)perComplaint, StringComparer.Ordinal),
             new Dictionary<string, int>(peakConnections, StringComparer.Ordinal),
             await TopStatementsAsync("total_exec_time"),
             await TopStatementsAsync("calls"),
@@ -86,8 +88,8 @@ public sealed class SystemMeter : IAsyncDisposable
         var at = DateTimeOffset.UtcNow;
         if (settle)
             await Task.Delay(BrokerStatisticsInterval);
-        var (published, delivered) = await BrokerCountersAsync();
-        return new Snapshot(at, cpu, published, delivered);
+        var (published, delivered, byQueue) = await BrokerCountersAsync();
+        return new Snapshot(at, cpu, published, delivered, byQueue);
     }
 
     /// <summary>The whole system's CPU over <paramref name="duration"/> with no traffic, as a percentage of one core.</summary>
@@ -192,7 +194,8 @@ public sealed class SystemMeter : IAsyncDisposable
         login.StartsWith("accountability_", StringComparison.Ordinal) || login.StartsWith("accountability-", StringComparison.Ordinal)
             ? login["accountability_".Length..] : login;
 
-    private async Task<(long Published, long Delivered)> BrokerCountersAsync()
+    /// <summary>The broker's publish and deliver counters, and each queue's deliveries: which consumer gets how many messages a complaint.</summary>
+    private async Task<(long Published, long Delivered, IReadOnlyDictionary<string, long> DeliveredByQueue)> BrokerCountersAsync()
     {
         var amqp = infra.RabbitMqUri;
         var management = new Uri(infra.Environment.GetValueOrDefault("RabbitMq__ManagementUri") ?? $"http://{amqp.Host}:{amqp.Port + 1}/");
@@ -200,9 +203,13 @@ public sealed class SystemMeter : IAsyncDisposable
         var user = Uri.UnescapeDataString(amqp.UserInfo);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user)));
         using var overview = JsonDocument.Parse(await http.GetStringAsync("api/overview"));
+        using var queues = JsonDocument.Parse(await http.GetStringAsync("api/queues?columns=name,message_stats.deliver_get"));
+        var byQueue = queues.RootElement.EnumerateArray()
+            .Select(q => (Name: q.GetProperty("name").GetString() ?? "", Delivered: q.TryGetProperty("message_stats", out var s) ? Count(s, "deliver_get") : 0))
+            .ToDictionary(q => q.Name, q => q.Delivered, StringComparer.Ordinal);
         if (!overview.RootElement.TryGetProperty("message_stats", out var stats))
-            return (0, 0);
-        return (Count(stats, "publish"), Count(stats, "deliver_get"));
+            return (0, 0, byQueue);
+        return (Count(stats, "publish"), Count(stats, "deliver_get"), byQueue);
 
         static long Count(JsonElement stats, string name) => stats.TryGetProperty(name, out var value) ? value.GetInt64() : 0;
     }
@@ -269,7 +276,8 @@ public sealed class SystemMeter : IAsyncDisposable
 
     private sealed record ProcStat(int ParentPid, long UTime, long STime, long CUTime, long CSTime);
 
-    private sealed record Snapshot(DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, long Published, long Delivered);
+    private sealed record Snapshot(
+        DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, long Published, long Delivered, IReadOnlyDictionary<string, long> DeliveredByQueue);
 }
 
 /// <summary>What the system spent per completed complaint over a window.</summary>
@@ -279,6 +287,7 @@ public sealed record SystemCost(
     IReadOnlyDictionary<string, double> CpuMsPerComplaint,
     double PublishedPerComplaint,
     double DeliveredPerComplaint,
+    IReadOnlyDictionary<string, double> DeliveredPerComplaintByQueue,
     IReadOnlyDictionary<string, int> PeakConnections,
     IReadOnlyList<TopStatement> TopStatements,
     IReadOnlyList<TopStatement> MostCalledStatements,
