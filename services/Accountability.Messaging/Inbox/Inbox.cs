@@ -16,12 +16,13 @@ public sealed class Inbox(ServiceDatabase database)
     /// </summary>
     /// <remarks>
     /// The claim comes last, sent with the COMMIT in one round trip, so a message costs one round trip less than a
-    /// claim of its own before the work (on this machine a round trip, not a statement, is what PostgreSQL and the
-    /// service pay for most: issue 18's profile). The claim has no ON CONFLICT: a message already processed fails it
-    /// with a unique violation, PostgreSQL skips the COMMIT behind it, and the whole transaction is rolled back. A
-    /// redelivery therefore runs its work once more and throws it away: redeliveries are rare, and a work that fails
-    /// because its effect is already there (another unique key, say) is recognised the same way, by asking the inbox
-    /// after the rollback. A concurrent duplicate waits on the first one's locks or keys and then finds the claim taken.
+    /// claim of its own before the work, and its transaction holds its locks one round trip less (docs/bench.md,
+    /// twelfth round: on one machine this showed in no CPU figure; between hosts a round trip is a network's latency).
+    /// The claim has no ON CONFLICT: a message already processed fails it with a unique violation, PostgreSQL skips the
+    /// COMMIT behind it, and the whole transaction is rolled back. A redelivery therefore runs its work once more and
+    /// throws it away: redeliveries are rare, and a work that fails because its effect is already there (another unique
+    /// key, say) is recognised the same way, by asking the inbox after the rollback. A concurrent duplicate waits on the
+    /// first one's locks or keys and then finds the claim taken.
     /// </remarks>
     public async Task<bool> ProcessOnceAsync(
         string consumer, Guid messageId,

@@ -88,7 +88,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         // the case's row lock before anything else is read or written, one writer per case at a time (consumers, the
         // poller, the pause API), is computed from the row as the previous writer left it, and hands the row back; the
         // clocks are read after the lock, so they too are as the previous writer left them. Sent one after another these
-        // were two to four round trips, and on this machine a round trip costs more than a statement (issue 18's profile).
+        // were two to four round trips, each of them time the case's row lock is held.
         var write = new CommandDefinition(
             $$"""
             insert into cases (case_id) values (@CaseId) on conflict (case_id) do nothing;

@@ -34,8 +34,8 @@ public static class StatusProjection
         """;
 
     /// <summary>
-    /// The update's statements go in one round trip (each still runs on its own, in order, as if sent one by one): on this
-    /// machine a round trip costs more than a statement (issue 18's profile).
+    /// The update's statements go in one round trip (each still runs on its own, in order, as if sent one by one) instead
+    /// of up to three.
     /// </summary>
     public static async Task ApplyAsync(NpgsqlTransaction transaction, CustodyUpdate update, CancellationToken cancellationToken)
     {
