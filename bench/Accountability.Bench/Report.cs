@@ -268,24 +268,30 @@ public sealed record Report(
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private JsonObject? ComparisonJson(Comparison? c) => c is null ? null : new JsonObject
+    private JsonObject? ComparisonJson(Comparison? c)
     {
-        ["pairs"] = new JsonArray([.. AllPairs(c).Select(p => (JsonNode)new JsonObject
+        if (c is null)
+            return null;
+        var pairs = AllPairs(c);
+        return new JsonObject
         {
-            ["referenceCpuMsPerComplaint"] = Round(p.Reference.Cost.TotalCpuMsPerComplaint),
-            ["cpuMsPerComplaint"] = Round(p.Checkout.Cost.TotalCpuMsPerComplaint),
-            ["referenceCasesPerSecond"] = Round(p.Reference.Maximum.CasesPerSecond),
-            ["casesPerSecond"] = Round(p.Checkout.Maximum.CasesPerSecond),
-        })]),
-        ["medianCpuRatio"] = Round(Median(AllPairs(c).Select(p => CpuRatio(p.Reference, p.Checkout)))),
-        ["medianCasesPerSecondRatio"] = Round(Median(AllPairs(c).Select(p => RateRatio(p.Reference, p.Checkout)))),
-        ["ref"] = c.Ref,
-        ["commit"] = c.Commit,
-        ["phases"] = new JsonArray(Phase("fixedRate", c.Load.FixedRate), Phase("maximum", c.Load.Maximum)),
-        ["cpuMsPerComplaint"] = Round(c.Load.Cost.TotalCpuMsPerComplaint),
-        ["cpuMsPerComplaintByProcess"] = new JsonObject(c.Load.Cost.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
-        ["publishedPerComplaint"] = Round(c.Load.Cost.PublishedPerComplaint),
-    };
+            ["pairs"] = new JsonArray([.. pairs.Select(p => (JsonNode)new JsonObject
+            {
+                ["referenceCpuMsPerComplaint"] = Round(p.Reference.Cost.TotalCpuMsPerComplaint),
+                ["cpuMsPerComplaint"] = Round(p.Checkout.Cost.TotalCpuMsPerComplaint),
+                ["referenceCasesPerSecond"] = Round(p.Reference.Maximum.CasesPerSecond),
+                ["casesPerSecond"] = Round(p.Checkout.Maximum.CasesPerSecond),
+            })]),
+            ["medianCpuRatio"] = Round(Median(pairs.Select(p => CpuRatio(p.Reference, p.Checkout)))),
+            ["medianCasesPerSecondRatio"] = Round(Median(pairs.Select(p => RateRatio(p.Reference, p.Checkout)))),
+            ["ref"] = c.Ref,
+            ["commit"] = c.Commit,
+            ["phases"] = new JsonArray(Phase("fixedRate", c.Load.FixedRate), Phase("maximum", c.Load.Maximum)),
+            ["cpuMsPerComplaint"] = Round(c.Load.Cost.TotalCpuMsPerComplaint),
+            ["cpuMsPerComplaintByProcess"] = new JsonObject(c.Load.Cost.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
+            ["publishedPerComplaint"] = Round(c.Load.Cost.PublishedPerComplaint),
+        };
+    }
 
     private static string Shorten(string query) =>
         (query.Length <= 160 ? query : query[..157] + "...").Replace("|", "\\|", StringComparison.Ordinal);

@@ -124,13 +124,14 @@ COMPOSE_STARTED=1
 # ---------------------------------------------------------------- up
 
 log "up: postgres ($POSTGRES_IMAGE), rabbitmq ($RABBITMQ_IMAGE), mail ($SMTP_IMAGE), the five services and the console"
-# A host port can be held for a while by another socket: this machine's ephemeral range (32768 to 60999) covers
-# 57xxx, so an outgoing connection can sit on one (it did: "bind: address already in use" on 57672). Wait for them.
+# A host port can be held for a while by another socket (port_held, deploy/lib/process.sh): it happened here,
+# "bind: address already in use" on 57672. Wait for them.
+# shellcheck source=../lib/process.sh
+source "$REPO/deploy/lib/process.sh"
 ports_busy() {
-    command -v ss >/dev/null || return 1
     local port busy=()
     for port in "${PORTS[@]}" $POSTGRES_PORT $RABBITMQ_PORT $RABBITMQ_MANAGEMENT_PORT $MAIL_UI_PORT; do
-        [ -n "$(ss -Htan "( sport = :$port )" 2>/dev/null)" ] && busy+=("$port")
+        port_held "$port" && busy+=("$port")
     done
     [ ${#busy[@]} -gt 0 ] && echo "${busy[*]}"
 }

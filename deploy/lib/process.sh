@@ -1,4 +1,4 @@
-# Sourced by the deploy scripts: process checks they share.
+# Sourced by the deploy scripts: process and port checks they share.
 
 # Running, and not a zombie waiting for its (re)parent to reap it (pid 1 here does not reap).
 pid_alive() {
@@ -8,4 +8,13 @@ pid_alive() {
         if [ "$k" = State: ]; then [ "$v" != Z ]; return; fi
     done < "/proc/$1/status" 2>/dev/null
     return 1
+}
+
+# Does a socket still hold 127.0.0.1:$1 as its own end, though nothing may listen there? The scripts' ports lie in
+# Linux's ephemeral range (32768 to 60999), so an outgoing connection can be given one, and a client reconnecting
+# to a stopped server can even connect to itself on the server's port; either makes the server's bind fail with
+# "address already in use" until that connection ends. A socket in TIME-WAIT does not stop a listener's bind.
+# Without ss, nothing can be told: false.
+port_held() {
+    command -v ss >/dev/null && [ -n "$(ss -Htan exclude time-wait "( sport = :$1 )" 2>/dev/null)" ]
 }

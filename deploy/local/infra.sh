@@ -128,15 +128,11 @@ require_free_port() {
     await_port_unheld "$1" "$2"
 }
 
-# Nothing listens, but a socket may still hold the port: the profiles' ports lie in this machine's ephemeral
-# range (32768 to 60999), so an outgoing connection can be given one as its own end. A client reconnecting to a
-# stopped server can even connect to itself, when its end is given the server's port. Either way the server's
-# bind fails with "address already in use" (make chaos: RabbitMQ's restart on 59672). Such sockets go away
-# when their connection ends; wait for that, up to 60 s. A socket in TIME-WAIT does not stop a listener's bind.
+# Nothing listens, but a socket may still hold the port (port_held says how): make chaos once lost RabbitMQ's
+# restart to that on 59672. Such sockets go away when their connection ends; wait for that, up to 60 s.
 await_port_unheld() {
-    command -v ss >/dev/null || return 0
     local deadline=$((SECONDS + 60))
-    while [ -n "$(ss -Htan exclude time-wait "( sport = :$1 )" 2>/dev/null)" ]; do
+    while port_held "$1"; do
         [ $SECONDS -ge $deadline ] && die "port 127.0.0.1:$1 ($2) is still held by another socket after 60 s: $(ss -Htanp exclude time-wait "( sport = :$1 )" 2>/dev/null | head -n 3)"
         log "port 127.0.0.1:$1 ($2) is held by another socket; waiting for it to close"
         sleep 1

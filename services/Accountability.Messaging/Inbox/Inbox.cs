@@ -51,14 +51,7 @@ public sealed class Inbox(ServiceDatabase database)
     {
         await using var batch = new NpgsqlBatch(connection)
         {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand("insert into inbox (consumer, message_id) values ($1, $2)")
-                {
-                    Parameters = { new NpgsqlParameter { Value = consumer }, new NpgsqlParameter { Value = messageId } },
-                },
-                new NpgsqlBatchCommand("commit"),
-            },
+            BatchCommands = { ForMessage("insert into inbox (consumer, message_id) values ($1, $2)", consumer, messageId), new NpgsqlBatchCommand("commit") },
         };
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -78,26 +71,20 @@ public sealed class Inbox(ServiceDatabase database)
                 BatchCommands =
                 {
                     new NpgsqlBatchCommand("rollback"),
-                    new NpgsqlBatchCommand("select exists (select 1 from inbox where consumer = $1 and message_id = $2)")
-                    {
-                        Parameters = { new NpgsqlParameter { Value = consumer }, new NpgsqlParameter { Value = messageId } },
-                    },
+                    ForMessage("select exists (select 1 from inbox where consumer = $1 and message_id = $2)", consumer, messageId),
                 },
             };
-            await using var reader = await batch.ExecuteReaderAsync(timeout.Token);
-            do
-            {
-                if (reader.FieldCount > 0)
-                    return await reader.ReadAsync(timeout.Token) && reader.GetBoolean(0);
-            }
-            while (await reader.NextResultAsync(timeout.Token));
-            return false;
+            // The scalar is the first row's: ROLLBACK returns none.
+            return await batch.ExecuteScalarAsync(timeout.Token) is true;
         }
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or OperationCanceledException)
         {
             return false;
         }
     }
+
+    private static NpgsqlBatchCommand ForMessage(string sql, string consumer, Guid messageId) =>
+        new(sql) { Parameters = { new NpgsqlParameter { Value = consumer }, new NpgsqlParameter { Value = messageId } } };
 
     /// <summary>
     /// Claims many messages at once in the caller's transaction (a batch consumer's form of
