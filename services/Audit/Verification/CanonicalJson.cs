@@ -44,7 +44,7 @@ public static class CanonicalJson
     }
 
     /// <summary>The canonical form of JSON text, read once as UTF-8 without building a document.</summary>
-    public static void Write(string json, IBufferWriter<byte> output)
+    public static void Write(string json, ArrayBufferWriter<byte> output)
     {
         var rented = ArrayPool<byte>.Shared.Rent(StrictUtf8.GetMaxByteCount(json.Length));
         try
@@ -57,7 +57,7 @@ public static class CanonicalJson
         }
     }
 
-    private static void Write(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output)
+    private static void Write(ReadOnlySpan<byte> utf8Json, ArrayBufferWriter<byte> output)
     {
         var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
         if (!reader.Read())
@@ -68,7 +68,7 @@ public static class CanonicalJson
     }
 
     /// <summary>Writes the value the reader stands on, and leaves the reader on its last token.</summary>
-    private static void WriteValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, IBufferWriter<byte> output)
+    private static void WriteValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, ArrayBufferWriter<byte> output)
     {
         switch (reader.TokenType)
         {
@@ -121,7 +121,7 @@ public static class CanonicalJson
     /// One pass notes where each member's name and value lie (skipping over nested values); then the members are
     /// written in key order, each value read again from its own slice.
     /// </summary>
-    private static void WriteObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, IBufferWriter<byte> output)
+    private static void WriteObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, ArrayBufferWriter<byte> output)
     {
         var members = ArrayPool<Member>.Shared.Rent(16);
         var count = 0;
@@ -222,7 +222,7 @@ public static class CanonicalJson
         names.AsSpan().Sort(members, string.CompareOrdinal);
     }
 
-    public static void WriteString(string value, IBufferWriter<byte> output)
+    public static void WriteString(string value, ArrayBufferWriter<byte> output)
     {
         output.Write("\""u8);
         var plain = 0;
@@ -263,7 +263,7 @@ public static class CanonicalJson
         output.Append(Encoding.UTF8.GetString(utf8.WrittenSpan));
     }
 
-    private static void WriteUtf8(ReadOnlySpan<char> text, IBufferWriter<byte> output)
+    private static void WriteUtf8(ReadOnlySpan<char> text, ArrayBufferWriter<byte> output)
     {
         if (text.IsEmpty)
             return;
@@ -271,7 +271,7 @@ public static class CanonicalJson
         output.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
-    private static void WriteNumber(ReadOnlySpan<byte> raw, IBufferWriter<byte> output)
+    private static void WriteNumber(ReadOnlySpan<byte> raw, ArrayBufferWriter<byte> output)
     {
         // JSON has no leading zeros, so a short integer other than -0 is its own canonical form.
         var digits = raw.Length > 0 && raw[0] == '-' ? raw[1..] : raw;

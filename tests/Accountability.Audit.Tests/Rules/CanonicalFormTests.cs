@@ -44,6 +44,20 @@ public sealed class CanonicalFormTests
         Assert.False(ChainHash.Matches(record with { Hash = ChainHash.Compute(record.PrevHash, record with { Source = "Assignment" }) }));
     }
 
+    [Theory]
+    [InlineData("0001-01-01T00:00:00.0000000Z")]
+    [InlineData("2026-03-03T14:05:00.1234567Z")] // finer than PostgreSQL keeps: truncated, never rounded
+    [InlineData("2026-12-31T23:59:59.9999999+05:30")]
+    [InlineData("9999-12-31T23:59:59.9999999Z")]
+    public void Instants_of_any_precision_and_offset_are_hashed_as_UTC_with_six_truncated_digits(string text)
+    {
+        var instant = DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
+        var expected = instant.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'Z'", CultureInfo.InvariantCulture);
+        var record = new AuditRecord(1, Guid.Empty, null, null, "CaseOpened", "assignment", instant, instant, "{}", null, ChainHash.Genesis, null, []);
+
+        Assert.Contains($"\"occurredAt\":\"{expected}\",\"recordedAt\":\"{expected}\"", ChainHash.CanonicalRecord(record), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Random_documents_come_out_byte_for_byte_as_the_earlier_writer_wrote_them()
     {

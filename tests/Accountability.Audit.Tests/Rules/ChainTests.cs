@@ -43,6 +43,19 @@ public sealed class ChainTests
     }
 
     [Fact]
+    public void A_forgery_inserted_deep_into_a_long_trail_is_named_where_it_went_in()
+    {
+        // Longer than the verifier's first table of accepted hashes, so the table grows before the forgery is met.
+        var records = Chain(1000);
+        var forged = Record(701, records[699].Hash, "{\"forged\":true}");
+        forged = forged with { Hash = ChainHash.Compute(forged.PrevHash, forged) };
+        var withForgery = records.Take(700).Append(forged).Concat(records.Skip(700).Select(r => r with { GlobalSeq = r.GlobalSeq + 1 }));
+
+        Assert.True(Verify(records).Valid);
+        Assert.Equal((701L, Problems.Inserted), First(withForgery));
+    }
+
+    [Fact]
     public void A_checkpoint_signed_by_an_untrusted_key_or_over_another_hash_is_caught()
     {
         var records = Chain(4);
