@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using Accountability.Audit.Data;
 using Accountability.Audit.Verification;
@@ -82,7 +83,7 @@ public static class Replay
                 var occurredAt = occurredBase.AddMilliseconds(c * 20 + v);
                 var json = $"{{\"caseId\":\"{caseId:D}\",\"caseVersion\":{v},\"occurredAt\":\"{ChainHash.Instant(occurredAt)}\",\"benchSynthetic\":true,{fields.Replace("{H}", handoff, StringComparison.Ordinal)}}}";
                 var unhashed = new AuditRecord(++seq, Guid.NewGuid(), caseId, v + 1, type, source, occurredAt, recordedAt,
-                    CanonicalJson.Canonicalize(json), null, prev, casePrev, []);
+                    CanonicalJson.Canonicalize(Encoding.UTF8.GetBytes(json)), null, prev, casePrev, []);
                 var record = unhashed with { Hash = ChainHash.Compute(prev, unhashed) };
                 records.Add(record);
                 prev = record.Hash;

@@ -15,7 +15,7 @@ namespace Accountability.Audit.Data;
 public static class TrailStore
 {
     private const string RecordColumns =
-        "global_seq, event_id, case_id, case_seq, type, source, occurred_at, recorded_at, body::text, traceparent, prev_hash, case_prev_hash, hash";
+        "global_seq, event_id, case_id, case_seq, type, source, occurred_at, recorded_at, body, traceparent, prev_hash, case_prev_hash, hash";
 
     /// <summary>True when the connection's schema holds an audit trail at all.</summary>
     public static Task<bool> ExistsAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
@@ -159,8 +159,8 @@ public static class TrailStore
         return page;
     }
 
-    public static TrailEvent ToTrailEvent(long caseSeq, long globalSeq, string type, DateTimeOffset occurredAt, string body, string? traceParent) =>
-        new(caseSeq, globalSeq, type, occurredAt, ParseBody(Encoding.UTF8.GetBytes(body)), traceParent);
+    public static TrailEvent ToTrailEvent(long caseSeq, long globalSeq, string type, DateTimeOffset occurredAt, byte[] body, string? traceParent) =>
+        new(caseSeq, globalSeq, type, occurredAt, ParseBody(body), traceParent);
 
     /// <summary>
     /// A body as UTF-8 (Npgsql hands jsonb over as its UTF-8 text), parsed in place: no string in between and no copy,
@@ -187,7 +187,7 @@ public static class TrailStore
         Source: reader.GetString(5),
         OccurredAt: reader.GetFieldValue<DateTimeOffset>(6),
         RecordedAt: reader.GetFieldValue<DateTimeOffset>(7),
-        Body: reader.GetString(8),
+        Body: reader.GetFieldValue<byte[]>(8), // jsonb in binary: its UTF-8 text
         TraceParent: reader.IsDBNull(9) ? null : reader.GetString(9),
         PrevHash: reader.GetFieldValue<byte[]>(10),
         CasePrevHash: reader.IsDBNull(11) ? null : reader.GetFieldValue<byte[]>(11),

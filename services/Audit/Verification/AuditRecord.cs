@@ -1,6 +1,9 @@
 namespace Accountability.Audit.Verification;
 
-/// <summary>One row of audit_events, exactly as stored. <see cref="Body"/> is the event as JSON text.</summary>
+/// <summary>
+/// One row of audit_events, exactly as stored. <see cref="Body"/> is the event as JSON text in UTF-8, as PostgreSQL
+/// hands jsonb over: hashing, folding and the COPY all want UTF-8, so no body is ever turned into a .NET string.
+/// </summary>
 public sealed record AuditRecord(
     long GlobalSeq,
     Guid EventId,
@@ -10,7 +13,7 @@ public sealed record AuditRecord(
     string Source,
     DateTimeOffset OccurredAt,
     DateTimeOffset RecordedAt,
-    string Body,
+    byte[] Body,
     string? TraceParent,
     byte[] PrevHash,
     byte[]? CasePrevHash,

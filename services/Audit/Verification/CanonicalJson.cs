@@ -43,6 +43,14 @@ public static class CanonicalJson
         return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
+    /// <summary>The canonical form of UTF-8 JSON text, as UTF-8.</summary>
+    public static byte[] Canonicalize(ReadOnlySpan<byte> utf8Json)
+    {
+        var output = new ArrayBufferWriter<byte>(utf8Json.Length + 16);
+        Write(utf8Json, output);
+        return output.WrittenSpan.ToArray();
+    }
+
     /// <summary>The canonical form of JSON text, read once as UTF-8 without building a document.</summary>
     public static void Write(string json, ArrayBufferWriter<byte> output)
     {
@@ -57,7 +65,8 @@ public static class CanonicalJson
         }
     }
 
-    private static void Write(ReadOnlySpan<byte> utf8Json, ArrayBufferWriter<byte> output)
+    /// <summary>The canonical form of UTF-8 JSON text (valid UTF-8, as PostgreSQL and System.Text.Json give it).</summary>
+    public static void Write(ReadOnlySpan<byte> utf8Json, ArrayBufferWriter<byte> output)
     {
         var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
         if (!reader.Read())

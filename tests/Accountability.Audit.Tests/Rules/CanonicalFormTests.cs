@@ -27,7 +27,7 @@ public sealed class CanonicalFormTests
             Source: "assignment",
             OccurredAt: DateTimeOffset.Parse("2026-03-03T15:05:00.123456+01:00", CultureInfo.InvariantCulture),
             RecordedAt: DateTimeOffset.Parse("2026-03-03T14:05:01.000001Z", CultureInfo.InvariantCulture),
-            Body: "{\"ä\": {\"z\": 0.00, \"y\": \"\\u65e5本\"}, \"b\": \"é\\n\\\"x\\\"\", \"a\": [1.0, true, null, -7]}",
+            Body: Encoding.UTF8.GetBytes("{\"ä\": {\"z\": 0.00, \"y\": \"\\u65e5本\"}, \"b\": \"é\\n\\\"x\\\"\", \"a\": [1.0, true, null, -7]}"),
             TraceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
             PrevHash: [.. Enumerable.Range(0, 32).Select(i => (byte)i)],
             CasePrevHash: [.. Enumerable.Repeat((byte)0xab, 32)],
@@ -53,7 +53,7 @@ public sealed class CanonicalFormTests
     {
         var instant = DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
         var expected = instant.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'Z'", CultureInfo.InvariantCulture);
-        var record = new AuditRecord(1, Guid.Empty, null, null, "CaseOpened", "assignment", instant, instant, "{}", null, ChainHash.Genesis, null, []);
+        var record = new AuditRecord(1, Guid.Empty, null, null, "CaseOpened", "assignment", instant, instant, "{}"u8.ToArray(), null, ChainHash.Genesis, null, []);
 
         Assert.Contains($"\"occurredAt\":\"{expected}\",\"recordedAt\":\"{expected}\"", ChainHash.CanonicalRecord(record), StringComparison.Ordinal);
     }

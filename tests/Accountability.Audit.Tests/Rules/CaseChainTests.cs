@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using Accountability.Audit.Verification;
 using Xunit;
 
@@ -33,13 +34,13 @@ public sealed class CaseChainTests
         var (trail, key) = (Trail(10), Key());
         var checkpoint = Sign(key, trail[^1]);
 
-        var changed = trail.Select(r => r.GlobalSeq == 5 ? r with { Body = "{\"n\":55}" } : r).ToList();
+        var changed = trail.Select(r => r.GlobalSeq == 5 ? r with { Body = "{\"n\":55}"u8.ToArray() } : r).ToList();
         var named = Verify(changed, CaseA, checkpoint, key);
         Assert.Equal((5L, 3L, Problems.Altered), (named.FirstBadRecord!.GlobalSeq, named.FirstBadRecord.CaseSeq, named.FirstBadRecord.Problem));
         Assert.Equal(CaseChainVerifier.Broken, named.CaseChain);
         Assert.Contains("Record 5 (case record 3) is altered", named.Message);
 
-        var rehashed = trail.Select(r => r.GlobalSeq == 5 ? Rehash(r with { Body = "{\"n\":55}" }) : r).ToList();
+        var rehashed = trail.Select(r => r.GlobalSeq == 5 ? Rehash(r with { Body = "{\"n\":55}"u8.ToArray() }) : r).ToList();
         var alsoNamed = Verify(rehashed, CaseA, checkpoint, key);
         Assert.Equal((5L, Problems.Altered), (alsoNamed.FirstBadRecord!.GlobalSeq, alsoNamed.FirstBadRecord.Problem));
         Assert.Equal(CaseChainVerifier.NotLinked, alsoNamed.GlobalTrail);
@@ -92,7 +93,7 @@ public sealed class CaseChainTests
             var caseId = seq % 2 == 1 ? CaseA : CaseB;
             var head = heads.GetValueOrDefault(caseId);
             var record = new AuditRecord(seq, Guid.NewGuid(), caseId, head.Seq + 1, "CaseOpened", "assignment", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch,
-                $"{{\"n\":{seq}}}", null, records.Count == 0 ? ChainHash.Genesis : records[^1].Hash, head.Hash, []);
+                Encoding.UTF8.GetBytes($"{{\"n\":{seq}}}"), null, records.Count == 0 ? ChainHash.Genesis : records[^1].Hash, head.Hash, []);
             record = Rehash(record);
             heads[caseId] = (head.Seq + 1, record.Hash);
             records.Add(record);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using Accountability.Audit.Verification;
 using Xunit;
 
@@ -22,7 +23,7 @@ public sealed class ChainTests
     public void A_record_hashes_the_same_after_a_jsonb_style_rewrite_of_its_body()
     {
         var record = Record(1, ChainHash.Genesis, "{\"reason\":\"x\",\"caseVersion\":1.0,\"actor\":\"p-1\"}");
-        var rewritten = record with { Body = "{\"actor\": \"p-1\", \"reason\": \"x\", \"caseVersion\": 1}" };
+        var rewritten = record with { Body = "{\"actor\": \"p-1\", \"reason\": \"x\", \"caseVersion\": 1}"u8.ToArray() };
 
         Assert.Equal(ChainHash.Compute(record.PrevHash, record), ChainHash.Compute(rewritten.PrevHash, rewritten));
     }
@@ -92,7 +93,7 @@ public sealed class ChainTests
         var rewritten = new List<AuditRecord>(records.Take(2));
         foreach (var original in records.Skip(2))
         {
-            var record = (original.GlobalSeq == 3 ? original with { Body = "{\"n\":33}" } : original) with { PrevHash = rewritten[^1].Hash, CasePrevHash = rewritten[^1].Hash };
+            var record = (original.GlobalSeq == 3 ? original with { Body = "{\"n\":33}"u8.ToArray() } : original) with { PrevHash = rewritten[^1].Hash, CasePrevHash = rewritten[^1].Hash };
             rewritten.Add(record with { Hash = ChainHash.Compute(record.PrevHash, record) });
         }
         var altered = Verify(rewritten, [signedAt3], key).FirstBadRecord!;
@@ -129,5 +130,5 @@ public sealed class ChainTests
     }
 
     private static AuditRecord Record(long seq, byte[] prev, string body) =>
-        new(seq, Guid.NewGuid(), null, null, "CaseOpened", "assignment", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, body, null, prev, null, []);
+        new(seq, Guid.NewGuid(), null, null, "CaseOpened", "assignment", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, Encoding.UTF8.GetBytes(body), null, prev, null, []);
 }

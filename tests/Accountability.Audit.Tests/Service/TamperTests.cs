@@ -155,12 +155,12 @@ public sealed class TamperTests
             await c.ExecuteAsync("update audit_events set global_seq = 1 - global_seq where global_seq < 0", transaction: t);
             var now = ChainHash.ToMicroseconds(DateTimeOffset.UtcNow);
             var forged = new AuditRecord(target, Guid.NewGuid(), null, null, "DirectoryPublished", "assignment", now, now,
-                "{\"actor\":\"p-1001\",\"reason\":\"nothing to see\"}", null, predecessor, null, []);
+                "{\"actor\":\"p-1001\",\"reason\":\"nothing to see\"}"u8.ToArray(), null, predecessor, null, []);
             forged = forged with { Hash = ChainHash.Compute(predecessor, forged) };
             await c.ExecuteAsync(
                 """
                 insert into audit_events (global_seq, event_id, case_id, case_seq, type, source, occurred_at, recorded_at, body, traceparent, prev_hash, case_prev_hash, hash)
-                values (@GlobalSeq, @EventId, null, null, @Type, @Source, @OccurredAt, @RecordedAt, @Body::jsonb, null, @PrevHash, null, @Hash)
+                values (@GlobalSeq, @EventId, null, null, @Type, @Source, @OccurredAt, @RecordedAt, convert_from(@Body, 'UTF8')::jsonb, null, @PrevHash, null, @Hash)
                 """, forged, t);
         });
 

@@ -54,7 +54,7 @@ public static class TrailExport
         r.GlobalSeq.ToString(CultureInfo.InvariantCulture), r.EventId.ToString("D"), r.CaseId?.ToString("D"),
         r.CaseSeq?.ToString(CultureInfo.InvariantCulture), r.Type, r.Source, ChainHash.Instant(r.OccurredAt), ChainHash.Instant(r.RecordedAt),
         r.TraceParent, ChainHash.Hex(r.PrevHash), r.CasePrevHash is null ? null : ChainHash.Hex(r.CasePrevHash), ChainHash.Hex(r.Hash),
-        CanonicalJson.Canonicalize(r.Body),
+        Encoding.UTF8.GetString(CanonicalJson.Canonicalize(r.Body)),
     ];
 
     private static string JsonLine(AuditRecord record)

@@ -67,7 +67,7 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
                 Source: incoming.Audited.Source,
                 OccurredAt: ChainHash.ToMicroseconds(incoming.Audited.OccurredAtOf(incoming.Message)),
                 RecordedAt: recordedAt,
-                Body: CanonicalJson.Canonicalize(JsonSerializer.Serialize(incoming.Message, incoming.Audited.Type, OutboxMessage.Json)),
+                Body: CanonicalJson.Canonicalize(JsonSerializer.SerializeToUtf8Bytes(incoming.Message, incoming.Audited.Type, OutboxMessage.Json)),
                 TraceParent: incoming.TraceParent,
                 PrevHash: previous.Hash,
                 CasePrevHash: caseHead?.Hash,
