@@ -2,7 +2,7 @@ namespace Accountability.Audit.Verification;
 
 /// <summary>
 /// One row of audit_events, exactly as stored. <see cref="Body"/> is the event as JSON text in UTF-8, as PostgreSQL
-/// hands jsonb over: hashing, folding and the COPY all want UTF-8, so no body is ever turned into a .NET string.
+/// hands jsonb over: hashing, folding and the COPY all want UTF-8, so only an export turns a body into a .NET string.
 /// </summary>
 public sealed record AuditRecord(
     long GlobalSeq,

@@ -36,12 +36,8 @@ public static class CanonicalJson
         MaxDepth = 128,
     };
 
-    public static string Canonicalize(string json)
-    {
-        var output = new ArrayBufferWriter<byte>(json.Length + 16);
-        Write(json, output);
-        return Encoding.UTF8.GetString(output.WrittenSpan);
-    }
+    /// <summary>The canonical form of JSON text given as a string.</summary>
+    public static string Canonicalize(string json) => Encoding.UTF8.GetString(Canonicalize(StrictUtf8.GetBytes(json)));
 
     /// <summary>The canonical form of UTF-8 JSON text, as UTF-8.</summary>
     public static byte[] Canonicalize(ReadOnlySpan<byte> utf8Json)
@@ -49,20 +45,6 @@ public static class CanonicalJson
         var output = new ArrayBufferWriter<byte>(utf8Json.Length + 16);
         Write(utf8Json, output);
         return output.WrittenSpan.ToArray();
-    }
-
-    /// <summary>The canonical form of JSON text, read once as UTF-8 without building a document.</summary>
-    public static void Write(string json, ArrayBufferWriter<byte> output)
-    {
-        var rented = ArrayPool<byte>.Shared.Rent(StrictUtf8.GetMaxByteCount(json.Length));
-        try
-        {
-            Write(rented.AsSpan(0, StrictUtf8.GetBytes(json, rented)), output);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
     }
 
     /// <summary>The canonical form of UTF-8 JSON text (valid UTF-8, as PostgreSQL and System.Text.Json give it).</summary>

@@ -97,7 +97,7 @@ public static class ChainHash
         output.Write("}"u8);
     }
 
-    /// <summary>A value of known length that needs no escaping (a GUID, an instant), formatted as UTF-8 between quotes.</summary>
+    /// <summary>A value of known length that needs no escaping (a GUID), formatted as UTF-8 between quotes.</summary>
     private static void WriteQuoted<T>(T value, int length, string format, ArrayBufferWriter<byte> output) where T : IUtf8SpanFormattable
     {
         if (!value.TryFormat(Quoted(output, length), out var written, format, CultureInfo.InvariantCulture) || written != length)
@@ -108,16 +108,14 @@ public static class ChainHash
     /// <summary>
     /// An instant in <see cref="InstantFormat"/>, written through the runtime's fast round-trip format ("O": seven
     /// fractional digits, then Z) with the seventh digit dropped, which truncates to microseconds exactly as
-    /// "ffffff" does. A custom format string is parsed on every call, and that was a tenth of verify's hashing.
+    /// "ffffff" does. A custom format string is parsed on every call: 3.5% of verify's profile (docs/bench.md,
+    /// thirteenth round).
     /// </summary>
     private static void WriteInstant(DateTimeOffset instant, ArrayBufferWriter<byte> output)
     {
         Span<byte> roundTrip = stackalloc byte[RoundTripLength];
         if (!instant.UtcDateTime.TryFormat(roundTrip, out var written, "O", CultureInfo.InvariantCulture) || written != RoundTripLength)
-        {
-            WriteQuoted(instant.UtcDateTime, InstantLength, InstantFormat, output);
-            return;
-        }
+            throw new InvalidOperationException($"'{instant:O}' is not {RoundTripLength} characters in UTC's round-trip format.");
         var quoted = Quoted(output, InstantLength);
         roundTrip[..(InstantLength - 1)].CopyTo(quoted);
         quoted[InstantLength - 1] = (byte)'Z';
