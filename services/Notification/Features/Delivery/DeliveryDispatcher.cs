@@ -17,8 +17,9 @@ namespace Accountability.Notification.Features.Delivery;
 /// Sends what the consumers recorded. Each worker claims up to BatchSize due deliveries in one statement, which locks them
 /// with FOR UPDATE SKIP LOCKED and leases them (next_attempt_at moves to the lease's end, claim_id is stamped), so any number
 /// of workers and instances never send the same row at once, and no transaction or connection is held while a relay answers.
-/// The claimed deliveries are attempted side by side; each outcome is recorded as soon as it is known, in one statement that
-/// changes the row only while the claim is still the worker's: an attempt row, the new state, and NotificationSent or
+/// The claimed deliveries are attempted side by side; each outcome is recorded as soon as it is known (outcomes that finish
+/// while a record is under way go together in the next one: <see cref="CoalescingWriter{TItem, TKey}"/>), by a statement that
+/// changes a row only while the claim is still the worker's: an attempt row, the new state, and NotificationSent or
 /// NotificationFailed through the outbox. Failures come back with exponential backoff and jitter, until the budget runs out
 /// and the delivery waits, failed, for a person.
 /// </summary>
@@ -154,10 +155,14 @@ public sealed class DeliveryDispatcher(
         if (claimed.Count == settings.Delivery.BatchSize)
             wakeup.Signal();
 
+        // A mail that went out is recorded even while the service stops.
+        using var recordTimeout = new CancellationTokenSource();
+        using var stopping = stoppingToken.Register(() => recordTimeout.CancelAfter(RecordWhileStopping));
+        var recorder = new CoalescingWriter<Outcome, Guid>((outcomes, token) => RecordAsync(claimId, outcomes, token), o => o.Id, recordTimeout.Token);
         IReadOnlyList<TimeSpan?> retryWaits;
         try
         {
-            retryWaits = await Task.WhenAll(claimed.Select(delivery => AttemptAndRecordAsync(delivery, claimId, chart, stoppingToken)));
+            retryWaits = await Task.WhenAll(claimed.Select(delivery => AttemptAndRecordAsync(delivery, recorder, chart, stoppingToken)));
         }
         catch (Exception exception)
         {
@@ -193,7 +198,7 @@ public sealed class DeliveryDispatcher(
     }
 
     /// <summary>One attempt and its record. Returns the wait before its retry, or null when it needs none.</summary>
-    private async Task<TimeSpan?> AttemptAndRecordAsync(DeliveryRow delivery, Guid claimId, OrgChartView? chart, CancellationToken stoppingToken)
+    private async Task<TimeSpan?> AttemptAndRecordAsync(DeliveryRow delivery, CoalescingWriter<Outcome, Guid> recorder, OrgChartView? chart, CancellationToken stoppingToken)
     {
         var settings = options.Value;
         // A child of the consumer that recorded it, so one trace runs from the event to the send.
@@ -269,11 +274,7 @@ public sealed class DeliveryDispatcher(
         // Inside the send's span, so the announcement's trace continues from it.
         var row = announcement is null ? null : OutboxWriter.RowFor(announcement, announcement.GetType());
 
-        // A mail that went out is recorded even while the service stops.
-        using var recordTimeout = new CancellationTokenSource();
-        using var stopping = stoppingToken.Register(() => recordTimeout.CancelAfter(RecordWhileStopping));
-        var recorded = await RecordAsync(claimId, new Outcome(delivery.Id, status, outcomeName, outcome.Reason, attempts, round, wait, startedAt, finishedAt), row,
-            recordTimeout.Token);
+        var recorded = await recorder.WriteAsync(new Outcome(delivery.Id, status, outcomeName, outcome.Reason, attempts, round, wait, startedAt, finishedAt, row));
         if (!recorded)
         {
             // The lease ran out before this record and another claim took the row: that one's record stands.
@@ -289,48 +290,63 @@ public sealed class DeliveryDispatcher(
         return outcome is SendOutcome.Retry ? wait : null;
     }
 
-    private sealed record Outcome(
-        Guid Id, string Status, string OutcomeName, string? Reason, int Attempts, int Round, TimeSpan Wait, DateTimeOffset StartedAt, DateTimeOffset FinishedAt);
-
-    private const string RecordOutcome =
-        """
-        with recorded as (
-            update deliveries set status = @Status, attempts = @Attempts, round_attempts = @Round, last_error = @Reason,
-                   next_attempt_at = now() + @Wait, claim_id = null,
-                   sent_at = case when @Status = 'sent' then @FinishedAt else sent_at end,
-                   failed_at = case when @Status = 'failed' then @FinishedAt else null end
-            where id = @Id and claim_id = @ClaimId
-            returning id
-        ), attempt as (
-            insert into delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome, detail)
-            select id, @Attempts, @StartedAt, @FinishedAt, @OutcomeName, @Reason from recorded
-        )
-        """;
-
-    private const string RecordWithoutAnnouncement = RecordOutcome + "select count(*) > 0 from recorded";
-
-    private const string RecordWithAnnouncement = RecordOutcome +
-        """
-        , announced as (
-            insert into outbox (message_id, message_type, body, headers)
-            select @MessageId, @MessageType, @Body::jsonb, @Headers::jsonb from recorded
-        )
-        select count(*) > 0 from recorded
-        """;
+    /// <summary>An attempt's outcome, and the announcement (NotificationSent or NotificationFailed) that goes with it, if any.</summary>
+    public sealed record Outcome(
+        Guid Id, string Status, string OutcomeName, string? Reason, int Attempts, int Round, TimeSpan Wait, DateTimeOffset StartedAt, DateTimeOffset FinishedAt,
+        OutboxRow? Announcement);
 
     /// <summary>
-    /// Records one outcome in one statement, only while the claim is still this worker's: the row's new state, the attempt,
-    /// and the announcement if there is one. Returns false when the claim had passed on, and nothing was written.
+    /// Records outcomes in one statement, each only while its delivery is still held by this claim: the row's new state, the
+    /// attempt, and the announcement if there is one (in the order given, which is the order the relay publishes them).
+    /// Returns the deliveries recorded; one that had passed to another claim is left out, and nothing was written for it.
     /// </summary>
-    private async Task<bool> RecordAsync(Guid claimId, Outcome outcome, OutboxRow? announcement, CancellationToken cancellationToken)
+    private async Task<IReadOnlySet<Guid>> RecordAsync(Guid claimId, IReadOnlyList<Outcome> outcomes, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(announcement is null ? RecordWithoutAnnouncement : RecordWithAnnouncement, new
-        {
-            outcome.Id, outcome.Status, outcome.OutcomeName, outcome.Reason, outcome.Attempts, outcome.Round, outcome.Wait,
-            outcome.StartedAt, outcome.FinishedAt, ClaimId = claimId,
-            announcement?.MessageId, announcement?.MessageType, announcement?.Body, announcement?.Headers,
-        }, cancellationToken: cancellationToken));
+        var recorded = await connection.QueryAsync<Guid>(new CommandDefinition(
+            """
+            with outcome as (
+                select * from unnest(@Ids, @Statuses, @OutcomeNames, @Reasons, @Attempts, @Rounds, @Waits, @StartedAts, @FinishedAts,
+                                     @MessageIds, @MessageTypes, @Bodies, @Headers)
+                    with ordinality as o(id, status, outcome_name, reason, attempts, round, wait, started_at, finished_at,
+                                         message_id, message_type, body, headers, position)
+            ), recorded as (
+                update deliveries d set status = o.status, attempts = o.attempts, round_attempts = o.round, last_error = o.reason,
+                       next_attempt_at = now() + o.wait, claim_id = null,
+                       sent_at = case when o.status = 'sent' then o.finished_at else d.sent_at end,
+                       failed_at = case when o.status = 'failed' then o.finished_at else null end
+                from outcome o
+                where d.id = o.id and d.claim_id = @ClaimId
+                returning d.id
+            ), attempt as (
+                insert into delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome, detail)
+                select o.id, o.attempts, o.started_at, o.finished_at, o.outcome_name, o.reason from outcome o join recorded r on r.id = o.id
+            ), announced as (
+                insert into outbox (message_id, message_type, body, headers)
+                select o.message_id::uuid, o.message_type, o.body::jsonb, o.headers::jsonb from outcome o join recorded r on r.id = o.id
+                where o.message_id is not null
+                order by o.position
+            )
+            select id from recorded
+            """,
+            new
+            {
+                ClaimId = claimId,
+                Ids = outcomes.Select(o => o.Id).ToArray(),
+                Statuses = outcomes.Select(o => o.Status).ToArray(),
+                OutcomeNames = outcomes.Select(o => o.OutcomeName).ToArray(),
+                Reasons = outcomes.Select(o => o.Reason).ToArray(),
+                Attempts = outcomes.Select(o => o.Attempts).ToArray(),
+                Rounds = outcomes.Select(o => o.Round).ToArray(),
+                Waits = outcomes.Select(o => o.Wait).ToArray(),
+                StartedAts = outcomes.Select(o => o.StartedAt).ToArray(),
+                FinishedAts = outcomes.Select(o => o.FinishedAt).ToArray(),
+                MessageIds = outcomes.Select(o => o.Announcement?.MessageId.ToString()).ToArray(),
+                MessageTypes = outcomes.Select(o => o.Announcement?.MessageType).ToArray(),
+                Bodies = outcomes.Select(o => o.Announcement?.Body).ToArray(),
+                Headers = outcomes.Select(o => o.Announcement?.Headers).ToArray(),
+            }, cancellationToken: cancellationToken));
+        return recorded.ToHashSet();
     }
 
     // Person ids, templates and reasons only: never an address, never a message body.
