@@ -56,18 +56,25 @@ public sealed class ServiceHost : IAsyncDisposable
                 + $"They would take this run's messages. Stop them first: kill {string.Join(" ", leftovers)}");
     }
 
+    /// <summary>
+    /// How much a service yields the CPU when the machine is short of it, as deploy/local/services.sh's nice_of says: audit
+    /// only records what already happened, so under a burst custody goes first and the trail follows.
+    /// </summary>
+    public static int NiceOf(string name) => name == "Audit" ? 10 : 0;
+
     public static ServiceHost Start(string repository, string name, int port, IReadOnlyDictionary<string, string> settings, string logDirectory)
     {
         var dll = Path.Combine(repository, "services", name, "bin", "Release", "net10.0", $"Accountability.{name}.dll");
         if (!File.Exists(dll))
             throw new BenchException($"{dll} is missing: build first (make bench does: dotnet build -c Release)");
         var logFile = Path.Combine(logDirectory, $"{name.ToLowerInvariant()}.log");
-        // The shell only redirects the output to the log file; exec makes the pid the service's own.
+        // The shell only redirects the output to the log file; exec (nice's too) makes the pid the service's own.
         var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = repository, UseShellExecute = false };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec dotnet \"$0\" >>\"$1\" 2>&1 </dev/null");
+        start.ArgumentList.Add("exec nice -n \"$2\" dotnet \"$0\" >>\"$1\" 2>&1 </dev/null");
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add(logFile);
+        start.ArgumentList.Add(NiceOf(name).ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var (key, value) in settings)
             start.Environment[key] = value;
         start.Environment["Urls"] = $"http://127.0.0.1:{port}";

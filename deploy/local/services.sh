@@ -52,6 +52,11 @@ name_of() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 dll_of() { echo "$REPO/services/$1/bin/Release/net10.0/Accountability.$1.dll"; }
 pid_file_of() { echo "$PIDS/$(name_of "$1").pid"; }
 log_of() { echo "$LOGS/$(name_of "$1").log"; }
+# How much a service yields the CPU when the machine is short of it (nice(1); 0 for the rest). Audit only records what
+# already happened, in batches that catch up fast, so under a burst custody and the complainant's mail go first and the
+# trail follows (docs/bench.md, fourteenth round). docker-compose.yml (cpu_shares) and deploy/k8s (CPU requests) say the
+# same, and make bench starts audit the same way.
+nice_of() { case $1 in Audit) echo 10 ;; *) echo 0 ;; esac; }
 
 # The pid in the service's pid file, if that process is still running.
 running_pid() {
@@ -210,7 +215,7 @@ cmd_start() {
             export OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-accountability-$(name_of "$s")}"
             printf '\n===== %s starting %s =====\n' "$(date -Is)" "$s" >> "$(log_of "$s")"
             # A session of its own, so Ctrl-C in the terminal that ran `make up` leaves it running.
-            exec setsid nohup dotnet "$(dll_of "$s")" </dev/null >>"$(log_of "$s")" 2>&1
+            exec setsid nohup nice -n "$(nice_of "$s")" dotnet "$(dll_of "$s")" </dev/null >>"$(log_of "$s")" 2>&1
         ) &
         echo $! > "$(pid_file_of "$s")"
         log "started $s (pid $!) on http://127.0.0.1:${PORTS[$s]}"
