@@ -291,7 +291,7 @@ public sealed class DeliveryDispatcher(
     }
 
     /// <summary>An attempt's outcome, and the announcement (NotificationSent or NotificationFailed) that goes with it, if any.</summary>
-    public sealed record Outcome(
+    private sealed record Outcome(
         Guid Id, string Status, string OutcomeName, string? Reason, int Attempts, int Round, TimeSpan Wait, DateTimeOffset StartedAt, DateTimeOffset FinishedAt,
         OutboxRow? Announcement);
 
