@@ -16,9 +16,26 @@ public static class IsolatedDatabase
         return new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name }.ConnectionString;
     }
 
-    /// <summary>Drops it, closing whatever sessions still use it.</summary>
-    public static Task DropAsync(string serverConnectionString, string name) =>
-        ExecuteAsync(serverConnectionString, $"drop database if exists \"{name}\" with (force)");
+    /// <summary>
+    /// Drops it, closing whatever sessions still use it. A service that was just stopped can leave sessions behind for a
+    /// moment, under its own login, which the owner may not terminate (42501): those end by themselves, so it tries again.
+    /// </summary>
+    public static async Task DropAsync(string serverConnectionString, string name)
+    {
+        var giveUpAt = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            try
+            {
+                await ExecuteAsync(serverConnectionString, $"drop database if exists \"{name}\" with (force)");
+                return;
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege && DateTime.UtcNow < giveUpAt)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200));
+            }
+        }
+    }
 
     /// <summary>A name PostgreSQL accepts (at most 63 bytes, lower case) and no other run uses.</summary>
     public static string NewName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 17, 63)];
