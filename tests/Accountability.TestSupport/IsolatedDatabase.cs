@@ -20,22 +20,19 @@ public static class IsolatedDatabase
     /// Drops it, closing whatever sessions still use it. A service that was just stopped can leave sessions behind for a
     /// moment, under its own login, which the owner may not terminate (42501): those end by themselves, so it tries again.
     /// </summary>
-    public static async Task DropAsync(string serverConnectionString, string name)
-    {
-        var giveUpAt = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
+    public static Task DropAsync(string serverConnectionString, string name) =>
+        Eventually.HoldsAsync(async () =>
         {
             try
             {
                 await ExecuteAsync(serverConnectionString, $"drop database if exists \"{name}\" with (force)");
-                return;
+                return true;
             }
-            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege && DateTime.UtcNow < giveUpAt)
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(200));
+                return false;
             }
-        }
-    }
+        }, $"database {name} dropped once the sessions of the services that used it have ended", TimeSpan.FromSeconds(15));
 
     /// <summary>A name PostgreSQL accepts (at most 63 bytes, lower case) and no other run uses.</summary>
     public static string NewName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 17, 63)];

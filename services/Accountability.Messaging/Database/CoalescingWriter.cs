@@ -14,10 +14,6 @@ public sealed class CoalescingWriter<TItem, TKey>(
     private readonly Lock gate = new();
     private List<(TItem Item, TaskCompletionSource<bool> Written)> waiting = [];
     private bool writing;
-    private int writes;
-
-    /// <summary>How many writes there have been so far.</summary>
-    public int Writes => Volatile.Read(ref writes);
 
     /// <summary>True once the item is written; false when the write that carried it refused it. Throws what that write threw.</summary>
     public async Task<bool> WriteAsync(TItem item)
@@ -51,7 +47,6 @@ public sealed class CoalescingWriter<TItem, TKey>(
                 group = waiting;
                 waiting = [];
             }
-            Interlocked.Increment(ref writes);
             try
             {
                 var written = await write([.. group.Select(g => g.Item)], cancellationToken);
