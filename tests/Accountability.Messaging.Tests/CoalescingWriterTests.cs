@@ -9,11 +9,11 @@ public sealed class CoalescingWriterTests
     public async Task An_item_that_arrives_alone_is_written_at_once_in_a_write_of_its_own()
     {
         var groups = new List<int[]>();
-        var writer = new CoalescingWriter<int, int>((items, _) =>
+        var writer = new CoalescingWriter<int, bool>((items, _) =>
         {
             groups.Add([.. items]);
-            return Task.FromResult<IReadOnlySet<int>>(items.ToHashSet());
-        }, item => item, CancellationToken.None);
+            return Task.FromResult<IReadOnlyList<bool>>([.. items.Select(_ => true)]);
+        }, CancellationToken.None);
 
         Assert.True(await writer.WriteAsync(1));
         Assert.True(await writer.WriteAsync(2));
@@ -27,7 +27,7 @@ public sealed class CoalescingWriterTests
         var groups = new List<int[]>();
         var firstWriteStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var releaseFirstWrite = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var writer = new CoalescingWriter<int, int>(async (items, _) =>
+        var writer = new CoalescingWriter<int, bool>(async (items, _) =>
         {
             lock (groups)
                 groups.Add([.. items]);
@@ -36,8 +36,8 @@ public sealed class CoalescingWriterTests
                 firstWriteStarted.SetResult();
                 await releaseFirstWrite.Task;
             }
-            return items.ToHashSet();
-        }, item => item, CancellationToken.None);
+            return [.. items.Select(_ => true)];
+        }, CancellationToken.None);
 
         var first = writer.WriteAsync(1);
         await firstWriteStarted.Task;
@@ -53,9 +53,9 @@ public sealed class CoalescingWriterTests
     [Fact]
     public async Task An_item_the_write_refuses_is_reported_as_not_written_and_the_others_as_written()
     {
-        var writer = new CoalescingWriter<string, string>(
-            (items, _) => Task.FromResult<IReadOnlySet<string>>(items.Where(item => item != "taken").ToHashSet()),
-            item => item, CancellationToken.None);
+        var writer = new CoalescingWriter<string, bool>(
+            (items, _) => Task.FromResult<IReadOnlyList<bool>>([.. items.Select(item => item != "taken")]),
+            CancellationToken.None);
 
         Assert.False(await writer.WriteAsync("taken"));
         Assert.True(await writer.WriteAsync("mine"));
@@ -67,7 +67,7 @@ public sealed class CoalescingWriterTests
         var firstWriteStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var failFirstWrite = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var calls = 0;
-        var writer = new CoalescingWriter<int, int>(async (items, _) =>
+        var writer = new CoalescingWriter<int, bool>(async (items, _) =>
         {
             if (Interlocked.Increment(ref calls) == 1)
             {
@@ -76,8 +76,8 @@ public sealed class CoalescingWriterTests
             }
             if (items.Contains(2))
                 throw new InvalidOperationException("the database refused the group");
-            return items.ToHashSet();
-        }, item => item, CancellationToken.None);
+            return [.. items.Select(_ => true)];
+        }, CancellationToken.None);
 
         var first = writer.WriteAsync(1);
         await firstWriteStarted.Task;
@@ -97,11 +97,11 @@ public sealed class CoalescingWriterTests
     {
         using var stopping = new CancellationTokenSource();
         CancellationToken seen = default;
-        var writer = new CoalescingWriter<int, int>((items, token) =>
+        var writer = new CoalescingWriter<int, bool>((items, token) =>
         {
             seen = token;
-            return Task.FromResult<IReadOnlySet<int>>(items.ToHashSet());
-        }, item => item, stopping.Token);
+            return Task.FromResult<IReadOnlyList<bool>>([.. items.Select(_ => true)]);
+        }, stopping.Token);
 
         await writer.WriteAsync(1);
 

@@ -5,20 +5,19 @@ namespace Accountability.Messaging.Database;
 /// under way together in the next one. Work done side by side often finishes together, so under load several items cost
 /// one statement, while an item that arrives alone is never held back waiting for others (group commit, in small).
 /// </summary>
-/// <param name="write">Writes a group of items and returns the keys of those it wrote; an item whose key is missing was refused.</param>
-/// <param name="keyOf">The key an item is reported under.</param>
+/// <param name="write">Writes a group of items and returns what became of each, in the items' order.</param>
 /// <param name="cancellationToken">Passed to every write.</param>
-public sealed class CoalescingWriter<TItem, TKey>(
-    Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlySet<TKey>>> write, Func<TItem, TKey> keyOf, CancellationToken cancellationToken)
+public sealed class CoalescingWriter<TItem, TResult>(
+    Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> write, CancellationToken cancellationToken)
 {
     private readonly Lock gate = new();
-    private List<(TItem Item, TaskCompletionSource<bool> Written)> waiting = [];
+    private List<(TItem Item, TaskCompletionSource<TResult> Written)> waiting = [];
     private bool writing;
 
-    /// <summary>True once the item is written; false when the write that carried it refused it. Throws what that write threw.</summary>
-    public async Task<bool> WriteAsync(TItem item)
+    /// <summary>What the write that carried the item made of it, once it is done. Throws what that write threw.</summary>
+    public async Task<TResult> WriteAsync(TItem item)
     {
-        var written = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var written = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         bool writeNow;
         lock (gate)
         {
@@ -36,7 +35,7 @@ public sealed class CoalescingWriter<TItem, TKey>(
     {
         while (true)
         {
-            List<(TItem Item, TaskCompletionSource<bool> Written)> group;
+            List<(TItem Item, TaskCompletionSource<TResult> Written)> group;
             lock (gate)
             {
                 if (waiting.Count == 0)
@@ -49,9 +48,11 @@ public sealed class CoalescingWriter<TItem, TKey>(
             }
             try
             {
-                var written = await write([.. group.Select(g => g.Item)], cancellationToken);
-                foreach (var (item, done) in group)
-                    done.SetResult(written.Contains(keyOf(item)));
+                var results = await write([.. group.Select(g => g.Item)], cancellationToken);
+                if (results.Count != group.Count)
+                    throw new InvalidOperationException($"A write of {group.Count} items returned {results.Count} results.");
+                for (var i = 0; i < group.Count; i++)
+                    group[i].Written.SetResult(results[i]);
             }
             catch (Exception exception)
             {

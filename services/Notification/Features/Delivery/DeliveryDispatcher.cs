@@ -18,7 +18,7 @@ namespace Accountability.Notification.Features.Delivery;
 /// with FOR UPDATE SKIP LOCKED and leases them (next_attempt_at moves to the lease's end, claim_id is stamped), so any number
 /// of workers and instances never send the same row at once, and no transaction or connection is held while a relay answers.
 /// The claimed deliveries are attempted side by side; each outcome is recorded as soon as it is known (outcomes that finish
-/// while a record is under way go together in the next one: <see cref="CoalescingWriter{TItem, TKey}"/>), by a statement that
+/// while a record is under way go together in the next one: <see cref="CoalescingWriter{TItem, TResult}"/>), by a statement that
 /// changes a row only while the claim is still the worker's: an attempt row, the new state, and NotificationSent or
 /// NotificationFailed through the outbox. Failures come back with exponential backoff and jitter, until the budget runs out
 /// and the delivery waits, failed, for a person.
@@ -158,7 +158,11 @@ public sealed class DeliveryDispatcher(
         // A mail that went out is recorded even while the service stops.
         using var recordTimeout = new CancellationTokenSource();
         using var stopping = stoppingToken.Register(() => recordTimeout.CancelAfter(RecordWhileStopping));
-        var recorder = new CoalescingWriter<Outcome, Guid>((outcomes, token) => RecordAsync(claimId, outcomes, token), o => o.Id, recordTimeout.Token);
+        var recorder = new CoalescingWriter<Outcome, bool>(async (outcomes, token) =>
+        {
+            var recorded = await RecordAsync(claimId, outcomes, token);
+            return [.. outcomes.Select(o => recorded.Contains(o.Id))];
+        }, recordTimeout.Token);
         IReadOnlyList<TimeSpan?> retryWaits;
         try
         {
@@ -198,7 +202,7 @@ public sealed class DeliveryDispatcher(
     }
 
     /// <summary>One attempt and its record. Returns the wait before its retry, or null when it needs none.</summary>
-    private async Task<TimeSpan?> AttemptAndRecordAsync(DeliveryRow delivery, CoalescingWriter<Outcome, Guid> recorder, OrgChartView? chart, CancellationToken stoppingToken)
+    private async Task<TimeSpan?> AttemptAndRecordAsync(DeliveryRow delivery, CoalescingWriter<Outcome, bool> recorder, OrgChartView? chart, CancellationToken stoppingToken)
     {
         var settings = options.Value;
         // A child of the consumer that recorded it, so one trace runs from the event to the send.
