@@ -49,6 +49,31 @@ public static class OutboxWriter
         return messageIds;
     }
 
+    /// <summary>
+    /// Enqueues the messages of several producers in one statement, each under its runtime type and with its own producer's
+    /// trace (a group commit writes for many consumers at once); the relay publishes them in this order.
+    /// </summary>
+    public static async Task EnqueueAllAsync(
+        NpgsqlTransaction transaction, IReadOnlyList<(object Message, Activity? Producer)> messages, CancellationToken cancellationToken = default)
+    {
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            insert into outbox (message_id, message_type, body, headers)
+            select m.message_id, m.message_type, m.body::jsonb, m.headers::jsonb
+            from unnest(@MessageIds, @MessageTypes, @Bodies, @Headers) with ordinality as m(message_id, message_type, body, headers, position)
+            order by m.position
+            """,
+            new
+            {
+                MessageIds = messages.Select(_ => Guid.CreateVersion7()).ToArray(),
+                MessageTypes = messages.Select(m => OutboxMessage.TypeName(m.Message.GetType())).ToArray(),
+                Bodies = messages.Select(m => JsonSerializer.Serialize(m.Message, m.Message.GetType(), OutboxMessage.Json)).ToArray(),
+                Headers = messages.Select(m => JsonSerializer.Serialize(HeadersOf(null, m.Producer), OutboxMessage.Json)).ToArray(),
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+    }
+
     /// <summary>For callers holding events as objects: the runtime type is the message type.</summary>
     public static async Task<Guid> EnqueueAsync(
         NpgsqlTransaction transaction, object message, Type messageType, CancellationToken cancellationToken = default,
@@ -76,11 +101,14 @@ public static class OutboxWriter
             JsonSerializer.Serialize(message, messageType, OutboxMessage.Json),
             JsonSerializer.Serialize(HeadersOf(extraHeaders), OutboxMessage.Json));
 
-    private static Dictionary<string, string> HeadersOf(IReadOnlyDictionary<string, string>? extraHeaders)
+    private static Dictionary<string, string> HeadersOf(IReadOnlyDictionary<string, string>? extraHeaders) =>
+        HeadersOf(extraHeaders, Activity.Current);
+
+    private static Dictionary<string, string> HeadersOf(IReadOnlyDictionary<string, string>? extraHeaders, Activity? producer)
     {
         var headers = new Dictionary<string, string>(extraHeaders ?? new Dictionary<string, string>());
         // The producer's trace rides along, so the relay can publish as a child of it.
-        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
+        if (producer is { IdFormat: ActivityIdFormat.W3C } activity)
         {
             headers[TraceParentHeader] = activity.Id!;
             if (!string.IsNullOrEmpty(activity.TraceStateString))
