@@ -21,6 +21,7 @@ public static class AssignmentExtensions
         builder.Services.AddSingleton<DirectoryCache>();
         builder.Services.AddSingleton<DirectoryStore>();
         builder.Services.AddSingleton<CaseStore>();
+        builder.Services.AddSingleton<Features.Routing.ComplaintRouter>();
         builder.Services.AddSingleton<CaseQueries>();
         builder.Services.AddSingleton<CaseReaders>();
         builder.Services.AddSingleton<CaseCommands>();

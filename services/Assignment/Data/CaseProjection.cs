@@ -1,5 +1,6 @@
 using Accountability.Assignment.Features.Custody;
 using Accountability.Contracts.Custody;
+using System.Text.Json;
 using Dapper;
 using Npgsql;
 
@@ -20,10 +21,10 @@ public static class CaseProjection
     }
 
     /// <summary>
-    /// What one event changes in the query tables besides the case row (custody, handoffs, contacts, breaches).
-    /// <paramref name="caseIsNew"/>: the case was opened in this same transaction, so it has no breaches to clear.
+    /// What one event on a case already open changes in the query tables besides the case row (custody, handoffs, contacts,
+    /// breaches). A case is opened by <see cref="InsertOpenedAsync"/>.
     /// </summary>
-    public static async Task ApplyAsync(NpgsqlTransaction transaction, object @event, bool caseIsNew, CancellationToken cancellationToken)
+    public static async Task ApplyAsync(NpgsqlTransaction transaction, object @event, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
         Task Execute(string sql, object parameters) =>
@@ -31,17 +32,6 @@ public static class CaseProjection
 
         switch (@event)
         {
-            case CaseOpened opened:
-                // The CustodyTransferred that follows in the same transaction opens the first interval and sets the owner.
-                await Execute(
-                    """
-                    insert into cases (case_id, status, owner_kind, owner_id, unit_id, category, district, received_at, updated_at, version, first_traceparent, subject_badges, case_number)
-                    values (@CaseId, 'open', 'unit', '', '', @Category, @District, @OccurredAt, @OccurredAt, @CaseVersion, @FirstTraceParent, @SubjectBadges, @CaseNumber)
-                    """, new { opened.CaseId, opened.Category, opened.District, opened.OccurredAt, opened.CaseVersion, opened.CaseNumber,
-                              FirstTraceParent = System.Diagnostics.Activity.Current?.Id,
-                              SubjectBadges = opened.SubjectOfficerBadges.Select(badge => badge.ToUpperInvariant()).ToArray() });
-                break;
-
             case CustodyTransferred transfer:
                 await Execute("update custody set to_at = @OccurredAt where case_id = @CaseId and to_at is null",
                     new { transfer.CaseId, transfer.OccurredAt });
@@ -103,7 +93,7 @@ public static class CaseProjection
             CaseResolved => ["acknowledge", "handoff-accept", "first-contact", "resolution", "statutory"],
             _ => [],
         };
-        if (met.Length > 0 && !caseIsNew)
+        if (met.Length > 0)
             await Execute("update case_breaches set cleared_at = @at where case_id = @caseId and cleared_at is null and clock = any(@met)",
                 new { at = VersionAndTime(@event).OccurredAt, caseId = CaseIdOf(@event), met });
 
@@ -111,6 +101,70 @@ public static class CaseProjection
             "update handoffs set state = @state, decided_by = @actor, decided_at = @at, decision_reason = @reason where handoff_id = @handoffId and state = 'pending'",
             new { handoffId, state, actor, at, reason });
     }
+
+    /// <summary>
+    /// Writes the case rows and custody intervals of cases opened (and perhaps routed) together, one statement each for any
+    /// number of cases: the rows <see cref="ApplyAsync"/> and <see cref="MirrorAsync"/> would leave, written once at their
+    /// final values. Only a receipt's and a routing's events are known here; any other event is refused before anything is written.
+    /// </summary>
+    public static async Task InsertOpenedAsync(
+        NpgsqlTransaction transaction, IReadOnlyList<(CaseState After, CaseOpened Opened, string? FirstTraceParent)> cases,
+        Func<CaseOwner, string> unitOf, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            insert into cases (case_id, status, owner_kind, owner_id, unit_id, category, district, received_at, updated_at, version,
+                               first_traceparent, subject_badges, case_number, allegations, acknowledged, contacted)
+            select c.case_id, 'open', c.owner_kind, c.owner_id, c.unit_id, c.category, c.district, c.received_at, c.updated_at, c.version,
+                   c.first_traceparent, array(select jsonb_array_elements_text(c.subject_badges::jsonb)), c.case_number, c.allegations::jsonb, false, false
+            from unnest(@CaseIds, @OwnerKinds, @OwnerIds, @UnitIds, @Categories, @Districts, @ReceivedAts, @UpdatedAts, @Versions,
+                        @FirstTraceParents, @SubjectBadges, @CaseNumbers, @Allegations)
+                 as c(case_id, owner_kind, owner_id, unit_id, category, district, received_at, updated_at, version,
+                      first_traceparent, subject_badges, case_number, allegations)
+            """,
+            new
+            {
+                CaseIds = cases.Select(c => c.After.CaseId).ToArray(),
+                OwnerKinds = cases.Select(c => c.After.Owner!.KindName).ToArray(),
+                OwnerIds = cases.Select(c => c.After.Owner!.Id).ToArray(),
+                UnitIds = cases.Select(c => unitOf(c.After.Owner!)).ToArray(),
+                Categories = cases.Select(c => c.Opened.Category).ToArray(),
+                Districts = cases.Select(c => c.Opened.District).ToArray(),
+                ReceivedAts = cases.Select(c => c.Opened.OccurredAt).ToArray(),
+                UpdatedAts = cases.Select(c => c.After.OpenInterval!.From).ToArray(),
+                Versions = cases.Select(c => c.After.Version).ToArray(),
+                FirstTraceParents = cases.Select(c => c.FirstTraceParent).ToArray(),
+                SubjectBadges = cases.Select(c => JsonSerializer.Serialize(c.After.SubjectOfficerBadges.Select(badge => badge.ToUpperInvariant()))).ToArray(),
+                CaseNumbers = cases.Select(c => c.Opened.CaseNumber).ToArray(),
+                Allegations = cases.Select(c => AllegationsJson(c.After)).ToArray(),
+            }, transaction, cancellationToken: cancellationToken));
+
+        var intervals = cases.SelectMany(c => c.After.Ledger.Select((interval, index) => (c.After.CaseId, Seq: index + 1, interval))).ToList();
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            insert into custody (case_id, seq, owner_kind, owner_id, from_at, to_at, transfer_kind, reason, actor)
+            select * from unnest(@CaseIds, @Seqs, @OwnerKinds, @OwnerIds, @FromAts, @ToAts, @TransferKinds, @Reasons, @Actors)
+            """,
+            new
+            {
+                CaseIds = intervals.Select(i => i.CaseId).ToArray(),
+                Seqs = intervals.Select(i => i.Seq).ToArray(),
+                OwnerKinds = intervals.Select(i => i.interval.Owner.KindName).ToArray(),
+                OwnerIds = intervals.Select(i => i.interval.Owner.Id).ToArray(),
+                FromAts = intervals.Select(i => i.interval.From).ToArray(),
+                ToAts = intervals.Select(i => i.interval.To).ToArray(),
+                TransferKinds = intervals.Select(i => i.interval.TransferKind).ToArray(),
+                Reasons = intervals.Select(i => i.interval.Reason).ToArray(),
+                Actors = intervals.Select(i => i.interval.Actor).ToArray(),
+            }, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The events <see cref="InsertOpenedAsync"/> writes the rows of: a receipt's and a routing's.</summary>
+    public static bool IsOpeningEvent(object @event) => @event is CaseOpened or CaseRouted or CustodyTransferred { HandoffId: null };
+
+    private static string AllegationsJson(CaseState state) => JsonSerializer.Serialize(
+        state.Allegations.Select(a => new { id = a.Id, type = a.Type, officerBadge = a.OfficerBadge, officerDescription = a.OfficerDescription, finding = a.Finding }));
 
     /// <summary>
     /// The case row mirrors the state after the last event of a transaction: written once however many events it
@@ -142,8 +196,7 @@ public static class CaseProjection
                 Contacted = after.ComplainantContacted,
                 PendingHandoffId = after.PendingHandoff?.HandoffId,
                 SubjectBadges = after.SubjectOfficerBadges.Select(badge => badge.ToUpperInvariant()).ToArray(),
-                Allegations = System.Text.Json.JsonSerializer.Serialize(
-                    after.Allegations.Select(a => new { id = a.Id, type = a.Type, officerBadge = a.OfficerBadge, officerDescription = a.OfficerDescription, finding = a.Finding })),
+                Allegations = AllegationsJson(after),
                 ConfidentialTeam = after.Confidential?.Team.ToArray(),
                 ConfidentialReason = after.Confidential?.Reason,
                 ConfidentialBy = after.Confidential?.MarkedBy,

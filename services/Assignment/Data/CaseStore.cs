@@ -40,31 +40,21 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
     }
 
     /// <summary>
-    /// Runs commands in turn on one load of the case, each decided on the state the one before left, inside the caller's
-    /// transaction; it stops at the first refusal. A new complaint is received and routed this way: one row lock and one
-    /// read of the case's events instead of two.
+    /// Writes cases opened together, each with the events that opened (and perhaps routed) it: one statement for all their
+    /// events, one for their case rows, one for their custody intervals and one for their outbox rows, whatever their number.
+    /// Each case's rows carry its own producer's trace. Inside the caller's transaction; a case that already exists fails it.
     /// </summary>
-    public async Task<IReadOnlyList<Decision>> ExecuteInTurnAsync(
-        NpgsqlTransaction transaction, Guid caseId, IReadOnlyList<(CustodyCommand Command, DateTimeOffset At)> commands, CancellationToken cancellationToken)
+    public async Task OpenAsync(NpgsqlTransaction transaction, IReadOnlyList<OpenedCase> opened, CancellationToken cancellationToken)
     {
-        await directory.WhenLoaded.WaitAsync(cancellationToken);
-        var state = await LoadForUpdateAsync(transaction, caseId, cancellationToken);
-        var decisions = new List<Decision>(commands.Count);
-        var events = new List<object>();
-        // Each command is decided on the state the events before it lead to; they are all written at the end, together.
-        var decidedOn = state;
-        foreach (var (command, at) in commands)
-        {
-            var decision = CustodyDecider.Decide(decidedOn, command, directory.View, at);
-            decisions.Add(decision);
-            if (decision is not Decision.Accepted accepted)
-                break;
-            events.AddRange(accepted.Events);
-            decidedOn = accepted.Events.Aggregate(decidedOn, CustodyDecider.Evolve);
-        }
-        if (events.Count > 0)
-            await AppendAsync(transaction, state, events, cancellationToken);
-        return decisions;
+        if (opened.Count == 0)
+            return;
+        if (opened.SelectMany(c => c.Events).FirstOrDefault(e => !CaseProjection.IsOpeningEvent(e)) is { } other)
+            throw new InvalidOperationException($"Opening cases together writes a receipt's and a routing's events, not {other.GetType().Name}.");
+        await CaseProjection.InsertOpenedAsync(
+            transaction, [.. opened.Select(c => (c.After, (Contracts.Custody.CaseOpened)c.Events[0], c.Producer?.Id))], directory.UnitOf, cancellationToken);
+        var events = opened.SelectMany(c => c.Events.Select(e => (Message: e, c.Producer))).ToList();
+        await InsertEventsAsync(transaction, [.. events.Select(e => e.Message)], cancellationToken);
+        await OutboxWriter.EnqueueAllAsync(transaction, events, cancellationToken);
     }
 
     public async Task<CaseState> LoadAsync(Guid caseId, CancellationToken cancellationToken)
@@ -108,38 +98,45 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
         }).ToList();
     }
 
-    /// <summary>
-    /// Stores the events, updates the projections and enqueues them; returns the state they lead to. The events go
-    /// in with one statement, the case row is written once for the state after the last, and the outbox rows go in
-    /// with one statement: a receipt and its routing are several events, not several rounds of writes.
-    /// </summary>
-    private async Task<CaseState> AppendAsync(
-        NpgsqlTransaction transaction, CaseState state, IReadOnlyList<object> events, CancellationToken cancellationToken)
+    /// <summary>Appends events, of one case or several, in one statement.</summary>
+    private static Task InsertEventsAsync(NpgsqlTransaction transaction, IReadOnlyList<object> events, CancellationToken cancellationToken)
     {
-        var caseIsNew = events.Any(e => e is Contracts.Custody.CaseOpened);
-        foreach (var @event in events)
-        {
-            state = CustodyDecider.Evolve(state, @event);
-            await CaseProjection.ApplyAsync(transaction, @event, caseIsNew, cancellationToken);
-        }
         var stamps = events.Select(CaseProjection.VersionAndTime).ToArray();
-        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+        return transaction.Connection!.ExecuteAsync(new CommandDefinition(
             """
             insert into case_events (case_id, version, type, body, occurred_at)
-            select @CaseId, e.version, e.type, e.body::jsonb, e.occurred_at
-            from unnest(@Versions, @Types, @Bodies, @OccurredAts) as e(version, type, body, occurred_at)
+            select * from unnest(@CaseIds, @Versions, @Types, @Bodies::jsonb[], @OccurredAts)
             """,
             new
             {
-                CaseId = CaseProjection.CaseIdOf(events[0]),
+                CaseIds = events.Select(CaseProjection.CaseIdOf).ToArray(),
                 Versions = stamps.Select(stamp => stamp.Version).ToArray(),
                 Types = events.Select(e => OutboxMessage.TypeName(e.GetType())).ToArray(),
                 Bodies = events.Select(e => JsonSerializer.Serialize(e, e.GetType(), OutboxMessage.Json)).ToArray(),
                 OccurredAts = stamps.Select(stamp => stamp.OccurredAt).ToArray(),
             },
             transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Stores the events of a case already open, updates the projections and enqueues them; returns the state they lead to.
+    /// The events go in with one statement, the case row is written once for the state after the last, and the outbox rows
+    /// go in with one statement: a handoff's several events are not several rounds of writes.
+    /// </summary>
+    private async Task<CaseState> AppendAsync(
+        NpgsqlTransaction transaction, CaseState state, IReadOnlyList<object> events, CancellationToken cancellationToken)
+    {
+        foreach (var @event in events)
+        {
+            state = CustodyDecider.Evolve(state, @event);
+            await CaseProjection.ApplyAsync(transaction, @event, cancellationToken);
+        }
+        await InsertEventsAsync(transaction, events, cancellationToken);
         await CaseProjection.MirrorAsync(transaction, state, events[^1], directory.UnitOf, cancellationToken);
         await OutboxWriter.EnqueueAllAsync(transaction, events, cancellationToken);
         return state;
     }
 }
+
+/// <summary>A case opened in a group (<see cref="CaseStore.OpenAsync"/>): its state after its events, and whose work it was.</summary>
+public sealed record OpenedCase(CaseState After, IReadOnlyList<object> Events, System.Diagnostics.Activity? Producer);

@@ -36,29 +36,36 @@ public sealed class AssignmentService : IAsyncLifetime
         await Process.DisposeAsync();
     }
 
+    /// <summary>Internal affairs' active investigators (sergeants included), who take force complaints by the routing rules.</summary>
+    public static readonly string[] ActiveInternalAffairsInvestigators =
+        ["p-1012", "p-1013", "p-1014", "p-1015", "p-1016", "p-1018", "p-1019", "p-1020", "p-1021"];
+
     /// <summary>Publishes a ComplaintReceived as intake would, with its own message id.</summary>
     public async Task<ComplaintReceived> FileAsync(string category, string? district, params string[] subjectBadges)
     {
-        var complaint = new ComplaintReceived
-        {
-            CaseId = Guid.NewGuid(),
-            CaseVersion = 1,
-            TrackingCode = $"RPD-TEST-{Guid.NewGuid():N}"[..20],
-            CaseNumber = $"IA-T-{Guid.NewGuid():N}"[..20].ToUpperInvariant(),
-            Category = category,
-            Channel = "phone",
-            District = district,
-            SubjectOfficerBadges = subjectBadges,
-            Allegations = [.. subjectBadges.Select(b => new ReceivedAllegation { AllegationId = Guid.NewGuid(), Type = category, OfficerBadge = b })],
-            Anonymous = true,
-            IntakeDeskUnitId = "u-intake-desk",
-            ReceivedAt = DateTimeOffset.UtcNow,
-            Actor = "p-1007",
-            Reason = "",
-        };
+        var complaint = Complaint(category, district, subjectBadges);
         await PublishAsync(complaint);
         return complaint;
     }
+
+    /// <summary>A ComplaintReceived as intake would publish it, with a case number of its own unless one is given.</summary>
+    public static ComplaintReceived Complaint(string category, string? district, string[] subjectBadges, string? caseNumber = null) => new()
+    {
+        CaseId = Guid.NewGuid(),
+        CaseVersion = 1,
+        TrackingCode = $"RPD-TEST-{Guid.NewGuid():N}"[..20],
+        CaseNumber = caseNumber ?? $"IA-T-{Guid.NewGuid():N}"[..20].ToUpperInvariant(),
+        Category = category,
+        Channel = "phone",
+        District = district,
+        SubjectOfficerBadges = subjectBadges,
+        Allegations = [.. subjectBadges.Select(b => new ReceivedAllegation { AllegationId = Guid.NewGuid(), Type = category, OfficerBadge = b })],
+        Anonymous = true,
+        IntakeDeskUnitId = "u-intake-desk",
+        ReceivedAt = DateTimeOffset.UtcNow,
+        Actor = "p-1007",
+        Reason = "",
+    };
 
     public Task PublishAsync<T>(T message) where T : class => bus.Publish(message);
 

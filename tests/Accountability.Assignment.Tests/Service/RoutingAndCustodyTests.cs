@@ -10,9 +10,6 @@ namespace Accountability.Assignment.Tests.Service;
 [Collection(nameof(AssignmentService))]
 public sealed class RoutingAndCustodyTests(AssignmentService service)
 {
-    private static readonly string[] ActiveInternalAffairsInvestigators =
-        ["p-1012", "p-1013", "p-1014", "p-1015", "p-1016", "p-1018", "p-1019", "p-1020", "p-1021"];
-
     [Fact]
     public async Task A_force_complaint_reaches_an_active_internal_affairs_investigator_after_the_intake_desk()
     {
@@ -20,7 +17,7 @@ public sealed class RoutingAndCustodyTests(AssignmentService service)
 
         var routed = await service.WaitForRoutingAsync(complaint.CaseId);
         Assert.Equal("person", routed.GetProperty("owner").GetProperty("kind").GetString());
-        Assert.Contains(routed.GetProperty("owner").GetProperty("id").GetString(), ActiveInternalAffairsInvestigators);
+        Assert.Contains(routed.GetProperty("owner").GetProperty("id").GetString(), AssignmentService.ActiveInternalAffairsInvestigators);
         Assert.Equal("u-internal-affairs", routed.GetProperty("unitId").GetString());
 
         var custody = await CustodyAsync(complaint.CaseId);
@@ -66,7 +63,7 @@ public sealed class RoutingAndCustodyTests(AssignmentService service)
     public async Task A_declined_handoff_leaves_the_case_with_its_owner()
     {
         var (caseId, owner) = await RoutedForceCaseAsync();
-        var receiver = ActiveInternalAffairsInvestigators.First(p => p != owner);
+        var receiver = AssignmentService.ActiveInternalAffairsInvestigators.First(p => p != owner);
 
         var handoffId = await RequestHandoffAsync(caseId, owner, receiver);
         using var decline = await service.SendAsync(HttpMethod.Post, $"/api/handoffs/{handoffId}/decline",
@@ -81,7 +78,7 @@ public sealed class RoutingAndCustodyTests(AssignmentService service)
     public async Task Only_the_named_receiver_may_accept_a_handoff()
     {
         var (caseId, owner) = await RoutedForceCaseAsync();
-        var receiver = ActiveInternalAffairsInvestigators.First(p => p != owner);
+        var receiver = AssignmentService.ActiveInternalAffairsInvestigators.First(p => p != owner);
         var stranger = "p-1023"; // a professional-standards investigator: no relationship to the case
         var handoffId = await RequestHandoffAsync(caseId, owner, receiver);
 
@@ -117,12 +114,12 @@ public sealed class RoutingAndCustodyTests(AssignmentService service)
     public async Task The_owner_at_an_instant_is_right_across_several_transfers()
     {
         var (caseId, owner) = await RoutedForceCaseAsync();
-        var second = ActiveInternalAffairsInvestigators.First(p => p != owner);
+        var second = AssignmentService.ActiveInternalAffairsInvestigators.First(p => p != owner);
         var handoffId = await RequestHandoffAsync(caseId, owner, second);
         using (var accept = await service.SendAsync(HttpMethod.Post, $"/api/handoffs/{handoffId}/accept", TestTokens.For(second, Roles.Investigator)))
             Assert.Equal(HttpStatusCode.OK, accept.StatusCode);
         var supervisor = second is "p-1018" or "p-1019" or "p-1020" or "p-1021" ? "p-1013" : "p-1011";
-        var third = ActiveInternalAffairsInvestigators.First(p => p != owner && p != second && p != supervisor);
+        var third = AssignmentService.ActiveInternalAffairsInvestigators.First(p => p != owner && p != second && p != supervisor);
         using (var reassign = await service.SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/reassign",
                    TestTokens.For("p-1011", Roles.Commander), new { toPersonId = third, reason = "Balancing the unit's load" }))
             Assert.Equal(HttpStatusCode.OK, reassign.StatusCode);

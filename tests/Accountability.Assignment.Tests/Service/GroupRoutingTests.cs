@@ -1,0 +1,116 @@
+using Accountability.Contracts.Intake;
+using Accountability.Messaging.Bus;
+using Accountability.TestSupport;
+using Dapper;
+using MassTransit;
+using Npgsql;
+using Xunit;
+
+namespace Accountability.Assignment.Tests.Service;
+
+/// <summary>New complaints are opened and routed in groups (one transaction for all that arrive together).</summary>
+[Collection(nameof(AssignmentService))]
+public sealed class GroupRoutingTests(AssignmentService service)
+{
+    [Fact]
+    public async Task Complaints_filed_at_once_go_to_the_least_loaded_investigators_in_turn_as_if_routed_one_by_one()
+    {
+        await using var connection = await TestDatabase.OpenAsync("assignment");
+        var before = await OpenCasesAsync(connection);
+
+        // Eighteen at once, two for each investigator: they arrive together, and each choice must count the ones before it.
+        var filed = await Task.WhenAll(Enumerable.Range(0, 18).Select(_ => service.FileAsync("force", "2")));
+        foreach (var complaint in filed)
+            await service.WaitForRoutingAsync(complaint.CaseId);
+
+        // Least loaded first, the smaller id on a tie, one complaint at a time: what the routing rules promise.
+        var expected = new Dictionary<string, int>(before);
+        for (var i = 0; i < filed.Length; i++)
+        {
+            var next = expected.OrderBy(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).First().Key;
+            expected[next]++;
+        }
+        Assert.Equal(expected.OrderBy(p => p.Key), (await OpenCasesAsync(connection)).OrderBy(p => p.Key));
+    }
+
+    private static async Task<Dictionary<string, int>> OpenCasesAsync(NpgsqlConnection connection)
+    {
+        var counts = (await connection.QueryAsync<(string Owner, int Open)>(
+                "select owner_id, count(*)::int from cases where status = 'open' and owner_kind = 'person' and owner_id = any(@ids) group by owner_id",
+                new { ids = AssignmentService.ActiveInternalAffairsInvestigators }))
+            .ToDictionary(r => r.Owner, r => r.Open);
+        return AssignmentService.ActiveInternalAffairsInvestigators.ToDictionary(id => id, id => counts.GetValueOrDefault(id));
+    }
+}
+
+/// <summary>A group the database refuses is routed again one complaint at a time: the bad one fails alone.</summary>
+public sealed class GroupRoutingFailureTests
+{
+    [Fact]
+    public async Task A_complaint_the_database_refuses_goes_to_the_error_queue_alone_and_the_complaints_that_arrived_with_it_are_routed()
+    {
+        var database = IsolatedDatabase.NewName("group_routing");
+        var connectionString = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
+        try
+        {
+            await using var vhost = await IsolatedVirtualHost.CreateAsync("group-routing");
+            var settings = new Dictionary<string, string>
+            {
+                ["ConnectionStrings__Accountability"] = connectionString,
+                ["RabbitMq__Uri"] = vhost.AmqpUri,
+            };
+            var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = vhost.AmqpUri }.Parse();
+            var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(host, port, virtualHost, h =>
+            {
+                h.Username(user);
+                h.Password(password);
+            }));
+            await bus.StartAsync();
+            try
+            {
+                // A first case, so that its case number is taken.
+                var first = await ServiceProcess.StartAsync("Assignment", settings);
+                var taken = Complaint("IA-GROUP-TAKEN");
+                await bus.Publish(taken);
+                await Eventually.HoldsAsync(async () => await RoutedAsync(connectionString, taken.CaseId), "the first case is routed");
+                await first.DisposeAsync();
+
+                // While the service is down, six good complaints and one whose case number another case has: they wait in
+                // the queue and arrive together when it starts again.
+                var good = Enumerable.Range(1, 6).Select(i => Complaint($"IA-GROUP-{i}")).ToList();
+                var clash = Complaint("IA-GROUP-TAKEN");
+                foreach (var complaint in good.Take(3).Append(clash).Concat(good.Skip(3)))
+                    await bus.Publish(complaint);
+                await using var second = await ServiceProcess.StartAsync("Assignment", settings);
+
+                await Eventually.HoldsAsync(async () => await vhost.QueueDepthAsync("assignment-complaint-received_error") == 1,
+                    "the complaint whose case number is taken waits in the error queue", TimeSpan.FromSeconds(60));
+                foreach (var complaint in good)
+                    Assert.True(await RoutedAsync(connectionString, complaint.CaseId), $"{complaint.CaseNumber} is routed");
+                await using var connection = new NpgsqlConnection(connectionString);
+                Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
+                    "select count(*) from assignment.case_events where case_id = @CaseId", new { clash.CaseId }));
+                Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
+                    "select count(*) from assignment.outbox where body->>'caseId' = @caseId", new { caseId = clash.CaseId.ToString() }));
+                Assert.Contains("routing them one at a time", second.Output, StringComparison.Ordinal);
+            }
+            finally
+            {
+                await bus.StopAsync();
+            }
+        }
+        finally
+        {
+            await IsolatedDatabase.DropAsync(TestEnvironment.PostgresConnectionString, database);
+        }
+    }
+
+    private static ComplaintReceived Complaint(string caseNumber) => AssignmentService.Complaint("force", "2", [], caseNumber);
+
+    private static async Task<bool> RoutedAsync(string connectionString, Guid caseId)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        return await connection.ExecuteScalarAsync<bool>(
+            "select exists (select 1 from assignment.cases where case_id = @caseId and owner_id <> 'u-intake-desk')", new { caseId });
+    }
+}
