@@ -148,4 +148,25 @@ public sealed class OutboxTests
         var traceParent = await connection.ExecuteScalarAsync<string>("select headers->>'traceparent' from outbox");
         Assert.Equal(producer!.Id, traceParent);
     }
+
+    [Fact]
+    public async Task Messages_of_several_producers_written_in_one_statement_each_carry_their_own_producers_trace_in_order()
+    {
+        await using var host = await MessagingTestHost.StartAsync(relay: false);
+        using var listener = new SpanRecorder();
+        using var first = SpanRecorder.TestSource.StartActivity("first producer");
+        first!.Stop();
+        using var second = SpanRecorder.TestSource.StartActivity("second producer");
+        second!.Stop();
+        var work = Enumerable.Range(0, 3).Select(_ => new WorkItemDone { WorkId = Guid.NewGuid(), Run = host.Run }).ToList();
+
+        await using var connection = await host.Database.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await OutboxWriter.EnqueueAllAsync(transaction, [(work[0], first), (work[1], second), (work[2], null)]);
+        await transaction.CommitAsync();
+
+        var rows = (await connection.QueryAsync<(string WorkId, string? TraceParent)>(
+            "select body->>'workId', headers->>'traceparent' from outbox order by seq")).ToList();
+        Assert.Equal([(work[0].WorkId.ToString(), first.Id), (work[1].WorkId.ToString(), second.Id), (work[2].WorkId.ToString(), null)], rows);
+    }
 }
