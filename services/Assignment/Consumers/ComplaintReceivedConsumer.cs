@@ -4,6 +4,7 @@ using Accountability.Contracts.Intake;
 using Accountability.Messaging.Bus;
 using Accountability.ServiceDefaults.Telemetry;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Accountability.Assignment.Consumers;
 
@@ -40,4 +41,15 @@ public sealed class ComplaintReceivedConsumer(ComplaintRouter router, ILogger<Co
     }
 }
 
-public sealed class ComplaintReceivedConsumerDefinition : RetryingConsumerDefinition<ComplaintReceivedConsumer>;
+public sealed class ComplaintReceivedConsumerDefinition : RetryingConsumerDefinition<ComplaintReceivedConsumer>
+{
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<ComplaintReceivedConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+            rabbit.PrefetchCount = context.GetRequiredService<IOptions<RoutingOptions>>().Value.PrefetchCount;
+    }
+}
