@@ -21,7 +21,7 @@ public sealed class ComplaintReceivedConsumer(ComplaintRouter router, ILogger<Co
         var complaint = context.Message;
         var activity = System.Diagnostics.Activity.Current;
         activity.TagCase(complaint.CaseId, "route", "unit", complaint.IntakeDeskUnitId);
-        switch (await router.RouteAsync(new NewComplaint(context.RequireMessageId(), complaint, activity)))
+        switch (await router.RouteAsync(new NewComplaint(context.RequireMessageId(), complaint, activity), context.CancellationToken))
         {
             case RoutingOutcome.Routed routed:
                 activity.TagCase(complaint.CaseId, "routed", routed.Choice.PersonId is null ? "unit" : "person", routed.Choice.PersonId ?? routed.Choice.UnitId);

@@ -59,13 +59,7 @@ public sealed class GroupRoutingFailureTests
                 ["ConnectionStrings__Accountability"] = connectionString,
                 ["RabbitMq__Uri"] = vhost.AmqpUri,
             };
-            var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = vhost.AmqpUri }.Parse();
-            var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(host, port, virtualHost, h =>
-            {
-                h.Username(user);
-                h.Password(password);
-            }));
-            await bus.StartAsync();
+            var bus = await StartBusAsync(vhost.AmqpUri);
             try
             {
                 // A first case, so that its case number is taken.
@@ -105,6 +99,49 @@ public sealed class GroupRoutingFailureTests
         }
     }
 
+    [Fact]
+    public async Task A_service_stopped_while_complaints_wait_for_their_group_sends_none_to_the_error_queue_and_the_next_start_routes_them_all()
+    {
+        var database = IsolatedDatabase.NewName("group_stop");
+        var connectionString = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
+        try
+        {
+            await using var vhost = await IsolatedVirtualHost.CreateAsync("group-stop");
+            var settings = new Dictionary<string, string>
+            {
+                ["ConnectionStrings__Accountability"] = connectionString,
+                ["RabbitMq__Uri"] = vhost.AmqpUri,
+            };
+            // The queue exists once the service has run; then three hundred complaints wait in it.
+            await (await ServiceProcess.StartAsync("Assignment", settings)).DisposeAsync();
+            var complaints = Enumerable.Range(0, 300).Select(_ => AssignmentService.Complaint("force", "2", [])).ToList();
+            var bus = await StartBusAsync(vhost.AmqpUri);
+            try
+            {
+                await Task.WhenAll(complaints.Select(c => bus.Publish(c)));
+            }
+            finally
+            {
+                await bus.StopAsync();
+            }
+
+            // Stopped (SIGTERM, as an orchestrator does) while groups are being written and others wait for theirs.
+            var first = await ServiceProcess.StartAsync("Assignment", settings);
+            await Eventually.HoldsAsync(async () => await RoutedCountAsync(connectionString, complaints) > 0, "routing has begun");
+            await first.StopAsync();
+            await first.DisposeAsync();
+
+            await using var second = await ServiceProcess.StartAsync("Assignment", settings);
+            await Eventually.HoldsAsync(async () => await RoutedCountAsync(connectionString, complaints) == complaints.Count,
+                "every complaint is routed after the restart", TimeSpan.FromSeconds(90));
+            Assert.Equal(0u, await vhost.QueueDepthAsync("assignment-complaint-received_error"));
+        }
+        finally
+        {
+            await IsolatedDatabase.DropAsync(TestEnvironment.PostgresConnectionString, database);
+        }
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("many")]
@@ -117,6 +154,26 @@ public sealed class GroupRoutingFailureTests
     }
 
     private static ComplaintReceived Complaint(string caseNumber) => AssignmentService.Complaint("force", "2", [], caseNumber);
+
+    private static async Task<IBusControl> StartBusAsync(string amqpUri)
+    {
+        var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = amqpUri }.Parse();
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(host, port, virtualHost, h =>
+        {
+            h.Username(user);
+            h.Password(password);
+        }));
+        await bus.StartAsync();
+        return bus;
+    }
+
+    private static async Task<long> RoutedCountAsync(string connectionString, IReadOnlyList<ComplaintReceived> complaints)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        return await connection.ExecuteScalarAsync<long>(
+            "select count(*) from assignment.cases where case_id = any(@ids) and owner_id <> 'u-intake-desk'",
+            new { ids = complaints.Select(c => c.CaseId).ToArray() });
+    }
 
     private static async Task<bool> RoutedAsync(string connectionString, Guid caseId)
     {

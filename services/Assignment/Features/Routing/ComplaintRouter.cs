@@ -59,20 +59,25 @@ public sealed class ComplaintRouter
     private readonly ILogger<ComplaintRouter> logger;
     private readonly CoalescingWriter<NewComplaint, RoutingOutcome> writer;
 
-    public ComplaintRouter(
-        ServiceDatabase database, CaseStore cases, DirectoryCache directory, TimeProvider time,
-        IHostApplicationLifetime lifetime, ILogger<ComplaintRouter> logger)
+    public ComplaintRouter(ServiceDatabase database, CaseStore cases, DirectoryCache directory, TimeProvider time, ILogger<ComplaintRouter> logger)
     {
         this.database = database;
         this.cases = cases;
         this.directory = directory;
         this.time = time;
         this.logger = logger;
-        writer = new CoalescingWriter<NewComplaint, RoutingOutcome>(WriteAsync, lifetime.ApplicationStopping);
+        // A write is not cancelled when the service stops: it commits or fails on its own, and a consumer that stopped waiting
+        // for it gets its message again, which the inbox then knows. Cancelled by the stopping host instead, a group failed
+        // for every consumer in it at once, and their retries sent them all to the error queue (make chaos: 64 healthy complaints).
+        writer = new CoalescingWriter<NewComplaint, RoutingOutcome>(WriteAsync, CancellationToken.None);
     }
 
-    /// <summary>Opens and routes the complaint together with whatever others are waiting; returns what became of it.</summary>
-    public Task<RoutingOutcome> RouteAsync(NewComplaint complaint) => writer.WriteAsync(complaint);
+    /// <summary>
+    /// Opens and routes the complaint together with whatever others are waiting; returns what became of it.
+    /// <paramref name="cancellationToken"/> (the consumer's) ends the wait, not the write.
+    /// </summary>
+    public Task<RoutingOutcome> RouteAsync(NewComplaint complaint, CancellationToken cancellationToken) =>
+        writer.WriteAsync(complaint).WaitAsync(cancellationToken);
 
     private async Task<IReadOnlyList<RoutingOutcome>> WriteAsync(IReadOnlyList<NewComplaint> group, CancellationToken cancellationToken)
     {
@@ -80,7 +85,7 @@ public sealed class ComplaintRouter
         {
             return await OpenAndRouteAsync(group, cancellationToken);
         }
-        catch (Exception exception) when (group.Count > 1 && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (group.Count > 1)
         {
             logger.LogWarning(exception, "Routing a group of {Count} complaints failed; routing them one at a time", group.Count);
             var outcomes = new List<RoutingOutcome>(group.Count);
@@ -88,7 +93,7 @@ public sealed class ComplaintRouter
                 outcomes.Add(await WriteAloneAsync(complaint, cancellationToken));
             return outcomes;
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception)
         {
             return [new RoutingOutcome.Failed(exception)];
         }
@@ -100,7 +105,7 @@ public sealed class ComplaintRouter
         {
             return (await OpenAndRouteAsync([complaint], cancellationToken))[0];
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception)
         {
             return new RoutingOutcome.Failed(exception);
         }
@@ -122,8 +127,9 @@ public sealed class ComplaintRouter
         var claimed = await MessagingInbox.ClaimAsync(transaction, InboxName, [.. group.Select(c => c.MessageId)], cancellationToken);
         var fresh = group.Where(c => claimed.Contains(c.MessageId)).DistinctBy(c => c.MessageId).ToList();
         var existing = await ExistingCasesAsync(transaction, fresh, cancellationToken);
-        var unitOf = fresh.ToDictionary(c => c.MessageId, c => chart.Route(c.Complaint.Category, c.Complaint.District) ?? chart.IntakeDeskUnitId);
-        var openCases = await OpenCasesAsync(transaction, [.. unitOf.Values.Distinct().SelectMany(unit => RoutingPolicy.Candidates(chart, unit)).Distinct()], cancellationToken);
+        // Everyone any complaint of the group could go to, counted once for the whole group.
+        var units = fresh.Select(c => chart.Route(c.Complaint.Category, c.Complaint.District) ?? chart.IntakeDeskUnitId).Distinct();
+        var openCases = await OpenCasesAsync(transaction, [.. units.SelectMany(unit => RoutingPolicy.Candidates(chart, unit)).Distinct()], cancellationToken);
 
         var outcomes = new Dictionary<Guid, RoutingOutcome>();
         var opened = new List<OpenedCase>();
