@@ -29,33 +29,19 @@ public static class OutboxWriter
     {
         if (messages.Count == 1)
             return [await EnqueueAsync(transaction, messages[0], messages[0].GetType(), cancellationToken)];
-        var messageIds = messages.Select(_ => Guid.CreateVersion7()).ToArray();
-        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            """
-            insert into outbox (message_id, message_type, body, headers)
-            select m.message_id, m.message_type, m.body::jsonb, @Headers::jsonb
-            from unnest(@MessageIds, @MessageTypes, @Bodies) with ordinality as m(message_id, message_type, body, position)
-            order by m.position
-            """,
-            new
-            {
-                MessageIds = messageIds,
-                MessageTypes = messages.Select(m => OutboxMessage.TypeName(m.GetType())).ToArray(),
-                Bodies = messages.Select(m => JsonSerializer.Serialize(m, m.GetType(), OutboxMessage.Json)).ToArray(),
-                Headers = JsonSerializer.Serialize(HeadersOf(null), OutboxMessage.Json),
-            },
-            transaction,
-            cancellationToken: cancellationToken));
-        return messageIds;
+        var producer = Activity.Current;
+        return await EnqueueAllAsync(transaction, [.. messages.Select(m => (m, producer))], cancellationToken);
     }
 
     /// <summary>
     /// Enqueues the messages of several producers in one statement, each under its runtime type and with its own producer's
     /// trace (a group commit writes for many consumers at once); the relay publishes them in this order.
+    /// Returns their message ids, in the same order.
     /// </summary>
-    public static async Task EnqueueAllAsync(
+    public static async Task<IReadOnlyList<Guid>> EnqueueAllAsync(
         NpgsqlTransaction transaction, IReadOnlyList<(object Message, Activity? Producer)> messages, CancellationToken cancellationToken = default)
     {
+        var messageIds = messages.Select(_ => Guid.CreateVersion7()).ToArray();
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
             """
             insert into outbox (message_id, message_type, body, headers)
@@ -65,13 +51,14 @@ public static class OutboxWriter
             """,
             new
             {
-                MessageIds = messages.Select(_ => Guid.CreateVersion7()).ToArray(),
+                MessageIds = messageIds,
                 MessageTypes = messages.Select(m => OutboxMessage.TypeName(m.Message.GetType())).ToArray(),
                 Bodies = messages.Select(m => JsonSerializer.Serialize(m.Message, m.Message.GetType(), OutboxMessage.Json)).ToArray(),
                 Headers = messages.Select(m => JsonSerializer.Serialize(HeadersOf(null, m.Producer), OutboxMessage.Json)).ToArray(),
             },
             transaction,
             cancellationToken: cancellationToken));
+        return messageIds;
     }
 
     /// <summary>For callers holding events as objects: the runtime type is the message type.</summary>

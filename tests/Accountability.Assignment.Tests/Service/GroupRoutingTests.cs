@@ -49,16 +49,8 @@ public sealed class GroupRoutingFailureTests
     [Fact]
     public async Task A_complaint_the_database_refuses_goes_to_the_error_queue_alone_and_the_complaints_that_arrived_with_it_are_routed()
     {
-        var database = IsolatedDatabase.NewName("group_routing");
-        var connectionString = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
-        try
+        await WithIsolatedAssignmentAsync("group_routing", async (connectionString, vhost, settings) =>
         {
-            await using var vhost = await IsolatedVirtualHost.CreateAsync("group-routing");
-            var settings = new Dictionary<string, string>
-            {
-                ["ConnectionStrings__Accountability"] = connectionString,
-                ["RabbitMq__Uri"] = vhost.AmqpUri,
-            };
             var bus = await StartBusAsync(vhost.AmqpUri);
             try
             {
@@ -92,26 +84,14 @@ public sealed class GroupRoutingFailureTests
             {
                 await bus.StopAsync();
             }
-        }
-        finally
-        {
-            await IsolatedDatabase.DropAsync(TestEnvironment.PostgresConnectionString, database);
-        }
+        });
     }
 
     [Fact]
     public async Task A_service_stopped_while_complaints_wait_for_their_group_sends_none_to_the_error_queue_and_the_next_start_routes_them_all()
     {
-        var database = IsolatedDatabase.NewName("group_stop");
-        var connectionString = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
-        try
+        await WithIsolatedAssignmentAsync("group_stop", async (connectionString, vhost, settings) =>
         {
-            await using var vhost = await IsolatedVirtualHost.CreateAsync("group-stop");
-            var settings = new Dictionary<string, string>
-            {
-                ["ConnectionStrings__Accountability"] = connectionString,
-                ["RabbitMq__Uri"] = vhost.AmqpUri,
-            };
             // The queue exists once the service has run; then three hundred complaints wait in it.
             await (await ServiceProcess.StartAsync("Assignment", settings)).DisposeAsync();
             var complaints = Enumerable.Range(0, 300).Select(_ => AssignmentService.Complaint("force", "2", [])).ToList();
@@ -135,11 +115,7 @@ public sealed class GroupRoutingFailureTests
             await Eventually.HoldsAsync(async () => await RoutedCountAsync(connectionString, complaints) == complaints.Count,
                 "every complaint is routed after the restart", TimeSpan.FromSeconds(90));
             Assert.Equal(0u, await vhost.QueueDepthAsync("assignment-complaint-received_error"));
-        }
-        finally
-        {
-            await IsolatedDatabase.DropAsync(TestEnvironment.PostgresConnectionString, database);
-        }
+        });
     }
 
     [Theory]
@@ -154,6 +130,27 @@ public sealed class GroupRoutingFailureTests
     }
 
     private static ComplaintReceived Complaint(string caseNumber) => AssignmentService.Complaint("force", "2", [], caseNumber);
+
+    /// <summary>Runs <paramref name="test"/> with a database and a virtual host of its own, and the settings that point a service at them.</summary>
+    private static async Task WithIsolatedAssignmentAsync(
+        string name, Func<string, IsolatedVirtualHost, Dictionary<string, string>, Task> test)
+    {
+        var database = IsolatedDatabase.NewName(name);
+        var connectionString = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
+        try
+        {
+            await using var vhost = await IsolatedVirtualHost.CreateAsync(name.Replace('_', '-'));
+            await test(connectionString, vhost, new Dictionary<string, string>
+            {
+                ["ConnectionStrings__Accountability"] = connectionString,
+                ["RabbitMq__Uri"] = vhost.AmqpUri,
+            });
+        }
+        finally
+        {
+            await IsolatedDatabase.DropAsync(TestEnvironment.PostgresConnectionString, database);
+        }
+    }
 
     private static async Task<IBusControl> StartBusAsync(string amqpUri)
     {

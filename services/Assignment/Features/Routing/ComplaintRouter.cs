@@ -81,21 +81,19 @@ public sealed class ComplaintRouter
 
     private async Task<IReadOnlyList<RoutingOutcome>> WriteAsync(IReadOnlyList<NewComplaint> group, CancellationToken cancellationToken)
     {
+        if (group.Count == 1)
+            return [await WriteAloneAsync(group[0], cancellationToken)];
         try
         {
             return await OpenAndRouteAsync(group, cancellationToken);
         }
-        catch (Exception exception) when (group.Count > 1)
+        catch (Exception exception)
         {
             logger.LogWarning(exception, "Routing a group of {Count} complaints failed; routing them one at a time", group.Count);
             var outcomes = new List<RoutingOutcome>(group.Count);
             foreach (var complaint in group)
                 outcomes.Add(await WriteAloneAsync(complaint, cancellationToken));
             return outcomes;
-        }
-        catch (Exception exception)
-        {
-            return [new RoutingOutcome.Failed(exception)];
         }
     }
 
