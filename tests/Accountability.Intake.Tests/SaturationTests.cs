@@ -12,7 +12,7 @@ namespace Accountability.Intake.Tests;
 public sealed class SaturationTests
 {
     [Fact]
-    public async Task A_burst_queued_on_the_case_number_counter_is_filed_whole_once_it_comes_free_while_a_read_that_finds_no_connection_gets_503_with_retry_after()
+    public async Task A_burst_queued_on_the_case_number_counter_waits_past_the_pool_timeout_and_is_filed_whole_once_it_comes_free_while_a_read_that_finds_no_connection_gets_503_with_retry_after()
     {
         // A process of its own with a pool of two, whose callers give up waiting for a connection after one second:
         // one connection is the relay's LISTEN, the other the filing batch's.
@@ -29,7 +29,7 @@ public sealed class SaturationTests
         await holder.ExecuteAsync("select last from case_number_sequences where year = @year for update", new { year }, hold);
 
         var marker = IntakeService.NewMarker();
-        var filings = Enumerable.Range(0, 8).Select(async i =>
+        async Task<(HttpStatusCode StatusCode, string Body)> FileAsync(int i)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/complaints")
             {
@@ -38,7 +38,8 @@ public sealed class SaturationTests
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(IntakeService.ClerkId, "intake-clerk"));
             using var response = await small.Client.SendAsync(request);
             return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
-        }).ToList();
+        }
+        var filings = new List<Task<(HttpStatusCode StatusCode, string Body)>> { FileAsync(0) };
 
         // Once the batch waits on the counter, it holds the pool's last connection: a read now finds none and is told to come back.
         // (Asked on a connection of its own: inside the holder's transaction pg_stat_activity would stay as first read.)
@@ -53,6 +54,11 @@ public sealed class SaturationTests
             Assert.Equal(TimeSpan.FromSeconds(5), read.Headers.RetryAfter?.Delta);
             Assert.Contains("Too busy right now", await read.Content.ReadAsStringAsync());
         }
+
+        // The rest of the burst arrives meanwhile. Their batches find no connection either, for longer than the pool's
+        // timeout (one second here), and wait for one instead of being refused: a complaint is never refused for load.
+        filings.AddRange(Enumerable.Range(1, 7).Select(FileAsync));
+        await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.DoesNotContain(filings, f => f.IsCompleted); // the filings wait, holding no connection, and are not refused
 
         await hold.RollbackAsync();

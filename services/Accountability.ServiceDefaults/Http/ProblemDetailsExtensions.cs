@@ -49,7 +49,7 @@ public static class ProblemDetailsExtensions
     public const int BusyRetryAfterSeconds = 5;
 
     /// <summary>Npgsql's answer when no pooled connection came free within the connection string's Timeout.</summary>
-    private static bool IsOutOfConnections(Exception exception) =>
+    public static bool IsOutOfConnections(Exception exception) =>
         exception is Npgsql.NpgsqlException { InnerException: TimeoutException } npgsql
         && npgsql.Message.Contains("connection pool has been exhausted", StringComparison.Ordinal);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Accountability.Messaging.Migrations;
+using Accountability.ServiceDefaults.Http;
 
 namespace Accountability.Intake.Features.FileComplaint;
 
@@ -64,26 +65,41 @@ public sealed class FilingBatcher(ComplaintFiler filer, MigrationGate migrations
     {
         var batch = new List<PendingFiling>(MaxBatch);
         while (batch.Count < MaxBatch && queue.Reader.TryRead(out var pending))
-            if (pending.Abandoned.IsCancellationRequested)
-                pending.Done.TrySetCanceled(pending.Abandoned);
-            else
-                batch.Add(pending);
-        if (batch.Count == 0)
-            return;
-        try
+            batch.Add(pending);
+        while (true)
         {
-            var outcomes = await filer.FileTogetherAsync(batch, ct);
-            for (var i = 0; i < batch.Count; i++)
-                batch[i].Done.TrySetResult(outcomes[i]);
-        }
-        catch (Exception exception)
-        {
-            // Also a batch of one: the single path handles what a batch gives up on, such as a key another batch claimed meanwhile.
-            logger.LogWarning(exception, "A batch of {Count} filings failed; filing them one by one", batch.Count);
-            foreach (var pending in batch)
-                await FileAloneAsync(pending, ct);
+            foreach (var abandoned in batch.Where(p => p.Abandoned.IsCancellationRequested))
+                abandoned.Done.TrySetCanceled(abandoned.Abandoned);
+            batch.RemoveAll(p => p.Abandoned.IsCancellationRequested);
+            if (batch.Count == 0)
+                return;
+            try
+            {
+                var outcomes = await filer.FileTogetherAsync(batch, ct);
+                for (var i = 0; i < batch.Count; i++)
+                    batch[i].Done.TrySetResult(outcomes[i]);
+                return;
+            }
+            catch (Exception exception) when (ProblemDetailsExtensions.IsOutOfConnections(exception))
+            {
+                // Saturated, and nothing was written without a connection: a complaint is never refused for load, so the
+                // batch waits for one again, for as long as its callers wait. (Only reads are told to come back later.)
+                logger.LogInformation("No database connection came free for a batch of {Count} filings; trying again", batch.Count);
+                await Task.Delay(OutOfConnectionsPause, ct);
+            }
+            catch (Exception exception)
+            {
+                // Also a batch of one: the single path handles what a batch gives up on, such as a key another batch claimed meanwhile.
+                logger.LogWarning(exception, "A batch of {Count} filings failed; filing them one by one", batch.Count);
+                foreach (var pending in batch)
+                    await FileAloneAsync(pending, ct);
+                return;
+            }
         }
     }
+
+    /// <summary>The pause before a batch that found no free connection asks the pool again.</summary>
+    private static readonly TimeSpan OutOfConnectionsPause = TimeSpan.FromMilliseconds(100);
 
     private async Task FileAloneAsync(PendingFiling pending, CancellationToken ct)
     {
