@@ -64,6 +64,7 @@ public static class MessagingExtensions
         });
         if (builder.Configuration.GetSection(MessagingOptions.Section).GetValue(nameof(MessagingOptions.RelayEnabled), true))
             services.AddHostedService<OutboxRelay>();
+        services.AddSingleton<PublishStall>();
 
         services.AddHostedService<StuckEndpointWatchdog>();
         services.AddHealthChecks()

@@ -41,7 +41,8 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// How long the receive endpoints may stay down, after they once ran, while the broker itself answers,
-    /// before the process exits so its supervisor starts a fresh one. Zero turns the watchdog off.
+    /// or every publish of the relay may time out while a fresh connection can publish, before the process
+    /// exits so its supervisor starts a fresh one. Zero turns the watchdog off.
     /// </summary>
     public TimeSpan StuckEndpointExitAfter { get; set; } = TimeSpan.FromSeconds(90);
 

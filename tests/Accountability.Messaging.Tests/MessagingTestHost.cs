@@ -66,6 +66,9 @@ public sealed class MessagingTestHost : IAsyncDisposable
             ["Messaging:RelayPollInterval"] = (pollInterval ?? TimeSpan.FromSeconds(1)).ToString(),
             ["Messaging:ConsumerRetryLimit"] = retryLimit.ToString(),
             ["Messaging:ConsumerRetryInterval"] = "00:00:00.050",
+            // A host in the test's process is no process to end and start again: a test that wants the watchdog sets
+            // it and stops the host itself when it is asked to (its process would end 30 s after an unfinished stop).
+            ["Messaging:StuckEndpointExitAfter"] = "00:00:00",
         });
         if (settings is not null)
             builder.Configuration.AddInMemoryCollection(settings);

@@ -19,6 +19,7 @@ public sealed class BrokerLink : IAsyncDisposable
 {
     private readonly IPEndPoint broker;
     private readonly ConcurrentDictionary<Socket, byte> open = new();
+    private readonly ConcurrentDictionary<Socket, Frozen> relayed = new();
     private readonly CancellationTokenSource disposed = new();
     private readonly Lock gate = new();
     private Socket? listener;
@@ -78,6 +79,17 @@ public sealed class BrokerLink : IAsyncDisposable
         }
         foreach (var socket in open.Keys)
             Reset(socket);
+    }
+
+    /// <summary>
+    /// The connections open now go silent both ways without closing, as when a broker node's machine is gone
+    /// without a word (a killed container, a black-holed path): the client's writes fill its socket buffers and
+    /// then block, and only missed heartbeats tell it. New connections pass as before, as to a surviving node.
+    /// </summary>
+    public void Freeze()
+    {
+        foreach (var connection in relayed.Values)
+            connection.IsFrozen = true;
     }
 
     /// <summary>The outage ends: the same port accepts connections again.</summary>
@@ -146,8 +158,9 @@ public sealed class BrokerLink : IAsyncDisposable
                 return;
             await using var fromClient = new NetworkStream(client, ownsSocket: false);
             await using var toBroker = new NetworkStream(upstream, ownsSocket: false);
+            var frozen = relayed[client] = new Frozen();
             // Whichever side ends first ends both, as a broken network path would.
-            await Task.WhenAny(CopyAsync(fromClient, toBroker), CopyAsync(toBroker, fromClient));
+            await Task.WhenAny(CopyAsync(fromClient, toBroker, frozen), CopyAsync(toBroker, fromClient, frozen));
         }
         catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -155,22 +168,31 @@ public sealed class BrokerLink : IAsyncDisposable
         }
         finally
         {
+            relayed.TryRemove(client, out _);
             Reset(client);
             Reset(upstream);
         }
     }
 
+    private sealed class Frozen
+    {
+        public volatile bool IsFrozen;
+    }
+
     /// <summary>Passes on what <paramref name="from"/> sends, in order, each chunk <see cref="Latency"/> after it arrived.</summary>
-    private async Task CopyAsync(Stream from, Stream to)
+    private async Task CopyAsync(Stream from, Stream to, Frozen frozen)
     {
         var pending = Channel.CreateUnbounded<(long Due, byte[] Bytes)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var forwarding = ForwardAsync(pending.Reader, to);
+        var forwarding = ForwardAsync(pending.Reader, to, frozen);
         try
         {
             var buffer = new byte[16 * 1024];
             int read;
-            while ((read = await from.ReadAsync(buffer, disposed.Token)) > 0)
+            while (!frozen.IsFrozen && (read = await from.ReadAsync(buffer, disposed.Token)) > 0)
                 pending.Writer.TryWrite((Environment.TickCount64 + Interlocked.Read(ref latencyMilliseconds), buffer[..read]));
+            // Frozen: read nothing more, so the sender's buffers fill, until the link is cut or disposed.
+            if (frozen.IsFrozen)
+                await Task.Delay(Timeout.Infinite, disposed.Token);
         }
         finally
         {
@@ -179,12 +201,14 @@ public sealed class BrokerLink : IAsyncDisposable
         await forwarding;
     }
 
-    private async Task ForwardAsync(ChannelReader<(long Due, byte[] Bytes)> pending, Stream to)
+    private async Task ForwardAsync(ChannelReader<(long Due, byte[] Bytes)> pending, Stream to, Frozen frozen)
     {
         await foreach (var (due, bytes) in pending.ReadAllAsync(disposed.Token))
         {
             if (due - Environment.TickCount64 is var wait and > 0)
                 await Task.Delay(TimeSpan.FromMilliseconds(wait), disposed.Token);
+            if (frozen.IsFrozen)
+                return; // what arrived after the freeze is lost with the path
             await to.WriteAsync(bytes, disposed.Token);
         }
     }

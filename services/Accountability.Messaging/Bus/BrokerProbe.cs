@@ -5,7 +5,8 @@ namespace Accountability.Messaging.Bus;
 
 /// <summary>
 /// One small connection of its own to the broker, for readiness (AspNetCore.HealthChecks.Rabbitmq opens
-/// a channel on it) and for <see cref="StuckEndpointWatchdog"/>. MassTransit's own check only covers
+/// a channel on it) and for <see cref="StuckEndpointWatchdog"/>, which also asks it whether a fresh connection
+/// can publish (<see cref="CanPublishAsync"/>). MassTransit's own check only covers
 /// receive endpoints, so a service with no consumers would look ready during an outage. Reused while
 /// open, replaced once the broker drops it: it does not recover by itself, so a drop shows at once.
 /// </summary>
@@ -25,27 +26,32 @@ public sealed class BrokerProbe(IOptions<RabbitMqOptions> options) : IAsyncDispo
                 await connection.DisposeAsync();
             connection = null;
 
-            var (_, _, virtualHost, user, password) = options.Value.Parse();
-            var factory = new ConnectionFactory
-            {
-                VirtualHost = virtualHost,
-                UserName = user,
-                Password = password,
-                RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
-                RequestedHeartbeat = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds),
-                AutomaticRecoveryEnabled = false,
-                ClientProvidedName = "health-check",
-            };
-            // The first node that answers (RabbitMq:ClusterNodes, or the host of RabbitMq:Uri): the broker is
-            // reachable while any node of the cluster is.
-            var endpoints = options.Value.Nodes().Select(node => new AmqpTcpEndpoint(node.Host, node.Port)).ToList();
-            connection = await factory.CreateConnectionAsync(endpoints, cancellationToken);
+            connection = await CreateConnectionAsync("health-check", cancellationToken);
             return connection;
         }
         finally
         {
             gate.Release();
         }
+    }
+
+    private Task<IConnection> CreateConnectionAsync(string name, CancellationToken cancellationToken)
+    {
+        var (_, _, virtualHost, user, password) = options.Value.Parse();
+        var factory = new ConnectionFactory
+        {
+            VirtualHost = virtualHost,
+            UserName = user,
+            Password = password,
+            RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
+            RequestedHeartbeat = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds),
+            AutomaticRecoveryEnabled = false,
+            ClientProvidedName = name,
+        };
+        // The first node that answers (RabbitMq:ClusterNodes, or the host of RabbitMq:Uri): the broker is
+        // reachable while any node of the cluster is.
+        var endpoints = options.Value.Nodes().Select(node => new AmqpTcpEndpoint(node.Host, node.Port)).ToList();
+        return factory.CreateConnectionAsync(endpoints, cancellationToken);
     }
 
     /// <summary>Does the broker answer right now?</summary>
@@ -57,6 +63,32 @@ public sealed class BrokerProbe(IOptions<RabbitMqOptions> options) : IAsyncDispo
             return true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Does a connection of its own get a publish confirmed right now? The message goes to the default exchange
+    /// with a routing key no queue has, which the broker confirms and drops. A broker that blocks publishers
+    /// (a memory or disk alarm) fails this as it fails the service's own publishes, so a stall it causes is
+    /// not mistaken for this process's fault. A connection of its own, closed after: a blocked publisher's
+    /// connection is not read by the broker any more, and readiness must not wait on it.
+    /// </summary>
+    public async Task<bool> CanPublishAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await using var fresh = await CreateConnectionAsync("publish-probe", deadline.Token);
+            await using var channel = await fresh.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), deadline.Token);
+            await channel.BasicPublishAsync(exchange: "", routingKey: "accountability-publish-probe", mandatory: false,
+                body: ReadOnlyMemory<byte>.Empty, cancellationToken: deadline.Token);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return false;
         }

@@ -24,7 +24,8 @@ public sealed class OutboxRelay(
     IBus bus,
     IOptions<MessagingOptions> options,
     ILogger<OutboxRelay> logger,
-    MigrationGate migrations) : BackgroundService
+    MigrationGate migrations,
+    PublishStall stall) : BackgroundService
 {
     public static readonly ActivitySource Source = new("Accountability.Messaging");
 
@@ -93,11 +94,18 @@ public sealed class OutboxRelay(
         }
 
         var timeout = publishTimeout.Current;
+        var batchStartedAt = stall.Now();
         var outcomes = await Task.WhenAll(rows.Select(row => PublishAsync(row, timeout, cancellationToken)));
         if (outcomes.Any(o => o.TimedOut))
             publishTimeout.TimedOut();
         else if (outcomes.Any(o => o.Error is null))
             publishTimeout.Confirmed(outcomes.Where(o => o.Error is null).Max(o => o.Took));
+        // A row that could never be published never reached the broker, so it says nothing about the channel.
+        var sent = outcomes.Where(o => !o.Unpublishable).ToList();
+        if (sent.Count > 0 && sent.All(o => o.TimedOut))
+            stall.TimedOut(batchStartedAt);
+        else if (sent.Count > 0)
+            stall.Answered();
 
         var published = outcomes.Where(o => o.Error is null && !o.Unpublishable).Select(o => o.Seq).ToArray();
         var failed = outcomes.Where(o => o.Error is not null).ToList();
