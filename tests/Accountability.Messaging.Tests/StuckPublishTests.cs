@@ -97,6 +97,14 @@ public sealed class StuckPublishTests(ITestOutputHelper output)
         try
         {
             await consumer.EffectsOnceAppliedAsync([.. written]);
+            // Its receive endpoint has started too (the directory's queue has both hosts' consumers): an endpoint still
+            // starting when the path goes silent would end the process by the watchdog's other rule.
+            var directoryQueue = $"{consumer.Schema.Replace('_', '-')}-people-in-force";
+            var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(TestEnvironment.RabbitMqUri) };
+            await using var connection = await factory.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            await Eventually.HoldsAsync(async () => (await channel.QueueDeclarePassiveAsync(directoryQueue)).ConsumerCount >= 2,
+                "the relay process's receive endpoint has started", TimeSpan.FromSeconds(60));
             return relay;
         }
         catch

@@ -8,16 +8,15 @@ namespace Accountability.Messaging.Relay;
 /// channel is gone and sends every later publish to it. Its receive side reconnects and the bus looks healthy.
 /// Only a fresh process gets out of that, so <see cref="Bus.StuckEndpointWatchdog"/> reads this.
 /// </summary>
-public sealed class PublishStall(TimeProvider time)
+public sealed class PublishStall
 {
     private const long NotStalled = long.MinValue;
 
+    // Real time, as the watchdog's: not the service's clock, which a test may hold still (escalation's test clock).
+    private readonly TimeProvider time = TimeProvider.System;
+
     private long stalledSinceTicks = NotStalled;
     private long lastTimedOutBatchStartedTicks = NotStalled;
-
-    public PublishStall() : this(TimeProvider.System)
-    {
-    }
 
     /// <summary>Null while the broker answers the relay's publishes (a confirm, a nack or an error).</summary>
     public DateTimeOffset? StalledSince
