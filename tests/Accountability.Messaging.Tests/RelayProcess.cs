@@ -48,16 +48,7 @@ public sealed class RelayProcess : IDisposable
     }
 
     /// <summary>Whether it has ended; once it has, everything it wrote has been read (its output reaches us a moment later).</summary>
-    public bool HasExited
-    {
-        get
-        {
-            if (!process.HasExited)
-                return false;
-            process.WaitForExit();
-            return true;
-        }
-    }
+    public bool HasExited => process.HasExitedWithOutputRead();
 
     public int ExitCode => process.ExitCode;
 

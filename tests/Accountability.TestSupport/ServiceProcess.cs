@@ -36,17 +36,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>True once the process has exited and everything it printed has been read into <see cref="Output"/>.</summary>
-    public bool HasExited
-    {
-        get
-        {
-            if (!process.HasExited)
-                return false;
-            // The exit is seen before the last asynchronous output lines arrive; this waits for the end of the streams.
-            process.WaitForExit();
-            return true;
-        }
-    }
+    public bool HasExited => process.HasExitedWithOutputRead();
 
     /// <summary>Everything the process has written so far (its logs).</summary>
     public string Output
