@@ -46,6 +46,7 @@ public static class EscalationExtensions
         builder.Services.AddSingleton<TimerWakeUp>();
         builder.Services.AddSingleton<PolicyStore>();
         builder.Services.AddSingleton<CaseClockStore>();
+        builder.Services.AddSingleton<CaseUpdateWriter>();
         builder.Services.AddSingleton<GapMetrics>();
         builder.Services.AddSingleton<EarlyWarningStore>();
 

@@ -22,13 +22,21 @@ public abstract class OneCaseAtATimeConsumerDefinition<TConsumer> : RetryingCons
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
     {
         base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
-        var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
-        var partitioner = endpointConfigurator.CreatePartitioner(options.PrefetchCount);
+        var inFlight = InFlight(context);
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+            rabbit.PrefetchCount = inFlight;
+        var partitioner = endpointConfigurator.CreatePartitioner(inFlight);
         foreach (var messageType in typeof(TConsumer).GetInterfaces()
                      .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IConsumer<>))
                      .Select(i => i.GetGenericArguments()[0]))
             PartitionMethod.MakeGenericMethod(messageType).Invoke(null, [consumerConfigurator, partitioner]);
     }
+
+    /// <summary>
+    /// How many messages the queue hands this instance at once, and so how many cases can be worked on side by side:
+    /// <c>Messaging:PrefetchCount</c> unless the consumer has a setting of its own.
+    /// </summary>
+    protected virtual int InFlight(IRegistrationContext context) => context.GetRequiredService<IOptions<MessagingOptions>>().Value.PrefetchCount;
 
     private static void Partition<TMessage>(IConsumerConfigurator<TConsumer> consumer, IPartitioner partitioner) where TMessage : class
     {

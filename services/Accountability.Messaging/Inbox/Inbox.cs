@@ -100,4 +100,22 @@ public sealed class Inbox(ServiceDatabase database)
             """, new { consumer, ids = messageIds.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken));
         return claimed.ToHashSet();
     }
+
+    /// <summary>
+    /// Claims messages of several inbox streams at once in the caller's transaction: the form of <see cref="ClaimAsync(NpgsqlTransaction, string, IReadOnlyCollection{Guid}, CancellationToken)"/>
+    /// for a consumer whose message types are streams of their own. Returns the (consumer, message id) pairs claimed now.
+    /// </summary>
+    public static async Task<IReadOnlySet<(string Consumer, Guid MessageId)>> ClaimAsync(
+        NpgsqlTransaction transaction, IReadOnlyCollection<(string Consumer, Guid MessageId)> messages, CancellationToken cancellationToken)
+    {
+        var distinct = messages.Distinct().ToList();
+        var claimed = await transaction.Connection!.QueryAsync<(string, Guid)>(new CommandDefinition(
+            """
+            insert into inbox (consumer, message_id) select m.consumer, m.id from unnest(@consumers, @ids) as m(consumer, id)
+            on conflict do nothing returning consumer, message_id
+            """,
+            new { consumers = distinct.Select(m => m.Consumer).ToArray(), ids = distinct.Select(m => m.MessageId).ToArray() },
+            transaction, cancellationToken: cancellationToken));
+        return claimed.ToHashSet();
+    }
 }

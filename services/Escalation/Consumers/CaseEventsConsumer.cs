@@ -1,21 +1,21 @@
 using System.Diagnostics;
 using Accountability.Contracts.Custody;
 using Accountability.Contracts.Intake;
-using Accountability.Escalation.Data;
 using Accountability.Escalation.Features.Clocks;
 using Accountability.Escalation.Features.Policies;
 using Accountability.Escalation.Features.Timers;
 using Accountability.Messaging.Bus;
 using Accountability.ServiceDefaults.Telemetry;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Accountability.Escalation.Consumers;
 
 /// <summary>
-/// Every case event that moves a clock, on one queue. Thin: the clock rules say what the event
-/// means, the store applies it with its version guard, inside the inbox transaction.
+/// Every case event that moves a clock, on one queue. Thin: the clock rules say what the event means, and the writer
+/// applies it with its version guard, in a group with the other events that arrive with it, inside one inbox transaction.
 /// </summary>
-public sealed class CaseEventsConsumer(Messaging.Inbox.Inbox inbox, CaseClockStore store, TimeProvider time, TimerWakeUp wakeUp, DefaultPoliciesSeeder policies)
+public sealed class CaseEventsConsumer(CaseUpdateWriter writer, TimerWakeUp wakeUp, DefaultPoliciesSeeder policies)
     : IConsumer<ComplaintReceived>, IConsumer<CaseOpened>, IConsumer<CustodyTransferred>, IConsumer<CaseAcknowledged>,
       IConsumer<HandoffRequested>, IConsumer<HandoffAccepted>, IConsumer<HandoffDeclined>, IConsumer<HandoffCancelled>,
       IConsumer<HandoffExpired>, IConsumer<ComplainantContacted>, IConsumer<CaseResolved>, IConsumer<CaseReopened>,
@@ -44,18 +44,20 @@ public sealed class CaseEventsConsumer(Messaging.Inbox.Inbox inbox, CaseClockSto
         Activity.Current.TagCase(update.CaseId, $"clocks:{typeof(T).Name}", update.Owner?.Kind ?? ownerKind, update.Owner?.Id ?? ownerId);
         // A case must be able to pin its policy version: the first start stores the defaults before any clock is set.
         await policies.Seeded.Task.WaitAsync(context.CancellationToken);
-        var dueNow = false;
         // The consumer name includes the message type: one queue, but each type is its own inbox stream.
-        await inbox.ProcessOnceAsync($"{nameof(CaseEventsConsumer)}.{typeof(T).Name}", context.RequireMessageId(), async (transaction, cancellationToken) =>
-            dueNow = await store.ApplyAsync(transaction, update, time.GetUtcNow(), cancellationToken), context.CancellationToken);
-        if (dueNow)
+        var pending = new PendingCaseUpdate($"{nameof(CaseEventsConsumer)}.{typeof(T).Name}", context.RequireMessageId(), update, Activity.Current);
+        if (await writer.ApplyAsync(pending, context.CancellationToken))
             wakeUp.Wake();
     }
 }
 
 /// <summary>
 /// The events of one case are applied one at a time in this process (a partition per case id), so
-/// they no longer queue on the case's row lock holding a connection each; events of different cases
-/// still run in parallel. The row lock stays: it is what orders several instances and the poller.
+/// they no longer queue on the case's row lock holding a connection each, and a group of the writer holds each case
+/// once; events of different cases still run in parallel. The row lock stays: it orders several instances and the poller.
 /// </summary>
-public sealed class CaseEventsConsumerDefinition : OneCaseAtATimeConsumerDefinition<CaseEventsConsumer>;
+public sealed class CaseEventsConsumerDefinition : OneCaseAtATimeConsumerDefinition<CaseEventsConsumer>
+{
+    /// <summary>A group gathers while one is written, and holds each case once: the queue must hold many cases' events for that.</summary>
+    protected override int InFlight(IRegistrationContext context) => context.GetRequiredService<IOptions<EscalationOptions>>().Value.CaseEventsPrefetchCount;
+}

@@ -79,70 +79,125 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         fired_percents as FiredPercents, breached_at as BreachedAt, version as Version
         """;
 
-    /// <summary>Applies one event's update. Returns true when a timer it scheduled is already due (the poller should look now).</summary>
-    public async Task<bool> ApplyAsync(NpgsqlTransaction transaction, CaseUpdate update, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the updates of a group of events, each about a different case, in the caller's transaction. Returns, for each
+    /// update in order, whether a timer it scheduled is already due (the poller should look now).
+    /// </summary>
+    /// <remarks>
+    /// A fixed number of round trips, however many cases: the cases' rows are created, locked and updated together and
+    /// their clocks read in one; the policies table is read once if a case's policy is being pinned; every clock written,
+    /// every pin and every new timer go in one more. Each event's clock actions are folded onto its case's clocks in memory
+    /// (<see cref="ClockTransitions"/>), which is safe because the case's row lock is held from the first round trip on.
+    /// </remarks>
+    public async Task<IReadOnlyList<bool>> ApplyAsync(
+        NpgsqlTransaction transaction, IReadOnlyList<CaseUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (updates.Count == 0)
+            return [];
+        if (updates.Select(u => u.CaseId).Distinct().Count() != updates.Count)
+            throw new ArgumentException("A group applies one update per case: a case's events are applied in order, one group after another.", nameof(updates));
         var connection = transaction.Connection!;
-        // One round trip for three statements, each in its own snapshot as if sent one by one: a case's first event creates
-        // its row (for the others the insert finds the key and does nothing, without a lock or a write); the update takes
-        // the case's row lock before anything else is read or written, one writer per case at a time (consumers, the
-        // poller, the pause API), is computed from the row as the previous writer left it, and hands the row back; the
-        // clocks are read after the lock, so they too are as the previous writer left them. Sent one after another these
-        // were two to four round trips, each of them time the case's row lock is held.
+        var caseIds = updates.Select(u => u.CaseId).Order().ToArray();
+
+        // One round trip for four statements, each in its own snapshot as if sent one by one. A case's first event creates
+        // its row (for the others the insert finds the key and does nothing). The cases are then locked in the order of
+        // their ids, so two groups of other instances (or the poller, which locks one case) never wait on each other in a
+        // circle. The update is computed from each row as the previous writer left it; the clocks are read after the lock,
+        // so they too are as the previous writer left them.
         var write = new CommandDefinition(
             $$"""
-            insert into cases (case_id) values (@CaseId) on conflict (case_id) do nothing;
+            insert into cases (case_id) select id from unnest(@caseIds) as ids(id) order by id on conflict (case_id) do nothing;
+            select case_id from cases where case_id = any(@caseIds) order by case_id for update;
             update cases set
-                category = coalesce(category, @Category),
-                allegation_types = case when @AllegationTypes::text[] is null or cardinality(allegation_types) > 0 then allegation_types else @AllegationTypes::text[] end,
-                anonymous = coalesce(anonymous, @Anonymous),
+                category = coalesce(category, u.new_category),
+                allegation_types = case when u.new_allegation_types is null or cardinality(allegation_types) > 0 then allegation_types else u.new_allegation_types end,
+                anonymous = coalesce(anonymous, u.new_anonymous),
                 -- Subjects only ever join a case (receipt, then amended allegations), so a union is right in any order.
-                subject_badges = case when @SubjectBadges::text[] is null then subject_badges
-                                      else array(select distinct b from unnest(subject_badges || @SubjectBadges::text[]) b order by b) end,
-                received_at = least(received_at, @ReceivedAt),
-                owner_kind = case when @OwnerKind::text is not null and @Version > owner_version then @OwnerKind else owner_kind end,
-                owner_id = case when @OwnerKind::text is not null and @Version > owner_version then @OwnerId else owner_id end,
-                escalation_level = case when @OwnerKind::text is not null and @Version > owner_version and @EscalationLevel::int is not null then @EscalationLevel else escalation_level end,
-                owner_version = case when @OwnerKind::text is not null and @Version > owner_version then @Version else owner_version end,
-                status = case when @Status::text is not null and @Version > status_version then @Status else status end,
-                status_version = case when @Status::text is not null and @Version > status_version then @Version else status_version end
-            where case_id = @CaseId
+                subject_badges = case when u.new_subject_badges is null then subject_badges
+                                      else array(select distinct b from unnest(subject_badges || u.new_subject_badges) b order by b) end,
+                -- least(null, x) is x in PostgreSQL, so the first receipt instant sticks and an earlier one wins.
+                received_at = least(received_at, u.new_received_at),
+                owner_kind = case when u.new_owner_kind is not null and u.new_version > owner_version then u.new_owner_kind else owner_kind end,
+                owner_id = case when u.new_owner_kind is not null and u.new_version > owner_version then u.new_owner_id else owner_id end,
+                escalation_level = case when u.new_owner_kind is not null and u.new_version > owner_version and u.new_escalation_level is not null
+                                        then u.new_escalation_level else escalation_level end,
+                owner_version = case when u.new_owner_kind is not null and u.new_version > owner_version then u.new_version else owner_version end,
+                status = case when u.new_status is not null and u.new_version > status_version then u.new_status else status end,
+                status_version = case when u.new_status is not null and u.new_version > status_version then u.new_version else status_version end
+            from jsonb_to_recordset(@updates::jsonb) as u(
+                update_case_id uuid, new_category text, new_allegation_types text[], new_anonymous boolean, new_subject_badges text[],
+                new_received_at timestamptz, new_owner_kind text, new_owner_id text, new_escalation_level int, new_version bigint, new_status text)
+            where case_id = u.update_case_id
             returning {{CaseColumns}};
-            select {{ClockColumns}} from clocks where case_id = @CaseId order by clock
+            select {{ClockColumns}} from clocks where case_id = any(@caseIds) order by case_id, clock
             """,
             new
             {
-                update.CaseId, update.Category, AllegationTypes = update.AllegationTypes?.ToArray(), update.Anonymous,
-                ReceivedAt = update.ReceivedAt?.ForDb(), OwnerKind = update.Owner?.Kind, OwnerId = update.Owner?.Id,
-                update.EscalationLevel, update.Version, update.Status, SubjectBadges = update.SubjectBadges?.ToArray(),
+                caseIds,
+                updates = JsonSerializer.Serialize(updates.Select(update => new
+                {
+                    update_case_id = update.CaseId,
+                    new_category = update.Category,
+                    new_allegation_types = update.AllegationTypes,
+                    new_anonymous = update.Anonymous,
+                    new_subject_badges = update.SubjectBadges,
+                    new_received_at = update.ReceivedAt is { } receivedAt ? ClockTransitions.StoredInstant(receivedAt) : (DateTime?)null,
+                    new_owner_kind = update.Owner?.Kind,
+                    new_owner_id = update.Owner?.Id,
+                    new_escalation_level = update.EscalationLevel,
+                    new_version = update.Version,
+                    new_status = update.Status,
+                })),
             }, transaction, cancellationToken: cancellationToken);
-        CaseRow @case;
-        Dictionary<string, ClockRow> clocks;
+        Dictionary<Guid, CaseRow> cases;
+        ILookup<Guid, ClockRow> stored;
         await using (var results = await connection.QueryMultipleAsync(write))
         {
-            @case = await results.ReadSingleAsync<CaseRow>();
-            clocks = (await results.ReadAsync<ClockRow>()).ToDictionary(c => c.Clock, StringComparer.Ordinal);
+            await results.ReadAsync<Guid>(); // the locks
+            cases = (await results.ReadAsync<CaseRow>()).ToDictionary(c => c.CaseId);
+            stored = (await results.ReadAsync<ClockRow>()).ToLookup(c => c.CaseId);
         }
-        // least(null, x) is x in PostgreSQL, so the first receipt instant sticks and an earlier one wins.
 
-        var pinned = false;
-        if (@case.Policy is null && @case.Category is not null)
+        // A case whose category is known for the first time is pinned to the policy version then in force, read from the table.
+        var pins = new List<CaseRow>();
+        var unpinned = cases.Values.Where(c => c.Policy is null && c.Category is not null).ToList();
+        if (unpinned.Count > 0)
         {
-            @case = await PinPolicyAsync(transaction, @case, now, cancellationToken);
-            pinned = @case.Policy is not null;
+            var catalog = await PolicyStore.LoadAsync(connection, transaction, cancellationToken);
+            foreach (var @case in unpinned)
+                if (PolicyToPin(@case, catalog, now) is { } policy)
+                    pins.Add(cases[@case.CaseId] = @case with { PolicyCategory = policy.Category, PolicyPriority = policy.Priority, PolicyVersion = policy.Version });
         }
+        var pinned = pins.Select(c => c.CaseId).ToHashSet();
 
-        // The case's clocks were read once, above; each action's statement hands back the clock it wrote.
-        var written = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var action in update.Actions)
-            if (await ApplyActionAsync(transaction, update.CaseId, action, clocks, cancellationToken))
-                written.Add(action.Clock);
+        var written = new List<ClockRow>();
+        var timers = new List<TimerRow>();
+        var dueNow = new bool[updates.Count];
+        var needTimers = new List<(int Index, CaseRow Case, List<ClockRow> Clocks)>();
+        for (var i = 0; i < updates.Count; i++)
+        {
+            var update = updates[i];
+            var clocks = stored[update.CaseId].ToDictionary(c => c.Clock, StringComparer.Ordinal);
+            var changed = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var action in update.Actions)
+                if (ClockTransitions.Apply(update.CaseId, clocks.GetValueOrDefault(action.Clock), action) is { } clock)
+                {
+                    clocks[action.Clock] = clock;
+                    changed.Add(action.Clock);
+                }
+            written.AddRange(changed.Select(name => clocks[name]));
+            // A clock's timers are inserted when its run or generation begins, in the same transaction, and stay until they
+            // fire or are superseded: only the clocks this event wrote need new ones, or every clock when the policy was just
+            // pinned (before that, no clock had any).
+            var @case = cases[update.CaseId];
+            needTimers.Add((i, @case, [.. clocks.Values.Where(c => pinned.Contains(@case.CaseId) || changed.Contains(c.Clock))]));
+        }
+        var catalogHeld = await policies.HoldingAsync(connection, transaction, needTimers.Select(n => n.Case.Policy), cancellationToken);
+        foreach (var (index, @case, clocks) in needTimers)
+            dueNow[index] = TimersOf(@case, clocks, catalogHeld, now, timers);
 
-        // A clock's timers are inserted when its run or generation begins, in the same transaction, and stay until they
-        // fire or are superseded: only the clocks this event wrote need new ones, or every clock when the policy was just
-        // pinned (before that, no clock had any). Proposing them all again cost a statement per event whose rows all conflicted.
-        var needTimers = pinned ? clocks.Values : clocks.Values.Where(c => written.Contains(c.Clock));
-        return await RescheduleAsync(transaction, @case, needTimers.ToList(), now, cancellationToken);
+        await WriteAsync(transaction, pins, written, timers, cancellationToken);
+        return dueNow;
     }
 
     public static async Task<CaseRow?> LockCaseAsync(NpgsqlTransaction transaction, Guid caseId, CancellationToken cancellationToken) =>
@@ -176,143 +231,118 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
     {
         if (await LockCaseAsync(transaction, caseId, cancellationToken) is not { Policy: not null } @case)
             return false; // no category yet: the clocks run, and get their timers when the policy is pinned
-        return await RescheduleAsync(transaction, @case, await ClocksAsync(transaction.Connection!, transaction, caseId, cancellationToken), now, cancellationToken);
-    }
-
-    /// <summary>The same, for a caller that holds the case's row lock and has the case and its clocks as they now are.</summary>
-    private async Task<bool> RescheduleAsync(
-        NpgsqlTransaction transaction, CaseRow @case, IEnumerable<ClockRow> clocks, DateTimeOffset now, CancellationToken cancellationToken)
-    {
         var connection = transaction.Connection!;
-        var caseId = @case.CaseId;
-        if (@case.Policy is not { } key)
-            return false; // no category yet: the clocks run, and get their timers when the policy is pinned
-        if (!clocks.Any(c => c.State == "running"))
-            return false;
-        var policy = (await policies.HoldingAsync(connection, transaction, [key], cancellationToken)).Find(key)
-                     ?? throw new InvalidOperationException($"Case {caseId} runs under policy {key}, which does not exist.");
-
-        var dueNow = false;
-        var timers = new List<(string Clock, int Run, int Generation, int Percent, DateTimeOffset FireAt)>();
-        foreach (var clock in clocks)
-        {
-            if (clock.State != "running")
-                continue;
-            foreach (var (percent, fireAt) in TimerSchedule.Remaining(clock.ToRun(policy, calendar), policy, clock.FiredPercents, calendar, now))
-            {
-                timers.Add((clock.Clock, clock.Run, clock.Generation, percent, fireAt.ForDb()));
-                dueNow |= fireAt <= now;
-            }
-        }
-        // One statement for all of them: a case's clocks need a dozen timers or more.
-        if (timers.Count > 0)
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                insert into timers (case_id, clock, run, generation, percent, fire_at)
-                select @caseId, t.clock, t.run, t.generation, t.percent, t.fire_at
-                from unnest(@clocks, @runs, @generations, @percents, @fireAts) as t(clock, run, generation, percent, fire_at)
-                on conflict do nothing
-                """,
-                new
-                {
-                    caseId,
-                    clocks = timers.Select(t => t.Clock).ToArray(),
-                    runs = timers.Select(t => t.Run).ToArray(),
-                    generations = timers.Select(t => t.Generation).ToArray(),
-                    percents = timers.Select(t => t.Percent).ToArray(),
-                    fireAts = timers.Select(t => t.FireAt).ToArray(),
-                },
-                transaction, cancellationToken: cancellationToken));
+        var clocks = await ClocksAsync(connection, transaction, caseId, cancellationToken);
+        var catalog = await policies.HoldingAsync(connection, transaction, [@case.Policy], cancellationToken);
+        var timers = new List<TimerRow>();
+        var dueNow = TimersOf(@case, clocks, catalog, now, timers);
+        await WriteAsync(transaction, [], [], timers, cancellationToken);
         return dueNow;
     }
 
-    /// <summary>The case keeps the version in force when it was received, for life; a later version never touches it.</summary>
-    private async Task<CaseRow> PinPolicyAsync(NpgsqlTransaction transaction, CaseRow @case, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>A timer to insert: one threshold of one run and generation of a case's clock.</summary>
+    private sealed record TimerRow(Guid CaseId, string Clock, int Run, int Generation, int Percent, DateTimeOffset FireAt);
+
+    /// <summary>
+    /// Adds to <paramref name="timers"/> the thresholds still ahead of the case's running <paramref name="clocks"/>, for the
+    /// generation each is in. True when one of them is already due. A case with no policy yet gets none: the clocks run, and
+    /// get their timers when the policy is pinned.
+    /// </summary>
+    private bool TimersOf(CaseRow @case, IEnumerable<ClockRow> clocks, PolicyCatalog catalog, DateTimeOffset now, List<TimerRow> timers)
+    {
+        if (@case.Policy is not { } key)
+            return false;
+        var running = clocks.Where(c => c.State == "running").ToList();
+        if (running.Count == 0)
+            return false;
+        var policy = catalog.Find(key) ?? throw new InvalidOperationException($"Case {@case.CaseId} runs under policy {key}, which does not exist.");
+        var dueNow = false;
+        foreach (var clock in running)
+            foreach (var (percent, fireAt) in TimerSchedule.Remaining(clock.ToRun(policy, calendar), policy, clock.FiredPercents, calendar, now))
+            {
+                timers.Add(new TimerRow(@case.CaseId, clock.Clock, clock.Run, clock.Generation, percent, fireAt.ForDb()));
+                dueNow |= fireAt <= now;
+            }
+        return dueNow;
+    }
+
+    /// <summary>The version a case is pinned to: the one in force when it was received, or the earliest if none was yet.</summary>
+    private SlaPolicy? PolicyToPin(CaseRow @case, PolicyCatalog catalog, DateTimeOffset now)
     {
         var priority = Priorities.Of(@case.Category!, @case.AllegationTypes, settings.UrgentCategories);
-        // Which version is in force is read from the table: a version another instance added since must count.
-        var policies = await PolicyStore.LoadAsync(transaction.Connection!, transaction, cancellationToken);
         var startedAt = DbTime.Utc(@case.ReceivedAt) ?? now;
-        // A case received before any version took effect runs under the earliest one there is.
-        var policy = policies.Resolve(@case.Category!, priority, startedAt)
-                     ?? policies.All.Where(p => p.Priority == priority && (p.Category == @case.Category || p.Category == SlaPolicy.AnyCategory))
-                         .OrderBy(p => p.Category == SlaPolicy.AnyCategory).ThenBy(p => p.EffectiveFrom).FirstOrDefault();
-        if (policy is null)
-            return @case;
-        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            "update cases set policy_category = @Category, policy_priority = @Priority, policy_version = @Version where case_id = @CaseId",
-            new { policy.Category, policy.Priority, policy.Version, @case.CaseId }, transaction, cancellationToken: cancellationToken));
-        return @case with { PolicyCategory = policy.Category, PolicyPriority = policy.Priority, PolicyVersion = policy.Version };
+        return catalog.Resolve(@case.Category!, priority, startedAt)
+               ?? catalog.All.Where(p => p.Priority == priority && (p.Category == @case.Category || p.Category == SlaPolicy.AnyCategory))
+                   .OrderBy(p => p.Category == SlaPolicy.AnyCategory).ThenBy(p => p.EffectiveFrom).FirstOrDefault();
     }
 
     /// <summary>
-    /// Applies one clock action; <paramref name="clocks"/> holds the case's clocks, and afterwards the one written as it now is.
-    /// True when it wrote the clock; false when the action was stale or already applied.
+    /// The pins, the clocks and the timers of a group, in one round trip: one statement for each kind that has rows. A case
+    /// keeps the policy version it was pinned to for life; a clock is written whole, as folded from the row read under the
+    /// case's lock; a timer already there (the same threshold of the same generation) is left as it is.
     /// </summary>
-    private static async Task<bool> ApplyActionAsync(
-        NpgsqlTransaction transaction, Guid caseId, ClockAction action, Dictionary<string, ClockRow> clocks, CancellationToken cancellationToken)
+    private static async Task WriteAsync(
+        NpgsqlTransaction transaction, IReadOnlyList<CaseRow> pins, IReadOnlyList<ClockRow> clocks, IReadOnlyList<TimerRow> timers, CancellationToken cancellationToken)
     {
-        var connection = transaction.Connection!;
-        var existing = clocks.GetValueOrDefault(action.Clock);
-        var at = action.At.ForDb();
-
-        switch (action)
-        {
-            case ClockAction.StartRun start when existing is null:
-                await InsertAsync("running", start.OwnerKind, start.OwnerId, start.HandoffId, null);
-                return true;
-            case ClockAction.StartRun start when action.Version > existing.Version:
-                await WriteAsync(new CommandDefinition(
-                    $$"""
-                    update clocks set state = 'running', run = run + 1, generation = generation + 1, started_at = @at, stopped_at = null,
-                        pauses = '[]'::jsonb, owner_kind = @OwnerKind, owner_id = @OwnerId, handoff_id = @HandoffId,
-                        fired_percents = '{}', breached_at = null, version = @Version
-                    where case_id = @caseId and clock = @Clock
-                    returning {{ClockColumns}}
-                    """, new { caseId, action.Clock, at, start.OwnerKind, start.OwnerId, start.HandoffId, action.Version }, transaction, cancellationToken: cancellationToken));
-                return true;
-            case ClockAction.StartOnce when existing is null:
-                await InsertAsync("running", null, null, null, null);
-                return true;
-            case ClockAction.Stop when existing is null:
-                // Remember the stop, so that the older start arriving after it is recognised as stale.
-                await InsertAsync("stopped", null, null, null, at);
-                return true;
-            case ClockAction.Stop stop when action.Version > existing.Version:
-                // A handoff that ended is the pending one only if the ids agree (or the stop names none).
-                if (stop.HandoffId is { } ended && existing.HandoffId is { } pending && ended != pending)
-                    return false;
-                await WriteAsync(new CommandDefinition(
-                    $"""
-                    update clocks set state = 'stopped', stopped_at = case when state = 'stopped' then stopped_at else @at end,
-                        generation = generation + case when state = 'stopped' then 0 else 1 end, version = @Version
-                    where case_id = @caseId and clock = @Clock
-                    returning {ClockColumns}
-                    """, new { caseId, action.Clock, at, action.Version }, transaction, cancellationToken: cancellationToken));
-                return true;
-            case ClockAction.Restart when existing is { State: "stopped", StoppedAt: { } stoppedAt } && action.Version > existing.Version:
-                // The time it stood stopped does not count: recorded as a pause, so the arithmetic stays one rule.
-                var pauses = existing.PauseList.Append(new ClockPause(DbTime.Utc(stoppedAt), action.At, "stopped while resolved", "system:escalation")).ToList();
-                await WriteAsync(new CommandDefinition(
-                    $"""
-                    update clocks set state = 'running', stopped_at = null, pauses = @pauses::jsonb, generation = generation + 1, version = @Version
-                    where case_id = @caseId and clock = @Clock
-                    returning {ClockColumns}
-                    """, new { caseId, action.Clock, pauses = JsonSerializer.Serialize(pauses, Json), action.Version }, transaction, cancellationToken: cancellationToken));
-                return true;
-        }
-        return false;
-
-        Task InsertAsync(string state, string? ownerKind, string? ownerId, Guid? handoffId, DateTimeOffset? stoppedAt) =>
-            WriteAsync(new CommandDefinition(
-                $"""
-                insert into clocks (case_id, clock, state, started_at, stopped_at, owner_kind, owner_id, handoff_id, version)
-                values (@caseId, @Clock, @state, @at, @stoppedAt, @ownerKind, @ownerId, @handoffId, @Version)
-                returning {ClockColumns}
-                """, new { caseId, action.Clock, state, at, stoppedAt, ownerKind, ownerId, handoffId, action.Version }, transaction, cancellationToken: cancellationToken));
-
-        async Task WriteAsync(CommandDefinition statement) =>
-            clocks[action.Clock] = await connection.QuerySingleAsync<ClockRow>(statement);
+        var statements = new List<string>();
+        if (pins.Count > 0)
+            statements.Add(
+                """
+                update cases set policy_category = p.category, policy_priority = p.priority, policy_version = p.version
+                from unnest(@pinIds, @pinCategories, @pinPriorities, @pinVersions) as p(id, category, priority, version)
+                where case_id = p.id
+                """);
+        if (clocks.Count > 0)
+            statements.Add(
+                """
+                insert into clocks (case_id, clock, state, run, generation, started_at, stopped_at, pauses, owner_kind, owner_id, handoff_id,
+                                    fired_percents, breached_at, version)
+                select case_id, clock, state, run, generation, started_at, stopped_at, pauses, owner_kind, owner_id, handoff_id,
+                       fired_percents, breached_at, version
+                from jsonb_to_recordset(@clocks::jsonb) as c(
+                    case_id uuid, clock text, state text, run int, generation int, started_at timestamptz, stopped_at timestamptz, pauses jsonb,
+                    owner_kind text, owner_id text, handoff_id uuid, fired_percents int[], breached_at timestamptz, version bigint)
+                order by case_id, clock
+                on conflict (case_id, clock) do update set
+                    state = excluded.state, run = excluded.run, generation = excluded.generation, started_at = excluded.started_at,
+                    stopped_at = excluded.stopped_at, pauses = excluded.pauses, owner_kind = excluded.owner_kind, owner_id = excluded.owner_id,
+                    handoff_id = excluded.handoff_id, fired_percents = excluded.fired_percents, breached_at = excluded.breached_at,
+                    version = excluded.version
+                """);
+        // One statement for all of them: a case's clocks need a dozen timers or more.
+        if (timers.Count > 0)
+            statements.Add(
+                """
+                insert into timers (case_id, clock, run, generation, percent, fire_at)
+                select t.case_id, t.clock, t.run, t.generation, t.percent, t.fire_at
+                from unnest(@timerCaseIds, @timerClocks, @timerRuns, @timerGenerations, @timerPercents, @timerFireAts)
+                    as t(case_id, clock, run, generation, percent, fire_at)
+                on conflict do nothing
+                """);
+        if (statements.Count == 0)
+            return;
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            string.Join(";\n", statements),
+            new
+            {
+                pinIds = pins.Select(p => p.CaseId).ToArray(),
+                pinCategories = pins.Select(p => p.PolicyCategory!).ToArray(),
+                pinPriorities = pins.Select(p => p.PolicyPriority!).ToArray(),
+                pinVersions = pins.Select(p => p.PolicyVersion!.Value).ToArray(),
+                clocks = JsonSerializer.Serialize(clocks.Select(c => new
+                {
+                    case_id = c.CaseId, clock = c.Clock, state = c.State, run = c.Run, generation = c.Generation, started_at = c.StartedAt,
+                    stopped_at = c.StoppedAt, pauses = JsonDocument.Parse(c.Pauses).RootElement, owner_kind = c.OwnerKind, owner_id = c.OwnerId,
+                    handoff_id = c.HandoffId, fired_percents = c.FiredPercents, breached_at = c.BreachedAt, version = c.Version,
+                })),
+                timerCaseIds = timers.Select(t => t.CaseId).ToArray(),
+                timerClocks = timers.Select(t => t.Clock).ToArray(),
+                timerRuns = timers.Select(t => t.Run).ToArray(),
+                timerGenerations = timers.Select(t => t.Generation).ToArray(),
+                timerPercents = timers.Select(t => t.Percent).ToArray(),
+                timerFireAts = timers.Select(t => t.FireAt).ToArray(),
+            },
+            transaction, cancellationToken: cancellationToken));
     }
 
     /// <summary>Our own event counter for the case: the CaseVersion of the next event we say about it.</summary>

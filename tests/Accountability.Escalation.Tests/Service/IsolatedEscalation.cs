@@ -190,6 +190,9 @@ public sealed class IsolatedEscalation : IAsyncDisposable
         return await connection.ExecuteScalarAsync<long>(sql, parameters);
     }
 
+    /// <summary>How many messages wait in one of this host's queues (an error queue, say).</summary>
+    public Task<uint> QueueDepthAsync(string queue) => vhost.QueueDepthAsync(queue);
+
     public async Task<long> OutboxCountAsync<T>(Guid caseId, string? clock = null, int? percent = null) => await CountAsync(
         """
         select count(*) from outbox where message_type like @type and body->>'caseId' = @caseId

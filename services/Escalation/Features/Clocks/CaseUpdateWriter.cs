@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using Accountability.Escalation.Data;
+using Accountability.Escalation.Features.Timers;
+using Accountability.Messaging.Database;
+using MessagingInbox = Accountability.Messaging.Inbox.Inbox;
+
+namespace Accountability.Escalation.Features.Clocks;
+
+/// <summary>A case event off the queue, as the clocks see it: its inbox stream, its message id, its update and the consumer's span.</summary>
+public sealed record PendingCaseUpdate(string InboxName, Guid MessageId, CaseUpdate Update, Activity? Consumer);
+
+/// <summary>
+/// Applies case events to the clocks in groups: each consumer hands its event here and waits, and the events that arrive
+/// while one group is being written go together in the next (<see cref="CoalescingWriter{TItem, TResult}"/>). A group is
+/// one transaction: one inbox claim, one round trip that creates, locks and updates the cases and reads their clocks, and
+/// one that writes every clock, pin and timer (<see cref="CaseClockStore.ApplyAsync"/>). Before, each event was a
+/// transaction of its own, of six or seven statements. A group that fails is written again one event at a time, so one bad
+/// event fails alone and its neighbours are still applied.
+/// </summary>
+/// <remarks>
+/// A case's events are handed over one at a time (<see cref="Consumers.CaseEventsConsumerDefinition"/>), so a group holds
+/// each case once. Should one ever hold a case twice, its later event goes in a transaction after the earlier one's.
+/// </remarks>
+public sealed class CaseUpdateWriter
+{
+    private readonly ServiceDatabase database;
+    private readonly CaseClockStore store;
+    private readonly TimeProvider time;
+    private readonly ILogger<CaseUpdateWriter> logger;
+    private readonly CoalescingWriter<PendingCaseUpdate, Outcome> writer;
+
+    public CaseUpdateWriter(ServiceDatabase database, CaseClockStore store, TimeProvider time, ILogger<CaseUpdateWriter> logger)
+    {
+        this.database = database;
+        this.store = store;
+        this.time = time;
+        this.logger = logger;
+        // A write is not cancelled when the service stops: it commits or fails on its own, and a consumer that stopped
+        // waiting for it gets its message again, which the inbox then knows (as routing's groups; docs/bench.md, fifteenth round).
+        writer = new CoalescingWriter<PendingCaseUpdate, Outcome>(WriteAsync, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Applies the event together with whatever others are waiting. True when a timer it scheduled is already due.
+    /// Throws what the event's own write threw; <paramref name="cancellationToken"/> (the consumer's) ends the wait, not the write.
+    /// </summary>
+    public async Task<bool> ApplyAsync(PendingCaseUpdate pending, CancellationToken cancellationToken)
+    {
+        var outcome = await writer.WriteAsync(pending).WaitAsync(cancellationToken);
+        if (outcome.Failure is { } failure)
+            ExceptionDispatchInfo.Throw(failure);
+        return outcome.DueNow;
+    }
+
+    /// <summary>What became of one event: applied (a timer due now, or not), already processed (not due), or failed.</summary>
+    private sealed record Outcome(bool DueNow, Exception? Failure = null);
+
+    private async Task<IReadOnlyList<Outcome>> WriteAsync(IReadOnlyList<PendingCaseUpdate> group, CancellationToken cancellationToken)
+    {
+        var outcomes = new Outcome[group.Count];
+        // Rounds in which each case appears once, in arrival order: a case's later event is applied after its earlier one.
+        var remaining = Enumerable.Range(0, group.Count).ToList();
+        while (remaining.Count > 0)
+        {
+            var round = remaining.DistinctBy(i => group[i].Update.CaseId).ToList();
+            remaining = [.. remaining.Except(round)];
+            var results = await WriteRoundAsync([.. round.Select(i => group[i])], cancellationToken);
+            for (var i = 0; i < round.Count; i++)
+                outcomes[round[i]] = results[i];
+        }
+        return outcomes;
+    }
+
+    private async Task<IReadOnlyList<Outcome>> WriteRoundAsync(IReadOnlyList<PendingCaseUpdate> round, CancellationToken cancellationToken)
+    {
+        if (round.Count == 1)
+            return [await WriteAloneAsync(round[0], cancellationToken)];
+        try
+        {
+            return await ApplyGroupAsync(round, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "Applying a group of {Count} case events failed; applying them one at a time", round.Count);
+            var outcomes = new List<Outcome>(round.Count);
+            foreach (var pending in round)
+                outcomes.Add(await WriteAloneAsync(pending, cancellationToken));
+            return outcomes;
+        }
+    }
+
+    private async Task<Outcome> WriteAloneAsync(PendingCaseUpdate pending, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await ApplyGroupAsync([pending], cancellationToken))[0];
+        }
+        catch (Exception exception)
+        {
+            return new Outcome(false, exception);
+        }
+    }
+
+    private async Task<IReadOnlyList<Outcome>> ApplyGroupAsync(IReadOnlyList<PendingCaseUpdate> group, CancellationToken cancellationToken)
+    {
+        // A root of its own (on escalation's one source, the poller's), not a child of whichever consumer happens to write the
+        // group; it links to all of them.
+        Activity.Current = null;
+        using var activity = TimerPoller.Source.StartActivity(ActivityKind.Internal, parentContext: default,
+            links: group.Where(p => p.Consumer is not null).Select(p => new ActivityLink(p.Consumer!.Context)), name: "apply case events to clocks");
+        activity?.SetTag("accountability.clocks.group_size", group.Count);
+
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The consumer name includes the message type: one queue, but each type is its own inbox stream.
+        var claimed = await MessagingInbox.ClaimAsync(transaction, [.. group.Select(p => (p.InboxName, p.MessageId))], cancellationToken);
+        var fresh = Enumerable.Range(0, group.Count).Where(i => claimed.Contains((group[i].InboxName, group[i].MessageId))).ToList();
+        var dueNow = await store.ApplyAsync(transaction, [.. fresh.Select(i => group[i].Update)], time.GetUtcNow(), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        activity?.SetTag("accountability.clocks.applied", fresh.Count);
+
+        var outcomes = new Outcome[group.Count];
+        Array.Fill(outcomes, new Outcome(false));
+        for (var i = 0; i < fresh.Count; i++)
+            outcomes[fresh[i]] = new Outcome(dueNow[i]);
+        return outcomes;
+    }
+}

@@ -1,0 +1,155 @@
+using Accountability.Contracts.Escalation;
+using Accountability.Contracts.Intake;
+using Accountability.TestSupport;
+using Accountability.Escalation.Consumers;
+using Dapper;
+using MassTransit;
+using Xunit;
+
+namespace Accountability.Escalation.Tests.Service;
+
+/// <summary>
+/// Case events are applied to the clocks in groups: one transaction for the events of different cases that arrive
+/// together. Each test runs its own instance on its own schema and virtual host, and stops it so that events wait in the
+/// queue and arrive together when it starts again.
+/// </summary>
+public sealed class GroupClockTests
+{
+    private static readonly DateTimeOffset T0 = IsolatedEscalation.DefaultStart;
+    private static readonly string[] Owners = ["p-1014", "p-1015", "p-1016", "p-1018", "p-1019", "p-1020", "p-1021"];
+
+    [Fact]
+    public async Task Events_of_many_cases_that_arrive_together_share_transactions_and_leave_each_case_as_if_it_had_been_applied_alone()
+    {
+        await using var host = await IsolatedEscalation.CreateAsync();
+        var first = await host.StartInstanceAsync(T0);
+        await host.PublishDirectoryAsync();
+        // A reference case whose events meet no other case's: each of its groups holds it alone.
+        var reference = await CaseScript.RoutedAsync(host, "force", "p-1014", T0, anonymous: false);
+        await WaitUntilRoutedAsync(host, [reference]);
+        await host.StopInstanceAsync(first);
+        await RecordTransactionsAsync(host);
+
+        // Thirty cases of four events each wait in the queue, and arrive together at the start.
+        var cases = new List<CaseScript>();
+        for (var i = 0; i < 30; i++)
+            cases.Add(await CaseScript.RoutedAsync(host, "force", i % 3 == 0 ? "p-1014" : Owners[i % Owners.Length], T0, anonymous: false));
+        await host.StartInstanceAsync(T0);
+        await WaitUntilRoutedAsync(host, cases);
+
+        var events = await host.CountAsync("select count(*) from test_clock_transactions", new { });
+        var transactions = await host.CountAsync("select count(distinct txid) from test_clock_transactions", new { });
+        Assert.Equal(120, events);
+        Assert.True(transactions <= events / 2, $"{events} events were applied in {transactions} transactions; in groups, at most half as many");
+
+        // Same owner, same instants: the clocks, their due times and the timers ahead of each are those of the case applied alone.
+        var expectedClocks = (await host.ClocksAsync(reference.CaseId)).GetRawText();
+        var expectedTimers = await TimersAheadAsync(host, reference.CaseId);
+        Assert.Contains(SlaClocks.FirstContact, expectedClocks, StringComparison.Ordinal);
+        Assert.Equal(16, expectedTimers.Count);
+        foreach (var script in cases)
+        {
+            if (script.OwnerId == "p-1014")
+                Assert.Equal(expectedClocks, (await host.ClocksAsync(script.CaseId)).GetRawText());
+            Assert.Equal(expectedTimers, await TimersAheadAsync(host, script.CaseId));
+        }
+    }
+
+    [Fact]
+    public async Task An_event_the_database_refuses_goes_to_the_error_queue_alone_and_the_events_that_arrived_with_it_are_applied()
+    {
+        await using var host = await IsolatedEscalation.CreateAsync();
+        var first = await host.StartInstanceAsync(T0);
+        await host.PublishDirectoryAsync();
+        await host.StopInstanceAsync(first);
+
+        // Seven good receipts and one whose case the database refuses to update, arriving together.
+        var refused = Guid.NewGuid();
+        await RefuseCaseAsync(host, refused);
+        var good = Enumerable.Range(0, 7).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var caseId in good.Take(3).Append(refused).Concat(good.Skip(3)))
+            await host.PublishAsync(Receipt(caseId));
+        var second = await host.StartInstanceAsync(T0);
+
+        var errorQueue = new KebabCaseEndpointNameFormatter(host.Schema, includeNamespace: false).Consumer<CaseEventsConsumer>() + "_error";
+        await Eventually.HoldsAsync(async () => await host.QueueDepthAsync(errorQueue) == 1,
+            "the refused receipt waits in the error queue", TimeSpan.FromSeconds(60));
+        Assert.Equal(good.Count, await host.CountAsync(
+            "select count(*) from clocks where case_id = any(@good) and clock = 'resolution' and state = 'running'", new { good = good.ToArray() }));
+        Assert.Equal(0, await host.CountAsync("select count(*) from clocks where case_id = @refused", new { refused }));
+        Assert.Contains("applying them one at a time", second.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("many")]
+    public async Task A_case_events_prefetch_that_is_not_a_count_from_1_to_10000_stops_the_start_naming_the_setting(string prefetch)
+    {
+        await using var process = await ServiceProcess.StartAsync("Escalation",
+            new Dictionary<string, string> { ["Escalation__CaseEventsPrefetchCount"] = prefetch }, waitUntilReady: false);
+
+        await Eventually.HoldsAsync(() => process.HasExited, "the service refuses to start", TimeSpan.FromMinutes(2));
+        Assert.Contains("Escalation:CaseEventsPrefetchCount", process.Output, StringComparison.Ordinal);
+    }
+
+    private static Guid[] Ids(IEnumerable<CaseScript> cases) => [.. cases.Select(c => c.CaseId)];
+
+    private static ComplaintReceived Receipt(Guid caseId) => new()
+    {
+        CaseId = caseId, CaseVersion = 1, TrackingCode = "RPD-TEST", Category = "force", Channel = "phone", SubjectOfficerBadges = [], Allegations = [],
+        Anonymous = true, IntakeDeskUnitId = "u-intake-desk", ReceivedAt = T0, Actor = "p-1007", Reason = "",
+    };
+
+    private static Task WaitUntilRoutedAsync(IsolatedEscalation host, IReadOnlyList<CaseScript> cases) =>
+        Eventually.HoldsAsync(async () => await host.CountAsync(
+            "select count(*) from clocks where case_id = any(@ids) and clock = 'acknowledge' and owner_kind = 'person' and state = 'running'",
+            new { ids = Ids(cases) }) == cases.Count, $"{cases.Count} cases' owners have a running acknowledge clock", TimeSpan.FromSeconds(90));
+
+    /// <summary>
+    /// The timers of each clock's current run and generation, as "clock percent instant". Not the run numbers: a case's
+    /// two transfers may be applied in either order (a retried event goes to the back), and the versions then make the
+    /// later one win either way, with a different count of runs behind it.
+    /// </summary>
+    private static async Task<List<string>> TimersAheadAsync(IsolatedEscalation host, Guid caseId)
+    {
+        await using var connection = await TestDatabase.OpenAsync(host.Schema);
+        return [.. await connection.QueryAsync<string>(
+            """
+            select concat_ws(' ', t.clock, t.percent, t.fire_at) from timers t
+            join clocks c on c.case_id = t.case_id and c.clock = t.clock and c.run = t.run and c.generation = t.generation
+            where t.case_id = @caseId order by 1
+            """, new { caseId })];
+    }
+
+    /// <summary>Records, for every clock event the inbox takes from now on, the transaction it was taken in; the trigger runs as its owner, the test's login.</summary>
+    private static async Task RecordTransactionsAsync(IsolatedEscalation host)
+    {
+        await using var connection = await TestDatabase.OpenAsync(host.Schema);
+        await connection.ExecuteAsync(
+            $"""
+            create table test_clock_transactions (message_id uuid primary key, txid bigint not null);
+            create function test_record_clock_transaction() returns trigger language plpgsql security definer as $$
+            begin
+                insert into {host.Schema}.test_clock_transactions (message_id, txid) values (new.message_id, txid_current());
+                return new;
+            end $$;
+            create trigger test_clock_transactions after insert on inbox for each row
+                when (new.consumer like 'CaseEventsConsumer.%') execute function test_record_clock_transaction();
+            """);
+    }
+
+    /// <summary>Makes the database refuse every update of one case, as a constraint a bad event breaks would.</summary>
+    private static async Task RefuseCaseAsync(IsolatedEscalation host, Guid caseId)
+    {
+        await using var connection = await TestDatabase.OpenAsync(host.Schema);
+        await connection.ExecuteAsync(
+            $"""
+            create function test_refuse_case() returns trigger language plpgsql as $$
+            begin
+                raise exception 'case % is refused by the test', new.case_id;
+            end $$;
+            create trigger test_refuse_case before update on cases for each row
+                when (new.case_id = '{caseId}') execute function test_refuse_case();
+            """);
+    }
+}
