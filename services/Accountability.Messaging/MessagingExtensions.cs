@@ -41,6 +41,7 @@ public static class MessagingExtensions
                 $"ConnectionStrings:{ConnectionStringName} is not set (environment variable ConnectionStrings__{ConnectionStringName}).");
         services.AddSingleton(new ServiceDatabase(connectionString, schema, builder.Configuration.GetConnectionString(OwnerConnectionStringName)));
         services.AddSingleton<Inbox.Inbox>();
+        services.AddSingleton<Inbox.GroupedInbox>();
         services.AddSingleton<Identity.PeopleInForce>();
         services.AddSingleton<ServiceDefaults.Security.IPeopleInForce>(sp => sp.GetRequiredService<Identity.PeopleInForce>());
         services.AddHostedService<Identity.PeopleInForceLoader>();

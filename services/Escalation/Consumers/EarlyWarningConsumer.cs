@@ -10,7 +10,7 @@ namespace Accountability.Escalation.Consumers;
 /// The early-intervention evaluator's feed: the allegations (as filed, as amended) and their findings, on a queue of
 /// their own. Thin: the store records and evaluates inside the inbox transaction, so a warning and its event exist once.
 /// </summary>
-public sealed class EarlyWarningConsumer(Messaging.Inbox.Inbox inbox, EarlyWarningStore store)
+public sealed class EarlyWarningConsumer(Messaging.Inbox.GroupedInbox inbox, EarlyWarningStore store)
     : IConsumer<ComplaintReceived>, IConsumer<AllegationAmended>, IConsumer<FindingsRecorded>
 {
     public Task Consume(ConsumeContext<ComplaintReceived> context) =>

@@ -9,7 +9,7 @@ namespace Accountability.Intake.Consumers;
 /// Keeps the public status view in step with custody: each event becomes one <see cref="CustodyUpdate"/>,
 /// applied once through the inbox. The projection ignores versions older than the one it holds.
 /// </summary>
-public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.Inbox inbox) :
+public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.GroupedInbox inbox) :
     IConsumer<CaseRouted>, IConsumer<CustodyTransferred>, IConsumer<ComplainantContacted>, IConsumer<CaseResolved>, IConsumer<CaseReopened>
 {
     public Task Consume(ConsumeContext<CaseRouted> context) => ApplyAsync(context, new CustodyUpdate

@@ -3,8 +3,11 @@ using Npgsql;
 
 namespace Accountability.Notification.Features.Planning;
 
-/// <summary>The inbox, plus a wake-up for the dispatcher once the consumer's deliveries are committed.</summary>
-public sealed class NotifyingInbox(Messaging.Inbox.Inbox inbox, DeliveryWakeup wakeup)
+/// <summary>
+/// The inbox, plus a wake-up for the dispatcher once the consumer's deliveries are committed. Grouped: the messages of every
+/// planning consumer that arrive together are planned in one transaction (<see cref="Messaging.Inbox.GroupedInbox"/>).
+/// </summary>
+public sealed class NotifyingInbox(Messaging.Inbox.GroupedInbox inbox, DeliveryWakeup wakeup)
 {
     public async Task ProcessOnceAsync(string consumer, Guid messageId, Func<NpgsqlTransaction, CancellationToken, Task> apply, CancellationToken cancellationToken)
     {

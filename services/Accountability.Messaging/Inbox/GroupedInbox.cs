@@ -1,0 +1,103 @@
+using System.Runtime.ExceptionServices;
+using Accountability.Messaging.Database;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Accountability.Messaging.Inbox;
+
+/// <summary>
+/// The inbox with group commit: the messages that arrive while one transaction is being written go together in the
+/// next, whichever consumer took them (<see cref="CoalescingWriter{TItem, TResult}"/>). A group is one transaction: one
+/// claim for all its messages, each message's work in turn, one COMMIT. Before, each message was a transaction and a
+/// connection of its own, with a BEGIN, a claim and a COMMIT around a few statements of work. A message that arrives
+/// alone is processed as by <see cref="Inbox.ProcessOnceAsync"/>, at once.
+/// </summary>
+/// <remarks>
+/// For consumers whose work is a few statements on the database and nothing else: a group waits for each message's work
+/// in turn. A group that fails is rolled back whole and its messages are processed again one at a time, so one bad
+/// message fails alone and its neighbours are still processed. The writes are not cancelled with the consumer: a write
+/// commits or fails on its own, and a consumer that stopped waiting gets its message again, which the inbox then knows.
+/// </remarks>
+public sealed class GroupedInbox
+{
+    private readonly ServiceDatabase database;
+    private readonly Inbox inbox;
+    private readonly ILogger<GroupedInbox> logger;
+    private readonly CoalescingWriter<Work, Outcome> writer;
+
+    public GroupedInbox(ServiceDatabase database, Inbox inbox, ILogger<GroupedInbox> logger)
+    {
+        this.database = database;
+        this.inbox = inbox;
+        this.logger = logger;
+        writer = new CoalescingWriter<Work, Outcome>(WriteAsync, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="apply"/> once per (consumer, message id), in a transaction that also claims it, together with
+    /// whatever other messages are waiting. False, with nothing written, when the message was processed before. Throws
+    /// what the message's own work threw; <paramref name="cancellationToken"/> ends the wait, not the work.
+    /// </summary>
+    public async Task<bool> ProcessOnceAsync(
+        string consumer, Guid messageId, Func<NpgsqlTransaction, CancellationToken, Task> apply, CancellationToken cancellationToken)
+    {
+        var outcome = await writer.WriteAsync(new Work(consumer, messageId, apply)).WaitAsync(cancellationToken);
+        if (outcome.Failure is { } failure)
+            ExceptionDispatchInfo.Throw(failure);
+        return outcome.Processed;
+    }
+
+    private sealed record Work(string Consumer, Guid MessageId, Func<NpgsqlTransaction, CancellationToken, Task> Apply);
+
+    private sealed record Outcome(bool Processed, Exception? Failure = null);
+
+    private async Task<IReadOnlyList<Outcome>> WriteAsync(IReadOnlyList<Work> group, CancellationToken cancellationToken)
+    {
+        if (group.Count == 1)
+            return [await ProcessAloneAsync(group[0], cancellationToken)];
+        try
+        {
+            return await ProcessTogetherAsync(group, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "A transaction of {Count} messages failed; processing them one at a time", group.Count);
+            var outcomes = new List<Outcome>(group.Count);
+            foreach (var work in group)
+                outcomes.Add(await ProcessAloneAsync(work, cancellationToken));
+            return outcomes;
+        }
+    }
+
+    private async Task<Outcome> ProcessAloneAsync(Work work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new Outcome(await inbox.ProcessOnceAsync(work.Consumer, work.MessageId, work.Apply, cancellationToken));
+        }
+        catch (Exception exception)
+        {
+            return new Outcome(false, exception);
+        }
+    }
+
+    private async Task<IReadOnlyList<Outcome>> ProcessTogetherAsync(IReadOnlyList<Work> group, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var claimed = await Inbox.ClaimAsync(transaction, [.. group.Select(w => (w.Consumer, w.MessageId))], cancellationToken);
+        var processed = new bool[group.Count];
+        var done = new HashSet<(string, Guid)>();
+        for (var i = 0; i < group.Count; i++)
+        {
+            var key = (group[i].Consumer, group[i].MessageId);
+            // A message delivered twice into one group is processed once: its second copy finds it done, as the inbox would.
+            if (!claimed.Contains(key) || !done.Add(key))
+                continue;
+            await group[i].Apply(transaction, cancellationToken);
+            processed[i] = true;
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return [.. processed.Select(p => new Outcome(p))];
+    }
+}
