@@ -9,7 +9,7 @@ namespace Accountability.Messaging.Tests;
 
 /// <summary>
 /// The grouped inbox: messages that arrive while a transaction is being written share the next one, each applied once.
-/// The first message's work is held until the others have arrived, so that they are known to wait together.
+/// A message for each lane is held until the others have arrived, so that they are known to wait together.
 /// </summary>
 public sealed class GroupedInboxTests
 {
@@ -17,30 +17,29 @@ public sealed class GroupedInboxTests
         "insert into effects (work_id, applied) values (@workId, 1) on conflict (work_id) do update set applied = effects.applied + 1";
 
     [Fact]
-    public async Task Messages_of_several_consumers_that_arrive_together_are_applied_in_one_transaction_and_a_second_delivery_applies_nothing()
+    public async Task Messages_of_several_consumers_that_arrive_together_share_a_transaction_in_each_lane_and_a_second_delivery_applies_nothing()
     {
         await using var host = await MessagingTestHost.StartAsync();
         var inbox = host.Services.GetRequiredService<GroupedInbox>();
         var transactions = new ConcurrentDictionary<Guid, long>();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = Message("first-consumer");
-        var rest = Enumerable.Range(0, 6).Select(i => Message($"consumer-{i % 3}")).ToList();
-
-        var firstDone = inbox.ProcessOnceAsync(first.Consumer, first.MessageId, ApplyAfter(release.Task, first.WorkId, transactions), default);
-        // Its write is under way and held: the rest wait for the next.
+        var (held, release) = HoldEveryLane(inbox, transactions);
+        // Two messages for each lane, of three consumers, arrive while every lane is writing.
+        var rest = Enumerable.Range(0, 2 * GroupedInbox.Lanes).Select(i => Message($"consumer-{i % 3}")).ToList();
         var restDone = rest.Select(m => inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default)).ToList();
         release.SetResult();
 
-        Assert.True(await firstDone);
+        Assert.All(await Task.WhenAll(held.Select(h => h.Done)), Assert.True);
         Assert.All(await Task.WhenAll(restDone), Assert.True);
-        Assert.Single(rest.Select(m => transactions[m.WorkId]).Distinct());
-        Assert.NotEqual(transactions[first.WorkId], transactions[rest[0].WorkId]);
+        var restTransactions = rest.Select(m => transactions[m.WorkId]).Distinct().ToList();
+        Assert.Equal(GroupedInbox.Lanes, restTransactions.Count);
+        Assert.Empty(restTransactions.Intersect(held.Select(h => transactions[h.Message.WorkId])));
 
         // Delivered again, together: nothing is applied twice.
         var again = await Task.WhenAll(rest.Select(m => inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default)));
         Assert.All(again, Assert.False);
-        Assert.All(await host.EffectsAsync(), effect => Assert.Equal(1, effect.Value));
-        Assert.Equal(7, (await host.EffectsAsync()).Count);
+        var effects = await host.EffectsAsync();
+        Assert.Equal(held.Count + rest.Count, effects.Count);
+        Assert.All(effects, effect => Assert.Equal(1, effect.Value));
     }
 
     [Fact]
@@ -49,26 +48,26 @@ public sealed class GroupedInboxTests
         await using var host = await MessagingTestHost.StartAsync();
         var inbox = host.Services.GetRequiredService<GroupedInbox>();
         var transactions = new ConcurrentDictionary<Guid, long>();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = Message("test");
-        var good = Enumerable.Range(0, 4).Select(_ => Message("test")).ToList();
-        var bad = Message("test");
-
-        var firstDone = inbox.ProcessOnceAsync(first.Consumer, first.MessageId, ApplyAfter(release.Task, first.WorkId, transactions), default);
-        var goodDone = good.Take(2).Select(m => inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default)).ToList();
-        // The bad one writes its effect, then breaks the transaction it shares with the others.
-        var badDone = inbox.ProcessOnceAsync(bad.Consumer, bad.MessageId, async (tx, ct) =>
-        {
-            await tx.Connection!.ExecuteAsync(new CommandDefinition(Increment, new { workId = bad.WorkId }, tx, cancellationToken: ct));
-            await tx.Connection!.ExecuteAsync(new CommandDefinition("select 1 / 0", transaction: tx, cancellationToken: ct));
-        }, default);
-        goodDone.AddRange(good.Skip(2).Select(m => inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default)));
+        var (held, release) = HoldEveryLane(inbox, transactions);
+        // Two messages for each lane; the third is bad, so its lane's group holds it and a good one.
+        var arriving = Enumerable.Range(0, 2 * GroupedInbox.Lanes).Select(_ => Message("test")).ToList();
+        var bad = arriving[2];
+        var good = arriving.Where(m => m != bad).ToList();
+        var done = arriving.Select(m => m == bad
+            // It writes its effect, then breaks the transaction it shares with another message.
+            ? inbox.ProcessOnceAsync(m.Consumer, m.MessageId, async (tx, ct) =>
+            {
+                await tx.Connection!.ExecuteAsync(new CommandDefinition(Increment, new { workId = m.WorkId }, tx, cancellationToken: ct));
+                await tx.Connection!.ExecuteAsync(new CommandDefinition("select 1 / 0", transaction: tx, cancellationToken: ct));
+            }, default)
+            : inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default)).ToList();
         release.SetResult();
 
-        Assert.True(await firstDone);
-        Assert.All(await Task.WhenAll(goodDone), Assert.True);
-        var failure = await Assert.ThrowsAsync<PostgresException>(() => badDone);
+        Assert.All(await Task.WhenAll(held.Select(h => h.Done)), Assert.True);
+        var failure = await Assert.ThrowsAsync<PostgresException>(() => done[arriving.IndexOf(bad)]);
         Assert.Equal(PostgresErrorCodes.DivisionByZero, failure.SqlState);
+        Assert.All(await Task.WhenAll(done.Where((_, i) => arriving[i] != bad)), Assert.True);
+        Assert.Contains(host.RecentLogs.Lines, line => line.Contains("processing them one at a time", StringComparison.Ordinal));
         Assert.Equal(0, await host.CountAsync("select count(*) from effects where work_id = @workId", new { workId = bad.WorkId }));
         Assert.Equal(0, await host.CountAsync("select count(*) from inbox where message_id = @messageId", new { bad.MessageId }));
         var effects = await host.EffectsAsync();
@@ -99,7 +98,22 @@ public sealed class GroupedInboxTests
         Assert.Equal(1, (await host.EffectsAsync())[message.WorkId]);
     }
 
-    private static (string Consumer, Guid MessageId, Guid WorkId) Message(string consumer) => (consumer, Guid.NewGuid(), Guid.NewGuid());
+    /// <summary>
+    /// One message for each lane, in turn, whose work waits until the returned source is set: every lane is then writing,
+    /// and whatever arrives meanwhile waits for its lane's next transaction.
+    /// </summary>
+    private static (List<(Msg Message, Task<bool> Done)> Held, TaskCompletionSource Release) HoldEveryLane(
+        GroupedInbox inbox, ConcurrentDictionary<Guid, long> transactions)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = Enumerable.Range(0, GroupedInbox.Lanes).Select(_ => Message("held")).Select(m =>
+            (m, inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(release.Task, m.WorkId, transactions), default))).ToList();
+        return (held, release);
+    }
+
+    private static Msg Message(string consumer) => new(consumer, Guid.NewGuid(), Guid.NewGuid());
+
+    private sealed record Msg(string Consumer, Guid MessageId, Guid WorkId);
 
     /// <summary>Work that waits for <paramref name="start"/>, applies its effect and notes the transaction it ran in.</summary>
     private static Func<NpgsqlTransaction, CancellationToken, Task> ApplyAfter(Task start, Guid workId, ConcurrentDictionary<Guid, long> transactions) =>

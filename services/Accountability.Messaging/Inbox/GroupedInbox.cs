@@ -14,7 +14,8 @@ namespace Accountability.Messaging.Inbox;
 /// </summary>
 /// <remarks>
 /// For consumers whose work is a few statements on the database and nothing else: a group waits for each message's work
-/// in turn. A group that fails is rolled back whole and its messages are processed again one at a time, so one bad
+/// in turn, one round trip after another, so messages are spread over <see cref="Lanes"/> writers that each write their
+/// own groups side by side; one writer for everything was bound by those round trips under a burst. A group that fails is rolled back whole and its messages are processed again one at a time, so one bad
 /// message fails alone and its neighbours are still processed. The writes are not cancelled with the consumer: a write
 /// commits or fails on its own, and a consumer that stopped waiting gets its message again, which the inbox then knows.
 /// </remarks>
@@ -23,14 +24,18 @@ public sealed class GroupedInbox
     private readonly ServiceDatabase database;
     private readonly Inbox inbox;
     private readonly ILogger<GroupedInbox> logger;
-    private readonly CoalescingWriter<Work, Outcome> writer;
+    /// <summary>How many transactions may be written side by side: as many as two cores keep busy while each waits on round trips.</summary>
+    public const int Lanes = 4;
+
+    private readonly CoalescingWriter<Work, Outcome>[] lanes;
+    private int next;
 
     public GroupedInbox(ServiceDatabase database, Inbox inbox, ILogger<GroupedInbox> logger)
     {
         this.database = database;
         this.inbox = inbox;
         this.logger = logger;
-        writer = new CoalescingWriter<Work, Outcome>(WriteAsync, CancellationToken.None);
+        lanes = [.. Enumerable.Range(0, Lanes).Select(_ => new CoalescingWriter<Work, Outcome>(WriteAsync, CancellationToken.None))];
     }
 
     /// <summary>
@@ -41,7 +46,9 @@ public sealed class GroupedInbox
     public async Task<bool> ProcessOnceAsync(
         string consumer, Guid messageId, Func<NpgsqlTransaction, CancellationToken, Task> apply, CancellationToken cancellationToken)
     {
-        var outcome = await writer.WriteAsync(new Work(consumer, messageId, apply)).WaitAsync(cancellationToken);
+        // In turn: at a trickle each message finds its lane idle and is written at once; under load every lane gathers groups.
+        var lane = lanes[(int)((uint)Interlocked.Increment(ref next) % Lanes)];
+        var outcome = await lane.WriteAsync(new Work(consumer, messageId, apply)).WaitAsync(cancellationToken);
         if (outcome.Failure is { } failure)
             ExceptionDispatchInfo.Throw(failure);
         return outcome.Processed;
