@@ -67,7 +67,7 @@ public sealed class GroupedInboxTests
         var failure = await Assert.ThrowsAsync<PostgresException>(() => done[arriving.IndexOf(bad)]);
         Assert.Equal(PostgresErrorCodes.DivisionByZero, failure.SqlState);
         Assert.All(await Task.WhenAll(done.Where((_, i) => arriving[i] != bad)), Assert.True);
-        Assert.Contains(host.RecentLogs.Lines, line => line.Contains("processing them one at a time", StringComparison.Ordinal));
+        Assert.Contains(host.RecentLogs.Lines, line => line.Contains("messages together failed; writing them one at a time", StringComparison.Ordinal));
         Assert.Equal(0, await host.CountAsync("select count(*) from effects where work_id = @workId", new { workId = bad.WorkId }));
         Assert.Equal(0, await host.CountAsync("select count(*) from inbox where message_id = @messageId", new { bad.MessageId }));
         var effects = await host.EffectsAsync();

@@ -58,23 +58,9 @@ public sealed class GroupedInbox
 
     private sealed record Outcome(bool Processed, Exception? Failure = null);
 
-    private async Task<IReadOnlyList<Outcome>> WriteAsync(IReadOnlyList<Work> group, CancellationToken cancellationToken)
-    {
-        if (group.Count == 1)
-            return [await ProcessAloneAsync(group[0], cancellationToken)];
-        try
-        {
-            return await ProcessTogetherAsync(group, cancellationToken);
-        }
-        catch (Exception exception)
-        {
-            logger.LogWarning(exception, "A transaction of {Count} messages failed; processing them one at a time", group.Count);
-            var outcomes = new List<Outcome>(group.Count);
-            foreach (var work in group)
-                outcomes.Add(await ProcessAloneAsync(work, cancellationToken));
-            return outcomes;
-        }
-    }
+    private Task<IReadOnlyList<Outcome>> WriteAsync(IReadOnlyList<Work> group, CancellationToken cancellationToken) =>
+        GroupWrite.TogetherOrOneByOneAsync(group, together => ProcessTogetherAsync(together, cancellationToken),
+            work => ProcessAloneAsync(work, cancellationToken), logger, "messages");
 
     private async Task<Outcome> ProcessAloneAsync(Work work, CancellationToken cancellationToken)
     {

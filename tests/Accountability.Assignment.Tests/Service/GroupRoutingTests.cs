@@ -78,7 +78,7 @@ public sealed class GroupRoutingFailureTests
                     "select count(*) from assignment.case_events where case_id = @CaseId", new { clash.CaseId }));
                 Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
                     "select count(*) from assignment.outbox where body->>'caseId' = @caseId", new { caseId = clash.CaseId.ToString() }));
-                Assert.Contains("routing them one at a time", second.Output, StringComparison.Ordinal);
+                Assert.Contains("complaints together failed; writing them one at a time", second.Output, StringComparison.Ordinal);
             }
             finally
             {

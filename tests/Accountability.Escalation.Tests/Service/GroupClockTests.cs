@@ -77,7 +77,7 @@ public sealed class GroupClockTests
         Assert.Equal(good.Count, await host.CountAsync(
             "select count(*) from clocks where case_id = any(@good) and clock = 'resolution' and state = 'running'", new { good = good.ToArray() }));
         Assert.Equal(0, await host.CountAsync("select count(*) from clocks where case_id = @refused", new { refused }));
-        Assert.Contains("applying them one at a time", second.Output, StringComparison.Ordinal);
+        Assert.Contains("case events together failed; writing them one at a time", second.Output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -79,23 +79,9 @@ public sealed class ComplaintRouter
     public Task<RoutingOutcome> RouteAsync(NewComplaint complaint, CancellationToken cancellationToken) =>
         writer.WriteAsync(complaint).WaitAsync(cancellationToken);
 
-    private async Task<IReadOnlyList<RoutingOutcome>> WriteAsync(IReadOnlyList<NewComplaint> group, CancellationToken cancellationToken)
-    {
-        if (group.Count == 1)
-            return [await WriteAloneAsync(group[0], cancellationToken)];
-        try
-        {
-            return await OpenAndRouteAsync(group, cancellationToken);
-        }
-        catch (Exception exception)
-        {
-            logger.LogWarning(exception, "Routing a group of {Count} complaints failed; routing them one at a time", group.Count);
-            var outcomes = new List<RoutingOutcome>(group.Count);
-            foreach (var complaint in group)
-                outcomes.Add(await WriteAloneAsync(complaint, cancellationToken));
-            return outcomes;
-        }
-    }
+    private Task<IReadOnlyList<RoutingOutcome>> WriteAsync(IReadOnlyList<NewComplaint> group, CancellationToken cancellationToken) =>
+        GroupWrite.TogetherOrOneByOneAsync(group, together => OpenAndRouteAsync(together, cancellationToken),
+            complaint => WriteAloneAsync(complaint, cancellationToken), logger, "complaints");
 
     private async Task<RoutingOutcome> WriteAloneAsync(NewComplaint complaint, CancellationToken cancellationToken)
     {

@@ -72,23 +72,9 @@ public sealed class CaseUpdateWriter
         return outcomes;
     }
 
-    private async Task<IReadOnlyList<Outcome>> WriteRoundAsync(IReadOnlyList<PendingCaseUpdate> round, CancellationToken cancellationToken)
-    {
-        if (round.Count == 1)
-            return [await WriteAloneAsync(round[0], cancellationToken)];
-        try
-        {
-            return await ApplyGroupAsync(round, cancellationToken);
-        }
-        catch (Exception exception)
-        {
-            logger.LogWarning(exception, "Applying a group of {Count} case events failed; applying them one at a time", round.Count);
-            var outcomes = new List<Outcome>(round.Count);
-            foreach (var pending in round)
-                outcomes.Add(await WriteAloneAsync(pending, cancellationToken));
-            return outcomes;
-        }
-    }
+    private Task<IReadOnlyList<Outcome>> WriteRoundAsync(IReadOnlyList<PendingCaseUpdate> round, CancellationToken cancellationToken) =>
+        GroupWrite.TogetherOrOneByOneAsync(round, together => ApplyGroupAsync(together, cancellationToken),
+            pending => WriteAloneAsync(pending, cancellationToken), logger, "case events");
 
     private async Task<Outcome> WriteAloneAsync(PendingCaseUpdate pending, CancellationToken cancellationToken)
     {
