@@ -186,12 +186,16 @@ public static class BenchRun
         await meter.StartAsync();
         Log($"end to end at a fixed rate: {options.Cases} complaints at {options.Rate}/s");
         var fixedRate = await load.FixedRateAsync(options.Cases, options.Rate, drain);
+        meter.EndPhase("fixedRate", fixedRate.Accepted);
         Log($"  {fixedRate.CasesPerSecond:N1} cases/s, p50 {fixedRate.P50Ms:N0} ms, p99 {fixedRate.P99Ms:N0} ms, unfinished {fixedRate.Unfinished}");
         Log($"end to end at the maximum: {options.Cases} complaints, {options.Concurrency} in flight");
         var maximum = await load.MaximumAsync(options.Cases, options.Concurrency, drain);
+        meter.EndPhase("maximum", maximum.Accepted);
         Log($"  {maximum.CasesPerSecond:N1} cases/s, p50 {maximum.P50Ms:N0} ms, p99 {maximum.P99Ms:N0} ms, unfinished {maximum.Unfinished}");
         var cost = await meter.StopAsync(fixedRate.Accepted + maximum.Accepted);
         Log($"  CPU per complaint {cost.TotalCpuMsPerComplaint:N1} ms: " + string.Join(", ", cost.CpuMsPerComplaint.Select(p => $"{p.Key} {p.Value:N1}")));
+        foreach (var phase in cost.Phases)
+            Log($"    {phase.Phase}: {phase.TotalCpuMsPerComplaint:N1} ms over {phase.Seconds:N0} s: " + string.Join(", ", phase.CpuMsPerComplaint.Select(p => $"{p.Key} {p.Value:N1}")));
         var peaks = services.ToDictionary(s => s.Name, s => s.PeakWorkingSetBytes());
         // Idle as `make up` is idle: after the phases' last deliveries, retries and checkpoints are done, not during their tail.
         var settle = options.Quick ? TimeSpan.FromSeconds(15) : TimeSpan.FromSeconds(30);

@@ -60,6 +60,9 @@ public sealed record Report(
         Row(t, $"CPU per complaint, whole system (both phases, {Cost.Complaints} complaints)", $"{Cost.TotalCpuMsPerComplaint:N1} ms (services {Cost.ServicesCpuMsPerComplaint:N1} ms)");
         foreach (var (process, ms) in Cost.CpuMsPerComplaint.OrderByDescending(p => p.Value))
             Row(t, $"CPU per complaint: {process}", $"{ms:N2} ms");
+        foreach (var phase in Cost.Phases)
+            Row(t, $"CPU per complaint in the {phase.Phase} phase alone ({phase.Complaints} complaints, {phase.Seconds:N0} s)",
+                $"{phase.TotalCpuMsPerComplaint:N1} ms (" + string.Join(", ", phase.CpuMsPerComplaint.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}")) + ")");
         Row(t, "messages per complaint: published / delivered (RabbitMQ)", $"{Cost.PublishedPerComplaint:N1} / {Cost.DeliveredPerComplaint:N1}");
         Row(t, "messages delivered per complaint, by queue", string.Join(", ",
             Cost.DeliveredPerComplaintByQueue.Where(q => q.Value >= 0.05).OrderByDescending(q => q.Value).Select(q => $"{q.Key} {q.Value:N1}")));
@@ -162,6 +165,7 @@ public sealed record Report(
             ["complaints"] = Cost.Complaints,
             ["windowSeconds"] = Round(Cost.WindowSeconds),
             ["cpuMsPerComplaintByProcess"] = new JsonObject(Cost.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
+            ["byPhase"] = PhasesJson(Cost),
             ["publishedPerComplaint"] = Round(Cost.PublishedPerComplaint),
             ["deliveredPerComplaint"] = Round(Cost.DeliveredPerComplaint),
             ["deliveredPerComplaintByQueue"] = new JsonObject(Cost.DeliveredPerComplaintByQueue.OrderBy(q => q.Key, StringComparer.Ordinal)
@@ -289,9 +293,19 @@ public sealed record Report(
             ["phases"] = new JsonArray(Phase("fixedRate", c.Load.FixedRate), Phase("maximum", c.Load.Maximum)),
             ["cpuMsPerComplaint"] = Round(c.Load.Cost.TotalCpuMsPerComplaint),
             ["cpuMsPerComplaintByProcess"] = new JsonObject(c.Load.Cost.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
+            ["byPhase"] = PhasesJson(c.Load.Cost),
             ["publishedPerComplaint"] = Round(c.Load.Cost.PublishedPerComplaint),
         };
     }
+
+    private static JsonArray PhasesJson(SystemCost cost) => new([.. cost.Phases.Select(phase => (JsonNode)new JsonObject
+    {
+        ["phase"] = phase.Phase,
+        ["complaints"] = phase.Complaints,
+        ["seconds"] = Round(phase.Seconds),
+        ["cpuMsPerComplaint"] = Round(phase.TotalCpuMsPerComplaint),
+        ["cpuMsPerComplaintByProcess"] = new JsonObject(phase.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
+    })]);
 
     private static string Shorten(string query) =>
         (query.Length <= 160 ? query : query[..157] + "...").Replace("|", "\\|", StringComparison.Ordinal);

@@ -20,6 +20,7 @@ public sealed class SystemMeter : IAsyncDisposable
     private readonly IReadOnlyList<(string Name, int Pid)> services;
     private readonly Dictionary<string, int> peakConnections = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource stopSampling = new();
+    private readonly List<PhaseEnd> phaseEnds = [];
     private Task? sampler;
     private Snapshot? before;
 
@@ -51,6 +52,12 @@ public sealed class SystemMeter : IAsyncDisposable
         sampler = SampleConnectionsAsync(stopSampling.Token);
     }
 
+    /// <summary>
+    /// Marks the end of one phase inside the window, so the window's CPU can be split by phase: a complaint at a
+    /// trickle (nothing to batch, background work shared by few) costs differently from one at the maximum.
+    /// </summary>
+    public void EndPhase(string phase, int complaints) => phaseEnds.Add(new PhaseEnd(phase, complaints, DateTimeOffset.UtcNow, CpuSecondsNow()));
+
     /// <summary>Ends the window and returns what was spent per completed complaint.</summary>
     public async Task<SystemCost> StopAsync(int complaints)
     {
@@ -61,6 +68,14 @@ public sealed class SystemMeter : IAsyncDisposable
             await sampler;
         var cpu = after.CpuSeconds.ToDictionary(p => p.Key, p => p.Value - start.CpuSeconds.GetValueOrDefault(p.Key), StringComparer.Ordinal);
         var perComplaint = Math.Max(complaints, 1);
+        var phases = new List<PhaseCost>();
+        var (phaseStart, phaseCpu) = (start.At, start.CpuSeconds);
+        foreach (var end in phaseEnds)
+        {
+            phases.Add(new PhaseCost(end.Phase, end.Complaints, (end.At - phaseStart).TotalSeconds,
+                end.CpuSeconds.ToDictionary(p => p.Key, p => (p.Value - phaseCpu.GetValueOrDefault(p.Key)) * 1000 / Math.Max(end.Complaints, 1), StringComparer.Ordinal)));
+            (phaseStart, phaseCpu) = (end.At, end.CpuSeconds);
+        }
         return new SystemCost(
             complaints,
             (after.At - start.At).TotalSeconds,
@@ -72,7 +87,8 @@ public sealed class SystemMeter : IAsyncDisposable
             new Dictionary<string, int>(peakConnections, StringComparer.Ordinal),
             await TopStatementsAsync("total_exec_time"),
             await TopStatementsAsync("calls"),
-            (await StatementCallsByLoginAsync()).ToDictionary(p => p.Key, p => p.Value / (double)perComplaint, StringComparer.Ordinal));
+            (await StatementCallsByLoginAsync()).ToDictionary(p => p.Key, p => p.Value / (double)perComplaint, StringComparer.Ordinal),
+            phases);
     }
 
     private static readonly TimeSpan BrokerStatisticsInterval = TimeSpan.FromSeconds(5.5);
@@ -80,16 +96,23 @@ public sealed class SystemMeter : IAsyncDisposable
     /// <summary>CPU now; the broker's counters after <paramref name="settle"/>'s wait, so the window's last messages are in them.</summary>
     private async Task<Snapshot> SnapshotAsync(bool settle)
     {
-        var cpu = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (name, pid) in services)
-            cpu[name.ToLowerInvariant()] = OwnSeconds(pid);
-        cpu["postgresql"] = TreeSeconds(PidFrom(Path.Combine(infra.StateDirectory, "pg", "data", "postmaster.pid")));
-        cpu["rabbitmq"] = TreeSeconds(PidFrom(Path.Combine(infra.StateDirectory, "rabbitmq", "rabbitmq.pid")));
+        var cpu = CpuSecondsNow();
         var at = DateTimeOffset.UtcNow;
         if (settle)
             await Task.Delay(BrokerStatisticsInterval);
         var (published, delivered, byQueue) = await BrokerCountersAsync();
         return new Snapshot(at, cpu, published, delivered, byQueue);
+    }
+
+    /// <summary>CPU seconds so far of each service, of PostgreSQL with its backends and of RabbitMQ with its helpers.</summary>
+    private Dictionary<string, double> CpuSecondsNow()
+    {
+        var cpu = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, pid) in services)
+            cpu[name.ToLowerInvariant()] = OwnSeconds(pid);
+        cpu["postgresql"] = TreeSeconds(PidFrom(Path.Combine(infra.StateDirectory, "pg", "data", "postmaster.pid")));
+        cpu["rabbitmq"] = TreeSeconds(PidFrom(Path.Combine(infra.StateDirectory, "rabbitmq", "rabbitmq.pid")));
+        return cpu;
     }
 
     /// <summary>The whole system's CPU over <paramref name="duration"/> with no traffic, as a percentage of one core.</summary>
@@ -274,6 +297,8 @@ public sealed class SystemMeter : IAsyncDisposable
         stopSampling.Dispose();
     }
 
+    private sealed record PhaseEnd(string Phase, int Complaints, DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds);
+
     private sealed record ProcStat(int ParentPid, long UTime, long STime, long CUTime, long CSTime);
 
     private sealed record Snapshot(
@@ -291,7 +316,8 @@ public sealed record SystemCost(
     IReadOnlyDictionary<string, int> PeakConnections,
     IReadOnlyList<TopStatement> TopStatements,
     IReadOnlyList<TopStatement> MostCalledStatements,
-    IReadOnlyDictionary<string, double> StatementsPerComplaintByLogin)
+    IReadOnlyDictionary<string, double> StatementsPerComplaintByLogin,
+    IReadOnlyList<PhaseCost> Phases)
 {
     public double StatementsPerComplaint => StatementsPerComplaintByLogin.Values.Sum();
 
@@ -299,6 +325,12 @@ public sealed record SystemCost(
 
     public double ServicesCpuMsPerComplaint =>
         CpuMsPerComplaint.Where(p => p.Key is not ("postgresql" or "rabbitmq")).Sum(p => p.Value);
+}
+
+/// <summary>One phase's share of the window: its complaints, its seconds, and its CPU per complaint by process.</summary>
+public sealed record PhaseCost(string Phase, int Complaints, double Seconds, IReadOnlyDictionary<string, double> CpuMsPerComplaint)
+{
+    public double TotalCpuMsPerComplaint => CpuMsPerComplaint.Values.Sum();
 }
 
 public sealed record TopStatement(string Query, long Calls, double TotalMs, long Rows, string Service);
