@@ -39,6 +39,13 @@ public sealed class AuditOptions
     /// <summary>At most this many events are appended in one transaction (one chain lock, one head read, one COPY).</summary>
     public int AppendBatchSize { get; set; } = 200;
 
+    /// <summary>
+    /// How long a batch that is not full waits for companions before it is written. The trail is off
+    /// the path of custody and of the complainant's mail, so a complaint's events are worth gathering into one transaction;
+    /// zero writes every event as soon as the writer is free.
+    /// </summary>
+    public TimeSpan AppendLinger { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The public figures (GET /api/public/transparency) per client address: requests per window.</summary>
     public int PublicFiguresPermitLimit { get; set; } = 120;
 
@@ -54,6 +61,8 @@ public sealed class AuditOptions
     {
         if (AppendBatchSize is < 1 or > 10_000)
             throw new InvalidOperationException($"Audit:AppendBatchSize must be between 1 and 10000, not {AppendBatchSize}.");
+        if (AppendLinger < TimeSpan.Zero || AppendLinger > TimeSpan.FromSeconds(10))
+            throw new InvalidOperationException($"Audit:AppendLinger must be from 00:00:00 to 00:00:10, not {AppendLinger}.");
         // The writer role's name must stay within PostgreSQL's 63-byte identifiers.
         if (!System.Text.RegularExpressions.Regex.IsMatch(Schema, "^[a-z_][a-z0-9_]{0,55}$"))
             throw new InvalidOperationException($"Audit:Schema '{Schema}' must be a lower-case SQL identifier of at most 56 characters.");

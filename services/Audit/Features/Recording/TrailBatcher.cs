@@ -14,6 +14,9 @@ namespace Accountability.Audit.Features.Recording;
 /// A consumer's message is acknowledged only after the batch holding it committed. When a batch
 /// fails, its events are appended one by one, so one bad message fails alone and goes to the error
 /// queue through the consumer's retries, never taking its neighbours with it.
+/// A batch that is not full waits Audit:AppendLinger for companions before it is written: at a trickle a
+/// complaint's eight events arrive over a few dozen milliseconds, and written one at a time each paid a
+/// whole transaction (docs/bench.md, eighteenth round).
 /// </summary>
 public sealed class TrailBatcher(
     ServiceDatabase database,
@@ -39,15 +42,20 @@ public sealed class TrailBatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await migrations.WaitAsync(stoppingToken);
-        var limit = options.Value.AppendBatchSize;
+        var (limit, linger) = (options.Value.AppendBatchSize, options.Value.AppendLinger);
         var batch = new List<Pending>(limit);
         try
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 batch.Clear();
-                while (batch.Count < limit && queue.Reader.TryRead(out var pending))
-                    batch.Add(pending);
+                TakeUpTo(limit, batch);
+                // A full batch goes at once: under load the wait would only add latency, never a companion.
+                if (batch.Count < limit && linger > TimeSpan.Zero)
+                {
+                    await Task.Delay(linger, stoppingToken);
+                    TakeUpTo(limit, batch);
+                }
                 await WriteAsync(batch, stoppingToken);
             }
         }
@@ -60,6 +68,12 @@ public sealed class TrailBatcher(
             foreach (var left in batch.Concat(Drain()))
                 left.Recorded.TrySetCanceled(stoppingToken);
         }
+    }
+
+    private void TakeUpTo(int limit, List<Pending> batch)
+    {
+        while (batch.Count < limit && queue.Reader.TryRead(out var pending))
+            batch.Add(pending);
     }
 
     private IEnumerable<Pending> Drain()
