@@ -46,6 +46,13 @@ public sealed class MessagingOptions
     /// </summary>
     public TimeSpan StuckEndpointExitAfter { get; set; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// How long a message for a grouped inbox (notification's planning, intake's public status, escalation's early
+    /// warnings) waits for companions when no group is being gathered, so a complaint's messages share a transaction.
+    /// None of them is on custody's path. Zero processes a lone message at once.
+    /// </summary>
+    public TimeSpan InboxGroupLinger { get; set; } = TimeSpan.FromMilliseconds(50);
+
     public void Validate()
     {
         if (StuckEndpointExitAfter < TimeSpan.Zero)
@@ -64,6 +71,8 @@ public sealed class MessagingOptions
             throw new InvalidOperationException($"Messaging:OutageRetryLimit must be between 0 and 1000, not {OutageRetryLimit}.");
         if (OutageMaxBackoff <= TimeSpan.Zero)
             throw new InvalidOperationException("Messaging:OutageMaxBackoff must be positive.");
+        if (InboxGroupLinger < TimeSpan.Zero || InboxGroupLinger > TimeSpan.FromSeconds(10))
+            throw new InvalidOperationException($"Messaging:InboxGroupLinger must be from 00:00:00 to 00:00:10, not {InboxGroupLinger}.");
         if (PrefetchCount is < 1 or > 10_000)
             throw new InvalidOperationException($"Messaging:PrefetchCount must be between 1 and 10000, not {PrefetchCount}.");
     }

@@ -9,17 +9,20 @@ namespace Accountability.Messaging.Tests;
 
 /// <summary>
 /// The grouped inbox: messages that arrive while a transaction is being written share the next one, each applied once.
-/// A message for each lane is held until the others have arrived, so that they are known to wait together.
+/// A message for each lane is held until the others have arrived, so that they are known to wait together. Those tests
+/// turn the linger off: they are about the lanes, and a lingering lane would take every held message.
 /// </summary>
 public sealed class GroupedInboxTests
 {
+    private static readonly Dictionary<string, string?> NoLinger = new() { ["Messaging:InboxGroupLinger"] = "00:00:00" };
+
     private const string Increment =
         "insert into effects (work_id, applied) values (@workId, 1) on conflict (work_id) do update set applied = effects.applied + 1";
 
     [Fact]
     public async Task Messages_of_several_consumers_that_arrive_together_share_a_transaction_in_each_lane_and_a_second_delivery_applies_nothing()
     {
-        await using var host = await MessagingTestHost.StartAsync();
+        await using var host = await MessagingTestHost.StartAsync(settings: NoLinger);
         var inbox = host.Services.GetRequiredService<GroupedInbox>();
         var transactions = new ConcurrentDictionary<Guid, long>();
         var (held, release) = HoldEveryLane(inbox, transactions);
@@ -45,7 +48,7 @@ public sealed class GroupedInboxTests
     [Fact]
     public async Task A_message_whose_work_fails_fails_alone_and_the_messages_that_arrived_with_it_are_applied()
     {
-        await using var host = await MessagingTestHost.StartAsync();
+        await using var host = await MessagingTestHost.StartAsync(settings: NoLinger);
         var inbox = host.Services.GetRequiredService<GroupedInbox>();
         var transactions = new ConcurrentDictionary<Guid, long>();
         var (held, release) = HoldEveryLane(inbox, transactions);
@@ -79,7 +82,7 @@ public sealed class GroupedInboxTests
     [Fact]
     public async Task A_consumer_that_stops_waiting_does_not_cancel_the_transaction_its_message_is_in()
     {
-        await using var host = await MessagingTestHost.StartAsync();
+        await using var host = await MessagingTestHost.StartAsync(settings: NoLinger);
         var inbox = host.Services.GetRequiredService<GroupedInbox>();
         var transactions = new ConcurrentDictionary<Guid, long>();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -96,6 +99,39 @@ public sealed class GroupedInboxTests
             "select count(*) from inbox where message_id = @MessageId", new { message.MessageId }) == 1, "the message's transaction committed");
         Assert.False(await inbox.ProcessOnceAsync(message.Consumer, message.MessageId, ApplyAfter(Task.CompletedTask, message.WorkId, transactions), default));
         Assert.Equal(1, (await host.EffectsAsync())[message.WorkId]);
+    }
+
+    [Fact]
+    public async Task Messages_of_several_consumers_that_arrive_apart_within_the_linger_share_one_transaction()
+    {
+        await using var host = await MessagingTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Messaging:InboxGroupLinger"] = "00:00:03" });
+        var inbox = host.Services.GetRequiredService<GroupedInbox>();
+        var transactions = new ConcurrentDictionary<Guid, long>();
+        var arriving = Enumerable.Range(0, 5).Select(i => Message($"consumer-{i % 3}")).ToList();
+
+        // As a complaint's messages reach notification at a trickle: one at a time, a tenth of a second apart.
+        var done = new List<Task<bool>>();
+        foreach (var m in arriving)
+        {
+            done.Add(inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default));
+            await Task.Delay(100);
+        }
+
+        Assert.All(await Task.WhenAll(done), Assert.True);
+        Assert.Single(arriving.Select(m => transactions[m.WorkId]).Distinct());
+        var effects = await host.EffectsAsync();
+        Assert.All(arriving, m => Assert.Equal(1, effects[m.WorkId]));
+    }
+
+    [Theory]
+    [InlineData("-00:00:00.001")]
+    [InlineData("00:00:10.001")]
+    public void An_inbox_group_linger_outside_zero_to_ten_seconds_stops_the_start_with_an_error_that_names_the_setting(string linger)
+    {
+        var options = new MessagingOptions { InboxGroupLinger = TimeSpan.Parse(linger, System.Globalization.CultureInfo.InvariantCulture) };
+
+        var error = Assert.Throws<InvalidOperationException>(options.Validate);
+        Assert.Contains("Messaging:InboxGroupLinger", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>

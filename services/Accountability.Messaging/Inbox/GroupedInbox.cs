@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Accountability.Messaging.Database;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Accountability.Messaging.Inbox;
@@ -10,7 +11,8 @@ namespace Accountability.Messaging.Inbox;
 /// next, whichever consumer took them (<see cref="CoalescingWriter{TItem, TResult}"/>). A group is one transaction: one
 /// claim for all its messages, each message's work in turn, one COMMIT. Before, each message was a transaction and a
 /// connection of its own, with a BEGIN, a claim and a COMMIT around a few statements of work. A message that arrives
-/// alone is processed as by <see cref="Inbox.ProcessOnceAsync"/>, at once.
+/// alone waits Messaging:InboxGroupLinger for companions, then is processed as by <see cref="Inbox.ProcessOnceAsync"/>:
+/// these consumers are off custody's path, and at a trickle a complaint's messages then share one transaction.
 /// </summary>
 /// <remarks>
 /// For consumers whose work is a few statements on the database and nothing else: a group waits for each message's work
@@ -30,12 +32,13 @@ public sealed class GroupedInbox
     private readonly CoalescingWriter<Work, Outcome>[] lanes;
     private int next;
 
-    public GroupedInbox(ServiceDatabase database, Inbox inbox, ILogger<GroupedInbox> logger)
+    public GroupedInbox(ServiceDatabase database, Inbox inbox, IOptions<MessagingOptions> options, ILogger<GroupedInbox> logger)
     {
         this.database = database;
         this.inbox = inbox;
         this.logger = logger;
-        lanes = [.. Enumerable.Range(0, Lanes).Select(_ => new CoalescingWriter<Work, Outcome>(WriteAsync, CancellationToken.None))];
+        var linger = options.Value.InboxGroupLinger;
+        lanes = [.. Enumerable.Range(0, Lanes).Select(_ => new CoalescingWriter<Work, Outcome>(WriteAsync, CancellationToken.None, linger))];
     }
 
     /// <summary>
@@ -46,8 +49,9 @@ public sealed class GroupedInbox
     public async Task<bool> ProcessOnceAsync(
         string consumer, Guid messageId, Func<NpgsqlTransaction, CancellationToken, Task> apply, CancellationToken cancellationToken)
     {
-        // In turn: at a trickle each message finds its lane idle and is written at once; under load every lane gathers groups.
-        var lane = lanes[(int)((uint)Interlocked.Increment(ref next) % Lanes)];
+        // A lane that is gathering takes the message into its coming group; otherwise the lanes in turn, so under load
+        // every lane gathers groups.
+        var lane = Array.Find(lanes, l => l.Gathering) ?? lanes[(int)((uint)Interlocked.Increment(ref next) % Lanes)];
         var outcome = await lane.WriteAsync(new Work(consumer, messageId, apply)).WaitAsync(cancellationToken);
         if (outcome.Failure is { } failure)
             ExceptionDispatchInfo.Throw(failure);
