@@ -22,6 +22,30 @@ public sealed class CoalescingWriterTests
     }
 
     [Fact]
+    public async Task With_a_linger_items_that_arrive_apart_within_it_go_together_in_one_write_and_the_writer_says_it_is_gathering_meanwhile()
+    {
+        var groups = new List<int[]>();
+        var writer = new CoalescingWriter<int, bool>((items, _) =>
+        {
+            lock (groups)
+                groups.Add([.. items]);
+            return Task.FromResult<IReadOnlyList<bool>>([.. items.Select(_ => true)]);
+        }, CancellationToken.None, linger: TimeSpan.FromSeconds(2));
+
+        var first = writer.WriteAsync(1);
+        Assert.True(writer.Gathering);
+        await Task.Delay(100);
+        var second = writer.WriteAsync(2);
+        await Task.Delay(100);
+        var third = writer.WriteAsync(3);
+        Assert.Empty(groups);
+
+        Assert.All(await Task.WhenAll(first, second, third), Assert.True);
+        Assert.False(writer.Gathering);
+        Assert.Equal([[1, 2, 3]], groups);
+    }
+
+    [Fact]
     public async Task Items_that_arrive_while_a_write_is_under_way_go_together_in_the_next_write()
     {
         var groups = new List<int[]>();
