@@ -504,7 +504,9 @@ rmq_start_node() {
             tail -n 30 "$RMQ_DIR/log/startup.log" >&2 || true
             die "rabbitmq exited during start (logs: $RMQ_DIR/log)"
         done
-        [ -n "$(rmq_pid)" ] || die "rabbitmq did not write $RMQ_PID_FILE"
+        # The boot's last log line can come before its pid file reads as the node (seen once in make bench REF=).
+        for ((i = 0; i < 100; i++)); do [ -n "$(rmq_pid)" ] && break; sleep 0.1; done
+        [ -n "$(rmq_pid)" ] || die "rabbitmq did not write $RMQ_PID_FILE (it holds '$(read_pid "$RMQ_PID_FILE")', a process named '$(proc_comm "$(read_pid "$RMQ_PID_FILE")")')"
     fi
     rmq_await
 }
