@@ -16,35 +16,13 @@ public sealed class AppendLingerTests
     [Fact]
     public async Task A_cases_events_that_arrive_apart_within_the_linger_are_appended_in_one_transaction()
     {
-        await using var host = await AuditTrailHost.StartAsync(extra: new Dictionary<string, string> { ["Audit__AppendLinger"] = "00:00:05" });
-        var caseId = Guid.NewGuid();
-        var events = CaseStory.Build(caseId, DateTimeOffset.UtcNow.AddHours(-1)).SelectMany(step => step.Events).Take(6).ToList();
-
-        foreach (var message in events)
-        {
-            await host.SendAsync(message);
-            await Task.Delay(Apart);
-        }
-        await host.WaitForCaseRecordsAsync(caseId, events.Count);
-
-        Assert.Equal(1, await TransactionsOfAsync(host, caseId));
+        Assert.Equal(1, await TransactionsForSixEventsSentApartAsync(linger: "00:00:05"));
     }
 
     [Fact]
     public async Task Without_a_linger_events_that_arrive_apart_are_appended_as_they_come()
     {
-        await using var host = await AuditTrailHost.StartAsync(extra: new Dictionary<string, string> { ["Audit__AppendLinger"] = "00:00:00" });
-        var caseId = Guid.NewGuid();
-        var events = CaseStory.Build(caseId, DateTimeOffset.UtcNow.AddHours(-1)).SelectMany(step => step.Events).Take(6).ToList();
-
-        foreach (var message in events)
-        {
-            await host.SendAsync(message);
-            await Task.Delay(Apart);
-        }
-        await host.WaitForCaseRecordsAsync(caseId, events.Count);
-
-        Assert.True(await TransactionsOfAsync(host, caseId) > 1, "six events sent 150 ms apart with no linger were all written in one transaction");
+        Assert.True(await TransactionsForSixEventsSentApartAsync(linger: "00:00:00") > 1, "six events sent 150 ms apart with no linger were all written in one transaction");
     }
 
     [Theory]
@@ -60,8 +38,19 @@ public sealed class AppendLingerTests
         Assert.Contains("Audit:AppendLinger", process.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<long> TransactionsOfAsync(AuditTrailHost host, Guid caseId)
+    /// <summary>Six of a case's events, sent to a fresh audit 150 ms apart, as they arrive at a trickle: the transactions that wrote them.</summary>
+    private static async Task<long> TransactionsForSixEventsSentApartAsync(string linger)
     {
+        await using var host = await AuditTrailHost.StartAsync(extra: new Dictionary<string, string> { ["Audit__AppendLinger"] = linger });
+        var caseId = Guid.NewGuid();
+        var events = CaseStory.Build(caseId, DateTimeOffset.UtcNow.AddHours(-1)).SelectMany(step => step.Events).Take(6).ToList();
+        foreach (var message in events)
+        {
+            await host.SendAsync(message);
+            await Task.Delay(Apart);
+        }
+        await host.WaitForCaseRecordsAsync(caseId, events.Count);
+
         await using var connection = await host.OpenOwnerAsync();
         return await connection.ExecuteScalarAsync<long>("select count(distinct xmin::text) from audit_events where case_id = @caseId", new { caseId });
     }
