@@ -32,6 +32,7 @@ public sealed class CoalescingWriterTests
             return Task.FromResult<IReadOnlyList<bool>>([.. items.Select(_ => true)]);
         }, CancellationToken.None, linger: TimeSpan.FromSeconds(2));
 
+        // The pauses are the scenario (items that arrive apart, inside the 2 s linger), not waits for a condition.
         var first = writer.WriteAsync(1);
         Assert.True(writer.Gathering);
         await Task.Delay(100);
