@@ -52,6 +52,14 @@ public sealed class EscalationOptions
     /// </summary>
     public int CaseEventsPrefetchCount { get; set; } = 64;
 
+    /// <summary>
+    /// How long a group of case events that is not already being gathered waits for companions before it is written (100 ms
+    /// by default, 0 to 10 s). At a trickle a complaint's receipt and its routing's events arrive some tens of milliseconds
+    /// apart; waiting lets them share one transaction. Clocks run from each event's own instant, so the wait moves no
+    /// deadline; zero writes every event as soon as the writer is free.
+    /// </summary>
+    public TimeSpan CaseEventsLinger { get; set; } = TimeSpan.FromMilliseconds(100);
+
     public bool ManualClock => string.Equals(Clock, "manual", StringComparison.OrdinalIgnoreCase);
 
     public void Validate()
@@ -66,6 +74,8 @@ public sealed class EscalationOptions
             throw new InvalidOperationException("Escalation:GapMonitorPageSize must be between 1 and 500.");
         if (CaseEventsPrefetchCount is < 1 or > 10_000)
             throw new InvalidOperationException($"Escalation:CaseEventsPrefetchCount must be between 1 and 10000, not {CaseEventsPrefetchCount}.");
+        if (CaseEventsLinger < TimeSpan.Zero || CaseEventsLinger > TimeSpan.FromSeconds(10))
+            throw new InvalidOperationException($"Escalation:CaseEventsLinger must be from 00:00:00 to 00:00:10, not {CaseEventsLinger}.");
         if (!Uri.TryCreate(AssignmentUrl, UriKind.Absolute, out _))
             throw new InvalidOperationException($"Escalation:AssignmentUrl must be an absolute URL, not '{AssignmentUrl}'.");
     }

@@ -52,12 +52,22 @@ public sealed class CaseEventsConsumer(CaseUpdateWriter writer, TimerWakeUp wake
 }
 
 /// <summary>
-/// The events of one case are applied one at a time in this process (a partition per case id), so
-/// they no longer queue on the case's row lock holding a connection each, and a group of the writer holds each case
-/// once; events of different cases still run in parallel. The row lock stays: it orders several instances and the poller.
+/// The queue hands an instance many events at once, and each consumer hands its event to the writer, which applies them in
+/// groups: a case's receipt and its routing's events, which arrive together, share one transaction, in rounds (a case once
+/// per round). There is no partition per case any more: the writer is the only one in the process that holds a connection
+/// for the clocks, so no event waits on a case's row lock holding one, and the versions make any order of a case's events
+/// end the same. The row lock stays: it orders several instances and the poller.
 /// </summary>
-public sealed class CaseEventsConsumerDefinition : OneCaseAtATimeConsumerDefinition<CaseEventsConsumer>
+public sealed class CaseEventsConsumerDefinition : RetryingConsumerDefinition<CaseEventsConsumer>
 {
-    /// <summary>A group gathers while one is written, and holds each case once: the queue must hold many cases' events for that.</summary>
-    protected override int InFlight(IRegistrationContext context) => context.GetRequiredService<IOptions<EscalationOptions>>().Value.CaseEventsPrefetchCount;
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CaseEventsConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
+        // A group gathers while one is written, and while it lingers: the queue must hold many cases' events for that.
+        var inFlight = context.GetRequiredService<IOptions<EscalationOptions>>().Value.CaseEventsPrefetchCount;
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+            rabbit.PrefetchCount = inFlight;
+        endpointConfigurator.ConcurrentMessageLimit = inFlight;
+    }
 }

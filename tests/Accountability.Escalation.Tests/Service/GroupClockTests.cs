@@ -80,6 +80,61 @@ public sealed class GroupClockTests
         Assert.Contains("case events together failed; writing them one at a time", second.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_cases_receipt_and_routing_that_arrive_apart_within_the_linger_are_applied_in_one_transaction_as_if_one_by_one()
+    {
+        await using var host = await IsolatedEscalation.CreateAsync();
+        var first = await host.StartInstanceAsync(T0, NoLinger);
+        await host.PublishDirectoryAsync();
+        // The same history applied with no linger: the clocks the gathered case must end with.
+        var reference = await CaseScript.RoutedAsync(host, "force", "p-1014", T0, anonymous: false);
+        await WaitUntilRoutedAsync(host, [reference]);
+        await host.StopInstanceAsync(first);
+        await RecordTransactionsAsync(host);
+
+        await host.StartInstanceAsync(T0, new Dictionary<string, string> { ["Escalation__CaseEventsLinger"] = "00:00:05" });
+        // The scenario: a trickle, where a case's four events arrive 150 ms apart, well inside the linger.
+        var gathered = await CaseScript.RoutedAsync(host, "force", "p-1014", T0, anonymous: false, apart: TimeSpan.FromMilliseconds(150));
+        await WaitUntilRoutedAsync(host, [gathered]);
+
+        Assert.Equal(4, await host.CountAsync("select count(*) from test_clock_transactions", new { }));
+        Assert.Equal(1, await host.CountAsync("select count(distinct txid) from test_clock_transactions", new { }));
+        Assert.Equal((await host.ClocksAsync(reference.CaseId)).GetRawText(), (await host.ClocksAsync(gathered.CaseId)).GetRawText());
+        Assert.Equal(await TimersAheadAsync(host, reference.CaseId), await TimersAheadAsync(host, gathered.CaseId));
+    }
+
+    [Fact]
+    public async Task With_the_linger_off_each_event_that_finds_the_writer_free_is_applied_at_once_in_its_own_transaction()
+    {
+        await using var host = await IsolatedEscalation.CreateAsync();
+        await host.StartInstanceAsync(T0, NoLinger);
+        await host.PublishDirectoryAsync();
+        await RecordTransactionsAsync(host);
+
+        // Each event is sent once the one before it is applied, so none waits for another.
+        var caseId = Guid.NewGuid();
+        var script = new CaseScript(host, caseId, "force");
+        await host.WaitUntilConsumedAsync(await host.PublishTrackedAsync(Receipt(caseId)));
+        script.Next();
+        foreach (var (kind, toKind, toId) in new[] { ("received", "unit", "u-intake-desk"), ("routed", "person", "p-1014"), ("reassigned", "person", "p-1015") })
+            await host.WaitUntilConsumedAsync(await host.PublishTrackedAsync(script.Transfer(kind, toKind, toId, T0)));
+
+        Assert.Equal(4, await host.CountAsync("select count(distinct txid) from test_clock_transactions", new { }));
+    }
+
+    [Theory]
+    [InlineData("-00:00:01")]
+    [InlineData("00:00:11")]
+    [InlineData("soon")]
+    public async Task A_case_events_linger_outside_0_to_10_seconds_or_not_a_time_stops_the_start_naming_the_setting(string linger)
+    {
+        await using var process = await ServiceProcess.StartAsync("Escalation",
+            new Dictionary<string, string> { ["Escalation__CaseEventsLinger"] = linger }, waitUntilReady: false);
+
+        await Eventually.HoldsAsync(() => process.HasExited, "the service refuses to start", TimeSpan.FromMinutes(2));
+        Assert.Contains("Escalation:CaseEventsLinger", process.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("many")]
@@ -91,6 +146,8 @@ public sealed class GroupClockTests
         await Eventually.HoldsAsync(() => process.HasExited, "the service refuses to start", TimeSpan.FromMinutes(2));
         Assert.Contains("Escalation:CaseEventsPrefetchCount", process.Output, StringComparison.Ordinal);
     }
+
+    private static readonly Dictionary<string, string> NoLinger = new() { ["Escalation__CaseEventsLinger"] = "00:00:00" };
 
     private static Guid[] Ids(IEnumerable<CaseScript> cases) => [.. cases.Select(c => c.CaseId)];
 

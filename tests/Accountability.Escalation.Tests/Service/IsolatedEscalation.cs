@@ -266,8 +266,9 @@ public sealed class CaseScript(IsolatedEscalation host, Guid caseId, string cate
     /// Received, opened, and routed to <paramref name="ownerId"/>, all at <paramref name="at"/>; assignment gets the receipt too,
     /// and the same owner, so that it answers who may see the case as it would for this history.
     /// </summary>
+    /// <param name="apart">A pause between one event and the next, as the events of a trickle arrive; none by default.</param>
     public static async Task<CaseScript> RoutedAsync(IsolatedEscalation host, string category, string ownerId, DateTimeOffset at, bool anonymous = true,
-        string[]? subjectBadges = null)
+        string[]? subjectBadges = null, TimeSpan apart = default)
     {
         var script = new CaseScript(host, Guid.NewGuid(), category);
         var received = new ComplaintReceived
@@ -278,12 +279,15 @@ public sealed class CaseScript(IsolatedEscalation host, Guid caseId, string cate
             IntakeDeskUnitId = "u-intake-desk", ReceivedAt = at, Actor = "p-1007", Reason = "",
         };
         await host.PublishAsync(received);
+        await Task.Delay(apart);
         await host.PublishAsync(new CaseOpened
         {
             CaseId = script.CaseId, CaseVersion = script.Next(), Actor = "system:intake", Reason = "", OccurredAt = at,
             SubjectOfficerBadges = subjectBadges ?? [], Allegations = [], Category = category,
         });
+        await Task.Delay(apart);
         await script.TransferAsync("received", "unit", "u-intake-desk", at);
+        await Task.Delay(apart);
         await script.TransferAsync("routed", "person", ownerId, at);
         await host.Assignment.ReceiveAsync(received, ownerId);
         return script;

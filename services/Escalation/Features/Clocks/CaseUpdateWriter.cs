@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using Accountability.Escalation.Data;
 using Accountability.Escalation.Features.Timers;
 using Accountability.Messaging.Database;
+using Microsoft.Extensions.Options;
 using MessagingInbox = Accountability.Messaging.Inbox.Inbox;
 
 namespace Accountability.Escalation.Features.Clocks;
@@ -12,15 +13,17 @@ public sealed record PendingCaseUpdate(string InboxName, Guid MessageId, CaseUpd
 
 /// <summary>
 /// Applies case events to the clocks in groups: each consumer hands its event here and waits, and the events that arrive
-/// while one group is being written go together in the next (<see cref="CoalescingWriter{TItem, TResult}"/>). A group is
-/// one transaction: one inbox claim, one round trip that creates, locks and updates the cases and reads their clocks, and
-/// one that writes every clock, pin and timer (<see cref="CaseClockStore.ApplyAsync"/>). Before, each event was a
-/// transaction of its own, of six or seven statements. A group that fails is written again one event at a time, so one bad
-/// event fails alone and its neighbours are still applied.
+/// while one group is being written, or while a group waits <c>Escalation:CaseEventsLinger</c> for companions, go together
+/// (<see cref="CoalescingWriter{TItem, TResult}"/>). A group is one transaction: one inbox claim, then for each round (every
+/// case once) one round trip that creates, locks and updates the cases and reads their clocks, and one that writes every
+/// clock, pin and timer (<see cref="CaseClockStore.ApplyAsync"/>). Before, each event was a transaction of its own, of six
+/// or seven statements. A group that fails is written again one event at a time, in arrival order, so one bad event fails
+/// alone and its neighbours are still applied.
 /// </summary>
 /// <remarks>
-/// A case's events are handed over one at a time (<see cref="Consumers.CaseEventsConsumerDefinition"/>), so a group holds
-/// each case once. Should one ever hold a case twice, its later event goes in a transaction after the earlier one's.
+/// A case's receipt and its routing's events arrive together, and share a group: its later event is applied in a later
+/// round of the same transaction, after the earlier one's, under the row lock the first round took. Events of a case that
+/// are handed over out of order are harmless: each clock and the owner only move forward by the event's version.
 /// </remarks>
 public sealed class CaseUpdateWriter
 {
@@ -30,7 +33,8 @@ public sealed class CaseUpdateWriter
     private readonly ILogger<CaseUpdateWriter> logger;
     private readonly CoalescingWriter<PendingCaseUpdate, Outcome> writer;
 
-    public CaseUpdateWriter(ServiceDatabase database, CaseClockStore store, TimeProvider time, ILogger<CaseUpdateWriter> logger)
+    public CaseUpdateWriter(
+        ServiceDatabase database, CaseClockStore store, TimeProvider time, IOptions<EscalationOptions> options, ILogger<CaseUpdateWriter> logger)
     {
         this.database = database;
         this.store = store;
@@ -38,7 +42,7 @@ public sealed class CaseUpdateWriter
         this.logger = logger;
         // A write is not cancelled when the service stops: it commits or fails on its own, and a consumer that stopped
         // waiting for it gets its message again, which the inbox then knows (as routing's groups; docs/bench.md, fifteenth round).
-        writer = new CoalescingWriter<PendingCaseUpdate, Outcome>(WriteAsync, CancellationToken.None);
+        writer = new CoalescingWriter<PendingCaseUpdate, Outcome>(WriteAsync, CancellationToken.None, options.Value.CaseEventsLinger);
     }
 
     /// <summary>
@@ -56,24 +60,8 @@ public sealed class CaseUpdateWriter
     /// <summary>What became of one event: applied (a timer due now, or not), already processed (not due), or failed.</summary>
     private sealed record Outcome(bool DueNow, Exception? Failure = null);
 
-    private async Task<IReadOnlyList<Outcome>> WriteAsync(IReadOnlyList<PendingCaseUpdate> group, CancellationToken cancellationToken)
-    {
-        var outcomes = new Outcome[group.Count];
-        // Rounds in which each case appears once, in arrival order: a case's later event is applied after its earlier one.
-        var remaining = Enumerable.Range(0, group.Count).ToList();
-        while (remaining.Count > 0)
-        {
-            var round = remaining.DistinctBy(i => group[i].Update.CaseId).ToList();
-            remaining = [.. remaining.Except(round)];
-            var results = await WriteRoundAsync([.. round.Select(i => group[i])], cancellationToken);
-            for (var i = 0; i < round.Count; i++)
-                outcomes[round[i]] = results[i];
-        }
-        return outcomes;
-    }
-
-    private Task<IReadOnlyList<Outcome>> WriteRoundAsync(IReadOnlyList<PendingCaseUpdate> round, CancellationToken cancellationToken) =>
-        GroupWrite.TogetherOrOneByOneAsync(round, together => ApplyGroupAsync(together, cancellationToken),
+    private Task<IReadOnlyList<Outcome>> WriteAsync(IReadOnlyList<PendingCaseUpdate> group, CancellationToken cancellationToken) =>
+        GroupWrite.TogetherOrOneByOneAsync(group, together => ApplyGroupAsync(together, cancellationToken),
             pending => WriteAloneAsync(pending, cancellationToken), logger, "case events");
 
     private async Task<Outcome> WriteAloneAsync(PendingCaseUpdate pending, CancellationToken cancellationToken)
@@ -102,14 +90,21 @@ public sealed class CaseUpdateWriter
         // The consumer name includes the message type: one queue, but each type is its own inbox stream.
         var claimed = await MessagingInbox.ClaimAsync(transaction, [.. group.Select(p => (p.InboxName, p.MessageId))], cancellationToken);
         var fresh = Enumerable.Range(0, group.Count).Where(i => claimed.Contains((group[i].InboxName, group[i].MessageId))).ToList();
-        var dueNow = await store.ApplyAsync(transaction, [.. fresh.Select(i => group[i].Update)], time.GetUtcNow(), cancellationToken);
+        var dueNow = new bool[group.Count];
+        // Rounds in which each case appears once, in arrival order: a case's later event is applied after its earlier one.
+        var now = time.GetUtcNow();
+        for (var remaining = fresh; remaining.Count > 0;)
+        {
+            var round = remaining.DistinctBy(i => group[i].Update.CaseId).ToList();
+            remaining = [.. remaining.Except(round)];
+            var due = await store.ApplyAsync(transaction, [.. round.Select(i => group[i].Update)], now, cancellationToken);
+            for (var r = 0; r < round.Count; r++)
+                dueNow[round[r]] = due[r];
+        }
         await transaction.CommitAsync(cancellationToken);
         activity?.SetTag("accountability.clocks.applied", fresh.Count);
 
-        var outcomes = new Outcome[group.Count];
-        Array.Fill(outcomes, new Outcome(false));
-        for (var i = 0; i < fresh.Count; i++)
-            outcomes[fresh[i]] = new Outcome(dueNow[i]);
-        return outcomes;
+        return [.. dueNow.Select(due => new Outcome(due))];
     }
 }
+
