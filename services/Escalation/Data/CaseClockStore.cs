@@ -224,7 +224,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
             $"select {ClockColumns} from clocks where case_id = @caseId order by clock", new { caseId }, transaction, cancellationToken: cancellationToken))).ToList();
 
     /// <summary>
-    /// Inserts the timers that the case's running clocks still need, for their current generation.
+    /// Inserts the next timer of each of the case's running clocks, for their current generation.
     /// Timers of older generations stay behind and are marked superseded when they come due.
     /// </summary>
     public async Task<bool> RescheduleAsync(NpgsqlTransaction transaction, Guid caseId, DateTimeOffset now, CancellationToken cancellationToken)
@@ -244,8 +244,8 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
     private sealed record TimerRow(Guid CaseId, string Clock, int Run, int Generation, int Percent, DateTimeOffset FireAt);
 
     /// <summary>
-    /// Adds to <paramref name="timers"/> the thresholds still ahead of the case's running <paramref name="clocks"/>, for the
-    /// generation each is in. True when one of them is already due. A case with no policy yet gets none: the clocks run, and
+    /// Adds to <paramref name="timers"/> the next threshold of each of the case's running <paramref name="clocks"/>, for the
+    /// generation each is in; the poller sets the one after when it fires it. True when one of them is already due. A case with no policy yet gets none: the clocks run, and
     /// get their timers when the policy is pinned.
     /// </summary>
     private bool TimersOf(CaseRow @case, IEnumerable<ClockRow> clocks, PolicyCatalog catalog, DateTimeOffset now, List<TimerRow> timers)
@@ -258,7 +258,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         var policy = catalog.Find(key) ?? throw new InvalidOperationException($"Case {@case.CaseId} runs under policy {key}, which does not exist.");
         var dueNow = false;
         foreach (var clock in running)
-            foreach (var (percent, fireAt) in TimerSchedule.Remaining(clock.ToRun(policy, calendar), policy, clock.FiredPercents, calendar, now))
+            if (TimerSchedule.Next(clock.ToRun(policy, calendar), policy, clock.FiredPercents, calendar, now) is var (percent, fireAt))
             {
                 timers.Add(new TimerRow(@case.CaseId, clock.Clock, clock.Run, clock.Generation, percent, fireAt.ForDb()));
                 dueNow |= fireAt <= now;
@@ -309,7 +309,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                     handoff_id = excluded.handoff_id, fired_percents = excluded.fired_percents, breached_at = excluded.breached_at,
                     version = excluded.version
                 """);
-        // One statement for all of them: a case's clocks need a dozen timers or more.
+        // One statement for all of them: a case's running clocks need one each.
         if (timers.Count > 0)
             statements.Add(
                 """

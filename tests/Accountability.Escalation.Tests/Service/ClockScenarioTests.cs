@@ -3,7 +3,9 @@ using System.Text.Json;
 using Accountability.Contracts.Custody;
 using Accountability.Contracts.Escalation;
 using Accountability.ServiceDefaults.Security;
+using Accountability.Escalation.Features.Timers;
 using Accountability.TestSupport;
+using Dapper;
 using Xunit;
 
 namespace Accountability.Escalation.Tests.Service;
@@ -26,6 +28,8 @@ public sealed class ClockScenarioTests(EscalationFixture fixture)
 
         foreach (var (minutes, percent) in new[] { (61, 50), (91, 75), (109, 90) })
         {
+            // The clock holds one timer, the threshold it reaches next; firing one sets the one after.
+            Assert.Equal(new[] { percent }, await PendingThresholdsAsync(script.CaseId, SlaClocks.Acknowledge));
             await Host.AdvanceToAsync(start.AddMinutes(minutes));
             var warning = await Host.WaitForAsync<SlaWarning>(script.CaseId, w => w.Clock == SlaClocks.Acknowledge && w.Percent == percent, $"the {percent}% warning");
             Assert.Equal(("person", "p-1014"), (warning.OwnerKind, warning.OwnerId));
@@ -34,6 +38,7 @@ public sealed class ClockScenarioTests(EscalationFixture fixture)
             Assert.Empty(Host.ReceivedFor<SlaBreached>(script.CaseId));
         }
 
+        Assert.Equal(new[] { TimerSchedule.BreachPercent }, await PendingThresholdsAsync(script.CaseId, SlaClocks.Acknowledge));
         await Host.AdvanceToAsync(start.AddMinutes(121));
         var breach = await Host.WaitForAsync<SlaBreached>(script.CaseId, b => b.Clock == SlaClocks.Acknowledge, "the breach");
         Assert.Equal(100, breach.Percent);
@@ -256,5 +261,16 @@ public sealed class ClockScenarioTests(EscalationFixture fixture)
         var escalate = await Host.WaitForAsync<EscalateCase>(script.CaseId, _ => true, "EscalateCase");
         Assert.Equal("p-1012", escalate.ToPersonId); // p-1015's supervisor, not p-1016's
         Assert.Equal(1, await Host.CountAsync("select count(*) from clocks where case_id = @caseId and clock = 'resolution'", new { caseId = script.CaseId }));
+    }
+
+    /// <summary>The thresholds of the clock's pending timers in its current run and generation.</summary>
+    private async Task<int[]> PendingThresholdsAsync(Guid caseId, string clock)
+    {
+        await using var connection = await TestDatabase.OpenAsync(Host.Schema);
+        return [.. await connection.QueryAsync<int>(
+            """
+            select t.percent from timers t join clocks c on c.case_id = t.case_id and c.clock = t.clock and c.run = t.run and c.generation = t.generation
+            where t.case_id = @caseId and t.clock = @clock and t.state = 'pending' order by t.percent
+            """, new { caseId, clock })];
     }
 }

@@ -168,15 +168,23 @@ public sealed class TimerPoller(
             activity?.SetTag("accountability.escalation.outcome", plan.Outcome);
         }
 
+        // The clock keeps one timer: this threshold's, fired now, is followed by the next one of the same run and generation.
+        var next = TimerSchedule.Next(clock.ToRun(policy, calendar), policy, [.. clock.FiredPercents, timer.Percent], calendar, now);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             update clocks set fired_percents = array_append(fired_percents, @Percent),
                 breached_at = case when @Percent = 100 then @now else breached_at end
-            where case_id = @CaseId and clock = @Clock
-            """, new { timer.Percent, now = now.ForDb(), timer.CaseId, timer.Clock }, transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "update timers set state = 'fired', fired_at = @now, late = @late, lateness = @lateness, fired_by = @Instance where timer_id = @TimerId",
-            new { now = now.ForDb(), late, lateness, Instance, timer.TimerId }, transaction, cancellationToken: cancellationToken));
+            where case_id = @CaseId and clock = @Clock;
+            update timers set state = 'fired', fired_at = @now, late = @late, lateness = @lateness, fired_by = @Instance where timer_id = @TimerId;
+            insert into timers (case_id, clock, run, generation, percent, fire_at)
+            select @CaseId, @Clock, @Run, @Generation, @nextPercent, @nextFireAt where @nextPercent is not null
+            on conflict do nothing
+            """,
+            new
+            {
+                timer.Percent, now = now.ForDb(), timer.CaseId, timer.Clock, late, lateness, Instance, timer.TimerId, timer.Run, timer.Generation,
+                nextPercent = next?.Percent, nextFireAt = next?.FireAt.ForDb(),
+            }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         if (late)
             logger.LogInformation("Timer {Clock} {Percent}% of case {CaseId} fired late by {Lateness}", timer.Clock, timer.Percent, timer.CaseId, lateness);

@@ -17,6 +17,17 @@ public static class TimerSchedule
             .Select(percent => (percent, ClockMath.InstantOf(run, calendar, percent, now)))
             .ToList();
 
+    /// <summary>
+    /// The threshold that comes due first of those not yet fired in this run, or null when all have. A clock keeps only this
+    /// one as a timer: the poller sets the next when it fires it, so a case holds one pending timer per running clock, not
+    /// every threshold of every run it ever began.
+    /// </summary>
+    public static (int Percent, DateTimeOffset FireAt)? Next(
+        ClockRun run, SlaPolicy policy, IReadOnlyCollection<int> firedPercents, BusinessCalendar calendar, DateTimeOffset now) =>
+        Remaining(run, policy, firedPercents, calendar, now) is { Count: > 0 } remaining
+            ? remaining.MinBy(threshold => (threshold.FireAt, threshold.Percent))
+            : null;
+
     public static ClockRun RunOf(SlaPolicy policy, string clock, DateTimeOffset startedAt, IReadOnlyList<ClockPause> pauses, DateTimeOffset? stoppedAt, BusinessCalendar calendar)
     {
         var limit = policy.Clocks[clock];
