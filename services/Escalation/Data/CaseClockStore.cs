@@ -80,81 +80,55 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         """;
 
     /// <summary>
-    /// Applies the updates of a group of events, each about a different case, in the caller's transaction. Returns, for each
-    /// update in order, whether a timer it scheduled is already due (the poller should look now).
+    /// Applies the updates of a group of events in the caller's transaction, in order; a case may have several (its receipt
+    /// and its routing arrive together). Returns, for each update in order, whether a timer its case needs is already due
+    /// (the poller should look now).
     /// </summary>
     /// <remarks>
-    /// A fixed number of round trips, however many cases: the cases' rows are created, locked and updated together and
+    /// A fixed number of round trips, however many cases and events: the cases' rows are created, locked and updated and
     /// their clocks read in one; the policies table is read once if a case's policy is being pinned; every clock written,
-    /// every pin and every new timer go in one more. Each event's clock actions are folded onto its case's clocks in memory
+    /// every pin and every new timer go in one more. A case's n-th event is in the n-th update statement of the first round
+    /// trip, so the statements apply a case's events one after another, as they arrived, with the same version guards as
+    /// one at a time. Each event's clock actions are folded onto its case's clocks in memory, in order
     /// (<see cref="ClockTransitions"/>), which is safe because the case's row lock is held from the first round trip on.
+    /// Only the clocks' final states are written, with their next thresholds as timers: a run begun and replaced within the
+    /// group (the intake desk's acknowledge clock, then the owner's) never gets a timer that would only be superseded.
     /// </remarks>
     public async Task<IReadOnlyList<bool>> ApplyAsync(
         NpgsqlTransaction transaction, IReadOnlyList<CaseUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (updates.Count == 0)
             return [];
-        if (updates.Select(u => u.CaseId).Distinct().Count() != updates.Count)
-            throw new ArgumentException("A group applies one update per case: a case's events are applied in order, one group after another.", nameof(updates));
         var connection = transaction.Connection!;
-        var caseIds = updates.Select(u => u.CaseId).Order().ToArray();
+        var caseIds = updates.Select(u => u.CaseId).Distinct().Order().ToArray();
+        // The n-th statement holds the n-th event of each case that has one: a case at most once per statement.
+        var steps = updates.GroupBy(u => u.CaseId).SelectMany(events => events.Select((update, n) => (n, update)))
+            .GroupBy(e => e.n, e => e.update).OrderBy(step => step.Key).Select(step => step.ToList()).ToList();
 
-        // One round trip for four statements, each in its own snapshot as if sent one by one. A case's first event creates
+        // One round trip for these statements, each in its own snapshot as if sent one by one. A case's first event creates
         // its row (for the others the insert finds the key and does nothing). The cases are then locked in the order of
         // their ids, so two groups of other instances (or the poller, which locks one case) never wait on each other in a
-        // circle. The update is computed from each row as the previous writer left it; the clocks are read after the lock,
-        // so they too are as the previous writer left them.
+        // circle. Each update is computed from each row as the previous statement left it; the clocks are read after the
+        // lock, so they too are as the previous writer left them.
+        var parameters = new DynamicParameters(new { caseIds });
+        for (var n = 0; n < steps.Count; n++)
+            parameters.Add($"updates{n}", JsonSerializer.Serialize(steps[n].Select(CaseUpdateJson)));
         var write = new CommandDefinition(
-            $$"""
+            $"""
             insert into cases (case_id) select id from unnest(@caseIds) as ids(id) order by id on conflict (case_id) do nothing;
             select case_id from cases where case_id = any(@caseIds) order by case_id for update;
-            update cases set
-                category = coalesce(category, u.new_category),
-                allegation_types = case when u.new_allegation_types is null or cardinality(allegation_types) > 0 then allegation_types else u.new_allegation_types end,
-                anonymous = coalesce(anonymous, u.new_anonymous),
-                -- Subjects only ever join a case (receipt, then amended allegations), so a union is right in any order.
-                subject_badges = case when u.new_subject_badges is null then subject_badges
-                                      else array(select distinct b from unnest(subject_badges || u.new_subject_badges) b order by b) end,
-                -- least(null, x) is x in PostgreSQL, so the first receipt instant sticks and an earlier one wins.
-                received_at = least(received_at, u.new_received_at),
-                owner_kind = case when u.new_owner_kind is not null and u.new_version > owner_version then u.new_owner_kind else owner_kind end,
-                owner_id = case when u.new_owner_kind is not null and u.new_version > owner_version then u.new_owner_id else owner_id end,
-                escalation_level = case when u.new_owner_kind is not null and u.new_version > owner_version and u.new_escalation_level is not null
-                                        then u.new_escalation_level else escalation_level end,
-                owner_version = case when u.new_owner_kind is not null and u.new_version > owner_version then u.new_version else owner_version end,
-                status = case when u.new_status is not null and u.new_version > status_version then u.new_status else status end,
-                status_version = case when u.new_status is not null and u.new_version > status_version then u.new_version else status_version end
-            from jsonb_to_recordset(@updates::jsonb) as u(
-                update_case_id uuid, new_category text, new_allegation_types text[], new_anonymous boolean, new_subject_badges text[],
-                new_received_at timestamptz, new_owner_kind text, new_owner_id text, new_escalation_level int, new_version bigint, new_status text)
-            where case_id = u.update_case_id
-            returning {{CaseColumns}};
-            select {{ClockColumns}} from clocks where case_id = any(@caseIds) order by case_id, clock
+            {string.Join("", Enumerable.Range(0, steps.Count).Select(n => UpdateCasesSql.Replace("@updates", $"@updates{n}", StringComparison.Ordinal) + ";\n"))}
+            select {ClockColumns} from clocks where case_id = any(@caseIds) order by case_id, clock
             """,
-            new
-            {
-                caseIds,
-                updates = JsonSerializer.Serialize(updates.Select(update => new
-                {
-                    update_case_id = update.CaseId,
-                    new_category = update.Category,
-                    new_allegation_types = update.AllegationTypes,
-                    new_anonymous = update.Anonymous,
-                    new_subject_badges = update.SubjectBadges,
-                    new_received_at = update.ReceivedAt is { } receivedAt ? ClockTransitions.StoredInstant(receivedAt) : (DateTime?)null,
-                    new_owner_kind = update.Owner?.Kind,
-                    new_owner_id = update.Owner?.Id,
-                    new_escalation_level = update.EscalationLevel,
-                    new_version = update.Version,
-                    new_status = update.Status,
-                })),
-            }, transaction, cancellationToken: cancellationToken);
-        Dictionary<Guid, CaseRow> cases;
+            parameters, transaction, cancellationToken: cancellationToken);
+        var cases = new Dictionary<Guid, CaseRow>();
         ILookup<Guid, ClockRow> stored;
         await using (var results = await connection.QueryMultipleAsync(write))
         {
             await results.ReadAsync<Guid>(); // the locks
-            cases = (await results.ReadAsync<CaseRow>()).ToDictionary(c => c.CaseId);
+            for (var n = 0; n < steps.Count; n++)
+                foreach (var row in await results.ReadAsync<CaseRow>())
+                    cases[row.CaseId] = row; // a later statement's row is the case after more of its events
             stored = (await results.ReadAsync<ClockRow>()).ToLookup(c => c.CaseId);
         }
 
@@ -170,35 +144,75 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         }
         var pinned = pins.Select(c => c.CaseId).ToHashSet();
 
-        var written = new List<ClockRow>();
-        var timers = new List<TimerRow>();
-        var dueNow = new bool[updates.Count];
-        var needTimers = new List<(int Index, CaseRow Case, List<ClockRow> Clocks)>();
-        for (var i = 0; i < updates.Count; i++)
-        {
-            var update = updates[i];
-            var clocks = stored[update.CaseId].ToDictionary(c => c.Clock, StringComparer.Ordinal);
-            var changed = new HashSet<string>(StringComparer.Ordinal);
+        // Every event's actions, in arrival order, onto its case's clocks as stored.
+        var clocksOfCase = caseIds.ToDictionary(id => id, id => stored[id].ToDictionary(c => c.Clock, StringComparer.Ordinal));
+        var changedOfCase = caseIds.ToDictionary(id => id, _ => new HashSet<string>(StringComparer.Ordinal));
+        foreach (var update in updates)
             foreach (var action in update.Actions)
-                if (ClockTransitions.Apply(update.CaseId, clocks.GetValueOrDefault(action.Clock), action) is { } clock)
+                if (ClockTransitions.Apply(update.CaseId, clocksOfCase[update.CaseId].GetValueOrDefault(action.Clock), action) is { } clock)
                 {
-                    clocks[action.Clock] = clock;
-                    changed.Add(action.Clock);
+                    clocksOfCase[update.CaseId][action.Clock] = clock;
+                    changedOfCase[update.CaseId].Add(action.Clock);
                 }
-            written.AddRange(changed.Select(name => clocks[name]));
-            // A clock's timers are inserted when its run or generation begins, in the same transaction, and stay until they
-            // fire or are superseded: only the clocks this event wrote need new ones, or every clock when the policy was just
-            // pinned (before that, no clock had any).
-            var @case = cases[update.CaseId];
-            needTimers.Add((i, @case, [.. clocks.Values.Where(c => pinned.Contains(@case.CaseId) || changed.Contains(c.Clock))]));
-        }
+
+        var written = caseIds.SelectMany(id => changedOfCase[id].Select(name => clocksOfCase[id][name])).ToList();
+        // A clock's next timer is inserted when its run or generation begins, in the same transaction, and stays until it
+        // fires (and the poller sets the one after) or is superseded: only the clocks the events wrote need one, or every
+        // clock when the policy was just pinned (before that, no clock had any).
+        var needTimers = caseIds.Select(id => (Case: cases[id],
+            Clocks: clocksOfCase[id].Values.Where(c => pinned.Contains(id) || changedOfCase[id].Contains(c.Clock)).ToList())).ToList();
         var catalogHeld = await policies.HoldingAsync(connection, transaction, needTimers.Select(n => n.Case.Policy), cancellationToken);
-        foreach (var (index, @case, clocks) in needTimers)
-            dueNow[index] = TimersOf(@case, clocks, catalogHeld, now, timers);
+        var timers = new List<TimerRow>();
+        var dueNow = needTimers.ToDictionary(n => n.Case.CaseId, n => TimersOf(n.Case, n.Clocks, catalogHeld, now, timers));
 
         await WriteAsync(transaction, pins, written, timers, cancellationToken);
-        return dueNow;
+        return [.. updates.Select(u => dueNow[u.CaseId])];
     }
+
+    /// <summary>
+    /// One statement of a group's case updates, each row a different case, from <c>@updates</c>: each field only moves the
+    /// way an event may move it, so that the events of a case applied one after another end the same in any order.
+    /// </summary>
+    private const string UpdateCasesSql =
+        $"""
+        update cases set
+            category = coalesce(category, u.new_category),
+            allegation_types = case when u.new_allegation_types is null or cardinality(allegation_types) > 0 then allegation_types else u.new_allegation_types end,
+            anonymous = coalesce(anonymous, u.new_anonymous),
+            -- Subjects only ever join a case (receipt, then amended allegations), so a union is right in any order.
+            subject_badges = case when u.new_subject_badges is null then subject_badges
+                                  else array(select distinct b from unnest(subject_badges || u.new_subject_badges) b order by b) end,
+            -- least(null, x) is x in PostgreSQL, so the first receipt instant sticks and an earlier one wins.
+            received_at = least(received_at, u.new_received_at),
+            owner_kind = case when u.new_owner_kind is not null and u.new_version > owner_version then u.new_owner_kind else owner_kind end,
+            owner_id = case when u.new_owner_kind is not null and u.new_version > owner_version then u.new_owner_id else owner_id end,
+            escalation_level = case when u.new_owner_kind is not null and u.new_version > owner_version and u.new_escalation_level is not null
+                                    then u.new_escalation_level else escalation_level end,
+            owner_version = case when u.new_owner_kind is not null and u.new_version > owner_version then u.new_version else owner_version end,
+            status = case when u.new_status is not null and u.new_version > status_version then u.new_status else status end,
+            status_version = case when u.new_status is not null and u.new_version > status_version then u.new_version else status_version end
+        from jsonb_to_recordset(@updates::jsonb) as u(
+            update_case_id uuid, new_category text, new_allegation_types text[], new_anonymous boolean, new_subject_badges text[],
+            new_received_at timestamptz, new_owner_kind text, new_owner_id text, new_escalation_level int, new_version bigint, new_status text)
+        where case_id = u.update_case_id
+        returning {CaseColumns}
+        """;
+
+    /// <summary>An update as one row of <see cref="UpdateCasesSql"/>'s recordset.</summary>
+    private static object CaseUpdateJson(CaseUpdate update) => new
+    {
+        update_case_id = update.CaseId,
+        new_category = update.Category,
+        new_allegation_types = update.AllegationTypes,
+        new_anonymous = update.Anonymous,
+        new_subject_badges = update.SubjectBadges,
+        new_received_at = update.ReceivedAt is { } receivedAt ? ClockTransitions.StoredInstant(receivedAt) : (DateTime?)null,
+        new_owner_kind = update.Owner?.Kind,
+        new_owner_id = update.Owner?.Id,
+        new_escalation_level = update.EscalationLevel,
+        new_version = update.Version,
+        new_status = update.Status,
+    };
 
     public static async Task<CaseRow?> LockCaseAsync(NpgsqlTransaction transaction, Guid caseId, CancellationToken cancellationToken) =>
         await transaction.Connection!.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(

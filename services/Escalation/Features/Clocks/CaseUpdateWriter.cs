@@ -14,16 +14,16 @@ public sealed record PendingCaseUpdate(string InboxName, Guid MessageId, CaseUpd
 /// <summary>
 /// Applies case events to the clocks in groups: each consumer hands its event here and waits, and the events that arrive
 /// while one group is being written, or while a group waits <c>Escalation:CaseEventsLinger</c> for companions, go together
-/// (<see cref="CoalescingWriter{TItem, TResult}"/>). A group is one transaction: one inbox claim, then for each round (every
-/// case once) one round trip that creates, locks and updates the cases and reads their clocks, and one that writes every
-/// clock, pin and timer (<see cref="CaseClockStore.ApplyAsync"/>). Before, each event was a transaction of its own, of six
-/// or seven statements. A group that fails is written again one event at a time, in arrival order, so one bad event fails
-/// alone and its neighbours are still applied.
+/// (<see cref="CoalescingWriter{TItem, TResult}"/>). A group is one transaction: one inbox claim, one round trip that
+/// creates, locks and updates the cases and reads their clocks, and one that writes every clock, pin and timer
+/// (<see cref="CaseClockStore.ApplyAsync"/>). Before, each event was a transaction of its own, of six or seven statements.
+/// A group that fails is written again one event at a time, in arrival order, so one bad event fails alone and its
+/// neighbours are still applied.
 /// </summary>
 /// <remarks>
-/// A case's receipt and its routing's events arrive together, and share a group: its later event is applied in a later
-/// round of the same transaction, after the earlier one's, under the row lock the first round took. Events of a case that
-/// are handed over out of order are harmless: each clock and the owner only move forward by the event's version.
+/// A case's receipt and its routing's events arrive together, and share a group: the store applies a case's events in
+/// the order they were handed over. Events of a case handed over out of order are harmless: each clock and the owner only
+/// move forward by the event's version.
 /// </remarks>
 public sealed class CaseUpdateWriter
 {
@@ -90,21 +90,15 @@ public sealed class CaseUpdateWriter
         // The consumer name includes the message type: one queue, but each type is its own inbox stream.
         var claimed = await MessagingInbox.ClaimAsync(transaction, [.. group.Select(p => (p.InboxName, p.MessageId))], cancellationToken);
         var fresh = Enumerable.Range(0, group.Count).Where(i => claimed.Contains((group[i].InboxName, group[i].MessageId))).ToList();
-        var dueNow = new bool[group.Count];
-        // Rounds in which each case appears once, in arrival order: a case's later event is applied after its earlier one.
-        var now = time.GetUtcNow();
-        for (var remaining = fresh; remaining.Count > 0;)
-        {
-            var round = remaining.DistinctBy(i => group[i].Update.CaseId).ToList();
-            remaining = [.. remaining.Except(round)];
-            var due = await store.ApplyAsync(transaction, [.. round.Select(i => group[i].Update)], now, cancellationToken);
-            for (var r = 0; r < round.Count; r++)
-                dueNow[round[r]] = due[r];
-        }
+        var dueNow = await store.ApplyAsync(transaction, [.. fresh.Select(i => group[i].Update)], time.GetUtcNow(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         activity?.SetTag("accountability.clocks.applied", fresh.Count);
 
-        return [.. dueNow.Select(due => new Outcome(due))];
+        var outcomes = new Outcome[group.Count];
+        Array.Fill(outcomes, new Outcome(false));
+        for (var i = 0; i < fresh.Count; i++)
+            outcomes[fresh[i]] = new Outcome(dueNow[i]);
+        return outcomes;
     }
 }
 
