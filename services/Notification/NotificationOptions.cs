@@ -142,6 +142,13 @@ public sealed class NotificationOptions
         /// at most Workers × BatchSize connections to the relay.
         /// </summary>
         public int BatchSize { get; set; } = 4;
+
+        /// <summary>
+        /// How long a worker woken for new deliveries waits before it claims (100 ms by default, 0 to 10 s). A complaint's
+        /// deliveries are recorded some tens of milliseconds apart; waiting lets one claim and one record take them all.
+        /// While a worker waits, further wake-ups are left to it. Zero claims at once.
+        /// </summary>
+        public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(100);
     }
 
     /// <summary>
@@ -230,5 +237,7 @@ public sealed class NotificationOptions
             throw new InvalidOperationException($"Notification:Delivery:Workers must be between 1 and 64, not {Delivery.Workers}.");
         if (Delivery.BatchSize is < 1 or > 64)
             throw new InvalidOperationException($"Notification:Delivery:BatchSize must be between 1 and 64, not {Delivery.BatchSize}.");
+        if (Delivery.Linger < TimeSpan.Zero || Delivery.Linger > TimeSpan.FromSeconds(10))
+            throw new InvalidOperationException($"Notification:Delivery:Linger must be from 00:00:00 to 00:00:10, not {Delivery.Linger}.");
     }
 }

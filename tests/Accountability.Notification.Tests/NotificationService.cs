@@ -47,6 +47,9 @@ public sealed class NotificationService : IAsyncLifetime
 
     private IBusControl bus = null!;
 
+    /// <summary>Settings of this instance's process beyond the suite's own, for a test that starts a service of its own.</summary>
+    public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
+
     public Dictionary<string, string> Settings(string? templatesPath = null)
     {
         var settings = new Dictionary<string, string>
@@ -77,6 +80,8 @@ public sealed class NotificationService : IAsyncLifetime
         };
         if (templatesPath is not null)
             settings["Notification__TemplatesPath"] = templatesPath;
+        foreach (var (key, value) in Extra)
+            settings[key] = value;
         return settings;
     }
 

@@ -65,7 +65,10 @@ public sealed class DeliveryDispatcher(
             {
                 // Until the next retry comes due, at most the poll interval; a consumer's new delivery, or a colleague that
                 // claimed a full batch, wakes us at once. Only a failed dispatch has to ask.
-                await wakeup.WaitAsync(lookAgainIn ?? await NextLookInAsync(settings.PollInterval, stoppingToken), stoppingToken);
+                var signalled = await wakeup.WaitAsync(lookAgainIn ?? await NextLookInAsync(settings.PollInterval, stoppingToken), stoppingToken);
+                // Woken with nothing left over from the last claim: the rest of the complaint's deliveries are on their way.
+                if (signalled && settings.Linger > TimeSpan.Zero)
+                    await wakeup.GatherAsync(settings.Linger, stoppingToken);
             }
             catch (OperationCanceledException)
             {

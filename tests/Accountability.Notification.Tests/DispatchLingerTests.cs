@@ -1,0 +1,111 @@
+using Accountability.TestSupport;
+using Dapper;
+using Xunit;
+
+namespace Accountability.Notification.Tests;
+
+/// <summary>
+/// A dispatcher woken for a new delivery waits <c>Notification:Delivery:Linger</c> before it claims, so that the deliveries
+/// recorded soon after go in the same claim. Each test runs a service of its own, on its own schema, queues and relay.
+/// </summary>
+public sealed class DispatchLingerTests
+{
+    [Fact]
+    public Task Deliveries_recorded_apart_within_the_linger_are_claimed_together_and_each_sent_once() => WithServiceAsync("00:00:03", async service =>
+    {
+
+        // The scenario: a trickle, three complaints 150 ms apart, each planned in its own transaction, well inside the linger.
+        var complaints = Enumerable.Range(0, 3).Select(i => NotificationService.Complaint(NotificationService.NewEmail($"linger-{i}"))).ToList();
+        foreach (var complaint in complaints)
+        {
+            await service.PublishAsync(complaint);
+            await Task.Delay(TimeSpan.FromMilliseconds(150));
+        }
+        var sent = await SentReceiptsAsync(service, complaints);
+
+        Assert.Equal(1, await service.ScalarAsync<long>("select count(distinct claim_id) from test_claims"));
+        foreach (var id in sent)
+            Assert.Single(service.Smtp.ForDelivery(id));
+    });
+
+    [Fact]
+    public Task With_the_linger_off_a_delivery_that_wakes_an_idle_worker_is_claimed_at_once_on_its_own() => WithServiceAsync("00:00:00", async service =>
+    {
+
+        // Each complaint is sent once the one before it is sent, so none waits for another.
+        var complaints = Enumerable.Range(0, 3).Select(i => NotificationService.Complaint(NotificationService.NewEmail($"no-linger-{i}"))).ToList();
+        foreach (var complaint in complaints)
+        {
+            await service.PublishAsync(complaint);
+            await SentReceiptsAsync(service, [complaint]);
+        }
+
+        Assert.Equal(3, await service.ScalarAsync<long>("select count(distinct claim_id) from test_claims"));
+    });
+
+    [Theory]
+    [InlineData("-00:00:01")]
+    [InlineData("00:00:11")]
+    [InlineData("soon")]
+    public async Task A_linger_outside_0_to_10_seconds_or_not_a_time_stops_the_start_naming_the_setting(string linger)
+    {
+        await using var process = await ServiceProcess.StartAsync("Notification",
+            new Dictionary<string, string> { ["Notification__Delivery__Linger"] = linger }, waitUntilReady: false);
+
+        await Eventually.HoldsAsync(() => process.HasExited, "the service refuses to start", TimeSpan.FromMinutes(2));
+        Assert.Contains("Notification:Delivery:Linger", process.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="test"/> against a service whose workers are woken only by new deliveries (the poll is a minute),
+    /// whose one claim can hold all of a test's deliveries, and whose claims are recorded; then stops it and all it started.
+    /// </summary>
+    private static async Task WithServiceAsync(string linger, Func<NotificationService, Task> test)
+    {
+        var service = new NotificationService
+        {
+            Extra = new Dictionary<string, string>
+            {
+                ["Notification__Delivery__Linger"] = linger,
+                ["Notification__Delivery__PollInterval"] = "00:01:00",
+                ["Notification__Delivery__BatchSize"] = "16",
+            },
+        };
+        try
+        {
+            await service.InitializeAsync();
+            await RecordClaimsAsync(service);
+            await test(service);
+        }
+        finally
+        {
+            await service.DisposeAsync();
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> SentReceiptsAsync(NotificationService service, IEnumerable<Contracts.Intake.ComplaintReceived> complaints)
+    {
+        var ids = new List<string>();
+        foreach (var complaint in complaints)
+            ids.Add((await service.WaitForNotificationAsync(complaint.CaseId, "receipt", n => n.GetProperty("status").GetString() == "sent",
+                "the receipt is sent")).GetProperty("id").GetString()!);
+        return ids;
+    }
+
+    /// <summary>Records every claim of a delivery from now on; the trigger runs as its owner, the test's login.</summary>
+    private static async Task RecordClaimsAsync(NotificationService service)
+    {
+        await using var connection = await TestDatabase.OpenAsync(service.Schema);
+        await connection.ExecuteAsync(
+            $"""
+            create table test_claims (delivery_id uuid not null, claim_id uuid not null);
+            create function test_record_claim() returns trigger language plpgsql security definer as $$
+            begin
+                insert into {service.Schema}.test_claims (delivery_id, claim_id) values (new.id, new.claim_id);
+                return new;
+            end $$;
+            create trigger test_claims after update on deliveries for each row
+                when (new.claim_id is not null and new.claim_id is distinct from old.claim_id) execute function test_record_claim();
+            """);
+    }
+}
