@@ -45,6 +45,17 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts a service with settings it must refuse, waits until it has exited (a cold start on a busy machine can take a
+    /// while), and returns what it wrote, where the test looks for the setting it names.
+    /// </summary>
+    public static async Task<string> OutputOfRefusedStartAsync(string name, IDictionary<string, string> settings)
+    {
+        await using var process = await StartAsync(name, settings, waitUntilReady: false);
+        await Eventually.HoldsAsync(() => process.HasExited, $"{name} refuses to start", TimeSpan.FromMinutes(2));
+        return process.Output;
+    }
+
+    /// <summary>
     /// Starts a service (Intake, Assignment, Escalation, Notification or Audit) and waits until /health/ready says 200.
     /// On a free loopback port, or on <paramref name="port"/> when the address must be known before (an OpenID client's redirect URI).
     /// </summary>

@@ -126,26 +126,18 @@ public sealed class GroupClockTests
     [InlineData("-00:00:01")]
     [InlineData("00:00:11")]
     [InlineData("soon")]
-    public async Task A_case_events_linger_outside_0_to_10_seconds_or_not_a_time_stops_the_start_naming_the_setting(string linger)
-    {
-        await using var process = await ServiceProcess.StartAsync("Escalation",
-            new Dictionary<string, string> { ["Escalation__CaseEventsLinger"] = linger }, waitUntilReady: false);
-
-        await Eventually.HoldsAsync(() => process.HasExited, "the service refuses to start", TimeSpan.FromMinutes(2));
-        Assert.Contains("Escalation:CaseEventsLinger", process.Output, StringComparison.Ordinal);
-    }
+    public async Task A_case_events_linger_outside_0_to_10_seconds_or_not_a_time_stops_the_start_naming_the_setting(string linger) =>
+        Assert.Contains("Escalation:CaseEventsLinger",
+            await ServiceProcess.OutputOfRefusedStartAsync("Escalation", new Dictionary<string, string> { ["Escalation__CaseEventsLinger"] = linger }),
+            StringComparison.Ordinal);
 
     [Theory]
     [InlineData("0")]
     [InlineData("many")]
-    public async Task A_case_events_prefetch_that_is_not_a_count_from_1_to_10000_stops_the_start_naming_the_setting(string prefetch)
-    {
-        await using var process = await ServiceProcess.StartAsync("Escalation",
-            new Dictionary<string, string> { ["Escalation__CaseEventsPrefetchCount"] = prefetch }, waitUntilReady: false);
-
-        await Eventually.HoldsAsync(() => process.HasExited, "the service refuses to start", TimeSpan.FromMinutes(2));
-        Assert.Contains("Escalation:CaseEventsPrefetchCount", process.Output, StringComparison.Ordinal);
-    }
+    public async Task A_case_events_prefetch_that_is_not_a_count_from_1_to_10000_stops_the_start_naming_the_setting(string prefetch) =>
+        Assert.Contains("Escalation:CaseEventsPrefetchCount",
+            await ServiceProcess.OutputOfRefusedStartAsync("Escalation", new Dictionary<string, string> { ["Escalation__CaseEventsPrefetchCount"] = prefetch }),
+            StringComparison.Ordinal);
 
     private static readonly Dictionary<string, string> NoLinger = new() { ["Escalation__CaseEventsLinger"] = "00:00:00" };
 
