@@ -141,7 +141,16 @@ while busy=$(ports_busy); do
     log "host ports in use by another socket: $busy; waiting for them"
     sleep 2
 done
-"${COMPOSE[@]}" up -d --no-build >&2 2>&1 || fail "compose up failed"
+# `up -d` starts whatever is not running yet, so it can be repeated. A failed start on a busy machine (a
+# dependency's health check, a port the engine still frees) is retried twice; its reason is logged each
+# time and, if it persists, ends the FAIL line, which is all a CI log's tail may show.
+for attempt in 1 2 3; do
+    if "${COMPOSE[@]}" up -d --no-build 2>&1 | tee "$STATE/up.log" >&2; then break; fi
+    reason=$(grep -i -m 3 'error' "$STATE/up.log" | tr -s ' \n' ' ' | cut -c1-400)
+    [ "$attempt" -lt 3 ] || fail "compose up failed 3 times; the last said: ${reason:-nothing (see $STATE/up.log)}"
+    log "compose up failed (attempt $attempt of 3): ${reason:-see $STATE/up.log}; trying again in 5 s"
+    sleep 5
+done
 
 http_code() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" 2>/dev/null || true; }
 
