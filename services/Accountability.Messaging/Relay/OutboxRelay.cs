@@ -101,11 +101,7 @@ public sealed class OutboxRelay(
         else if (outcomes.Any(o => o.Error is null))
             publishTimeout.Confirmed(outcomes.Where(o => o.Error is null).Max(o => o.Took));
         // A row that could never be published never reached the broker, so it says nothing about the channel.
-        var sent = outcomes.Where(o => !o.Unpublishable).ToList();
-        if (sent.Count > 0 && sent.All(o => o.TimedOut))
-            stall.TimedOut(batchStartedAt);
-        else if (sent.Count > 0)
-            stall.Answered();
+        stall.Record(batchStartedAt, confirmed: outcomes.Count(o => o.Error is null), timedOut: outcomes.Count(o => o.TimedOut));
 
         var published = outcomes.Where(o => o.Error is null && !o.Unpublishable).Select(o => o.Seq).ToArray();
         var failed = outcomes.Where(o => o.Error is not null).ToList();

@@ -1,0 +1,67 @@
+using Accountability.Messaging.Relay;
+using Xunit;
+
+namespace Accountability.Messaging.Tests;
+
+/// <summary>
+/// What counts as a stuck channel for the watchdog (<see cref="PublishStall"/>). BrokerNodeLossTests once stalled for
+/// three minutes with a relay whose batches were partly nacked and partly unanswered: the nacks had counted as answers,
+/// so the stall kept starting over and the watchdog never ended the process.
+/// </summary>
+public sealed class PublishStallTests
+{
+    private static readonly DateTimeOffset First = DateTimeOffset.UtcNow;
+
+    [Fact]
+    public void A_batch_of_nacks_and_timeouts_with_no_confirm_keeps_the_stall_that_began_before_it()
+    {
+        var stall = new PublishStall();
+        stall.Record(First, confirmed: 0, timedOut: 100);
+        var since = stall.StalledSince;
+
+        stall.Record(First.AddSeconds(40), confirmed: 0, timedOut: 89);
+
+        Assert.NotNull(since);
+        Assert.Equal(since, stall.StalledSince);
+        Assert.Equal(First.AddSeconds(40), stall.LastTimedOutBatchStartedAt);
+    }
+
+    [Fact]
+    public void A_batch_of_nacks_and_timeouts_begins_a_stall_when_none_was_under_way()
+    {
+        var stall = new PublishStall();
+
+        stall.Record(First, confirmed: 0, timedOut: 3);
+
+        Assert.NotNull(stall.StalledSince);
+        Assert.Equal(First, stall.LastTimedOutBatchStartedAt);
+    }
+
+    [Fact]
+    public void One_confirmed_publish_ends_the_stall()
+    {
+        var stall = new PublishStall();
+        stall.Record(First, confirmed: 0, timedOut: 100);
+
+        stall.Record(First.AddSeconds(5), confirmed: 1, timedOut: 99);
+
+        Assert.Null(stall.StalledSince);
+        Assert.Null(stall.LastTimedOutBatchStartedAt);
+    }
+
+    [Fact]
+    public void A_batch_the_broker_only_refused_neither_begins_nor_ends_a_stall()
+    {
+        var stall = new PublishStall();
+        stall.Record(First, confirmed: 0, timedOut: 0);
+        Assert.Null(stall.StalledSince);
+
+        stall.Record(First.AddSeconds(5), confirmed: 0, timedOut: 100);
+        var since = stall.StalledSince;
+        stall.Record(First.AddSeconds(40), confirmed: 0, timedOut: 0);
+
+        Assert.NotNull(since);
+        Assert.Equal(since, stall.StalledSince);
+        Assert.Equal(First.AddSeconds(5), stall.LastTimedOutBatchStartedAt);
+    }
+}
