@@ -223,7 +223,8 @@ public static class BenchRun
             Log($"burst: {burstCases} complaints at {burstRate:N1}/s (4x the maximum) for {options.BurstSeconds} s, then the drain");
             burst = await load.FixedRateAsync(burstCases, burstRate, drain);
             Log($"  accepted {burst.Accepted}/{burst.Offered}, drained {burst.DrainSeconds:N0} s after the last POST, unfinished {burst.Unfinished}; "
-                + $"stages routed {burst.RoutedPerSecond:N1} / notified {burst.NotifiedPerSecond:N1} / audited {burst.AuditedPerSecond:N1} cases/s; first done: {burst.FirstStageDone}");
+                + $"stages routed {burst.RoutedPerSecond:N1} / notified {burst.NotifiedPerSecond:N1} / audited {burst.AuditedPerSecond:N1} / clocked {burst.ClockedPerSecond?.ToString("N1") ?? "n/a"} cases/s; "
+                + $"first done: {burst.FirstStageDone}");
         }
         return new LoadResult(fixedRate, maximum, cost, peaks, idle, burst, halfMaximum);
     }

@@ -28,12 +28,15 @@ public sealed record PhaseResult(
     double RoutedPerSecond,
     double NotifiedPerSecond,
     double AuditedPerSecond,
+    /// <summary>Null when escalation's clocks have no written_at (a reference commit from before it).</summary>
+    double? ClockedPerSecond,
     string FirstStageDone = "");
 
 /// <summary>
 /// Complaints POSTed over HTTP to intake, then counted, read-only, in the throwaway database until
-/// every one is routed to an owner (assignment's custody), told (a sent delivery in notification)
-/// and recorded (its ComplaintReceived in audit_events).
+/// every one is routed to an owner (assignment's custody), told (a sent delivery in notification),
+/// recorded (its ComplaintReceived in audit_events) and clocked (escalation's acknowledge clock running
+/// for the person who owns it, written at escalation's clocks.written_at).
 /// </summary>
 public sealed class EndToEnd(Uri intake, string clerkToken, string connectionString)
 {
@@ -170,10 +173,12 @@ public sealed class EndToEnd(Uri intake, string clerkToken, string connectionStr
             RoutedPerSecond: StageRate(rows.Select(r => r.RoutedAt)),
             NotifiedPerSecond: StageRate(rows.Select(r => r.NotifiedAt)),
             AuditedPerSecond: StageRate(rows.Select(r => r.AuditedAt)),
-            FirstStageDone: FirstDone(("routed", rows.Select(r => r.RoutedAt)), ("notified", rows.Select(r => r.NotifiedAt)), ("audited", rows.Select(r => r.AuditedAt))));
+            ClockedPerSecond: clockedMeasured == true ? StageRate(rows.Select(r => r.ClockedAt)) : null,
+            FirstStageDone: FirstDone([("routed", rows.Select(r => r.RoutedAt)), ("notified", rows.Select(r => r.NotifiedAt)), ("audited", rows.Select(r => r.AuditedAt)),
+                .. clockedMeasured == true ? [("clocked", rows.Select(r => r.ClockedAt))] : Array.Empty<(string, IEnumerable<DateTimeOffset?>)>()]));
 
         // The stage whose last case got there first: under a backlog, routing should finish first, so every complaint has its owner soonest.
-        static string FirstDone(params (string Stage, IEnumerable<DateTimeOffset?> Instants)[] stages) =>
+        static string FirstDone((string Stage, IEnumerable<DateTimeOffset?> Instants)[] stages) =>
             stages.Select(s => (s.Stage, Last: s.Instants.Max() ?? DateTimeOffset.MaxValue)).MinBy(s => s.Last).Stage;
 
         // Each stage alone: cases that reached it, over the time from the first POST to the last of them reaching it.
@@ -184,18 +189,30 @@ public sealed class EndToEnd(Uri intake, string clerkToken, string connectionStr
         }
     }
 
-    /// <summary>One read-only query per poll over the three services' schemas.</summary>
+    /// <summary>One read-only query per poll over the four services' schemas.</summary>
     private async Task<IReadOnlyList<Progress>> ReadProgressAsync(Guid[] ids)
     {
         await using var connection = new NpgsqlConnection(progressConnectionString);
         await connection.OpenAsync();
+        // A reference commit's escalation may predate clocks.written_at: its clocked stage is then not measured.
+        if (clockedMeasured is null)
+        {
+            await using var probe = new NpgsqlCommand(
+                "select exists (select from information_schema.columns where table_schema = 'escalation' and table_name = 'clocks' and column_name = 'written_at')",
+                connection);
+            clockedMeasured = (bool)(await probe.ExecuteScalarAsync())!;
+        }
+        var clockedAt = clockedMeasured == true
+            ? "(select written_at from escalation.clocks k where k.case_id = ids.id and k.clock = 'acknowledge' and k.owner_kind = 'person')"
+            : "null::timestamptz";
         await using var command = new NpgsqlCommand(
-            """
+            $$"""
             select ids.id,
                    (select from_at from assignment.custody c where c.case_id = ids.id and c.seq = 1),
                    (select from_at from assignment.custody c where c.case_id = ids.id and c.seq = 2),
                    (select min(sent_at) from notification.deliveries d where d.case_id = ids.id and d.status = 'sent'),
-                   (select min(recorded_at) from audit.audit_events a where a.case_id = ids.id and a.type = 'ComplaintReceived')
+                   (select min(recorded_at) from audit.audit_events a where a.case_id = ids.id and a.type = 'ComplaintReceived'),
+                   {{clockedAt}}
             from unnest(@ids) as ids(id)
             """, connection);
         command.Parameters.AddWithValue("ids", ids);
@@ -207,7 +224,9 @@ public sealed class EndToEnd(Uri intake, string clerkToken, string connectionStr
                 reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
                 reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
                 reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                ClockedMeasured: clockedMeasured == true));
         return rows;
     }
 
@@ -216,10 +235,15 @@ public sealed class EndToEnd(Uri intake, string clerkToken, string connectionStr
 
     private sealed record Filed(Guid CaseId, double HttpMs);
 
-    private sealed record Progress(Guid CaseId, DateTimeOffset? ReceivedAt, DateTimeOffset? RoutedAt, DateTimeOffset? NotifiedAt, DateTimeOffset? AuditedAt)
-    {
-        public bool Done => ReceivedAt is not null && RoutedAt is not null && NotifiedAt is not null && AuditedAt is not null;
+    private bool? clockedMeasured;
 
-        public DateTimeOffset DoneAt => new[] { RoutedAt!.Value, NotifiedAt!.Value, AuditedAt!.Value }.Max();
+    private sealed record Progress(
+        Guid CaseId, DateTimeOffset? ReceivedAt, DateTimeOffset? RoutedAt, DateTimeOffset? NotifiedAt, DateTimeOffset? AuditedAt, DateTimeOffset? ClockedAt,
+        bool ClockedMeasured)
+    {
+        public bool Done => ReceivedAt is not null && RoutedAt is not null && NotifiedAt is not null && AuditedAt is not null
+                            && (ClockedAt is not null || !ClockedMeasured);
+
+        public DateTimeOffset DoneAt => new[] { RoutedAt!.Value, NotifiedAt!.Value, AuditedAt!.Value, ClockedAt ?? DateTimeOffset.MinValue }.Max();
     }
 }

@@ -321,7 +321,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                     state = excluded.state, run = excluded.run, generation = excluded.generation, started_at = excluded.started_at,
                     stopped_at = excluded.stopped_at, pauses = excluded.pauses, owner_kind = excluded.owner_kind, owner_id = excluded.owner_id,
                     handoff_id = excluded.handoff_id, fired_percents = excluded.fired_percents, breached_at = excluded.breached_at,
-                    version = excluded.version
+                    version = excluded.version, written_at = now()
                 """);
         // One statement for all of them: a case's running clocks need one each.
         if (timers.Count > 0)

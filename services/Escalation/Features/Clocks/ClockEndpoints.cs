@@ -235,7 +235,7 @@ public static class ClockEndpoints
     private static Task UpdateClockAsync(Npgsql.NpgsqlTransaction transaction, Guid caseId, string state, IReadOnlyList<ClockPause> pauses, CancellationToken ct) =>
         transaction.Connection!.ExecuteAsync(new CommandDefinition(
             """
-            update clocks set state = @state, pauses = @pauses::jsonb, generation = generation + 1
+            update clocks set state = @state, pauses = @pauses::jsonb, generation = generation + 1, written_at = now()
             where case_id = @caseId and clock = 'statutory'
             """, new { caseId, state, pauses = JsonSerializer.Serialize(pauses, CaseClockStore.Json) }, transaction, cancellationToken: ct));
 

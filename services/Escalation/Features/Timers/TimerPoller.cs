@@ -173,7 +173,7 @@ public sealed class TimerPoller(
         await connection.ExecuteAsync(new CommandDefinition(
             """
             update clocks set fired_percents = array_append(fired_percents, @Percent),
-                breached_at = case when @Percent = 100 then @now else breached_at end
+                breached_at = case when @Percent = 100 then @now else breached_at end, written_at = now()
             where case_id = @CaseId and clock = @Clock;
             update timers set state = 'fired', fired_at = @now, late = @late, lateness = @lateness, fired_by = @Instance where timer_id = @TimerId;
             insert into timers (case_id, clock, run, generation, percent, fire_at)
