@@ -47,6 +47,29 @@ public sealed class CoalescingWriterTests
     }
 
     [Fact]
+    public async Task A_linger_ends_as_soon_as_as_many_items_wait_as_the_callers_can_have_in_flight()
+    {
+        var groups = new List<int[]>();
+        var writer = new CoalescingWriter<int, bool>((items, _) =>
+        {
+            lock (groups)
+                groups.Add([.. items]);
+            return Task.FromResult<IReadOnlyList<bool>>([.. items.Select(_ => true)]);
+        }, CancellationToken.None, linger: TimeSpan.FromMinutes(10), fullAt: 3);
+
+        var first = writer.WriteAsync(1);
+        var second = writer.WriteAsync(2);
+        Assert.True(writer.Gathering);
+        Assert.False(first.IsCompleted);
+        var third = writer.WriteAsync(3);
+
+        // Ten minutes of linger left, but no fourth item can come: the three are written now.
+        Assert.All(await Task.WhenAll(first, second, third).WaitAsync(TimeSpan.FromSeconds(30)), Assert.True);
+        Assert.Equal([[1, 2, 3]], groups);
+        Assert.False(writer.Gathering);
+    }
+
+    [Fact]
     public async Task Items_that_arrive_while_a_write_is_under_way_go_together_in_the_next_write()
     {
         var groups = new List<int[]>();

@@ -6,17 +6,24 @@ namespace Accountability.Messaging.Database;
 /// one statement, while an item that arrives alone is never held back waiting for others (group commit, in small).
 /// With a <paramref name="linger"/>, the item that finds the writer idle waits that long for companions first: for work
 /// off the critical path, where a trickle's related items (a complaint's messages) are worth one write instead of one each.
+/// The linger ends early once <paramref name="fullAt"/> items wait: when that is all the callers can have in flight (a
+/// queue's prefetch), no more can come, and under a backlog every group would otherwise wait out the whole linger
+/// (`make bench`'s clocked stage, twentieth round).
 /// </summary>
 /// <param name="write">Writes a group of items and returns what became of each, in the items' order.</param>
 /// <param name="cancellationToken">Passed to every write.</param>
 /// <param name="linger">How long an idle writer gathers before its first write; zero writes at once.</param>
+/// <param name="fullAt">How many waiting items end a linger at once; by default only the linger's end does.</param>
 public sealed class CoalescingWriter<TItem, TResult>(
-    Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> write, CancellationToken cancellationToken, TimeSpan linger = default)
+    Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> write, CancellationToken cancellationToken, TimeSpan linger = default,
+    int fullAt = int.MaxValue)
 {
     private readonly Lock gate = new();
     private List<(TItem Item, TaskCompletionSource<TResult> Written)> waiting = [];
     private bool writing;
     private volatile bool gathering;
+    // Completed when the items gathered during a linger reach fullAt; null outside a linger.
+    private TaskCompletionSource? filled;
 
     /// <summary>True while the writer waits out its linger: an item given to it now joins the coming write.</summary>
     public bool Gathering => gathering;
@@ -31,25 +38,41 @@ public sealed class CoalescingWriter<TItem, TResult>(
             waiting.Add((item, written));
             writeNow = !writing;
             writing = true;
+            if (waiting.Count >= fullAt)
+                filled?.TrySetResult();
         }
         // The caller that finds no write under way writes, and goes on writing whatever arrived meanwhile.
         if (writeNow)
         {
             if (linger > TimeSpan.Zero)
-            {
-                gathering = true;
-                try
-                {
-                    await Task.Delay(linger, CancellationToken.None);
-                }
-                finally
-                {
-                    gathering = false;
-                }
-            }
+                await GatherAsync();
             await WriteUntilNoneWaitsAsync();
         }
         return await written.Task;
+    }
+
+    private async Task GatherAsync()
+    {
+        var full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (gate)
+        {
+            filled = full;
+            if (waiting.Count >= fullAt)
+                full.TrySetResult();
+        }
+        gathering = true;
+        using var lingerEnds = new CancellationTokenSource();
+        try
+        {
+            await Task.WhenAny(Task.Delay(linger, lingerEnds.Token), full.Task);
+        }
+        finally
+        {
+            await lingerEnds.CancelAsync();
+            gathering = false;
+            lock (gate)
+                filled = null;
+        }
     }
 
     private async Task WriteUntilNoneWaitsAsync()

@@ -104,6 +104,30 @@ public sealed class GroupClockTests
     }
 
     [Fact]
+    public async Task A_group_that_holds_as_many_events_as_the_queue_hands_over_at_once_is_written_without_waiting_out_the_linger()
+    {
+        await using var host = await IsolatedEscalation.CreateAsync();
+        // Four events in flight at most, and the longest linger: a case's four events fill the group.
+        await host.StartInstanceAsync(T0, new Dictionary<string, string>
+        {
+            ["Escalation__CaseEventsLinger"] = "00:00:10",
+            ["Escalation__CaseEventsPrefetchCount"] = "4",
+        });
+        await host.PublishDirectoryAsync();
+        await RecordTransactionsAsync(host);
+
+        var sent = await host.CountAsync("select (extract(epoch from clock_timestamp()) * 1000)::bigint", new { });
+        var script = await CaseScript.RoutedAsync(host, "force", "p-1014", T0, anonymous: false);
+        await WaitUntilRoutedAsync(host, [script]);
+
+        Assert.Equal(1, await host.CountAsync("select count(distinct txid) from test_clock_transactions", new { }));
+        // The group's transaction began well before the 10 s linger would have ended (clocks.written_at, the database's time).
+        var written = await host.CountAsync(
+            "select (extract(epoch from written_at) * 1000)::bigint from clocks where case_id = @caseId and clock = 'acknowledge'", new { caseId = script.CaseId });
+        Assert.True(written - sent < 5_000, $"the group was written {written - sent} ms after its events were sent");
+    }
+
+    [Fact]
     public async Task With_the_linger_off_each_event_that_finds_the_writer_free_is_applied_at_once_in_its_own_transaction()
     {
         await using var host = await IsolatedEscalation.CreateAsync();

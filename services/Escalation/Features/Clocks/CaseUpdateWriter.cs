@@ -42,7 +42,10 @@ public sealed class CaseUpdateWriter
         this.logger = logger;
         // A write is not cancelled when the service stops: it commits or fails on its own, and a consumer that stopped
         // waiting for it gets its message again, which the inbox then knows (as routing's groups; docs/bench.md, fifteenth round).
-        writer = new CoalescingWriter<PendingCaseUpdate, Outcome>(WriteAsync, CancellationToken.None, options.Value.CaseEventsLinger);
+        // A group that holds every event the queue hands this instance at once (its prefetch) cannot grow: it is written
+        // without waiting out the linger, or under a backlog each group would wait it out (docs/bench.md, twentieth round).
+        writer = new CoalescingWriter<PendingCaseUpdate, Outcome>(WriteAsync, CancellationToken.None, options.Value.CaseEventsLinger,
+            fullAt: options.Value.CaseEventsPrefetchCount);
     }
 
     /// <summary>
