@@ -104,14 +104,14 @@ public sealed class GroupClockTests
     }
 
     [Fact]
-    public async Task A_group_that_holds_as_many_events_as_the_queue_hands_over_at_once_is_written_without_waiting_out_the_linger()
+    public async Task A_group_that_holds_half_the_events_the_queue_hands_over_at_once_is_written_without_waiting_out_the_linger()
     {
         await using var host = await IsolatedEscalation.CreateAsync();
-        // Four events in flight at most, and the longest linger: a case's four events fill the group.
+        // Eight events in flight at most, and the longest linger: a case's four events fill a group.
         await host.StartInstanceAsync(T0, new Dictionary<string, string>
         {
             ["Escalation__CaseEventsLinger"] = "00:00:10",
-            ["Escalation__CaseEventsPrefetchCount"] = "4",
+            ["Escalation__CaseEventsPrefetchCount"] = "8",
         });
         await host.PublishDirectoryAsync();
         await RecordTransactionsAsync(host);

@@ -42,10 +42,11 @@ public sealed class CaseUpdateWriter
         this.logger = logger;
         // A write is not cancelled when the service stops: it commits or fails on its own, and a consumer that stopped
         // waiting for it gets its message again, which the inbox then knows (as routing's groups; docs/bench.md, fifteenth round).
-        // A group that holds every event the queue hands this instance at once (its prefetch) cannot grow: it is written
-        // without waiting out the linger, or under a backlog each group would wait it out (docs/bench.md, twentieth round).
+        // A group that holds half the events the queue hands this instance at once (its prefetch) is written without waiting
+        // out the linger: under a backlog each group would otherwise wait it out (docs/bench.md, twentieth round), and the
+        // other half of the prefetch gathers the next group while this one is written.
         writer = new CoalescingWriter<PendingCaseUpdate, Outcome>(WriteAsync, CancellationToken.None, options.Value.CaseEventsLinger,
-            fullAt: options.Value.CaseEventsPrefetchCount);
+            fullAt: Math.Max(1, options.Value.CaseEventsPrefetchCount / 2));
     }
 
     /// <summary>
