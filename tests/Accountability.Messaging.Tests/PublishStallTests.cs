@@ -4,9 +4,9 @@ using Xunit;
 namespace Accountability.Messaging.Tests;
 
 /// <summary>
-/// What counts as a stuck channel for the watchdog (<see cref="PublishStall"/>). BrokerNodeLossTests once stalled for
-/// three minutes with a relay whose batches were partly nacked and partly unanswered: the nacks had counted as answers,
-/// so the stall kept starting over and the watchdog never ended the process.
+/// What counts as a stuck channel for the watchdog (<see cref="PublishStall"/>). BrokerNodeLossTests stalled for three
+/// minutes, twice, with a relay whose batches were partly answered (nacks, confirms) and partly unanswered: the answers
+/// had counted, so the stall kept starting over and the watchdog never ended the process.
 /// </summary>
 public sealed class PublishStallTests
 {
@@ -38,12 +38,25 @@ public sealed class PublishStallTests
     }
 
     [Fact]
-    public void One_confirmed_publish_ends_the_stall()
+    public void Confirms_beside_timeouts_keep_the_stall_since_the_queue_that_lost_its_leader_may_be_all_that_is_stuck()
+    {
+        var stall = new PublishStall();
+        stall.Record(First, confirmed: 0, timedOut: 100);
+        var since = stall.StalledSince;
+
+        stall.Record(First.AddSeconds(40), confirmed: 12, timedOut: 88);
+
+        Assert.Equal(since, stall.StalledSince);
+        Assert.Equal(First.AddSeconds(40), stall.LastTimedOutBatchStartedAt);
+    }
+
+    [Fact]
+    public void A_batch_answered_in_full_ends_the_stall()
     {
         var stall = new PublishStall();
         stall.Record(First, confirmed: 0, timedOut: 100);
 
-        stall.Record(First.AddSeconds(5), confirmed: 1, timedOut: 99);
+        stall.Record(First.AddSeconds(5), confirmed: 99, timedOut: 0);
 
         Assert.Null(stall.StalledSince);
         Assert.Null(stall.LastTimedOutBatchStartedAt);

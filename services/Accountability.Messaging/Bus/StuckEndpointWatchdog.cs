@@ -16,9 +16,9 @@ namespace Accountability.Messaging.Bus;
 /// reachable (twice that before they first ran: a start on a loaded machine is slow), the process exits
 /// with status 1 and its supervisor starts a fresh one.
 /// The send side can stick as well (<see cref="PublishStall"/>: the node under the connection killed while
-/// it published): when the relay has had no publish confirmed for as long, its batches timing out (nacks beside
-/// them do not count as an answer), while the bus reports itself connected and a fresh connection of this process
-/// gets a publish confirmed, it exits the same way.
+/// it published): when every batch of the relay has had a publish time out for as long (confirms and nacks beside
+/// them do not count), while the bus reports itself connected and a fresh connection of this process gets a publish
+/// confirmed, it exits the same way.
 /// A stop that hangs on the stuck bus is cut short after <see cref="ExitGrace"/>.
 /// The outbox and inbox make that restart safe; readiness already reports 503 meanwhile. This service starts
 /// after the migrations have run, so a database that is away at start-up never counts against the endpoints.
@@ -74,7 +74,7 @@ public sealed class StuckEndpointWatchdog(
 
     /// <summary>
     /// Stuck: the bus reports itself connected and a fresh connection of this process gets a publish confirmed,
-    /// yet for <paramref name="limit"/> none of the relay's publishes has been confirmed, and a batch begun
+    /// yet for <paramref name="limit"/> every batch of the relay has had a publish time out, and a batch begun
     /// after that was first seen has timed out. An outage, or a bus still reconnecting after one, is not this process's fault,
     /// and a batch begun during it may still be waiting out its timeout.
     /// </summary>
@@ -91,7 +91,7 @@ public sealed class StuckEndpointWatchdog(
         publishStuckSince ??= now;
         if (now - publishStuckSince < limit || !(publishStall.LastTimedOutBatchStartedAt >= publishStuckSince))
             return false;
-        logger.LogCritical("No publish of the outbox relay has been confirmed for {Seconds:0} s (since {StalledSince:O}) while the bus reports itself " +
+        logger.LogCritical("Every batch of the outbox relay has had a publish time out for {Seconds:0} s (since {StalledSince:O}) while the bus reports itself " +
                            "connected and a fresh connection's publish is confirmed: the bus's channel is stuck on the client, so exiting so a fresh process takes over",
             (now - stalledSince.Value).TotalSeconds, stalledSince);
         return true;

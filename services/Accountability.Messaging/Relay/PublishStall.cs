@@ -1,10 +1,11 @@
 namespace Accountability.Messaging.Relay;
 
 /// <summary>
-/// Since when the relay's batches have got no confirm at all, each with at least one publish that timed out.
-/// A nack does not end a stall: BrokerNodeLossTests caught a stuck channel whose publishes the broker partly
-/// nacked ("Message rejected by broker") and partly left unanswered, for minutes, while a fresh connection's
-/// publish was confirmed. Only a confirm shows that the channel works. RabbitMQ.Client 7.2.2 can deadlock a channel for good when the node it is connected to
+/// Since when every one of the relay's batches has had a publish that timed out. Neither a nack nor a confirm
+/// beside it ends a stall: BrokerNodeLossTests caught stuck channels whose publishes to the queue that lost its
+/// leader went unanswered for minutes while the broker nacked or confirmed others on the same channel (a message
+/// no queue takes is confirmed at once), and a fresh connection's publish was confirmed. Only a batch with no
+/// timeout at all shows that the channel works. RabbitMQ.Client 7.2.2 can deadlock a channel for good when the node it is connected to
 /// vanishes under load (rabbitmq-dotnet-client#1930, fixed after 7.2.2): a publish blocked on the dead socket
 /// holds the channel's confirm lock, the channel's shutdown waits on that lock, so MassTransit never learns the
 /// channel is gone and sends every later publish to it. Its receive side reconnects and the bus looks healthy.
@@ -20,7 +21,7 @@ public sealed class PublishStall
     private long stalledSinceTicks = NotStalled;
     private long lastTimedOutBatchStartedTicks = NotStalled;
 
-    /// <summary>Null while the broker confirms some of the relay's publishes.</summary>
+    /// <summary>Null while the relay's batches get an answer for every publish.</summary>
     public DateTimeOffset? StalledSince
     {
         get
@@ -44,22 +45,21 @@ public sealed class PublishStall
     public DateTimeOffset Now() => time.GetUtcNow();
 
     /// <summary>
-    /// What a batch of publishes that reached the channel got: any confirm ends a stall; none, with at least one
-    /// timeout, begins one now unless it already had. A batch that was only refused (nacks, errors) changes nothing:
-    /// a broker that refuses everything is not this process's fault, yet a refusal says nothing of the publishes
-    /// that went unanswered beside it.
+    /// What a batch of publishes that reached the channel got: a timeout begins a stall now, unless one was under way;
+    /// a batch answered in full (confirms and nacks, no timeout) with at least one confirm ends it. A batch that was
+    /// only refused changes nothing: a broker that refuses everything is not this process's fault.
     /// </summary>
     public void Record(DateTimeOffset batchStartedAt, int confirmed, int timedOut)
     {
-        if (confirmed > 0)
-        {
-            Interlocked.Exchange(ref stalledSinceTicks, NotStalled);
-            Interlocked.Exchange(ref lastTimedOutBatchStartedTicks, NotStalled);
-        }
-        else if (timedOut > 0)
+        if (timedOut > 0)
         {
             Interlocked.Exchange(ref lastTimedOutBatchStartedTicks, batchStartedAt.UtcTicks);
             Interlocked.CompareExchange(ref stalledSinceTicks, time.GetUtcNow().UtcTicks, NotStalled);
+        }
+        else if (confirmed > 0)
+        {
+            Interlocked.Exchange(ref stalledSinceTicks, NotStalled);
+            Interlocked.Exchange(ref lastTimedOutBatchStartedTicks, NotStalled);
         }
     }
 }
