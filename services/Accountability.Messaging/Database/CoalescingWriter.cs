@@ -6,9 +6,10 @@ namespace Accountability.Messaging.Database;
 /// one statement, while an item that arrives alone is never held back waiting for others (group commit, in small).
 /// With a <paramref name="linger"/>, the item that finds the writer idle waits that long for companions first: for work
 /// off the critical path, where a trickle's related items (a complaint's messages) are worth one write instead of one each.
-/// The linger ends early once <paramref name="fullAt"/> items wait: when that is all the callers can have in flight (a
-/// queue's prefetch), no more can come, and under a backlog every group would otherwise wait out the whole linger
-/// (`make bench`'s clocked stage, twentieth round).
+/// The linger ends early once <paramref name="fullAt"/> items wait: a group that size is worth writing now. Under a backlog
+/// the callers' in-flight limit (a queue's prefetch) stops more from coming until a group is written, so without it every
+/// group would wait out the whole linger (`make bench`'s clocked stage, twentieth round). Escalation sets it at half its
+/// prefetch, so the other half gathers the next group while this one is written.
 /// </summary>
 /// <param name="write">Writes a group of items and returns what became of each, in the items' order.</param>
 /// <param name="cancellationToken">Passed to every write.</param>
