@@ -133,6 +133,9 @@ public static class FuzzCampaign
             }
             foreach (var (name, value) in request.Headers)
                 message.Headers.TryAddWithoutValidation(name, value);
+            // Each request on a connection of its own: the server closes a connection after refusing an oversized body,
+            // and a request sent on a pooled one just as it closed got no answer through no fault of its own.
+            message.Headers.ConnectionClose = true;
             using var response = await http.SendAsync(message);
             var status = (int)response.StatusCode;
             var detail = status >= 500 ? Shorten(await response.Content.ReadAsStringAsync(), 400) : "";
@@ -140,7 +143,12 @@ public static class FuzzCampaign
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or IOException or InvalidOperationException or FormatException)
         {
-            return (0, $"{exception.GetType().Name}: {Shorten(exception.Message, 200)}");
+            // The outer message of a failed send says only that it failed; the innermost one says how (reset, closed early).
+            var cause = exception;
+            while (cause.InnerException is { } inner)
+                cause = inner;
+            var how = ReferenceEquals(cause, exception) ? "" : $" <- {cause.GetType().Name}: {Shorten(cause.Message, 200)}";
+            return (0, $"{exception.GetType().Name}: {Shorten(exception.Message, 200)}{how}");
         }
     }
 
