@@ -149,6 +149,14 @@ public sealed class NotificationOptions
         /// While a worker waits, further wake-ups are left to it. Zero claims at once.
         /// </summary>
         public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(100);
+
+        /// <summary>
+        /// How long a claim's first outcome waits for the claim's other outcomes before it is recorded alone (50 ms by
+        /// default, 0 to 10 s). The attempts run side by side and mostly end together, so a claim is then one record and
+        /// one batch of announcements; once every outcome is in, the record goes at once. Zero records each outcome as
+        /// soon as the writer is free.
+        /// </summary>
+        public TimeSpan RecordLinger { get; set; } = TimeSpan.FromMilliseconds(50);
     }
 
     /// <summary>
@@ -239,5 +247,7 @@ public sealed class NotificationOptions
             throw new InvalidOperationException($"Notification:Delivery:BatchSize must be between 1 and 64, not {Delivery.BatchSize}.");
         if (Delivery.Linger < TimeSpan.Zero || Delivery.Linger > TimeSpan.FromSeconds(10))
             throw new InvalidOperationException($"Notification:Delivery:Linger must be from 00:00:00 to 00:00:10, not {Delivery.Linger}.");
+        if (Delivery.RecordLinger < TimeSpan.Zero || Delivery.RecordLinger > TimeSpan.FromSeconds(10))
+            throw new InvalidOperationException($"Notification:Delivery:RecordLinger must be from 00:00:00 to 00:00:10, not {Delivery.RecordLinger}.");
     }
 }

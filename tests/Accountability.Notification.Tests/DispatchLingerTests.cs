@@ -1,3 +1,4 @@
+using Accountability.Contracts.Custody;
 using Accountability.TestSupport;
 using Dapper;
 using Xunit;
@@ -43,26 +44,61 @@ public sealed class DispatchLingerTests
         Assert.Equal(3, await service.ScalarAsync<long>("select count(distinct claim_id) from test_claims"));
     });
 
+    [Fact]
+    public Task A_claims_outcomes_are_recorded_in_one_write_as_soon_as_the_last_is_known() => WithServiceAsync("00:00:10", async service =>
+    {
+        // One claim (the longest dispatch linger, since the two are planned by different consumers) holds a complainant's receipt, by e-mail, and an investigator's news, by a webhook
+        // whose receiver answers 1.5 s late. The e-mail's outcome waits for the webhook's, under a record linger far
+        // longer than both; the second outcome ends the wait.
+        service.Webhooks.AnswerAfter("nt-hooked", TimeSpan.FromSeconds(1.5));
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail("record"));
+        await service.PublishAsync(complaint);
+        await service.PublishAsync(new CustodyTransferred
+        {
+            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(3), Actor = "nt-super", Reason = "Yours now",
+            OccurredAt = DateTimeOffset.UtcNow, FromOwnerKind = "person", FromOwnerId = "nt-owner", ToOwnerKind = "person", ToOwnerId = "nt-hooked",
+            TransferKind = "reassigned",
+        });
+        var receipt = await service.WaitForNotificationAsync(complaint.CaseId, "receipt", n => n.GetProperty("status").GetString() == "sent", "the receipt is sent");
+        var news = await service.WaitForNotificationAsync(complaint.CaseId, "assignment", n => n.GetProperty("status").GetString() == "sent", "the webhook is sent");
+        var ids = new[] { receipt, news }.Select(n => Guid.Parse(n.GetProperty("id").GetString()!)).ToArray();
+
+        Assert.Equal(1, await service.ScalarAsync<long>("select count(distinct claim_id) from test_claims"));
+        // Rows inserted by one statement carry its transaction's id.
+        Assert.Equal(1, await service.ScalarAsync<long>("select count(distinct xmin::text) from delivery_attempts where delivery_id = any(@ids)", new { ids }));
+        // The record's database time against the first attempt's start: the writer did not wait out the ten seconds.
+        var waited = await service.ScalarAsync<double>(
+            """
+            select extract(epoch from max(d.next_attempt_at) - min(a.started_at))::float8
+            from deliveries d join delivery_attempts a on a.delivery_id = d.id where d.id = any(@ids)
+            """, new { ids });
+        Assert.True(waited < 5, $"the outcomes were recorded {waited:0.0} s after the first attempt began");
+    }, recordLinger: "00:00:10");
+
     [Theory]
-    [InlineData("-00:00:01")]
-    [InlineData("00:00:11")]
-    [InlineData("soon")]
-    public async Task A_linger_outside_0_to_10_seconds_or_not_a_time_stops_the_start_naming_the_setting(string linger) =>
-        Assert.Contains("Notification:Delivery:Linger",
-            await ServiceProcess.OutputOfRefusedStartAsync("Notification", new Dictionary<string, string> { ["Notification__Delivery__Linger"] = linger }),
+    [InlineData("Linger", "-00:00:01")]
+    [InlineData("Linger", "00:00:11")]
+    [InlineData("Linger", "soon")]
+    [InlineData("RecordLinger", "-00:00:01")]
+    [InlineData("RecordLinger", "00:00:11")]
+    [InlineData("RecordLinger", "soon")]
+    public async Task A_linger_outside_0_to_10_seconds_or_not_a_time_stops_the_start_naming_the_setting(string setting, string linger) =>
+        Assert.Contains($"Notification:Delivery:{setting}",
+            await ServiceProcess.OutputOfRefusedStartAsync("Notification", new Dictionary<string, string> { [$"Notification__Delivery__{setting}"] = linger }),
             StringComparison.Ordinal);
 
     /// <summary>
     /// Runs <paramref name="test"/> against a service whose workers are woken only by new deliveries (the poll is a minute),
     /// whose one claim can hold all of a test's deliveries, and whose claims are recorded; then stops it and all it started.
     /// </summary>
-    private static async Task WithServiceAsync(string linger, Func<NotificationService, Task> test)
+    private static async Task WithServiceAsync(string linger, Func<NotificationService, Task> test, string recordLinger = "00:00:00.050")
     {
         var service = new NotificationService
         {
             Extra = new Dictionary<string, string>
             {
                 ["Notification__Delivery__Linger"] = linger,
+                ["Notification__Delivery__RecordLinger"] = recordLinger,
                 ["Notification__Delivery__PollInterval"] = "00:01:00",
                 ["Notification__Delivery__BatchSize"] = "16",
             },

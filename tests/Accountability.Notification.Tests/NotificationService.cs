@@ -102,11 +102,17 @@ public sealed class NotificationService : IAsyncLifetime
         }));
         await bus.StartAsync();
 
-        var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await PublishDirectoryAsync(directory => directory);
+    }
+
+    /// <summary>Publishes the test directory, as <paramref name="change"/> makes it, as a newer version, and waits until it is in force.</summary>
+    public async Task PublishDirectoryAsync(Func<OrgDirectory, OrgDirectory> change)
+    {
+        var version = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (await ScalarAsync<long?>("select version from directory_copy") ?? 0) + 1);
         await PublishAsync(new DirectoryPublished
         {
             Version = version,
-            Directory = Directory(),
+            Directory = change(Directory()),
             PublishedAt = DateTimeOffset.UtcNow,
             Actor = "system:test",
             Reason = "Notification tests",

@@ -23,6 +23,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentQueue<WebhookRequest> requests = new();
     private readonly ConcurrentDictionary<string, byte> acceptedIds = new();
     private readonly ConcurrentDictionary<string, byte> failing = new();
+    private readonly ConcurrentDictionary<string, TimeSpan> slow = new();
     private readonly Task serving;
 
     private WebhookReceiver(int port)
@@ -54,6 +55,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public void FailWith500(string name) => failing[$"/hooks/{name}"] = 0;
 
     public void Heal(string name) => failing.TryRemove($"/hooks/{name}", out _);
+
+    /// <summary>The receiver answers <paramref name="name"/>'s requests only after <paramref name="delay"/>: a slow receiver.</summary>
+    public void AnswerAfter(string name, TimeSpan delay) => slow[$"/hooks/{name}"] = delay;
 
     /// <summary>What the receiver decides about a request: Accepted, or why not.</summary>
     public string Verify(string? signatureHeader, string? deliveryHeader, string body, DateTimeOffset now)
@@ -134,6 +138,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
                     acceptedIds[delivery!] = 0;
             }
         }
+        if (slow.TryGetValue(path, out var delay))
+            await Task.Delay(delay);
         requests.Enqueue(new WebhookRequest(path, signature, delivery, body, verdict, status));
         context.Response.StatusCode = status;
         context.Response.Close();

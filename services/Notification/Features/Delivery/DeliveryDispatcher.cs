@@ -17,8 +17,9 @@ namespace Accountability.Notification.Features.Delivery;
 /// Sends what the consumers recorded. Each worker claims up to BatchSize due deliveries in one statement, which locks them
 /// with FOR UPDATE SKIP LOCKED and leases them (next_attempt_at moves to the lease's end, claim_id is stamped), so any number
 /// of workers and instances never send the same row at once, and no transaction or connection is held while a relay answers.
-/// The claimed deliveries are attempted side by side; each outcome is recorded as soon as it is known (outcomes that finish
-/// while a record is under way go together in the next one: <see cref="CoalescingWriter{TItem, TResult}"/>), by a statement that
+/// The claimed deliveries are attempted side by side; their outcomes are recorded together once all are known, or after
+/// Delivery:RecordLinger for those known by then (outcomes that finish while a record is under way go together in the next
+/// one: <see cref="CoalescingWriter{TItem, TResult}"/>), by a statement that
 /// changes a row only while the claim is still the worker's: an attempt row, the new state, and NotificationSent or
 /// NotificationFailed through the outbox. Failures come back with exponential backoff and jitter, until the budget runs out
 /// and the delivery waits, failed, for a person.
@@ -161,11 +162,14 @@ public sealed class DeliveryDispatcher(
         // A mail that went out is recorded even while the service stops.
         using var recordTimeout = new CancellationTokenSource();
         using var stopping = stoppingToken.Register(() => recordTimeout.CancelAfter(RecordWhileStopping));
+        // The claim's attempts run side by side and mostly end within milliseconds of each other: the first outcome waits
+        // for the rest, at most RecordLinger, so a claim is usually one record (and one batch of announcements for the
+        // relay) instead of one for the first outcome and another for the rest. A slow relay holds the others back no longer.
         var recorder = new CoalescingWriter<Outcome, bool>(async (outcomes, token) =>
         {
             var recorded = await RecordAsync(claimId, outcomes, token);
             return [.. outcomes.Select(o => recorded.Contains(o.Id))];
-        }, recordTimeout.Token);
+        }, recordTimeout.Token, settings.Delivery.RecordLinger, fullAt: claimed.Count);
         IReadOnlyList<TimeSpan?> retryWaits;
         try
         {

@@ -1,6 +1,7 @@
 using Accountability.Notification.Data;
 using Accountability.Notification.Features.Recipients;
 using Accountability.Notification.Features.Templates;
+using System.Runtime.CompilerServices;
 using Dapper;
 using Npgsql;
 
@@ -56,9 +57,25 @@ public sealed class Notifier(DirectoryCopy directory, ILogger<Notifier> logger)
             cancellationToken);
     }
 
-    /// <summary>The directory copy as of this transaction; null before the first DirectoryPublished.</summary>
-    public Task<OrgChartView?> ChartAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        directory.CurrentAsync(transaction.Connection!, transaction, cancellationToken);
+    /// <summary>
+    /// The directory copy as of this transaction; null before the first DirectoryPublished. Read once per transaction: a
+    /// group of messages planned together (<see cref="NotifyingInbox"/>) is planned against one version of the directory,
+    /// with one read instead of one per message.
+    /// </summary>
+    public async Task<OrgChartView?> ChartAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        if (chartsByConnection.TryGetValue(connection, out var read))
+            return read.Value;
+        var chart = await directory.CurrentAsync(connection, transaction, cancellationToken);
+        chartsByConnection.AddOrUpdate(connection, new StrongBox<OrgChartView?>(chart));
+        return chart;
+    }
+
+    // Keyed by the connection, not the transaction: Npgsql may hand the same transaction object to the next transaction on
+    // a pooled connection, while the inboxes open a connection object of their own for each transaction. Weak keys: an
+    // entry goes with its connection object.
+    private readonly ConditionalWeakTable<NpgsqlConnection, StrongBox<OrgChartView?>> chartsByConnection = [];
 
     private async Task RecordAsync(NpgsqlTransaction transaction, IReadOnlyList<PlannedDelivery> deliveries, CancellationToken cancellationToken)
     {
