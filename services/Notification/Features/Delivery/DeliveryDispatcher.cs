@@ -68,7 +68,7 @@ public sealed class DeliveryDispatcher(
                 // claimed a full batch, wakes us at once. Only a failed dispatch has to ask.
                 var signalled = await wakeup.WaitAsync(lookAgainIn ?? await NextLookInAsync(settings.PollInterval, stoppingToken), stoppingToken);
                 // Woken with nothing left over from the last claim: the rest of the complaint's deliveries are on their way.
-                if (signalled && settings.Linger > TimeSpan.Zero)
+                if (signalled)
                     await wakeup.GatherAsync(settings.Linger, stoppingToken);
             }
             catch (OperationCanceledException)
