@@ -35,6 +35,9 @@ public sealed class BrokerProbe(IOptions<RabbitMqOptions> options) : IAsyncDispo
         }
     }
 
+    /// <summary>How long a connection attempt waits on one node, for the socket and again for the AMQP handshake, before the client tries the next.</summary>
+    public static readonly TimeSpan ConnectTimeoutPerNode = TimeSpan.FromSeconds(3);
+
     private Task<IConnection> CreateConnectionAsync(string name, CancellationToken cancellationToken)
     {
         var (_, _, virtualHost, user, password) = options.Value.Parse();
@@ -43,7 +46,8 @@ public sealed class BrokerProbe(IOptions<RabbitMqOptions> options) : IAsyncDispo
             VirtualHost = virtualHost,
             UserName = user,
             Password = password,
-            RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
+            RequestedConnectionTimeout = ConnectTimeoutPerNode,
+            HandshakeContinuationTimeout = ConnectTimeoutPerNode,
             RequestedHeartbeat = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds),
             AutomaticRecoveryEnabled = false,
             ClientProvidedName = name,
@@ -74,14 +78,19 @@ public sealed class BrokerProbe(IOptions<RabbitMqOptions> options) : IAsyncDispo
     /// (a memory or disk alarm) fails this as it fails the service's own publishes, so a stall it causes is
     /// not mistaken for this process's fault. A connection of its own, closed after: a blocked publisher's
     /// connection is not read by the broker any more, and readiness must not wait on it.
+    /// <paramref name="timeout"/> bounds the channel and the publish. Connecting has a budget of its own, twice
+    /// <see cref="ConnectTimeoutPerNode"/> per node: the client tries the cluster's nodes in a random order, and a node
+    /// that is gone (BrokerNodeLossTests kills one) must not fail the probe while another answers.
     /// </summary>
     public async Task<bool> CanPublishAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connecting.CancelAfter(2 * ConnectTimeoutPerNode * options.Value.Nodes().Count);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
         try
         {
-            await using var fresh = await CreateConnectionAsync("publish-probe", deadline.Token);
+            await using var fresh = await CreateConnectionAsync("publish-probe", connecting.Token);
+            deadline.CancelAfter(timeout);
             await using var channel = await fresh.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), deadline.Token);
             await channel.BasicPublishAsync(exchange: "", routingKey: "accountability-publish-probe", mandatory: false,
