@@ -144,9 +144,7 @@ public static class FuzzCampaign
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or IOException or InvalidOperationException or FormatException)
         {
             // The outer message of a failed send says only that it failed; the innermost one says how (reset, closed early).
-            var cause = exception;
-            while (cause.InnerException is { } inner)
-                cause = inner;
+            var cause = exception.GetBaseException();
             var how = ReferenceEquals(cause, exception) ? "" : $" <- {cause.GetType().Name}: {Shorten(cause.Message, 200)}";
             return (0, $"{exception.GetType().Name}: {Shorten(exception.Message, 200)}{how}");
         }

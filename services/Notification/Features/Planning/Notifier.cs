@@ -1,7 +1,7 @@
+using System.Runtime.CompilerServices;
 using Accountability.Notification.Data;
 using Accountability.Notification.Features.Recipients;
 using Accountability.Notification.Features.Templates;
-using System.Runtime.CompilerServices;
 using Dapper;
 using Npgsql;
 
