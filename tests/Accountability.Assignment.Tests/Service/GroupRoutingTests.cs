@@ -55,19 +55,33 @@ public sealed class GroupRoutingFailureTests
             try
             {
                 // A first case, so that its case number is taken.
-                var first = await ServiceProcess.StartAsync("Assignment", settings);
+                await using var service = await ServiceProcess.StartAsync("Assignment", settings);
                 var taken = Complaint("IA-GROUP-TAKEN");
                 await bus.Publish(taken);
                 await Eventually.HoldsAsync(async () => await RoutedAsync(connectionString, taken.CaseId), "the first case is routed");
-                await first.DisposeAsync();
 
-                // While the service is down, six good complaints and one whose case number another case has: they wait in
-                // the queue and arrive together when it starts again.
+                // The next write waits on a lock the test holds, so the complaints published meanwhile gather into one group
+                // behind it: six good ones and one whose case number another case has. Before, they waited in the queue for the
+                // service to start, and whichever reached the writer first was written alone: now and then that was the clash.
+                await using var holder = new NpgsqlConnection(connectionString);
+                await holder.OpenAsync();
+                await using var lockHeld = await holder.BeginTransactionAsync();
+                await holder.ExecuteAsync("lock table assignment.case_events in share mode", transaction: lockHeld);
+                var ahead = Complaint("IA-GROUP-AHEAD");
+                await bus.Publish(ahead);
+                await Eventually.HoldsAsync(async () => await holder.ExecuteScalarAsync<bool>(
+                        "select exists (select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock')"),
+                    "the write of the complaint ahead waits on the lock");
                 var good = Enumerable.Range(1, 6).Select(i => Complaint($"IA-GROUP-{i}")).ToList();
                 var clash = Complaint("IA-GROUP-TAKEN");
                 foreach (var complaint in good.Take(3).Append(clash).Concat(good.Skip(3)))
                     await bus.Publish(complaint);
-                await using var second = await ServiceProcess.StartAsync("Assignment", settings);
+                await Eventually.HoldsAsync(async () => await vhost.QueueDepthAsync("assignment-complaint-received") == 0,
+                    "the seven complaints are delivered to the service");
+                // Delivered is not yet handed to the writer; a moment more lets the consumers get there.
+                await Task.Delay(TimeSpan.FromSeconds(2));
+                await lockHeld.RollbackAsync();
+                good.Add(ahead);
 
                 await Eventually.HoldsAsync(async () => await vhost.QueueDepthAsync("assignment-complaint-received_error") == 1,
                     "the complaint whose case number is taken waits in the error queue", TimeSpan.FromSeconds(60));
@@ -78,7 +92,7 @@ public sealed class GroupRoutingFailureTests
                     "select count(*) from assignment.case_events where case_id = @CaseId", new { clash.CaseId }));
                 Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
                     "select count(*) from assignment.outbox where body->>'caseId' = @caseId", new { caseId = clash.CaseId.ToString() }));
-                Assert.Contains("complaints together failed; writing them one at a time", second.Output, StringComparison.Ordinal);
+                Assert.Contains("complaints together failed; writing them one at a time", service.Output, StringComparison.Ordinal);
             }
             finally
             {
