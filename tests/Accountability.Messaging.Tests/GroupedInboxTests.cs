@@ -107,7 +107,8 @@ public sealed class GroupedInboxTests
         await using var host = await MessagingTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Messaging:InboxGroupLinger"] = "00:00:03" });
         var inbox = host.Services.GetRequiredService<GroupedInbox>();
         var transactions = new ConcurrentDictionary<Guid, long>();
-        var arriving = Enumerable.Range(0, 5).Select(i => Message($"consumer-{i % 3}")).ToList();
+        // Three, of three consumers: fewer than a full group (half the prefetch of 8), which would end the linger at once.
+        var arriving = Enumerable.Range(0, 3).Select(i => Message($"consumer-{i}")).ToList();
 
         // As a complaint's messages reach notification at a trickle: one at a time, a tenth of a second apart.
         var done = new List<Task<bool>>();
@@ -121,6 +122,28 @@ public sealed class GroupedInboxTests
         Assert.Single(arriving.Select(m => transactions[m.WorkId]).Distinct());
         var effects = await host.EffectsAsync();
         Assert.All(arriving, m => Assert.Equal(1, effects[m.WorkId]));
+    }
+
+    [Fact]
+    public async Task A_group_as_large_as_half_the_prefetch_is_written_at_once_instead_of_waiting_out_the_linger()
+    {
+        // Under a backlog the prefetch lets no more in until a group is written: waiting for more would wait out the linger.
+        await using var host = await MessagingTestHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Messaging:InboxGroupLinger"] = "00:00:10",
+            ["Messaging:PrefetchCount"] = "8",
+        });
+        var inbox = host.Services.GetRequiredService<GroupedInbox>();
+        var transactions = new ConcurrentDictionary<Guid, long>();
+        var arriving = Enumerable.Range(0, 4).Select(i => Message($"consumer-{i % 3}")).ToList();
+
+        var written = System.Diagnostics.Stopwatch.StartNew();
+        var done = await Task.WhenAll(arriving.Select(m =>
+            inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default)));
+
+        Assert.All(done, Assert.True);
+        Assert.True(written.Elapsed < TimeSpan.FromSeconds(5), $"the four were written after {written.Elapsed}, as if the 10 s linger ran out");
+        Assert.Single(arriving.Select(m => transactions[m.WorkId]).Distinct());
     }
 
     [Theory]
