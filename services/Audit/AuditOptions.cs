@@ -39,6 +39,9 @@ public sealed class AuditOptions
     /// <summary>At most this many events are appended in one transaction (one chain lock, one head read, one COPY).</summary>
     public int AppendBatchSize { get; set; } = 200;
 
+    /// <summary>The trail queue's prefetch: enough in flight to fill an append batch, and never fewer than other queues take.</summary>
+    public int TrailPrefetch(Messaging.MessagingOptions messaging) => Math.Max(messaging.PrefetchCount, AppendBatchSize);
+
     /// <summary>
     /// How long a batch that is not full waits for companions before it is written. The trail is off
     /// the path of custody and of the complainant's mail, so a complaint's events are worth gathering into one transaction;

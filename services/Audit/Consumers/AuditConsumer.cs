@@ -57,6 +57,6 @@ public sealed class AuditConsumerDefinition<TMessage> : ConsumerDefinition<Audit
         consumerConfigurator.UseMessageRetry(Messaging.Bus.ConsumerRetries.MessageRetry(messaging, messaging.ConsumerRetryLimit));
         // Enough in flight to fill an append batch: the events wait for the batch's commit, not for each other.
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-            rabbit.PrefetchCount = Math.Max(messaging.PrefetchCount, context.GetRequiredService<IOptions<AuditOptions>>().Value.AppendBatchSize);
+            rabbit.PrefetchCount = context.GetRequiredService<IOptions<AuditOptions>>().Value.TrailPrefetch(messaging);
     }
 }
