@@ -96,6 +96,28 @@ public sealed partial class ComplainantNotificationTests(NotificationService ser
     }
 
     [Fact]
+    public async Task Routing_news_that_overtakes_the_filing_waits_for_it_and_goes_out_at_the_first_attempt_once_the_filing_arrives()
+    {
+        var email = NotificationService.NewEmail("overtaken");
+        var complaint = NotificationService.Complaint(email);
+        await service.PublishAsync(new CaseRouted
+        {
+            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
+            OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
+        });
+        await service.WaitForNotificationAsync(complaint.CaseId, "routed", n => n.GetProperty("status").GetString() == "pending", "the routing news is recorded");
+        // Long enough for a dispatcher that took it at once to have tried it and found no case (its linger is 100 ms).
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        await service.PublishAsync(complaint);
+
+        // Within the fixture's wait, far less than the minute it would wait for a filing that never came.
+        var routed = await service.WaitForNotificationAsync(complaint.CaseId, "routed", n => n.GetProperty("status").GetString() == "sent", "the routing news is sent");
+        Assert.Equal(1, routed.GetProperty("attempts").GetInt32());
+        Assert.Single(service.Smtp.To(email), m => m.Subject.Contains(NotificationService.UnitName, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_complainant_who_opted_out_still_hears_the_resolution_but_not_the_progress()
     {
         var email = NotificationService.NewEmail("opt-out");

@@ -13,7 +13,8 @@ public static class CaseStore
 
     /// <summary>
     /// Keeps a new case and returns it as stored: the row just written, or the one already there (a case is written once;
-    /// an opt-out may have reached it since), so the caller needs no second read.
+    /// an opt-out may have reached it since), so the caller needs no second read. A new case makes the complainant's
+    /// deliveries that were waiting for it due now (<see cref="Features.Planning.PlannedDelivery.CaseWait"/>).
     /// </summary>
     public static async Task<CaseRow> AddAsync(
         NpgsqlTransaction transaction, Guid caseId, string trackingCode, string? caseNumber, bool anonymous, string? keyId, string? ciphertext,
@@ -25,6 +26,11 @@ public static class CaseStore
                 values (@caseId, @trackingCode, @caseNumber, @anonymous, @keyId, @ciphertext, @token, @receivedAt)
                 on conflict (case_id) do nothing
                 returning *
+            ), waited as (
+                update deliveries d set next_attempt_at = now()
+                from added
+                where d.case_id = added.case_id and d.status = 'pending' and d.recipient_role = 'complainant'
+                  and d.claim_id is null and d.next_attempt_at > now()
             )
             select {Columns("added", "")} from added
             union all

@@ -19,8 +19,10 @@ public static class DeliveryStore
         foreach (var delivery in deliveries)
             recorded += await transaction.Connection!.ExecuteAsync(new CommandDefinition(
                 """
-                insert into deliveries (id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, status, traceparent)
-                values (@Id, @SourceKey, @RecipientKey, @Channel, @Template, @CaseId, @RecipientRole, @RecipientPersonId, @Parameters::jsonb, 'pending', @traceparent)
+                insert into deliveries (id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, status, traceparent,
+                                        next_attempt_at)
+                values (@Id, @SourceKey, @RecipientKey, @Channel, @Template, @CaseId, @RecipientRole, @RecipientPersonId, @Parameters::jsonb, 'pending', @traceparent,
+                        now() + case when @WaitsForCase then @caseWait else interval '0' end)
                 on conflict (source_key, recipient_key, channel, template) do nothing
                 """,
                 new
@@ -35,6 +37,8 @@ public static class DeliveryStore
                     delivery.RecipientPersonId,
                     Parameters = JsonSerializer.Serialize(delivery.Parameters, OutboxMessage.Json),
                     traceparent,
+                    delivery.WaitsForCase,
+                    caseWait = PlannedDelivery.CaseWait,
                 }, transaction, cancellationToken: cancellationToken));
         return recorded;
     }

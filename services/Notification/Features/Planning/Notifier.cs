@@ -34,10 +34,12 @@ public sealed class Notifier(DirectoryCopy directory, ILogger<Notifier> logger)
             return;
         if (known is { OptedOutAt: not null } && !trigger.SurvivesOptOut)
             return;
-        // A case not seen yet (its ComplaintReceived is still on its way) is recorded anyway; the
-        // dispatcher waits for it, and then honours anonymity and opt-out itself.
+        // A case not seen yet (its ComplaintReceived is still on its way) is recorded anyway, to wait for it: the filing's
+        // arrival makes it due, and the dispatcher then honours anonymity and opt-out itself. Due at once, it was claimed,
+        // found no case and retried a second or two later: an attempt wasted on a quarter of routing's news under load.
         await RecordAsync(transaction,
-            [new PlannedDelivery(sourceKey, Triggers.Roles.Complainant, null, Channels.Email, template, caseId, parameters)], cancellationToken);
+            [new PlannedDelivery(sourceKey, Triggers.Roles.Complainant, null, Channels.Email, template, caseId, parameters, WaitsForCase: known is null)],
+            cancellationToken);
     }
 
     /// <summary>

@@ -12,11 +12,19 @@ public sealed record PlannedDelivery(
     string Channel,
     string Template,
     Guid? CaseId,
-    IReadOnlyDictionary<string, string> Parameters)
+    IReadOnlyDictionary<string, string> Parameters,
+    bool WaitsForCase = false)
 {
     public const string ComplainantKey = "complainant";
 
     public string RecipientKey => RecipientPersonId ?? ComplainantKey;
+
+    /// <summary>
+    /// How long a complainant's delivery waits for its case when it is planned before the case's filing reached this service
+    /// (routing's news often overtakes it under load). The filing's arrival makes it due at once (<see cref="Data.CaseStore.AddAsync"/>);
+    /// without one it is attempted then, and retried as any other delivery whose case is missing.
+    /// </summary>
+    public static readonly TimeSpan CaseWait = TimeSpan.FromMinutes(1);
 
     public static string CaseEvent(Guid caseId, long caseVersion) => $"case:{caseId}:v{caseVersion}";
 
