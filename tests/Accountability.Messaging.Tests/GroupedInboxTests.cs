@@ -146,6 +146,37 @@ public sealed class GroupedInboxTests
         Assert.Single(arriving.Select(m => transactions[m.WorkId]).Distinct());
     }
 
+    [Fact]
+    public async Task Work_left_for_the_end_of_the_transaction_runs_once_after_every_message_in_it_and_again_for_a_message_written_alone()
+    {
+        await using var host = await MessagingTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Messaging:InboxGroupLinger"] = "00:00:03" });
+        var inbox = host.Services.GetRequiredService<GroupedInbox>();
+        var transactions = new ConcurrentDictionary<Guid, long>();
+        var ends = new ConcurrentQueue<(long Transaction, int EffectsSoFar)>();
+        Func<NpgsqlTransaction, CancellationToken, Task> atTheEnd = async (tx, ct) => ends.Enqueue((
+            await tx.Connection!.ExecuteScalarAsync<long>(new CommandDefinition("select txid_current()", transaction: tx, cancellationToken: ct)),
+            await tx.Connection!.ExecuteScalarAsync<int>(new CommandDefinition("select count(*)::int from effects", transaction: tx, cancellationToken: ct))));
+
+        // Three within the linger: one transaction, and the end's work once, after all three.
+        var together = Enumerable.Range(0, 3).Select(i => Message($"consumer-{i}")).ToList();
+        var done = together.Select(m => inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default, atTheEnd)).ToList();
+        Assert.All(await Task.WhenAll(done), Assert.True);
+        var shared = Assert.Single(together.Select(m => transactions[m.WorkId]).Distinct());
+        Assert.Equal((shared, 3), Assert.Single(ends));
+
+        // A group that fails is written again one message at a time; each then has its own end.
+        var good = Message("good");
+        var bad = Message("bad");
+        var retried = new[]
+        {
+            inbox.ProcessOnceAsync(good.Consumer, good.MessageId, ApplyAfter(Task.CompletedTask, good.WorkId, transactions), default, atTheEnd),
+            inbox.ProcessOnceAsync(bad.Consumer, bad.MessageId, (_, _) => throw new InvalidOperationException("bad message"), default, atTheEnd),
+        };
+        Assert.True(await retried[0]);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => retried[1]);
+        Assert.Equal((transactions[good.WorkId], 4), ends.Last());
+    }
+
     [Theory]
     [InlineData("-00:00:00.001")]
     [InlineData("00:00:10.001")]

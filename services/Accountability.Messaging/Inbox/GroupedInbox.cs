@@ -53,20 +53,24 @@ public sealed class GroupedInbox
     /// Runs <paramref name="apply"/> once per (consumer, message id), in a transaction that also claims it, together with
     /// whatever other messages are waiting. False, with nothing written, when the message was processed before. Throws
     /// what the message's own work threw; <paramref name="cancellationToken"/> ends the wait, not the work.
+    /// <paramref name="beforeCommit"/>, when given, runs once per transaction after the work of every message in it, however
+    /// many of them name it (the same delegate): for work that saves writes up to write them in one statement.
     /// </summary>
     public async Task<bool> ProcessOnceAsync(
-        string consumer, Guid messageId, Func<NpgsqlTransaction, CancellationToken, Task> apply, CancellationToken cancellationToken)
+        string consumer, Guid messageId, Func<NpgsqlTransaction, CancellationToken, Task> apply, CancellationToken cancellationToken,
+        Func<NpgsqlTransaction, CancellationToken, Task>? beforeCommit = null)
     {
         // A lane that is gathering takes the message into its coming group; otherwise the lanes in turn, so under load
         // every lane gathers groups.
         var lane = Array.Find(lanes, l => l.Gathering) ?? lanes[(int)((uint)Interlocked.Increment(ref next) % Lanes)];
-        var outcome = await lane.WriteAsync(new Work(consumer, messageId, apply)).WaitAsync(cancellationToken);
+        var outcome = await lane.WriteAsync(new Work(consumer, messageId, apply, beforeCommit)).WaitAsync(cancellationToken);
         if (outcome.Failure is { } failure)
             ExceptionDispatchInfo.Throw(failure);
         return outcome.Processed;
     }
 
-    private sealed record Work(string Consumer, Guid MessageId, Func<NpgsqlTransaction, CancellationToken, Task> Apply);
+    private sealed record Work(
+        string Consumer, Guid MessageId, Func<NpgsqlTransaction, CancellationToken, Task> Apply, Func<NpgsqlTransaction, CancellationToken, Task>? BeforeCommit);
 
     private sealed record Outcome(bool Processed, Exception? Failure = null);
 
@@ -78,7 +82,13 @@ public sealed class GroupedInbox
     {
         try
         {
-            return new Outcome(await inbox.ProcessOnceAsync(work.Consumer, work.MessageId, work.Apply, cancellationToken));
+            return new Outcome(await inbox.ProcessOnceAsync(work.Consumer, work.MessageId, work.BeforeCommit is not { } beforeCommit
+                ? work.Apply
+                : async (transaction, token) =>
+                {
+                    await work.Apply(transaction, token);
+                    await beforeCommit(transaction, token);
+                }, cancellationToken));
         }
         catch (Exception exception)
         {
@@ -102,6 +112,8 @@ public sealed class GroupedInbox
             await group[i].Apply(transaction, cancellationToken);
             processed[i] = true;
         }
+        foreach (var beforeCommit in group.Where((w, i) => processed[i]).Select(w => w.BeforeCommit).OfType<Func<NpgsqlTransaction, CancellationToken, Task>>().Distinct())
+            await beforeCommit(transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return [.. processed.Select(p => new Outcome(p))];
     }

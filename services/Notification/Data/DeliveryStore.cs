@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Accountability.Messaging.Outbox;
 using Accountability.Notification.Features.Planning;
@@ -10,36 +9,37 @@ namespace Accountability.Notification.Data;
 /// <summary>Records planned deliveries as pending; the unique idempotency key absorbs any repeat.</summary>
 public static class DeliveryStore
 {
-    /// <summary>Returns how many of the deliveries were new.</summary>
-    public static async Task<int> RecordAsync(NpgsqlTransaction transaction, IEnumerable<PlannedDelivery> deliveries, CancellationToken cancellationToken)
-    {
-        var recorded = 0;
-        // The consumer's trace, so the send later continues the trace that started at receipt.
-        var traceparent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null;
-        foreach (var delivery in deliveries)
-            recorded += await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-                """
-                insert into deliveries (id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, status, traceparent,
-                                        next_attempt_at)
-                values (@Id, @SourceKey, @RecipientKey, @Channel, @Template, @CaseId, @RecipientRole, @RecipientPersonId, @Parameters::jsonb, 'pending', @traceparent,
-                        now() + case when @WaitsForCase then @caseWait else interval '0' end)
-                on conflict (source_key, recipient_key, channel, template) do nothing
-                """,
-                new
-                {
-                    Id = Guid.CreateVersion7(),
-                    delivery.SourceKey,
-                    delivery.RecipientKey,
-                    delivery.Channel,
-                    delivery.Template,
-                    delivery.CaseId,
-                    delivery.RecipientRole,
-                    delivery.RecipientPersonId,
-                    Parameters = JsonSerializer.Serialize(delivery.Parameters, OutboxMessage.Json),
-                    traceparent,
-                    delivery.WaitsForCase,
-                    caseWait = PlannedDelivery.CaseWait,
-                }, transaction, cancellationToken: cancellationToken));
-        return recorded;
-    }
+    /// <summary>
+    /// Records the deliveries in one statement, each with the trace it was planned in (so the send later continues the trace
+    /// that started at receipt). Returns how many were new; a repeat, in the list or already recorded, is not recorded again.
+    /// </summary>
+    public static async Task<int> RecordAsync(
+        NpgsqlTransaction transaction, IReadOnlyList<(PlannedDelivery Delivery, string? TraceParent)> deliveries, CancellationToken cancellationToken) =>
+        deliveries.Count == 0 ? 0 : await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            insert into deliveries (id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, status, traceparent,
+                                    next_attempt_at)
+            select d.id, d.source_key, d.recipient_key, d.channel, d.template, d.case_id, d.recipient_role, d.recipient_id, d.parameters::jsonb, 'pending',
+                   d.traceparent, now() + case when d.waits_for_case then @caseWait else interval '0' end
+            from unnest(@ids, @sourceKeys, @recipientKeys, @channels, @templates, @caseIds, @roles, @recipientIds, @parameters, @traceparents, @waits)
+                 with ordinality as d(id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, traceparent,
+                                      waits_for_case, position)
+            order by d.position
+            on conflict (source_key, recipient_key, channel, template) do nothing
+            """,
+            new
+            {
+                ids = deliveries.Select(_ => Guid.CreateVersion7()).ToArray(),
+                sourceKeys = deliveries.Select(d => d.Delivery.SourceKey).ToArray(),
+                recipientKeys = deliveries.Select(d => d.Delivery.RecipientKey).ToArray(),
+                channels = deliveries.Select(d => d.Delivery.Channel).ToArray(),
+                templates = deliveries.Select(d => d.Delivery.Template).ToArray(),
+                caseIds = deliveries.Select(d => d.Delivery.CaseId).ToArray(),
+                roles = deliveries.Select(d => d.Delivery.RecipientRole).ToArray(),
+                recipientIds = deliveries.Select(d => d.Delivery.RecipientPersonId).ToArray(),
+                parameters = deliveries.Select(d => JsonSerializer.Serialize(d.Delivery.Parameters, OutboxMessage.Json)).ToArray(),
+                traceparents = deliveries.Select(d => d.TraceParent).ToArray(),
+                waits = deliveries.Select(d => d.Delivery.WaitsForCase).ToArray(),
+                caseWait = PlannedDelivery.CaseWait,
+            }, transaction, cancellationToken: cancellationToken));
 }

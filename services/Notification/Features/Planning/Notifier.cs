@@ -79,11 +79,35 @@ public sealed class Notifier(DirectoryCopy directory, ILogger<Notifier> logger)
     // entry goes with its connection object.
     private readonly ConditionalWeakTable<NpgsqlConnection, StrongBox<OrgChartView?>> chartsByConnection = [];
 
-    private async Task RecordAsync(NpgsqlTransaction transaction, IReadOnlyList<PlannedDelivery> deliveries, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts keeping the deliveries planned in <paramref name="transaction"/> for <see cref="RecordPlannedAsync"/>; the
+    /// <see cref="NotifyingInbox"/> calls it before each message's work. Planning anywhere else fails, so nothing planned
+    /// can wait for a record that never comes.
+    /// </summary>
+    public void BeginPlanning(NpgsqlTransaction transaction) =>
+        plannedByConnection.GetValue(transaction.Connection!, _ => []);
+
+    /// <summary>Records what the transaction's messages planned, all in one statement; the inbox calls it once before the commit.</summary>
+    public async Task RecordPlannedAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        var recorded = await DeliveryStore.RecordAsync(transaction, deliveries, cancellationToken);
-        if (recorded < deliveries.Count)
-            logger.LogDebug("{Skipped} notification(s) already recorded for {SourceKey}; not recorded again",
-                deliveries.Count - recorded, deliveries[0].SourceKey);
+        if (!plannedByConnection.TryGetValue(transaction.Connection!, out var planned))
+            return;
+        plannedByConnection.Remove(transaction.Connection!);
+        var recorded = await DeliveryStore.RecordAsync(transaction, planned, cancellationToken);
+        if (recorded < planned.Count)
+            logger.LogDebug("{Skipped} notification(s) already recorded; not recorded again", planned.Count - recorded);
+    }
+
+    // Kept per connection object, as the directory read above: the inboxes open one for each transaction.
+    private readonly ConditionalWeakTable<NpgsqlConnection, List<(PlannedDelivery, string?)>> plannedByConnection = [];
+
+    private Task RecordAsync(NpgsqlTransaction transaction, IReadOnlyList<PlannedDelivery> deliveries, CancellationToken cancellationToken)
+    {
+        if (!plannedByConnection.TryGetValue(transaction.Connection!, out var planned))
+            throw new InvalidOperationException("Deliveries are planned only inside NotifyingInbox, which records them before its commit.");
+        // The consumer's trace, so the send later continues the trace that started at receipt.
+        var traceparent = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } activity ? activity.Id : null;
+        planned.AddRange(deliveries.Select(d => (d, traceparent)));
+        return Task.CompletedTask;
     }
 }

@@ -5,13 +5,18 @@ namespace Accountability.Notification.Features.Planning;
 
 /// <summary>
 /// The inbox, plus a wake-up for the dispatcher once the consumer's deliveries are committed. Grouped: the messages of every
-/// planning consumer that arrive together are planned in one transaction (<see cref="Messaging.Inbox.GroupedInbox"/>).
+/// planning consumer that arrive together are planned in one transaction (<see cref="Messaging.Inbox.GroupedInbox"/>), and
+/// the deliveries they plan are recorded together at its end, in one statement (<see cref="Notifier.RecordPlannedAsync"/>).
 /// </summary>
-public sealed class NotifyingInbox(Messaging.Inbox.GroupedInbox inbox, DeliveryWakeup wakeup)
+public sealed class NotifyingInbox(Messaging.Inbox.GroupedInbox inbox, Notifier notifier, DeliveryWakeup wakeup)
 {
     public async Task ProcessOnceAsync(string consumer, Guid messageId, Func<NpgsqlTransaction, CancellationToken, Task> apply, CancellationToken cancellationToken)
     {
-        if (await inbox.ProcessOnceAsync(consumer, messageId, apply, cancellationToken))
+        if (await inbox.ProcessOnceAsync(consumer, messageId, async (transaction, token) =>
+            {
+                notifier.BeginPlanning(transaction);
+                await apply(transaction, token);
+            }, cancellationToken, notifier.RecordPlannedAsync))
             wakeup.Signal();
     }
 }
