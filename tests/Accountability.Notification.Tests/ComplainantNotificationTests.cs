@@ -118,6 +118,26 @@ public sealed partial class ComplainantNotificationTests(NotificationService ser
     }
 
     [Fact]
+    public async Task Routing_news_and_the_filing_that_arrive_together_send_the_routing_news_at_once()
+    {
+        // Planned in one transaction, routing's news first: its delivery is recorded at the transaction's end, after the
+        // filing's insert, and must not wait the minute it would for a filing still on its way.
+        var email = NotificationService.NewEmail("together");
+        var complaint = NotificationService.Complaint(email);
+        await Task.WhenAll(
+            service.PublishAsync(new CaseRouted
+            {
+                CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
+                OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
+            }),
+            service.PublishAsync(complaint));
+
+        var routed = await service.WaitForNotificationAsync(complaint.CaseId, "routed", n => n.GetProperty("status").GetString() == "sent",
+            "the routing news is sent within the fixture's wait, not a minute later");
+        Assert.Equal(1, routed.GetProperty("attempts").GetInt32());
+    }
+
+    [Fact]
     public async Task A_complainant_who_opted_out_still_hears_the_resolution_but_not_the_progress()
     {
         var email = NotificationService.NewEmail("opt-out");

@@ -12,6 +12,8 @@ public static class DeliveryStore
     /// <summary>
     /// Records the deliveries in one statement, each with the trace it was planned in (so the send later continues the trace
     /// that started at receipt). Returns how many were new; a repeat, in the list or already recorded, is not recorded again.
+    /// A delivery that <see cref="PlannedDelivery.WaitsForCase"/> is due <see cref="PlannedDelivery.CaseWait"/> on while its
+    /// case is still unknown here.
     /// </summary>
     public static async Task<int> RecordAsync(
         NpgsqlTransaction transaction, IReadOnlyList<(PlannedDelivery Delivery, string? TraceParent)> deliveries, CancellationToken cancellationToken) =>
@@ -20,7 +22,11 @@ public static class DeliveryStore
             insert into deliveries (id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, status, traceparent,
                                     next_attempt_at)
             select d.id, d.source_key, d.recipient_key, d.channel, d.template, d.case_id, d.recipient_role, d.recipient_id, d.parameters::jsonb, 'pending',
-                   d.traceparent, now() + case when d.waits_for_case then @caseWait else interval '0' end
+                   d.traceparent,
+                   -- Planned before the case was known, it waits for it, unless the case arrived in this transaction meanwhile
+                   -- (the filing's insert, which makes waiting deliveries due, ran before this one).
+                   now() + case when d.waits_for_case and not exists (select 1 from cases c where c.case_id = d.case_id)
+                                then @caseWait else interval '0' end
             from unnest(@ids, @sourceKeys, @recipientKeys, @channels, @templates, @caseIds, @roles, @recipientIds, @parameters, @traceparents, @waits)
                  with ordinality as d(id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, traceparent,
                                       waits_for_case, position)
