@@ -47,7 +47,7 @@ public sealed class GroupedInbox
     /// `make bench`, notification's planning (three queues of 8) then ran one group per 50 ms and was the slowest stage.
     /// Half, as escalation's case events: the other half gathers the next group while this one is written.
     /// </summary>
-    public static int FullAt(MessagingOptions options) => Math.Max(1, options.PrefetchCount / 2);
+    private static int FullAt(MessagingOptions options) => Math.Max(1, options.PrefetchCount / 2);
 
     /// <summary>
     /// Runs <paramref name="apply"/> once per (consumer, message id), in a transaction that also claims it, together with

@@ -12,8 +12,8 @@ public static class DeliveryStore
     /// <summary>
     /// Records the deliveries in one statement, each with the trace it was planned in (so the send later continues the trace
     /// that started at receipt). Returns how many were new; a repeat, in the list or already recorded, is not recorded again.
-    /// A delivery that <see cref="PlannedDelivery.WaitsForCase"/> is due <see cref="PlannedDelivery.CaseWait"/> on while its
-    /// case is still unknown here.
+    /// A complainant's delivery whose case is still unknown here is due <see cref="PlannedDelivery.CaseWait"/> on: it waits for
+    /// the filing, whose arrival makes it due (<see cref="CaseStore.AddAsync"/>).
     /// </summary>
     public static async Task<int> RecordAsync(
         NpgsqlTransaction transaction, IReadOnlyList<(PlannedDelivery Delivery, string? TraceParent)> deliveries, CancellationToken cancellationToken) =>
@@ -23,13 +23,13 @@ public static class DeliveryStore
                                     next_attempt_at)
             select d.id, d.source_key, d.recipient_key, d.channel, d.template, d.case_id, d.recipient_role, d.recipient_id, d.parameters::jsonb, 'pending',
                    d.traceparent,
-                   -- Planned before the case was known, it waits for it, unless the case arrived in this transaction meanwhile
-                   -- (the filing's insert, which makes waiting deliveries due, ran before this one).
-                   now() + case when d.waits_for_case and not exists (select 1 from cases c where c.case_id = d.case_id)
+                   -- Looked at now, at the transaction's end: a filing planned in it earlier has made its case known.
+                   now() + case when d.recipient_role = 'complainant' and d.case_id is not null
+                                     and not exists (select 1 from cases c where c.case_id = d.case_id)
                                 then @caseWait else interval '0' end
-            from unnest(@ids, @sourceKeys, @recipientKeys, @channels, @templates, @caseIds, @roles, @recipientIds, @parameters, @traceparents, @waits)
+            from unnest(@ids, @sourceKeys, @recipientKeys, @channels, @templates, @caseIds, @roles, @recipientIds, @parameters, @traceparents)
                  with ordinality as d(id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, traceparent,
-                                      waits_for_case, position)
+                                      position)
             order by d.position
             on conflict (source_key, recipient_key, channel, template) do nothing
             """,
@@ -45,7 +45,6 @@ public static class DeliveryStore
                 recipientIds = deliveries.Select(d => d.Delivery.RecipientPersonId).ToArray(),
                 parameters = deliveries.Select(d => JsonSerializer.Serialize(d.Delivery.Parameters, OutboxMessage.Json)).ToArray(),
                 traceparents = deliveries.Select(d => d.TraceParent).ToArray(),
-                waits = deliveries.Select(d => d.Delivery.WaitsForCase).ToArray(),
                 caseWait = PlannedDelivery.CaseWait,
             }, transaction, cancellationToken: cancellationToken));
 }

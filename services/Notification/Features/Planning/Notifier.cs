@@ -38,8 +38,7 @@ public sealed class Notifier(DirectoryCopy directory, ILogger<Notifier> logger)
         // arrival makes it due, and the dispatcher then honours anonymity and opt-out itself. Due at once, it was claimed,
         // found no case and retried a second or two later: an attempt wasted on a quarter of routing's news under load.
         await RecordAsync(transaction,
-            [new PlannedDelivery(sourceKey, Triggers.Roles.Complainant, null, Channels.Email, template, caseId, parameters, WaitsForCase: known is null)],
-            cancellationToken);
+            [new PlannedDelivery(sourceKey, Triggers.Roles.Complainant, null, Channels.Email, template, caseId, parameters)], cancellationToken);
     }
 
     /// <summary>

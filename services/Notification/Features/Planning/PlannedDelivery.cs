@@ -12,8 +12,7 @@ public sealed record PlannedDelivery(
     string Channel,
     string Template,
     Guid? CaseId,
-    IReadOnlyDictionary<string, string> Parameters,
-    bool WaitsForCase = false)
+    IReadOnlyDictionary<string, string> Parameters)
 {
     public const string ComplainantKey = "complainant";
 
