@@ -120,7 +120,7 @@ public static class ConsoleHost
         builder.Services.AddSingleton<CustodyFeed>();
         builder.Services.AddMassTransit(bus =>
         {
-            bus.AddConsumer<CaseChangeConsumer>().Endpoint(endpoint =>
+            bus.AddConsumer<CaseChangeConsumer, CaseChangeConsumerDefinition>().Endpoint(endpoint =>
             {
                 // Every console instance hears every change, so each needs a queue of its own, gone when it stops.
                 endpoint.Name = $"console-live-{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}-{Guid.NewGuid():N}";

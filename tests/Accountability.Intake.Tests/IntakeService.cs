@@ -46,11 +46,16 @@ public sealed class IntakeService : IAsyncLifetime
         Received = await ComplaintReceivedListener.StartAsync();
         Process = await ServiceProcess.StartAsync("Intake", Settings());
         var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = TestEnvironment.RabbitMqUri }.Parse();
-        Bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(host, port, virtualHost, h =>
+        Bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
-            h.Username(user);
-            h.Password(password);
-        }));
+            rabbit.Host(host, port, virtualHost, h =>
+            {
+                h.Username(user);
+                h.Password(password);
+            });
+            // Custody moves go where assignment's go: the topic exchange, keyed by kind.
+            rabbit.PublishCustodyTransfersByKind();
+        });
         await Bus.StartAsync();
     }
 

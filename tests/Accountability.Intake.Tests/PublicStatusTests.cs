@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Accountability.Contracts.Custody;
 using Accountability.Contracts.Directory;
+using Accountability.Messaging.Bus;
 using Accountability.TestSupport;
 using MassTransit;
 using Xunit;
@@ -108,6 +109,41 @@ public sealed class PublicStatusTests(IntakeService intake)
         Assert.Equal(["received", "routed", "contacted"], status.Milestones);
         Assert.Equal("assigned", status.Status);
         Assert.Equal("Internal Affairs Division", status.Body.GetProperty("responsibleUnit").GetString());
+    }
+
+    [Fact]
+    public async Task The_broker_brings_public_status_only_the_custody_moves_it_shows_and_an_old_publishers_still_arrive()
+    {
+        // Bound by kind: receipt and routing never reach the queue, so they cost no delivery at all.
+        var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = TestEnvironment.RabbitMqUri }.Parse();
+        Assert.Equal(["escalated", "handoff", "reassigned", "reopened"],
+            await IsolatedVirtualHost.BindingKeysAsync(virtualHost, CustodyTransferRouting.ExchangeByKind, "public-status"));
+
+        // An assignment instance not yet upgraded publishes on the fanout exchange of before: its moves still show.
+        await PublishSampleDirectoryAsync();
+        var filed = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()));
+        var caseId = filed.GetProperty("caseId").GetGuid();
+        var code = filed.GetProperty("trackingCode").GetString()!;
+        var oldPublisher = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(host, port, virtualHost, h =>
+        {
+            h.Username(user);
+            h.Password(password);
+        }));
+        await oldPublisher.StartAsync();
+        try
+        {
+            await oldPublisher.Publish(new CustodyTransferred
+            {
+                CaseId = caseId, CaseVersion = 5, Actor = Investigator, Reason = "second opinion", OccurredAt = DateTimeOffset.UtcNow,
+                FromOwnerKind = "person", FromOwnerId = Investigator, ToOwnerKind = "unit", ToOwnerId = "u-internal-affairs", TransferKind = TransferKinds.Handoff,
+            });
+            var status = await Eventually.ReturnsAsync(() => StatusAsync(code), s => s.Milestones.Contains("transferred"), "the old publisher's handoff shows");
+            Assert.Equal("Internal Affairs Division", status.Body.GetProperty("responsibleUnit").GetString());
+        }
+        finally
+        {
+            await oldPublisher.StopAsync();
+        }
     }
 
     [Fact]

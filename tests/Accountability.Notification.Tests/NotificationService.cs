@@ -95,11 +95,16 @@ public sealed class NotificationService : IAsyncLifetime
         Webhooks = WebhookReceiver.Start();
         Process = await ServiceProcess.StartAsync("Notification", Settings());
         var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = VirtualHost.AmqpUri }.Parse();
-        bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(host, port, virtualHost, h =>
+        bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
-            h.Username(user);
-            h.Password(password);
-        }));
+            rabbit.Host(host, port, virtualHost, h =>
+            {
+                h.Username(user);
+                h.Password(password);
+            });
+            // Custody moves go where assignment's go: the topic exchange, keyed by kind.
+            rabbit.PublishCustodyTransfersByKind();
+        });
         await bus.StartAsync();
 
         await PublishDirectoryAsync(directory => directory);

@@ -39,7 +39,7 @@ public sealed class PlanningDirectoryTests : IAsyncLifetime
         {
             CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(2), Actor = "nt-dispatcher", Reason = "Sent on",
             OccurredAt = DateTimeOffset.UtcNow, FromOwnerKind = "unit", FromOwnerId = "u-nt-desk", ToOwnerKind = "unit", ToOwnerId = NotificationService.UnitId,
-            TransferKind = "transferred",
+            TransferKind = TransferKinds.Handoff,
         });
         var announced = await service.WaitForNotificationAsync(complaint.CaseId, "assignment", _ => true, "the unit's commander hears of the case");
         Assert.Equal(commander, announced.GetProperty("recipientPersonId").GetString());

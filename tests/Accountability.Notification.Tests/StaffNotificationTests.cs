@@ -13,6 +13,14 @@ namespace Accountability.Notification.Tests;
 public sealed class StaffNotificationTests(NotificationService service)
 {
     [Fact]
+    public async Task The_broker_brings_custody_moves_of_every_kind_but_the_intake_desks_first()
+    {
+        // The receipt tells the complainant and nobody else needs the first interval: it is never delivered here.
+        Assert.Equal(["escalated", "handoff", "reassigned", "reopened", "routed"],
+            await IsolatedVirtualHost.BindingKeysAsync(service.VirtualHost.Name, Messaging.Bus.CustodyTransferRouting.ExchangeByKind, "custody-transferred"));
+    }
+
+    [Fact]
     public async Task An_escalation_emails_the_supervisor_once_though_two_events_announce_it()
     {
         var caseId = Guid.NewGuid();

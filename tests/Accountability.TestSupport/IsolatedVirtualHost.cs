@@ -72,6 +72,17 @@ public sealed class IsolatedVirtualHost : IAsyncDisposable
         return ManagementClient(TestEnvironment.RabbitMqUri, TestEnvironment.RabbitMqManagementUri);
     }
 
+    /// <summary>The routing keys that bind <paramref name="exchange"/> to the destinations whose names end with <paramref name="destinationSuffix"/>, in order.</summary>
+    public static async Task<List<string>> BindingKeysAsync(string virtualHost, string exchange, string destinationSuffix)
+    {
+        using var management = ManagementClient(TestEnvironment.RabbitMqUri, TestEnvironment.RabbitMqManagementUri);
+        var bindings = await management.GetFromJsonAsync<System.Text.Json.JsonElement>(
+            $"api/exchanges/{Uri.EscapeDataString(virtualHost)}/{Uri.EscapeDataString(exchange)}/bindings/source");
+        return [.. bindings.EnumerateArray()
+            .Where(b => b.GetProperty("destination").GetString()!.EndsWith(destinationSuffix, StringComparison.Ordinal))
+            .Select(b => b.GetProperty("routing_key").GetString()!).Order(StringComparer.Ordinal)];
+    }
+
     /// <summary>An HTTP client for RabbitMQ's management API, signed in as the user of <paramref name="amqpUri"/>.</summary>
     public static HttpClient ManagementClient(string amqpUri, string managementUri)
     {

@@ -41,6 +41,7 @@ public static class BrokerConnection
             });
             if (options.QuorumQueues)
                 rabbit.ConfigureErrorAndSkippedQueues();
+            rabbit.PublishCustodyTransfersByKind();
             rabbit.ConfigureEndpoints(context);
         });
     }

@@ -58,5 +58,8 @@ public sealed class AuditConsumerDefinition<TMessage> : ConsumerDefinition<Audit
         // Enough in flight to fill an append batch: the events wait for the batch's commit, not for each other.
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
             rabbit.PrefetchCount = context.GetRequiredService<IOptions<AuditOptions>>().Value.TrailPrefetch(messaging);
+        // The trail records every kind of custody move.
+        if (typeof(TMessage) == typeof(Contracts.Custody.CustodyTransferred))
+            endpointConfigurator.ReceiveCustodyTransfers();
     }
 }

@@ -45,3 +45,11 @@ public sealed class CaseChangeConsumer(CustodyFeed feed) :
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Every kind of custody move (<see cref="Messaging.Bus.CustodyTransferRouting"/>).</summary>
+public sealed class CaseChangeConsumerDefinition : ConsumerDefinition<CaseChangeConsumer>
+{
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CaseChangeConsumer> consumerConfigurator, IRegistrationContext context) =>
+        Messaging.Bus.CustodyTransferRouting.ReceiveCustodyTransfers(endpointConfigurator);
+}

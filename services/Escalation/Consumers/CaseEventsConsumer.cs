@@ -64,6 +64,8 @@ public sealed class CaseEventsConsumerDefinition : RetryingConsumerDefinition<Ca
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CaseEventsConsumer> consumerConfigurator, IRegistrationContext context)
     {
         base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
+        // Every kind: each one moves a clock (ClockRules).
+        endpointConfigurator.ReceiveCustodyTransfers();
         // A group gathers while one is written, and while it lingers: the queue must hold many cases' events for that.
         var inFlight = context.GetRequiredService<IOptions<EscalationOptions>>().Value.CaseEventsPrefetchCount;
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)

@@ -26,9 +26,10 @@ public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.GroupedI
     /// <summary>
     /// Receipt and routing are in the view already: the filing stored the intake desk as owner, and routing always
     /// comes with a CaseRouted, one version earlier, that this consumer applies with its own milestone. Only later moves
-    /// show, as "transferred"; skipping the other two saves a transaction each on every complaint.
+    /// show, as "transferred". The queue is bound to those kinds only (see the definition); the other two still come from
+    /// a publisher that is not yet upgraded, and are skipped.
     /// </summary>
-    public Task Consume(ConsumeContext<CustodyTransferred> context) => context.Message.TransferKind is "received" or "routed"
+    public Task Consume(ConsumeContext<CustodyTransferred> context) => context.Message.TransferKind is TransferKinds.Received or TransferKinds.Routed
         ? Task.CompletedTask
         : ApplyAsync(context, new CustodyUpdate
         {
@@ -85,4 +86,13 @@ public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.GroupedI
 }
 
 /// <summary>A routed case's two or three events arrive together; they are applied one at a time (make bench's second longest wait was their row lock).</summary>
-public sealed class PublicStatusConsumerDefinition : OneCaseAtATimeConsumerDefinition<PublicStatusConsumer>;
+/// <summary>Bound to the custody moves that show as "transferred": not received or routed (<see cref="CustodyTransferRouting"/>).</summary>
+public sealed class PublicStatusConsumerDefinition : OneCaseAtATimeConsumerDefinition<PublicStatusConsumer>
+{
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<PublicStatusConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
+        endpointConfigurator.ReceiveCustodyTransfers([.. TransferKinds.All.Except([TransferKinds.Received, TransferKinds.Routed])]);
+    }
+}

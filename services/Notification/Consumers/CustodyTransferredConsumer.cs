@@ -17,8 +17,9 @@ public sealed class CustodyTransferredConsumer(NotifyingInbox inbox, Notifier no
     {
         var transfer = context.Message;
         System.Diagnostics.Activity.Current.TagCase(transfer.CaseId, "notify-transfer", transfer.ToOwnerKind, transfer.ToOwnerId);
-        // The intake desk's first interval is not news to anyone: the receipt covers it.
-        if (transfer.TransferKind == "received")
+        // The intake desk's first interval is not news to anyone: the receipt covers it. The broker only brings one here
+        // from a publisher that is not yet upgraded (see the definition).
+        if (transfer.TransferKind == TransferKinds.Received)
             return Task.CompletedTask;
 
         var sourceKey = PlannedDelivery.CaseEvent(transfer.CaseId, transfer.CaseVersion);
@@ -48,4 +49,13 @@ public sealed class CustodyTransferredConsumer(NotifyingInbox inbox, Notifier no
     }
 }
 
-public sealed class CustodyTransferredConsumerDefinition : RetryingConsumerDefinition<CustodyTransferredConsumer>;
+/// <summary>Bound to every kind but received (<see cref="CustodyTransferRouting"/>).</summary>
+public sealed class CustodyTransferredConsumerDefinition : RetryingConsumerDefinition<CustodyTransferredConsumer>
+{
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CustodyTransferredConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
+        endpointConfigurator.ReceiveCustodyTransfers([.. TransferKinds.All.Except([TransferKinds.Received])]);
+    }
+}

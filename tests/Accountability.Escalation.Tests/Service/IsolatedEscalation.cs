@@ -231,6 +231,8 @@ public sealed class IsolatedEscalation : IAsyncDisposable
                 h.Username(user);
                 h.Password(password);
             });
+            // Custody moves go where assignment's go: the topic exchange, keyed by kind.
+            cfg.PublishCustodyTransfersByKind();
             cfg.ReceiveEndpoint("escalation-test-observer", endpoint =>
             {
                 endpoint.Handler<SlaWarning>(context => Collect(context.Message));

@@ -1,6 +1,9 @@
-namespace Accountability.Assignment.Features.Custody;
+namespace Accountability.Contracts.Custody;
 
-/// <summary>How custody moved; the values of CustodyTransferred.TransferKind and custody.transfer_kind.</summary>
+/// <summary>
+/// How custody moved: the values of <see cref="CustodyTransferred.TransferKind"/> (and assignment's custody.transfer_kind).
+/// The kind is also the message's routing key, so a consumer can be bound to only the kinds it acts on.
+/// </summary>
 public static class TransferKinds
 {
     public const string Received = "received";
