@@ -63,7 +63,8 @@ public sealed record Report(
             Row(t, $"CPU per complaint: {process}", $"{ms:N2} ms");
         foreach (var phase in Cost.Phases)
             Row(t, $"CPU per complaint in the {phase.Phase} phase alone ({phase.Complaints} complaints, {phase.Seconds:N0} s)",
-                $"{phase.TotalCpuMsPerComplaint:N1} ms (" + string.Join(", ", phase.CpuMsPerComplaint.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}")) + ")");
+                $"{phase.TotalCpuMsPerComplaint:N1} ms (" + string.Join(", ", phase.CpuMsPerComplaint.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}")) + ")"
+                + (phase.TieredJitMsPerComplaint is { } jit ? $"; of the services', the tiered JIT's background compiles {jit:N1} ms" : ""));
         Row(t, "messages per complaint: published / delivered (RabbitMQ)", $"{Cost.PublishedPerComplaint:N1} / {Cost.DeliveredPerComplaint:N1}");
         Row(t, "messages delivered per complaint, by queue", string.Join(", ",
             Cost.DeliveredPerComplaintByQueue.Where(q => q.Value >= 0.05).OrderByDescending(q => q.Value).Select(q => $"{q.Key} {q.Value:N1}")));
@@ -310,6 +311,7 @@ public sealed record Report(
         ["seconds"] = Round(phase.Seconds),
         ["cpuMsPerComplaint"] = Round(phase.TotalCpuMsPerComplaint),
         ["cpuMsPerComplaintByProcess"] = new JsonObject(phase.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
+        ["tieredJitMsPerComplaint"] = phase.TieredJitMsPerComplaint is { } jit ? Round(jit) : null,
     })]);
 
     private static string Shorten(string query) =>

@@ -22,7 +22,12 @@ public sealed class SystemMeter : IAsyncDisposable
     private readonly CancellationTokenSource stopSampling = new();
     private readonly List<PhaseEnd> phaseEnds = [];
     private Task? sampler;
+    private Task? jitSampler;
     private Snapshot? before;
+
+    /// <summary>Each tiered-JIT thread of a service seen in the window: its CPU ticks when first and last seen, and whether it existed at the start.</summary>
+    private readonly Dictionary<(int Pid, int Tid), (long First, long Last, bool FromStart)> jitThreads = [];
+    private bool jitSampled;
 
     public SystemMeter(Infrastructure infra, IEnumerable<(string Name, int Pid)> services)
     {
@@ -48,15 +53,21 @@ public sealed class SystemMeter : IAsyncDisposable
         }
         // Let the warm-up's messages reach the broker's counters (collected every 5 s) before counting from here.
         await Task.Delay(BrokerStatisticsInterval);
+        SampleJitThreads(atStart: true);
         before = await SnapshotAsync(settle: false);
         sampler = SampleConnectionsAsync(stopSampling.Token);
+        jitSampler = SampleJitThreadsAsync(stopSampling.Token);
     }
 
     /// <summary>
     /// Marks the end of one phase inside the window, so the window's CPU can be split by phase: a complaint at a
     /// trickle (nothing to batch, background work shared by few) costs differently from one at the maximum.
     /// </summary>
-    public void EndPhase(string phase, int complaints) => phaseEnds.Add(new PhaseEnd(phase, complaints, DateTimeOffset.UtcNow, CpuSecondsNow()));
+    public void EndPhase(string phase, int complaints)
+    {
+        SampleJitThreads(atStart: false);
+        phaseEnds.Add(new PhaseEnd(phase, complaints, DateTimeOffset.UtcNow, CpuSecondsNow(), JitSecondsSoFar()));
+    }
 
     /// <summary>Ends the window and returns what was spent per completed complaint.</summary>
     public async Task<SystemCost> StopAsync(int complaints)
@@ -66,15 +77,18 @@ public sealed class SystemMeter : IAsyncDisposable
         await stopSampling.CancelAsync();
         if (sampler is not null)
             await sampler;
+        if (jitSampler is not null)
+            await jitSampler;
         var cpu = after.CpuSeconds.ToDictionary(p => p.Key, p => p.Value - start.CpuSeconds.GetValueOrDefault(p.Key), StringComparer.Ordinal);
         var perComplaint = Math.Max(complaints, 1);
         var phases = new List<PhaseCost>();
-        var (phaseStart, phaseCpu) = (start.At, start.CpuSeconds);
+        var (phaseStart, phaseCpu, phaseJit) = (start.At, start.CpuSeconds, 0.0);
         foreach (var end in phaseEnds)
         {
             phases.Add(new PhaseCost(end.Phase, end.Complaints, (end.At - phaseStart).TotalSeconds,
-                end.CpuSeconds.ToDictionary(p => p.Key, p => (p.Value - phaseCpu.GetValueOrDefault(p.Key)) * 1000 / Math.Max(end.Complaints, 1), StringComparer.Ordinal)));
-            (phaseStart, phaseCpu) = (end.At, end.CpuSeconds);
+                end.CpuSeconds.ToDictionary(p => p.Key, p => (p.Value - phaseCpu.GetValueOrDefault(p.Key)) * 1000 / Math.Max(end.Complaints, 1), StringComparer.Ordinal),
+                jitSampled ? (end.JitSeconds - phaseJit) * 1000 / Math.Max(end.Complaints, 1) : null));
+            (phaseStart, phaseCpu, phaseJit) = (end.At, end.CpuSeconds, end.JitSeconds);
         }
         return new SystemCost(
             complaints,
@@ -153,6 +167,73 @@ public sealed class SystemMeter : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>
+    /// The services' tiered-JIT threads (".NET Tiered Com"), once a second. They compile hot methods again, optimised, in
+    /// the background, for minutes after a start at a trickle: a method is promoted after 30 calls, and at 5 complaints a
+    /// second code that runs once every few complaints takes that long to reach them. That is start-up work a long-running
+    /// service has done long before, so the bench shows it apart. A thread that ends loses at most its last second, so the
+    /// figure is a floor; the first compiles of each method happen on the thread that calls it and are not in it.
+    /// </summary>
+    private async Task SampleJitThreadsAsync(CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(1000, stop);
+                SampleJitThreads(atStart: false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void SampleJitThreads(bool atStart)
+    {
+        lock (jitThreads)
+        {
+            foreach (var (_, pid) in services)
+            {
+                IEnumerable<string> tasks;
+                try
+                {
+                    tasks = Directory.EnumerateDirectories($"/proc/{pid}/task").ToList();
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    continue;
+                }
+                foreach (var task in tasks)
+                {
+                    if (!int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid))
+                        continue;
+                    string name;
+                    try
+                    {
+                        name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                    }
+                    catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                    {
+                        continue;
+                    }
+                    if (!name.StartsWith(".NET Tiered Com", StringComparison.Ordinal) || Stat(pid, tid) is not { } stat)
+                        continue;
+                    var ticks = stat.UTime + stat.STime;
+                    jitThreads[(pid, tid)] = jitThreads.TryGetValue((pid, tid), out var seen) ? seen with { Last = ticks } : (ticks, ticks, atStart);
+                }
+            }
+            jitSampled = true;
+        }
+    }
+
+    /// <summary>The tiered JIT's CPU seconds in the window so far, all services together.</summary>
+    private double JitSecondsSoFar()
+    {
+        lock (jitThreads)
+            return jitThreads.Values.Sum(t => t.FromStart ? t.Last - t.First : t.Last) / TicksPerSecond;
     }
 
     /// <summary>The ten statements with the most <paramref name="column"/> (total_exec_time or calls), and the service that ran each.</summary>
@@ -273,11 +354,11 @@ public sealed class SystemMeter : IAsyncDisposable
         return false;
     }
 
-    private static ProcStat? Stat(int pid)
+    private static ProcStat? Stat(int pid, int? tid = null)
     {
         try
         {
-            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var text = File.ReadAllText(tid is null ? $"/proc/{pid}/stat" : $"/proc/{pid}/task/{tid}/stat");
             // The command name may hold spaces and parentheses; the fields start after the last ')'.
             var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
             long Field(int number) => long.Parse(fields[number - 3], CultureInfo.InvariantCulture);
@@ -294,10 +375,12 @@ public sealed class SystemMeter : IAsyncDisposable
         await stopSampling.CancelAsync();
         if (sampler is not null)
             await sampler;
+        if (jitSampler is not null)
+            await jitSampler;
         stopSampling.Dispose();
     }
 
-    private sealed record PhaseEnd(string Phase, int Complaints, DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds);
+    private sealed record PhaseEnd(string Phase, int Complaints, DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, double JitSeconds);
 
     private sealed record ProcStat(int ParentPid, long UTime, long STime, long CUTime, long CSTime);
 
@@ -327,8 +410,11 @@ public sealed record SystemCost(
         CpuMsPerComplaint.Where(p => p.Key is not ("postgresql" or "rabbitmq")).Sum(p => p.Value);
 }
 
-/// <summary>One phase's share of the window: its complaints, its seconds, and its CPU per complaint by process.</summary>
-public sealed record PhaseCost(string Phase, int Complaints, double Seconds, IReadOnlyDictionary<string, double> CpuMsPerComplaint)
+/// <summary>
+/// One phase's share of the window: its complaints, its seconds, its CPU per complaint by process, and how much of the
+/// services' CPU was the tiered JIT's background compiles (null where /proc has no threads to read).
+/// </summary>
+public sealed record PhaseCost(string Phase, int Complaints, double Seconds, IReadOnlyDictionary<string, double> CpuMsPerComplaint, double? TieredJitMsPerComplaint)
 {
     public double TotalCpuMsPerComplaint => CpuMsPerComplaint.Values.Sum();
 }
