@@ -114,12 +114,16 @@ public sealed class PublicStatusTests(IntakeService intake)
     [Fact]
     public async Task The_broker_brings_public_status_only_the_custody_moves_it_shows_and_an_old_publishers_still_arrive()
     {
-        // Bound by kind: receipt and routing never reach the queue, so they cost no delivery at all.
+        // Bound by kind (and by the empty key of an assignment from before): receipt and routing never reach the queue.
         var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = TestEnvironment.RabbitMqUri }.Parse();
-        Assert.Equal(["escalated", "handoff", "reassigned", "reopened"],
+        Assert.Equal(["", "escalated", "handoff", "reassigned", "reopened"],
             await IsolatedVirtualHost.BindingKeysAsync(virtualHost, CustodyTransferRouting.ExchangeByKind, "public-status"));
+        // Transfers reach the queue through the topic exchange only, or they would come twice.
+        var fromFanout = await IsolatedVirtualHost.BindingsFromAsync(virtualHost, CustodyTransferRouting.FanoutExchange);
+        Assert.Contains(fromFanout, b => b.Destination == CustodyTransferRouting.ExchangeByKind);
+        Assert.DoesNotContain(fromFanout, b => b.Destination.EndsWith("public-status", StringComparison.Ordinal));
 
-        // An assignment instance not yet upgraded publishes on the fanout exchange of before: its moves still show.
+        // An assignment instance not yet upgraded publishes without a key: its moves still show.
         await PublishSampleDirectoryAsync();
         var filed = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()));
         var caseId = filed.GetProperty("caseId").GetGuid();

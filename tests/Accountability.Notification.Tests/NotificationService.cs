@@ -88,9 +88,17 @@ public sealed class NotificationService : IAsyncLifetime
     /// <summary>This suite publishes a made-up directory; its own virtual host keeps that from every other service.</summary>
     public IsolatedVirtualHost VirtualHost { get; private set; } = null!;
 
+    /// <summary>Runs on the new virtual host before the service starts: what a broker that ran an older version holds.</summary>
+    public Func<IsolatedVirtualHost, Task>? BeforeStart { get; init; }
+
+    /// <summary>A receive queue's name (and its exchange's): the schema, in kebab case, is the prefix.</summary>
+    public string QueueName(string endpoint) => $"{Schema.Replace('_', '-')}-{endpoint}";
+
     public async Task InitializeAsync()
     {
         VirtualHost = await IsolatedVirtualHost.CreateAsync("notification-tests");
+        if (BeforeStart is not null)
+            await BeforeStart(VirtualHost);
         Smtp = await SmtpTestServer.StartAsync();
         Webhooks = WebhookReceiver.Start();
         Process = await ServiceProcess.StartAsync("Notification", Settings());

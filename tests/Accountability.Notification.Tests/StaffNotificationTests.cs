@@ -16,7 +16,7 @@ public sealed class StaffNotificationTests(NotificationService service)
     public async Task The_broker_brings_custody_moves_of_every_kind_but_the_intake_desks_first()
     {
         // The receipt tells the complainant and nobody else needs the first interval: it is never delivered here.
-        Assert.Equal(["escalated", "handoff", "reassigned", "reopened", "routed"],
+        Assert.Equal(["", "escalated", "handoff", "reassigned", "reopened", "routed"],
             await IsolatedVirtualHost.BindingKeysAsync(service.VirtualHost.Name, Messaging.Bus.CustodyTransferRouting.ExchangeByKind, "custody-transferred"));
     }
 

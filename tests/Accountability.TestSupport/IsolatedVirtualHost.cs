@@ -43,6 +43,17 @@ public sealed class IsolatedVirtualHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Declares two durable fanout exchanges and binds <paramref name="source"/> to <paramref name="destination"/>, as MassTransit binds an event's exchange to an endpoint's.</summary>
+    public async Task BindFanoutExchangesAsync(string source, string destination)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(AmqpUri) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(source, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false);
+        await channel.ExchangeDeclareAsync(destination, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false);
+        await channel.ExchangeBindAsync(destination, source, "");
+    }
+
     /// <summary>
     /// Publishes raw bytes, persistent and confirmed, as a MassTransit JSON envelope, into <paramref name="exchange"/>
     /// (MassTransit binds each endpoint's queue to an exchange of its name): how a malformed message from outside arrives.
@@ -73,14 +84,18 @@ public sealed class IsolatedVirtualHost : IAsyncDisposable
     }
 
     /// <summary>The routing keys that bind <paramref name="exchange"/> to the destinations whose names end with <paramref name="destinationSuffix"/>, in order.</summary>
-    public static async Task<List<string>> BindingKeysAsync(string virtualHost, string exchange, string destinationSuffix)
+    public static async Task<List<string>> BindingKeysAsync(string virtualHost, string exchange, string destinationSuffix) =>
+        [.. (await BindingsFromAsync(virtualHost, exchange))
+            .Where(b => b.Destination.EndsWith(destinationSuffix, StringComparison.Ordinal))
+            .Select(b => b.RoutingKey).Order(StringComparer.Ordinal)];
+
+    /// <summary>Every binding whose source is <paramref name="exchange"/>: its destination and routing key.</summary>
+    public static async Task<List<(string Destination, string RoutingKey)>> BindingsFromAsync(string virtualHost, string exchange)
     {
         using var management = ManagementClient(TestEnvironment.RabbitMqUri, TestEnvironment.RabbitMqManagementUri);
         var bindings = await management.GetFromJsonAsync<System.Text.Json.JsonElement>(
             $"api/exchanges/{Uri.EscapeDataString(virtualHost)}/{Uri.EscapeDataString(exchange)}/bindings/source");
-        return [.. bindings.EnumerateArray()
-            .Where(b => b.GetProperty("destination").GetString()!.EndsWith(destinationSuffix, StringComparison.Ordinal))
-            .Select(b => b.GetProperty("routing_key").GetString()!).Order(StringComparer.Ordinal)];
+        return [.. bindings.EnumerateArray().Select(b => (b.GetProperty("destination").GetString()!, b.GetProperty("routing_key").GetString()!))];
     }
 
     /// <summary>An HTTP client for RabbitMQ's management API, signed in as the user of <paramref name="amqpUri"/>.</summary>

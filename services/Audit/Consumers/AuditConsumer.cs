@@ -60,6 +60,6 @@ public sealed class AuditConsumerDefinition<TMessage> : ConsumerDefinition<Audit
             rabbit.PrefetchCount = context.GetRequiredService<IOptions<AuditOptions>>().Value.TrailPrefetch(messaging);
         // The trail records every kind of custody move.
         if (typeof(TMessage) == typeof(Contracts.Custody.CustodyTransferred))
-            endpointConfigurator.ReceiveCustodyTransfers();
+            endpointConfigurator.ReceiveCustodyTransfers(context);
     }
 }

@@ -51,5 +51,5 @@ public sealed class CaseChangeConsumerDefinition : ConsumerDefinition<CaseChange
 {
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CaseChangeConsumer> consumerConfigurator, IRegistrationContext context) =>
-        Messaging.Bus.CustodyTransferRouting.ReceiveCustodyTransfers(endpointConfigurator);
+        Messaging.Bus.CustodyTransferRouting.ReceiveCustodyTransfers(endpointConfigurator, context);
 }

@@ -65,7 +65,7 @@ public sealed class CaseEventsConsumerDefinition : RetryingConsumerDefinition<Ca
     {
         base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
         // Every kind: each one moves a clock (ClockRules).
-        endpointConfigurator.ReceiveCustodyTransfers();
+        endpointConfigurator.ReceiveCustodyTransfers(context);
         // A group gathers while one is written, and while it lingers: the queue must hold many cases' events for that.
         var inFlight = context.GetRequiredService<IOptions<EscalationOptions>>().Value.CaseEventsPrefetchCount;
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)

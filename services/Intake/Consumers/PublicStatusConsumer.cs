@@ -93,6 +93,6 @@ public sealed class PublicStatusConsumerDefinition : OneCaseAtATimeConsumerDefin
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<PublicStatusConsumer> consumerConfigurator, IRegistrationContext context)
     {
         base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
-        endpointConfigurator.ReceiveCustodyTransfers([.. TransferKinds.All.Except([TransferKinds.Received, TransferKinds.Routed])]);
+        endpointConfigurator.ReceiveCustodyTransfers(context, [.. TransferKinds.All.Except([TransferKinds.Received, TransferKinds.Routed])]);
     }
 }

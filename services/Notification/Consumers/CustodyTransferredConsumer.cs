@@ -56,6 +56,6 @@ public sealed class CustodyTransferredConsumerDefinition : RetryingConsumerDefin
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CustodyTransferredConsumer> consumerConfigurator, IRegistrationContext context)
     {
         base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
-        endpointConfigurator.ReceiveCustodyTransfers([.. TransferKinds.All.Except([TransferKinds.Received])]);
+        endpointConfigurator.ReceiveCustodyTransfers(context, [.. TransferKinds.All.Except([TransferKinds.Received])]);
     }
 }
