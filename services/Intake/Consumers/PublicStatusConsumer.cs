@@ -85,8 +85,10 @@ public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.GroupedI
             context.CancellationToken);
 }
 
-/// <summary>A routed case's two or three events arrive together; they are applied one at a time (make bench's second longest wait was their row lock).</summary>
-/// <summary>Bound to the custody moves that show as "transferred": not received or routed (<see cref="CustodyTransferRouting"/>).</summary>
+/// <summary>
+/// A routed case's two or three events arrive together; they are applied one at a time (make bench's second longest wait was
+/// their row lock). Bound to the custody moves that show as "transferred": not received or routed (<see cref="CustodyTransferRouting"/>).
+/// </summary>
 public sealed class PublicStatusConsumerDefinition : OneCaseAtATimeConsumerDefinition<PublicStatusConsumer>
 {
     protected override void ConfigureConsumer(
