@@ -1,4 +1,3 @@
-using Accountability.Contracts.Custody;
 using Accountability.Messaging.Bus;
 using Accountability.TestSupport;
 using Xunit;
@@ -36,15 +35,6 @@ public sealed class CustodyTransferUpgradeTests : IAsyncLifetime
             !(await IsolatedVirtualHost.BindingsFromAsync(service.VirtualHost.Name, CustodyTransferRouting.FanoutExchange)).Any(b => b.Destination == queue),
             "the old binding is gone");
 
-        var complaint = NotificationService.Complaint(NotificationService.NewEmail("upgrade"));
-        await service.PublishAsync(complaint);
-        await service.PublishAsync(new CustodyTransferred
-        {
-            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(2), Actor = "nt-dispatcher", Reason = "Sent on",
-            OccurredAt = DateTimeOffset.UtcNow, FromOwnerKind = "unit", FromOwnerId = "u-nt-desk", ToOwnerKind = "unit", ToOwnerId = NotificationService.UnitId,
-            TransferKind = TransferKinds.Handoff,
-        });
-        var announced = await service.WaitForNotificationAsync(complaint.CaseId, "assignment", _ => true, "the unit's commander hears of the case");
-        Assert.Equal("nt-super", announced.GetProperty("recipientPersonId").GetString());
+        Assert.Equal("nt-super", await service.HandANewCaseToTheUnitAsync());
     }
 }

@@ -1,3 +1,4 @@
+using Accountability.Contracts.Custody;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -258,6 +259,24 @@ public sealed class NotificationService : IAsyncLifetime
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, text);
         return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>
+    /// Files a new case and hands it to the test unit (a handoff from the desk); returns the person told of it, whom the
+    /// directory in force names as the unit's commander.
+    /// </summary>
+    public async Task<string?> HandANewCaseToTheUnitAsync()
+    {
+        var complaint = Complaint(NewEmail("to-unit"));
+        await PublishAsync(complaint);
+        await PublishAsync(new CustodyTransferred
+        {
+            CaseId = complaint.CaseId, CaseVersion = Version(2), Actor = "nt-dispatcher", Reason = "Sent on",
+            OccurredAt = DateTimeOffset.UtcNow, FromOwnerKind = "unit", FromOwnerId = "u-nt-desk", ToOwnerKind = "unit", ToOwnerId = UnitId,
+            TransferKind = TransferKinds.Handoff,
+        });
+        var announced = await WaitForNotificationAsync(complaint.CaseId, "assignment", _ => true, "the unit's commander hears of the case");
+        return announced.GetProperty("recipientPersonId").GetString();
     }
 
     /// <summary>Waits until the case has a notification (template, channel, recipient) that satisfies <paramref name="accept"/>.</summary>

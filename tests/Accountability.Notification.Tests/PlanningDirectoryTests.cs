@@ -1,4 +1,3 @@
-using Accountability.Contracts.Custody;
 using Xunit;
 
 namespace Accountability.Notification.Tests;
@@ -31,17 +30,6 @@ public sealed class PlanningDirectoryTests : IAsyncLifetime
     }
 
     /// <summary>A new case, sent to the test unit; its commander, <paramref name="commander"/>, hears of it.</summary>
-    private async Task TransferToTheUnitAsync(string commander)
-    {
-        var complaint = NotificationService.Complaint(NotificationService.NewEmail("commander"));
-        await service.PublishAsync(complaint);
-        await service.PublishAsync(new CustodyTransferred
-        {
-            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(2), Actor = "nt-dispatcher", Reason = "Sent on",
-            OccurredAt = DateTimeOffset.UtcNow, FromOwnerKind = "unit", FromOwnerId = "u-nt-desk", ToOwnerKind = "unit", ToOwnerId = NotificationService.UnitId,
-            TransferKind = TransferKinds.Handoff,
-        });
-        var announced = await service.WaitForNotificationAsync(complaint.CaseId, "assignment", _ => true, "the unit's commander hears of the case");
-        Assert.Equal(commander, announced.GetProperty("recipientPersonId").GetString());
-    }
+    private async Task TransferToTheUnitAsync(string commander) =>
+        Assert.Equal(commander, await service.HandANewCaseToTheUnitAsync());
 }
