@@ -75,9 +75,9 @@ public sealed class IntakeService : IAsyncLifetime
         return await Client.SendAsync(request);
     }
 
-    public async Task<JsonElement> FiledAsClerkAsync(object body)
+    public async Task<JsonElement> FiledAsClerkAsync(object body, string? idempotencyKey = null)
     {
-        using var response = await FileAsClerkAsync(body);
+        using var response = await FileAsClerkAsync(body, idempotencyKey);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, text);
         return JsonDocument.Parse(text).RootElement.Clone();

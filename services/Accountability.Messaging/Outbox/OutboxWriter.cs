@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Accountability.Messaging.Database;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
@@ -41,25 +42,19 @@ public static class OutboxWriter
     public static async Task<IReadOnlyList<Guid>> EnqueueAllAsync(
         NpgsqlTransaction transaction, IReadOnlyList<(object Message, Activity? Producer)> messages, CancellationToken cancellationToken = default)
     {
-        var messageIds = messages.Select(_ => Guid.CreateVersion7()).ToArray();
-        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            """
-            insert into outbox (message_id, message_type, body, headers)
-            select m.message_id, m.message_type, m.body::jsonb, m.headers::jsonb
-            from unnest(@MessageIds, @MessageTypes, @Bodies, @Headers) with ordinality as m(message_id, message_type, body, headers, position)
-            order by m.position
-            """,
-            new
-            {
-                MessageIds = messageIds,
-                MessageTypes = messages.Select(m => OutboxMessage.TypeName(m.Message.GetType())).ToArray(),
-                Bodies = messages.Select(m => JsonSerializer.Serialize(m.Message, m.Message.GetType(), OutboxMessage.Json)).ToArray(),
-                Headers = messages.Select(m => JsonSerializer.Serialize(HeadersOf(null, m.Producer), OutboxMessage.Json)).ToArray(),
-            },
-            transaction,
-            cancellationToken: cancellationToken));
-        return messageIds;
+        var rows = RowsFor(messages);
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(InsertAllSql, InsertAllParameters(rows), transaction, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.MessageId)];
     }
+
+    /// <summary>The outbox rows of messages with their producers' traces, for a caller that inserts them with <see cref="InsertAllStatement"/>.</summary>
+    public static IReadOnlyList<OutboxRow> RowsFor(IReadOnlyList<(object Message, Activity? Producer)> messages) =>
+        [.. messages.Select(m => new OutboxRow(Guid.CreateVersion7(), OutboxMessage.TypeName(m.Message.GetType()),
+            JsonSerializer.Serialize(m.Message, m.Message.GetType(), OutboxMessage.Json),
+            JsonSerializer.Serialize(HeadersOf(null, m.Producer), OutboxMessage.Json)))];
+
+    /// <summary>Inserts rows in one statement of a batch, in their order.</summary>
+    public static NpgsqlBatchCommand InsertAllStatement(IReadOnlyList<OutboxRow> rows) => BatchStatements.Of(InsertAllSql, InsertAllParameters(rows));
 
     /// <summary>For callers holding events as objects: the runtime type is the message type.</summary>
     public static async Task<Guid> EnqueueAsync(
@@ -67,7 +62,13 @@ public static class OutboxWriter
         IReadOnlyDictionary<string, string>? extraHeaders = null)
     {
         var row = RowFor(message, messageType, extraHeaders);
-        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+        await InsertAsync(transaction, row, cancellationToken);
+        return row.MessageId;
+    }
+
+    /// <summary>Inserts a row made by <see cref="RowFor"/>.</summary>
+    public static Task InsertAsync(NpgsqlTransaction transaction, OutboxRow row, CancellationToken cancellationToken = default) =>
+        transaction.Connection!.ExecuteAsync(new CommandDefinition(
             """
             insert into outbox (message_id, message_type, body, headers)
             values (@MessageId, @MessageType, @Body::jsonb, @Headers::jsonb)
@@ -75,8 +76,23 @@ public static class OutboxWriter
             row,
             transaction,
             cancellationToken: cancellationToken));
-        return row.MessageId;
-    }
+
+    /// <summary>Inserts rows in one statement, in their order (which the relay publishes them in).</summary>
+    private const string InsertAllSql =
+        """
+        insert into outbox (message_id, message_type, body, headers)
+        select m.message_id, m.message_type, m.body::jsonb, m.headers::jsonb
+        from unnest(@MessageIds, @MessageTypes, @Bodies, @Headers) with ordinality as m(message_id, message_type, body, headers, position)
+        order by m.position
+        """;
+
+    private static object InsertAllParameters(IReadOnlyList<OutboxRow> rows) => new
+    {
+        MessageIds = rows.Select(r => r.MessageId).ToArray(),
+        MessageTypes = rows.Select(r => r.MessageType).ToArray(),
+        Bodies = rows.Select(r => r.Body).ToArray(),
+        Headers = rows.Select(r => r.Headers).ToArray(),
+    };
 
     /// <summary>
     /// The outbox row for <paramref name="message"/>, with the current trace in its headers, for a caller that inserts it in

@@ -1,3 +1,4 @@
+using Accountability.Messaging.Database;
 using Dapper;
 using Npgsql;
 
@@ -51,40 +52,49 @@ public static class CaseNumbers
         CancellationToken cancellationToken)
     {
         var stamped = (await transaction.Connection!.QueryAsync<(Guid CaseId, string Number)>(new CommandDefinition(
-            """
-            with taken as (
-                insert into case_number_sequences (year, last) values (@year, @count)
-                on conflict (year) do update set last = case_number_sequences.last + @count
-                returning last
-            ), numbered as (
-                select f.case_id, f.message_id, f.scope, f.key,
-                       @prefix || '-' || @year || '-' || case when n < 100000 then lpad(n::text, 5, '0') else n::text end as number
-                from unnest(@caseIds, @messageIds, @scopes, @keys) with ordinality as f(case_id, message_id, scope, key, position)
-                cross join taken cross join lateral (select taken.last - @count + f.position as n) as numbering
-            ), complaint as (
-                update complaints c set case_number = numbered.number from numbered where c.case_id = numbered.case_id
-                returning c.case_id, numbered.number
-            ), announced as (
-                update outbox o set body = jsonb_set(o.body, '{caseNumber}', to_jsonb(numbered.number)) from numbered where o.message_id = numbered.message_id
-            ), receipt as (
-                update idempotency_keys k set response = jsonb_set(k.response, '{caseNumber}', to_jsonb(numbered.number))
-                from numbered where numbered.scope is not null and k.scope = numbered.scope and k.key = numbered.key
-            )
-            select case_id, number from complaint
-            """,
-            new
-            {
-                year, prefix, count = filings.Count,
-                caseIds = filings.Select(f => f.CaseId).ToArray(),
-                messageIds = filings.Select(f => f.OutboxMessageId).ToArray(),
-                scopes = filings.Select(f => f.Idempotency?.Scope).ToArray(),
-                keys = filings.Select(f => f.Idempotency?.Key).ToArray(),
-            },
-            transaction, cancellationToken: cancellationToken))).ToList();
+            StampAllSql, StampAllParameters(prefix, year, filings), transaction, cancellationToken: cancellationToken))).ToList();
         if (stamped.Count != filings.Count)
             throw new InvalidOperationException($"{filings.Count - stamped.Count} of the batch's cases were not written before their numbers were taken.");
         return stamped;
     }
+
+    /// <summary><see cref="StampAllAsync"/> as the last statement of a batch sent in one round trip; it returns (case_id, number) rows.</summary>
+    public static NpgsqlBatchCommand StampAllStatement(
+        string prefix, int year, IReadOnlyList<(Guid CaseId, Guid OutboxMessageId, (string Scope, string Key)? Idempotency)> filings) =>
+        BatchStatements.Of(StampAllSql, StampAllParameters(prefix, year, filings));
+
+    private static object StampAllParameters(
+        string prefix, int year, IReadOnlyList<(Guid CaseId, Guid OutboxMessageId, (string Scope, string Key)? Idempotency)> filings) => new
+    {
+        year, prefix, count = filings.Count,
+        caseIds = filings.Select(f => f.CaseId).ToArray(),
+        messageIds = filings.Select(f => f.OutboxMessageId).ToArray(),
+        scopes = filings.Select(f => f.Idempotency?.Scope).ToArray(),
+        keys = filings.Select(f => f.Idempotency?.Key).ToArray(),
+    };
+
+    private const string StampAllSql =
+        """
+        with taken as (
+            insert into case_number_sequences (year, last) values (@year, @count)
+            on conflict (year) do update set last = case_number_sequences.last + @count
+            returning last
+        ), numbered as (
+            select f.case_id, f.message_id, f.scope, f.key,
+                   @prefix || '-' || @year || '-' || case when n < 100000 then lpad(n::text, 5, '0') else n::text end as number
+            from unnest(@caseIds, @messageIds, @scopes, @keys) with ordinality as f(case_id, message_id, scope, key, position)
+            cross join taken cross join lateral (select taken.last - @count + f.position as n) as numbering
+        ), complaint as (
+            update complaints c set case_number = numbered.number from numbered where c.case_id = numbered.case_id
+            returning c.case_id, numbered.number
+        ), announced as (
+            update outbox o set body = jsonb_set(o.body, '{caseNumber}', to_jsonb(numbered.number)) from numbered where o.message_id = numbered.message_id
+        ), receipt as (
+            update idempotency_keys k set response = jsonb_set(k.response, '{caseNumber}', to_jsonb(numbered.number))
+            from numbered where numbered.scope is not null and k.scope = numbered.scope and k.key = numbered.key
+        )
+        select case_id, number from complaint
+        """;
 
     public static string Format(string prefix, int year, int number) => $"{prefix}-{year}-{number:D5}";
 }

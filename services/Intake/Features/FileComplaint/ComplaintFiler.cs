@@ -43,16 +43,8 @@ public sealed class ComplaintFiler(
             if (idempotencyKey is not null)
             {
                 var claimed = await connection.ExecuteAsync(new CommandDefinition(
-                    """
-                    insert into idempotency_keys (scope, key, request_hash, case_id, response)
-                    values (@scope, @key, @requestHash, @caseId, @response::jsonb)
-                    on conflict (scope, key) do nothing
-                    """,
-                    new
-                    {
-                        scope = caller.IdempotencyScope, key = idempotencyKey, requestHash, caseId = receipt.CaseId,
-                        response = JsonSerializer.Serialize(receipt, Json),
-                    }, transaction, cancellationToken: cancellationToken));
+                    ClaimKeySql + " on conflict (scope, key) do nothing", KeyRow(caller.IdempotencyScope, idempotencyKey, requestHash, receipt),
+                    transaction, cancellationToken: cancellationToken));
                 if (claimed == 0)
                 {
                     await transaction.RollbackAsync(cancellationToken);
@@ -71,11 +63,12 @@ public sealed class ComplaintFiler(
     }
 
     /// <summary>
-    /// Files a batch in one transaction (see <see cref="FilingBatcher"/>): one read of the idempotency keys already used,
-    /// the rows of each new filing, one counter bump per year for all of them, and one commit. Outcomes are in the
-    /// batch's order. A second filing of a key within the batch is answered as a replay of the first (or as a key reused
-    /// for a different complaint). Throws when anything fails, including a key claimed meanwhile by another instance;
-    /// nothing of the batch is then written, and the batcher files each one alone.
+    /// Files a batch (see <see cref="FilingBatcher"/>). Outcomes are in the batch's order. First as filings that are all new,
+    /// in one round trip (<see cref="TryFileAllNewAsync"/>); when a key was used before, in one transaction that reads the
+    /// keys already used, writes the rows of each new filing, bumps the counter once per year for all of them and commits.
+    /// A second filing of a key within the batch is answered as a replay of the first (or as a key reused for a different
+    /// complaint). Throws when anything fails, including a key claimed meanwhile by another instance; nothing of the batch
+    /// is then written, and the batcher files each one alone.
     /// </summary>
     public async Task<IReadOnlyList<FilingOutcome>> FileTogetherAsync(IReadOnlyList<PendingFiling> batch, CancellationToken cancellationToken)
     {
@@ -85,8 +78,11 @@ public sealed class ComplaintFiler(
             batch.Count == 1 ? batch[0].Parent : default, links: batch.Where(f => f.Parent != default).Select(f => new ActivityLink(f.Parent)));
         batchActivity?.SetTag("accountability.batch_size", batch.Count);
         var hashes = batch.Select(f => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(f.Complaint, Json))).ToArray();
-        var outcomes = new FilingOutcome?[batch.Count];
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        if (await TryFileAllNewAsync(connection, batch, hashes, cancellationToken) is { } allNew)
+            return allNew;
+
+        var outcomes = new FilingOutcome?[batch.Count];
 
         var keyed = Enumerable.Range(0, batch.Count).Where(i => batch[i].IdempotencyKey is not null).ToList();
         var priors = new Dictionary<(string Scope, string Key), (byte[] RequestHash, string Response)>();
@@ -126,12 +122,7 @@ public sealed class ComplaintFiler(
                 if (filing.IdempotencyKey is { } ownKey)
                 {
                     var claimed = await connection.ExecuteAsync(new CommandDefinition(
-                        """
-                        insert into idempotency_keys (scope, key, request_hash, case_id, response)
-                        values (@scope, @key, @requestHash, @caseId, @response::jsonb)
-                        on conflict (scope, key) do nothing
-                        """,
-                        new { scope = filing.Caller.IdempotencyScope, key = ownKey, requestHash = hashes[i], caseId = receipt.CaseId, response = JsonSerializer.Serialize(receipt, Json) },
+                        ClaimKeySql + " on conflict (scope, key) do nothing", KeyRow(filing.Caller.IdempotencyScope, ownKey, hashes[i], receipt),
                         transaction, cancellationToken: cancellationToken));
                     if (claimed == 0)
                         throw new InvalidOperationException("An idempotency key of the batch was claimed meanwhile; the batch is filed one by one.");
@@ -175,9 +166,91 @@ public sealed class ComplaintFiler(
         return new FilingOutcome(JsonSerializer.Deserialize<FilingReceipt>(found.Response, Json), Replayed: true, KeyReusedWithDifferentBody: false);
     }
 
+    /// <summary>
+    /// Files a batch whose filings are all new in one round trip: each filing's complaint, milestone and key, their
+    /// ComplaintReceived outbox rows and their case numbers, sent as one <see cref="NpgsqlBatch"/> outside any transaction,
+    /// which PostgreSQL runs as one implicit transaction. Returns null, with nothing written, when a key of the batch was
+    /// used before (or twice in it): its key row then fails the batch with a unique violation, and
+    /// <see cref="FileTogetherAsync"/> goes on to answer it as a replay.
+    /// </summary>
+    private async Task<IReadOnlyList<FilingOutcome>?> TryFileAllNewAsync(
+        NpgsqlConnection connection, IReadOnlyList<PendingFiling> batch, byte[][] hashes, CancellationToken cancellationToken)
+    {
+        var keys = batch.Where(f => f.IdempotencyKey is not null).Select(f => (f.Caller.IdempotencyScope, f.IdempotencyKey!)).ToList();
+        if (keys.Count != keys.Distinct().Count())
+            return null;
+
+        var outer = Activity.Current;
+        var filings = new List<(FilingRows Rows, Activity? Span)>(batch.Count);
+        try
+        {
+            await using var write = new NpgsqlBatch(connection);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var filing = batch[i];
+                // Its span continues its own request's trace (the outbox row carries that on to the consumers).
+                var span = Source.StartActivity("file complaint", ActivityKind.Internal, filing.Parent);
+                var rows = Prepare(filing.Complaint, filing.Caller, span, batch.Count);
+                Activity.Current = outer;
+                filings.Add((rows, span));
+                write.BatchCommands.Add(BatchStatements.Of(InsertComplaintSql, rows.Complaint));
+                write.BatchCommands.Add(BatchStatements.Of(InsertMilestoneSql, new { rows.Receipt.CaseId, rows.ReceivedAt }));
+                if (filing.IdempotencyKey is { } key)
+                    write.BatchCommands.Add(BatchStatements.Of(ClaimKeySql, KeyRow(filing.Caller.IdempotencyScope, key, hashes[i], rows.Receipt)));
+            }
+            write.BatchCommands.Add(OutboxWriter.InsertAllStatement([.. filings.Select(f => f.Rows.Announcement)]));
+            var numbered = Enumerable.Range(0, batch.Count).GroupBy(i => filings[i].Rows.ReceivedAt.UtcDateTime.Year).ToList();
+            foreach (var year in numbered)
+                write.BatchCommands.Add(CaseNumbers.StampAllStatement(options.Value.CaseNumberPrefix, year.Key, [.. year.Select(i => (
+                    filings[i].Rows.Receipt.CaseId, filings[i].Rows.Announcement.MessageId,
+                    batch[i].IdempotencyKey is { } k ? (batch[i].Caller.IdempotencyScope, k) : ((string, string)?)null))]));
+
+            var numbers = new Dictionary<Guid, string>();
+            await using (var reader = await write.ExecuteReaderAsync(cancellationToken))
+            {
+                // Only the numbering statements return rows; the others are skipped over.
+                do
+                {
+                    while (await reader.ReadAsync(cancellationToken))
+                        numbers[reader.GetGuid(0)] = reader.GetString(1);
+                } while (await reader.NextResultAsync(cancellationToken));
+            }
+            return [.. filings.Select(f => new FilingOutcome(
+                f.Rows.Receipt with { CaseNumber = numbers.TryGetValue(f.Rows.Receipt.CaseId, out var number) ? number
+                    : throw new InvalidOperationException($"Case {f.Rows.Receipt.CaseId} of the batch was written without a number.") },
+                Replayed: false, KeyReusedWithDifferentBody: false))];
+        }
+        catch (PostgresException conflict) when (conflict.SqlState == PostgresErrorCodes.UniqueViolation && conflict.TableName == "idempotency_keys")
+        {
+            return null;
+        }
+        finally
+        {
+            foreach (var (_, span) in filings)
+                span?.Dispose();
+            Activity.Current = outer;
+        }
+    }
+
     /// <summary>Writes the filing's rows without its case number (<see cref="CaseNumbers.StampAsync"/> adds it last).</summary>
     private async Task<(FilingReceipt Receipt, Guid Announcement, DateTimeOffset ReceivedAt)> InsertAsync(NpgsqlTransaction transaction, ValidComplaint complaint,
         FilingCaller caller, CancellationToken cancellationToken, ActivityContext parent = default, int batchSize = 1)
+    {
+        // default(ActivityContext) means the current activity; a batched filing passes its request's.
+        using var activity = Source.StartActivity("file complaint", ActivityKind.Internal, parent);
+        var rows = Prepare(complaint, caller, activity, batchSize);
+        var connection = transaction.Connection!;
+        await connection.ExecuteAsync(new CommandDefinition(InsertComplaintSql, rows.Complaint, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(InsertMilestoneSql, new { rows.Receipt.CaseId, rows.ReceivedAt }, transaction, cancellationToken: cancellationToken));
+        await OutboxWriter.InsertAsync(transaction, rows.Announcement, cancellationToken);
+        return (rows.Receipt, rows.Announcement.MessageId, rows.ReceivedAt);
+    }
+
+    /// <summary>A filing's rows, made before anything is written: the complaint's columns, its ComplaintReceived outbox row and its receipt.</summary>
+    private sealed record FilingRows(FilingReceipt Receipt, OutboxRow Announcement, DateTimeOffset ReceivedAt, object Complaint);
+
+    /// <summary>The filing's rows, its case number still to come. Call it with the filing's span current: the outbox row carries that trace.</summary>
+    private FilingRows Prepare(ValidComplaint complaint, FilingCaller caller, Activity? span, int batchSize)
     {
         var settings = options.Value;
         var caseId = Guid.CreateVersion7();
@@ -196,40 +269,11 @@ public sealed class ComplaintFiler(
             nameIndex = protector.NameIndex(contact.Name);
         }
 
-        // default(ActivityContext) means the current activity; a batched filing passes its request's.
-        using var activity = Source.StartActivity("file complaint", ActivityKind.Internal, parent);
-        activity.TagCase(caseId, "received", "unit", settings.DutyDeskUnitId);
-        activity?.SetTag("accountability.batch_size", batchSize);
-        activity?.SetTag("accountability.channel", complaint.Channel);
+        span.TagCase(caseId, "received", "unit", settings.DutyDeskUnitId);
+        span?.SetTag("accountability.batch_size", batchSize);
+        span?.SetTag("accountability.channel", complaint.Channel);
 
-        var connection = transaction.Connection!;
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            insert into complaints (case_id, case_number, tracking_code, tracking_hash, category, channel, district, occurred_at, location,
-                                    narrative, subject_officer_badges, allegations, anonymous, complainant_sealed,
-                                    complainant_name_index, name_index_key_id,
-                                    owner_kind, owner_id, status, received_at, updated_at, filed_by)
-            values (@caseId, null, @trackingCode, @trackingHash, @Category, @Channel, @District, @OccurredAt, @location::jsonb,
-                    @Narrative, @badges, @allegations::jsonb, @anonymous, @complainant::jsonb,
-                    @nameIndex, @nameIndexKeyId,
-                    'unit', @deskId, 'received', @receivedAt, @receivedAt, @actor)
-            """,
-            new
-            {
-                caseId, trackingCode, trackingHash = TrackingCodes.LookupHash(symbols),
-                complaint.Category, complaint.Channel, complaint.District, complaint.OccurredAt,
-                location = complaint.Location is null ? null : JsonSerializer.Serialize(complaint.Location, Json),
-                complaint.Narrative, badges = complaint.SubjectOfficerBadges.ToArray(),
-                allegations = JsonSerializer.Serialize(allegations, Json), anonymous = complaint.Anonymous,
-                complainant = sealedContact is null ? null : JsonSerializer.Serialize(sealedContact, Json),
-                nameIndex = nameIndex?.Index, nameIndexKeyId = nameIndex?.KeyId,
-                deskId = settings.DutyDeskUnitId, receivedAt, actor = caller.Actor,
-            }, transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "insert into milestones (case_id, case_version, milestone, at) values (@caseId, 0, 'received', @receivedAt)",
-            new { caseId, receivedAt }, transaction, cancellationToken: cancellationToken));
-
-        var announcement = await OutboxWriter.EnqueueAsync(transaction, new ComplaintReceived
+        var announcement = OutboxWriter.RowFor(new ComplaintReceived
         {
             CaseId = caseId,
             CaseVersion = 1,
@@ -248,15 +292,50 @@ public sealed class ComplaintFiler(
             ReceivedAt = receivedAt,
             Actor = caller.Actor,
             Reason = "",
-        }, cancellationToken);
+        }, typeof(ComplaintReceived));
 
-        return (new FilingReceipt
+        var columns = new
+        {
+            caseId, trackingCode, trackingHash = TrackingCodes.LookupHash(symbols),
+            complaint.Category, complaint.Channel, complaint.District, complaint.OccurredAt,
+            location = complaint.Location is null ? null : JsonSerializer.Serialize(complaint.Location, Json),
+            complaint.Narrative, badges = complaint.SubjectOfficerBadges.ToArray(),
+            allegations = JsonSerializer.Serialize(allegations, Json), anonymous = complaint.Anonymous,
+            complainant = sealedContact is null ? null : JsonSerializer.Serialize(sealedContact, Json),
+            nameIndex = nameIndex?.Index, nameIndexKeyId = nameIndex?.KeyId,
+            deskId = settings.DutyDeskUnitId, receivedAt, actor = caller.Actor,
+        };
+        return new FilingRows(new FilingReceipt
         {
             CaseId = caseId,
             TrackingCode = trackingCode,
             Owner = new ReceiptOwner("unit", settings.DutyDeskUnitId, settings.DutyDeskName),
             Status = "received",
             StatusUrl = $"/api/public/status/{trackingCode}",
-        }, announcement, receivedAt);
+        }, announcement, receivedAt, columns);
     }
+
+    private static object KeyRow(string scope, string key, byte[] requestHash, FilingReceipt receipt) =>
+        new { scope, key, requestHash, caseId = receipt.CaseId, response = JsonSerializer.Serialize(receipt, Json) };
+
+    private const string InsertComplaintSql =
+        """
+        insert into complaints (case_id, case_number, tracking_code, tracking_hash, category, channel, district, occurred_at, location,
+                                narrative, subject_officer_badges, allegations, anonymous, complainant_sealed,
+                                complainant_name_index, name_index_key_id,
+                                owner_kind, owner_id, status, received_at, updated_at, filed_by)
+        values (@caseId, null, @trackingCode, @trackingHash, @Category, @Channel, @District, @OccurredAt, @location::jsonb,
+                @Narrative, @badges, @allegations::jsonb, @anonymous, @complainant::jsonb,
+                @nameIndex, @nameIndexKeyId,
+                'unit', @deskId, 'received', @receivedAt, @receivedAt, @actor)
+        """;
+
+    private const string InsertMilestoneSql = "insert into milestones (case_id, case_version, milestone, at) values (@CaseId, 0, 'received', @ReceivedAt)";
+
+    /// <summary>Without ON CONFLICT, a key used before fails the statement (and a batch sent with it); the slow paths add one.</summary>
+    private const string ClaimKeySql =
+        """
+        insert into idempotency_keys (scope, key, request_hash, case_id, response)
+        values (@scope, @key, @requestHash, @caseId, @response::jsonb)
+        """;
 }
