@@ -108,22 +108,23 @@ public sealed class OutboxRelay(
         var unpublishable = failed.Where(o => o.Unpublishable).ToList();
         var transient = failed.Where(o => !o.Unpublishable).ToList();
 
-        await connection.ExecuteAsync(new CommandDefinition(
-            "update outbox set published_at = now(), attempts = attempts + 1 where seq = any(@published)",
-            new { published }, transaction, cancellationToken: cancellationToken));
-        foreach (var outcome in failed)
+        // The marks and the COMMIT in one round trip (the select opened the transaction). Commit even on partial failure:
+        // what the broker confirmed must not be sent again. Not cancelled by a stop, for the same reason.
+        await using (var finish = new NpgsqlBatch(connection))
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                update outbox set attempts = attempts + 1, last_error = @error,
-                       failed_at = case when @unpublishable then now() end
-                where seq = @seq
-                """,
-                new { seq = outcome.Seq, error = outcome.Error, unpublishable = outcome.Unpublishable },
-                transaction, cancellationToken: cancellationToken));
+            finish.BatchCommands.Add(BatchStatements.Of(
+                "update outbox set published_at = now(), attempts = attempts + 1 where seq = any(@published)", new { published }));
+            foreach (var outcome in failed)
+                finish.BatchCommands.Add(BatchStatements.Of(
+                    """
+                    update outbox set attempts = attempts + 1, last_error = @error,
+                           failed_at = case when @unpublishable then now() end
+                    where seq = @seq
+                    """,
+                    new { seq = outcome.Seq, error = outcome.Error, unpublishable = outcome.Unpublishable }));
+            finish.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
+            await finish.ExecuteNonQueryAsync(CancellationToken.None);
         }
-        // Commit even on partial failure: what the broker confirmed must not be sent again.
-        await transaction.CommitAsync(CancellationToken.None);
 
         foreach (var outcome in unpublishable)
             logger.LogError("Outbox row {Seq} in {Schema} can never be published and was set aside: {Error}", outcome.Seq, database.Schema, outcome.Error);
