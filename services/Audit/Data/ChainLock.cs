@@ -22,9 +22,15 @@ public static class ChainLock
     public static Task AcquireSigningKeyAsync(NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken) =>
         AcquireAsync(transaction, $"audit-signing-key:{schema}", cancellationToken);
 
+    /// <summary>The chain lock as a statement of a batch: it returns one row, with nothing in it.</summary>
+    public static NpgsqlBatchCommand ChainStatement(string schema) =>
+        new(AcquireSql) { Parameters = { new NpgsqlParameter("key", KeyOf($"audit-chain:{schema}")) } };
+
+    private const string AcquireSql = "select pg_advisory_xact_lock(@key)";
+
     private static Task AcquireAsync(NpgsqlTransaction transaction, string name, CancellationToken cancellationToken) =>
         transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            "select pg_advisory_xact_lock(@key)", new { key = KeyOf(name) }, transaction, cancellationToken: cancellationToken));
+            AcquireSql, new { key = KeyOf(name) }, transaction, cancellationToken: cancellationToken));
 
     private static long KeyOf(string name) =>
         BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(name)));

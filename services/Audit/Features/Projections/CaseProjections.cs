@@ -3,6 +3,7 @@ using Accountability.Audit.Data;
 using Accountability.Audit.Features.Replay;
 using Accountability.Audit.Verification;
 using Accountability.Contracts.Audit;
+using Accountability.Messaging.Database;
 using Accountability.Messaging.Outbox;
 using Dapper;
 using Npgsql;
@@ -34,7 +35,9 @@ public static class CaseProjections
     /// any other case (a record that arrived late, a state from before this was stored) is folded
     /// again from all its records. Either way the result equals a rebuild's.
     /// </summary>
-    public static async Task FoldForwardAsync(NpgsqlTransaction transaction, IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    /// <param name="stored">The stored states of (at least) the records' cases, read after the chain lock (<see cref="StoredStatesStatement"/>).</param>
+    public static async Task FoldForwardAsync(
+        NpgsqlTransaction transaction, IReadOnlyList<AuditRecord> records, IReadOnlyDictionary<Guid, StoredState> stored, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
         var newByCase = records.Where(r => r.CaseId is not null)
@@ -43,12 +46,6 @@ public static class CaseProjections
         if (newByCase.Count == 0)
             return;
         var caseIds = newByCase.Keys.ToArray();
-        var stored = (await connection.QueryAsync<StoredState>(new CommandDefinition(
-            """
-            select case_id as CaseId, state::text as State, event_count as EventCount,
-                   last_occurred_at as LastOccurredAt, last_case_version as LastCaseVersion
-            from audit_case_state where case_id = any(@caseIds)
-            """, new { caseIds }, transaction, cancellationToken: cancellationToken))).ToDictionary(s => s.CaseId);
 
         var states = new List<FoldedCase>(caseIds.Length);
         var refolded = new List<Guid>();
@@ -74,11 +71,31 @@ public static class CaseProjections
             custody.AddRange(CustodyRows(state));
         }
 
-        await WriteCaseStatesAsync(transaction, states, cancellationToken);
+        // The states and the intervals in one round trip.
+        await using var write = new NpgsqlBatch(connection, transaction);
+        write.BatchCommands.Add(BatchStatements.Of(WriteCaseStatesSql, CaseStateColumns(states)));
         if (refolded.Count > 0)
-            await connection.ExecuteAsync(new CommandDefinition(
-                "delete from audit_custody where case_id = any(@refolded)", new { refolded = refolded.ToArray() }, transaction, cancellationToken: cancellationToken));
-        await WriteCustodyAsync(transaction, custody, cancellationToken);
+            write.BatchCommands.Add(BatchStatements.Of("delete from audit_custody where case_id = any(@refolded)", new { refolded = refolded.ToArray() }));
+        if (custody.Count > 0)
+            write.BatchCommands.Add(BatchStatements.Of(WriteCustodySql, CustodyColumns(custody)));
+        await write.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Reads the stored states of <paramref name="caseIds"/>, as a statement of a batch; <see cref="ReadStoredStatesAsync"/> reads its rows.</summary>
+    public static NpgsqlBatchCommand StoredStatesStatement(Guid[] caseIds) => BatchStatements.Of(
+        """
+        select case_id, state::text, event_count, last_occurred_at, last_case_version
+        from audit_case_state where case_id = any(@caseIds)
+        """, new { caseIds });
+
+    /// <summary>The rows of <see cref="StoredStatesStatement"/>, where the reader stands.</summary>
+    public static async Task<IReadOnlyDictionary<Guid, StoredState>> ReadStoredStatesAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var stored = new Dictionary<Guid, StoredState>();
+        while (await reader.ReadAsync(cancellationToken))
+            stored[reader.GetGuid(0)] = new StoredState(reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTime>(3), reader.IsDBNull(4) ? null : reader.GetInt64(4));
+        return stored;
     }
 
     /// <summary>
@@ -162,25 +179,27 @@ public static class CaseProjections
     }
 
     private static Task WriteCaseStatesAsync(NpgsqlTransaction transaction, IReadOnlyList<FoldedCase> cases, CancellationToken cancellationToken) =>
-        transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            """
-            insert into audit_case_state (case_id, state, event_count, last_global_seq, last_occurred_at, last_case_version)
-            select c.case_id, c.state::jsonb, c.event_count, c.last_global_seq, c.last_occurred_at, c.last_case_version
-            from unnest(@caseIds, @states, @eventCounts, @lastGlobalSeqs, @lastOccurredAts, @lastCaseVersions)
-                 as c(case_id, state, event_count, last_global_seq, last_occurred_at, last_case_version)
-            on conflict (case_id) do update set state = excluded.state, event_count = excluded.event_count, last_global_seq = excluded.last_global_seq,
-                                                last_occurred_at = excluded.last_occurred_at, last_case_version = excluded.last_case_version
-            """,
-            new
-            {
-                caseIds = cases.Select(c => c.State.CaseId).ToArray(),
-                states = cases.Select(c => c.StateJson).ToArray(),
-                eventCounts = cases.Select(c => c.EventCount).ToArray(),
-                lastGlobalSeqs = cases.Select(c => c.LastGlobalSeq).ToArray(),
-                lastOccurredAts = cases.Select(c => c.Position.OccurredAt).ToArray(),
-                lastCaseVersions = cases.Select(c => c.Position.CaseVersion).ToArray(),
-            },
-            transaction, cancellationToken: cancellationToken));
+        transaction.Connection!.ExecuteAsync(new CommandDefinition(WriteCaseStatesSql, CaseStateColumns(cases), transaction, cancellationToken: cancellationToken));
+
+    private const string WriteCaseStatesSql =
+        """
+        insert into audit_case_state (case_id, state, event_count, last_global_seq, last_occurred_at, last_case_version)
+        select c.case_id, c.state::jsonb, c.event_count, c.last_global_seq, c.last_occurred_at, c.last_case_version
+        from unnest(@caseIds, @states, @eventCounts, @lastGlobalSeqs, @lastOccurredAts, @lastCaseVersions)
+             as c(case_id, state, event_count, last_global_seq, last_occurred_at, last_case_version)
+        on conflict (case_id) do update set state = excluded.state, event_count = excluded.event_count, last_global_seq = excluded.last_global_seq,
+                                            last_occurred_at = excluded.last_occurred_at, last_case_version = excluded.last_case_version
+        """;
+
+    private static object CaseStateColumns(IReadOnlyList<FoldedCase> cases) => new
+    {
+        caseIds = cases.Select(c => c.State.CaseId).ToArray(),
+        states = cases.Select(c => c.StateJson).ToArray(),
+        eventCounts = cases.Select(c => c.EventCount).ToArray(),
+        lastGlobalSeqs = cases.Select(c => c.LastGlobalSeq).ToArray(),
+        lastOccurredAts = cases.Select(c => c.Position.OccurredAt).ToArray(),
+        lastCaseVersions = cases.Select(c => c.Position.CaseVersion).ToArray(),
+    };
 
     private static IEnumerable<CustodyRow> CustodyRows(CaseStateView state) =>
         state.Custody.Select(i => new CustodyRow(state.CaseId, i.Seq, i.Owner.Kind, i.Owner.Id, i.From, i.To, i.TransferKind, i.Reason, i.Actor));
@@ -189,29 +208,31 @@ public static class CaseProjections
     private static Task WriteCustodyAsync(NpgsqlTransaction transaction, IReadOnlyList<CustodyRow> rows, CancellationToken cancellationToken) =>
         rows.Count == 0
             ? Task.CompletedTask
-            : transaction.Connection!.ExecuteAsync(new CommandDefinition(
-                """
-                insert into audit_custody (case_id, seq, owner_kind, owner_id, from_at, to_at, transfer_kind, reason, actor)
-                select * from unnest(@caseIds, @seqs, @ownerKinds, @ownerIds, @froms, @tos, @transferKinds, @reasons, @actors)
-                on conflict (case_id, seq) do update set owner_kind = excluded.owner_kind, owner_id = excluded.owner_id, from_at = excluded.from_at,
-                    to_at = excluded.to_at, transfer_kind = excluded.transfer_kind, reason = excluded.reason, actor = excluded.actor
-                """,
-                new
-                {
-                    caseIds = rows.Select(r => r.CaseId).ToArray(),
-                    seqs = rows.Select(r => r.Seq).ToArray(),
-                    ownerKinds = rows.Select(r => r.OwnerKind).ToArray(),
-                    ownerIds = rows.Select(r => r.OwnerId).ToArray(),
-                    froms = rows.Select(r => r.From).ToArray(),
-                    tos = rows.Select(r => r.To).ToArray(),
-                    transferKinds = rows.Select(r => r.TransferKind).ToArray(),
-                    reasons = rows.Select(r => r.Reason).ToArray(),
-                    actors = rows.Select(r => r.Actor).ToArray(),
-                },
-                transaction, cancellationToken: cancellationToken));
+            : transaction.Connection!.ExecuteAsync(new CommandDefinition(WriteCustodySql, CustodyColumns(rows), transaction, cancellationToken: cancellationToken));
 
-    /// <summary>Dapper reads timestamptz as a UTC DateTime.</summary>
-    private sealed record StoredState(Guid CaseId, string State, int EventCount, DateTime? LastOccurredAt, long? LastCaseVersion);
+    private const string WriteCustodySql =
+        """
+        insert into audit_custody (case_id, seq, owner_kind, owner_id, from_at, to_at, transfer_kind, reason, actor)
+        select * from unnest(@caseIds, @seqs, @ownerKinds, @ownerIds, @froms, @tos, @transferKinds, @reasons, @actors)
+        on conflict (case_id, seq) do update set owner_kind = excluded.owner_kind, owner_id = excluded.owner_id, from_at = excluded.from_at,
+            to_at = excluded.to_at, transfer_kind = excluded.transfer_kind, reason = excluded.reason, actor = excluded.actor
+        """;
+
+    private static object CustodyColumns(IReadOnlyList<CustodyRow> rows) => new
+    {
+        caseIds = rows.Select(r => r.CaseId).ToArray(),
+        seqs = rows.Select(r => r.Seq).ToArray(),
+        ownerKinds = rows.Select(r => r.OwnerKind).ToArray(),
+        ownerIds = rows.Select(r => r.OwnerId).ToArray(),
+        froms = rows.Select(r => r.From).ToArray(),
+        tos = rows.Select(r => r.To).ToArray(),
+        transferKinds = rows.Select(r => r.TransferKind).ToArray(),
+        reasons = rows.Select(r => r.Reason).ToArray(),
+        actors = rows.Select(r => r.Actor).ToArray(),
+    };
+
+    /// <summary>A case's stored projection; timestamptz is read as a UTC DateTime.</summary>
+    public sealed record StoredState(Guid CaseId, string State, int EventCount, DateTime? LastOccurredAt, long? LastCaseVersion);
 
     /// <summary>A case folded, with its state already in the JSON it is stored as: serialising is part of folding, not of the write.</summary>
     private sealed record FoldedCase(CaseStateView State, int EventCount, long LastGlobalSeq, CausalPosition Position)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Accountability.Audit.Data;
 using Accountability.Audit.Features.Projections;
 using Accountability.Audit.Verification;
+using Accountability.Messaging.Database;
 using Accountability.Messaging.Outbox;
 using Dapper;
 using Npgsql;
@@ -14,9 +15,10 @@ public sealed record IncomingEvent(Guid EventId, object Message, AuditedMessageT
 
 /// <summary>
 /// Appends a batch of events to both chains inside one transaction: one chain-lock acquisition, one
-/// read of the global head, one read of the heads of the cases in the batch, one COPY of the records,
-/// and audit's own projections folded forward for just those cases, all before the commit. The
-/// caller's transaction has already claimed the events in the inbox.
+/// read of the global head, one read of the heads of the cases in the batch (sent together, with the
+/// read of their stored projections, in one round trip), one COPY of the records, and audit's own
+/// projections folded forward for just those cases, all before the commit. The caller's transaction
+/// has already claimed the events in the inbox.
 /// </summary>
 public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
 {
@@ -25,31 +27,47 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
         NpgsqlTransaction transaction, IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
-        // From here on this transaction can only do what the writer role may: insert and select the trail.
-        await connection.ExecuteAsync(new CommandDefinition(
-            $"set local role \"{AuditDatabase.WriterRole(database.Schema)}\"", transaction: transaction, cancellationToken: cancellationToken));
-        await ChainLock.AcquireChainAsync(transaction, database.Schema, cancellationToken);
-
         var ids = batch.Select(e => e.EventId).ToArray();
-        var present = (await connection.QueryAsync<Guid>(new CommandDefinition(
-            "select event_id from audit_events where event_id = any(@ids)", new { ids }, transaction, cancellationToken: cancellationToken))).ToHashSet();
+        var batchCaseIds = batch.Select(e => e.Audited.CaseIdOf(e.Message)).OfType<Guid>().Distinct().ToArray();
+
+        // Everything the batch needs to read, after the lock, in one round trip. Every statement is a select, so each
+        // has a result set to step over. From the first on, this transaction can only do what the writer role may:
+        // insert and select the trail.
+        var present = new HashSet<Guid>();
+        ChainHead? globalHead = null;
+        var caseHeads = new Dictionary<Guid, ChainHead>();
+        IReadOnlyDictionary<Guid, CaseProjections.StoredState> stored;
+        await using (var reads = new NpgsqlBatch(connection, transaction))
+        {
+            reads.BatchCommands.Add(BatchStatements.Of("select set_config('role', @role, true)", new { role = AuditDatabase.WriterRole(database.Schema) }));
+            reads.BatchCommands.Add(ChainLock.ChainStatement(database.Schema));
+            reads.BatchCommands.Add(BatchStatements.Of("select event_id from audit_events where event_id = any(@ids)", new { ids }));
+            reads.BatchCommands.Add(new NpgsqlBatchCommand("select global_seq, hash from audit_events order by global_seq desc limit 1"));
+            reads.BatchCommands.Add(BatchStatements.Of(
+                """
+                select h.case_id, e.case_seq, e.hash
+                from unnest(@caseIds) as h(case_id)
+                cross join lateral (select case_seq, hash from audit_events a where a.case_id = h.case_id order by case_seq desc limit 1) e
+                """, new { caseIds = batchCaseIds }));
+            reads.BatchCommands.Add(CaseProjections.StoredStatesStatement(batchCaseIds));
+            await using var reader = await reads.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken); // past the role
+            await reader.NextResultAsync(cancellationToken); // past the lock
+            while (await reader.ReadAsync(cancellationToken))
+                present.Add(reader.GetGuid(0));
+            await reader.NextResultAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+                globalHead = new ChainHead(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1));
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                caseHeads[reader.GetGuid(0)] = new ChainHead(reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
+            await reader.NextResultAsync(cancellationToken);
+            stored = await CaseProjections.ReadStoredStatesAsync(reader, cancellationToken);
+        }
+
         var fresh = batch.Where(e => present.Add(e.EventId)).ToList(); // Add also drops a duplicate inside the batch
         if (fresh.Count == 0)
             return [];
-
-        var globalHead = await connection.QuerySingleOrDefaultAsync<ChainHead>(new CommandDefinition(
-            "select global_seq as Seq, hash as Hash from audit_events order by global_seq desc limit 1",
-            transaction: transaction, cancellationToken: cancellationToken));
-        var caseIds = fresh.Select(e => e.Audited.CaseIdOf(e.Message)).OfType<Guid>().Distinct().ToArray();
-        var caseHeads = caseIds.Length == 0
-            ? []
-            : (await connection.QueryAsync<CaseHead>(new CommandDefinition(
-                """
-                select h.case_id as CaseId, e.case_seq as Seq, e.hash as Hash
-                from unnest(@caseIds) as h(case_id)
-                cross join lateral (select case_seq, hash from audit_events a where a.case_id = h.case_id order by case_seq desc limit 1) e
-                """, new { caseIds }, transaction, cancellationToken: cancellationToken)))
-              .ToDictionary(h => h.CaseId, h => new ChainHead(h.Seq, h.Hash));
 
         var recordedAt = ChainHash.ToMicroseconds(clock.GetUtcNow());
         var previous = globalHead ?? new ChainHead(0, ChainHash.Genesis);
@@ -80,7 +98,7 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
         }
 
         await CopyAsync(connection, records, cancellationToken);
-        await CaseProjections.FoldForwardAsync(transaction, records, cancellationToken);
+        await CaseProjections.FoldForwardAsync(transaction, records, stored, cancellationToken);
         return records;
     }
 
@@ -116,5 +134,4 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
 
     private sealed record ChainHead(long Seq, byte[] Hash);
 
-    private sealed record CaseHead(Guid CaseId, long Seq, byte[] Hash);
 }
