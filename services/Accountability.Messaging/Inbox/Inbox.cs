@@ -94,12 +94,19 @@ public sealed class Inbox(ServiceDatabase database)
         NpgsqlTransaction transaction, string consumer, IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken)
     {
         var claimed = await transaction.Connection!.QueryAsync<Guid>(new CommandDefinition(
-            """
-            insert into inbox (consumer, message_id) select @consumer, id from unnest(@ids) as ids(id)
-            on conflict do nothing returning message_id
-            """, new { consumer, ids = messageIds.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken));
+            ClaimSql, new { consumer, ids = messageIds.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken));
         return claimed.ToHashSet();
     }
+
+    /// <summary><see cref="ClaimAsync(NpgsqlTransaction, string, IReadOnlyCollection{Guid}, CancellationToken)"/> as a statement of a batch; its rows are the ids claimed now.</summary>
+    public static NpgsqlBatchCommand ClaimStatement(string consumer, IReadOnlyCollection<Guid> messageIds) =>
+        BatchStatements.Of(ClaimSql, new { consumer, ids = messageIds.Distinct().ToArray() });
+
+    private const string ClaimSql =
+        """
+        insert into inbox (consumer, message_id) select @consumer, id from unnest(@ids) as ids(id)
+        on conflict do nothing returning message_id
+        """;
 
     /// <summary>
     /// Claims messages of several inbox streams at once in the caller's transaction: the form of <see cref="ClaimAsync(NpgsqlTransaction, string, IReadOnlyCollection{Guid}, CancellationToken)"/>

@@ -1,5 +1,6 @@
 using Accountability.Assignment.Features.Custody;
 using Accountability.Contracts.Custody;
+using Accountability.Messaging.Database;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
@@ -103,16 +104,14 @@ public static class CaseProjection
     }
 
     /// <summary>
-    /// Writes the case rows and custody intervals of cases opened (and perhaps routed) together, one statement each for any
-    /// number of cases: the rows <see cref="ApplyAsync"/> and <see cref="MirrorAsync"/> would leave, written once at their
+    /// The statements that write the case rows and custody intervals of cases opened (and perhaps routed) together, one each
+    /// for any number of cases: the rows <see cref="ApplyAsync"/> and <see cref="MirrorAsync"/> would leave, written once at their
     /// final values. Only a receipt's and a routing's events are known here; any other event is refused before anything is written.
     /// </summary>
-    public static async Task InsertOpenedAsync(
-        NpgsqlTransaction transaction, IReadOnlyList<(CaseState After, CaseOpened Opened, string? FirstTraceParent)> cases,
-        Func<CaseOwner, string> unitOf, CancellationToken cancellationToken)
+    public static IEnumerable<NpgsqlBatchCommand> InsertOpenedStatements(
+        IReadOnlyList<(CaseState After, CaseOpened Opened, string? FirstTraceParent)> cases, Func<CaseOwner, string> unitOf)
     {
-        var connection = transaction.Connection!;
-        await connection.ExecuteAsync(new CommandDefinition(
+        yield return BatchStatements.Of(
             """
             insert into cases (case_id, status, owner_kind, owner_id, unit_id, category, district, received_at, updated_at, version,
                                first_traceparent, subject_badges, case_number, allegations, acknowledged, contacted)
@@ -138,10 +137,10 @@ public static class CaseProjection
                 SubjectBadges = cases.Select(c => JsonSerializer.Serialize(c.After.SubjectOfficerBadges.Select(badge => badge.ToUpperInvariant()))).ToArray(),
                 CaseNumbers = cases.Select(c => c.Opened.CaseNumber).ToArray(),
                 Allegations = cases.Select(c => AllegationsJson(c.After)).ToArray(),
-            }, transaction, cancellationToken: cancellationToken));
+            });
 
         var intervals = cases.SelectMany(c => c.After.Ledger.Select((interval, index) => (c.After.CaseId, Seq: index + 1, interval))).ToList();
-        await connection.ExecuteAsync(new CommandDefinition(
+        yield return BatchStatements.Of(
             """
             insert into custody (case_id, seq, owner_kind, owner_id, from_at, to_at, transfer_kind, reason, actor)
             select * from unnest(@CaseIds, @Seqs, @OwnerKinds, @OwnerIds, @FromAts, @ToAts, @TransferKinds, @Reasons, @Actors)
@@ -157,10 +156,10 @@ public static class CaseProjection
                 TransferKinds = intervals.Select(i => i.interval.TransferKind).ToArray(),
                 Reasons = intervals.Select(i => i.interval.Reason).ToArray(),
                 Actors = intervals.Select(i => i.interval.Actor).ToArray(),
-            }, transaction, cancellationToken: cancellationToken));
+            });
     }
 
-    /// <summary>The events <see cref="InsertOpenedAsync"/> writes the rows of: a receipt's and a routing's.</summary>
+    /// <summary>The events <see cref="InsertOpenedStatements"/> writes the rows of: a receipt's and a routing's.</summary>
     public static bool IsOpeningEvent(object @event) => @event is CaseOpened or CaseRouted or CustodyTransferred { HandoffId: null };
 
     private static string AllegationsJson(CaseState state) => JsonSerializer.Serialize(

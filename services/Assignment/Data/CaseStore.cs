@@ -44,17 +44,23 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
     /// events, one for their case rows, one for their custody intervals and one for their outbox rows, whatever their number.
     /// Each case's rows carry its own producer's trace. Inside the caller's transaction; a case that already exists fails it.
     /// </summary>
-    public async Task OpenAsync(NpgsqlTransaction transaction, IReadOnlyList<OpenedCase> opened, CancellationToken cancellationToken)
+    /// <summary>
+    /// The statements that open cases together: their rows and intervals, their events, and their outbox rows, each message
+    /// with its producer's trace. Only a receipt's and a routing's events; any other is refused before anything is sent.
+    /// </summary>
+    public IReadOnlyList<NpgsqlBatchCommand> OpenStatements(IReadOnlyList<OpenedCase> opened)
     {
         if (opened.Count == 0)
-            return;
+            return [];
         if (opened.SelectMany(c => c.Events).FirstOrDefault(e => !CaseProjection.IsOpeningEvent(e)) is { } other)
             throw new InvalidOperationException($"Opening cases together writes a receipt's and a routing's events, not {other.GetType().Name}.");
-        await CaseProjection.InsertOpenedAsync(
-            transaction, [.. opened.Select(c => (c.After, (Contracts.Custody.CaseOpened)c.Events[0], c.Producer?.Id))], directory.UnitOf, cancellationToken);
         var events = opened.SelectMany(c => c.Events.Select(e => (Message: e, c.Producer))).ToList();
-        await InsertEventsAsync(transaction, [.. events.Select(e => e.Message)], cancellationToken);
-        await OutboxWriter.EnqueueAllAsync(transaction, events, cancellationToken);
+        return
+        [
+            .. CaseProjection.InsertOpenedStatements([.. opened.Select(c => (c.After, (Contracts.Custody.CaseOpened)c.Events[0], c.Producer?.Id))], directory.UnitOf),
+            BatchStatements.Of(InsertEventsSql, InsertEventsParameters([.. events.Select(e => e.Message)])),
+            OutboxWriter.InsertAllStatement(OutboxWriter.RowsFor(events)),
+        ];
     }
 
     public async Task<CaseState> LoadAsync(Guid caseId, CancellationToken cancellationToken)
@@ -99,23 +105,26 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
     }
 
     /// <summary>Appends events, of one case or several, in one statement.</summary>
-    private static Task InsertEventsAsync(NpgsqlTransaction transaction, IReadOnlyList<object> events, CancellationToken cancellationToken)
+    private static Task InsertEventsAsync(NpgsqlTransaction transaction, IReadOnlyList<object> events, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteAsync(new CommandDefinition(InsertEventsSql, InsertEventsParameters(events), transaction, cancellationToken: cancellationToken));
+
+    private const string InsertEventsSql =
+        """
+        insert into case_events (case_id, version, type, body, occurred_at)
+        select * from unnest(@CaseIds, @Versions, @Types, @Bodies::jsonb[], @OccurredAts)
+        """;
+
+    private static object InsertEventsParameters(IReadOnlyList<object> events)
     {
         var stamps = events.Select(CaseProjection.VersionAndTime).ToArray();
-        return transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            """
-            insert into case_events (case_id, version, type, body, occurred_at)
-            select * from unnest(@CaseIds, @Versions, @Types, @Bodies::jsonb[], @OccurredAts)
-            """,
-            new
-            {
-                CaseIds = events.Select(CaseProjection.CaseIdOf).ToArray(),
-                Versions = stamps.Select(stamp => stamp.Version).ToArray(),
-                Types = events.Select(e => OutboxMessage.TypeName(e.GetType())).ToArray(),
-                Bodies = events.Select(e => JsonSerializer.Serialize(e, e.GetType(), OutboxMessage.Json)).ToArray(),
-                OccurredAts = stamps.Select(stamp => stamp.OccurredAt).ToArray(),
-            },
-            transaction, cancellationToken: cancellationToken));
+        return new
+        {
+            CaseIds = events.Select(CaseProjection.CaseIdOf).ToArray(),
+            Versions = stamps.Select(stamp => stamp.Version).ToArray(),
+            Types = events.Select(e => OutboxMessage.TypeName(e.GetType())).ToArray(),
+            Bodies = events.Select(e => JsonSerializer.Serialize(e, e.GetType(), OutboxMessage.Json)).ToArray(),
+            OccurredAts = stamps.Select(stamp => stamp.OccurredAt).ToArray(),
+        };
     }
 
     /// <summary>
@@ -138,5 +147,5 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
     }
 }
 
-/// <summary>A case opened in a group (<see cref="CaseStore.OpenAsync"/>): its state after its events, and whose work it was.</summary>
+/// <summary>A case opened in a group (<see cref="CaseStore.OpenStatements"/>): its state after its events, and whose work it was.</summary>
 public sealed record OpenedCase(CaseState After, IReadOnlyList<object> Events, System.Diagnostics.Activity? Producer);

@@ -106,14 +106,34 @@ public sealed class ComplaintRouter
         var chart = directory.Chart;
         var view = directory.View;
 
+        // Everyone any complaint of the group could go to, counted once for the whole group.
+        var units = group.Select(c => chart.Route(c.Complaint.Category, c.Complaint.District) ?? chart.IntakeDeskUnitId).Distinct();
+        string[] candidates = [.. units.SelectMany(unit => RoutingPolicy.Candidates(chart, unit)).Distinct()];
+
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var claimed = await MessagingInbox.ClaimAsync(transaction, InboxName, [.. group.Select(c => c.MessageId)], cancellationToken);
+        // The claim and both reads in one round trip (each round trip wakes the server and this process once more). The
+        // reads cover the whole group; what they say of a complaint not claimed now is not used.
+        IReadOnlySet<Guid> claimed;
+        HashSet<Guid> existing;
+        Dictionary<string, int> openCases;
+        await using (var reads = new NpgsqlBatch(connection, transaction))
+        {
+            reads.BatchCommands.Add(MessagingInbox.ClaimStatement(InboxName, [.. group.Select(c => c.MessageId)]));
+            reads.BatchCommands.Add(BatchStatements.Of(
+                "select case_id from cases where case_id = any(@ids)", new { ids = group.Select(c => c.Complaint.CaseId).Distinct().ToArray() }));
+            reads.BatchCommands.Add(BatchStatements.Of(
+                "select owner_id, count(*)::int from cases where status = 'open' and owner_kind = 'person' and owner_id = any(@candidates) group by owner_id",
+                new { candidates }));
+            await using var reader = await reads.ExecuteReaderAsync(cancellationToken);
+            claimed = await ReadAllAsync(reader, r => r.GetGuid(0), cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            existing = await ReadAllAsync(reader, r => r.GetGuid(0), cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            // The open cases each candidate holds. New cases are not anyone's yet, so the counts stand until a choice is made.
+            openCases = (await ReadAllAsync(reader, r => (OwnerId: r.GetString(0), Open: r.GetInt32(1)), cancellationToken)).ToDictionary(r => r.OwnerId, r => r.Open);
+        }
         var fresh = group.Where(c => claimed.Contains(c.MessageId)).DistinctBy(c => c.MessageId).ToList();
-        var existing = await ExistingCasesAsync(transaction, fresh, cancellationToken);
-        // Everyone any complaint of the group could go to, counted once for the whole group.
-        var units = fresh.Select(c => chart.Route(c.Complaint.Category, c.Complaint.District) ?? chart.IntakeDeskUnitId).Distinct();
-        var openCases = await OpenCasesAsync(transaction, [.. units.SelectMany(unit => RoutingPolicy.Candidates(chart, unit)).Distinct()], cancellationToken);
 
         var outcomes = new Dictionary<Guid, RoutingOutcome>();
         var opened = new List<OpenedCase>();
@@ -153,8 +173,14 @@ public sealed class ComplaintRouter
             }
             opened.Add(new OpenedCase(state, events, item.Consumer));
         }
-        await cases.OpenAsync(transaction, opened, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // The writes and the COMMIT in one round trip: if a write fails, PostgreSQL skips the COMMIT and the transaction is rolled back.
+        await using (var write = new NpgsqlBatch(connection))
+        {
+            foreach (var statement in cases.OpenStatements(opened))
+                write.BatchCommands.Add(statement);
+            write.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
+            await write.ExecuteNonQueryAsync(cancellationToken);
+        }
         activity?.SetTag("accountability.routing.opened", opened.Count);
         return [.. group.Select(c => claimed.Contains(c.MessageId) && outcomes.TryGetValue(c.MessageId, out var outcome) ? outcome : new RoutingOutcome.AlreadyProcessed())];
     }
@@ -179,19 +205,11 @@ public sealed class ComplaintRouter
         return now < complaint.ReceivedAt ? complaint.ReceivedAt : now;
     }
 
-    /// <summary>The cases of the group that exist already: a second ComplaintReceived for one of them opens nothing.</summary>
-    private static async Task<HashSet<Guid>> ExistingCasesAsync(NpgsqlTransaction transaction, IReadOnlyList<NewComplaint> complaints, CancellationToken cancellationToken) =>
-        complaints.Count == 0
-            ? []
-            : (await transaction.Connection!.QueryAsync<Guid>(new CommandDefinition(
-                "select case_id from cases where case_id = any(@ids)",
-                new { ids = complaints.Select(c => c.Complaint.CaseId).Distinct().ToArray() }, transaction, cancellationToken: cancellationToken))).ToHashSet();
-
-    /// <summary>The open cases each candidate holds. New cases are not anyone's yet, so the counts stand until a choice is made.</summary>
-    private static async Task<Dictionary<string, int>> OpenCasesAsync(NpgsqlTransaction transaction, string[] candidates, CancellationToken cancellationToken) =>
-        candidates.Length == 0
-            ? []
-            : (await transaction.Connection!.QueryAsync<(string OwnerId, int Open)>(new CommandDefinition(
-                "select owner_id, count(*)::int from cases where status = 'open' and owner_kind = 'person' and owner_id = any(@candidates) group by owner_id",
-                new { candidates }, transaction, cancellationToken: cancellationToken))).ToDictionary(r => r.OwnerId, r => r.Open);
+    private static async Task<HashSet<T>> ReadAllAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> row, CancellationToken cancellationToken)
+    {
+        var rows = new HashSet<T>();
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add(row(reader));
+        return rows;
+    }
 }
