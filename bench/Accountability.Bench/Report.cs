@@ -64,7 +64,8 @@ public sealed record Report(
         foreach (var phase in Cost.Phases)
             Row(t, $"CPU per complaint in the {phase.Phase} phase alone ({phase.Complaints} complaints, {phase.Seconds:N0} s)",
                 $"{phase.TotalCpuMsPerComplaint:N1} ms (" + string.Join(", ", phase.CpuMsPerComplaint.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}")) + ")"
-                + (phase.TieredJitMsPerComplaint is { } jit ? $"; of the services', the tiered JIT's background compiles {jit:N1} ms" : ""));
+                + (phase.TieredJitMsPerComplaint is { } jit ? $"; of the services', the tiered JIT's background compiles {jit:N1} ms" : "")
+                + $"; PostgreSQL's processes woken {phase.PostgresWakeUpsPerComplaint:N1} times a complaint");
         Row(t, "messages per complaint: published / delivered (RabbitMQ)", $"{Cost.PublishedPerComplaint:N1} / {Cost.DeliveredPerComplaint:N1}");
         Row(t, "messages delivered per complaint, by queue", string.Join(", ",
             Cost.DeliveredPerComplaintByQueue.Where(q => q.Value >= 0.05).OrderByDescending(q => q.Value).Select(q => $"{q.Key} {q.Value:N1}")));
@@ -103,6 +104,12 @@ public sealed record Report(
             Side(t, "idle CPU, the five services alone, % of one core", ServicesOnly(c.Load.IdleCpuPercent), IdleServicesCpuPercent, higherIsBetter: false, "N1");
             Side(t, "messages published per complaint", c.Load.Cost.PublishedPerComplaint, Cost.PublishedPerComplaint, higherIsBetter: false, "N1");
             Side(t, "database statements per complaint", c.Load.Cost.StatementsPerComplaint, Cost.StatementsPerComplaint, higherIsBetter: false, "N1");
+            foreach (var phase in Cost.Phases)
+                if (c.Load.Cost.Phases.FirstOrDefault(p => p.Phase == phase.Phase) is { } theirs)
+                {
+                    Side(t, $"CPU per complaint in the {phase.Phase} phase, ms", theirs.TotalCpuMsPerComplaint, phase.TotalCpuMsPerComplaint, higherIsBetter: false, "N1");
+                    Side(t, $"PostgreSQL woken per complaint in the {phase.Phase} phase", theirs.PostgresWakeUpsPerComplaint, phase.PostgresWakeUpsPerComplaint, higherIsBetter: false, "N1");
+                }
             if (c.EarlierPairs.Count > 0)
                 Pairs(t, c);
         }
@@ -312,6 +319,7 @@ public sealed record Report(
         ["cpuMsPerComplaint"] = Round(phase.TotalCpuMsPerComplaint),
         ["cpuMsPerComplaintByProcess"] = new JsonObject(phase.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
         ["tieredJitMsPerComplaint"] = phase.TieredJitMsPerComplaint is { } jit ? Round(jit) : null,
+        ["postgresqlWakeUpsPerComplaint"] = Round(phase.PostgresWakeUpsPerComplaint),
     })]);
 
     private static string Shorten(string query) =>

@@ -66,7 +66,7 @@ public sealed class SystemMeter : IAsyncDisposable
     public void EndPhase(string phase, int complaints)
     {
         SampleJitThreads(atStart: false);
-        phaseEnds.Add(new PhaseEnd(phase, complaints, DateTimeOffset.UtcNow, CpuSecondsNow(), JitSecondsSoFar()));
+        phaseEnds.Add(new PhaseEnd(phase, complaints, DateTimeOffset.UtcNow, CpuSecondsNow(), JitSecondsSoFar(), PostgresWakeUpsNow()));
     }
 
     /// <summary>Ends the window and returns what was spent per completed complaint.</summary>
@@ -82,13 +82,14 @@ public sealed class SystemMeter : IAsyncDisposable
         var cpu = after.CpuSeconds.ToDictionary(p => p.Key, p => p.Value - start.CpuSeconds.GetValueOrDefault(p.Key), StringComparer.Ordinal);
         var perComplaint = Math.Max(complaints, 1);
         var phases = new List<PhaseCost>();
-        var (phaseStart, phaseCpu, phaseJit) = (start.At, start.CpuSeconds, 0.0);
+        var (phaseStart, phaseCpu, phaseJit, phaseWakeUps) = (start.At, start.CpuSeconds, 0.0, start.PostgresWakeUps);
         foreach (var end in phaseEnds)
         {
             phases.Add(new PhaseCost(end.Phase, end.Complaints, (end.At - phaseStart).TotalSeconds,
                 end.CpuSeconds.ToDictionary(p => p.Key, p => (p.Value - phaseCpu.GetValueOrDefault(p.Key)) * 1000 / Math.Max(end.Complaints, 1), StringComparer.Ordinal),
-                jitSampled ? (end.JitSeconds - phaseJit) * 1000 / Math.Max(end.Complaints, 1) : null));
-            (phaseStart, phaseCpu, phaseJit) = (end.At, end.CpuSeconds, end.JitSeconds);
+                jitSampled ? (end.JitSeconds - phaseJit) * 1000 / Math.Max(end.Complaints, 1) : null,
+                WakeUpsBetween(phaseWakeUps, end.PostgresWakeUps) / (double)Math.Max(end.Complaints, 1)));
+            (phaseStart, phaseCpu, phaseJit, phaseWakeUps) = (end.At, end.CpuSeconds, end.JitSeconds, end.PostgresWakeUps);
         }
         return new SystemCost(
             complaints,
@@ -111,11 +112,12 @@ public sealed class SystemMeter : IAsyncDisposable
     private async Task<Snapshot> SnapshotAsync(bool settle)
     {
         var cpu = CpuSecondsNow();
+        var wakeUps = PostgresWakeUpsNow();
         var at = DateTimeOffset.UtcNow;
         if (settle)
             await Task.Delay(BrokerStatisticsInterval);
         var (published, delivered, byQueue) = await BrokerCountersAsync();
-        return new Snapshot(at, cpu, published, delivered, byQueue);
+        return new Snapshot(at, cpu, published, delivered, byQueue, wakeUps);
     }
 
     /// <summary>CPU seconds so far of each service, of PostgreSQL with its backends and of RabbitMQ with its helpers.</summary>
@@ -332,16 +334,52 @@ public sealed class SystemMeter : IAsyncDisposable
     {
         if (root == 0 || Stat(root) is not { } rootStat)
             return 0;
+        var ticks = rootStat.UTime + rootStat.STime + rootStat.CUTime + rootStat.CSTime;
+        foreach (var pid in Descendants(root))
+            if (Stat(pid) is { } child)
+                ticks += child.UTime + child.STime;
+        return ticks / TicksPerSecond;
+    }
+
+    private static List<int> Descendants(int root)
+    {
         var parents = new Dictionary<int, int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
             if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && Stat(pid) is { } stat)
                 parents[pid] = stat.ParentPid;
-        var ticks = rootStat.UTime + rootStat.STime + rootStat.CUTime + rootStat.CSTime;
-        foreach (var pid in parents.Keys)
-            if (pid != root && DescendsFrom(pid, root, parents) && Stat(pid) is { } child)
-                ticks += child.UTime + child.STime;
-        return ticks / TicksPerSecond;
+        return [.. parents.Keys.Where(pid => pid != root && DescendsFrom(pid, root, parents))];
     }
+
+    /// <summary>
+    /// How often each PostgreSQL process has gone to sleep and been woken again so far (voluntary context switches, by pid).
+    /// A backend sleeps once for every round trip a client makes, and at a trickle each wake-up of a sleeping process costs
+    /// more CPU than a short statement does (docs/bench.md, twenty-fourth round).
+    /// </summary>
+    private Dictionary<int, long> PostgresWakeUpsNow()
+    {
+        var root = PidFrom(Path.Combine(infra.StateDirectory, "pg", "data", "postmaster.pid"));
+        var wakeUps = new Dictionary<int, long>();
+        if (root == 0)
+            return wakeUps;
+        foreach (var pid in Descendants(root).Append(root))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
+                        wakeUps[pid] = long.Parse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), CultureInfo.InvariantCulture);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // Ended meanwhile.
+            }
+        }
+        return wakeUps;
+    }
+
+    /// <summary>The wake-ups between two readings: a process that ended in between loses its share, so this is a floor.</summary>
+    private static long WakeUpsBetween(IReadOnlyDictionary<int, long> start, IReadOnlyDictionary<int, long> end) =>
+        end.Sum(p => Math.Max(0, p.Value - start.GetValueOrDefault(p.Key)));
 
     private static bool DescendsFrom(int pid, int root, Dictionary<int, int> parents)
     {
@@ -380,12 +418,14 @@ public sealed class SystemMeter : IAsyncDisposable
         stopSampling.Dispose();
     }
 
-    private sealed record PhaseEnd(string Phase, int Complaints, DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, double JitSeconds);
+    private sealed record PhaseEnd(
+        string Phase, int Complaints, DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, double JitSeconds, IReadOnlyDictionary<int, long> PostgresWakeUps);
 
     private sealed record ProcStat(int ParentPid, long UTime, long STime, long CUTime, long CSTime);
 
     private sealed record Snapshot(
-        DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, long Published, long Delivered, IReadOnlyDictionary<string, long> DeliveredByQueue);
+        DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, long Published, long Delivered, IReadOnlyDictionary<string, long> DeliveredByQueue,
+        IReadOnlyDictionary<int, long> PostgresWakeUps);
 }
 
 /// <summary>What the system spent per completed complaint over a window.</summary>
@@ -411,10 +451,13 @@ public sealed record SystemCost(
 }
 
 /// <summary>
-/// One phase's share of the window: its complaints, its seconds, its CPU per complaint by process, and how much of the
-/// services' CPU was the tiered JIT's background compiles (null where /proc has no threads to read).
+/// One phase's share of the window: its complaints, its seconds, its CPU per complaint by process, how much of the
+/// services' CPU was the tiered JIT's background compiles (null where /proc has no threads to read), and how often
+/// PostgreSQL's processes were woken per complaint (about one wake-up per client round trip).
 /// </summary>
-public sealed record PhaseCost(string Phase, int Complaints, double Seconds, IReadOnlyDictionary<string, double> CpuMsPerComplaint, double? TieredJitMsPerComplaint)
+public sealed record PhaseCost(
+    string Phase, int Complaints, double Seconds, IReadOnlyDictionary<string, double> CpuMsPerComplaint, double? TieredJitMsPerComplaint,
+    double PostgresWakeUpsPerComplaint)
 {
     public double TotalCpuMsPerComplaint => CpuMsPerComplaint.Values.Sum();
 }
