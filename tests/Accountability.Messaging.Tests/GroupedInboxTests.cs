@@ -147,24 +147,32 @@ public sealed class GroupedInboxTests
     }
 
     [Fact]
-    public async Task Work_left_for_the_end_of_the_transaction_runs_once_after_every_message_in_it_and_again_for_a_message_written_alone()
+    public async Task A_statement_left_for_the_commit_is_sent_once_after_every_message_in_the_transaction_and_again_for_a_message_written_alone()
     {
         await using var host = await MessagingTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Messaging:InboxGroupLinger"] = "00:00:03" });
         var inbox = host.Services.GetRequiredService<GroupedInbox>();
         var transactions = new ConcurrentDictionary<Guid, long>();
-        var ends = new ConcurrentQueue<(long Transaction, int EffectsSoFar)>();
-        Func<NpgsqlTransaction, CancellationToken, Task> atTheEnd = async (tx, ct) => ends.Enqueue((
-            await tx.Connection!.ExecuteScalarAsync<long>(new CommandDefinition("select txid_current()", transaction: tx, cancellationToken: ct)),
-            await tx.Connection!.ExecuteScalarAsync<int>(new CommandDefinition("select count(*)::int from effects", transaction: tx, cancellationToken: ct))));
+        var asked = 0;
+        Func<NpgsqlConnection, NpgsqlBatchCommand?> atTheEnd = _ =>
+        {
+            Interlocked.Increment(ref asked);
+            return new NpgsqlBatchCommand("insert into transaction_ends (tx, effects) select txid_current(), (select count(*)::int from effects)");
+        };
+        async Task<List<(long Transaction, int EffectsSoFar)>> EndsAsync()
+        {
+            await using var connection = await host.Database.OpenConnectionAsync();
+            return [.. await connection.QueryAsync<(long, int)>("select tx, effects from transaction_ends order by id")];
+        }
 
-        // Three within the linger: one transaction, and the end's work once, after all three.
+        // Three within the linger: one transaction, and the end's statement once, after all three, in that transaction.
         var together = Enumerable.Range(0, 3).Select(i => Message($"consumer-{i}")).ToList();
         var done = together.Select(m => inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default, atTheEnd)).ToList();
         Assert.All(await Task.WhenAll(done), Assert.True);
         var shared = Assert.Single(together.Select(m => transactions[m.WorkId]).Distinct());
-        Assert.Equal((shared, 3), Assert.Single(ends));
+        Assert.Equal((shared, 3), Assert.Single(await EndsAsync()));
+        Assert.Equal(1, asked);
 
-        // A group that fails is written again one message at a time; each then has its own end.
+        // A group that fails is written again one message at a time; each then has its own end, and the failed group's is gone with it.
         var good = Message("good");
         var bad = Message("bad");
         var retried = new[]
@@ -174,7 +182,29 @@ public sealed class GroupedInboxTests
         };
         Assert.True(await retried[0]);
         await Assert.ThrowsAsync<InvalidOperationException>(() => retried[1]);
-        Assert.Equal((transactions[good.WorkId], 4), ends.Last());
+        var ends = await EndsAsync();
+        Assert.Equal(2, ends.Count);
+        Assert.Equal((transactions[good.WorkId], 4), ends[^1]);
+    }
+
+    [Fact]
+    public async Task A_statement_left_for_the_commit_that_fails_rolls_back_the_work_of_the_messages_with_it()
+    {
+        await using var host = await MessagingTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Messaging:InboxGroupLinger"] = "00:00:03" });
+        var inbox = host.Services.GetRequiredService<GroupedInbox>();
+        var transactions = new ConcurrentDictionary<Guid, long>();
+        Func<NpgsqlConnection, NpgsqlBatchCommand?> failing = _ => new NpgsqlBatchCommand("select 1 / 0");
+
+        var together = Enumerable.Range(0, 2).Select(i => Message($"consumer-{i}")).ToList();
+        var done = together.Select(m => inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default, failing)).ToList();
+
+        // Together, then each alone: every attempt ends in the failing statement, so nothing is committed and both fail.
+        foreach (var attempt in done)
+            await Assert.ThrowsAsync<PostgresException>(() => attempt);
+        Assert.Empty(await host.EffectsAsync());
+        // Not claimed either: delivered again with a statement that works, both are applied.
+        Assert.All(await Task.WhenAll(together.Select(m => inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default))), Assert.True);
+        Assert.Equal(2, (await host.EffectsAsync()).Count);
     }
 
     [Theory]

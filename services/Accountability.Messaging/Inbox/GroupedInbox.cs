@@ -9,7 +9,7 @@ namespace Accountability.Messaging.Inbox;
 /// <summary>
 /// The inbox with group commit: the messages that arrive while one transaction is being written go together in the
 /// next, whichever consumer took them (<see cref="CoalescingWriter{TItem, TResult}"/>). A group is one transaction: one
-/// claim for all its messages, each message's work in turn, one COMMIT. Before, each message was a transaction and a
+/// claim for all its messages, each message's work in turn, one COMMIT (with the statements saved up for it). Before, each message was a transaction and a
 /// connection of its own, with a BEGIN, a claim and a COMMIT around a few statements of work. A message that arrives
 /// alone waits Messaging:InboxGroupLinger for companions, then is processed as by <see cref="Inbox.ProcessOnceAsync"/>:
 /// these consumers are off custody's path, and at a trickle a complaint's messages then share one transaction.
@@ -53,24 +53,25 @@ public sealed class GroupedInbox
     /// Runs <paramref name="apply"/> once per (consumer, message id), in a transaction that also claims it, together with
     /// whatever other messages are waiting. False, with nothing written, when the message was processed before. Throws
     /// what the message's own work threw; <paramref name="cancellationToken"/> ends the wait, not the work.
-    /// <paramref name="beforeCommit"/>, when given, runs once per transaction after the work of every message in it, however
-    /// many of them name it (the same delegate): for work that saves writes up to write them in one statement.
+    /// <paramref name="withCommit"/>, when given, is asked once per transaction, after the work of every message in it, however
+    /// many of them name it (the same delegate), for a statement to send in the COMMIT's round trip: for work that saves its
+    /// writes up to write them in one statement.
     /// </summary>
     public async Task<bool> ProcessOnceAsync(
         string consumer, Guid messageId, Func<NpgsqlTransaction, CancellationToken, Task> apply, CancellationToken cancellationToken,
-        Func<NpgsqlTransaction, CancellationToken, Task>? beforeCommit = null)
+        Func<NpgsqlConnection, NpgsqlBatchCommand?>? withCommit = null)
     {
         // A lane that is gathering takes the message into its coming group; otherwise the lanes in turn, so under load
         // every lane gathers groups.
         var lane = Array.Find(lanes, l => l.Gathering) ?? lanes[(int)((uint)Interlocked.Increment(ref next) % Lanes)];
-        var outcome = await lane.WriteAsync(new Work(consumer, messageId, apply, beforeCommit)).WaitAsync(cancellationToken);
+        var outcome = await lane.WriteAsync(new Work(consumer, messageId, apply, withCommit)).WaitAsync(cancellationToken);
         if (outcome.Failure is { } failure)
             ExceptionDispatchInfo.Throw(failure);
         return outcome.Processed;
     }
 
     private sealed record Work(
-        string Consumer, Guid MessageId, Func<NpgsqlTransaction, CancellationToken, Task> Apply, Func<NpgsqlTransaction, CancellationToken, Task>? BeforeCommit);
+        string Consumer, Guid MessageId, Func<NpgsqlTransaction, CancellationToken, Task> Apply, Func<NpgsqlConnection, NpgsqlBatchCommand?>? WithCommit);
 
     private sealed record Outcome(bool Processed, Exception? Failure = null);
 
@@ -82,13 +83,7 @@ public sealed class GroupedInbox
     {
         try
         {
-            return new Outcome(await inbox.ProcessOnceAsync(work.Consumer, work.MessageId, work.BeforeCommit is not { } beforeCommit
-                ? work.Apply
-                : async (transaction, token) =>
-                {
-                    await work.Apply(transaction, token);
-                    await beforeCommit(transaction, token);
-                }, cancellationToken));
+            return new Outcome(await inbox.ProcessOnceAsync(work.Consumer, work.MessageId, work.Apply, cancellationToken, work.WithCommit));
         }
         catch (Exception exception)
         {
@@ -112,9 +107,13 @@ public sealed class GroupedInbox
             await group[i].Apply(transaction, cancellationToken);
             processed[i] = true;
         }
-        foreach (var beforeCommit in group.Where((w, i) => processed[i]).Select(w => w.BeforeCommit).OfType<Func<NpgsqlTransaction, CancellationToken, Task>>().Distinct())
-            await beforeCommit(transaction, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // The statements saved up for the end, and the COMMIT, in one round trip: if one fails, PostgreSQL skips the COMMIT.
+        await using var commit = new NpgsqlBatch(connection);
+        foreach (var withCommit in group.Where((w, i) => processed[i]).Select(w => w.WithCommit).OfType<Func<NpgsqlConnection, NpgsqlBatchCommand?>>().Distinct())
+            if (withCommit(connection) is { } statement)
+                commit.BatchCommands.Add(statement);
+        commit.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
+        await commit.ExecuteNonQueryAsync(cancellationToken);
         return [.. processed.Select(p => new Outcome(p))];
     }
 }

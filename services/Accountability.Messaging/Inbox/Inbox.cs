@@ -24,17 +24,19 @@ public sealed class Inbox(ServiceDatabase database)
     /// key, say) is recognised the same way, by asking the inbox after the rollback. A concurrent duplicate waits on the
     /// first one's locks or keys and then finds the claim taken.
     /// </remarks>
+    /// <param name="withCommit">When given, asked after the work for a statement to send in the claim's and COMMIT's round trip, before them.</param>
     public async Task<bool> ProcessOnceAsync(
         string consumer, Guid messageId,
         Func<NpgsqlTransaction, CancellationToken, Task> apply,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<NpgsqlConnection, NpgsqlBatchCommand?>? withCommit = null)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
             await apply(transaction, cancellationToken);
-            await ClaimAndCommitAsync(connection, consumer, messageId, cancellationToken);
+            await ClaimAndCommitAsync(connection, consumer, messageId, withCommit?.Invoke(connection), cancellationToken);
             return true;
         }
         catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -47,12 +49,14 @@ public sealed class Inbox(ServiceDatabase database)
     }
 
     /// <summary>The claim and the COMMIT in one batch: if the claim fails, PostgreSQL skips the COMMIT and the transaction stays failed.</summary>
-    private static async Task ClaimAndCommitAsync(NpgsqlConnection connection, string consumer, Guid messageId, CancellationToken cancellationToken)
+    private static async Task ClaimAndCommitAsync(
+        NpgsqlConnection connection, string consumer, Guid messageId, NpgsqlBatchCommand? before, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection)
-        {
-            BatchCommands = { ForMessage("insert into inbox (consumer, message_id) values ($1, $2)", consumer, messageId), new NpgsqlBatchCommand("commit") },
-        };
+        await using var batch = new NpgsqlBatch(connection);
+        if (before is not null)
+            batch.BatchCommands.Add(before);
+        batch.BatchCommands.Add(ForMessage("insert into inbox (consumer, message_id) values ($1, $2)", consumer, messageId));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 

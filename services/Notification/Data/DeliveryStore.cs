@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Accountability.Messaging.Database;
 using Accountability.Messaging.Outbox;
 using Accountability.Notification.Features.Planning;
 using Dapper;
@@ -10,14 +11,14 @@ namespace Accountability.Notification.Data;
 public static class DeliveryStore
 {
     /// <summary>
-    /// Records the deliveries in one statement, each with the trace it was planned in (so the send later continues the trace
-    /// that started at receipt). Returns how many were new; a repeat, in the list or already recorded, is not recorded again.
+    /// The statement that records the deliveries, each with the trace it was planned in (so the send later continues the trace
+    /// that started at receipt); the planning inbox sends it with its COMMIT. A repeat, in the list or already recorded, is not
+    /// recorded again.
     /// A complainant's delivery whose case is still unknown here is due <see cref="PlannedDelivery.CaseWait"/> on: it waits for
     /// the filing, whose arrival makes it due (<see cref="CaseStore.AddAsync"/>).
     /// </summary>
-    public static async Task<int> RecordAsync(
-        NpgsqlTransaction transaction, IReadOnlyList<(PlannedDelivery Delivery, string? TraceParent)> deliveries, CancellationToken cancellationToken) =>
-        deliveries.Count == 0 ? 0 : await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+    public static NpgsqlBatchCommand RecordStatement(IReadOnlyList<(PlannedDelivery Delivery, string? TraceParent)> deliveries) =>
+        BatchStatements.Of(
             """
             insert into deliveries (id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, status, traceparent,
                                     next_attempt_at)
@@ -46,5 +47,5 @@ public static class DeliveryStore
                 parameters = deliveries.Select(d => JsonSerializer.Serialize(d.Delivery.Parameters, OutboxMessage.Json)).ToArray(),
                 traceparents = deliveries.Select(d => d.TraceParent).ToArray(),
                 caseWait = PlannedDelivery.CaseWait,
-            }, transaction, cancellationToken: cancellationToken));
+            });
 }

@@ -12,7 +12,7 @@ namespace Accountability.Notification.Features.Planning;
 /// Nothing is sent here: the dispatcher sends after the commit, so a rolled-back or repeated
 /// consumer never sends anything, and a slow relay never holds a message.
 /// </summary>
-public sealed class Notifier(DirectoryCopy directory, ILogger<Notifier> logger)
+public sealed class Notifier(DirectoryCopy directory)
 {
     /// <summary>Tells the complainant, unless they are anonymous, or opted out of this kind of news.</summary>
     public async Task ToComplainantAsync(
@@ -79,22 +79,23 @@ public sealed class Notifier(DirectoryCopy directory, ILogger<Notifier> logger)
     private readonly ConditionalWeakTable<NpgsqlConnection, StrongBox<OrgChartView?>> chartsByConnection = [];
 
     /// <summary>
-    /// Starts keeping the deliveries planned in <paramref name="transaction"/> for <see cref="RecordPlannedAsync"/>; the
+    /// Starts keeping the deliveries planned in <paramref name="transaction"/> for <see cref="TakePlanned"/>; the
     /// <see cref="NotifyingInbox"/> calls it before each message's work. Planning anywhere else fails, so nothing planned
     /// can wait for a record that never comes.
     /// </summary>
     public void BeginPlanning(NpgsqlTransaction transaction) =>
         plannedByConnection.GetValue(transaction.Connection!, _ => []);
 
-    /// <summary>Records what the transaction's messages planned, all in one statement; the inbox calls it once before the commit.</summary>
-    public async Task RecordPlannedAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    /// <summary>
+    /// The statement that records what the transaction's messages planned, all at once (null when they planned nothing); the
+    /// inbox asks for it once and sends it with the COMMIT. A delivery recorded before (a message planned again) is left as it is.
+    /// </summary>
+    public NpgsqlBatchCommand? TakePlanned(NpgsqlConnection connection)
     {
-        if (!plannedByConnection.TryGetValue(transaction.Connection!, out var planned))
-            return;
-        plannedByConnection.Remove(transaction.Connection!);
-        var recorded = await DeliveryStore.RecordAsync(transaction, planned, cancellationToken);
-        if (recorded < planned.Count)
-            logger.LogDebug("{Skipped} notification(s) already recorded; not recorded again", planned.Count - recorded);
+        if (!plannedByConnection.TryGetValue(connection, out var planned))
+            return null;
+        plannedByConnection.Remove(connection);
+        return planned.Count == 0 ? null : DeliveryStore.RecordStatement(planned);
     }
 
     // Kept per connection object, as the directory read above: the inboxes open one for each transaction.

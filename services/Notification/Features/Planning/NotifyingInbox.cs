@@ -6,7 +6,7 @@ namespace Accountability.Notification.Features.Planning;
 /// <summary>
 /// The inbox, plus a wake-up for the dispatcher once the consumer's deliveries are committed. Grouped: the messages of every
 /// planning consumer that arrive together are planned in one transaction (<see cref="Messaging.Inbox.GroupedInbox"/>), and
-/// the deliveries they plan are recorded together at its end, in one statement (<see cref="Notifier.RecordPlannedAsync"/>).
+/// the deliveries they plan are recorded together at its end, in one statement sent with its COMMIT (<see cref="Notifier.TakePlanned"/>).
 /// </summary>
 public sealed class NotifyingInbox(Messaging.Inbox.GroupedInbox inbox, Notifier notifier, DeliveryWakeup wakeup)
 {
@@ -16,7 +16,7 @@ public sealed class NotifyingInbox(Messaging.Inbox.GroupedInbox inbox, Notifier 
             {
                 notifier.BeginPlanning(transaction);
                 await apply(transaction, token);
-            }, cancellationToken, notifier.RecordPlannedAsync))
+            }, cancellationToken, notifier.TakePlanned))
             wakeup.Signal();
     }
 }
