@@ -94,11 +94,16 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
     /// Only the clocks' final states are written, with their next thresholds as timers: a run begun and replaced within the
     /// group (the intake desk's acknowledge clock, then the owner's) never gets a timer that would only be superseded.
     /// </remarks>
+    /// <param name="commit">Commit the caller's transaction in the last round trip, with the writes (a group's writer has nothing after them).</param>
     public async Task<IReadOnlyList<bool>> ApplyAsync(
-        NpgsqlTransaction transaction, IReadOnlyList<CaseUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, IReadOnlyList<CaseUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken, bool commit = false)
     {
         if (updates.Count == 0)
+        {
+            if (commit)
+                await transaction.CommitAsync(cancellationToken);
             return [];
+        }
         var connection = transaction.Connection!;
         var caseIds = updates.Select(u => u.CaseId).Distinct().Order().ToArray();
         // The n-th statement holds the n-th event of each case that has one: a case at most once per statement.
@@ -165,7 +170,7 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
         var timers = new List<TimerRow>();
         var dueNow = needTimers.ToDictionary(n => n.Case.CaseId, n => TimersOf(n.Case, n.Clocks, catalogHeld, now, timers));
 
-        await WriteAsync(transaction, pins, written, timers, cancellationToken);
+        await WriteAsync(transaction, pins, written, timers, cancellationToken, commit);
         return [.. updates.Select(u => dueNow[u.CaseId])];
     }
 
@@ -297,8 +302,10 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
     /// keeps the policy version it was pinned to for life; a clock is written whole, as folded from the row read under the
     /// case's lock; a timer already there (the same threshold of the same generation) is left as it is.
     /// </summary>
+    /// <summary>The writes in one round trip; with <paramref name="commit"/>, the COMMIT too (if a write fails, PostgreSQL skips it).</summary>
     private static async Task WriteAsync(
-        NpgsqlTransaction transaction, IReadOnlyList<CaseRow> pins, IReadOnlyList<ClockRow> clocks, IReadOnlyList<TimerRow> timers, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, IReadOnlyList<CaseRow> pins, IReadOnlyList<ClockRow> clocks, IReadOnlyList<TimerRow> timers, CancellationToken cancellationToken,
+        bool commit = false)
     {
         var statements = new List<string>();
         if (pins.Count > 0)
@@ -335,6 +342,8 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                     as t(case_id, clock, run, generation, percent, fire_at)
                 on conflict do nothing
                 """);
+        if (commit)
+            statements.Add("commit");
         if (statements.Count == 0)
             return;
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
@@ -358,7 +367,8 @@ public sealed class CaseClockStore(BusinessCalendar calendar, PolicySettings set
                 timerPercents = timers.Select(t => t.Percent).ToArray(),
                 timerFireAts = timers.Select(t => t.FireAt).ToArray(),
             },
-            transaction, cancellationToken: cancellationToken));
+            // A COMMIT sent as a statement ends the transaction under the transaction object, as the inbox's does.
+            commit ? null : transaction, cancellationToken: cancellationToken));
     }
 
     /// <summary>Our own event counter for the case: the CaseVersion of the next event we say about it.</summary>

@@ -94,8 +94,7 @@ public sealed class CaseUpdateWriter
         // The consumer name includes the message type: one queue, but each type is its own inbox stream.
         var claimed = await MessagingInbox.ClaimAsync(transaction, [.. group.Select(p => (p.InboxName, p.MessageId))], cancellationToken);
         var fresh = Enumerable.Range(0, group.Count).Where(i => claimed.Contains((group[i].InboxName, group[i].MessageId))).ToList();
-        var dueNow = await store.ApplyAsync(transaction, [.. fresh.Select(i => group[i].Update)], time.GetUtcNow(), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var dueNow = await store.ApplyAsync(transaction, [.. fresh.Select(i => group[i].Update)], time.GetUtcNow(), cancellationToken, commit: true);
         activity?.SetTag("accountability.clocks.applied", fresh.Count);
 
         var outcomes = new Outcome[group.Count];
