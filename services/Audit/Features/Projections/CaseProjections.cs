@@ -36,7 +36,8 @@ public static class CaseProjections
     /// again from all its records. Either way the result equals a rebuild's.
     /// </summary>
     /// <param name="stored">The stored states of (at least) the records' cases, read after the chain lock (<see cref="StoredStatesStatement"/>).</param>
-    public static async Task FoldForwardAsync(
+    /// <returns>The statements that write the folded states and intervals, for the caller to send in one round trip.</returns>
+    public static async Task<IReadOnlyList<NpgsqlBatchCommand>> FoldForwardAsync(
         NpgsqlTransaction transaction, IReadOnlyList<AuditRecord> records, IReadOnlyDictionary<Guid, StoredState> stored, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
@@ -44,7 +45,7 @@ public static class CaseProjections
             .GroupBy(r => r.CaseId!.Value)
             .ToDictionary(g => g.Key, g => g.Select(r => TrailStore.ToTrailEvent(r.CaseSeq!.Value, r.GlobalSeq, r.Type, r.OccurredAt, r.Body, r.TraceParent)).ToList());
         if (newByCase.Count == 0)
-            return;
+            return [];
         var caseIds = newByCase.Keys.ToArray();
 
         var states = new List<FoldedCase>(caseIds.Length);
@@ -71,14 +72,12 @@ public static class CaseProjections
             custody.AddRange(CustodyRows(state));
         }
 
-        // The states and the intervals in one round trip.
-        await using var write = new NpgsqlBatch(connection, transaction);
-        write.BatchCommands.Add(BatchStatements.Of(WriteCaseStatesSql, CaseStateColumns(states)));
+        var statements = new List<NpgsqlBatchCommand> { BatchStatements.Of(WriteCaseStatesSql, CaseStateColumns(states)) };
         if (refolded.Count > 0)
-            write.BatchCommands.Add(BatchStatements.Of("delete from audit_custody where case_id = any(@refolded)", new { refolded = refolded.ToArray() }));
+            statements.Add(BatchStatements.Of("delete from audit_custody where case_id = any(@refolded)", new { refolded = refolded.ToArray() }));
         if (custody.Count > 0)
-            write.BatchCommands.Add(BatchStatements.Of(WriteCustodySql, CustodyColumns(custody)));
-        await write.ExecuteNonQueryAsync(cancellationToken);
+            statements.Add(BatchStatements.Of(WriteCustodySql, CustodyColumns(custody)));
+        return statements;
     }
 
     /// <summary>Reads the stored states of <paramref name="caseIds"/>, as a statement of a batch; <see cref="ReadStoredStatesAsync"/> reads its rows.</summary>

@@ -22,9 +22,14 @@ public sealed record IncomingEvent(Guid EventId, object Message, AuditedMessageT
 /// </summary>
 public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
 {
-    /// <summary>The records appended, in order; an event whose id is already in the trail is left out.</summary>
+    /// <summary>
+    /// The records appended, in order; an event whose id is already in the trail is left out. With <paramref name="claim"/>
+    /// (an inbox claim whose rows are the ids claimed now, see <c>Inbox.ClaimStatement</c>), only the events it claims are
+    /// appended, and it is sent in the first round trip; with <paramref name="commit"/>, the COMMIT goes in the last.
+    /// </summary>
     public async Task<IReadOnlyList<AuditRecord>> AppendAsync(
-        NpgsqlTransaction transaction, IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken,
+        NpgsqlBatchCommand? claim = null, bool commit = false)
     {
         var connection = transaction.Connection!;
         var ids = batch.Select(e => e.EventId).ToArray();
@@ -33,12 +38,15 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
         // Everything the batch needs to read, after the lock, in one round trip. Every statement is a select, so each
         // has a result set to step over. From the first on, this transaction can only do what the writer role may:
         // insert and select the trail.
+        HashSet<Guid>? claimed = claim is null ? null : [];
         var present = new HashSet<Guid>();
         ChainHead? globalHead = null;
         var caseHeads = new Dictionary<Guid, ChainHead>();
         IReadOnlyDictionary<Guid, CaseProjections.StoredState> stored;
         await using (var reads = new NpgsqlBatch(connection, transaction))
         {
+            if (claim is not null)
+                reads.BatchCommands.Add(claim);
             reads.BatchCommands.Add(BatchStatements.Of("select set_config('role', @role, true)", new { role = AuditDatabase.WriterRole(database.Schema) }));
             reads.BatchCommands.Add(ChainLock.ChainStatement(database.Schema));
             reads.BatchCommands.Add(BatchStatements.Of("select event_id from audit_events where event_id = any(@ids)", new { ids }));
@@ -51,6 +59,12 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
                 """, new { caseIds = batchCaseIds }));
             reads.BatchCommands.Add(CaseProjections.StoredStatesStatement(batchCaseIds));
             await using var reader = await reads.ExecuteReaderAsync(cancellationToken);
+            if (claimed is not null)
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                    claimed.Add(reader.GetGuid(0));
+                await reader.NextResultAsync(cancellationToken);
+            }
             await reader.NextResultAsync(cancellationToken); // past the role
             await reader.NextResultAsync(cancellationToken); // past the lock
             while (await reader.ReadAsync(cancellationToken))
@@ -65,9 +79,14 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
             stored = await CaseProjections.ReadStoredStatesAsync(reader, cancellationToken);
         }
 
-        var fresh = batch.Where(e => present.Add(e.EventId)).ToList(); // Add also drops a duplicate inside the batch
+        // Add also drops a duplicate inside the batch.
+        var fresh = batch.Where(e => (claimed is null || claimed.Contains(e.EventId)) && present.Add(e.EventId)).ToList();
         if (fresh.Count == 0)
+        {
+            if (commit)
+                await transaction.CommitAsync(cancellationToken);
             return [];
+        }
 
         var recordedAt = ChainHash.ToMicroseconds(clock.GetUtcNow());
         var previous = globalHead ?? new ChainHead(0, ChainHash.Genesis);
@@ -98,7 +117,14 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
         }
 
         await CopyAsync(connection, records, cancellationToken);
-        await CaseProjections.FoldForwardAsync(transaction, records, stored, cancellationToken);
+        // The folded projections and the COMMIT in one round trip: if a write fails, PostgreSQL skips the COMMIT.
+        await using var write = new NpgsqlBatch(connection);
+        foreach (var statement in await CaseProjections.FoldForwardAsync(transaction, records, stored, cancellationToken))
+            write.BatchCommands.Add(statement);
+        if (commit)
+            write.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
+        if (write.BatchCommands.Count > 0)
+            await write.ExecuteNonQueryAsync(cancellationToken);
         return records;
     }
 

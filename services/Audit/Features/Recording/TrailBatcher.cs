@@ -130,10 +130,10 @@ public sealed class TrailBatcher(
         activity?.SetTag("accountability.audit.batch_size", batch.Count);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var claimed = await MessagingInbox.ClaimAsync(transaction, Consumers.AuditConsumer<object>.InboxName, [.. batch.Select(p => p.Event.EventId)], cancellationToken);
-        var fresh = batch.Select(p => p.Event).Where(e => claimed.Contains(e.EventId)).DistinctBy(e => e.EventId).ToList();
-        var records = fresh.Count == 0 ? [] : await appender.AppendAsync(transaction, fresh, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // The claim goes in the append's first round trip and the COMMIT in its last.
+        var events = batch.Select(p => p.Event).DistinctBy(e => e.EventId).ToList();
+        var records = await appender.AppendAsync(transaction, events, cancellationToken,
+            claim: MessagingInbox.ClaimStatement(Consumers.AuditConsumer<object>.InboxName, [.. events.Select(e => e.EventId)]), commit: true);
         return records.Select(r => r.EventId).ToHashSet();
     }
 
