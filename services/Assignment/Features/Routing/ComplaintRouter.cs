@@ -4,7 +4,6 @@ using Accountability.Assignment.Features.Custody;
 using Accountability.Contracts.Custody;
 using Accountability.Contracts.Intake;
 using Accountability.Messaging.Database;
-using Dapper;
 using Npgsql;
 using MessagingInbox = Accountability.Messaging.Inbox.Inbox;
 

@@ -4,7 +4,6 @@ using Accountability.Audit.Features.Projections;
 using Accountability.Audit.Verification;
 using Accountability.Messaging.Database;
 using Accountability.Messaging.Outbox;
-using Dapper;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -159,5 +158,4 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
         value is null ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(value, type, cancellationToken);
 
     private sealed record ChainHead(long Seq, byte[] Hash);
-
 }
