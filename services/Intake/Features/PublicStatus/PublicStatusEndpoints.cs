@@ -27,24 +27,29 @@ public static class PublicStatusEndpoints
         string trackingCode, ServiceDatabase database, IOptions<IntakeOptions> options, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        // A string that cannot be a code still costs a hash and both queries, like any miss.
+        // A string that cannot be a code still costs a hash and the query, like any miss.
         var symbols = TrackingCodes.Normalize(trackingCode, settings.TrackingCodePrefix) ?? new string('0', TrackingCodes.Symbols + 1);
         var hash = TrackingCodes.LookupHash(symbols);
 
+        // One statement, so the owner and the milestones come from one snapshot: read apart, a transfer's milestone could
+        // show beside the unit from before it, when the transfer committed between the two reads.
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<StatusRow>(new CommandDefinition(
+        var rows = (await connection.QueryAsync<StatusRow, MilestoneRow?, (StatusRow Case, MilestoneRow? Milestone)>(new CommandDefinition(
             $"""
             select c.case_id as CaseId, c.tracking_code as TrackingCode, c.tracking_hash as TrackingHash, c.category as Category,
                    c.status as Status, c.anonymous as Anonymous, c.received_at as ReceivedAt, c.updated_at as UpdatedAt,
                    c.owner_kind as OwnerKind, c.owner_id as OwnerId, {ResponsibleUnitSql.UnitName} as UnitName,
-                   c.findings::text as Findings, c.allegations::text as Allegations
+                   c.findings::text as Findings, c.allegations::text as Allegations,
+                   m.milestone as Milestone, m.at as At
             from complaints c
             {ResponsibleUnitSql.Joins}
+            left join lateral (select milestone, at, case_version from milestones where case_id = c.case_id) m on true
             where c.tracking_hash = @hash
-            """, new { hash }, cancellationToken: cancellationToken));
-        var milestones = (await connection.QueryAsync<MilestoneRow>(new CommandDefinition(
-            "select milestone as Milestone, at as At from milestones where case_id = @caseId order by at, case_version",
-            new { caseId = row?.CaseId ?? Guid.Empty }, cancellationToken: cancellationToken))).ToList();
+            order by m.at, m.case_version
+            """, new { hash }, cancellationToken: cancellationToken),
+            (@case, milestone) => (@case, milestone), splitOn: "Milestone")).ToList();
+        var row = rows.FirstOrDefault().Case;
+        var milestones = rows.Select(r => r.Milestone).OfType<MilestoneRow>().ToList();
 
         var found = CryptographicOperations.FixedTimeEquals(row?.TrackingHash ?? MissSentinel, hash);
         if (row is null || !found)
