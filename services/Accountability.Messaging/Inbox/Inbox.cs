@@ -91,18 +91,9 @@ public sealed class Inbox(ServiceDatabase database)
         new(sql) { Parameters = { new NpgsqlParameter { Value = consumer }, new NpgsqlParameter { Value = messageId } } };
 
     /// <summary>
-    /// Claims many messages at once in the caller's transaction (a batch consumer's form of
-    /// <see cref="ProcessOnceAsync"/>). Returns the ids claimed now; the others were processed before.
+    /// Claims many messages of one consumer at once in the caller's transaction (a batch consumer's form of
+    /// <see cref="ProcessOnceAsync"/>), as a statement of a batch; its rows are the ids claimed now, the others were processed before.
     /// </summary>
-    public static async Task<IReadOnlySet<Guid>> ClaimAsync(
-        NpgsqlTransaction transaction, string consumer, IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken)
-    {
-        var claimed = await transaction.Connection!.QueryAsync<Guid>(new CommandDefinition(
-            ClaimSql, new { consumer, ids = messageIds.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken));
-        return claimed.ToHashSet();
-    }
-
-    /// <summary><see cref="ClaimAsync(NpgsqlTransaction, string, IReadOnlyCollection{Guid}, CancellationToken)"/> as a statement of a batch; its rows are the ids claimed now.</summary>
     public static NpgsqlBatchCommand ClaimStatement(string consumer, IReadOnlyCollection<Guid> messageIds) =>
         BatchStatements.Of(ClaimSql, new { consumer, ids = messageIds.Distinct().ToArray() });
 
@@ -113,7 +104,7 @@ public sealed class Inbox(ServiceDatabase database)
         """;
 
     /// <summary>
-    /// Claims messages of several inbox streams at once in the caller's transaction: the form of <see cref="ClaimAsync(NpgsqlTransaction, string, IReadOnlyCollection{Guid}, CancellationToken)"/>
+    /// Claims messages of several inbox streams at once in the caller's transaction: the form of <see cref="ClaimStatement"/>
     /// for a consumer whose message types are streams of their own. Returns the (consumer, message id) pairs claimed now.
     /// </summary>
     public static async Task<IReadOnlySet<(string Consumer, Guid MessageId)>> ClaimAsync(
