@@ -298,6 +298,32 @@ public sealed class SecureSmtpTests(NotificationService service)
         Assert.Equal(4, relay.Accepted.Select(r => r.ClientPort).Distinct().Count());
     }
 
+    [Fact]
+    public async Task The_next_claims_sends_go_out_on_the_connections_the_last_claim_left_open()
+    {
+        await using var relay = await SmtpTestServer.StartAsync(RelaySecurity.Plain);
+        var settings = Plain(relay, timeout: "00:00:05");
+        settings["Notification__Delivery__BatchSize"] = "4";
+        // Woken by the first receipt planned, the worker waits a second for the rest, so each round is one claim of four.
+        settings["Notification__Delivery__Linger"] = "00:00:01";
+        await using var notification = await StartAsync(settings);
+
+        foreach (var round in new[] { "first", "second" })
+        {
+            var complaints = Enumerable.Range(0, 4).Select(i => NotificationService.Complaint(NotificationService.NewEmail($"reuse-{round}-{i}"))).ToList();
+            foreach (var complaint in complaints)
+                await service.PublishAsync(complaint);
+            foreach (var complaint in complaints)
+                await notification.WaitForReceiptAsync(complaint.CaseId, "sent", $"the {round} round's receipt is sent");
+        }
+
+        Assert.Equal(8, relay.Accepted.Count);
+        // One worker claiming four at a time has at most four sends in flight. The pool used to keep one connection per
+        // worker, so the second claim opened three new ones: seven in all.
+        var connections = relay.Accepted.Select(r => r.ClientPort).Distinct().Count();
+        Assert.True(connections <= 4, $"eight messages in claims of four went over {connections} connections; at most four are ever needed");
+    }
+
     /// <summary>A first instance, whose only relay stalls at DATA, in the middle of sending a new complaint's receipt.</summary>
     private async Task<(SmtpTestServer Stalling, IsolatedNotification First, Contracts.Intake.ComplaintReceived Complaint, Claim Claim)> ClaimedMidSendAsync(
         string timeout, string name)

@@ -12,8 +12,9 @@ namespace Accountability.Notification.Features.Delivery.Email;
 
 /// <summary>
 /// Sends e-mail through the department's relay with MailKit: STARTTLS (or implicit TLS, or none, as
-/// configured), AUTH when a user name is set, and a pool of open connections, at most one per
-/// delivery worker, reused from message to message. Every step has its own timeout. A message is
+/// configured), AUTH when a user name is set, and a pool of open connections reused from message to
+/// message: it keeps as many idle as can be sending at once (Workers × BatchSize), so a claim's sends,
+/// which run side by side, find the connections the last claim left open. Every step has its own timeout. A message is
 /// sent exactly when the relay has answered 250 to its DATA; anything else is a Retry or a Failed
 /// with a reason that names the step and the cause, never the address or the password.
 /// </summary>
@@ -28,6 +29,9 @@ public sealed class SmtpRelay : IAsyncDisposable
     private readonly TimeProvider time;
     private readonly RelayTrust trust;
     private readonly ConcurrentBag<Connection> idle = [];
+
+    // The bag's own Count takes every one of its locks; this one is kept beside it.
+    private int idleCount;
 
     public SmtpRelay(IOptions<NotificationOptions> options, TimeProvider time)
     {
@@ -135,6 +139,7 @@ public sealed class SmtpRelay : IAsyncDisposable
     {
         while (idle.TryTake(out var pooled))
         {
+            Interlocked.Decrement(ref idleCount);
             if (!pooled.Client.IsConnected)
             {
                 pooled.Dispose();
@@ -196,11 +201,18 @@ public sealed class SmtpRelay : IAsyncDisposable
     private void Return(Connection connection)
     {
         connection.LastUsed = time.GetUtcNow();
-        // Workers take one each; more idle ones than workers would only hold sockets open.
-        if (idle.Count < options.Value.Delivery.Workers)
+        // Each claimed delivery is sent on a connection of its own, side by side with the rest of its claim: a pool kept to
+        // one per worker closed most of them after each claim, and the next claim opened them again (connect, greeting,
+        // EHLO, and STARTTLS and AUTH against a real relay) for most of its messages. More idle ones than can be in use
+        // at once would only hold sockets open.
+        var settings = options.Value.Delivery;
+        if (Interlocked.Increment(ref idleCount) <= settings.Workers * settings.BatchSize)
             idle.Add(connection);
         else
+        {
+            Interlocked.Decrement(ref idleCount);
             connection.Dispose();
+        }
     }
 
     private async Task WithTimeoutAsync(Func<CancellationToken, Task> step, CancellationToken cancellationToken)
@@ -221,6 +233,7 @@ public sealed class SmtpRelay : IAsyncDisposable
     {
         while (idle.TryTake(out var connection))
         {
+            Interlocked.Decrement(ref idleCount);
             try
             {
                 // A polite QUIT, briefly: the service is stopping.
