@@ -65,7 +65,7 @@ public static class BenchRun
             var auditPeakAfterReplay = audit.PeakWorkingSetBytes();
 
             var report = new Report(options, started, total.Elapsed, loadBefore, LoadAverage(), rabbit, npgsql, load.FixedRate, load.Maximum, load.Cost, load.PeakWorkingSet, load.IdleCpuPercent,
-                auditPeakAfterReplay, replay, smtp.Messages, comparison, load.Burst, load.HalfMaximum);
+                auditPeakAfterReplay, replay, smtp.Messages, smtp.Sessions, comparison, load.Burst, load.HalfMaximum);
             Console.WriteLine();
             Console.WriteLine(report.Table());
             var output = options.Output ?? Path.Combine(repository, "bench", "results", "latest.json");

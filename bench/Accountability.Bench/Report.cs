@@ -21,6 +21,7 @@ public sealed record Report(
     long AuditPeakAfterReplay,
     ReplayResult Replay,
     long MailsReceived,
+    long SmtpConnections,
     Comparison? Comparison = null,
     PhaseResult? Burst = null,
     PhaseResult? HalfMaximum = null)
@@ -84,7 +85,7 @@ public sealed record Report(
         Row(t, $"replay: verify over {Replay.Events:N0} events ({(Replay.Verified ? "valid" : "NOT VALID")})", $"{Replay.VerifyEventsPerSecond:N0} events/s ({Replay.VerifySeconds:N1} s)");
         Row(t, $"replay: rebuild of every projection over {Replay.RebuildReplayed:N0} events", $"{Replay.RebuildEventsPerSecond:N0} events/s ({Replay.RebuildSeconds:N1} s)");
         Row(t, "replay: synthetic events written (hash-chained, COPY)", $"{Replay.Generated:N0} in {Replay.GenerateSeconds:N1} s");
-        Row(t, "mails accepted by the bench's SMTP sink", $"{MailsReceived:N0}");
+        Row(t, "mails accepted by the bench's SMTP sink, over connections", $"{MailsReceived:N0} over {SmtpConnections:N0}");
         Row(t, "whole run", $"{Elapsed.TotalSeconds:N0} s");
         if (Comparison is { } c)
         {
@@ -208,6 +209,7 @@ public sealed record Report(
             ["rebuildSeconds"] = Round(Replay.RebuildSeconds),
         },
         ["mailsReceived"] = MailsReceived,
+        ["smtpConnections"] = SmtpConnections,
         ["comparison"] = ComparisonJson(Comparison),
         ["elapsedSeconds"] = Round(Elapsed.TotalSeconds),
     };

@@ -31,6 +31,11 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public long Messages => store.Messages;
 
+    /// <summary>Connections the relay accepted: against the messages, it tells whether notification keeps its connections open. The start's readiness probe is one of them.</summary>
+    public long Sessions => Interlocked.Read(ref sessions);
+
+    private long sessions;
+
     public static async Task<SmtpSink> StartAsync()
     {
         var port = ServiceHost.FreePort();
@@ -45,6 +50,7 @@ public sealed class SmtpSink : IAsyncDisposable
         var stop = new CancellationTokenSource();
         var running = server.StartAsync(stop.Token);
         var sink = new SmtpSink(port, store, stop, running);
+        server.SessionCreated += (_, _) => Interlocked.Increment(ref sink.sessions);
         // Ready once it accepts a connection.
         for (var attempt = 0; ; attempt++)
         {
