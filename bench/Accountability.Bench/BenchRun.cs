@@ -51,7 +51,7 @@ public static class BenchRun
             Log($"  {npgsql:N0} transactions/s");
 
             await StartServicesAsync(repository, infra, options, auth, smtp, services);
-            var load = await MeasureLoadAsync(repository, services, infra, options, auth);
+            var load = await MeasureLoadAsync(repository, services, infra, options, auth, smtp);
             var audit = services.Single(s => s.Name == "Audit");
 
             Log($"replay: growing the audit trail to {options.ReplayEvents:N0} events");
@@ -65,7 +65,7 @@ public static class BenchRun
             var auditPeakAfterReplay = audit.PeakWorkingSetBytes();
 
             var report = new Report(options, started, total.Elapsed, loadBefore, LoadAverage(), rabbit, npgsql, load.FixedRate, load.Maximum, load.Cost, load.PeakWorkingSet, load.IdleCpuPercent,
-                auditPeakAfterReplay, replay, smtp.Messages, smtp.Sessions, comparison, load.Burst, load.HalfMaximum);
+                auditPeakAfterReplay, replay, smtp.Messages, load.Smtp, comparison, load.Burst, load.HalfMaximum);
             Console.WriteLine();
             Console.WriteLine(report.Table());
             var output = options.Output ?? Path.Combine(repository, "bench", "results", "latest.json");
@@ -101,7 +101,7 @@ public static class BenchRun
         try
         {
             await StartServicesAsync(checkout, infra, options, auth, smtp, services);
-            return await MeasureLoadAsync(checkout, services, infra, options, auth);
+            return await MeasureLoadAsync(checkout, services, infra, options, auth, smtp);
         }
         finally
         {
@@ -171,7 +171,8 @@ public static class BenchRun
     }
 
     /// <summary>Warm-up, then the fixed-rate and maximum phases, with what the whole system spent on them.</summary>
-    private static async Task<LoadResult> MeasureLoadAsync(string checkout, List<ServiceHost> services, Infrastructure infra, BenchOptions options, AuthOptions auth)
+    private static async Task<LoadResult> MeasureLoadAsync(
+        string checkout, List<ServiceHost> services, Infrastructure infra, BenchOptions options, AuthOptions auth, SmtpSink smtp)
     {
         var directory = Path.Combine(checkout, "deploy", "org", "directory.json");
         var intake = services.Single(s => s.Name == "Intake");
@@ -184,6 +185,7 @@ public static class BenchRun
         await load.MaximumAsync(options.Quick ? 60 : 200, 8, drain);
         await using var meter = new SystemMeter(infra, services.Select(s => (s.Name, s.ProcessId)));
         await meter.StartAsync();
+        var (mailsBefore, connectionsBefore) = (smtp.Messages, smtp.Sessions);
         Log($"end to end at a fixed rate: {options.Cases} complaints at {options.Rate}/s");
         var fixedRate = await load.FixedRateAsync(options.Cases, options.Rate, drain);
         meter.EndPhase("fixedRate", fixedRate.Accepted);
@@ -193,11 +195,13 @@ public static class BenchRun
         meter.EndPhase("maximum", maximum.Accepted);
         Log($"  {maximum.CasesPerSecond:N1} cases/s, p50 {maximum.P50Ms:N0} ms, p99 {maximum.P99Ms:N0} ms, unfinished {maximum.Unfinished}");
         var cost = await meter.StopAsync(fixedRate.Accepted + maximum.Accepted);
+        var relayUse = new SmtpUse(smtp.Messages - mailsBefore, smtp.Sessions - connectionsBefore);
         Log($"  CPU per complaint {cost.TotalCpuMsPerComplaint:N1} ms: " + string.Join(", ", cost.CpuMsPerComplaint.Select(p => $"{p.Key} {p.Value:N1}")));
         foreach (var phase in cost.Phases)
             Log($"    {phase.Phase}: {phase.TotalCpuMsPerComplaint:N1} ms over {phase.Seconds:N0} s: " + string.Join(", ", phase.CpuMsPerComplaint.Select(p => $"{p.Key} {p.Value:N1}"))
                 + (phase.TieredJitMsPerComplaint is { } jit ? $"; of the services', the tiered JIT {jit:N1}" : "")
                 + $"; PostgreSQL woken {phase.PostgresWakeUpsPerComplaint:N1} times a complaint");
+        Log($"  SMTP: {relayUse.Mails:N0} mails over {relayUse.Connections:N0} connections");
         var peaks = services.ToDictionary(s => s.Name, s => s.PeakWorkingSetBytes());
         // Idle as `make up` is idle: after the phases' last deliveries, retries and checkpoints are done, not during their tail.
         var settle = options.Quick ? TimeSpan.FromSeconds(15) : TimeSpan.FromSeconds(30);
@@ -228,7 +232,7 @@ public static class BenchRun
                 + $"stages routed {burst.RoutedPerSecond:N1} / notified {burst.NotifiedPerSecond:N1} / audited {burst.AuditedPerSecond:N1} / clocked {burst.ClockedPerSecond?.ToString("N1") ?? "n/a"} cases/s; "
                 + $"first done: {burst.FirstStageDone}");
         }
-        return new LoadResult(fixedRate, maximum, cost, peaks, idle, burst, halfMaximum);
+        return new LoadResult(fixedRate, maximum, cost, peaks, idle, burst, halfMaximum, relayUse);
     }
 
     private static string Token(AuthOptions auth, string directory, string role) =>
@@ -326,7 +330,16 @@ public static class BenchRun
 /// <summary>The end-to-end phases of one set of services and what the system spent on them.</summary>
 public sealed record LoadResult(
     PhaseResult FixedRate, PhaseResult Maximum, SystemCost Cost, IReadOnlyDictionary<string, long> PeakWorkingSet, IReadOnlyDictionary<string, double> IdleCpuPercent,
-    PhaseResult? Burst, PhaseResult? HalfMaximum);
+    PhaseResult? Burst, PhaseResult? HalfMaximum, SmtpUse Smtp);
+
+/// <summary>
+/// What the bench's SMTP sink accepted while the two measured phases ran: the mails, and the connections they came over. A
+/// connection per mail or two means notification reconnects (connect, greeting, EHLO; STARTTLS and AUTH at a real relay).
+/// </summary>
+public sealed record SmtpUse(long Mails, long Connections)
+{
+    public double MailsPerConnection => Connections == 0 ? Mails : (double)Mails / Connections;
+}
 
 /// <summary>
 /// The same load against another commit, run first in the same invocation; with --rounds, the earlier pairs of

@@ -21,7 +21,7 @@ public sealed record Report(
     long AuditPeakAfterReplay,
     ReplayResult Replay,
     long MailsReceived,
-    long SmtpConnections,
+    SmtpUse Smtp,
     Comparison? Comparison = null,
     PhaseResult? Burst = null,
     PhaseResult? HalfMaximum = null)
@@ -85,7 +85,8 @@ public sealed record Report(
         Row(t, $"replay: verify over {Replay.Events:N0} events ({(Replay.Verified ? "valid" : "NOT VALID")})", $"{Replay.VerifyEventsPerSecond:N0} events/s ({Replay.VerifySeconds:N1} s)");
         Row(t, $"replay: rebuild of every projection over {Replay.RebuildReplayed:N0} events", $"{Replay.RebuildEventsPerSecond:N0} events/s ({Replay.RebuildSeconds:N1} s)");
         Row(t, "replay: synthetic events written (hash-chained, COPY)", $"{Replay.Generated:N0} in {Replay.GenerateSeconds:N1} s");
-        Row(t, "mails accepted by the bench's SMTP sink, over connections", $"{MailsReceived:N0} over {SmtpConnections:N0}");
+        Row(t, "mails accepted by the bench's SMTP sink", $"{MailsReceived:N0}");
+        Row(t, "mails per SMTP connection in the measured phases", $"{Smtp.MailsPerConnection:N1} ({Smtp.Mails:N0} mails over {Smtp.Connections:N0} connections)");
         Row(t, "whole run", $"{Elapsed.TotalSeconds:N0} s");
         if (Comparison is { } c)
         {
@@ -105,6 +106,7 @@ public sealed record Report(
             Side(t, "idle CPU, the five services alone, % of one core", ServicesOnly(c.Load.IdleCpuPercent), IdleServicesCpuPercent, higherIsBetter: false, "N1");
             Side(t, "messages published per complaint", c.Load.Cost.PublishedPerComplaint, Cost.PublishedPerComplaint, higherIsBetter: false, "N1");
             Side(t, "database statements per complaint", c.Load.Cost.StatementsPerComplaint, Cost.StatementsPerComplaint, higherIsBetter: false, "N1");
+            Side(t, "mails per SMTP connection", c.Load.Smtp.MailsPerConnection, Smtp.MailsPerConnection, higherIsBetter: true, "N1");
             foreach (var phase in Cost.Phases)
                 if (c.Load.Cost.Phases.FirstOrDefault(p => p.Phase == phase.Phase) is { } theirs)
                 {
@@ -209,7 +211,7 @@ public sealed record Report(
             ["rebuildSeconds"] = Round(Replay.RebuildSeconds),
         },
         ["mailsReceived"] = MailsReceived,
-        ["smtpConnections"] = SmtpConnections,
+        ["smtp"] = SmtpJson(Smtp),
         ["comparison"] = ComparisonJson(Comparison),
         ["elapsedSeconds"] = Round(Elapsed.TotalSeconds),
     };
@@ -275,7 +277,7 @@ public sealed record Report(
     }
 
     private IReadOnlyList<(LoadResult Reference, LoadResult Checkout)> AllPairs(Comparison c) =>
-        [.. c.EarlierPairs, (c.Load, new LoadResult(FixedRate, Maximum, Cost, PeakWorkingSet, IdleCpuPercent, null, null))];
+        [.. c.EarlierPairs, (c.Load, new LoadResult(FixedRate, Maximum, Cost, PeakWorkingSet, IdleCpuPercent, null, null, Smtp))];
 
     private static double CpuRatio(LoadResult reference, LoadResult checkout) => reference.Cost.TotalCpuMsPerComplaint / checkout.Cost.TotalCpuMsPerComplaint;
 
@@ -309,9 +311,17 @@ public sealed record Report(
             ["cpuMsPerComplaint"] = Round(c.Load.Cost.TotalCpuMsPerComplaint),
             ["cpuMsPerComplaintByProcess"] = new JsonObject(c.Load.Cost.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
             ["byPhase"] = PhasesJson(c.Load.Cost),
+            ["smtp"] = SmtpJson(c.Load.Smtp),
             ["publishedPerComplaint"] = Round(c.Load.Cost.PublishedPerComplaint),
         };
     }
+
+    private static JsonObject SmtpJson(SmtpUse smtp) => new()
+    {
+        ["mails"] = smtp.Mails,
+        ["connections"] = smtp.Connections,
+        ["mailsPerConnection"] = Round(smtp.MailsPerConnection),
+    };
 
     private static JsonArray PhasesJson(SystemCost cost) => new([.. cost.Phases.Select(phase => (JsonNode)new JsonObject
     {
