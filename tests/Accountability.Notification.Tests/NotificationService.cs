@@ -169,6 +169,9 @@ public sealed class NotificationService : IAsyncLifetime
             Person("nt-flaky", "Fran Flaky", UnitId, "investigator", "nt-super", webhook: Webhooks.UrlFor("nt-flaky")),
             Person("nt-broken", "Bea Broken", UnitId, "supervisor", "nt-chief", email: "bea at nowhere", webhook: "not a url"),
             Person("nt-lonely", "Lee Lonely", UnitId, "investigator", "nt-broken", email: "lonely@nt.example"),
+            // Two who state a channel preference: one with both addresses, one with an e-mail address only.
+            Person("nt-choosy", "Cory Choosy", UnitId, "investigator", "nt-super", email: "choosy@nt.example", webhook: Webhooks.UrlFor("nt-choosy")),
+            Person("nt-wishful", "Wyn Wishful", UnitId, "investigator", "nt-super", email: "wishful@nt.example"),
             // A directory editor aimed this supervisor's webhook at the cloud metadata address.
             Person("nt-inward", "Ira Inward", UnitId, "supervisor", "nt-chief", email: "inward@nt.example", webhook: "http://169.254.169.254/latest/meta-data/"),
             Person("nt-reporting", "Rae Reporting", UnitId, "investigator", "nt-inward", email: "reporting@nt.example"),

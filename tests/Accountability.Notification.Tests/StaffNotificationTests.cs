@@ -268,6 +268,32 @@ public sealed class StaffNotificationTests(NotificationService service)
         Assert.Equal(["email", "webhook"], (await service.ScalarAsync<string[]>("select channels from person_preferences where person_id = 'nt-lonely'"))!);
     }
 
+    [Fact]
+    public async Task A_preferred_channel_chooses_among_the_addresses_a_person_has_and_one_they_have_no_address_for_silences_nothing()
+    {
+        // nt-choosy has an e-mail address and a webhook; nt-wishful an e-mail address only. Both ask for webhooks.
+        foreach (var person in new[] { "nt-choosy", "nt-wishful" })
+            using (var chosen = await service.SendAsync(HttpMethod.Put, $"/api/preferences/{person}", TestTokens.For(person, Roles.Investigator), new { channels = new[] { "webhook" } }))
+                Assert.Equal(HttpStatusCode.OK, chosen.StatusCode);
+
+        var toChoosy = Guid.NewGuid();
+        var toWishful = Guid.NewGuid();
+        foreach (var (caseId, person) in new[] { (toChoosy, "nt-choosy"), (toWishful, "nt-wishful") })
+            await service.PublishAsync(new HandoffRequested
+            {
+                CaseId = caseId, CaseVersion = NotificationService.Version(5), Actor = "nt-owner", Reason = "Knows the district", OccurredAt = DateTimeOffset.UtcNow,
+                HandoffId = Guid.NewGuid(), FromOwnerKind = "person", FromOwnerId = "nt-owner", ToOwnerKind = "person", ToOwnerId = person,
+            });
+
+        // A planning transaction records its deliveries together, so once one is there, all of them are.
+        var choosy = await service.WaitForNotificationAsync(toChoosy, "handoff-request", _ => true, "nt-choosy is told of the handoff");
+        Assert.Equal("webhook", Assert.Single((await service.NotificationsAsync(toChoosy)).EnumerateArray()).GetProperty("channel").GetString());
+        Assert.Equal("nt-choosy", choosy.GetProperty("recipientPersonId").GetString());
+        var wishful = await service.WaitForNotificationAsync(toWishful, "handoff-request", _ => true, "nt-wishful is told of the handoff");
+        Assert.Equal("email", Assert.Single((await service.NotificationsAsync(toWishful)).EnumerateArray()).GetProperty("channel").GetString());
+        Assert.Equal("nt-wishful", wishful.GetProperty("recipientPersonId").GetString());
+    }
+
     private async Task<HttpStatusCode> RepostAsync(WebhookRequest original, string body, string signature)
     {
         using var client = new HttpClient();

@@ -11,13 +11,21 @@ namespace Accountability.Notification.Data;
 public static class DeliveryStore
 {
     /// <summary>
+    /// A delivery planned in the transaction, with the trace it was planned in, and, for one of a member of staff's channels,
+    /// the choice it belongs to: the channels planned together for one person and one piece of news.
+    /// </summary>
+    public sealed record Planned(PlannedDelivery Delivery, string? TraceParent, int? Choice);
+
+    /// <summary>
     /// The statement that records the deliveries, each with the trace it was planned in (so the send later continues the trace
     /// that started at receipt); the planning inbox sends it with its COMMIT. A repeat, in the list or already recorded, is not
     /// recorded again.
+    /// Of a choice, it keeps the channels the person prefers (person_preferences), all of them when they state no preference,
+    /// and all of them when they prefer none they have: a preference for a channel without an address must not silence them.
     /// A complainant's delivery whose case is still unknown here is due <see cref="PlannedDelivery.CaseWait"/> on: it waits for
     /// the filing, whose arrival makes it due (<see cref="CaseStore.AddAsync"/>).
     /// </summary>
-    public static NpgsqlBatchCommand RecordStatement(IReadOnlyList<(PlannedDelivery Delivery, string? TraceParent)> deliveries) =>
+    public static NpgsqlBatchCommand RecordStatement(IReadOnlyList<Planned> deliveries) =>
         BatchStatements.Of(
             """
             insert into deliveries (id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, status, traceparent,
@@ -28,9 +36,13 @@ public static class DeliveryStore
                    now() + case when d.recipient_role = 'complainant' and d.case_id is not null
                                      and not exists (select 1 from cases c where c.case_id = d.case_id)
                                 then @caseWait else interval '0' end
-            from unnest(@ids, @sourceKeys, @recipientKeys, @channels, @templates, @caseIds, @roles, @recipientIds, @parameters, @traceparents)
+            from unnest(@ids, @sourceKeys, @recipientKeys, @channels, @templates, @caseIds, @roles, @recipientIds, @parameters, @traceparents, @choices)
                  with ordinality as d(id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, traceparent,
-                                      position)
+                                      choice, position)
+            left join person_preferences preferred on d.choice is not null and preferred.person_id = d.recipient_id
+            where d.choice is null or preferred.person_id is null or d.channel = any(preferred.channels)
+               or not exists (select 1 from unnest(@channels, @choices) as other(channel, choice)
+                              where other.choice = d.choice and other.channel = any(preferred.channels))
             order by d.position
             on conflict (source_key, recipient_key, channel, template) do nothing
             """,
@@ -46,6 +58,7 @@ public static class DeliveryStore
                 recipientIds = deliveries.Select(d => d.Delivery.RecipientPersonId).ToArray(),
                 parameters = deliveries.Select(d => JsonSerializer.Serialize(d.Delivery.Parameters, OutboxMessage.Json)).ToArray(),
                 traceparents = deliveries.Select(d => d.TraceParent).ToArray(),
+                choices = deliveries.Select(d => d.Choice).ToArray(),
                 caseWait = PlannedDelivery.CaseWait,
             });
 }

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using Accountability.Notification.Data;
 using Accountability.Notification.Features.Recipients;
 using Accountability.Notification.Features.Templates;
-using Dapper;
 using Npgsql;
 
 namespace Accountability.Notification.Features.Planning;
@@ -44,18 +43,19 @@ public sealed class Notifier(DirectoryCopy directory)
     /// <summary>
     /// Tells a member of staff on each channel they have and want; <paramref name="caseId"/> is null for news about no one case (an early warning).
     /// <paramref name="chart"/> is the directory the caller read in this transaction (<see cref="ChartAsync"/>): one read serves both.
+    /// Every channel the directory gives them is planned as one choice; the statement that records the transaction's
+    /// deliveries keeps the ones they prefer (<see cref="DeliveryStore.RecordStatement"/>), so their preference costs no
+    /// round trip of its own.
     /// </summary>
-    public async Task ToStaffAsync(
+    public Task ToStaffAsync(
         NpgsqlTransaction transaction, OrgChartView? chart, string personId, Guid? caseId, string template, string sourceKey,
         IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken, string? recipientRole = null)
     {
         var trigger = Triggers.Get(template);
-        var preferred = await transaction.Connection!.QuerySingleOrDefaultAsync<string[]?>(new CommandDefinition(
-            "select channels from person_preferences where person_id = @personId", new { personId }, transaction, cancellationToken: cancellationToken));
-        var channels = RecipientChannels.For(chart?.Person(personId), preferred);
-        await RecordAsync(transaction,
+        var channels = RecipientChannels.Available(chart?.Person(personId));
+        return RecordAsync(transaction,
             [.. channels.Select(channel => new PlannedDelivery(sourceKey, recipientRole ?? trigger.RecipientRole, personId, channel, template, caseId, parameters))],
-            cancellationToken);
+            cancellationToken, isChoice: true);
     }
 
     /// <summary>
@@ -99,15 +99,18 @@ public sealed class Notifier(DirectoryCopy directory)
     }
 
     // Kept per connection object, as the directory read above: the inboxes open one for each transaction.
-    private readonly ConditionalWeakTable<NpgsqlConnection, List<(PlannedDelivery, string?)>> plannedByConnection = [];
+    private readonly ConditionalWeakTable<NpgsqlConnection, List<DeliveryStore.Planned>> plannedByConnection = [];
 
-    private Task RecordAsync(NpgsqlTransaction transaction, IReadOnlyList<PlannedDelivery> deliveries, CancellationToken cancellationToken)
+    /// <param name="isChoice">The deliveries are one person's channels, of which the record keeps the preferred ones.</param>
+    private Task RecordAsync(NpgsqlTransaction transaction, IReadOnlyList<PlannedDelivery> deliveries, CancellationToken cancellationToken, bool isChoice = false)
     {
         if (!plannedByConnection.TryGetValue(transaction.Connection!, out var planned))
             throw new InvalidOperationException("Deliveries are planned only inside NotifyingInbox, which records them before its commit.");
         // The consumer's trace, so the send later continues the trace that started at receipt.
         var traceparent = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } activity ? activity.Id : null;
-        planned.AddRange(deliveries.Select(d => (d, traceparent)));
+        // A choice is named by where its first delivery stands in the list: unique in the transaction.
+        int? choice = isChoice ? planned.Count : null;
+        planned.AddRange(deliveries.Select(d => new DeliveryStore.Planned(d, traceparent, choice)));
         return Task.CompletedTask;
     }
 }

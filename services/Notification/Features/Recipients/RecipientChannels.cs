@@ -3,10 +3,14 @@ using Accountability.Notification.Features.Planning;
 
 namespace Accountability.Notification.Features.Recipients;
 
-/// <summary>Which channels a member of staff is told on: the ones the directory gives them, narrowed by their preference.</summary>
+/// <summary>
+/// Which channels a member of staff can be told on: the ones the directory gives them. Their preference narrows these
+/// when the deliveries are recorded (<see cref="Data.DeliveryStore.RecordStatement"/>), in the statement sent with the
+/// planning transaction's COMMIT, so planning reads nothing for it.
+/// </summary>
 public static class RecipientChannels
 {
-    public static IReadOnlyList<string> For(OrgPerson? person, IReadOnlyList<string>? preferred)
+    public static IReadOnlyList<string> Available(OrgPerson? person)
     {
         // Unknown, or without any address: still one e-mail delivery, which fails visibly saying why.
         if (person is null)
@@ -16,12 +20,6 @@ public static class RecipientChannels
             available.Add(Channels.Email);
         if (!string.IsNullOrWhiteSpace(person.WebhookUrl))
             available.Add(Channels.Webhook);
-        if (available.Count == 0)
-            return [Channels.Email];
-        if (preferred is null)
-            return available;
-        var chosen = available.Where(preferred.Contains).ToList();
-        // A preference for a channel the person has no address for must not silence them entirely.
-        return chosen.Count > 0 ? chosen : available;
+        return available.Count == 0 ? [Channels.Email] : available;
     }
 }
