@@ -142,6 +142,20 @@ await_port_unheld() {
     done
 }
 
+# RabbitMQ's boot fails with dist_port_already_used when a connection without SO_REUSEADDR (an ordinary client's) had
+# the Erlang distribution port as its own end, even once it is in TIME-WAIT, up to 60 s after it closed (make bench,
+# 6 December, on 58674 in the ephemeral range). After such a failure, wait for those too, up to 70 s. Not before every
+# start: the node's own closed connections linger in TIME-WAIT after a restart, harmlessly, and would only slow it.
+await_port_unused() {
+    local deadline=$((SECONDS + 70)) told=0
+    while command -v ss >/dev/null && [ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]; do
+        [ $SECONDS -ge $deadline ] && die "port 127.0.0.1:$1 ($2) is still used by another socket after 70 s: $(ss -Htanp "( sport = :$1 )" 2>/dev/null | head -n 3)"
+        [ "$told" = 1 ] || log "port 127.0.0.1:$1 ($2) is still used by a connection that closed (TIME-WAIT, up to 60 s); waiting for it to go"
+        told=1
+        sleep 1
+    done
+}
+
 # shellcheck source=../lib/process.sh
 source "$REPO/deploy/lib/process.sh"
 
@@ -480,11 +494,12 @@ rmq_start_node() {
         # The app may have been stopped by broker-stop: start_app is a no-op when it runs.
         rabbitmqctl -q start_app >&2 || die "rabbitmqctl start_app failed (logs: $RMQ_DIR/log)"
     else
-        local node_log="$RMQ_DIR/log/$NODENAME.log" offset=0 wrapper i attempt
+        local node_log="$RMQ_DIR/log/$NODENAME.log" offset=0 wrapper i attempt dist_refused=0
         for attempt in 1 2 3; do
             require_free_port "$AMQP_PORT" amqp
             require_free_port "$MGMT_PORT" "rabbitmq management"
             require_free_port "$DIST_PORT" "erlang distribution"
+            [ "$dist_refused" = 1 ] && await_port_unused "$DIST_PORT" "erlang distribution"
             rm -f "$RMQ_PID_FILE"
             [ -f "$node_log" ] && offset=$(stat -c %s "$node_log")
             log "starting rabbitmq node $NODENAME on 127.0.0.1:$AMQP_PORT (management $MGMT_PORT)"
@@ -503,7 +518,9 @@ rmq_start_node() {
             done
             pid_alive "$wrapper" && break
             # A socket took a port between the look above and the node's bind (see await_port_unheld): look and start again.
-            if [ "$attempt" -lt 3 ] && grep -q eaddrinuse "$RMQ_DIR/log/startup.log" 2>/dev/null; then
+            # The listeners say eaddrinuse; the Erlang distribution port says dist_port_already_used (make bench, 6 December).
+            grep -q dist_port_already_used "$RMQ_DIR/log/startup.log" 2>/dev/null && dist_refused=1
+            if [ "$attempt" -lt 3 ] && grep -Eq 'eaddrinuse|dist_port_already_used' "$RMQ_DIR/log/startup.log" 2>/dev/null; then
                 log "rabbitmq could not bind a port that another socket took meanwhile (attempt $attempt of 3); starting it again"
                 continue
             fi
