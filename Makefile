@@ -76,7 +76,7 @@ chaos:
 # make compose-check
 #   Starts a Docker engine if none answers (deploy/docker/engine.sh), builds the images from Debian
 #   packages (deploy/images/build.sh; cached), runs docker-compose.yml as project accountability-check on
-#   ports 57xxx, files a complaint and waits until it is owned by a person, mailed and audited, then
+#   ports 27xxx, files a complaint and waits until it is owned by a person, mailed and audited, then
 #   brings it all down. Last line "compose-check: PASS|FAIL: ...".
 .PHONY: compose-check images
 compose-check:

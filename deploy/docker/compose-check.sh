@@ -5,8 +5,8 @@
 #
 # Starts a Docker engine if none answers (engine.sh), builds what is missing of the images (build.sh),
 # brings up PostgreSQL, RabbitMQ, the mail sink, the five services and the console as compose project
-# "accountability-check" on ports 57xxx (never those of `make up`, `make test`, `make bench` or
-# `make chaos`), files a complaint through intake's API, and waits until the case is owned by a person,
+# "accountability-check" on ports 27xxx (never those of `make up`, `make test`, `make bench` or
+# `make chaos`, and below Linux's ephemeral range), files a complaint through intake's API, and waits until the case is owned by a person,
 # the complainant's receipt has reached the mail sink and the case is in the audit trail. Then it brings
 # everything down (`down -v`), whatever happened. The last line says PASS or FAIL; exit status 0 on PASS.
 # Files: .state/compose-check/ (keys, and compose.log with every container's output after a failure).
@@ -63,10 +63,12 @@ trap teardown EXIT
 trap 'FAILURE=interrupted; exit 130' INT TERM HUP
 
 
-# Ports of their own: make up uses 55xxx and 5100-5105, make test 56xxx, bench 58xxx, chaos 59xxx.
-export CONSOLE_PORT=57100 INTAKE_PORT=57101 ASSIGNMENT_PORT=57102 ESCALATION_PORT=57103 \
-    NOTIFICATION_PORT=57104 AUDIT_PORT=57105 POSTGRES_PORT=57432 RABBITMQ_PORT=57672 \
-    RABBITMQ_MANAGEMENT_PORT=57673 MAIL_UI_PORT=57025
+# Ports of their own: make up uses 55xxx and 5100-5105, make test 56xxx, bench 58xxx, chaos 29xxx.
+# Below Linux's ephemeral range (32768-60999): on 57xxx an outgoing connection was once given 57672 just
+# before `up`, and docker-proxy's bind failed ("address already in use"), also over the TIME-WAIT it left.
+export CONSOLE_PORT=27100 INTAKE_PORT=27101 ASSIGNMENT_PORT=27102 ESCALATION_PORT=27103 \
+    NOTIFICATION_PORT=27104 AUDIT_PORT=27105 POSTGRES_PORT=27432 RABBITMQ_PORT=27672 \
+    RABBITMQ_MANAGEMENT_PORT=27673 MAIL_UI_PORT=27025
 declare -A PORTS=([console]=$CONSOLE_PORT [intake]=$INTAKE_PORT [assignment]=$ASSIGNMENT_PORT
     [escalation]=$ESCALATION_PORT [notification]=$NOTIFICATION_PORT [audit]=$AUDIT_PORT)
 HOSTS=(intake assignment escalation notification audit console)
@@ -124,23 +126,26 @@ COMPOSE_STARTED=1
 # ---------------------------------------------------------------- up
 
 log "up: postgres ($POSTGRES_IMAGE), rabbitmq ($RABBITMQ_IMAGE), mail ($SMTP_IMAGE), the five services and the console"
-# A host port can be held for a while by another socket (port_held, deploy/lib/process.sh): it happened here,
-# "bind: address already in use" on 57672. Wait for them.
-# shellcheck source=../lib/process.sh
-source "$REPO/deploy/lib/process.sh"
+# A host port can still be held by another program's socket, or by a connection that closed and waits out
+# TIME-WAIT (up to 60 s), which docker-proxy's bind refuses too. Waited for before `up` and again before a retry.
+# $1 = "listeners-are-ours" after a failed `up`: the containers it started publish some of the ports by then.
 ports_busy() {
-    local port busy=()
+    local port busy=() skip='^$'
+    [ "${1:-}" = listeners-are-ours ] && skip='^LISTEN'
     for port in "${PORTS[@]}" $POSTGRES_PORT $RABBITMQ_PORT $RABBITMQ_MANAGEMENT_PORT $MAIL_UI_PORT; do
-        port_held "$port" && busy+=("$port")
+        [ -n "$(ss -Htan "( sport = :$port )" 2>/dev/null | grep -Ev "$skip")" ] && busy+=("$port")
     done
     [ ${#busy[@]} -gt 0 ] && echo "${busy[*]}"
 }
-port_deadline=$((SECONDS + 120))
-while busy=$(ports_busy); do
-    [ $SECONDS -ge $port_deadline ] && fail "host ports still in use after 120 s: $busy"
-    log "host ports in use by another socket: $busy; waiting for them"
-    sleep 2
-done
+await_free_ports() {
+    local busy port_deadline=$((SECONDS + 120))
+    while busy=$(ports_busy "$@"); do
+        [ $SECONDS -ge $port_deadline ] && fail "host ports still in use after 120 s: $busy"
+        log "host ports in use by another socket (or in TIME-WAIT): $busy; waiting for them"
+        sleep 2
+    done
+}
+await_free_ports
 # `up -d` starts whatever is not running yet, so it can be repeated. A failed start on a busy machine (a
 # dependency's health check, a port the engine still frees) is retried twice; its reason is logged each
 # time and, if it persists, ends the FAIL line, which is all a CI log's tail may show.
@@ -150,6 +155,7 @@ for attempt in 1 2 3; do
     [ "$attempt" -lt 3 ] || fail "compose up failed 3 times; the last said: ${reason:-nothing (see $STATE/up.log)}"
     log "compose up failed (attempt $attempt of 3): ${reason:-see $STATE/up.log}; trying again in 5 s"
     sleep 5
+    await_free_ports listeners-are-ours
 done
 
 http_code() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" 2>/dev/null || true; }
