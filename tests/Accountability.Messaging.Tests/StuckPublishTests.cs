@@ -7,8 +7,7 @@ namespace Accountability.Messaging.Tests;
 
 /// <summary>
 /// The watchdog's rule for the send side: a relay every batch of which has had a publish time out for longer than
-/// Messaging:StuckEndpointExitAfter ends its process, but only while its bus reports itself connected and a fresh
-/// connection gets a publish confirmed.
+/// Messaging:StuckEndpointExitAfter ends its process, but only while a fresh connection gets a publish confirmed.
 /// RabbitMQ.Client 7.2.2 can leave a channel stuck for good after the node under its connection vanished
 /// (rabbitmq-dotnet-client#1930); `BrokerNodeLossTests` stalled so in about one fresh-clone run in three. That
 /// stall could not be produced on demand, so here the relay's own connection goes silent for longer than the

@@ -17,8 +17,9 @@ namespace Accountability.Messaging.Bus;
 /// with status 1 and its supervisor starts a fresh one.
 /// The send side can stick as well (<see cref="PublishStall"/>: the node under the connection killed while
 /// it published): when every batch of the relay has had a publish time out for as long (confirms and nacks beside
-/// them do not count), while the bus reports itself connected and a fresh connection of this process gets a publish
-/// confirmed, it exits the same way.
+/// them do not count), while a fresh connection of this process gets a publish confirmed within the wait the relay's
+/// last unanswered batch had, it exits the same way. What the bus reports of itself does not count: a stuck channel
+/// can sit beside a receive side that reconnects, and a health that flips reset this rule in a CI run.
 /// A stop that hangs on the stuck bus is cut short after <see cref="ExitGrace"/>.
 /// The outbox and inbox make that restart safe; readiness already reports 503 meanwhile. This service starts
 /// after the migrations have run, so a database that is away at start-up never counts against the endpoints.
@@ -42,13 +43,13 @@ public sealed class StuckEndpointWatchdog(
         using var timer = new PeriodicTimer(CheckEvery, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            var health = bus.CheckHealth();
-            if (await PublishingIsStuckAsync(health, limit, stoppingToken))
+            if (await PublishingIsStuckAsync(limit, stoppingToken))
             {
                 Exit();
                 return;
             }
 
+            var health = bus.CheckHealth();
             if (health.Status == BusHealthStatus.Healthy)
             {
                 ranOnce = true;
@@ -73,17 +74,28 @@ public sealed class StuckEndpointWatchdog(
     }
 
     /// <summary>
-    /// Stuck: the bus reports itself connected and a fresh connection of this process gets a publish confirmed,
-    /// yet for <paramref name="limit"/> every batch of the relay has had a publish time out, and a batch begun
-    /// after that was first seen has timed out. An outage, or a bus still reconnecting after one, is not this process's fault,
-    /// and a batch begun during it may still be waiting out its timeout.
+    /// Stuck: a fresh connection of this process gets a publish confirmed, yet for <paramref name="limit"/> every batch
+    /// of the relay has had a publish time out, and a batch begun after that was first seen has timed out. The fresh
+    /// connection is given as long as the relay's last unanswered batch waited (that wait grows with a slow broker,
+    /// <see cref="Relay.AdaptivePublishTimeout"/>), so a broker that is merely slow is not taken for a stuck channel,
+    /// nor the other way round. An outage is not this process's fault, and a batch begun during it may still be
+    /// waiting out its timeout.
     /// </summary>
-    private async Task<bool> PublishingIsStuckAsync(BusHealthResult health, TimeSpan limit, CancellationToken stoppingToken)
+    private async Task<bool> PublishingIsStuckAsync(TimeSpan limit, CancellationToken stoppingToken)
     {
         var stalledSince = publishStall.StalledSince;
-        if (stalledSince is null || health.Status != BusHealthStatus.Healthy
-            || !await broker.CanPublishAsync(options.Value.PublishTimeout, stoppingToken))
+        if (stalledSince is null)
         {
+            publishStuckSince = null;
+            return false;
+        }
+        var allowance = publishStall.LastTimedOutWait > options.Value.PublishTimeout ? publishStall.LastTimedOutWait : options.Value.PublishTimeout;
+        if (!await broker.CanPublishAsync(allowance, stoppingToken))
+        {
+            if (publishStuckSince is not null || probeFailureToldFor != stalledSince)
+                logger.LogWarning("The outbox relay's publishes have timed out since {StalledSince:O}, and a fresh connection's publish was not confirmed " +
+                                  "within {Allowance} either: the broker is taken to be away or slow, not this process's channel", stalledSince, allowance);
+            probeFailureToldFor = stalledSince;
             publishStuckSince = null;
             return false;
         }
@@ -91,12 +103,13 @@ public sealed class StuckEndpointWatchdog(
         publishStuckSince ??= now;
         if (now - publishStuckSince < limit || !(publishStall.LastTimedOutBatchStartedAt >= publishStuckSince))
             return false;
-        logger.LogCritical("Every batch of the outbox relay has had a publish time out for {Seconds:0} s (since {StalledSince:O}) while the bus reports itself " +
-                           "connected and a fresh connection's publish is confirmed: the bus's channel is stuck on the client, so exiting so a fresh process takes over",
-            (now - stalledSince.Value).TotalSeconds, stalledSince);
+        logger.LogCritical("Every batch of the outbox relay has had a publish time out for {Seconds:0} s (since {StalledSince:O}) while a fresh " +
+                           "connection's publish is confirmed within {Allowance}: the bus's channel is stuck on the client, so exiting so a fresh process takes over",
+            (now - stalledSince.Value).TotalSeconds, stalledSince, allowance);
         return true;
     }
 
+    private DateTimeOffset? probeFailureToldFor;
     private DateTimeOffset? publishStuckSince;
 
     private void Exit()

@@ -101,7 +101,7 @@ public sealed class OutboxRelay(
         else if (outcomes.Any(o => o.Error is null))
             publishTimeout.Confirmed(outcomes.Where(o => o.Error is null).Max(o => o.Took));
         // A row that could never be published never reached the broker, so it says nothing about the channel.
-        stall.Record(batchStartedAt, confirmed: outcomes.Count(o => o.Error is null), timedOut: outcomes.Count(o => o.TimedOut));
+        stall.Record(batchStartedAt, confirmed: outcomes.Count(o => o.Error is null), timedOut: outcomes.Count(o => o.TimedOut), timeout);
 
         var published = outcomes.Where(o => o.Error is null && !o.Unpublishable).Select(o => o.Seq).ToArray();
         var failed = outcomes.Where(o => o.Error is not null).ToList();

@@ -20,6 +20,7 @@ public sealed class PublishStall
 
     private long stalledSinceTicks = NotStalled;
     private long lastTimedOutBatchStartedTicks = NotStalled;
+    private long lastTimedOutWaitTicks;
 
     /// <summary>Null while the relay's batches get an answer for every publish.</summary>
     public DateTimeOffset? StalledSince
@@ -41,7 +42,13 @@ public sealed class PublishStall
         }
     }
 
-    /// <summary>The time a batch begins, to hand back to <see cref="TimedOut"/>.</summary>
+    /// <summary>
+    /// How long the latest batch that got no answer waited for each confirm (the relay's wait adapts to a slow broker):
+    /// the watchdog gives a fresh connection's publish as long before it blames this process's channel.
+    /// </summary>
+    public TimeSpan LastTimedOutWait => TimeSpan.FromTicks(Interlocked.Read(ref lastTimedOutWaitTicks));
+
+    /// <summary>The time a batch begins, to hand back to <see cref="Record"/>.</summary>
     public DateTimeOffset Now() => time.GetUtcNow();
 
     /// <summary>
@@ -49,10 +56,11 @@ public sealed class PublishStall
     /// a batch answered in full (confirms and nacks, no timeout) with at least one confirm ends it. A batch that was
     /// only refused changes nothing: a broker that refuses everything is not this process's fault.
     /// </summary>
-    public void Record(DateTimeOffset batchStartedAt, int confirmed, int timedOut)
+    public void Record(DateTimeOffset batchStartedAt, int confirmed, int timedOut, TimeSpan wait)
     {
         if (timedOut > 0)
         {
+            Interlocked.Exchange(ref lastTimedOutWaitTicks, wait.Ticks);
             Interlocked.Exchange(ref lastTimedOutBatchStartedTicks, batchStartedAt.UtcTicks);
             Interlocked.CompareExchange(ref stalledSinceTicks, time.GetUtcNow().UtcTicks, NotStalled);
         }
