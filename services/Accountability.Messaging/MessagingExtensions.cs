@@ -39,7 +39,8 @@ public static class MessagingExtensions
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
             ?? throw new InvalidOperationException(
                 $"ConnectionStrings:{ConnectionStringName} is not set (environment variable ConnectionStrings__{ConnectionStringName}).");
-        services.AddSingleton(new ServiceDatabase(connectionString, schema, builder.Configuration.GetConnectionString(OwnerConnectionStringName)));
+        var relayEnabled = builder.Configuration.GetSection(MessagingOptions.Section).GetValue(nameof(MessagingOptions.RelayEnabled), true);
+        services.AddSingleton(new ServiceDatabase(connectionString, schema, builder.Configuration.GetConnectionString(OwnerConnectionStringName), relayEnabled));
         services.AddSingleton<Inbox.Inbox>();
         services.AddSingleton<Inbox.GroupedInbox>();
         services.AddSingleton<Identity.PeopleInForce>();
@@ -63,7 +64,7 @@ public static class MessagingExtensions
             bus.AddConsumer<Identity.PeopleInForceConsumer, Identity.PeopleInForceConsumerDefinition>();
             bus.UseAccountabilityBroker();
         });
-        if (builder.Configuration.GetSection(MessagingOptions.Section).GetValue(nameof(MessagingOptions.RelayEnabled), true))
+        if (relayEnabled)
             services.AddHostedService<OutboxRelay>();
         services.AddSingleton<PublishStall>();
 

@@ -1,5 +1,7 @@
+using Accountability.Messaging.Outbox;
 using Accountability.Messaging.Relay;
 using Accountability.TestSupport;
+using Accountability.TestSupport.Messages;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -73,15 +75,67 @@ public sealed class RelayTests
     }
 
     [Fact]
-    public async Task A_relay_wakes_on_notify_without_waiting_for_the_poll()
+    public async Task A_relay_is_woken_by_its_own_process_writes_without_the_poll_and_without_a_notify_that_would_wake_every_listener()
     {
-        // A poll this long never fires during the test: only NOTIFY can get the messages out.
+        // A poll this long never fires during the test: only the in-process wake-up can get the messages out.
         await using var host = await MessagingTestHost.StartAsync(pollInterval: TimeSpan.FromHours(1));
+        // A listener of the schema's channel, as the relay of a process without this one's would be.
+        await using var listener = await ListenAsync(host.Database.OutboxChannel);
+        var notified = 0;
+        listener.Notification += (_, _) => Interlocked.Increment(ref notified);
 
         for (var i = 0; i < 3; i++)
         {
             var workId = await host.WriteWorkItemAsync();
+            await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(workId), $"message {i} delivered, woken in the process");
+        }
+
+        // A NOTIFY issued with the commits would have arrived by now: the deliveries came after them.
+        await listener.WaitAsync(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(0, Volatile.Read(ref notified));
+    }
+
+    [Fact]
+    public async Task A_row_written_by_a_session_of_another_process_still_wakes_the_relay_through_notify()
+    {
+        await using var host = await MessagingTestHost.StartAsync(pollInterval: TimeSpan.FromHours(1));
+
+        // A tool's session: the service's login and schema, but not its process, so it asks for no notice.
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(TestEnvironment.PostgresConnectionString) { SearchPath = host.Schema };
+        for (var i = 0; i < 2; i++)
+        {
+            var workId = Guid.NewGuid();
+            await using (var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                await connection.ExecuteAsync("insert into work_items (work_id) values (@workId)", new { workId }, transaction);
+                await OutboxWriter.EnqueueAsync(transaction, new WorkItemDone { WorkId = workId, Run = host.Run });
+                await transaction.CommitAsync();
+            }
             await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(workId), $"message {i} delivered through NOTIFY");
         }
+    }
+
+    [Fact]
+    public async Task A_write_that_rolls_back_wakes_the_relay_for_nothing_and_publishes_nothing()
+    {
+        await using var host = await MessagingTestHost.StartAsync(pollInterval: TimeSpan.FromHours(1));
+
+        var rolledBack = await host.WriteWorkItemAsync(commit: false);
+        var committed = await host.WriteWorkItemAsync();
+
+        await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(committed), "the committed message is delivered");
+        Assert.False(host.Log.Deliveries.ContainsKey(rolledBack));
+        Assert.Equal(0, await host.CountAsync("select count(*) from outbox where published_at is null"));
+    }
+
+    private static async Task<Npgsql.NpgsqlConnection> ListenAsync(string channel)
+    {
+        var connection = new Npgsql.NpgsqlConnection(TestEnvironment.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var listen = new Npgsql.NpgsqlCommand($"listen \"{channel}\"", connection);
+        await listen.ExecuteNonQueryAsync();
+        return connection;
     }
 }

@@ -18,20 +18,27 @@ public sealed partial class ServiceDatabase : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? ownerDataSource;
 
-    public ServiceDatabase(string connectionString, string schema, string? ownerConnectionString = null)
+    /// <param name="relayInProcess">
+    /// This process runs the schema's outbox relay (Messaging:RelayEnabled): its sessions log in asking the outbox trigger for a
+    /// NOTICE rather than a NOTIFY, and each connection that wrote outbox rows wakes the relay when it is closed
+    /// (<see cref="OutboxWriteWatch"/>, migration 0003). Without a relay here, another process's relay must hear of the rows,
+    /// so the trigger notifies as before.
+    /// </param>
+    public ServiceDatabase(string connectionString, string schema, string? ownerConnectionString = null, bool relayInProcess = false)
     {
         if (!SchemaName().IsMatch(schema))
             throw new ArgumentException($"Schema name '{schema}' must be a lower-case SQL identifier.", nameof(schema));
 
         Schema = schema;
-        DataSource = Build(connectionString, schema, runtime: true);
+        RelayInProcess = relayInProcess;
+        DataSource = Build(connectionString, schema, runtime: true, relayInProcess);
         RuntimeLogin = new NpgsqlConnectionStringBuilder(connectionString).Username;
         if (!string.IsNullOrWhiteSpace(ownerConnectionString))
         {
             var ownerLogin = new NpgsqlConnectionStringBuilder(ownerConnectionString).Username;
             if (!string.Equals(ownerLogin, RuntimeLogin, StringComparison.Ordinal))
             {
-                ownerDataSource = Build(ownerConnectionString, schema, runtime: false);
+                ownerDataSource = Build(ownerConnectionString, schema, runtime: false, relayInProcess: false);
                 HasSeparateOwner = true;
             }
         }
@@ -50,8 +57,21 @@ public sealed partial class ServiceDatabase : IAsyncDisposable
     /// <summary>The channel that the outbox trigger notifies for this schema.</summary>
     public string OutboxChannel => $"{Schema}_outbox";
 
-    public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
-        DataSource.OpenConnectionAsync(cancellationToken);
+    /// <summary>Connections wake this process's relay themselves when they wrote outbox rows (see the constructor).</summary>
+    public bool RelayInProcess { get; }
+
+    /// <summary>Raised when a connection that wrote outbox rows was closed, after its commit (only when <see cref="RelayInProcess"/>).</summary>
+    public event Action? OutboxWritten;
+
+    public async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+        if (RelayInProcess)
+            OutboxWriteWatch.Attach(connection, wakeRelay ??= () => OutboxWritten?.Invoke());
+        return connection;
+    }
+
+    private Action? wakeRelay;
 
     /// <summary>A connection as the schema's owner, for migrations and grants only.</summary>
     public ValueTask<NpgsqlConnection> OpenOwnerConnectionAsync(CancellationToken cancellationToken = default) =>
@@ -64,11 +84,16 @@ public sealed partial class ServiceDatabase : IAsyncDisposable
             await ownerDataSource.DisposeAsync();
     }
 
-    private static NpgsqlDataSource Build(string connectionString, string schema, bool runtime)
+    private static NpgsqlDataSource Build(string connectionString, string schema, bool runtime, bool relayInProcess)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         if (runtime)
             RuntimeConnectionDefaults.Apply(builder.ConnectionStringBuilder);
+        // Set at login, so it costs no statement; client_min_messages too, so a server configured to hold notices back
+        // cannot leave the relay to its slow poll.
+        if (relayInProcess)
+            builder.ConnectionStringBuilder.Options =
+                $"{builder.ConnectionStringBuilder.Options} -c accountability.outbox_wake=notice -c client_min_messages=notice".Trim();
         builder.ConnectionStringBuilder.SearchPath = $"{schema},public";
         builder.ConnectionStringBuilder.ApplicationName ??= $"accountability-{schema}";
         return builder.TraceOnlyWithinRecordedWork().Build();

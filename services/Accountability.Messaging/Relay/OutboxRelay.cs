@@ -14,8 +14,8 @@ using Npgsql;
 namespace Accountability.Messaging.Relay;
 
 /// <summary>
-/// Moves committed outbox rows to RabbitMQ. Woken by NOTIFY, with a poll as a fallback; claims rows
-/// with SKIP LOCKED so several relays can share one outbox; marks a row published only after the
+/// Moves committed outbox rows to RabbitMQ. Woken by its own process's writes (ServiceDatabase.OutboxWritten) and by
+/// NOTIFY from other sessions, with a poll as a fallback; claims rows with SKIP LOCKED so several relays can share one outbox; marks a row published only after the
 /// broker confirmed it. A relay that dies mid-batch leaves its rows unmarked, and its transaction's
 /// locks die with its connection, so another relay picks them up: at-least-once, never lost.
 /// </summary>
@@ -40,6 +40,9 @@ public sealed class OutboxRelay(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await migrations.WaitAsync(stoppingToken);
+        // This process's own writes wake the relay in the process (ServiceDatabase.RelayInProcess); the LISTEN below
+        // still hears rows written by a session that notifies (a process without a relay, a tool).
+        database.OutboxWritten += WakeUp;
         var listener = ListenForNotificationsAsync(stoppingToken);
         var settings = options.Value;
         var backoff = TimeSpan.Zero;
@@ -68,7 +71,10 @@ public sealed class OutboxRelay(
         }
 
         await listener;
+        database.OutboxWritten -= WakeUp;
     }
+
+    private void WakeUp() => wakeUps.Writer.TryWrite(true);
 
     /// <summary>Publishes one batch. Returns the number of rows claimed.</summary>
     public async Task<int> RelayBatchAsync(MessagingOptions settings, CancellationToken cancellationToken)
