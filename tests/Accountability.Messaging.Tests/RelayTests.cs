@@ -130,6 +130,25 @@ public sealed class RelayTests
         Assert.Equal(0, await host.CountAsync("select count(*) from outbox where published_at is null"));
     }
 
+    [Fact]
+    public async Task A_write_committed_after_the_process_relay_has_stopped_is_announced_to_the_other_instances_relays()
+    {
+        await using var host = await MessagingTestHost.StartAsync(pollInterval: TimeSpan.FromHours(1));
+        await using var listener = await ListenAsync(host.Database.OutboxChannel);
+        var notified = 0;
+        listener.Notification += (_, _) => Interlocked.Increment(ref notified);
+        // The process is shutting down: its relay stops first, while a consumer may still commit.
+        await host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<OutboxRelay>().Single().StopAsync(CancellationToken.None);
+
+        await host.WriteWorkItemAsync();
+
+        await Eventually.HoldsAsync(async () =>
+        {
+            await listener.WaitAsync(TimeSpan.FromMilliseconds(200));
+            return Volatile.Read(ref notified) > 0;
+        }, "a NOTIFY on the schema's channel, for another instance's relay", TimeSpan.FromSeconds(10));
+    }
+
     private static async Task<Npgsql.NpgsqlConnection> ListenAsync(string channel)
     {
         var connection = new Npgsql.NpgsqlConnection(TestEnvironment.PostgresConnectionString);

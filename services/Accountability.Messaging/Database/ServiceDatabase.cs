@@ -60,18 +60,48 @@ public sealed partial class ServiceDatabase : IAsyncDisposable
     /// <summary>Connections wake this process's relay themselves when they wrote outbox rows (see the constructor).</summary>
     public bool RelayInProcess { get; }
 
-    /// <summary>Raised when a connection that wrote outbox rows was closed, after its commit (only when <see cref="RelayInProcess"/>).</summary>
+    /// <summary>
+    /// Raised when a connection that wrote outbox rows was closed, after its commit (only when <see cref="RelayInProcess"/>). While
+    /// nothing handles it (the relay has stopped, or not started), such a close sends a NOTIFY for the other instances' relays.
+    /// </summary>
     public event Action? OutboxWritten;
 
     public async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
     {
         var connection = await DataSource.OpenConnectionAsync(cancellationToken);
         if (RelayInProcess)
-            OutboxWriteWatch.Attach(connection, wakeRelay ??= () => OutboxWritten?.Invoke());
+            OutboxWriteWatch.Attach(connection, wakeRelay ??= WakeRelay);
         return connection;
     }
 
     private Action? wakeRelay;
+
+    private void WakeRelay()
+    {
+        if (OutboxWritten is { } wake)
+        {
+            wake();
+            return;
+        }
+        // This process's relay is not running: it has stopped (a consumer may still commit while the process shuts down)
+        // or not started yet. The other instances' relays must hear of the rows now, not at their next poll.
+        _ = NotifyOtherRelaysAsync();
+    }
+
+    private async Task NotifyOtherRelaysAsync()
+    {
+        try
+        {
+            await using var connection = await DataSource.OpenConnectionAsync();
+            await using var notify = new NpgsqlCommand("select pg_notify(@channel, '')", connection) { CommandTimeout = 5 };
+            notify.Parameters.AddWithValue("channel", OutboxChannel);
+            await notify.ExecuteNonQueryAsync();
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The database is away or the process is ending: the other relays' polls find the rows.
+        }
+    }
 
     /// <summary>A connection as the schema's owner, for migrations and grants only.</summary>
     public ValueTask<NpgsqlConnection> OpenOwnerConnectionAsync(CancellationToken cancellationToken = default) =>

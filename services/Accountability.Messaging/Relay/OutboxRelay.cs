@@ -70,8 +70,9 @@ public sealed class OutboxRelay(
             }
         }
 
-        await listener;
+        // From here on a write of this process is announced to the other instances' relays (ServiceDatabase).
         database.OutboxWritten -= WakeUp;
+        await listener;
     }
 
     private void WakeUp() => wakeUps.Writer.TryWrite(true);
