@@ -128,12 +128,13 @@ COMPOSE_STARTED=1
 log "up: postgres ($POSTGRES_IMAGE), rabbitmq ($RABBITMQ_IMAGE), mail ($SMTP_IMAGE), the five services and the console"
 # A host port can still be held by another program's socket, or by a connection that closed and waits out
 # TIME-WAIT (up to 60 s), which docker-proxy's bind refuses too. Waited for before `up` and again before a retry.
-# $1 = "listeners-are-ours" after a failed `up`: the containers it started publish some of the ports by then.
+# $1 = except-listeners after a failed `up`: the containers it started publish some of the ports by then.
+# shellcheck source=../lib/process.sh
+source "$REPO/deploy/lib/process.sh"
 ports_busy() {
-    local port busy=() skip='^$'
-    [ "${1:-}" = listeners-are-ours ] && skip='^LISTEN'
+    local port busy=()
     for port in "${PORTS[@]}" $POSTGRES_PORT $RABBITMQ_PORT $RABBITMQ_MANAGEMENT_PORT $MAIL_UI_PORT; do
-        [ -n "$(ss -Htan "( sport = :$port )" 2>/dev/null | grep -Ev "$skip")" ] && busy+=("$port")
+        port_in_use "$port" "${1:-}" && busy+=("$port")
     done
     [ ${#busy[@]} -gt 0 ] && echo "${busy[*]}"
 }
@@ -155,7 +156,7 @@ for attempt in 1 2 3; do
     [ "$attempt" -lt 3 ] || fail "compose up failed 3 times; the last said: ${reason:-nothing (see $STATE/up.log)}"
     log "compose up failed (attempt $attempt of 3): ${reason:-see $STATE/up.log}; trying again in 5 s"
     sleep 5
-    await_free_ports listeners-are-ours
+    await_free_ports except-listeners
 done
 
 http_code() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" 2>/dev/null || true; }

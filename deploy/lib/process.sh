@@ -18,3 +18,13 @@ pid_alive() {
 port_held() {
     command -v ss >/dev/null && [ -n "$(ss -Htan exclude time-wait "( sport = :$1 )" 2>/dev/null)" ]
 }
+
+# Does any socket have 127.0.0.1:$1 as its own end, TIME-WAIT included? Unlike port_held: a listener that binds with
+# SO_REUSEADDR still fails over a TIME-WAIT left by a connection that had no SO_REUSEADDR (RabbitMQ's Erlang
+# distribution port, docker-proxy's published ports). $2 = except-listeners: listening sockets do not count (the
+# caller's own servers hold them). Without ss, nothing can be told: false.
+port_in_use() {
+    local skip='^$'
+    [ "${2:-}" = except-listeners ] && skip='^LISTEN'
+    command -v ss >/dev/null && [ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null | grep -Ev "$skip")" ]
+}

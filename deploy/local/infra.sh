@@ -148,7 +148,7 @@ await_port_unheld() {
 # start: the node's own closed connections linger in TIME-WAIT after a restart, harmlessly, and would only slow it.
 await_port_unused() {
     local deadline=$((SECONDS + 70)) told=0
-    while command -v ss >/dev/null && [ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]; do
+    while port_in_use "$1"; do
         [ $SECONDS -ge $deadline ] && die "port 127.0.0.1:$1 ($2) is still used by another socket after 70 s: $(ss -Htanp "( sport = :$1 )" 2>/dev/null | head -n 3)"
         [ "$told" = 1 ] || log "port 127.0.0.1:$1 ($2) is still used by a connection that closed (TIME-WAIT, up to 60 s); waiting for it to go"
         told=1

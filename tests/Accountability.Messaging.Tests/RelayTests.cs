@@ -80,9 +80,7 @@ public sealed class RelayTests
         // A poll this long never fires during the test: only the in-process wake-up can get the messages out.
         await using var host = await MessagingTestHost.StartAsync(pollInterval: TimeSpan.FromHours(1));
         // A listener of the schema's channel, as the relay of a process without this one's would be.
-        await using var listener = await ListenAsync(host.Database.OutboxChannel);
-        var notified = 0;
-        listener.Notification += (_, _) => Interlocked.Increment(ref notified);
+        await using var listener = await ChannelListener.StartAsync(host.Database.OutboxChannel);
 
         for (var i = 0; i < 3; i++)
         {
@@ -91,8 +89,7 @@ public sealed class RelayTests
         }
 
         // A NOTIFY issued with the commits would have arrived by now: the deliveries came after them.
-        await listener.WaitAsync(TimeSpan.FromMilliseconds(500));
-        Assert.Equal(0, Volatile.Read(ref notified));
+        Assert.Equal(0, await listener.NotifiedAfterAsync(TimeSpan.FromMilliseconds(500)));
     }
 
     [Fact]
@@ -134,27 +131,44 @@ public sealed class RelayTests
     public async Task A_write_committed_after_the_process_relay_has_stopped_is_announced_to_the_other_instances_relays()
     {
         await using var host = await MessagingTestHost.StartAsync(pollInterval: TimeSpan.FromHours(1));
-        await using var listener = await ListenAsync(host.Database.OutboxChannel);
-        var notified = 0;
-        listener.Notification += (_, _) => Interlocked.Increment(ref notified);
+        await using var listener = await ChannelListener.StartAsync(host.Database.OutboxChannel);
         // The process is shutting down: its relay stops first, while a consumer may still commit.
         await host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<OutboxRelay>().Single().StopAsync(CancellationToken.None);
 
         await host.WriteWorkItemAsync();
 
-        await Eventually.HoldsAsync(async () =>
-        {
-            await listener.WaitAsync(TimeSpan.FromMilliseconds(200));
-            return Volatile.Read(ref notified) > 0;
-        }, "a NOTIFY on the schema's channel, for another instance's relay", TimeSpan.FromSeconds(10));
+        await Eventually.HoldsAsync(async () => await listener.NotifiedAfterAsync(TimeSpan.FromMilliseconds(200)) > 0,
+            "a NOTIFY on the schema's channel, for another instance's relay", TimeSpan.FromSeconds(10));
     }
 
-    private static async Task<Npgsql.NpgsqlConnection> ListenAsync(string channel)
+    /// <summary>A session listening on one channel, counting the notifications it hears.</summary>
+    private sealed class ChannelListener : IAsyncDisposable
     {
-        var connection = new Npgsql.NpgsqlConnection(TestEnvironment.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var listen = new Npgsql.NpgsqlCommand($"listen \"{channel}\"", connection);
-        await listen.ExecuteNonQueryAsync();
-        return connection;
+        private readonly Npgsql.NpgsqlConnection connection;
+        private int notified;
+
+        private ChannelListener(Npgsql.NpgsqlConnection connection)
+        {
+            this.connection = connection;
+            connection.Notification += (_, _) => Interlocked.Increment(ref notified);
+        }
+
+        public static async Task<ChannelListener> StartAsync(string channel)
+        {
+            var connection = new Npgsql.NpgsqlConnection(TestEnvironment.PostgresConnectionString);
+            await connection.OpenAsync();
+            await using var listen = new Npgsql.NpgsqlCommand($"listen \"{channel}\"", connection);
+            await listen.ExecuteNonQueryAsync();
+            return new ChannelListener(connection);
+        }
+
+        /// <summary>Reads what has arrived, waiting up to <paramref name="wait"/> for more; returns how many so far.</summary>
+        public async Task<int> NotifiedAfterAsync(TimeSpan wait)
+        {
+            await connection.WaitAsync(wait);
+            return Volatile.Read(ref notified);
+        }
+
+        public ValueTask DisposeAsync() => connection.DisposeAsync();
     }
 }

@@ -31,6 +31,7 @@ public sealed partial class ServiceDatabase : IAsyncDisposable
 
         Schema = schema;
         RelayInProcess = relayInProcess;
+        wakeRelay = WakeRelay; // one delegate for every connection's watch
         DataSource = Build(connectionString, schema, runtime: true, relayInProcess);
         RuntimeLogin = new NpgsqlConnectionStringBuilder(connectionString).Username;
         if (!string.IsNullOrWhiteSpace(ownerConnectionString))
@@ -70,11 +71,11 @@ public sealed partial class ServiceDatabase : IAsyncDisposable
     {
         var connection = await DataSource.OpenConnectionAsync(cancellationToken);
         if (RelayInProcess)
-            OutboxWriteWatch.Attach(connection, wakeRelay ??= WakeRelay);
+            OutboxWriteWatch.Attach(connection, wakeRelay);
         return connection;
     }
 
-    private Action? wakeRelay;
+    private readonly Action wakeRelay;
 
     private void WakeRelay()
     {
