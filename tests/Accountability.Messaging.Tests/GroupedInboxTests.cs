@@ -153,10 +153,10 @@ public sealed class GroupedInboxTests
         var inbox = host.Services.GetRequiredService<GroupedInbox>();
         var transactions = new ConcurrentDictionary<Guid, long>();
         var asked = 0;
-        Func<NpgsqlConnection, NpgsqlBatchCommand?> atTheEnd = _ =>
+        Func<NpgsqlConnection, IReadOnlyList<NpgsqlBatchCommand>> atTheEnd = _ =>
         {
             Interlocked.Increment(ref asked);
-            return new NpgsqlBatchCommand("insert into transaction_ends (tx, effects) select txid_current(), (select count(*)::int from effects)");
+            return [new NpgsqlBatchCommand("insert into transaction_ends (tx, effects) select txid_current(), (select count(*)::int from effects)")];
         };
         async Task<List<(long Transaction, int EffectsSoFar)>> EndsAsync()
         {
@@ -193,7 +193,7 @@ public sealed class GroupedInboxTests
         await using var host = await MessagingTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Messaging:InboxGroupLinger"] = "00:00:03" });
         var inbox = host.Services.GetRequiredService<GroupedInbox>();
         var transactions = new ConcurrentDictionary<Guid, long>();
-        Func<NpgsqlConnection, NpgsqlBatchCommand?> failing = _ => new NpgsqlBatchCommand("select 1 / 0");
+        Func<NpgsqlConnection, IReadOnlyList<NpgsqlBatchCommand>> failing = _ => [new NpgsqlBatchCommand("select 1 / 0")];
 
         var together = Enumerable.Range(0, 2).Select(i => Message($"consumer-{i}")).ToList();
         var done = together.Select(m => inbox.ProcessOnceAsync(m.Consumer, m.MessageId, ApplyAfter(Task.CompletedTask, m.WorkId, transactions), default, failing)).ToList();

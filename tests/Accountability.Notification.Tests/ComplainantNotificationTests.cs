@@ -54,6 +54,43 @@ public sealed partial class ComplainantNotificationTests(NotificationService ser
     }
 
     [Fact]
+    public async Task Routing_news_of_a_complaint_known_to_be_anonymous_records_no_delivery()
+    {
+        var anonymous = NotificationService.Complaint(email: null);
+        var filed = Guid.NewGuid();
+        await service.PublishAsync(anonymous, filed);
+        await service.WaitProcessedAsync(filed);
+
+        var routed = Guid.NewGuid();
+        await service.PublishAsync(new CaseRouted
+        {
+            CaseId = anonymous.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
+            OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
+        }, routed);
+        await service.WaitProcessedAsync(routed);
+
+        // Planning reads nothing per message; the statement that records the deliveries knows the case is anonymous.
+        Assert.Equal(0, await service.ScalarAsync<long>("select count(*) from deliveries where case_id = @CaseId", new { anonymous.CaseId }));
+        Assert.Equal(NotificationService.UnitId, await service.ScalarAsync<string>("select unit_id from cases where case_id = @CaseId", new { anonymous.CaseId }));
+    }
+
+    [Fact]
+    public async Task Filings_planned_together_are_kept_by_one_statement_for_the_whole_group()
+    {
+        var complaints = Enumerable.Range(0, 20).Select(i => NotificationService.Complaint(NotificationService.NewEmail($"group-{i}"))).ToList();
+        await Task.WhenAll(complaints.Select(c => service.PublishAsync(c)));
+        var ids = complaints.Select(c => c.CaseId).ToArray();
+        await Eventually.HoldsAsync(async () => await service.ScalarAsync<long>("select count(*) from cases where case_id = any(@ids)", new { ids }) == ids.Length,
+            "every filing is kept");
+
+        // Rows one transaction wrote share its xmin; rows one statement of it wrote share its command id, cmin.
+        var transactions = (await service.QueryAsync<(string Transaction, long Rows, long Statements)>(
+            "select xmin::text, count(*), count(distinct cmin::text) from cases where case_id = any(@ids) group by xmin::text", new { ids })).ToList();
+        Assert.Contains(transactions, t => t.Rows > 1);
+        Assert.All(transactions, t => Assert.Equal(1, t.Statements));
+    }
+
+    [Fact]
     public async Task The_same_event_delivered_twice_by_the_broker_sends_one_email()
     {
         var email = NotificationService.NewEmail("twice");

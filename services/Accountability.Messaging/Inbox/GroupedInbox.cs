@@ -54,12 +54,12 @@ public sealed class GroupedInbox
     /// whatever other messages are waiting. False, with nothing written, when the message was processed before. Throws
     /// what the message's own work threw; <paramref name="cancellationToken"/> ends the wait, not the work.
     /// <paramref name="withCommit"/>, when given, is asked once per transaction, after the work of every message in it, however
-    /// many of them name it (the same delegate), for a statement to send in the COMMIT's round trip: for work that saves its
-    /// writes up to write them in one statement.
+    /// many of them name it (the same delegate), for the statements to send in the COMMIT's round trip, in order: for work that
+    /// saves its writes up to write them in a few statements.
     /// </summary>
     public async Task<bool> ProcessOnceAsync(
         string consumer, Guid messageId, Func<NpgsqlTransaction, CancellationToken, Task> apply, CancellationToken cancellationToken,
-        Func<NpgsqlConnection, NpgsqlBatchCommand?>? withCommit = null)
+        Func<NpgsqlConnection, IReadOnlyList<NpgsqlBatchCommand>>? withCommit = null)
     {
         // A lane that is gathering takes the message into its coming group; otherwise the lanes in turn, so under load
         // every lane gathers groups.
@@ -71,7 +71,7 @@ public sealed class GroupedInbox
     }
 
     private sealed record Work(
-        string Consumer, Guid MessageId, Func<NpgsqlTransaction, CancellationToken, Task> Apply, Func<NpgsqlConnection, NpgsqlBatchCommand?>? WithCommit);
+        string Consumer, Guid MessageId, Func<NpgsqlTransaction, CancellationToken, Task> Apply, Func<NpgsqlConnection, IReadOnlyList<NpgsqlBatchCommand>>? WithCommit);
 
     private sealed record Outcome(bool Processed, Exception? Failure = null);
 
@@ -109,8 +109,8 @@ public sealed class GroupedInbox
         }
         // The statements saved up for the end, and the COMMIT, in one round trip: if one fails, PostgreSQL skips the COMMIT.
         await using var commit = new NpgsqlBatch(connection);
-        foreach (var withCommit in group.Where((w, i) => processed[i]).Select(w => w.WithCommit).OfType<Func<NpgsqlConnection, NpgsqlBatchCommand?>>().Distinct())
-            if (withCommit(connection) is { } statement)
+        foreach (var withCommit in group.Where((w, i) => processed[i]).Select(w => w.WithCommit).OfType<Func<NpgsqlConnection, IReadOnlyList<NpgsqlBatchCommand>>>().Distinct())
+            foreach (var statement in withCommit(connection))
                 commit.BatchCommands.Add(statement);
         commit.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
         await commit.ExecuteNonQueryAsync(cancellationToken);

@@ -24,12 +24,12 @@ public sealed class Inbox(ServiceDatabase database)
     /// key, say) is recognised the same way, by asking the inbox after the rollback. A concurrent duplicate waits on the
     /// first one's locks or keys and then finds the claim taken.
     /// </remarks>
-    /// <param name="withCommit">When given, asked after the work for a statement to send in the claim's and COMMIT's round trip, before them.</param>
+    /// <param name="withCommit">When given, asked after the work for statements to send in the claim's and COMMIT's round trip, before them, in order.</param>
     public async Task<bool> ProcessOnceAsync(
         string consumer, Guid messageId,
         Func<NpgsqlTransaction, CancellationToken, Task> apply,
         CancellationToken cancellationToken,
-        Func<NpgsqlConnection, NpgsqlBatchCommand?>? withCommit = null)
+        Func<NpgsqlConnection, IReadOnlyList<NpgsqlBatchCommand>>? withCommit = null)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -50,11 +50,11 @@ public sealed class Inbox(ServiceDatabase database)
 
     /// <summary>The claim and the COMMIT in one batch: if the claim fails, PostgreSQL skips the COMMIT and the transaction stays failed.</summary>
     private static async Task ClaimAndCommitAsync(
-        NpgsqlConnection connection, string consumer, Guid messageId, NpgsqlBatchCommand? before, CancellationToken cancellationToken)
+        NpgsqlConnection connection, string consumer, Guid messageId, IReadOnlyList<NpgsqlBatchCommand>? before, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
-        if (before is not null)
-            batch.BatchCommands.Add(before);
+        foreach (var statement in before ?? [])
+            batch.BatchCommands.Add(statement);
         batch.BatchCommands.Add(ForMessage("insert into inbox (consumer, message_id) values ($1, $2)", consumer, messageId));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
         await batch.ExecuteNonQueryAsync(cancellationToken);

@@ -27,7 +27,7 @@ public sealed class CaseResolvedConsumer(NotifyingInbox inbox, Notifier notifier
                 return; // nobody to ask, so no question is recorded either
 
             var token = await SatisfactionStore.AskAsync(transaction, resolved.CaseId, unitId, resolved.OccurredAt, cancellationToken);
-            await notifier.ToComplainantAsync(transaction, known, resolved.CaseId, Triggers.Resolution,
+            await notifier.ToComplainantAsync(transaction, resolved.CaseId, Triggers.Resolution,
                 PlannedDelivery.CaseEvent(resolved.CaseId, resolved.CaseVersion), new Dictionary<string, string>
                 {
                     ["unitName"] = unitName,

@@ -1,6 +1,5 @@
 using Accountability.Contracts.Custody;
 using Accountability.Messaging.Bus;
-using Accountability.Notification.Data;
 using Accountability.Notification.Features.Planning;
 using Accountability.Notification.Features.Templates;
 using Accountability.ServiceDefaults.Telemetry;
@@ -18,10 +17,10 @@ public sealed class CaseRoutedConsumer(NotifyingInbox inbox, Notifier notifier, 
         System.Diagnostics.Activity.Current.TagCase(routed.CaseId, "notify-routed", routed.ToOwnerKind, routed.ToOwnerId);
         return inbox.ProcessOnceAsync(nameof(CaseRoutedConsumer), context.RequireMessageId(), async (transaction, cancellationToken) =>
         {
-            var known = await CaseStore.SetUnitAsync(transaction, routed.CaseId, routed.UnitId, cancellationToken);
+            notifier.KeepUnit(transaction, routed.CaseId, routed.UnitId);
             var chart = await notifier.ChartAsync(transaction, cancellationToken);
             var unitName = chart?.Unit(routed.UnitId)?.Name ?? options.Value.DepartmentName;
-            await notifier.ToComplainantAsync(transaction, known, routed.CaseId, Triggers.Routed,
+            await notifier.ToComplainantAsync(transaction, routed.CaseId, Triggers.Routed,
                 PlannedDelivery.CaseEvent(routed.CaseId, routed.CaseVersion),
                 new Dictionary<string, string> { ["unitName"] = unitName }, cancellationToken);
         }, context.CancellationToken);

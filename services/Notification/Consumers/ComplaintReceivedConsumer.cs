@@ -17,12 +17,14 @@ public sealed class ComplaintReceivedConsumer(NotifyingInbox inbox, Notifier not
         System.Diagnostics.Activity.Current.TagCase(complaint.CaseId, "notify-receipt", "unit", complaint.IntakeDeskUnitId);
         // Without a contact there is nobody to write to: that is anonymity, whatever the flag says.
         var contact = complaint.Anonymous ? null : complaint.Complainant;
-        return inbox.ProcessOnceAsync(nameof(ComplaintReceivedConsumer), context.RequireMessageId(), async (transaction, cancellationToken) =>
+        // Nothing is read or written per message: the case and its receipt go with the group's commit.
+        return inbox.ProcessOnceAsync(nameof(ComplaintReceivedConsumer), context.RequireMessageId(), (transaction, cancellationToken) =>
         {
-            var known = await CaseStore.AddAsync(transaction, complaint.CaseId, complaint.TrackingCode, complaint.CaseNumber, contact is null,
-                contact?.KeyId, contact?.Ciphertext, complaint.ReceivedAt, cancellationToken);
-            if (contact is not null)
-                await notifier.ToComplainantAsync(transaction, known, complaint.CaseId, Triggers.Receipt,
+            notifier.KeepCase(transaction, new CaseStore.NewCase(complaint.CaseId, complaint.TrackingCode, complaint.CaseNumber, contact is null,
+                contact?.KeyId, contact?.Ciphertext, complaint.ReceivedAt));
+            return contact is null
+                ? Task.CompletedTask
+                : notifier.ToComplainantAsync(transaction, complaint.CaseId, Triggers.Receipt,
                     PlannedDelivery.CaseEvent(complaint.CaseId, complaint.CaseVersion), new Dictionary<string, string>(), cancellationToken);
         }, context.CancellationToken);
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Accountability.Messaging.Database;
 using Accountability.Messaging.Outbox;
 using Accountability.Notification.Features.Planning;
+using Accountability.Notification.Features.Templates;
 using Dapper;
 using Npgsql;
 
@@ -22,8 +23,9 @@ public static class DeliveryStore
     /// recorded again.
     /// Of a choice, it keeps the channels the person prefers (person_preferences), all of them when they state no preference,
     /// and all of them when they prefer none they have: a preference for a channel without an address must not silence them.
-    /// A complainant's delivery whose case is still unknown here is due <see cref="PlannedDelivery.CaseWait"/> on: it waits for
-    /// the filing, whose arrival makes it due (<see cref="CaseStore.AddAsync"/>).
+    /// A complainant's delivery whose case is known here is not recorded when the case is anonymous, or opted out of news of
+    /// its kind; one whose case is still unknown is due <see cref="PlannedDelivery.CaseWait"/> on: it waits for the filing,
+    /// whose arrival makes it due (<see cref="CaseStore.AddStatement"/>), and the dispatcher looks at anonymity and opt-out then.
     /// </summary>
     public static NpgsqlBatchCommand RecordStatement(IReadOnlyList<Planned> deliveries) =>
         BatchStatements.Of(
@@ -36,13 +38,17 @@ public static class DeliveryStore
                    now() + case when d.recipient_role = 'complainant' and d.case_id is not null
                                      and not exists (select 1 from cases c where c.case_id = d.case_id)
                                 then @caseWait else interval '0' end
-            from unnest(@ids, @sourceKeys, @recipientKeys, @channels, @templates, @caseIds, @roles, @recipientIds, @parameters, @traceparents, @choices)
+            from unnest(@ids, @sourceKeys, @recipientKeys, @channels, @templates, @caseIds, @roles, @recipientIds, @parameters, @traceparents, @choices,
+                        @survivesOptOut)
                  with ordinality as d(id, source_key, recipient_key, channel, template, case_id, recipient_role, recipient_id, parameters, traceparent,
-                                      choice, position)
+                                      choice, survives_opt_out, position)
             left join person_preferences preferred on d.choice is not null and preferred.person_id = d.recipient_id
-            where d.choice is null or preferred.person_id is null or d.channel = any(preferred.channels)
-               or not exists (select 1 from unnest(@channels, @choices) as other(channel, choice)
-                              where other.choice = d.choice and other.channel = any(preferred.channels))
+            where (d.choice is null or preferred.person_id is null or d.channel = any(preferred.channels)
+                   or not exists (select 1 from unnest(@channels, @choices) as other(channel, choice)
+                                  where other.choice = d.choice and other.channel = any(preferred.channels)))
+              and not exists (select 1 from cases c
+                              where d.recipient_role = 'complainant' and c.case_id = d.case_id
+                                and (c.anonymous or (c.opted_out_at is not null and not d.survives_opt_out)))
             order by d.position
             on conflict (source_key, recipient_key, channel, template) do nothing
             """,
@@ -59,6 +65,7 @@ public static class DeliveryStore
                 parameters = deliveries.Select(d => JsonSerializer.Serialize(d.Delivery.Parameters, OutboxMessage.Json)).ToArray(),
                 traceparents = deliveries.Select(d => d.TraceParent).ToArray(),
                 choices = deliveries.Select(d => d.Choice).ToArray(),
+                survivesOptOut = deliveries.Select(d => Triggers.Get(d.Delivery.Template).SurvivesOptOut).ToArray(),
                 caseWait = PlannedDelivery.CaseWait,
             });
 }

@@ -13,32 +13,28 @@ namespace Accountability.Notification.Features.Planning;
 /// </summary>
 public sealed class Notifier(DirectoryCopy directory)
 {
-    /// <summary>Tells the complainant, unless they are anonymous, or opted out of this kind of news.</summary>
-    public async Task ToComplainantAsync(
+    /// <summary>
+    /// Tells the complainant, unless they are anonymous, or opted out of this kind of news. Both are looked at by the statement
+    /// that records the transaction's deliveries (<see cref="DeliveryStore.RecordStatement"/>), after the case the transaction
+    /// keeps (<see cref="KeepCase"/>), so planning reads nothing. A case not seen yet (its ComplaintReceived is still on its way)
+    /// is recorded anyway, to wait for it: the filing's arrival makes it due, and the dispatcher then honours anonymity and
+    /// opt-out itself. Due at once, it was claimed, found no case and retried a second or two later: an attempt wasted on a
+    /// quarter of routing's news under load.
+    /// </summary>
+    public Task ToComplainantAsync(
         NpgsqlTransaction transaction, Guid caseId, string template, string sourceKey,
         IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken) =>
-        await ToComplainantAsync(transaction, await CaseStore.FindAsync(transaction.Connection!, transaction, caseId, cancellationToken),
-            caseId, template, sourceKey, parameters, cancellationToken);
+        RecordAsync(transaction,
+            [new PlannedDelivery(sourceKey, Triggers.Roles.Complainant, null, Channels.Email, template, caseId, parameters)], cancellationToken);
 
     /// <summary>
-    /// The same, for a caller that read the case in this transaction already (<paramref name="known"/>, null when this
-    /// service has not seen it yet): one statement less per message.
+    /// Keeps a new case (<see cref="CaseStore.AddStatement"/>): written at the transaction's end, before its deliveries, in one
+    /// statement with the other cases planned in it, instead of a round trip of its own for each filing.
     /// </summary>
-    public async Task ToComplainantAsync(
-        NpgsqlTransaction transaction, CaseStore.CaseRow? known, Guid caseId, string template, string sourceKey,
-        IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
-    {
-        var trigger = Triggers.Get(template);
-        if (known is { Anonymous: true })
-            return;
-        if (known is { OptedOutAt: not null } && !trigger.SurvivesOptOut)
-            return;
-        // A case not seen yet (its ComplaintReceived is still on its way) is recorded anyway, to wait for it: the filing's
-        // arrival makes it due, and the dispatcher then honours anonymity and opt-out itself. Due at once, it was claimed,
-        // found no case and retried a second or two later: an attempt wasted on a quarter of routing's news under load.
-        await RecordAsync(transaction,
-            [new PlannedDelivery(sourceKey, Triggers.Roles.Complainant, null, Channels.Email, template, caseId, parameters)], cancellationToken);
-    }
+    public void KeepCase(NpgsqlTransaction transaction, CaseStore.NewCase filed) => PlanOf(transaction).Cases.Add(filed);
+
+    /// <summary>Records the unit a case was routed to, at the transaction's end with the others (<see cref="CaseStore.SetUnitsStatement"/>).</summary>
+    public void KeepUnit(NpgsqlTransaction transaction, Guid caseId, string unitId) => PlanOf(transaction).Units[caseId] = unitId;
 
     /// <summary>
     /// Tells a member of staff on each channel they have and want; <paramref name="caseId"/> is null for news about no one case (an early warning).
@@ -84,28 +80,56 @@ public sealed class Notifier(DirectoryCopy directory)
     /// can wait for a record that never comes.
     /// </summary>
     public void BeginPlanning(NpgsqlTransaction transaction) =>
-        plannedByConnection.GetValue(transaction.Connection!, _ => []);
+        plannedByConnection.GetValue(transaction.Connection!, _ => new Plan());
 
     /// <summary>
-    /// The statement that records what the transaction's messages planned, all at once (null when they planned nothing); the
-    /// inbox asks for it once and sends it with the COMMIT. A delivery recorded before (a message planned again) is left as it is.
+    /// The statements that write what the transaction's messages planned, all at once and in this order: the turn of each case
+    /// whose filing or complainant's news is planned (<see cref="CaseStore.TakeTurnsStatement"/>), the cases they keep, the
+    /// units they record, the deliveries they plan (empty when they planned nothing). The inbox asks for them once and
+    /// sends them with the COMMIT, so a group of messages is planned in the claim's round trip and the commit's, whatever its
+    /// size (docs/bench.md, twenty-seventh round). A delivery recorded before (a message planned again) is left as it is.
     /// </summary>
-    public NpgsqlBatchCommand? TakePlanned(NpgsqlConnection connection)
+    public IReadOnlyList<NpgsqlBatchCommand> TakePlanned(NpgsqlConnection connection)
     {
-        if (!plannedByConnection.TryGetValue(connection, out var planned))
-            return null;
+        if (!plannedByConnection.TryGetValue(connection, out var plan))
+            return [];
         plannedByConnection.Remove(connection);
-        return planned.Count == 0 ? null : DeliveryStore.RecordStatement(planned);
+        List<NpgsqlBatchCommand> statements = [];
+        Guid[] turns = [.. plan.Cases.Select(c => c.CaseId),
+            .. plan.Deliveries.Where(d => d.Delivery.RecipientRole == Triggers.Roles.Complainant).Select(d => d.Delivery.CaseId).OfType<Guid>()];
+        if (turns.Length > 0)
+            statements.Add(CaseStore.TakeTurnsStatement(turns));
+        if (plan.Cases.Count > 0)
+            statements.Add(CaseStore.AddStatement(plan.Cases));
+        if (plan.Units.Count > 0)
+            statements.Add(CaseStore.SetUnitsStatement(plan.Units));
+        if (plan.Deliveries.Count > 0)
+            statements.Add(DeliveryStore.RecordStatement(plan.Deliveries));
+        return statements;
+    }
+
+    /// <summary>What one transaction's messages planned, kept for its end.</summary>
+    private sealed class Plan
+    {
+        public List<CaseStore.NewCase> Cases { get; } = [];
+
+        public Dictionary<Guid, string> Units { get; } = [];
+
+        public List<DeliveryStore.Planned> Deliveries { get; } = [];
     }
 
     // Kept per connection object, as the directory read above: the inboxes open one for each transaction.
-    private readonly ConditionalWeakTable<NpgsqlConnection, List<DeliveryStore.Planned>> plannedByConnection = [];
+    private readonly ConditionalWeakTable<NpgsqlConnection, Plan> plannedByConnection = [];
+
+    private Plan PlanOf(NpgsqlTransaction transaction) =>
+        plannedByConnection.TryGetValue(transaction.Connection!, out var plan)
+            ? plan
+            : throw new InvalidOperationException("Planning happens only inside NotifyingInbox, which writes the plan before its commit.");
 
     /// <param name="isChoice">The deliveries are one person's channels, of which the record keeps the preferred ones.</param>
     private Task RecordAsync(NpgsqlTransaction transaction, IReadOnlyList<PlannedDelivery> deliveries, CancellationToken cancellationToken, bool isChoice = false)
     {
-        if (!plannedByConnection.TryGetValue(transaction.Connection!, out var planned))
-            throw new InvalidOperationException("Deliveries are planned only inside NotifyingInbox, which records them before its commit.");
+        var planned = PlanOf(transaction).Deliveries;
         // The consumer's trace, so the send later continues the trace that started at receipt.
         var traceparent = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } activity ? activity.Id : null;
         // A choice is named by where its first delivery stands in the list: unique in the transaction.

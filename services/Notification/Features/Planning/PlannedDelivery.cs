@@ -20,7 +20,7 @@ public sealed record PlannedDelivery(
 
     /// <summary>
     /// How long a complainant's delivery waits for its case when it is planned before the case's filing reached this service
-    /// (routing's news often overtakes it under load). The filing's arrival makes it due at once (<see cref="Data.CaseStore.AddAsync"/>);
+    /// (routing's news often overtakes it under load). The filing's arrival makes it due at once (<see cref="Data.CaseStore.AddStatement"/>);
     /// without one it is attempted then, and retried as any other delivery whose case is missing.
     /// </summary>
     public static readonly TimeSpan CaseWait = TimeSpan.FromMinutes(1);
