@@ -54,9 +54,9 @@ public sealed class CaseEventsConsumer(CaseUpdateWriter writer, TimerWakeUp wake
 /// <summary>
 /// The queue hands an instance many events at once, and each consumer hands its event to the writer, which applies them in
 /// groups: a case's receipt and its routing's events, which arrive together, share one transaction, each case's in the order
-/// they were handed over. A case's events always go to the same one of the writer's lanes, so within the process no event
-/// waits on a case's row lock holding a connection, and the versions make any order of a case's events end the same. The
-/// row lock stays: it orders several instances and the poller.
+/// they were handed over. There is no partition per case any more: the writer is the only one in the process that holds a connection
+/// for the clocks, so no event waits on a case's row lock holding one, and the versions make any order of a case's events
+/// end the same. The row lock stays: it orders several instances and the poller.
 /// </summary>
 public sealed class CaseEventsConsumerDefinition : RetryingConsumerDefinition<CaseEventsConsumer>
 {

@@ -18,7 +18,7 @@ public sealed record PendingCaseUpdate(string InboxName, Guid MessageId, CaseUpd
 /// creates, locks and updates the cases and reads their clocks, and one that writes every clock, pin and timer
 /// (<see cref="CaseClockStore.ApplyAsync"/>). Before, each event was a transaction of its own, of six or seven statements.
 /// A group that fails is written again one event at a time, in arrival order, so one bad event fails alone and its
-/// neighbours are still applied. Cases are spread over up to <see cref="MostLanes"/> writers that write their groups side by side.
+/// neighbours are still applied.
 /// </summary>
 /// <remarks>
 /// A case's receipt and its routing's events arrive together, and share a group: the store applies a case's events in
@@ -31,24 +31,7 @@ public sealed class CaseUpdateWriter
     private readonly CaseClockStore store;
     private readonly TimeProvider time;
     private readonly ILogger<CaseUpdateWriter> logger;
-    private readonly CoalescingWriter<PendingCaseUpdate, Outcome>[] lanes;
-
-    /// <summary>
-    /// At most this many groups are written side by side, each case always in the same lane. A group waits on its round
-    /// trips; under a backlog one writer left escalation's share of two busy cores unused while it waited, and the clocked
-    /// stage drained at 85% of its rate or less (docs/bench.md, twenty-seventh round). A case's events all go to its lane,
-    /// so they are still applied in the order they were handed over, and no lane waits on another's row lock.
-    /// </summary>
-    public const int MostLanes = 4;
-
-    /// <summary>A complaint's receipt and its routing's events, which a lane's group should be able to hold together.</summary>
-    private const int EventsOfAComplaint = 4;
-
-    /// <summary>
-    /// The lanes for a prefetch: as many as leave each lane's group, half of the lane's share of the prefetch, room for a
-    /// complaint's events (64 by default: four lanes whose groups are full at eight; 8: one lane, full at four).
-    /// </summary>
-    public static int LanesFor(int prefetchCount) => Math.Clamp(prefetchCount / (2 * EventsOfAComplaint), 1, MostLanes);
+    private readonly CoalescingWriter<PendingCaseUpdate, Outcome> writer;
 
     public CaseUpdateWriter(
         ServiceDatabase database, CaseClockStore store, TimeProvider time, IOptions<EscalationOptions> options, ILogger<CaseUpdateWriter> logger)
@@ -62,11 +45,8 @@ public sealed class CaseUpdateWriter
         // A group that holds half the events the queue hands this instance at once (its prefetch) is written without waiting
         // out the linger: under a backlog each group would otherwise wait it out (docs/bench.md, twentieth round), and the
         // other half of the prefetch gathers the next group while this one is written.
-        // Each lane sees about its share of the prefetch, so its linger ends at half of that share.
-        var prefetch = options.Value.CaseEventsPrefetchCount;
-        var count = LanesFor(prefetch);
-        lanes = [.. Enumerable.Range(0, count).Select(_ => new CoalescingWriter<PendingCaseUpdate, Outcome>(WriteAsync, CancellationToken.None,
-            options.Value.CaseEventsLinger, fullAt: Math.Max(1, prefetch / 2 / count)))];
+        writer = new CoalescingWriter<PendingCaseUpdate, Outcome>(WriteAsync, CancellationToken.None, options.Value.CaseEventsLinger,
+            fullAt: Math.Max(1, options.Value.CaseEventsPrefetchCount / 2));
     }
 
     /// <summary>
@@ -75,13 +55,11 @@ public sealed class CaseUpdateWriter
     /// </summary>
     public async Task<bool> ApplyAsync(PendingCaseUpdate pending, CancellationToken cancellationToken)
     {
-        var outcome = await LaneOf(pending.Update.CaseId).WriteAsync(pending).WaitAsync(cancellationToken);
+        var outcome = await writer.WriteAsync(pending).WaitAsync(cancellationToken);
         if (outcome.Failure is { } failure)
             ExceptionDispatchInfo.Throw(failure);
         return outcome.DueNow;
     }
-
-    private CoalescingWriter<PendingCaseUpdate, Outcome> LaneOf(Guid caseId) => lanes[(uint)caseId.GetHashCode() % (uint)lanes.Length];
 
     /// <summary>What became of one event: applied (a timer due now, or not), already processed (not due), or failed.</summary>
     private sealed record Outcome(bool DueNow, Exception? Failure = null);
