@@ -54,7 +54,7 @@ public sealed partial class ComplainantNotificationTests(NotificationService ser
     }
 
     [Fact]
-    public async Task Routing_news_of_a_complaint_known_to_be_anonymous_records_no_delivery()
+    public async Task Routing_news_of_a_complaint_known_to_be_anonymous_records_no_delivery_for_the_complainant()
     {
         var anonymous = NotificationService.Complaint(email: null);
         var filed = Guid.NewGuid();
@@ -70,7 +70,8 @@ public sealed partial class ComplainantNotificationTests(NotificationService ser
         await service.WaitProcessedAsync(routed);
 
         // Planning reads nothing per message; the statement that records the deliveries knows the case is anonymous.
-        Assert.Equal(0, await service.ScalarAsync<long>("select count(*) from deliveries where case_id = @CaseId", new { anonymous.CaseId }));
+        Assert.Equal(0, await service.ScalarAsync<long>(
+            "select count(*) from deliveries where case_id = @CaseId and recipient_role = 'complainant'", new { anonymous.CaseId }));
         Assert.Equal(NotificationService.UnitId, await service.ScalarAsync<string>("select unit_id from cases where case_id = @CaseId", new { anonymous.CaseId }));
     }
 

@@ -1,3 +1,4 @@
+using Accountability.Contracts.Custody;
 using Accountability.Messaging.Bus;
 using Accountability.TestSupport;
 using Xunit;
@@ -7,7 +8,10 @@ namespace Accountability.Notification.Tests;
 /// <summary>
 /// A broker that ran a version from before custody transfers were routed by kind still binds the transfers' fanout
 /// exchange straight to the service's queue. Started there, the service removes that binding once its own exist, so each
-/// transfer comes once, by the topic exchange, and only of the kinds it acts on. The test runs a service of its own.
+/// transfer comes once, by the topic exchange. A broker that ran the version before routing's news came with CaseRouted
+/// also binds the routed transfers by kind; that binding stays (an instance still on that version may take the CaseRouted
+/// and plan no news for the owner), so the routed transfer still comes, and plans the same delivery, recorded once. The
+/// test runs a service of its own.
 /// </summary>
 public sealed class CustodyTransferUpgradeTests : IAsyncLifetime
 {
@@ -18,7 +22,11 @@ public sealed class CustodyTransferUpgradeTests : IAsyncLifetime
         NotificationService? started = null;
         service = started = new NotificationService
         {
-            BeforeStart = vhost => vhost.BindFanoutExchangesAsync(CustodyTransferRouting.FanoutExchange, started!.QueueName("custody-transferred")),
+            BeforeStart = async vhost =>
+            {
+                await vhost.BindFanoutExchangesAsync(CustodyTransferRouting.FanoutExchange, started!.QueueName("custody-transferred"));
+                await vhost.BindByKeyAsync(CustodyTransferRouting.ExchangeByKind, started.QueueName("custody-transferred"), TransferKinds.Routed);
+            },
         };
     }
 
@@ -36,5 +44,29 @@ public sealed class CustodyTransferUpgradeTests : IAsyncLifetime
             "the old binding is gone");
 
         Assert.Equal("nt-super", await service.HandANewCaseToTheUnitAsync());
+    }
+
+    [Fact]
+    public async Task A_routed_transfer_an_older_binding_still_brings_adds_nothing_to_the_owners_news_from_routing()
+    {
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail("upgrade"));
+        await service.PublishAsync(complaint);
+        var transferId = Guid.NewGuid();
+        await service.PublishAsync(new CaseRouted
+        {
+            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
+            OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
+        });
+        await service.PublishAsync(new CustodyTransferred
+        {
+            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(5), Actor = "system:router", Reason = "force → internal affairs",
+            OccurredAt = DateTimeOffset.UtcNow, FromOwnerKind = "unit", FromOwnerId = "u-nt-desk", ToOwnerKind = "person", ToOwnerId = "nt-owner",
+            TransferKind = TransferKinds.Routed,
+        }, transferId);
+
+        await service.WaitProcessedAsync(transferId);
+        await service.WaitForNotificationAsync(complaint.CaseId, "assignment", n => n.GetProperty("status").GetString() == "sent", "the new owner hears");
+        Assert.Single((await service.NotificationsAsync(complaint.CaseId)).EnumerateArray(), n => n.GetProperty("template").GetString() == "assignment");
+        Assert.Single(service.Smtp.To("owner@nt.example"), m => m.Text.Contains(complaint.CaseId.ToString(), StringComparison.Ordinal));
     }
 }

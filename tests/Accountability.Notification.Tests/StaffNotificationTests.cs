@@ -13,10 +13,11 @@ namespace Accountability.Notification.Tests;
 public sealed class StaffNotificationTests(NotificationService service)
 {
     [Fact]
-    public async Task The_broker_brings_custody_moves_of_every_kind_but_the_intake_desks_first()
+    public async Task The_broker_brings_custody_moves_of_every_kind_but_the_intake_desks_first_and_routing()
     {
-        // The receipt tells the complainant and nobody else needs the first interval: it is never delivered here.
-        Assert.Equal(["", "escalated", "handoff", "reassigned", "reopened", "routed"],
+        // The receipt tells the complainant and nobody else needs the first interval: it is never delivered here. Routing's
+        // news comes with CaseRouted, so the routed transfer that follows it is not delivered either.
+        Assert.Equal(["", "escalated", "handoff", "reassigned", "reopened"],
             await IsolatedVirtualHost.BindingKeysAsync(service.VirtualHost.Name, Messaging.Bus.CustodyTransferRouting.ExchangeByKind, "custody-transferred"));
     }
 
@@ -101,10 +102,10 @@ public sealed class StaffNotificationTests(NotificationService service)
         try
         {
             var caseId = Guid.NewGuid();
-            await service.PublishAsync(new CustodyTransferred
+            await service.PublishAsync(new CaseRouted
             {
                 CaseId = caseId, CaseVersion = NotificationService.Version(3), Actor = "system:router", Reason = "Fewest open cases", OccurredAt = DateTimeOffset.UtcNow,
-                FromOwnerKind = "unit", FromOwnerId = "u-nt-desk", ToOwnerKind = "person", ToOwnerId = "nt-flaky", TransferKind = "routed",
+                UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-flaky",
             });
 
             var failed = await service.WaitForNotificationAsync(caseId, "assignment", n => n.GetProperty("status").GetString() == "failed",
@@ -140,6 +141,30 @@ public sealed class StaffNotificationTests(NotificationService service)
         {
             service.Webhooks.Heal("nt-flaky");
         }
+    }
+
+    [Fact]
+    public async Task Routing_tells_the_new_owner_once_under_the_key_of_the_routed_transfer_that_follows_it()
+    {
+        var complaint = NotificationService.Complaint(NotificationService.NewEmail("owner-news")) with { CaseNumber = "IA-2026-05151" };
+        await service.PublishAsync(complaint);
+        var routedId = Guid.NewGuid();
+        await service.PublishAsync(new CaseRouted
+        {
+            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
+            OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
+        }, routedId);
+
+        var sent = await service.WaitForNotificationAsync(complaint.CaseId, "assignment", n => n.GetProperty("status").GetString() == "sent", "the new owner hears");
+        Assert.Equal("nt-owner", sent.GetProperty("recipientPersonId").GetString());
+        Assert.Equal("owner", sent.GetProperty("recipientRole").GetString());
+        // The key is the routed transfer's (the next version), so that transfer, delivered by a broker that kept an older
+        // binding, plans nothing new.
+        Assert.Equal($"case:{complaint.CaseId}:v{NotificationService.Version(5)}",
+            await service.ScalarAsync<string>("select source_key from deliveries where id = @id::uuid", new { id = sent.GetProperty("id").GetString() }));
+        var mail = Assert.Single(service.Smtp.To("owner@nt.example"), m => m.Subject.Contains("IA-2026-05151", StringComparison.Ordinal));
+        Assert.Contains("routed to you", mail.Text);
+        Assert.Contains("force → internal affairs", mail.Text);
     }
 
     [Fact]

@@ -54,6 +54,17 @@ public sealed class IsolatedVirtualHost : IAsyncDisposable
         await channel.ExchangeBindAsync(destination, source, "");
     }
 
+    /// <summary>Binds <paramref name="destination"/> (an endpoint's fanout exchange) to the topic exchange <paramref name="source"/> by <paramref name="routingKey"/>, as an older version of a service did.</summary>
+    public async Task BindByKeyAsync(string source, string destination, string routingKey)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(AmqpUri) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(source, RabbitMQ.Client.ExchangeType.Topic, durable: true, autoDelete: false);
+        await channel.ExchangeDeclareAsync(destination, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false);
+        await channel.ExchangeBindAsync(destination, source, routingKey);
+    }
+
     /// <summary>
     /// Publishes raw bytes, persistent and confirmed, as a MassTransit JSON envelope, into <paramref name="exchange"/>
     /// (MassTransit binds each endpoint's queue to an exchange of its name): how a malformed message from outside arrives.

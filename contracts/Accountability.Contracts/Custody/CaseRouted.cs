@@ -1,6 +1,10 @@
 namespace Accountability.Contracts.Custody;
 
-/// <summary>Routing chose where the case goes. The move itself is the CustodyTransferred (routed) that follows it.</summary>
+/// <summary>
+/// Routing chose where the case goes. The move itself is the CustodyTransferred (routed) that follows it, at the next
+/// case version, with the same reason and owner: notification plans the new owner's news from this event, under the key
+/// of that transfer, so it need not take the transfer too.
+/// </summary>
 public sealed record CaseRouted
 {
     public required Guid CaseId { get; init; }

@@ -8,7 +8,13 @@ using Microsoft.Extensions.Options;
 
 namespace Accountability.Notification.Consumers;
 
-/// <summary>Routing chose a unit: the complainant hears which unit (never which person) looks into it.</summary>
+/// <summary>
+/// Routing chose a unit: the complainant hears which unit (never which person) looks into it, and the new owner hears of
+/// the case. The owner's news is the routed transfer's, which always follows this event at the next version with the same
+/// reason and owner; planned here under that transfer's key, the broker need not bring notification the transfer (one
+/// delivery a complaint less), and a transfer that still comes (a broker that kept an older binding) plans the same
+/// delivery, which is recorded once.
+/// </summary>
 public sealed class CaseRoutedConsumer(NotifyingInbox inbox, Notifier notifier, IOptions<NotificationOptions> options) : IConsumer<CaseRouted>
 {
     public Task Consume(ConsumeContext<CaseRouted> context)
@@ -23,6 +29,9 @@ public sealed class CaseRoutedConsumer(NotifyingInbox inbox, Notifier notifier, 
             await notifier.ToComplainantAsync(transaction, routed.CaseId, Triggers.Routed,
                 PlannedDelivery.CaseEvent(routed.CaseId, routed.CaseVersion),
                 new Dictionary<string, string> { ["unitName"] = unitName }, cancellationToken);
+            await notifier.ToStaffAsync(transaction, chart, chart?.AccountablePerson(routed.ToOwnerKind, routed.ToOwnerId) ?? routed.ToOwnerId,
+                routed.CaseId, Triggers.Assignment, PlannedDelivery.CaseEvent(routed.CaseId, routed.CaseVersion + 1),
+                CustodyTransferredConsumer.AssignmentParameters(routed.Reason, TransferKinds.Routed), cancellationToken);
         }, context.CancellationToken);
     }
 }

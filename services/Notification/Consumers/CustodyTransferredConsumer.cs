@@ -40,22 +40,30 @@ public sealed class CustodyTransferredConsumer(NotifyingInbox inbox, Notifier no
                     }, cancellationToken);
                 return;
             }
-            await notifier.ToStaffAsync(transaction, chart, recipient, transfer.CaseId, Triggers.Assignment, sourceKey, new Dictionary<string, string>
-            {
-                ["reason"] = transfer.Reason,
-                ["transferKind"] = PlainWords.Transfer(transfer.TransferKind),
-            }, cancellationToken);
+            await notifier.ToStaffAsync(transaction, chart, recipient, transfer.CaseId, Triggers.Assignment, sourceKey,
+                AssignmentParameters(transfer.Reason, transfer.TransferKind), cancellationToken);
         }, context.CancellationToken);
     }
+
+    /// <summary>What the new owner's news says: the same whether planned from the transfer or, when routed, from <see cref="CaseRoutedConsumer"/>.</summary>
+    public static Dictionary<string, string> AssignmentParameters(string reason, string transferKind) => new()
+    {
+        ["reason"] = reason,
+        ["transferKind"] = PlainWords.Transfer(transferKind),
+    };
 }
 
-/// <summary>Bound to every kind but received (<see cref="CustodyTransferRouting"/>).</summary>
+/// <summary>
+/// Bound to every kind but received and routed (<see cref="CustodyTransferRouting"/>): routing's news comes with
+/// <see cref="CaseRoutedConsumer"/>. A routed transfer that still arrives (from a broker that kept the binding of an older
+/// version, until this one's start removes it) plans the same delivery under the same key, recorded once.
+/// </summary>
 public sealed class CustodyTransferredConsumerDefinition : RetryingConsumerDefinition<CustodyTransferredConsumer>
 {
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CustodyTransferredConsumer> consumerConfigurator, IRegistrationContext context)
     {
         base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
-        endpointConfigurator.ReceiveCustodyTransfers(context, [.. TransferKinds.All.Except([TransferKinds.Received])]);
+        endpointConfigurator.ReceiveCustodyTransfers(context, [.. TransferKinds.All.Except([TransferKinds.Received, TransferKinds.Routed])]);
     }
 }

@@ -74,6 +74,22 @@ public sealed class ReceiveAndRouteTests
     }
 
     [Fact]
+    public void The_routed_transfer_follows_the_routing_decision_at_the_next_version_with_its_reason_and_owner()
+    {
+        // Notification plans the new owner's news from CaseRouted under the transfer's key (the next version), and is not
+        // delivered the transfer: the two must agree.
+        var scenario = CustodyScenario.Received();
+
+        var events = scenario.Then(new CustodyCommand.Route(TestDepartment.InternalAffairs, "inv-a", "force → internal affairs", CustodyDecider.RouterActor));
+
+        var routed = Assert.IsType<CaseRouted>(events[0]);
+        var transfer = Assert.IsType<CustodyTransferred>(events[1]);
+        Assert.Equal(routed.CaseVersion + 1, transfer.CaseVersion);
+        Assert.Equal(routed.Reason, transfer.Reason);
+        Assert.Equal((routed.ToOwnerKind, routed.ToOwnerId), (transfer.ToOwnerKind, transfer.ToOwnerId));
+    }
+
+    [Fact]
     public void Routing_to_a_unit_makes_the_unit_the_owner()
     {
         var scenario = CustodyScenario.Received();
