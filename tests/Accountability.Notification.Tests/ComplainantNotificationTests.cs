@@ -62,11 +62,7 @@ public sealed partial class ComplainantNotificationTests(NotificationService ser
         await service.WaitProcessedAsync(filed);
 
         var routed = Guid.NewGuid();
-        await service.PublishAsync(new CaseRouted
-        {
-            CaseId = anonymous.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
-            OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
-        }, routed);
+        await service.PublishAsync(NotificationService.RoutedToOwner(anonymous.CaseId), routed);
         await service.WaitProcessedAsync(routed);
 
         // Planning reads nothing per message; the statement that records the deliveries knows the case is anonymous.
@@ -119,11 +115,7 @@ public sealed partial class ComplainantNotificationTests(NotificationService ser
         var complaint = NotificationService.Complaint(email);
         await service.PublishAsync(complaint);
 
-        await service.PublishAsync(new CaseRouted
-        {
-            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
-            OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
-        });
+        await service.PublishAsync(NotificationService.RoutedToOwner(complaint.CaseId));
 
         var mail = await Eventually.ReturnsAsync(
             () => Task.FromResult(service.Smtp.To(email).SingleOrDefault(m => m.Subject.Contains(NotificationService.UnitName, StringComparison.Ordinal))),
@@ -138,11 +130,7 @@ public sealed partial class ComplainantNotificationTests(NotificationService ser
     {
         var email = NotificationService.NewEmail("overtaken");
         var complaint = NotificationService.Complaint(email);
-        await service.PublishAsync(new CaseRouted
-        {
-            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
-            OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
-        });
+        await service.PublishAsync(NotificationService.RoutedToOwner(complaint.CaseId));
         await service.WaitForNotificationAsync(complaint.CaseId, "routed", n => n.GetProperty("status").GetString() == "pending", "the routing news is recorded");
         // Long enough for a dispatcher that took it at once to have tried it and found no case (its linger is 100 ms).
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -163,11 +151,7 @@ public sealed partial class ComplainantNotificationTests(NotificationService ser
         var email = NotificationService.NewEmail("together");
         var complaint = NotificationService.Complaint(email);
         await Task.WhenAll(
-            service.PublishAsync(new CaseRouted
-            {
-                CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
-                OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
-            }),
+            service.PublishAsync(NotificationService.RoutedToOwner(complaint.CaseId)),
             service.PublishAsync(complaint));
 
         var routed = await service.WaitForNotificationAsync(complaint.CaseId, "routed", n => n.GetProperty("status").GetString() == "sent",

@@ -52,11 +52,7 @@ public sealed class CustodyTransferUpgradeTests : IAsyncLifetime
         var complaint = NotificationService.Complaint(NotificationService.NewEmail("upgrade"));
         await service.PublishAsync(complaint);
         var transferId = Guid.NewGuid();
-        await service.PublishAsync(new CaseRouted
-        {
-            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
-            OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
-        });
+        await service.PublishAsync(NotificationService.RoutedToOwner(complaint.CaseId));
         await service.PublishAsync(new CustodyTransferred
         {
             CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(5), Actor = "system:router", Reason = "force → internal affairs",

@@ -237,6 +237,13 @@ public sealed class NotificationService : IAsyncLifetime
         };
     }
 
+    /// <summary>Routing's decision for a case, as assignment publishes it: to the test unit, owned by nt-owner, at version 4.</summary>
+    public static CaseRouted RoutedToOwner(Guid caseId) => new()
+    {
+        CaseId = caseId, CaseVersion = Version(4), Actor = "system:router", Reason = "force → internal affairs",
+        OccurredAt = DateTimeOffset.UtcNow, UnitId = UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
+    };
+
     public static string NewEmail(string label) => $"{label}-{Guid.NewGuid():N}@complainant.example";
 
     public async Task<T?> ScalarAsync<T>(string sql, object? parameters = null)

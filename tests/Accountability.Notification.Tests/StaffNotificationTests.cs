@@ -149,11 +149,7 @@ public sealed class StaffNotificationTests(NotificationService service)
         var complaint = NotificationService.Complaint(NotificationService.NewEmail("owner-news")) with { CaseNumber = "IA-2026-05151" };
         await service.PublishAsync(complaint);
         var routedId = Guid.NewGuid();
-        await service.PublishAsync(new CaseRouted
-        {
-            CaseId = complaint.CaseId, CaseVersion = NotificationService.Version(4), Actor = "system:router", Reason = "force → internal affairs",
-            OccurredAt = DateTimeOffset.UtcNow, UnitId = NotificationService.UnitId, ToOwnerKind = "person", ToOwnerId = "nt-owner",
-        }, routedId);
+        await service.PublishAsync(NotificationService.RoutedToOwner(complaint.CaseId), routedId);
 
         var sent = await service.WaitForNotificationAsync(complaint.CaseId, "assignment", n => n.GetProperty("status").GetString() == "sent", "the new owner hears");
         Assert.Equal("nt-owner", sent.GetProperty("recipientPersonId").GetString());
