@@ -55,8 +55,8 @@ public sealed class CustodyTransferredConsumer(NotifyingInbox inbox, Notifier no
 
 /// <summary>
 /// Bound to every kind but received and routed (<see cref="CustodyTransferRouting"/>): routing's news comes with
-/// <see cref="CaseRoutedConsumer"/>. A routed transfer that still arrives (from a broker that kept the binding of an older
-/// version, until this one's start removes it) plans the same delivery under the same key, recorded once.
+/// <see cref="CaseRoutedConsumer"/>. A routed transfer that still arrives (by the binding an older version made, which this
+/// one leaves for instances still on that version) plans the same delivery under the same key, recorded once.
 /// </summary>
 public sealed class CustodyTransferredConsumerDefinition : RetryingConsumerDefinition<CustodyTransferredConsumer>
 {
