@@ -54,6 +54,17 @@ public sealed class IsolatedVirtualHost : IAsyncDisposable
         await channel.ExchangeBindAsync(destination, source, "");
     }
 
+    /// <summary>Declares the durable fanout exchange <paramref name="exchange"/> (a message type's) and a durable queue bound to it.</summary>
+    public async Task BindQueueAsync(string exchange, string queue)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(AmqpUri) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(exchange, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false);
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync(queue, exchange, "");
+    }
+
     /// <summary>Binds <paramref name="destination"/> (an endpoint's fanout exchange) to the topic exchange <paramref name="source"/> by <paramref name="routingKey"/>, as an older version of a service did.</summary>
     public async Task BindByKeyAsync(string source, string destination, string routingKey)
     {

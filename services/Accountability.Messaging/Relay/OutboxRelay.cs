@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
+using Accountability.Contracts;
 using Accountability.Messaging.Database;
 using Accountability.Messaging.Migrations;
 using Accountability.Messaging.Outbox;
@@ -176,6 +178,8 @@ public sealed class OutboxRelay(
             await bus.Publish(message, messageType, Pipe.Execute<PublishContext>(context =>
                 {
                     context.MessageId = row.MessageId;
+                    if (MustReachAQueue(messageType) && context.TryGetPayload<RabbitMqSendContext>(out var rabbit))
+                        rabbit.Mandatory = true;
                     foreach (var (key, value) in headers)
                         if (key is not OutboxWriter.TraceParentHeader and not OutboxWriter.TraceStateHeader)
                             context.Headers.Set(key, value);
@@ -188,10 +192,19 @@ public sealed class OutboxRelay(
         {
             activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
             var timedOut = exception is TimeoutException or OperationCanceledException;
-            var error = timedOut ? $"Publish timed out after {timeout}" : exception.Message;
+            var error = timedOut ? $"Publish timed out after {timeout}"
+                : exception is MessageReturnedException
+                    ? $"No queue takes {messageType.Name} yet (the broker returned it): it stays in the outbox until one does ({exception.Message})"
+                    : exception.Message;
             return new PublishOutcome(row.Seq, error, false) { TimedOut = timedOut };
         }
     }
+
+    private static readonly ConcurrentDictionary<Type, bool> MandatoryTypes = new();
+
+    /// <summary>A message marked <see cref="MustReachAQueueAttribute"/> is published as mandatory: one no queue takes comes back and is tried again.</summary>
+    private static bool MustReachAQueue(Type messageType) =>
+        MandatoryTypes.GetOrAdd(messageType, type => type.IsDefined(typeof(MustReachAQueueAttribute), inherit: false));
 
     private async Task WaitForWorkAsync(TimeSpan pollInterval, CancellationToken cancellationToken)
     {
