@@ -53,6 +53,8 @@ public static class AuditExtensions
             // One consumer per contract message, all on the one trail queue.
             foreach (var message in AuditedMessages.All)
                 bus.AddConsumer(typeof(AuditConsumer<>).MakeGenericType(message.Type), typeof(AuditConsumerDefinition<>).MakeGenericType(message.Type));
+            // And the envelopes, each of its notifications recorded as the message it stands for.
+            bus.AddConsumer<NotificationsSentConsumer, NotificationsSentConsumerDefinition>();
         });
         // After messaging, so migrations have run (it waits on their gate) before it touches the schema.
         services.AddHostedService(sp => sp.GetRequiredService<CheckpointSigner>());

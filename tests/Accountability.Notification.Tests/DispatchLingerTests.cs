@@ -30,6 +30,33 @@ public sealed class DispatchLingerTests
     });
 
     [Fact]
+    public Task The_mails_of_one_claim_are_announced_in_one_message_each_with_its_own_event_id_and_the_trace_of_its_send() =>
+        WithServiceAsync("00:00:03", async service =>
+    {
+        var complaints = Enumerable.Range(0, 3).Select(i => NotificationService.Complaint(NotificationService.NewEmail($"together-{i}"))).ToList();
+        foreach (var complaint in complaints)
+            await service.PublishAsync(complaint);
+        var sent = (await SentReceiptsAsync(service, complaints)).Select(Guid.Parse).ToHashSet();
+
+        var items = await service.QueryAsync<(long Seq, Guid EventId, Guid DeliveryId, string? TraceParent, string PlannedTrace)>(
+            """
+            select o.seq, (item->>'eventId')::uuid, (item->'sent'->>'deliveryId')::uuid, item->>'traceParent', d.traceparent
+            from outbox o cross join lateral jsonb_array_elements(o.body->'notifications') as item
+            join deliveries d on d.id = (item->'sent'->>'deliveryId')::uuid
+            where o.message_type like 'Accountability.Contracts.Notification.NotificationsSent,%' and d.id = any(@ids)
+            """, new { ids = sent.ToArray() });
+
+        Assert.Equal(sent, items.Select(i => i.DeliveryId).ToHashSet());
+        Assert.Single(items.Select(i => i.Seq).Distinct()); // one claim, one message
+        Assert.Equal(3, items.Select(i => i.EventId).Distinct().Count(e => e != Guid.Empty));
+        // Each mail's own send, a span in the trace its planning began: the trail's record joins that case's trace.
+        Assert.All(items, i => Assert.Equal(i.PlannedTrace.Split('-')[1], i.TraceParent!.Split('-')[1]));
+        Assert.Equal(3, items.Select(i => i.TraceParent).Distinct().Count());
+        Assert.Equal(0, await service.ScalarAsync<long>(
+            "select count(*) from outbox where message_type like 'Accountability.Contracts.Notification.NotificationSent,%'"));
+    });
+
+    [Fact]
     public Task With_the_linger_off_a_delivery_that_wakes_an_idle_worker_is_claimed_at_once_on_its_own() => WithServiceAsync("00:00:00", async service =>
     {
 

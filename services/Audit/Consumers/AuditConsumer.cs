@@ -35,20 +35,32 @@ public sealed class AuditConsumer<TMessage>(TrailBatcher trail, CheckpointSigner
 /// </summary>
 public sealed class AuditConsumerDefinition<TMessage> : ConsumerDefinition<AuditConsumer<TMessage>> where TMessage : class
 {
-    public AuditConsumerDefinition(IOptions<AuditOptions> audit)
-    {
-        var options = audit.Value;
-        Endpoint(endpoint =>
-        {
-            endpoint.Name = $"{options.Schema.Replace('_', '-')}-trail";
-            endpoint.Temporary = options.TransientQueue;
-        });
-    }
+    public AuditConsumerDefinition(IOptions<AuditOptions> audit) => Endpoint(endpoint => TrailQueue.Name(endpoint, audit.Value));
 
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<AuditConsumer<TMessage>> consumerConfigurator,
         IRegistrationContext context)
+    {
+        TrailQueue.Configure(endpointConfigurator, consumerConfigurator, context);
+        // The trail records every kind of custody move.
+        if (typeof(TMessage) == typeof(Contracts.Custody.CustodyTransferred))
+            endpointConfigurator.ReceiveCustodyTransfers(context);
+    }
+}
+
+/// <summary>What every consumer on the trail's queue shares: the queue, its retries and its prefetch.</summary>
+public static class TrailQueue
+{
+    public static void Name(IEndpointRegistrationConfigurator endpoint, AuditOptions options)
+    {
+        endpoint.Name = $"{options.Schema.Replace('_', '-')}-trail";
+        endpoint.Temporary = options.TransientQueue;
+    }
+
+    public static void Configure<TConsumer>(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
+        where TConsumer : class
     {
         var messaging = context.GetRequiredService<IOptions<Messaging.MessagingOptions>>().Value;
         // The same two layers as every other consumer (found by make chaos: with one short layer, a
@@ -58,8 +70,5 @@ public sealed class AuditConsumerDefinition<TMessage> : ConsumerDefinition<Audit
         // Enough in flight to fill an append batch: the events wait for the batch's commit, not for each other.
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
             rabbit.PrefetchCount = context.GetRequiredService<IOptions<AuditOptions>>().Value.TrailPrefetch(messaging);
-        // The trail records every kind of custody move.
-        if (typeof(TMessage) == typeof(Contracts.Custody.CustodyTransferred))
-            endpointConfigurator.ReceiveCustodyTransfers(context);
     }
 }

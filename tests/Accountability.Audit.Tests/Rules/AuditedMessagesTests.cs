@@ -45,6 +45,18 @@ public sealed class AuditedMessagesTests
     }
 
     [Fact]
+    public void Notifications_announced_together_are_recorded_as_the_NotificationSent_each_stands_for_never_as_records_of_their_own()
+    {
+        var names = AuditedMessages.All.Select(a => a.Name).ToHashSet();
+
+        // NotificationSent is held inside the envelope's items, and is still a message of its own.
+        Assert.Contains("NotificationSent", names);
+        Assert.DoesNotContain("NotificationsSent", names);
+        Assert.DoesNotContain("AnnouncedNotification", names);
+        Assert.Contains(typeof(Contracts.Notification.NotificationsSent), AuditedMessages.Envelopes);
+    }
+
+    [Fact]
     public void The_instant_of_a_complaint_is_when_it_was_received_not_when_the_incident_happened()
     {
         var received = AuditedMessages.All.Single(a => a.Name == "ComplaintReceived");

@@ -77,6 +77,21 @@ public sealed class AuditTrailHost : IAsyncDisposable
         }));
     }
 
+    /// <summary>
+    /// How many messages wait in the trail's error queue, as the management API counts them (the host's queues are exclusive
+    /// to the service's connection, so no other connection may declare them, even passively).
+    /// </summary>
+    public async Task<long> ErrorQueueDepthAsync()
+    {
+        var vhost = virtualHost ?? throw new InvalidOperationException("The host was given a broker; it has no virtual host of its own.");
+        using var management = IsolatedVirtualHost.ManagementClient(TestEnvironment.RabbitMqUri, TestEnvironment.RabbitMqManagementUri);
+        using var response = await management.GetAsync($"api/queues/{Uri.EscapeDataString(vhost.Name)}/{Uri.EscapeDataString(QueueName + "_error")}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return 0;
+        var queue = JsonDocument.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync()).RootElement;
+        return queue.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Number ? messages.GetInt64() : 0;
+    }
+
     public async Task<NpgsqlConnection> OpenOwnerAsync() => await TestDatabase.OpenAsync(Schema);
 
     public async Task<long> CountAsync(string where = "true", object? parameters = null)

@@ -30,9 +30,9 @@ public sealed class CheckpointSigner(
     private TimeSpan nextLook = IdleLook;
 
     /// <summary>This instance appended a record; wakes the signer when that may have made a checkpoint due.</summary>
-    public void RecordAppended()
+    public void RecordAppended(int records = 1)
     {
-        if (due.Appended(1))
+        if (due.Appended(records))
             Wake();
     }
 

@@ -46,6 +46,12 @@ public static class AuditedMessages
 
     public static Assembly ContractsAssembly => typeof(ComplaintReceived).Assembly;
 
+    /// <summary>
+    /// Messages that carry several others, each recorded as the message it stands for, never as a record of their own
+    /// (Consumers.NotificationsSentConsumer). What they carry stays a message. Before All, which reads it.
+    /// </summary>
+    public static IReadOnlySet<Type> Envelopes { get; } = new HashSet<Type> { typeof(Contracts.Notification.NotificationsSent) };
+
     public static IReadOnlyList<AuditedMessageType> All { get; } = Discover(ContractsAssembly);
 
     private static readonly Dictionary<Type, AuditedMessageType> ByType = All.ToDictionary(m => m.Type);
@@ -53,13 +59,19 @@ public static class AuditedMessages
     public static AuditedMessageType For(Type type) =>
         ByType.TryGetValue(type, out var audited) ? audited : throw new ArgumentException($"{type.FullName} is not an audited message.", nameof(type));
 
-    /// <summary>Public sealed records of the assembly that are not a part of another record.</summary>
+    /// <summary>
+    /// Public sealed records of the assembly that are not a part of another record. An envelope is not a message, nor are
+    /// the items it lists; what an item holds (NotificationSent) is not a part for being held there.
+    /// </summary>
     public static IReadOnlyList<Type> MessageTypes(Assembly contracts)
     {
         var records = contracts.GetExportedTypes().Where(IsSealedRecord).ToList();
-        var parts = records.SelectMany(r => r.GetProperties()).SelectMany(p => Unwrap(p.PropertyType)).ToHashSet();
-        return [.. records.Where(r => !parts.Contains(r)).OrderBy(r => r.FullName, StringComparer.Ordinal)];
+        var items = records.Where(Envelopes.Contains).SelectMany(PropertyTypes).ToHashSet();
+        var parts = records.Where(r => !Envelopes.Contains(r) && !items.Contains(r)).SelectMany(PropertyTypes).ToHashSet();
+        return [.. records.Where(r => !Envelopes.Contains(r) && !items.Contains(r) && !parts.Contains(r)).OrderBy(r => r.FullName, StringComparer.Ordinal)];
     }
+
+    private static IEnumerable<Type> PropertyTypes(Type record) => record.GetProperties().SelectMany(p => Unwrap(p.PropertyType));
 
     private const string AccessRecordArea = "Audit";
 

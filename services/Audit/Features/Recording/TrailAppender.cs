@@ -9,8 +9,14 @@ using NpgsqlTypes;
 
 namespace Accountability.Audit.Features.Recording;
 
-/// <summary>A message about to be recorded.</summary>
-public sealed record IncomingEvent(Guid EventId, object Message, AuditedMessageType Audited, string? TraceParent);
+/// <summary>
+/// A message about to be recorded. <see cref="InboxId"/> is the message the inbox claims: the event itself, or the envelope
+/// that carried it (several records, one claim).
+/// </summary>
+public sealed record IncomingEvent(Guid EventId, object Message, AuditedMessageType Audited, string? TraceParent)
+{
+    public Guid InboxId { get; init; } = EventId;
+}
 
 /// <summary>
 /// Appends a batch of events to both chains inside one transaction: one chain-lock acquisition, one
@@ -23,7 +29,7 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
 {
     /// <summary>
     /// The records appended, in order; an event whose id is already in the trail is left out. With <paramref name="claim"/>
-    /// (an inbox claim whose rows are the ids claimed now, see <c>Inbox.ClaimStatement</c>), only the events it claims are
+    /// (an inbox claim whose rows are the ids claimed now, see <c>Inbox.ClaimStatement</c>), only the events whose InboxId it claims are
     /// appended, and it is sent in the first round trip; with <paramref name="commit"/>, the COMMIT goes in the last.
     /// </summary>
     public async Task<IReadOnlyList<AuditRecord>> AppendAsync(
@@ -79,7 +85,7 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
         }
 
         // Add also drops a duplicate inside the batch.
-        var fresh = batch.Where(e => (claimed is null || claimed.Contains(e.EventId)) && present.Add(e.EventId)).ToList();
+        var fresh = batch.Where(e => (claimed is null || claimed.Contains(e.InboxId)) && present.Add(e.EventId)).ToList();
         if (fresh.Count == 0)
         {
             if (commit)

@@ -34,7 +34,13 @@ public sealed class TrailBatcher(
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>True when the event was recorded now; false when the trail already had it.</summary>
-    public async Task<bool> AppendAsync(IncomingEvent incoming, CancellationToken cancellationToken)
+    public Task<bool> AppendAsync(IncomingEvent incoming, CancellationToken cancellationToken) => AppendAsync([incoming], cancellationToken);
+
+    /// <summary>
+    /// The events of one message (an envelope's), recorded in one batch under one inbox claim, their InboxId. True when they
+    /// were recorded now; false when the inbox already had the message.
+    /// </summary>
+    public async Task<bool> AppendAsync(IReadOnlyList<IncomingEvent> incoming, CancellationToken cancellationToken)
     {
         var pending = new Pending(incoming, Activity.Current?.Context ?? default, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         await queue.Writer.WriteAsync(pending, cancellationToken);
@@ -106,7 +112,7 @@ public sealed class TrailBatcher(
         {
             var recorded = await AppendBatchAsync(batch, cancellationToken);
             foreach (var pending in batch)
-                pending.Recorded.TrySetResult(recorded.Contains(pending.Event.EventId));
+                pending.Recorded.TrySetResult(pending.Events.Any(e => recorded.Contains(e.EventId)));
         }
         catch (Exception exception) when (batch.Count > 1 && exception is not OperationCanceledException)
         {
@@ -131,12 +137,12 @@ public sealed class TrailBatcher(
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // The claim goes in the append's first round trip and the COMMIT in its last.
-        var events = batch.Select(p => p.Event).DistinctBy(e => e.EventId).ToList();
+        var events = batch.SelectMany(p => p.Events).DistinctBy(e => e.EventId).ToList();
         var records = await appender.AppendAsync(transaction, events, cancellationToken,
-            claim: MessagingInbox.ClaimStatement(Consumers.AuditConsumer<object>.InboxName, [.. events.Select(e => e.EventId)]), commit: true);
+            claim: MessagingInbox.ClaimStatement(Consumers.AuditConsumer<object>.InboxName, [.. events.Select(e => e.InboxId).Distinct()]), commit: true);
         return records.Select(r => r.EventId).ToHashSet();
     }
 
     /// <summary>An event waiting for its batch, with the consumer's span (linked from the batch's) and the consumer's wait.</summary>
-    private sealed record Pending(IncomingEvent Event, ActivityContext Consumer, TaskCompletionSource<bool> Recorded);
+    private sealed record Pending(IReadOnlyList<IncomingEvent> Events, ActivityContext Consumer, TaskCompletionSource<bool> Recorded);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Accountability.Contracts.Notification;
 using Accountability.Messaging.Database;
 using Accountability.Notification.Data;
@@ -20,8 +21,8 @@ namespace Accountability.Notification.Features.Delivery;
 /// The claimed deliveries are attempted side by side; their outcomes are recorded together once all are known, or after
 /// Delivery:RecordLinger for those known by then (outcomes that finish while a record is under way go together in the next
 /// one: <see cref="CoalescingWriter{TItem, TResult}"/>), by a statement that
-/// changes a row only while the claim is still the worker's: an attempt row, the new state, and NotificationSent or
-/// NotificationFailed through the outbox. Failures come back with exponential backoff and jitter, until the budget runs out
+/// changes a row only while the claim is still the worker's: an attempt row, the new state, and through the outbox one
+/// NotificationsSent for the mails that went out and a NotificationFailed for each that gave up. Failures come back with exponential backoff and jitter, until the budget runs out
 /// and the delivery waits, failed, for a person.
 /// </summary>
 public sealed class DeliveryDispatcher(
@@ -255,20 +256,10 @@ public sealed class DeliveryDispatcher(
             _ => ("pending", "retry"),
         };
         var wait = outcome is SendOutcome.Retry ? Backoff.Delay(round, settings.Delivery.InitialBackoff, settings.Delivery.MaxBackoff, Random.Shared) : TimeSpan.Zero;
-        object? announcement = outcome switch
-        {
-            SendOutcome.Sent => new NotificationSent
-            {
-                DeliveryId = delivery.Id,
-                CaseId = delivery.CaseId,
-                RecipientRole = delivery.RecipientRole,
-                RecipientPersonId = delivery.RecipientId,
-                Channel = delivery.Channel,
-                Template = delivery.Template,
-                Attempts = attempts,
-                SentAt = finishedAt,
-            },
-            SendOutcome.Failed failed => new NotificationFailed
+        // Inside the send's span, so the announcement's trace continues from it: a failure is announced alone, a mail that went
+        // out with the claim's others (NotificationsSent), each with its own event id and its send's traceparent.
+        var failure = outcome is SendOutcome.Failed failed
+            ? OutboxWriter.RowFor(new NotificationFailed
             {
                 DeliveryId = delivery.Id,
                 CaseId = delivery.CaseId,
@@ -279,13 +270,28 @@ public sealed class DeliveryDispatcher(
                 Attempts = attempts,
                 Reason = failed.Why,
                 FailedAt = finishedAt,
-            },
-            _ => null,
-        };
-        // Inside the send's span, so the announcement's trace continues from it.
-        var row = announcement is null ? null : OutboxWriter.RowFor(announcement, announcement.GetType());
+            }, typeof(NotificationFailed))
+            : null;
+        var sent = outcome is SendOutcome.Sent
+            ? JsonSerializer.Serialize(new AnnouncedNotification
+            {
+                EventId = Guid.CreateVersion7(),
+                Sent = new NotificationSent
+                {
+                    DeliveryId = delivery.Id,
+                    CaseId = delivery.CaseId,
+                    RecipientRole = delivery.RecipientRole,
+                    RecipientPersonId = delivery.RecipientId,
+                    Channel = delivery.Channel,
+                    Template = delivery.Template,
+                    Attempts = attempts,
+                    SentAt = finishedAt,
+                },
+                TraceParent = Activity.Current?.Id,
+            }, OutboxMessage.Json)
+            : null;
 
-        var recorded = await recorder.WriteAsync(new Outcome(delivery.Id, status, outcomeName, outcome.Reason, attempts, round, wait, startedAt, finishedAt, row));
+        var recorded = await recorder.WriteAsync(new Outcome(delivery.Id, status, outcomeName, outcome.Reason, attempts, round, wait, startedAt, finishedAt, failure, sent));
         if (!recorded)
         {
             // The lease ran out before this record and another claim took the row: that one's record stands.
@@ -301,26 +307,35 @@ public sealed class DeliveryDispatcher(
         return outcome is SendOutcome.Retry ? wait : null;
     }
 
-    /// <summary>An attempt's outcome, and the announcement (NotificationSent or NotificationFailed) that goes with it, if any.</summary>
+    /// <summary>
+    /// An attempt's outcome, and what announces it: a NotificationFailed of its own, or (as JSON) its place in the record's
+    /// NotificationsSent.
+    /// </summary>
     private sealed record Outcome(
         Guid Id, string Status, string OutcomeName, string? Reason, int Attempts, int Round, TimeSpan Wait, DateTimeOffset StartedAt, DateTimeOffset FinishedAt,
-        OutboxRow? Announcement);
+        OutboxRow? Failure, string? Sent);
+
+    /// <summary>The property of NotificationsSent that the record's statement fills with the recorded mails.</summary>
+    private static readonly string NotificationsProperty = OutboxMessage.Json.PropertyNamingPolicy!.ConvertName(nameof(NotificationsSent.Notifications));
 
     /// <summary>
     /// Records outcomes in one statement, each only while its delivery is still held by this claim: the row's new state, the
-    /// attempt, and the announcement if there is one (in the order given, which is the order the relay publishes them).
+    /// attempt, a NotificationFailed for each failure, and one NotificationsSent for the mails that went out (of those recorded
+    /// only, so a delivery that passed to another claim is announced by that one alone).
     /// Returns the deliveries recorded; one that had passed to another claim is left out, and nothing was written for it.
     /// </summary>
     private async Task<IReadOnlySet<Guid>> RecordAsync(Guid claimId, IReadOnlyList<Outcome> outcomes, CancellationToken cancellationToken)
     {
+        // The envelope's id, type and headers; the statement writes its body from the mails it records.
+        var together = OutboxWriter.RowFor(new NotificationsSent { Notifications = [] }, typeof(NotificationsSent));
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var recorded = await connection.QueryAsync<Guid>(new CommandDefinition(
             """
             with outcome as (
                 select * from unnest(@Ids, @Statuses, @OutcomeNames, @Reasons, @Attempts, @Rounds, @Waits, @StartedAts, @FinishedAts,
-                                     @MessageIds, @MessageTypes, @Bodies, @Headers)
+                                     @MessageIds, @MessageTypes, @Bodies, @Headers, @Sent)
                     with ordinality as o(id, status, outcome_name, reason, attempts, round, wait, started_at, finished_at,
-                                         message_id, message_type, body, headers, position)
+                                         message_id, message_type, body, headers, sent, position)
             ), recorded as (
                 update deliveries d set status = o.status, attempts = o.attempts, round_attempts = o.round, last_error = o.reason,
                        next_attempt_at = now() + o.wait, claim_id = null,
@@ -332,11 +347,18 @@ public sealed class DeliveryDispatcher(
             ), attempt as (
                 insert into delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome, detail)
                 select o.id, o.attempts, o.started_at, o.finished_at, o.outcome_name, o.reason from outcome o join recorded r on r.id = o.id
-            ), announced as (
+            ), failures as (
                 insert into outbox (message_id, message_type, body, headers)
                 select o.message_id::uuid, o.message_type, o.body::jsonb, o.headers::jsonb from outcome o join recorded r on r.id = o.id
                 where o.message_id is not null
                 order by o.position
+            ), sent as (
+                insert into outbox (message_id, message_type, body, headers)
+                select @TogetherId, @TogetherType, jsonb_build_object(@TogetherProperty::text, jsonb_agg(o.sent::jsonb order by o.position)),
+                       @TogetherHeaders::jsonb
+                from outcome o join recorded r on r.id = o.id
+                where o.sent is not null
+                having count(*) > 0
             )
             select id from recorded
             """,
@@ -352,10 +374,15 @@ public sealed class DeliveryDispatcher(
                 Waits = outcomes.Select(o => o.Wait).ToArray(),
                 StartedAts = outcomes.Select(o => o.StartedAt).ToArray(),
                 FinishedAts = outcomes.Select(o => o.FinishedAt).ToArray(),
-                MessageIds = outcomes.Select(o => o.Announcement?.MessageId.ToString()).ToArray(),
-                MessageTypes = outcomes.Select(o => o.Announcement?.MessageType).ToArray(),
-                Bodies = outcomes.Select(o => o.Announcement?.Body).ToArray(),
-                Headers = outcomes.Select(o => o.Announcement?.Headers).ToArray(),
+                MessageIds = outcomes.Select(o => o.Failure?.MessageId.ToString()).ToArray(),
+                MessageTypes = outcomes.Select(o => o.Failure?.MessageType).ToArray(),
+                Bodies = outcomes.Select(o => o.Failure?.Body).ToArray(),
+                Headers = outcomes.Select(o => o.Failure?.Headers).ToArray(),
+                Sent = outcomes.Select(o => o.Sent).ToArray(),
+                TogetherId = together.MessageId,
+                TogetherType = together.MessageType,
+                TogetherProperty = NotificationsProperty,
+                TogetherHeaders = together.Headers,
             }, cancellationToken: cancellationToken));
         return recorded.ToHashSet();
     }
