@@ -22,8 +22,8 @@ namespace Accountability.Notification.Features.Delivery;
 /// Delivery:RecordLinger for those known by then (outcomes that finish while a record is under way go together in the next
 /// one: <see cref="CoalescingWriter{TItem, TResult}"/>), by a statement that
 /// changes a row only while the claim is still the worker's: an attempt row, the new state, and through the outbox one
-/// NotificationsSent for the mails that went out and a NotificationFailed for each that gave up. Failures come back with exponential backoff and jitter, until the budget runs out
-/// and the delivery waits, failed, for a person.
+/// NotificationsSent for the mails that went out and a NotificationFailed for each that gave up. Failures come back with
+/// exponential backoff and jitter, until the budget runs out and the delivery waits, failed, for a person.
 /// </summary>
 public sealed class DeliveryDispatcher(
     ServiceDatabase database, MigrationGate migrations, DeliveryAttempt attempt, DeliveryWakeup wakeup, DirectoryCopy directory,
