@@ -2,8 +2,6 @@ using Accountability.Contracts;
 using Accountability.Messaging.Outbox;
 using Accountability.Messaging.Relay;
 using Accountability.TestSupport;
-using Accountability.TestSupport.Messages;
-using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
