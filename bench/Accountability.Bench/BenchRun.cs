@@ -65,7 +65,7 @@ public static class BenchRun
             var auditPeakAfterReplay = audit.PeakWorkingSetBytes();
 
             var report = new Report(options, started, total.Elapsed, loadBefore, LoadAverage(), rabbit, npgsql, load.FixedRate, load.Maximum, load.Cost, load.PeakWorkingSet, load.IdleCpuPercent,
-                auditPeakAfterReplay, replay, smtp.Messages, load.Smtp, comparison, load.Burst, load.HalfMaximum);
+                auditPeakAfterReplay, replay, smtp.Messages, load.Smtp, comparison, load.Burst, load.HalfMaximum, load.BurstCpu);
             Console.WriteLine();
             Console.WriteLine(report.Table());
             var output = options.Output ?? Path.Combine(repository, "bench", "results", "latest.json");
@@ -222,17 +222,20 @@ public static class BenchRun
         }
         // A department's worst day: four times the measured maximum, open loop, then the drain. Outside the CPU window.
         PhaseResult? burst = null;
+        SpentCpu? burstCpu = null;
         if (options.BurstSeconds > 0)
         {
             var burstRate = Math.Max(1, 4 * maximum.CasesPerSecond);
             var burstCases = (int)Math.Ceiling(burstRate * options.BurstSeconds);
             Log($"burst: {burstCases} complaints at {burstRate:N1}/s (4x the maximum) for {options.BurstSeconds} s, then the drain");
-            burst = await load.FixedRateAsync(burstCases, burstRate, drain);
+            (burst, burstCpu) = await meter.SpendingAsync(() => load.FixedRateAsync(burstCases, burstRate, drain));
             Log($"  accepted {burst.Accepted}/{burst.Offered}, drained {burst.DrainSeconds:N0} s after the last POST, unfinished {burst.Unfinished}; "
                 + $"stages routed {burst.RoutedPerSecond:N1} / notified {burst.NotifiedPerSecond:N1} / audited {burst.AuditedPerSecond:N1} / clocked {burst.ClockedPerSecond?.ToString("N1") ?? "n/a"} cases/s; "
                 + $"first done: {burst.FirstStageDone}");
+            Log($"  CPU through the burst and its drain: {burstCpu.CoresBusy:N2} cores busy over {burstCpu.Seconds:N0} s; a complaint "
+                + string.Join(", ", burstCpu.MsPerComplaint(burst.Accepted).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}")) + " ms");
         }
-        return new LoadResult(fixedRate, maximum, cost, peaks, idle, burst, halfMaximum, relayUse);
+        return new LoadResult(fixedRate, maximum, cost, peaks, idle, burst, halfMaximum, relayUse, burstCpu);
     }
 
     private static string Token(AuthOptions auth, string directory, string role) =>
@@ -330,7 +333,7 @@ public static class BenchRun
 /// <summary>The end-to-end phases of one set of services and what the system spent on them.</summary>
 public sealed record LoadResult(
     PhaseResult FixedRate, PhaseResult Maximum, SystemCost Cost, IReadOnlyDictionary<string, long> PeakWorkingSet, IReadOnlyDictionary<string, double> IdleCpuPercent,
-    PhaseResult? Burst, PhaseResult? HalfMaximum, SmtpUse Smtp);
+    PhaseResult? Burst, PhaseResult? HalfMaximum, SmtpUse Smtp, SpentCpu? BurstCpu);
 
 /// <summary>
 /// What the bench's SMTP sink accepted while the two measured phases ran: the mails, and the connections they came over. A

@@ -24,7 +24,8 @@ public sealed record Report(
     SmtpUse Smtp,
     Comparison? Comparison = null,
     PhaseResult? Burst = null,
-    PhaseResult? HalfMaximum = null)
+    PhaseResult? HalfMaximum = null,
+    SpentCpu? BurstCpu = null)
 {
     /// <summary>The headline: end-to-end cases per second at the maximum.</summary>
     public double CasesPerSecond => Maximum.CasesPerSecond;
@@ -58,6 +59,10 @@ public sealed record Report(
             Row(t, "burst: each stage, routed / notified / audited / clocked (share of its rate at the maximum)",
                 $"{b.RoutedPerSecond:N1} ({Share(b.RoutedPerSecond, Maximum.RoutedPerSecond)}) / {b.NotifiedPerSecond:N1} ({Share(b.NotifiedPerSecond, Maximum.NotifiedPerSecond)}) / "
                 + $"{b.AuditedPerSecond:N1} ({Share(b.AuditedPerSecond, Maximum.AuditedPerSecond)}) / {Rate(b.ClockedPerSecond)} ({Share(b.ClockedPerSecond ?? 0, Maximum.ClockedPerSecond ?? 0)}) cases/s");
+            if (BurstCpu is { } spent)
+                Row(t, "burst: CPU per complaint through the burst and its drain; cores busy on average",
+                    $"{spent.MsPerComplaint(b.Accepted).Values.Sum():N1} ms (" + string.Join(", ", spent.MsPerComplaint(b.Accepted).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}"))
+                    + $"); {spent.CoresBusy:N2} of {Environment.ProcessorCount} cores over {spent.Seconds:N0} s");
         }
         Row(t, $"CPU per complaint, whole system (both phases, {Cost.Complaints} complaints)", $"{Cost.TotalCpuMsPerComplaint:N1} ms (services {Cost.ServicesCpuMsPerComplaint:N1} ms)");
         foreach (var (process, ms) in Cost.CpuMsPerComplaint.OrderByDescending(p => p.Value))
@@ -197,6 +202,15 @@ public sealed record Report(
         ["phases"] = new JsonArray([Phase("fixedRate", FixedRate), Phase("maximum", Maximum),
             .. HalfMaximum is null ? Array.Empty<JsonNode>() : [Phase("halfMaximum", HalfMaximum)],
             .. Burst is null ? Array.Empty<JsonNode>() : [Phase("burst", Burst)]]),
+        ["burstCost"] = BurstCpu is { } burstCpu && Burst is { } burst
+            ? new JsonObject
+            {
+                ["seconds"] = Round(burstCpu.Seconds),
+                ["coresBusy"] = Round(burstCpu.CoresBusy),
+                ["cpuMsPerComplaint"] = Round(burstCpu.MsPerComplaint(burst.Accepted).Values.Sum()),
+                ["cpuMsPerComplaintByProcess"] = new JsonObject(burstCpu.MsPerComplaint(burst.Accepted).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
+            }
+            : null,
         ["peakWorkingSetBytes"] = new JsonObject(PeakWorkingSet.Select(p => KeyValuePair.Create(p.Key.ToLowerInvariant(), (JsonNode?)p.Value))),
         ["auditPeakWorkingSetBytesAfterReplay"] = AuditPeakAfterReplay,
         ["replay"] = new JsonObject
@@ -277,7 +291,7 @@ public sealed record Report(
     }
 
     private IReadOnlyList<(LoadResult Reference, LoadResult Checkout)> AllPairs(Comparison c) =>
-        [.. c.EarlierPairs, (c.Load, new LoadResult(FixedRate, Maximum, Cost, PeakWorkingSet, IdleCpuPercent, null, null, Smtp))];
+        [.. c.EarlierPairs, (c.Load, new LoadResult(FixedRate, Maximum, Cost, PeakWorkingSet, IdleCpuPercent, Burst, HalfMaximum, Smtp, BurstCpu))];
 
     private static double CpuRatio(LoadResult reference, LoadResult checkout) => reference.Cost.TotalCpuMsPerComplaint / checkout.Cost.TotalCpuMsPerComplaint;
 

@@ -132,6 +132,19 @@ public sealed class SystemMeter : IAsyncDisposable
     }
 
     /// <summary>The whole system's CPU over <paramref name="duration"/> with no traffic, as a percentage of one core.</summary>
+    /// <summary>
+    /// The CPU each process spent while <paramref name="work"/> ran, and for how long it ran: for the burst, whose complaints
+    /// are outside the measured window, so its drain's figures say whether the machine was busy or the stages waited.
+    /// </summary>
+    public async Task<(T Result, SpentCpu Spent)> SpendingAsync<T>(Func<Task<T>> work)
+    {
+        var (startedAt, before) = (DateTimeOffset.UtcNow, CpuSecondsNow());
+        var result = await work();
+        var (endedAt, after) = (DateTimeOffset.UtcNow, CpuSecondsNow());
+        return (result, new SpentCpu((endedAt - startedAt).TotalSeconds,
+            after.ToDictionary(p => p.Key, p => p.Value - before.GetValueOrDefault(p.Key), StringComparer.Ordinal)));
+    }
+
     public async Task<IReadOnlyDictionary<string, double>> IdleAsync(TimeSpan duration)
     {
         var start = await SnapshotAsync(settle: false);
@@ -429,6 +442,16 @@ public sealed class SystemMeter : IAsyncDisposable
 }
 
 /// <summary>What the system spent per completed complaint over a window.</summary>
+/// <summary>CPU seconds by process over a stretch of <see cref="Seconds"/>.</summary>
+public sealed record SpentCpu(double Seconds, IReadOnlyDictionary<string, double> CpuSeconds)
+{
+    /// <summary>Cores busy on average: near the machine's count, the stretch was bound by CPU; well below it, by waits.</summary>
+    public double CoresBusy => Seconds > 0 ? CpuSeconds.Values.Sum() / Seconds : 0;
+
+    public IReadOnlyDictionary<string, double> MsPerComplaint(int complaints) =>
+        CpuSeconds.ToDictionary(p => p.Key, p => p.Value * 1000 / Math.Max(complaints, 1), StringComparer.Ordinal);
+}
+
 public sealed record SystemCost(
     int Complaints,
     double WindowSeconds,
