@@ -123,6 +123,8 @@ public sealed record Report(
         }
         Statements(t, "Top statements by total time in the phases (pg_stat_statements):", Cost.TopStatements);
         Statements(t, "The most called statements in the phases (pg_stat_statements):", Cost.MostCalledStatements);
+        if (BurstCpu is { } burstSpent)
+            Statements(t, "Top statements by total time in the burst and its drain (pg_stat_statements):", burstSpent.TopStatements);
         return t.ToString();
     }
 
@@ -209,6 +211,10 @@ public sealed record Report(
                 ["coresBusy"] = Round(burstCpu.CoresBusy),
                 ["cpuMsPerComplaint"] = Round(burstCpu.MsPerComplaint(burst.Accepted).Values.Sum()),
                 ["cpuMsPerComplaintByProcess"] = new JsonObject(burstCpu.MsPerComplaint(burst.Accepted).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
+                ["topStatements"] = new JsonArray([.. burstCpu.TopStatements.Select(q => (JsonNode)new JsonObject
+                {
+                    ["query"] = q.Query, ["calls"] = q.Calls, ["totalMs"] = Round(q.TotalMs), ["rows"] = q.Rows, ["service"] = q.Service,
+                })]),
             }
             : null,
         ["peakWorkingSetBytes"] = new JsonObject(PeakWorkingSet.Select(p => KeyValuePair.Create(p.Key.ToLowerInvariant(), (JsonNode?)p.Value))),

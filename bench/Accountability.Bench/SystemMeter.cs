@@ -38,19 +38,7 @@ public sealed class SystemMeter : IAsyncDisposable
     /// <summary>Starts the window: CPU and broker counters now, statement statistics reset, connections sampled from here on.</summary>
     public async Task StartAsync()
     {
-        await using (var connection = new NpgsqlConnection(infra.PostgresConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var reset = new NpgsqlCommand("select pg_stat_statements_reset()", connection);
-            try
-            {
-                await reset.ExecuteNonQueryAsync();
-            }
-            catch (PostgresException exception)
-            {
-                BenchRun.Log($"pg_stat_statements is not available ({exception.MessageText}); the top statements will be missing");
-            }
-        }
+        await ResetStatementsAsync(warn: true);
         // Let the warm-up's messages reach the broker's counters (collected every 5 s) before counting from here.
         await Task.Delay(BrokerStatisticsInterval);
         SampleJitThreads(atStart: true);
@@ -106,6 +94,27 @@ public sealed class SystemMeter : IAsyncDisposable
             phases);
     }
 
+    private async Task ResetStatementsAsync(bool warn)
+    {
+        await using var connection = new NpgsqlConnection(infra.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var reset = new NpgsqlCommand("select pg_stat_statements_reset()", connection);
+        try
+        {
+            await reset.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException exception) when (!warn || LogMissing(exception))
+        {
+            // without the extension there are no statements to show
+        }
+
+        static bool LogMissing(PostgresException exception)
+        {
+            BenchRun.Log($"pg_stat_statements is not available ({exception.MessageText}); the top statements will be missing");
+            return true;
+        }
+    }
+
     private static readonly TimeSpan BrokerStatisticsInterval = TimeSpan.FromSeconds(5.5);
 
     /// <summary>CPU now; the broker's counters after <paramref name="settle"/>'s wait, so the window's last messages are in them.</summary>
@@ -133,16 +142,20 @@ public sealed class SystemMeter : IAsyncDisposable
 
     /// <summary>The whole system's CPU over <paramref name="duration"/> with no traffic, as a percentage of one core.</summary>
     /// <summary>
-    /// The CPU each process spent while <paramref name="work"/> ran, and for how long it ran: for the burst, whose complaints
-    /// are outside the measured window, so its drain's figures say whether the machine was busy or the stages waited.
+    /// The CPU each process spent while <paramref name="work"/> ran, for how long it ran, and PostgreSQL's top statements by
+    /// total time in it: for the burst, whose complaints are outside the measured window, so its drain's figures say whether
+    /// the machine was busy or the stages waited, and what the database did meanwhile. The statements of the measured window
+    /// are read before this resets them.
     /// </summary>
     public async Task<(T Result, SpentCpu Spent)> SpendingAsync<T>(Func<Task<T>> work)
     {
+        await ResetStatementsAsync(warn: false);
         var (startedAt, before) = (DateTimeOffset.UtcNow, CpuSecondsNow());
         var result = await work();
         var (endedAt, after) = (DateTimeOffset.UtcNow, CpuSecondsNow());
         return (result, new SpentCpu((endedAt - startedAt).TotalSeconds,
-            after.ToDictionary(p => p.Key, p => p.Value - before.GetValueOrDefault(p.Key), StringComparer.Ordinal)));
+            after.ToDictionary(p => p.Key, p => p.Value - before.GetValueOrDefault(p.Key), StringComparer.Ordinal),
+            await TopStatementsAsync("total_exec_time")));
     }
 
     public async Task<IReadOnlyDictionary<string, double>> IdleAsync(TimeSpan duration)
@@ -442,8 +455,8 @@ public sealed class SystemMeter : IAsyncDisposable
 }
 
 /// <summary>What the system spent per completed complaint over a window.</summary>
-/// <summary>CPU seconds by process over a stretch of <see cref="Seconds"/>.</summary>
-public sealed record SpentCpu(double Seconds, IReadOnlyDictionary<string, double> CpuSeconds)
+/// <summary>CPU seconds by process over a stretch of <see cref="Seconds"/>, and the database's dearest statements in it.</summary>
+public sealed record SpentCpu(double Seconds, IReadOnlyDictionary<string, double> CpuSeconds, IReadOnlyList<TopStatement> TopStatements)
 {
     /// <summary>Cores busy on average: near the machine's count, the stretch was bound by CPU; well below it, by waits.</summary>
     public double CoresBusy => Seconds > 0 ? CpuSeconds.Values.Sum() / Seconds : 0;
