@@ -136,6 +136,51 @@ public sealed class CaseListFilterTests(AssignmentService service)
         Assert.Null(LastOutcome(await RowAsync(caseId)));
     }
 
+    [Fact]
+    public async Task Paging_after_each_page_s_last_case_lists_the_same_cases_in_the_same_order_as_paging_by_offset()
+    {
+        var district = $"d-{Guid.NewGuid():N}";
+        var filed = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+            filed.Add((await service.FileAsync(i % 2 == 0 ? "force" : "discourtesy", district)).CaseId);
+        foreach (var caseId in filed)
+            await service.WaitForOwnerAsync(caseId, _ => true, $"case {caseId} exists");
+
+        var byOffset = new List<Guid>();
+        for (var offset = 0; offset < 10; offset += 2)
+            byOffset.AddRange((await ListAsync($"/api/cases?district={district}&limit=2&offset={offset}")).Select(c => c.GetProperty("caseId").GetGuid()));
+        var byCursor = new List<Guid>();
+        string cursor = "";
+        while (true)
+        {
+            var page = (await ListAsync($"/api/cases?district={district}&limit=2{cursor}")).Select(c => c.GetProperty("caseId").GetGuid()).ToList();
+            byCursor.AddRange(page);
+            if (page.Count < 2)
+                break;
+            cursor = $"&after={page[^1]}";
+        }
+
+        Assert.Equal(filed.Order(), byOffset.Order());
+        Assert.Equal(byOffset, byCursor);
+    }
+
+    [Theory]
+    [InlineData("after=yesterday")]
+    [InlineData("after={case}&sort=urgency")]
+    [InlineData("after={case}&offset=2")]
+    [InlineData("after={unknown}")]
+    public async Task A_page_cursor_that_is_not_a_case_the_reader_was_shown_or_does_not_fit_the_query_gets_a_field_level_400(string query)
+    {
+        var (caseId, _) = await service.RoutedCaseAsync();
+        using var response = await service.SendAsync(HttpMethod.Get,
+            "/api/cases?" + query.Replace("{case}", caseId.ToString()).Replace("{unknown}", Guid.NewGuid().ToString()), Dispatcher);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(problem.GetProperty("errors").TryGetProperty("after", out _), "no error for after");
+    }
+
     private async Task<JsonElement> RowAsync(Guid caseId) =>
         (await ListAsync($"/api/cases?ids={caseId}")).Single(c => c.GetProperty("caseId").GetGuid() == caseId);
 

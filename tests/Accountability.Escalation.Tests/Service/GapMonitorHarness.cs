@@ -23,7 +23,8 @@ public sealed class GapMonitorHarness : IAsyncDisposable
 
     public string Schema => schema;
 
-    public static async Task<GapMonitorHarness> StartAsync(bool escalates = true)
+    /// <param name="pageSize">How many open cases the monitor asks assignment for at a time.</param>
+    public static async Task<GapMonitorHarness> StartAsync(bool escalates = true, int pageSize = 500)
     {
         var harness = new GapMonitorHarness();
         harness.vhost = await IsolatedVirtualHost.CreateAsync("escalation-gap");
@@ -35,6 +36,7 @@ public sealed class GapMonitorHarness : IAsyncDisposable
             ["Escalation__AssignmentUrl"] = harness.assignment.BaseAddress.ToString(),
             ["Escalation__GapMonitorInterval"] = "00:00:01",
             ["Escalation__GapMonitorEscalates"] = escalates ? "true" : "false",
+            ["Escalation__GapMonitorPageSize"] = pageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = harness.vhost.AmqpUri }.Parse();
         harness.bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(host, port, virtualHost, h =>

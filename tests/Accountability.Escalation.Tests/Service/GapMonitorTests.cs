@@ -47,6 +47,27 @@ public sealed class GapMonitorTests
     }
 
     [Fact]
+    public async Task A_gap_in_a_case_several_pages_down_the_list_is_found_by_paging_after_each_page_s_last_case()
+    {
+        // Three cases to a page, and three filed after this one: it is on the second page or later of the newest-first list,
+        // which the monitor reaches only through the page cursor (GET /api/cases?after=).
+        await using var harness = await GapMonitorHarness.StartAsync(pageSize: 3);
+        var (caseId, routedOwner) = await harness.FileRoutedCaseAsync();
+        for (var i = 0; i < 3; i++)
+            await harness.FileRoutedCaseAsync();
+        var (inactive, expectedTarget) = InactiveOwnerAndSupervisor(routedOwner);
+
+        await GapMonitorHarness.SetOwnerBehindTheEventsBackAsync(caseId, inactive);
+
+        var escalated = await Eventually.ReturnsAsync(() => harness.EscalationsAsync(caseId), list => list.GetArrayLength() > 0,
+            "the monitor escalates the case", TimeSpan.FromSeconds(90));
+        Assert.Equal(("gap-monitor", expectedTarget), (escalated[0].GetProperty("source").GetString(), escalated[0].GetProperty("toPersonId").GetString()));
+        var report = await Eventually.ReturnsAsync(() => harness.ReportAsync(Admin), r => r.ValueKind == JsonValueKind.Object,
+            "a sweep has been reported");
+        Assert.True(report.GetProperty("openCases").GetInt32() > 3, "the sweep went past the first page");
+    }
+
+    [Fact]
     public async Task A_report_only_monitor_reports_the_same_gap_to_a_dispatcher_but_never_escalates_it()
     {
         await using var harness = await GapMonitorHarness.StartAsync(escalates: false);

@@ -37,7 +37,7 @@ public static class CaseEndpoints
         var reads = app.MapGroup("/api").RequireAuthorization(policy => policy.RequireRole(Readers));
 
         reads.MapGet("/cases", async (string? owner, string? unit, string? status, string? overdue, string? category, string? district, string? number,
-            string? officer, string? ids, string? sort, string? limit, string? offset, ClaimsPrincipal user, CaseReaders readers, CaseQueries queries,
+            string? officer, string? ids, string? sort, string? limit, string? offset, string? after, ClaimsPrincipal user, CaseReaders readers, CaseQueries queries,
             DirectoryCache directory, CancellationToken ct) =>
         {
             var errors = new Dictionary<string, string[]>();
@@ -69,14 +69,27 @@ public static class CaseEndpoints
                 errors["limit"] = ["Must be a whole number between 1 and 500."];
             if (offset is not null && offsetValue is null)
                 errors["offset"] = ["Must be a whole number, 0 or more."];
-            bool? overdueFilter = overdue switch { null => null, "true" => true, "false" => false, _ => null };
+            // The page after a case, in the newest-first order: a client that pages through every case (escalation's gap monitor)
+            // reads each page at the cost of that page, where an offset costs all the cases before it too.
+            Guid? afterCase = Guid.TryParse(after, out var a) ? a : null;
+            if (after is not null && afterCase is null)
+                errors["after"] = ["Must be the id of the last case of the previous page."];
+            else if (after is not null && sort is not null && sort != CaseSorts.Newest)
+                errors["after"] = [$"Pages after a case only in the '{CaseSorts.Newest}' order."];
+            else if (after is not null && offset is not null)
+                errors["after"] = ["Give either after or offset, not both."];
+                        bool? overdueFilter = overdue switch { null => null, "true" => true, "false" => false, _ => null };
             if (overdue is not null and not ("true" or "false"))
                 errors["overdue"] = ["Must be 'true' or 'false'."];
             if (errors.Count > 0)
                 return Results.ValidationProblem(errors);
             var filter = new CaseFilter(owner, unit, status, overdueFilter, category, district, number?.Trim(),
                 officer is null ? null : OfficerBadges(officer.Trim(), directory.Chart), caseIds);
-            return Results.Ok(await queries.ListAsync(filter, readers.For(user), limitValue ?? 100, offsetValue ?? 0, ct, sort ?? CaseSorts.Newest));
+            var reader = readers.For(user);
+            // Answered as for an id that names no case: a cursor must not tell anybody that a case they may not see exists.
+            if (afterCase is { } cursor && await queries.FindAsync(cursor, reader, ct) is null)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["No case you may see has this id."] });
+            return Results.Ok(await queries.ListAsync(filter, reader, limitValue ?? 100, offsetValue ?? 0, ct, sort ?? CaseSorts.Newest, afterCase));
         }).RecordsCaseAccess("case-list");
 
         // A case the reader may not see answers exactly as a case that does not exist: nobody learns that a complaint exists.

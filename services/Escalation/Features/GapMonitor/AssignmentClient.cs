@@ -30,6 +30,11 @@ public sealed class AssignmentClient(HttpClient http, AuthOptions auth, IOptions
     public async Task<DirectoryDto> DirectoryAsync(CancellationToken ct) =>
         (await GetAsync<DirectoryDto>("/api/directory", ct))!;
 
+    /// <summary>The open cases after <paramref name="after"/> in the newest-first order (the first page when null).</summary>
+    public async Task<IReadOnlyList<OpenCaseDto>> OpenCasesAfterAsync(int limit, Guid? after, CancellationToken ct) =>
+        (await GetAsync<List<OpenCaseDto>>($"/api/cases?status=open&limit={limit}" + (after is { } id ? $"&after={id}" : ""), ct))!;
+
+    /// <summary>By offset: for an assignment older than the cursor, which ignores it.</summary>
     public async Task<IReadOnlyList<OpenCaseDto>> OpenCasesAsync(int limit, int offset, CancellationToken ct) =>
         (await GetAsync<List<OpenCaseDto>>($"/api/cases?status=open&limit={limit}&offset={offset}", ct))!;
 
