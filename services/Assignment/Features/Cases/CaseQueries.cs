@@ -92,6 +92,12 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
             OfficerBadges = filter.OfficerBadges?.ToArray(), CaseIds = filter.CaseIds?.ToArray(), limit, offset, after,
         });
         parameters.AddDynamicParams(reader.SqlParameters);
+        // Planned for this call's values, not once for all: every filter is "@x is null or ...", so the plan PostgreSQL
+        // keeps for a prepared statement (its generic plan) expects one row, joins and sorts every case instead of reading
+        // the newest-first index for one page: 114 ms against 5 ms for a page of 500 over 16,000 cases (docs/bench.md,
+        // twenty-ninth round). SET LOCAL ends with the transaction, so the pooled connection keeps the server's default.
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("set local plan_cache_mode = force_custom_plan", transaction: transaction, cancellationToken: ct));
         var rows = await connection.QueryAsync<CaseRow>(new CommandDefinition(
             $"""
             {SelectCases}
@@ -108,7 +114,8 @@ public sealed class CaseQueries(ServiceDatabase database, DirectoryCache directo
               {(after is null ? "" : AfterCursor)}
             order by {(sort == CaseSorts.Urgency ? UrgencyOrder : "c.received_at desc")}, c.case_id
             limit @limit offset @offset
-            """, parameters, cancellationToken: ct));
+            """, parameters, transaction, cancellationToken: ct));
+        await transaction.CommitAsync(ct);
         return rows.Select(row => ToView(row, reader.SightOf(row.related))).ToList();
     }
 
