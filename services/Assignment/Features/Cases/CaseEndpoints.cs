@@ -78,7 +78,7 @@ public static class CaseEndpoints
                 errors["after"] = [$"Pages after a case only in the '{CaseSorts.Newest}' order."];
             else if (after is not null && offset is not null)
                 errors["after"] = ["Give either after or offset, not both."];
-                        bool? overdueFilter = overdue switch { null => null, "true" => true, "false" => false, _ => null };
+            bool? overdueFilter = overdue switch { null => null, "true" => true, "false" => false, _ => null };
             if (overdue is not null and not ("true" or "false"))
                 errors["overdue"] = ["Must be 'true' or 'false'."];
             if (errors.Count > 0)
