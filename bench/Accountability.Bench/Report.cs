@@ -59,9 +59,9 @@ public sealed record Report(
             Row(t, "burst: each stage, routed / notified / audited / clocked (share of its rate at the maximum)",
                 $"{b.RoutedPerSecond:N1} ({Share(b.RoutedPerSecond, Maximum.RoutedPerSecond)}) / {b.NotifiedPerSecond:N1} ({Share(b.NotifiedPerSecond, Maximum.NotifiedPerSecond)}) / "
                 + $"{b.AuditedPerSecond:N1} ({Share(b.AuditedPerSecond, Maximum.AuditedPerSecond)}) / {Rate(b.ClockedPerSecond)} ({Share(b.ClockedPerSecond ?? 0, Maximum.ClockedPerSecond ?? 0)}) cases/s");
-            if (BurstCpu is { } spent)
+            if (BurstCpu is { } spent && spent.MsPerComplaint(b.Accepted) is var burstMs)
                 Row(t, "burst: CPU per complaint through the burst and its drain; cores busy on average",
-                    $"{spent.MsPerComplaint(b.Accepted).Values.Sum():N1} ms (" + string.Join(", ", spent.MsPerComplaint(b.Accepted).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}"))
+                    $"{burstMs.Values.Sum():N1} ms (" + string.Join(", ", burstMs.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}"))
                     + $"); {spent.CoresBusy:N2} of {Environment.ProcessorCount} cores over {spent.Seconds:N0} s");
         }
         Row(t, $"CPU per complaint, whole system (both phases, {Cost.Complaints} complaints)", $"{Cost.TotalCpuMsPerComplaint:N1} ms (services {Cost.ServicesCpuMsPerComplaint:N1} ms)");
@@ -192,14 +192,8 @@ public sealed record Report(
             ["statementsPerComplaint"] = Round(Cost.StatementsPerComplaint),
             ["statementsPerComplaintByLogin"] = new JsonObject(Cost.StatementsPerComplaintByLogin.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
             ["peakConnections"] = new JsonObject(Cost.PeakConnections.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
-            ["topStatements"] = new JsonArray([.. Cost.TopStatements.Select(q => (JsonNode)new JsonObject
-            {
-                ["query"] = q.Query, ["calls"] = q.Calls, ["totalMs"] = Round(q.TotalMs), ["rows"] = q.Rows, ["service"] = q.Service,
-            })]),
-            ["mostCalledStatements"] = new JsonArray([.. Cost.MostCalledStatements.Select(q => (JsonNode)new JsonObject
-            {
-                ["query"] = q.Query, ["calls"] = q.Calls, ["totalMs"] = Round(q.TotalMs), ["rows"] = q.Rows, ["service"] = q.Service,
-            })]),
+            ["topStatements"] = StatementsJson(Cost.TopStatements),
+            ["mostCalledStatements"] = StatementsJson(Cost.MostCalledStatements),
         },
         ["phases"] = new JsonArray([Phase("fixedRate", FixedRate), Phase("maximum", Maximum),
             .. HalfMaximum is null ? Array.Empty<JsonNode>() : [Phase("halfMaximum", HalfMaximum)],
@@ -211,10 +205,7 @@ public sealed record Report(
                 ["coresBusy"] = Round(burstCpu.CoresBusy),
                 ["cpuMsPerComplaint"] = Round(burstCpu.MsPerComplaint(burst.Accepted).Values.Sum()),
                 ["cpuMsPerComplaintByProcess"] = new JsonObject(burstCpu.MsPerComplaint(burst.Accepted).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
-                ["topStatements"] = new JsonArray([.. burstCpu.TopStatements.Select(q => (JsonNode)new JsonObject
-                {
-                    ["query"] = q.Query, ["calls"] = q.Calls, ["totalMs"] = Round(q.TotalMs), ["rows"] = q.Rows, ["service"] = q.Service,
-                })]),
+                ["topStatements"] = StatementsJson(burstCpu.TopStatements),
             }
             : null,
         ["peakWorkingSetBytes"] = new JsonObject(PeakWorkingSet.Select(p => KeyValuePair.Create(p.Key.ToLowerInvariant(), (JsonNode?)p.Value))),
@@ -261,6 +252,12 @@ public sealed record Report(
     };
 
     private static double Round(double value) => Math.Round(value, 2);
+
+    private static JsonArray StatementsJson(IReadOnlyList<TopStatement> statements) =>
+        new([.. statements.Select(q => (JsonNode)new JsonObject
+        {
+            ["query"] = q.Query, ["calls"] = q.Calls, ["totalMs"] = Round(q.TotalMs), ["rows"] = q.Rows, ["service"] = q.Service,
+        })]);
 
     // A stage the run could not measure (the clocked stage of a reference commit from before clocks.written_at).
     private static string Rate(double? value) => value is { } rate ? $"{rate:N1}" : "n/a";

@@ -103,15 +103,11 @@ public sealed class SystemMeter : IAsyncDisposable
         {
             await reset.ExecuteNonQueryAsync();
         }
-        catch (PostgresException exception) when (!warn || LogMissing(exception))
+        catch (PostgresException exception)
         {
-            // without the extension there are no statements to show
-        }
-
-        static bool LogMissing(PostgresException exception)
-        {
-            BenchRun.Log($"pg_stat_statements is not available ({exception.MessageText}); the top statements will be missing");
-            return true;
+            // Without the extension there are no statements to show; said once, at the window's start.
+            if (warn)
+                BenchRun.Log($"pg_stat_statements is not available ({exception.MessageText}); the top statements will be missing");
         }
     }
 
@@ -140,7 +136,6 @@ public sealed class SystemMeter : IAsyncDisposable
         return cpu;
     }
 
-    /// <summary>The whole system's CPU over <paramref name="duration"/> with no traffic, as a percentage of one core.</summary>
     /// <summary>
     /// The CPU each process spent while <paramref name="work"/> ran, for how long it ran, and PostgreSQL's top statements by
     /// total time in it: for the burst, whose complaints are outside the measured window, so its drain's figures say whether
@@ -158,6 +153,7 @@ public sealed class SystemMeter : IAsyncDisposable
             await TopStatementsAsync("total_exec_time")));
     }
 
+    /// <summary>The whole system's CPU over <paramref name="duration"/> with no traffic, as a percentage of one core.</summary>
     public async Task<IReadOnlyDictionary<string, double>> IdleAsync(TimeSpan duration)
     {
         var start = await SnapshotAsync(settle: false);

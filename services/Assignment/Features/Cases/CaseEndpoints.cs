@@ -87,7 +87,7 @@ public static class CaseEndpoints
                 officer is null ? null : OfficerBadges(officer.Trim(), directory.Chart), caseIds);
             var reader = readers.For(user);
             // Answered as for an id that names no case: a cursor must not tell anybody that a case they may not see exists.
-            if (afterCase is { } cursor && await queries.FindAsync(cursor, reader, ct) is null)
+            if (afterCase is { } cursor && await queries.VisibilityAsync(cursor, reader, ct) != CaseVisibility.Visible)
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["No case you may see has this id."] });
             return Results.Ok(await queries.ListAsync(filter, reader, limitValue ?? 100, offsetValue ?? 0, ct, sort ?? CaseSorts.Newest, afterCase));
         }).RecordsCaseAccess("case-list");
