@@ -111,6 +111,14 @@ public sealed class IsolatedVirtualHost : IAsyncDisposable
             .Where(b => b.Destination.EndsWith(destinationSuffix, StringComparison.Ordinal))
             .Select(b => b.RoutingKey).Order(StringComparer.Ordinal)];
 
+    /// <summary>How many messages <paramref name="queue"/> has handed to consumers, from the management API (sampled every few seconds).</summary>
+    public async Task<long> DeliveredAsync(string queue)
+    {
+        using var management = Management(out _);
+        var found = await management.GetFromJsonAsync<System.Text.Json.JsonElement>($"api/queues/{Uri.EscapeDataString(Name)}/{Uri.EscapeDataString(queue)}");
+        return found.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("deliver_get", out var delivered) ? delivered.GetInt64() : 0;
+    }
+
     /// <summary>Every binding whose source is <paramref name="exchange"/>: its destination and routing key.</summary>
     public static async Task<List<(string Destination, string RoutingKey)>> BindingsFromAsync(string virtualHost, string exchange)
     {

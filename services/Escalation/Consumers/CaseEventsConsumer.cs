@@ -21,9 +21,16 @@ public sealed class CaseEventsConsumer(CaseUpdateWriter writer, TimerWakeUp wake
       IConsumer<HandoffExpired>, IConsumer<ComplainantContacted>, IConsumer<CaseResolved>, IConsumer<CaseReopened>,
       IConsumer<AllegationAmended>
 {
-    /// <summary>Moves no clock, but a new officer is a subject: escalation must never take the case up to him or above him.</summary>
-    public Task Consume(ConsumeContext<AllegationAmended> context) => ApplyAsync(context, ClockRules.For(context.Message));
-    public Task Consume(ConsumeContext<ComplaintReceived> context) => ApplyAsync(context, ClockRules.For(context.Message), "unit", context.Message.IntakeDeskUnitId);
+    /// <summary>
+    /// Moves no clock, but a new officer is a subject: escalation must never take the case up to him or above him. The
+    /// early-intervention evaluator records it in the same transaction.
+    /// </summary>
+    public Task Consume(ConsumeContext<AllegationAmended> context) => ApplyAsync(context, ClockRules.For(context.Message), earlyWarning: context.Message);
+
+    /// <summary>Starts the receipt's clocks; the early-intervention evaluator records its allegations in the same transaction.</summary>
+    public Task Consume(ConsumeContext<ComplaintReceived> context) =>
+        ApplyAsync(context, ClockRules.For(context.Message), "unit", context.Message.IntakeDeskUnitId, earlyWarning: context.Message);
+
     public Task Consume(ConsumeContext<CaseOpened> context) => ApplyAsync(context, ClockRules.For(context.Message));
     public Task Consume(ConsumeContext<CustodyTransferred> context) => ApplyAsync(context, ClockRules.For(context.Message));
     public Task Consume(ConsumeContext<CaseAcknowledged> context) => ApplyAsync(context, ClockRules.For(context.Message));
@@ -39,13 +46,14 @@ public sealed class CaseEventsConsumer(CaseUpdateWriter writer, TimerWakeUp wake
     private Task Ended<T>(ConsumeContext<T> context, Guid caseId, long version, DateTimeOffset at, Guid handoffId) where T : class =>
         ApplyAsync(context, ClockRules.HandoffEnded(caseId, version, at, handoffId));
 
-    private async Task ApplyAsync<T>(ConsumeContext<T> context, CaseUpdate update, string? ownerKind = null, string? ownerId = null) where T : class
+    private async Task ApplyAsync<T>(
+        ConsumeContext<T> context, CaseUpdate update, string? ownerKind = null, string? ownerId = null, object? earlyWarning = null) where T : class
     {
         Activity.Current.TagCase(update.CaseId, $"clocks:{typeof(T).Name}", update.Owner?.Kind ?? ownerKind, update.Owner?.Id ?? ownerId);
         // A case must be able to pin its policy version: the first start stores the defaults before any clock is set.
         await policies.Seeded.Task.WaitAsync(context.CancellationToken);
         // The consumer name includes the message type: one queue, but each type is its own inbox stream.
-        var pending = new PendingCaseUpdate($"{nameof(CaseEventsConsumer)}.{typeof(T).Name}", context.RequireMessageId(), update, Activity.Current);
+        var pending = new PendingCaseUpdate($"{nameof(CaseEventsConsumer)}.{typeof(T).Name}", context.RequireMessageId(), update, Activity.Current, earlyWarning);
         if (await writer.ApplyAsync(pending, context.CancellationToken))
             wakeUp.Wake();
     }

@@ -138,6 +138,66 @@ public sealed class EarlyWarningTests(EscalationFixture fixture)
         Assert.Equal([Start.AddDays(20), Start.AddDays(45), Start.AddDays(120)], live.Select(w => w.OccurredAt));
     }
 
+    [Fact]
+    public async Task A_complaint_s_allegations_are_recorded_in_the_transaction_that_starts_its_clocks_and_the_evaluator_s_own_queue_takes_only_findings()
+    {
+        var host = fixture.Host;
+        // Badge 9913 is nobody in the sample department: recorded, counted, and no chain to tell.
+        var complaint = Complaint("9913", "discourtesy", Start, alsoAgainst: "9914");
+        var id = await host.PublishTrackedAsync(complaint);
+
+        await Eventually.HoldsAsync(async () => await host.CountAsync("select count(*) from inbox where message_id = @id", new { id }) == 2,
+            "the clocks and the evaluator took the complaint");
+        Assert.Equal(1, await host.CountAsync(
+            """
+            select count(distinct xmin::text) from inbox
+            where message_id = @id and consumer in ('CaseEventsConsumer.ComplaintReceived', 'EarlyWarningConsumer.ComplaintReceived')
+            """, new { id }));
+        Assert.Equal(2, await host.CountAsync("select count(*) from early_warning_allegations where case_id = @CaseId", new { complaint.CaseId }));
+        Assert.Equal(1, await host.CountAsync("select count(*) from clocks where case_id = @CaseId and clock = 'resolution'", new { complaint.CaseId }));
+
+        var vhost = host.Broker.Name;
+        var evaluator = host.QueueName("early-warning");
+        var clocks = host.QueueName("case-events");
+        var complaints = (await IsolatedVirtualHost.BindingsFromAsync(vhost, ExchangeOf<ComplaintReceived>())).Select(b => b.Destination).ToList();
+        Assert.Contains(clocks, complaints);
+        Assert.DoesNotContain(evaluator, complaints);
+        var amendments = (await IsolatedVirtualHost.BindingsFromAsync(vhost, ExchangeOf<AllegationAmended>())).Select(b => b.Destination).ToList();
+        Assert.Contains(clocks, amendments);
+        Assert.DoesNotContain(evaluator, amendments);
+        Assert.Contains(evaluator, (await IsolatedVirtualHost.BindingsFromAsync(vhost, ExchangeOf<FindingsRecorded>())).Select(b => b.Destination));
+    }
+
+    [Fact]
+    public async Task Where_an_older_version_bound_complaints_to_the_evaluator_s_own_queue_each_complaint_comes_twice_and_counts_once()
+    {
+        await using var host = await IsolatedEscalation.CreateAsync();
+        var evaluator = host.QueueName("early-warning");
+        await host.Broker.BindFanoutExchangesAsync(ExchangeOf<ComplaintReceived>(), evaluator);
+        await host.StartInstanceAsync();
+        await host.PublishDirectoryAsync();
+        await Eventually.HoldsAsync(async () => await host.CountAsync("select count(*) from org_directory", new { }) == 1, "the org chart is stored");
+
+        // Badge 1569 is p-1031 (patrol 2), in a schema of this test's own: the third complaint crosses once.
+        var complaints = new[]
+        {
+            Complaint("1569", "discourtesy", Start), Complaint("1569", "discourtesy", Start.AddDays(30)), Complaint("1569", "force", Start.AddDays(60)),
+        };
+        await PublishInOrderAsync(host, complaints);
+
+        await Eventually.HoldsAsync(async () => await host.Broker.DeliveredAsync(evaluator) >= complaints.Length,
+            "the old binding brought every complaint to the evaluator's own queue too", TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(() => host.Received.OfType<EarlyWarningRaised>().Any(), "the warning is published");
+        Assert.Equal(3, await host.CountAsync("select count(*) from early_warning_allegations where officer_badge = '1569'", new { }));
+        Assert.Equal(1, await host.CountAsync("select count(*) from early_warnings", new { }));
+        Assert.Equal(1, await host.CountAsync("select count(*) from outbox where message_type like @type", new { type = $"{typeof(EarlyWarningRaised).FullName},%" }));
+        Assert.Equal(0u, await host.Broker.QueueDepthAsync($"{evaluator}_skipped"));
+        Assert.Equal(0u, await host.Broker.QueueDepthAsync($"{evaluator}_error"));
+    }
+
+    /// <summary>The exchange MassTransit publishes a message type to.</summary>
+    private static string ExchangeOf<T>() => $"{typeof(T).Namespace}:{typeof(T).Name}";
+
     private static string Summary(EarlyWarningRaised w) =>
         $"{w.WarningId} {w.PolicyId} v{w.PolicyVersion} {w.OccurredAt:O} {w.WindowStart:O} {string.Join(",", w.Cases.Select(c => $"{c.CaseId}:{string.Join("+", c.AllegationIds)}"))} " +
         $"to {string.Join(",", w.SupervisorChain)} / {string.Join(",", w.InternalAffairsCommand)}";

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Accountability.Escalation.Data;
+using Accountability.Escalation.Features.EarlyWarning;
 using Accountability.Escalation.Features.Timers;
 using Accountability.Messaging.Database;
 using Microsoft.Extensions.Options;
@@ -8,8 +9,11 @@ using MessagingInbox = Accountability.Messaging.Inbox.Inbox;
 
 namespace Accountability.Escalation.Features.Clocks;
 
-/// <summary>A case event off the queue, as the clocks see it: its inbox stream, its message id, its update and the consumer's span.</summary>
-public sealed record PendingCaseUpdate(string InboxName, Guid MessageId, CaseUpdate Update, Activity? Consumer);
+/// <summary>
+/// A case event off the queue, as the clocks see it: its inbox stream, its message id, its update and the consumer's span;
+/// and, for a complaint or an amendment, the message for the early-intervention evaluator (<see cref="EarlyWarningStore.ApplyAllAsync"/>).
+/// </summary>
+public sealed record PendingCaseUpdate(string InboxName, Guid MessageId, CaseUpdate Update, Activity? Consumer, object? EarlyWarning = null);
 
 /// <summary>
 /// Applies case events to the clocks in groups: each consumer hands its event here and waits, and the events that arrive
@@ -17,6 +21,8 @@ public sealed record PendingCaseUpdate(string InboxName, Guid MessageId, CaseUpd
 /// (<see cref="CoalescingWriter{TItem, TResult}"/>). A group is one transaction: one inbox claim, one round trip that
 /// creates, locks and updates the cases and reads their clocks, and one that writes every clock, pin and timer
 /// (<see cref="CaseClockStore.ApplyAsync"/>). Before, each event was a transaction of its own, of six or seven statements.
+/// The complaints and amendments of the group are recorded for the early-intervention evaluator in the same transaction,
+/// under the evaluator's own inbox streams: one delivery and one transaction a complaint fewer than on a queue of its own.
 /// A group that fails is written again one event at a time, in arrival order, so one bad event fails alone and its
 /// neighbours are still applied.
 /// </summary>
@@ -29,15 +35,18 @@ public sealed class CaseUpdateWriter
 {
     private readonly ServiceDatabase database;
     private readonly CaseClockStore store;
+    private readonly EarlyWarningStore earlyWarnings;
     private readonly TimeProvider time;
     private readonly ILogger<CaseUpdateWriter> logger;
     private readonly CoalescingWriter<PendingCaseUpdate, Outcome> writer;
 
     public CaseUpdateWriter(
-        ServiceDatabase database, CaseClockStore store, TimeProvider time, IOptions<EscalationOptions> options, ILogger<CaseUpdateWriter> logger)
+        ServiceDatabase database, CaseClockStore store, EarlyWarningStore earlyWarnings, TimeProvider time, IOptions<EscalationOptions> options,
+        ILogger<CaseUpdateWriter> logger)
     {
         this.database = database;
         this.store = store;
+        this.earlyWarnings = earlyWarnings;
         this.time = time;
         this.logger = logger;
         // A write is not cancelled when the service stops: it commits or fails on its own, and a consumer that stopped
@@ -91,9 +100,16 @@ public sealed class CaseUpdateWriter
 
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // The consumer name includes the message type: one queue, but each type is its own inbox stream.
-        var claimed = await MessagingInbox.ClaimAsync(transaction, [.. group.Select(p => (p.InboxName, p.MessageId))], cancellationToken);
+        // The consumer name includes the message type: one queue, but each type is its own inbox stream. The evaluator's
+        // streams are claimed in the same statement.
+        var evaluated = group.Where(p => p.EarlyWarning is not null).Select(p => (Name: EarlyWarningStore.InboxNameOf(p.EarlyWarning!), p.MessageId, Message: p.EarlyWarning!))
+            .DistinctBy(e => (e.Name, e.MessageId)).ToList();
+        var claimed = await MessagingInbox.ClaimAsync(
+            transaction, [.. group.Select(p => (p.InboxName, p.MessageId)), .. evaluated.Select(e => (e.Name, e.MessageId))], cancellationToken);
         var fresh = Enumerable.Range(0, group.Count).Where(i => claimed.Contains((group[i].InboxName, group[i].MessageId))).ToList();
+        List<object> toEvaluate = [.. evaluated.Where(e => claimed.Contains((e.Name, e.MessageId))).Select(e => e.Message)];
+        if (toEvaluate.Count > 0)
+            await earlyWarnings.ApplyAllAsync(transaction, toEvaluate, cancellationToken);
         var dueNow = await store.ApplyAsync(transaction, [.. fresh.Select(i => group[i].Update)], time.GetUtcNow(), cancellationToken, commit: true);
         activity?.SetTag("accountability.clocks.applied", fresh.Count);
 

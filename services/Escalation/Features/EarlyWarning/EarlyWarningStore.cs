@@ -19,30 +19,62 @@ public sealed class EarlyWarningStore(ThresholdPolicies policies, TimeProvider t
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public async Task<IReadOnlyList<EarlyWarningRaised>> ApplyAsync(NpgsqlTransaction transaction, ComplaintReceived complaint, CancellationToken cancellationToken)
+    /// <summary>
+    /// The evaluator's inbox stream for a complaint or an amendment: its consumer's name, kept since the clocks' writer took
+    /// these over (<see cref="ApplyAllAsync"/>). A broker that ran an older version still brings them to the evaluator's own
+    /// queue as well, and the shared name records each once, whichever queue delivers it first.
+    /// </summary>
+    public static string InboxNameOf(object message) => $"EarlyWarningConsumer.{message.GetType().Name}";
+
+    public Task<IReadOnlyList<EarlyWarningRaised>> ApplyAsync(NpgsqlTransaction transaction, ComplaintReceived complaint, CancellationToken cancellationToken) =>
+        ApplyAllAsync(transaction, [complaint], cancellationToken);
+
+    public Task<IReadOnlyList<EarlyWarningRaised>> ApplyAsync(NpgsqlTransaction transaction, AllegationAmended amended, CancellationToken cancellationToken) =>
+        ApplyAllAsync(transaction, [amended], cancellationToken);
+
+    /// <summary>
+    /// Complaints (<see cref="ComplaintReceived"/>) and amendments (<see cref="AllegationAmended"/>) of several cases in one
+    /// transaction: every complaint's allegations in one statement, each amendment after them in the order given, then each
+    /// officer they name evaluated once. The evaluator folds an officer's allegations in the order they happened, so
+    /// evaluating once after a group gives the warnings that evaluating after each event would.
+    /// </summary>
+    /// <remarks>
+    /// Every allegation is stored, a named officer or not: an amendment that names one later takes the case number from it.
+    /// The officers' locks are taken first, in one order (<see cref="Badges"/>), so two groups naming the same officers
+    /// never deadlock, and two cases of one officer arriving at once cannot both cross.
+    /// </remarks>
+    public async Task<IReadOnlyList<EarlyWarningRaised>> ApplyAllAsync(NpgsqlTransaction transaction, IReadOnlyList<object> messages, CancellationToken cancellationToken)
     {
-        var badges = Badges(complaint.Allegations.Select(a => a.OfficerBadge));
-        await LockAsync(transaction, badges, cancellationToken);
-        foreach (var allegation in complaint.Allegations)
-            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+        var complaints = messages.OfType<ComplaintReceived>().ToList();
+        var amendments = messages.OfType<AllegationAmended>().ToList();
+        if (complaints.Count + amendments.Count != messages.Count)
+            throw new ArgumentException("Only complaints and amendments are recorded together.", nameof(messages));
+        var named = Badges([.. complaints.SelectMany(c => c.Allegations.Select(a => a.OfficerBadge)), .. amendments.Select(a => a.Allegation.OfficerBadge)]);
+        await LockAsync(transaction, Badges([.. named, .. amendments.Select(a => a.Previous?.OfficerBadge ?? "")]), cancellationToken);
+        var connection = transaction.Connection!;
+        var allegations = complaints.SelectMany(complaint => complaint.Allegations.Select(allegation => new
+        {
+            case_id = complaint.CaseId, allegation_id = allegation.AllegationId.ToString(), officer_badge = allegation.OfficerBadge.Trim(),
+            allegation_type = allegation.Type, case_number = complaint.CaseNumber, subject_badges = complaint.SubjectOfficerBadges, counted_at = complaint.ReceivedAt,
+        })).ToList();
+        if (allegations.Count > 0)
+            await connection.ExecuteAsync(new CommandDefinition(
                 """
                 insert into early_warning_allegations (case_id, allegation_id, officer_badge, allegation_type, case_number, subject_badges, counted_at)
-                values (@CaseId, @AllegationId, @OfficerBadge, @Type, @CaseNumber, @Subjects, @At)
+                select case_id, allegation_id, officer_badge, allegation_type, case_number, subject_badges, counted_at
+                from jsonb_to_recordset(@allegations::jsonb) as a(case_id uuid, allegation_id text, officer_badge text, allegation_type text,
+                                                                  case_number text, subject_badges text[], counted_at timestamptz)
                 on conflict (case_id, allegation_id) do nothing
                 """,
-                new
-                {
-                    complaint.CaseId, AllegationId = allegation.AllegationId.ToString(), OfficerBadge = allegation.OfficerBadge.Trim(), allegation.Type,
-                    complaint.CaseNumber, Subjects = complaint.SubjectOfficerBadges.ToArray(), At = complaint.ReceivedAt.ForDb(),
-                }, transaction, cancellationToken: cancellationToken));
-        return await EvaluateAsync(transaction, badges, cancellationToken);
+                new { allegations = JsonSerializer.Serialize(allegations, Json) }, transaction, cancellationToken: cancellationToken));
+        foreach (var amended in amendments)
+            await RecordAsync(transaction, amended, cancellationToken);
+        return await EvaluateAsync(transaction, named, cancellationToken);
     }
 
     /// <summary>An added allegation counts from when it was added; a corrected one keeps its instant and may change officer.</summary>
-    public async Task<IReadOnlyList<EarlyWarningRaised>> ApplyAsync(NpgsqlTransaction transaction, AllegationAmended amended, CancellationToken cancellationToken)
+    private static async Task RecordAsync(NpgsqlTransaction transaction, AllegationAmended amended, CancellationToken cancellationToken)
     {
-        var badges = Badges([amended.Allegation.OfficerBadge]);
-        await LockAsync(transaction, Badges([amended.Allegation.OfficerBadge, amended.Previous?.OfficerBadge ?? ""]), cancellationToken);
         var connection = transaction.Connection!;
         await connection.ExecuteAsync(new CommandDefinition(
             """
@@ -59,7 +91,6 @@ public sealed class EarlyWarningStore(ThresholdPolicies policies, TimeProvider t
         await connection.ExecuteAsync(new CommandDefinition(
             "update early_warning_allegations set subject_badges = @Subjects where case_id = @CaseId",
             new { amended.CaseId, Subjects = amended.SubjectOfficerBadges.ToArray() }, transaction, cancellationToken: cancellationToken));
-        return await EvaluateAsync(transaction, badges, cancellationToken);
     }
 
     public async Task<IReadOnlyList<EarlyWarningRaised>> ApplyAsync(NpgsqlTransaction transaction, FindingsRecorded recorded, CancellationToken cancellationToken)
