@@ -193,6 +193,18 @@ public sealed class EarlyWarningTests(EscalationFixture fixture)
         Assert.Equal(1, await host.CountAsync("select count(*) from outbox where message_type like @type", new { type = $"{typeof(EarlyWarningRaised).FullName},%" }));
         Assert.Equal(0u, await host.Broker.QueueDepthAsync($"{evaluator}_skipped"));
         Assert.Equal(0u, await host.Broker.QueueDepthAsync($"{evaluator}_error"));
+
+        // The README's step once every instance runs this version: the old binding goes, through the management API, and
+        // a complaint still counts, from the clocks' queue alone.
+        using (var management = IsolatedVirtualHost.ManagementClient(TestEnvironment.RabbitMqUri, TestEnvironment.RabbitMqManagementUri))
+        {
+            using var removed = await management.DeleteAsync(
+                $"api/bindings/{Uri.EscapeDataString(host.Broker.Name)}/e/{Uri.EscapeDataString(ExchangeOf<ComplaintReceived>())}/e/{Uri.EscapeDataString(evaluator)}/~");
+            Assert.True(removed.IsSuccessStatusCode, $"DELETE of the old binding answered {(int)removed.StatusCode}");
+        }
+        Assert.DoesNotContain(evaluator, (await IsolatedVirtualHost.BindingsFromAsync(host.Broker.Name, ExchangeOf<ComplaintReceived>())).Select(b => b.Destination));
+        await PublishInOrderAsync(host, [Complaint("1569", "discourtesy", Start.AddDays(90))]);
+        Assert.Equal(4, await host.CountAsync("select count(*) from early_warning_allegations where officer_badge = '1569'", new { }));
     }
 
     /// <summary>The exchange MassTransit publishes a message type to.</summary>
