@@ -111,7 +111,7 @@ public sealed class IsolatedEscalation : IAsyncDisposable
     }
 
     public Task WaitUntilConsumedAsync(params Guid[] messageIds) =>
-        // The clock consumers' rows only: the early-warning evaluator takes some of the same events on a queue of its own.
+        // The clock consumers' rows only: the early-warning evaluator claims complaints and amendments under streams of its own.
         Eventually.HoldsAsync(async () => await CountAsync(
             "select count(*) from inbox where message_id = any(@messageIds) and consumer not like 'EarlyWarningConsumer.%'", new { messageIds }) == messageIds.Length,
             $"escalation consumed {messageIds.Length} messages");
