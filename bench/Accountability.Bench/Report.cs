@@ -198,13 +198,13 @@ public sealed record Report(
         ["phases"] = new JsonArray([Phase("fixedRate", FixedRate), Phase("maximum", Maximum),
             .. HalfMaximum is null ? Array.Empty<JsonNode>() : [Phase("halfMaximum", HalfMaximum)],
             .. Burst is null ? Array.Empty<JsonNode>() : [Phase("burst", Burst)]]),
-        ["burstCost"] = BurstCpu is { } burstCpu && Burst is { } burst
+        ["burstCost"] = BurstCpu is { } burstCpu && Burst is { } burst && burstCpu.MsPerComplaint(burst.Accepted) is var burstMs
             ? new JsonObject
             {
                 ["seconds"] = Round(burstCpu.Seconds),
                 ["coresBusy"] = Round(burstCpu.CoresBusy),
-                ["cpuMsPerComplaint"] = Round(burstCpu.MsPerComplaint(burst.Accepted).Values.Sum()),
-                ["cpuMsPerComplaintByProcess"] = new JsonObject(burstCpu.MsPerComplaint(burst.Accepted).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
+                ["cpuMsPerComplaint"] = Round(burstMs.Values.Sum()),
+                ["cpuMsPerComplaintByProcess"] = new JsonObject(burstMs.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
                 ["topStatements"] = StatementsJson(burstCpu.TopStatements),
             }
             : null,

@@ -50,7 +50,7 @@ public sealed class MandatoryPublishTests
         await Eventually.HoldsAsync(() => host.Log.Deliveries.ContainsKey(delivered), "the work item behind it was delivered");
 
         // The consumer's new version binds its queue; the next batch publishes the message into it, once.
-        var exchange = $"{typeof(HeardWorkItem).Namespace}:{nameof(HeardWorkItem)}";
+        var exchange = BrokerNames.ExchangeOf<HeardWorkItem>();
         await vhost.BindQueueAsync(exchange, "heard-work-item");
         Assert.Equal(1, await relay.RelayBatchAsync(settings, CancellationToken.None));
 

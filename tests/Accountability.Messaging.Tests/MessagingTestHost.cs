@@ -47,7 +47,7 @@ public sealed class MessagingTestHost : IAsyncDisposable
     public CancellationToken Stopping => host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
     /// <summary>The consumer's queue; MassTransit names the error queue after it.</summary>
-    public string QueueName => $"{Schema.Replace('_', '-')}-work-item";
+    public string QueueName => BrokerNames.Queue(Schema, "work-item");
 
     public static async Task<MessagingTestHost> StartAsync(
         bool relay = true, int retryLimit = 2, string? schema = null, TimeSpan? pollInterval = null, string? rabbitMqUri = null,
@@ -78,7 +78,7 @@ public sealed class MessagingTestHost : IAsyncDisposable
         builder.Logging.AddProvider(recentLogs);
         builder.Services.AddSingleton(recentLogs);
         builder.AddAccountabilityMessaging(schema, typeof(MessagingTestHost).Assembly, bus =>
-            bus.AddConsumer<WorkItemConsumer, WorkItemConsumerDefinition>().Endpoint(e => e.Name = $"{schema.Replace('_', '-')}-work-item"));
+            bus.AddConsumer<WorkItemConsumer, WorkItemConsumerDefinition>().Endpoint(e => e.Name = BrokerNames.Queue(schema, "work-item")));
         // Start returns only once the consumer's queue is bound, so no test message is published into the void
         // (unless the test is about endpoints that do not start).
         builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = waitUntilStarted);

@@ -21,7 +21,7 @@ public sealed class StuckEndpointWatchdogTests
         var factory = new ConnectionFactory { Uri = new Uri(vhost.AmqpUri) };
         await using (var connection = await factory.CreateConnectionAsync())
         await using (var channel = await connection.CreateChannelAsync())
-            await channel.QueueDeclareAsync($"{schema.Replace('_', '-')}-work-item", durable: true, exclusive: false, autoDelete: false,
+            await channel.QueueDeclareAsync(BrokerNames.Queue(schema, "work-item"), durable: true, exclusive: false, autoDelete: false,
                 arguments: new Dictionary<string, object?> { ["x-max-length"] = 1 });
 
         try

@@ -98,7 +98,7 @@ public sealed class StuckPublishTests(ITestOutputHelper output)
             await consumer.EffectsOnceAppliedAsync([.. written]);
             // Its receive endpoint has started too (the directory's queue has both hosts' consumers): an endpoint still
             // starting when the path goes silent would end the process by the watchdog's other rule.
-            var directoryQueue = $"{consumer.Schema.Replace('_', '-')}-people-in-force";
+            var directoryQueue = BrokerNames.Queue(consumer.Schema, "people-in-force");
             var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(TestEnvironment.RabbitMqUri) };
             await using var connection = await factory.CreateConnectionAsync();
             await using var channel = await connection.CreateChannelAsync();

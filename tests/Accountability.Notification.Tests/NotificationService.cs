@@ -93,7 +93,7 @@ public sealed class NotificationService : IAsyncLifetime
     public Func<IsolatedVirtualHost, Task>? BeforeStart { get; init; }
 
     /// <summary>A receive queue's name (and its exchange's): the schema, in kebab case, is the prefix.</summary>
-    public string QueueName(string endpoint) => $"{Schema.Replace('_', '-')}-{endpoint}";
+    public string QueueName(string endpoint) => BrokerNames.Queue(Schema, endpoint);
 
     public async Task InitializeAsync()
     {

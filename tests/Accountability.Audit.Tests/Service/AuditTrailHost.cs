@@ -62,7 +62,7 @@ public sealed class AuditTrailHost : IAsyncDisposable
         return host;
     }
 
-    public string QueueName => $"{Schema.Replace('_', '-')}-trail";
+    public string QueueName => BrokerNames.Queue(Schema, "trail");
 
     /// <summary>Sends one event to the trail's queue with a chosen message id and producer traceparent.</summary>
     public async Task SendAsync(object message, Guid? messageId = null, string? traceParent = null)

@@ -159,13 +159,13 @@ public sealed class EarlyWarningTests(EscalationFixture fixture)
         var vhost = host.Broker.Name;
         var evaluator = host.QueueName("early-warning");
         var clocks = host.QueueName("case-events");
-        var complaints = (await IsolatedVirtualHost.BindingsFromAsync(vhost, ExchangeOf<ComplaintReceived>())).Select(b => b.Destination).ToList();
+        var complaints = (await IsolatedVirtualHost.BindingsFromAsync(vhost, BrokerNames.ExchangeOf<ComplaintReceived>())).Select(b => b.Destination).ToList();
         Assert.Contains(clocks, complaints);
         Assert.DoesNotContain(evaluator, complaints);
-        var amendments = (await IsolatedVirtualHost.BindingsFromAsync(vhost, ExchangeOf<AllegationAmended>())).Select(b => b.Destination).ToList();
+        var amendments = (await IsolatedVirtualHost.BindingsFromAsync(vhost, BrokerNames.ExchangeOf<AllegationAmended>())).Select(b => b.Destination).ToList();
         Assert.Contains(clocks, amendments);
         Assert.DoesNotContain(evaluator, amendments);
-        Assert.Contains(evaluator, (await IsolatedVirtualHost.BindingsFromAsync(vhost, ExchangeOf<FindingsRecorded>())).Select(b => b.Destination));
+        Assert.Contains(evaluator, (await IsolatedVirtualHost.BindingsFromAsync(vhost, BrokerNames.ExchangeOf<FindingsRecorded>())).Select(b => b.Destination));
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class EarlyWarningTests(EscalationFixture fixture)
     {
         await using var host = await IsolatedEscalation.CreateAsync();
         var evaluator = host.QueueName("early-warning");
-        await host.Broker.BindFanoutExchangesAsync(ExchangeOf<ComplaintReceived>(), evaluator);
+        await host.Broker.BindFanoutExchangesAsync(BrokerNames.ExchangeOf<ComplaintReceived>(), evaluator);
         await host.StartInstanceAsync();
         await host.PublishDirectoryAsync();
         await Eventually.HoldsAsync(async () => await host.CountAsync("select count(*) from org_directory", new { }) == 1, "the org chart is stored");
@@ -199,16 +199,13 @@ public sealed class EarlyWarningTests(EscalationFixture fixture)
         using (var management = IsolatedVirtualHost.ManagementClient(TestEnvironment.RabbitMqUri, TestEnvironment.RabbitMqManagementUri))
         {
             using var removed = await management.DeleteAsync(
-                $"api/bindings/{Uri.EscapeDataString(host.Broker.Name)}/e/{Uri.EscapeDataString(ExchangeOf<ComplaintReceived>())}/e/{Uri.EscapeDataString(evaluator)}/~");
+                $"api/bindings/{Uri.EscapeDataString(host.Broker.Name)}/e/{Uri.EscapeDataString(BrokerNames.ExchangeOf<ComplaintReceived>())}/e/{Uri.EscapeDataString(evaluator)}/~");
             Assert.True(removed.IsSuccessStatusCode, $"DELETE of the old binding answered {(int)removed.StatusCode}");
         }
-        Assert.DoesNotContain(evaluator, (await IsolatedVirtualHost.BindingsFromAsync(host.Broker.Name, ExchangeOf<ComplaintReceived>())).Select(b => b.Destination));
+        Assert.DoesNotContain(evaluator, (await IsolatedVirtualHost.BindingsFromAsync(host.Broker.Name, BrokerNames.ExchangeOf<ComplaintReceived>())).Select(b => b.Destination));
         await PublishInOrderAsync(host, [Complaint("1569", "discourtesy", Start.AddDays(90))]);
         Assert.Equal(4, await host.CountAsync("select count(*) from early_warning_allegations where officer_badge = '1569'", new { }));
     }
-
-    /// <summary>The exchange MassTransit publishes a message type to.</summary>
-    private static string ExchangeOf<T>() => $"{typeof(T).Namespace}:{typeof(T).Name}";
 
     private static string Summary(EarlyWarningRaised w) =>
         $"{w.WarningId} {w.PolicyId} v{w.PolicyVersion} {w.OccurredAt:O} {w.WindowStart:O} {string.Join(",", w.Cases.Select(c => $"{c.CaseId}:{string.Join("+", c.AllegationIds)}"))} " +

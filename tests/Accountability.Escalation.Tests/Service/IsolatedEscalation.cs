@@ -44,8 +44,8 @@ public sealed class IsolatedEscalation : IAsyncDisposable
     /// <summary>The virtual host of these instances, for a test that plays an older version's bindings.</summary>
     public IsolatedVirtualHost Broker => vhost;
 
-    /// <summary>An endpoint's queue (and exchange) name: the schema is its prefix, in kebab case as MassTransit writes it.</summary>
-    public string QueueName(string endpoint) => $"{Schema.Replace('_', '-')}-{endpoint}";
+    /// <summary>An endpoint's queue (and exchange) name.</summary>
+    public string QueueName(string endpoint) => BrokerNames.Queue(Schema, endpoint);
 
     /// <summary>The assignment service these instances ask who may see a case.</summary>
     public AssignmentNeighbour Assignment { get; }
