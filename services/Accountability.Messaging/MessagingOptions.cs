@@ -48,11 +48,12 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// How long a message for a grouped inbox (notification's planning, intake's public status, escalation's early
-    /// warnings) waits for companions when no group is being gathered, so a complaint's messages share a transaction.
-    /// None of them is on custody's path. Zero processes a lone message at once. A group of half <see cref="PrefetchCount"/>
-    /// messages is written without waiting out the rest.
+    /// warnings) waits for companions when no group is being gathered (500 ms by default), so a complaint's messages, and
+    /// at a few complaints a second several complaints', share a transaction. None of them is on custody's path. Zero
+    /// processes a lone message at once. A group of half <see cref="PrefetchCount"/> messages is written without waiting
+    /// out the rest.
     /// </summary>
-    public TimeSpan InboxGroupLinger { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan InboxGroupLinger { get; set; } = TimeSpan.FromMilliseconds(500);
 
     public void Validate()
     {

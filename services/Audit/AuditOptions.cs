@@ -43,11 +43,11 @@ public sealed class AuditOptions
     public int TrailPrefetch(Messaging.MessagingOptions messaging) => Math.Max(messaging.PrefetchCount, AppendBatchSize);
 
     /// <summary>
-    /// How long a batch that is not full waits for companions before it is written. The trail is off
-    /// the path of custody and of the complainant's mail, so a complaint's events are worth gathering into one transaction;
-    /// zero writes every event as soon as the writer is free.
+    /// How long a batch that is not full waits for companions before it is written (500 ms by default). The trail is off
+    /// the path of custody and of the complainant's mail, so a complaint's events, and at a few complaints a second
+    /// several complaints', are worth gathering into one transaction; zero writes every event as soon as the writer is free.
     /// </summary>
-    public TimeSpan AppendLinger { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan AppendLinger { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The public figures (GET /api/public/transparency) per client address: requests per window.</summary>
     public int PublicFiguresPermitLimit { get; set; } = 120;

@@ -53,12 +53,12 @@ public sealed class EscalationOptions
     public int CaseEventsPrefetchCount { get; set; } = 64;
 
     /// <summary>
-    /// How long a group of case events that is not already being gathered waits for companions before it is written (100 ms
+    /// How long a group of case events that is not already being gathered waits for companions before it is written (500 ms
     /// by default, 0 to 10 s). At a trickle a complaint's receipt and its routing's events arrive some tens of milliseconds
-    /// apart; waiting lets them share one transaction. Clocks run from each event's own instant, so the wait moves no
-    /// deadline; zero writes every event as soon as the writer is free.
+    /// apart, and the next complaints' a few hundred; waiting lets them share one transaction. Clocks run from each event's
+    /// own instant, so the wait moves no deadline; zero writes every event as soon as the writer is free.
     /// </summary>
-    public TimeSpan CaseEventsLinger { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan CaseEventsLinger { get; set; } = TimeSpan.FromMilliseconds(500);
 
     public bool ManualClock => string.Equals(Clock, "manual", StringComparison.OrdinalIgnoreCase);
 

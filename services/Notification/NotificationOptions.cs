@@ -144,11 +144,12 @@ public sealed class NotificationOptions
         public int BatchSize { get; set; } = 4;
 
         /// <summary>
-        /// How long a worker woken for new deliveries waits before it claims (100 ms by default, 0 to 10 s). A complaint's
-        /// deliveries are recorded some tens of milliseconds apart; waiting lets one claim and one record take them all.
-        /// While a worker waits, further wake-ups are left to it. Zero claims at once.
+        /// How long a worker woken for new deliveries waits before it claims (500 ms by default, 0 to 10 s). A complaint's
+        /// deliveries are recorded some tens of milliseconds apart, and at a few complaints a second a few hundred
+        /// apart; waiting lets one claim and one record take them all. While a worker waits, further wake-ups are left to
+        /// it. Zero claims at once.
         /// </summary>
-        public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(100);
+        public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(500);
 
         /// <summary>
         /// How long a claim's first outcome waits for the claim's other outcomes before it is recorded alone (50 ms by

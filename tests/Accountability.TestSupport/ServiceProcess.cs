@@ -56,10 +56,27 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// The off-path stages wait 500 ms for companions in a deployment, so at a few complaints a second several complaints
+    /// share a transaction. Most tests file one complaint and wait for its mail, clocks and records, where that wait would
+    /// only lengthen the suite; these are the values the suite was written with. The lingers' own tests
+    /// (AppendLingerTests, GroupClockTests, DispatchLingerTests, GroupedInboxTests) set theirs; the console's journeys,
+    /// make chaos and make bench run the services' defaults.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> ShortLingers = new Dictionary<string, string>
+    {
+        ["Messaging__InboxGroupLinger"] = "00:00:00.050",
+        ["Audit__AppendLinger"] = "00:00:00.100",
+        ["Escalation__CaseEventsLinger"] = "00:00:00.100",
+        ["Notification__Delivery__Linger"] = "00:00:00.100",
+    };
+
+    /// <summary>
     /// Starts a service (Intake, Assignment, Escalation, Notification or Audit) and waits until /health/ready says 200.
     /// On a free loopback port, or on <paramref name="port"/> when the address must be known before (an OpenID client's redirect URI).
+    /// With <see cref="ShortLingers"/> unless <paramref name="shippedLingers"/> asks for the services' own.
     /// </summary>
-    public static async Task<ServiceProcess> StartAsync(string name, IDictionary<string, string>? settings = null, bool waitUntilReady = true, int? port = null)
+    public static async Task<ServiceProcess> StartAsync(string name, IDictionary<string, string>? settings = null, bool waitUntilReady = true, int? port = null,
+        bool shippedLingers = false)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
         var dll = RepositoryPaths.File("services", name, "bin", configuration, "net10.0", $"Accountability.{name}.dll");
@@ -86,6 +103,9 @@ public sealed class ServiceProcess : IAsyncDisposable
                 ["Privacy__Keys__test-key-1"] = "dGVzdC1jb250YWN0LWtleS0zMi1ieXRlcy1sb25nISE=",
             },
         };
+        if (!shippedLingers)
+            foreach (var (key, value) in ShortLingers)
+                start.Environment[key] = value;
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             start.Environment[key] = value;
 

@@ -130,7 +130,8 @@ public sealed class ConsoleSystem : IAsyncLifetime
         var all = new Dictionary<string, string>(isolation);
         foreach (var (key, value) in settings ?? [])
             all[key] = value;
-        return ServiceProcess.StartAsync(name, all, waitUntilReady, port);
+        // A journey sees what a person would: the services wait for companions as long as a deployment's do.
+        return ServiceProcess.StartAsync(name, all, waitUntilReady, port, shippedLingers: true);
     }
 
     private static string Url(ServiceProcess service) => service.BaseAddress.ToString().TrimEnd('/');

@@ -105,7 +105,15 @@
   if (window.EventSource && document.querySelector('[data-src]')) {
     var source = new EventSource('/live/cases');
     source.addEventListener('open', function () { setState('Live: updates appear as they happen.'); refresh(); });
-    source.addEventListener('case', refresh);
+    // Escalation writes a change's clocks up to half a second after the change reaches this page (it gathers a few
+    // complaints' events into one transaction), so a region fetched at once may show the deadlines from before: it is
+    // fetched once more when the changes have been quiet for a moment.
+    var settle = null;
+    source.addEventListener('case', function () {
+      refresh();
+      clearTimeout(settle);
+      settle = setTimeout(refresh, 1500);
+    });
     source.addEventListener('error', function () { setState('Live updates reconnecting…'); });
   }
 })();
