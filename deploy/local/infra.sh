@@ -217,7 +217,8 @@ as_pg() {
 }
 
 rmq_env() {
-    local home
+    local home schedulers
+    schedulers=$(rmq_scheduler_args)
     home=$(getent passwd "$RMQ_USER" | cut -d: -f6)
     # The Erlang cookie lives in $HOME; a user without a usable home keeps it in the state folder.
     if [ "$AS_ROOT" = 0 ] && [ ! -f "$home/.erlang.cookie" ] && [ ! -w "$home" ]; then home=$RMQ_DIR; fi
@@ -240,9 +241,20 @@ rmq_env() {
         "RABBITMQ_ADVANCED_CONFIG_FILE=$RMQ_DIR/advanced.config"
         "RABBITMQ_CONF_ENV_FILE=$RMQ_DIR/rabbitmq-env.conf"
         "RABBITMQ_PID_FILE=$RMQ_PID_FILE"
-        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1}"
+        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1} $schedulers"
         "RABBITMQ_CTL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1}"
     )
+}
+
+# The broker's Erlang schedulers: one by default (RABBITMQ_SCHEDULERS, a whole number from 1 to 64), not bound to a core
+# (+sbt u), so the kernel can run it wherever a core is free. On this two-core machine the broker shares the cores with
+# PostgreSQL and five services; a second scheduler only added wake-ups that hand work between the two: at 5 complaints
+# a second the broker used a fifth more CPU with two (docs/bench.md, thirty-second round). Raise it on a machine where
+# the broker has cores of its own.
+rmq_scheduler_args() {
+    local n=${RABBITMQ_SCHEDULERS:-1}
+    [[ $n =~ ^[1-9][0-9]?$ && $n -le 64 ]] || die "RABBITMQ_SCHEDULERS must be a whole number from 1 to 64, not '$n'"
+    printf '+S %s:%s +sbt u' "$n" "$n"
 }
 
 # Sets RMQ_CMD to the command line that runs "$@" as the broker's user with the broker's environment.
@@ -640,6 +652,8 @@ cmd_status() {
     echo "state: $STATE"
     return $ok
 }
+
+case $COMMAND in start | broker-restart) rmq_scheduler_args > /dev/null ;; esac  # a bad setting stops nothing
 
 case $COMMAND in
     start) lock; cmd_start ;;
