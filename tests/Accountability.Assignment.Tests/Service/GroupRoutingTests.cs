@@ -1,5 +1,7 @@
+using System.Net;
 using Accountability.Contracts.Intake;
 using Accountability.Messaging.Bus;
+using Accountability.ServiceDefaults.Security;
 using Accountability.TestSupport;
 using Dapper;
 using MassTransit;
@@ -31,6 +33,66 @@ public sealed class GroupRoutingTests(AssignmentService service)
             expected[next]++;
         }
         Assert.Equal(expected.OrderBy(p => p.Key), (await OpenCasesAsync(connection)).OrderBy(p => p.Key));
+    }
+
+    [Fact]
+    public async Task The_open_case_counts_routing_reads_stay_equal_to_the_open_cases_through_receipts_a_reassignment_a_resolution_and_a_reopening()
+    {
+        // Complaints that arrive together: one insert statement for the group.
+        var filed = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => service.FileAsync("force", "2", "1569")));
+        var owners = new Dictionary<Guid, string>();
+        foreach (var complaint in filed)
+            owners[complaint.CaseId] = (await service.WaitForRoutingAsync(complaint.CaseId)).GetProperty("owner").GetProperty("id").GetString()!;
+        await AssertCountsMatchTheCasesAsync();
+
+        // A reassignment: one owner's count falls, another's rises.
+        var moved = filed[0].CaseId;
+        var receiver = AssignmentService.ActiveInternalAffairsInvestigators.First(p => p != owners[moved]);
+        using (var reassign = await service.SendAsync(HttpMethod.Post, $"/api/cases/{moved}/reassign", TestTokens.For("p-1011", Roles.Commander),
+                   new { toPersonId = receiver, reason = "Balancing the unit's work" }))
+            Assert.True(reassign.IsSuccessStatusCode, await reassign.Content.ReadAsStringAsync());
+        await service.WaitForOwnerAsync(moved, c => c.GetProperty("owner").GetProperty("id").GetString() == receiver, $"case {moved} is reassigned");
+        await AssertCountsMatchTheCasesAsync();
+
+        // A resolution takes the case off its owner's count, and a reopening puts it back.
+        var closed = filed[1].CaseId;
+        var token = TestTokens.For(owners[closed], Roles.Investigator);
+        var allegationId = (await service.ReadCaseAsync(closed, token)).GetProperty("allegations")[0].GetProperty("id").GetString();
+        using (var finding = await service.SendAsync(HttpMethod.Post, $"/api/cases/{closed}/findings", token, new { allegationId, finding = "sustained" }))
+            Assert.Equal(HttpStatusCode.OK, finding.StatusCode);
+        var before = await CountOfAsync(owners[closed]);
+        using (var resolve = await service.SendAsync(HttpMethod.Post, $"/api/cases/{closed}/resolve", token, new { reason = "Retrained." }))
+            Assert.Equal(HttpStatusCode.OK, resolve.StatusCode);
+        Assert.Equal(before - 1, await CountOfAsync(owners[closed]));
+        await AssertCountsMatchTheCasesAsync();
+        using (var reopen = await service.SendAsync(HttpMethod.Post, $"/api/cases/{closed}/reopen", token, new { reason = "New witness came forward" }))
+            Assert.Equal(HttpStatusCode.OK, reopen.StatusCode);
+        Assert.Equal(before, await CountOfAsync(owners[closed]));
+        await AssertCountsMatchTheCasesAsync();
+    }
+
+    /// <summary>Every owner's kept count against a count of the case rows, in one statement (one snapshot).</summary>
+    private static async Task AssertCountsMatchTheCasesAsync()
+    {
+        await using var connection = await TestDatabase.OpenAsync("assignment");
+        var differences = (await connection.QueryAsync<(string Kind, string Owner, int Counted, int Kept)>(
+            """
+            select coalesce(counted.owner_kind, kept.owner_kind), coalesce(counted.owner_id, kept.owner_id),
+                   coalesce(counted.open_cases, 0), coalesce(kept.open_cases, 0)
+            from (select owner_kind, owner_id, count(*)::int as open_cases from cases
+                  where status = 'open' and owner_id is not null group by owner_kind, owner_id) as counted
+            full join open_case_counts as kept on kept.owner_kind = counted.owner_kind and kept.owner_id = counted.owner_id
+            where coalesce(counted.open_cases, 0) <> coalesce(kept.open_cases, 0)
+            """)).ToList();
+        Assert.True(differences.Count == 0, "kept counts differ from the cases: " + string.Join(", ", differences));
+        Assert.True(await connection.ExecuteScalarAsync<int>("select count(*)::int from open_case_counts where open_cases > 0") > 0);
+    }
+
+    private static async Task<int> CountOfAsync(string personId)
+    {
+        await using var connection = await TestDatabase.OpenAsync("assignment");
+        return await connection.ExecuteScalarAsync<int>(
+            "select coalesce((select open_cases from open_case_counts where owner_kind = 'person' and owner_id = @personId), 0)", new { personId });
     }
 
     private static async Task<Dictionary<string, int>> OpenCasesAsync(NpgsqlConnection connection)

@@ -122,7 +122,8 @@ public sealed class ComplaintRouter
             reads.BatchCommands.Add(BatchStatements.Of(
                 "select case_id from cases where case_id = any(@ids)", new { ids = group.Select(c => c.Complaint.CaseId).Distinct().ToArray() }));
             reads.BatchCommands.Add(BatchStatements.Of(
-                "select owner_id, count(*)::int from cases where status = 'open' and owner_kind = 'person' and owner_id = any(@candidates) group by owner_id",
+                // Kept by cases' triggers (migration 0013): one row a candidate, however many cases are open.
+                "select owner_id, open_cases from open_case_counts where owner_kind = 'person' and owner_id = any(@candidates)",
                 new { candidates }));
             await using var reader = await reads.ExecuteReaderAsync(cancellationToken);
             claimed = await ReadAllAsync(reader, r => r.GetGuid(0), cancellationToken);
