@@ -289,6 +289,7 @@ public static class ChaosRun
         Console.WriteLine($"lost:        {verdict.LostTotal}   ({string.Join(", ", verdict.Lost.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))})");
         Console.WriteLine($"duplicated:  {verdict.DuplicatedTotal}   ({string.Join(", ", verdict.Duplicated.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))})");
         Console.WriteLine($"unowned:     {verdict.UnownedTotal}   ({string.Join(", ", verdict.Unowned.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))})");
+        Console.WriteLine($"miscounted:  {verdict.MiscountedTotal}   ({string.Join(", ", verdict.Miscounted.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))})");
         Console.WriteLine($"audit trail: {(verdict.AuditVerified ? "verified" : "NOT VERIFIED")} ({verdict.AuditMessage})");
         Console.WriteLine($"receipts transmitted again as the same message after a crash (same Message-ID; informative): {verdict.ResentReceipts}");
         foreach (var example in verdict.Examples.Take(25))

@@ -17,6 +17,9 @@ public sealed class Verdict
 
     public ConcurrentDictionary<string, int> Unowned { get; } = new();
 
+    /// <summary>Counts a service keeps that differ from the rows they count (routing's open cases per owner).</summary>
+    public ConcurrentDictionary<string, int> Miscounted { get; } = new();
+
     public ConcurrentQueue<string> Examples { get; } = new();
 
     /// <summary>
@@ -37,7 +40,9 @@ public sealed class Verdict
 
     public int UnownedTotal => Unowned.Values.Sum();
 
-    public bool Passed => LostTotal == 0 && DuplicatedTotal == 0 && UnownedTotal == 0 && AuditVerified;
+    public int MiscountedTotal => Miscounted.Values.Sum();
+
+    public bool Passed => LostTotal == 0 && DuplicatedTotal == 0 && UnownedTotal == 0 && MiscountedTotal == 0 && AuditVerified;
 
     public void Count(ConcurrentDictionary<string, int> bucket, string what, string example)
     {
@@ -115,6 +120,7 @@ public sealed class Checker(Cluster cluster, string readerToken, string connecti
             verdict.Duplicated[key] = 0;
         foreach (var key in new[] { "no owner now", "no owner at a sampled instant", "custody gap", "custody overlap", "open intervals != 1" })
             verdict.Unowned[key] = 0;
+        verdict.Miscounted["open cases per owner"] = 0;
 
         // Per case, over HTTP.
         var queue = new ConcurrentQueue<Accepted>(accepted);
@@ -153,6 +159,19 @@ public sealed class Checker(Cluster cluster, string readerToken, string connecti
             await connection.OpenAsync();
             await foreach (var (what, example) in DuplicateRowsAsync(connection))
                 verdict.Count(verdict.Duplicated, what, example);
+            // Routing picks the least loaded investigator from counts that triggers keep (assignment's migration 0013); two
+            // instances routed and decided at once, and were killed in the middle. One statement, so one snapshot.
+            await using var counts = new NpgsqlCommand(
+                """
+                select coalesce(counted.owner_id, kept.owner_id), coalesce(counted.open_cases, 0), coalesce(kept.open_cases, 0)
+                from (select owner_kind, owner_id, count(*)::int as open_cases from assignment.cases
+                      where status = 'open' and owner_id is not null group by owner_kind, owner_id) as counted
+                full join assignment.open_case_counts as kept on kept.owner_kind = counted.owner_kind and kept.owner_id = counted.owner_id
+                where coalesce(counted.open_cases, 0) <> coalesce(kept.open_cases, 0)
+                """, connection);
+            await using var reader = await counts.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                verdict.Count(verdict.Miscounted, "open cases per owner", $"{reader.GetString(0)}: {reader.GetInt32(1)} open, {reader.GetInt32(2)} kept");
         }
 
         // The trail verifies.

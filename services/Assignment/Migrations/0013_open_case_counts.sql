@@ -15,49 +15,43 @@ select owner_kind, owner_id, count(*) from cases
 where status = 'open' and owner_id is not null
 group by owner_kind, owner_id;
 
--- One statement's changes, summed per owner and applied in one order (owner_kind, owner_id): two transactions that
+-- Changes to the counts, summed per owner and applied in one order (owner_kind, owner_id): two transactions that
 -- change the same owners' counts take those rows' locks in the same order, so they wait for each other and never
 -- deadlock. Each writer of a case row writes it in one statement per transaction (a routing group's insert, or a
 -- decision's update of its one case), so no transaction takes them in two orders.
+create function open_case_counts_add(kinds text[], ids text[], changes int[]) returns void language plpgsql as $$
+begin
+    insert into open_case_counts as counts (owner_kind, owner_id, open_cases)
+    select kind, id, sum(change)::int from unnest(kinds, ids, changes) as c(kind, id, change)
+    group by kind, id
+    having sum(change) <> 0
+    order by kind, id
+    on conflict (owner_kind, owner_id) do update set open_cases = counts.open_cases + excluded.open_cases;
+end $$;
+
+-- One statement's open cases out (old rows) and in (new rows). An insert has no old rows and a delete no new ones, so
+-- each branch names only the tables its statement has. An update that changes neither the status nor the owner (most
+-- decisions) sums to nothing and touches no count.
 create function open_case_counts_apply() returns trigger language plpgsql as $$
 begin
-    insert into open_case_counts as counts (owner_kind, owner_id, open_cases)
-    select owner_kind, owner_id, sum(change)::int
-    from (
-        select owner_kind, owner_id, -1 as change from old_rows where status = 'open' and owner_id is not null
-        union all
-        select owner_kind, owner_id, 1 from new_rows where status = 'open' and owner_id is not null
-    ) as changes
-    group by owner_kind, owner_id
-    having sum(change) <> 0
-    order by owner_kind, owner_id
-    on conflict (owner_kind, owner_id) do update set open_cases = counts.open_cases + excluded.open_cases;
-    return null;
-end $$;
-
--- An insert has no old rows and a delete no new ones: the same function with an empty table on the other side.
-create function open_case_counts_insert() returns trigger language plpgsql as $$
-begin
-    insert into open_case_counts as counts (owner_kind, owner_id, open_cases)
-    select owner_kind, owner_id, count(*)::int from new_rows where status = 'open' and owner_id is not null
-    group by owner_kind, owner_id
-    order by owner_kind, owner_id
-    on conflict (owner_kind, owner_id) do update set open_cases = counts.open_cases + excluded.open_cases;
-    return null;
-end $$;
-
-create function open_case_counts_delete() returns trigger language plpgsql as $$
-begin
-    update open_case_counts as counts set open_cases = counts.open_cases - gone.cases
-    from (select owner_kind, owner_id, count(*)::int as cases from old_rows where status = 'open' and owner_id is not null
-          group by owner_kind, owner_id order by owner_kind, owner_id) as gone
-    where counts.owner_kind = gone.owner_kind and counts.owner_id = gone.owner_id;
+    if tg_op = 'INSERT' then
+        perform open_case_counts_add(array_agg(owner_kind), array_agg(owner_id), array_agg(1))
+        from new_rows where status = 'open' and owner_id is not null;
+    elsif tg_op = 'DELETE' then
+        perform open_case_counts_add(array_agg(owner_kind), array_agg(owner_id), array_agg(-1))
+        from old_rows where status = 'open' and owner_id is not null;
+    else
+        perform open_case_counts_add(array_agg(owner_kind), array_agg(owner_id), array_agg(change))
+        from (select owner_kind, owner_id, -1 as change from old_rows where status = 'open' and owner_id is not null
+              union all
+              select owner_kind, owner_id, 1 from new_rows where status = 'open' and owner_id is not null) as changes;
+    end if;
     return null;
 end $$;
 
 create trigger open_case_counts_on_insert after insert on cases
-    referencing new table as new_rows for each statement execute function open_case_counts_insert();
+    referencing new table as new_rows for each statement execute function open_case_counts_apply();
 create trigger open_case_counts_on_update after update on cases
     referencing old table as old_rows new table as new_rows for each statement execute function open_case_counts_apply();
 create trigger open_case_counts_on_delete after delete on cases
-    referencing old table as old_rows for each statement execute function open_case_counts_delete();
+    referencing old table as old_rows for each statement execute function open_case_counts_apply();
