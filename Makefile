@@ -60,7 +60,7 @@ bench:
 # make chaos [QUICK=1] [CLUSTER=1] [CHAOS_ARGS='--complaints 5000 --fuzz-seed 42']
 #   Release build, throwaway servers (infra.sh profile chaos, ports 59xxx),
 #   the five services under a load of complaints with kill -9, RabbitMQ and PostgreSQL restarts and two
-#   instances of everything; then the checker (lost, duplicated, unowned, audit verify) and 10,000 fuzz requests.
+#   instances of everything; then the checker (lost, duplicated, unowned, miscounted, audit verify) and 10,000 fuzz requests.
 #   CLUSTER=1: against three RabbitMQ nodes and PostgreSQL with failover, as containers (deploy/local/chaos-cluster.sh):
 #   the busiest broker node killed, a 30 s partition, a rolling restart, the database primary killed, three
 #   instances of everything; the same checker, no fuzzing.
