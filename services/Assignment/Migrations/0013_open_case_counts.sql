@@ -3,6 +3,10 @@
 -- candidates hold: in make bench's burst, with 15,000 cases open, 9.6 ms a group on custody's path (docs/bench.md,
 -- thirty-second round). The counts are kept here instead, by the triggers below, so that every statement that writes
 -- a case row keeps them exact, and routing reads one row a candidate however many cases are open.
+-- No case row changes between the counting below and the triggers taking over (an instance of the version before may
+-- still be writing during a rolling start): writers wait for this migration's commit.
+lock table cases in share row exclusive mode;
+
 create table open_case_counts (
     owner_kind text not null,
     owner_id   text not null,
@@ -31,8 +35,9 @@ end $$;
 
 -- One statement's open cases out (old rows) and in (new rows). An insert has no old rows and a delete no new ones, so
 -- each branch names only the tables its statement has. An update that changes neither the status nor the owner (most
--- decisions) sums to nothing and touches no count.
-create function open_case_counts_apply() returns trigger language plpgsql as $$
+-- decisions) sums to nothing and touches no count. It runs as the schema's owner: the run-time login is granted the new
+-- table only after the migrations, and an instance of the version before may write a case in between.
+create function open_case_counts_apply() returns trigger language plpgsql security definer set search_path from current as $$
 begin
     if tg_op = 'INSERT' then
         perform open_case_counts_add(array_agg(owner_kind), array_agg(owner_id), array_agg(1))
