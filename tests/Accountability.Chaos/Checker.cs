@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Accountability.TestSupport;
 using Accountability.TestSupport.Smtp;
 using Npgsql;
 
@@ -161,14 +162,7 @@ public sealed class Checker(Cluster cluster, string readerToken, string connecti
                 verdict.Count(verdict.Duplicated, what, example);
             // Routing picks the least loaded investigator from counts that triggers keep (assignment's migration 0013); two
             // instances routed and decided at once, and were killed in the middle. One statement, so one snapshot.
-            await using var counts = new NpgsqlCommand(
-                """
-                select coalesce(counted.owner_id, kept.owner_id), coalesce(counted.open_cases, 0), coalesce(kept.open_cases, 0)
-                from (select owner_kind, owner_id, count(*)::int as open_cases from assignment.cases
-                      where status = 'open' and owner_id is not null group by owner_kind, owner_id) as counted
-                full join assignment.open_case_counts as kept on kept.owner_kind = counted.owner_kind and kept.owner_id = counted.owner_id
-                where coalesce(counted.open_cases, 0) <> coalesce(kept.open_cases, 0)
-                """, connection);
+            await using var counts = new NpgsqlCommand(OpenCaseCounts.MiscountedOwnersSql, connection);
             await using var reader = await counts.ExecuteReaderAsync();
             while (await reader.ReadAsync())
                 verdict.Count(verdict.Miscounted, "open cases per owner", $"{reader.GetString(0)}: {reader.GetInt32(1)} open, {reader.GetInt32(2)} kept");

@@ -16,7 +16,7 @@ create table open_case_counts (
 
 insert into open_case_counts (owner_kind, owner_id, open_cases)
 select owner_kind, owner_id, count(*) from cases
-where status = 'open' and owner_id is not null
+where status = 'open'
 group by owner_kind, owner_id;
 
 -- Changes to the counts, summed per owner and applied in one order (owner_kind, owner_id): two transactions that
@@ -41,15 +41,15 @@ create function open_case_counts_apply() returns trigger language plpgsql securi
 begin
     if tg_op = 'INSERT' then
         perform open_case_counts_add(array_agg(owner_kind), array_agg(owner_id), array_agg(1))
-        from new_rows where status = 'open' and owner_id is not null;
+        from new_rows where status = 'open';
     elsif tg_op = 'DELETE' then
         perform open_case_counts_add(array_agg(owner_kind), array_agg(owner_id), array_agg(-1))
-        from old_rows where status = 'open' and owner_id is not null;
+        from old_rows where status = 'open';
     else
         perform open_case_counts_add(array_agg(owner_kind), array_agg(owner_id), array_agg(change))
-        from (select owner_kind, owner_id, -1 as change from old_rows where status = 'open' and owner_id is not null
+        from (select owner_kind, owner_id, -1 as change from old_rows where status = 'open'
               union all
-              select owner_kind, owner_id, 1 from new_rows where status = 'open' and owner_id is not null) as changes;
+              select owner_kind, owner_id, 1 from new_rows where status = 'open') as changes;
     end if;
     return null;
 end $$;
