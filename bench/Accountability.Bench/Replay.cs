@@ -11,7 +11,11 @@ using NpgsqlTypes;
 namespace Accountability.Bench;
 
 public sealed record ReplayResult(long Events, long Generated, double GenerateSeconds, double VerifyEventsPerSecond, double VerifySeconds, bool Verified,
-    double RebuildEventsPerSecond, double RebuildSeconds, long RebuildReplayed);
+    double RebuildEventsPerSecond, double RebuildSeconds, long RebuildReplayed)
+{
+    /// <summary>How long the bench waited for autovacuum to finish before timing verify.</summary>
+    public double AutovacuumWaitSeconds { get; init; }
+}
 
 /// <summary>
 /// Grows the trail to the wanted size with synthetic cases, correctly chained: under audit's own
@@ -124,6 +128,32 @@ public static class Replay
     }
 
     private sealed record Head(long Seq, byte[] Hash);
+
+    /// <summary>
+    /// Waits, up to <paramref name="cap"/>, until no autovacuum worker runs in the database, and returns how long it waited.
+    /// After the burst and the synthetic trail, autovacuum visits the tables the load filled; on two cores it took CPU from
+    /// the verify and rebuild timed next, which an auditor runs on a trail at rest. What ran is logged, so the wait is seen.
+    /// </summary>
+    public static async Task<double> WaitForAutovacuumAsync(string connectionString, TimeSpan cap, Action<string> log)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var clock = Stopwatch.StartNew();
+        var seen = new SortedSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            var running = (await connection.QueryAsync<string>(
+                "select coalesce(nullif(query, ''), 'autovacuum') from pg_stat_activity where backend_type = 'autovacuum worker' and datname = current_database()")).ToList();
+            if (running.Count == 0 || clock.Elapsed >= cap)
+            {
+                if (seen.Count > 0)
+                    log($"  waited {clock.Elapsed.TotalSeconds:N0} s for autovacuum{(running.Count > 0 ? " (the cap; still running)" : "")}: {string.Join("; ", seen)}");
+                return clock.Elapsed.TotalSeconds;
+            }
+            seen.UnionWith(running);
+            await Task.Delay(500);
+        }
+    }
 
     /// <summary>Times verify (auditor) and the rebuild of every projection (admin) through the audit service's API.</summary>
     public static async Task<ReplayResult> MeasureAsync(Uri audit, string auditorToken, string adminToken, string connectionString, long generated, double generateSeconds)

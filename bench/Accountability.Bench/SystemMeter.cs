@@ -22,17 +22,14 @@ public sealed class SystemMeter : IAsyncDisposable
     private readonly CancellationTokenSource stopSampling = new();
     private readonly List<PhaseEnd> phaseEnds = [];
     private Task? sampler;
-    private Task? jitSampler;
     private Snapshot? before;
-
-    /// <summary>Each tiered-JIT thread of a service seen in the window: its CPU ticks when first and last seen, and whether it existed at the start.</summary>
-    private readonly Dictionary<(int Pid, int Tid), (long First, long Last, bool FromStart)> jitThreads = [];
-    private bool jitSampled;
+    private readonly TieredJitWatch jit;
 
     public SystemMeter(Infrastructure infra, IEnumerable<(string Name, int Pid)> services)
     {
         this.infra = infra;
         this.services = [.. services];
+        jit = new TieredJitWatch(this.services.Select(s => s.Pid));
     }
 
     /// <summary>Starts the window: CPU and broker counters now, statement statistics reset, connections sampled from here on.</summary>
@@ -41,10 +38,9 @@ public sealed class SystemMeter : IAsyncDisposable
         await ResetStatementsAsync(warn: true);
         // Let the warm-up's messages reach the broker's counters (collected every 5 s) before counting from here.
         await Task.Delay(BrokerStatisticsInterval);
-        SampleJitThreads(atStart: true);
+        jit.Start();
         before = await SnapshotAsync(settle: false);
         sampler = SampleConnectionsAsync(stopSampling.Token);
-        jitSampler = SampleJitThreadsAsync(stopSampling.Token);
     }
 
     /// <summary>
@@ -53,8 +49,7 @@ public sealed class SystemMeter : IAsyncDisposable
     /// </summary>
     public void EndPhase(string phase, int complaints)
     {
-        SampleJitThreads(atStart: false);
-        phaseEnds.Add(new PhaseEnd(phase, complaints, DateTimeOffset.UtcNow, CpuSecondsNow(), JitSecondsSoFar(), PostgresWakeUpsNow()));
+        phaseEnds.Add(new PhaseEnd(phase, complaints, DateTimeOffset.UtcNow, CpuSecondsNow(), jit.SecondsSoFar(), PostgresWakeUpsNow()));
     }
 
     /// <summary>Ends the window and returns what was spent per completed complaint.</summary>
@@ -65,8 +60,7 @@ public sealed class SystemMeter : IAsyncDisposable
         await stopSampling.CancelAsync();
         if (sampler is not null)
             await sampler;
-        if (jitSampler is not null)
-            await jitSampler;
+        await jit.DisposeAsync();
         var cpu = after.CpuSeconds.ToDictionary(p => p.Key, p => p.Value - start.CpuSeconds.GetValueOrDefault(p.Key), StringComparer.Ordinal);
         var perComplaint = Math.Max(complaints, 1);
         var phases = new List<PhaseCost>();
@@ -75,7 +69,7 @@ public sealed class SystemMeter : IAsyncDisposable
         {
             phases.Add(new PhaseCost(end.Phase, end.Complaints, (end.At - phaseStart).TotalSeconds,
                 end.CpuSeconds.ToDictionary(p => p.Key, p => (p.Value - phaseCpu.GetValueOrDefault(p.Key)) * 1000 / Math.Max(end.Complaints, 1), StringComparer.Ordinal),
-                jitSampled ? (end.JitSeconds - phaseJit) * 1000 / Math.Max(end.Complaints, 1) : null,
+                jit.Sampled ? (end.JitSeconds - phaseJit) * 1000 / Math.Max(end.Complaints, 1) : null,
                 WakeUpsBetween(phaseWakeUps, end.PostgresWakeUps) / (double)Math.Max(end.Complaints, 1)));
             (phaseStart, phaseCpu, phaseJit, phaseWakeUps) = (end.At, end.CpuSeconds, end.JitSeconds, end.PostgresWakeUps);
         }
@@ -191,73 +185,6 @@ public sealed class SystemMeter : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-    }
-
-    /// <summary>
-    /// The services' tiered-JIT threads (".NET Tiered Com"), once a second. They compile hot methods again, optimised, in
-    /// the background, for minutes after a start at a trickle: a method is promoted after 30 calls, and at 5 complaints a
-    /// second code that runs once every few complaints takes that long to reach them. That is start-up work a long-running
-    /// service has done long before, so the bench shows it apart. A thread that ends loses at most its last second, so the
-    /// figure is a floor; the first compiles of each method happen on the thread that calls it and are not in it.
-    /// </summary>
-    private async Task SampleJitThreadsAsync(CancellationToken stop)
-    {
-        try
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                await Task.Delay(1000, stop);
-                SampleJitThreads(atStart: false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private void SampleJitThreads(bool atStart)
-    {
-        lock (jitThreads)
-        {
-            foreach (var (_, pid) in services)
-            {
-                IEnumerable<string> tasks;
-                try
-                {
-                    tasks = Directory.EnumerateDirectories($"/proc/{pid}/task").ToList();
-                }
-                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-                {
-                    continue;
-                }
-                foreach (var task in tasks)
-                {
-                    if (!int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid))
-                        continue;
-                    string name;
-                    try
-                    {
-                        name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
-                    }
-                    catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-                    {
-                        continue;
-                    }
-                    if (!name.StartsWith(".NET Tiered Com", StringComparison.Ordinal) || Stat(pid, tid) is not { } stat)
-                        continue;
-                    var ticks = stat.UTime + stat.STime;
-                    jitThreads[(pid, tid)] = jitThreads.TryGetValue((pid, tid), out var seen) ? seen with { Last = ticks } : (ticks, ticks, atStart);
-                }
-            }
-            jitSampled = true;
-        }
-    }
-
-    /// <summary>The tiered JIT's CPU seconds in the window so far, all services together.</summary>
-    private double JitSecondsSoFar()
-    {
-        lock (jitThreads)
-            return jitThreads.Values.Sum(t => t.FromStart ? t.Last - t.First : t.Last) / TicksPerSecond;
     }
 
     /// <summary>The ten statements with the most <paramref name="column"/> (total_exec_time or calls), and the service that ran each.</summary>
@@ -414,6 +341,9 @@ public sealed class SystemMeter : IAsyncDisposable
         return false;
     }
 
+    /// <summary>A thread's user and system CPU ticks so far, or null once it has ended.</summary>
+    internal static long? CpuTicks(int pid, int tid) => Stat(pid, tid) is { } stat ? stat.UTime + stat.STime : null;
+
     private static ProcStat? Stat(int pid, int? tid = null)
     {
         try
@@ -435,8 +365,7 @@ public sealed class SystemMeter : IAsyncDisposable
         await stopSampling.CancelAsync();
         if (sampler is not null)
             await sampler;
-        if (jitSampler is not null)
-            await jitSampler;
+        await jit.DisposeAsync();
         stopSampling.Dispose();
     }
 
