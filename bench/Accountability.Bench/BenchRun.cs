@@ -255,15 +255,15 @@ public static class BenchRun
         var slice = TimeSpan.FromSeconds(10);
         var most = options.Quick ? 4 : 12;
         var cases = (int)Math.Ceiling(options.Rate * slice.TotalSeconds);
-        await using var jit = new TieredJitWatch(services.Select(s => s.ProcessId));
-        jit.Start();
+        await using var jitTicks = SampledCounters.TieredJitTicks([.. services.Select(s => s.ProcessId)]);
+        jitTicks.Start();
         var (spentBefore, shares) = (0.0, new List<double>());
         var clock = Stopwatch.StartNew();
         for (var round = 1; round <= most; round++)
         {
             var sliceClock = Stopwatch.StartNew();
             await load.FixedRateAsync(cases, options.Rate, drain, "warm-up at the fixed rate");
-            var spent = jit.SecondsSoFar();
+            var spent = jitTicks.SoFar() / SystemMeter.TicksPerSecond;
             shares.Add((spent - spentBefore) / sliceClock.Elapsed.TotalSeconds * 100);
             spentBefore = spent;
             if (shares[^1] <= SettledJitPercentOfOneCore)

@@ -14,7 +14,7 @@ namespace Accountability.Bench;
 public sealed class SystemMeter : IAsyncDisposable
 {
     /// <summary>USER_HZ on Linux: /proc/&lt;pid&gt;/stat counts in 1/100 s.</summary>
-    private const double TicksPerSecond = 100;
+    internal const double TicksPerSecond = 100;
 
     private readonly Infrastructure infra;
     private readonly IReadOnlyList<(string Name, int Pid)> services;
@@ -23,13 +23,15 @@ public sealed class SystemMeter : IAsyncDisposable
     private readonly List<PhaseEnd> phaseEnds = [];
     private Task? sampler;
     private Snapshot? before;
-    private readonly TieredJitWatch jit;
+    private readonly SampledCounters jitTicks;
+    private readonly SampledCounters postgresWakeUps;
 
     public SystemMeter(Infrastructure infra, IEnumerable<(string Name, int Pid)> services)
     {
         this.infra = infra;
         this.services = [.. services];
-        jit = new TieredJitWatch(this.services.Select(s => s.Pid));
+        jitTicks = SampledCounters.TieredJitTicks([.. this.services.Select(s => s.Pid)]);
+        postgresWakeUps = new SampledCounters(PostgresWakeUpsNow);
     }
 
     /// <summary>Starts the window: CPU and broker counters now, statement statistics reset, connections sampled from here on.</summary>
@@ -38,7 +40,8 @@ public sealed class SystemMeter : IAsyncDisposable
         await ResetStatementsAsync(warn: true);
         // Let the warm-up's messages reach the broker's counters (collected every 5 s) before counting from here.
         await Task.Delay(BrokerStatisticsInterval);
-        jit.Start();
+        jitTicks.Start();
+        postgresWakeUps.Start();
         before = await SnapshotAsync(settle: false);
         sampler = SampleConnectionsAsync(stopSampling.Token);
     }
@@ -49,7 +52,7 @@ public sealed class SystemMeter : IAsyncDisposable
     /// </summary>
     public void EndPhase(string phase, int complaints)
     {
-        phaseEnds.Add(new PhaseEnd(phase, complaints, DateTimeOffset.UtcNow, CpuSecondsNow(), jit.SecondsSoFar(), PostgresWakeUpsNow()));
+        phaseEnds.Add(new PhaseEnd(phase, complaints, DateTimeOffset.UtcNow, CpuSecondsNow(), jitTicks.SoFar() / TicksPerSecond, postgresWakeUps.SoFar()));
     }
 
     /// <summary>Ends the window and returns what was spent per completed complaint.</summary>
@@ -60,17 +63,18 @@ public sealed class SystemMeter : IAsyncDisposable
         await stopSampling.CancelAsync();
         if (sampler is not null)
             await sampler;
-        await jit.DisposeAsync();
+        await jitTicks.DisposeAsync();
+        await postgresWakeUps.DisposeAsync();
         var cpu = after.CpuSeconds.ToDictionary(p => p.Key, p => p.Value - start.CpuSeconds.GetValueOrDefault(p.Key), StringComparer.Ordinal);
         var perComplaint = Math.Max(complaints, 1);
         var phases = new List<PhaseCost>();
-        var (phaseStart, phaseCpu, phaseJit, phaseWakeUps) = (start.At, start.CpuSeconds, 0.0, start.PostgresWakeUps);
+        var (phaseStart, phaseCpu, phaseJit, phaseWakeUps) = (start.At, start.CpuSeconds, 0.0, 0L);
         foreach (var end in phaseEnds)
         {
             phases.Add(new PhaseCost(end.Phase, end.Complaints, (end.At - phaseStart).TotalSeconds,
                 end.CpuSeconds.ToDictionary(p => p.Key, p => (p.Value - phaseCpu.GetValueOrDefault(p.Key)) * 1000 / Math.Max(end.Complaints, 1), StringComparer.Ordinal),
-                jit.Sampled ? (end.JitSeconds - phaseJit) * 1000 / Math.Max(end.Complaints, 1) : null,
-                WakeUpsBetween(phaseWakeUps, end.PostgresWakeUps) / (double)Math.Max(end.Complaints, 1)));
+                jitTicks.Sampled ? (end.JitSeconds - phaseJit) * 1000 / Math.Max(end.Complaints, 1) : null,
+                (end.PostgresWakeUps - phaseWakeUps) / (double)Math.Max(end.Complaints, 1)));
             (phaseStart, phaseCpu, phaseJit, phaseWakeUps) = (end.At, end.CpuSeconds, end.JitSeconds, end.PostgresWakeUps);
         }
         return new SystemCost(
@@ -111,12 +115,11 @@ public sealed class SystemMeter : IAsyncDisposable
     private async Task<Snapshot> SnapshotAsync(bool settle)
     {
         var cpu = CpuSecondsNow();
-        var wakeUps = PostgresWakeUpsNow();
         var at = DateTimeOffset.UtcNow;
         if (settle)
             await Task.Delay(BrokerStatisticsInterval);
         var (published, delivered, byQueue) = await BrokerCountersAsync();
-        return new Snapshot(at, cpu, published, delivered, byQueue, wakeUps);
+        return new Snapshot(at, cpu, published, delivered, byQueue);
     }
 
     /// <summary>CPU seconds so far of each service, of PostgreSQL with its backends and of RabbitMQ with its helpers.</summary>
@@ -302,33 +305,31 @@ public sealed class SystemMeter : IAsyncDisposable
     /// <summary>
     /// How often each PostgreSQL process has gone to sleep and been woken again so far (voluntary context switches, by pid).
     /// A backend sleeps once for every round trip a client makes, and at a trickle each wake-up of a sleeping process costs
-    /// more CPU than a short statement does (docs/bench.md, twenty-fourth round).
+    /// more CPU than a short statement does (docs/bench.md, twenty-fourth round). Read once a second (<see cref="SampledCounters"/>):
+    /// read only at a phase's ends, a backend that a pool closed in the phase took its count with it.
     /// </summary>
-    private Dictionary<int, long> PostgresWakeUpsNow()
+    private IEnumerable<(int Pid, int Tid, long Value)> PostgresWakeUpsNow()
     {
         var root = PidFrom(Path.Combine(infra.StateDirectory, "pg", "data", "postmaster.pid"));
-        var wakeUps = new Dictionary<int, long>();
         if (root == 0)
-            return wakeUps;
+            yield break;
         foreach (var pid in Descendants(root).Append(root))
         {
+            long? wakeUps = null;
             try
             {
                 foreach (var line in File.ReadLines($"/proc/{pid}/status"))
                     if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
-                        wakeUps[pid] = long.Parse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), CultureInfo.InvariantCulture);
+                        wakeUps = long.Parse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), CultureInfo.InvariantCulture);
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
             {
                 // Ended meanwhile.
             }
+            if (wakeUps is { } value)
+                yield return (pid, 0, value);
         }
-        return wakeUps;
     }
-
-    /// <summary>The wake-ups between two readings: a process that ended in between loses its share, so this is a floor.</summary>
-    private static long WakeUpsBetween(IReadOnlyDictionary<int, long> start, IReadOnlyDictionary<int, long> end) =>
-        end.Sum(p => Math.Max(0, p.Value - start.GetValueOrDefault(p.Key)));
 
     private static bool DescendsFrom(int pid, int root, Dictionary<int, int> parents)
     {
@@ -365,18 +366,18 @@ public sealed class SystemMeter : IAsyncDisposable
         await stopSampling.CancelAsync();
         if (sampler is not null)
             await sampler;
-        await jit.DisposeAsync();
+        await jitTicks.DisposeAsync();
+        await postgresWakeUps.DisposeAsync();
         stopSampling.Dispose();
     }
 
     private sealed record PhaseEnd(
-        string Phase, int Complaints, DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, double JitSeconds, IReadOnlyDictionary<int, long> PostgresWakeUps);
+        string Phase, int Complaints, DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, double JitSeconds, long PostgresWakeUps);
 
     private sealed record ProcStat(int ParentPid, long UTime, long STime, long CUTime, long CSTime);
 
     private sealed record Snapshot(
-        DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, long Published, long Delivered, IReadOnlyDictionary<string, long> DeliveredByQueue,
-        IReadOnlyDictionary<int, long> PostgresWakeUps);
+        DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, long Published, long Delivered, IReadOnlyDictionary<string, long> DeliveredByQueue);
 }
 
 /// <summary>What the system spent per completed complaint over a window.</summary>

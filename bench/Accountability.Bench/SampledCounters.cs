@@ -3,40 +3,39 @@ using System.Globalization;
 namespace Accountability.Bench;
 
 /// <summary>
-/// The services' tiered-JIT threads (".NET Tiered Com"), read from /proc once a second. They compile hot methods again,
-/// optimised, in the background, for minutes after a start at a trickle: a method is promoted after 30 calls, and at 5
-/// complaints a second code that runs once every few complaints takes that long to reach them. That is start-up work a
-/// long-running service has done long before. The runtime ends such a thread after a few idle seconds and starts another
-/// when there is work again, so each thread is followed by its id; one that ends loses at most its last second, so the
-/// figure is a floor. The first compile of each method happens on the thread that calls it and is not in it.
+/// Counters of processes or threads that come and go (CPU ticks, context switches), read once a second and summed since
+/// <see cref="Start"/>. Each is followed by its (pid, tid), so one that ends loses at most its last second; a reading of
+/// two points alone lost all of a process that ended between them. What existed at the start counts from its value then;
+/// what starts later counts whole; a pid taken again by a new process (its counter lower than last seen) counts anew.
 /// </summary>
-public sealed class TieredJitWatch(IEnumerable<int> pids) : IAsyncDisposable
+public sealed class SampledCounters(Func<IEnumerable<(int Pid, int Tid, long Value)>> read) : IAsyncDisposable
 {
-    private const double TicksPerSecond = 100;
-
-    private readonly IReadOnlyList<int> pids = [.. pids];
-    private readonly Dictionary<(int Pid, int Tid), (long First, long Last, bool FromStart)> threads = [];
+    private readonly Dictionary<(int Pid, int Tid), (long First, long Last)> followed = [];
     private readonly CancellationTokenSource stop = new();
+    private long ended;
     private Task? sampling;
     private bool disposed;
 
-    /// <summary>Whether a reading has been taken, so the figure means something.</summary>
+    /// <summary>Whether a reading has been taken, so the sum means something.</summary>
     public bool Sampled { get; private set; }
 
-    /// <summary>Counts from now: what the threads alive now spent before is left out; threads that start later count whole.</summary>
+    /// <summary>Counts from now, then reads once a second until disposed.</summary>
     public void Start()
     {
         Sample(atStart: true);
         sampling = SampleEverySecondAsync(stop.Token);
     }
 
-    /// <summary>The threads' CPU seconds since <see cref="Start"/>, read now.</summary>
-    public double SecondsSoFar()
+    /// <summary>What the counters grew by since <see cref="Start"/>, read now.</summary>
+    public long SoFar()
     {
         Sample(atStart: false);
-        lock (threads)
-            return threads.Values.Sum(t => t.FromStart ? t.Last - t.First : t.Last) / TicksPerSecond;
+        lock (followed)
+            return ended + followed.Values.Sum(c => c.Last - c.First);
     }
+
+    /// <summary>The services' tiered-JIT threads (".NET Tiered Com"): their CPU ticks (1/100 s).</summary>
+    public static SampledCounters TieredJitTicks(IReadOnlyList<int> servicePids) => new(() => servicePids.SelectMany(JitThreadsOf));
 
     private async Task SampleEverySecondAsync(CancellationToken cancellation)
     {
@@ -55,16 +54,25 @@ public sealed class TieredJitWatch(IEnumerable<int> pids) : IAsyncDisposable
 
     private void Sample(bool atStart)
     {
-        lock (threads)
+        lock (followed)
         {
-            foreach (var pid in pids)
-                foreach (var (tid, ticks) in JitThreadsOf(pid))
-                    threads[(pid, tid)] = threads.TryGetValue((pid, tid), out var seen) ? seen with { Last = ticks } : (ticks, ticks, atStart);
+            foreach (var (pid, tid, value) in read())
+            {
+                if (!followed.TryGetValue((pid, tid), out var seen))
+                    followed[(pid, tid)] = (atStart ? value : 0, value);
+                else if (value < seen.Last)
+                {
+                    ended += seen.Last - seen.First;
+                    followed[(pid, tid)] = (0, value);
+                }
+                else
+                    followed[(pid, tid)] = seen with { Last = value };
+            }
             Sampled = true;
         }
     }
 
-    private static IEnumerable<(int Tid, long Ticks)> JitThreadsOf(int pid)
+    private static IEnumerable<(int Pid, int Tid, long Ticks)> JitThreadsOf(int pid)
     {
         List<string> tasks;
         try
@@ -89,7 +97,7 @@ public sealed class TieredJitWatch(IEnumerable<int> pids) : IAsyncDisposable
                 continue;
             }
             if (name.StartsWith(".NET Tiered Com", StringComparison.Ordinal) && SystemMeter.CpuTicks(pid, tid) is { } ticks)
-                yield return (tid, ticks);
+                yield return (pid, tid, ticks);
         }
     }
 
