@@ -60,9 +60,9 @@ public static class BenchRun
             var generateSeconds = generation.Elapsed.TotalSeconds;
             Log($"  {generated:N0} synthetic events in {generateSeconds:N1} s; verify, then rebuild");
             var directory = Path.Combine(repository, "deploy", "org", "directory.json");
-            var autovacuumWait = await Replay.WaitForAutovacuumAsync(infra.PostgresConnectionString, TimeSpan.FromMinutes(options.Quick ? 1 : 3), Log);
+            var restWait = await Replay.WaitForRestAsync(infra.PostgresConnectionString, TimeSpan.FromMinutes(options.Quick ? 1 : 3), Log);
             var replay = await Replay.MeasureAsync(audit.BaseAddress, Token(auth, directory, "auditor"), Token(auth, directory, "admin"),
-                infra.PostgresConnectionString, generated, generateSeconds) with { AutovacuumWaitSeconds = autovacuumWait };
+                infra.PostgresConnectionString, generated, generateSeconds) with { RestWaitSeconds = restWait };
             var auditPeakAfterReplay = audit.PeakWorkingSetBytes();
 
             var report = new Report(options, started, total.Elapsed, loadBefore, LoadAverage(), rabbit, npgsql, load.FixedRate, load.Maximum, load.Cost, load.PeakWorkingSet, load.IdleCpuPercent,

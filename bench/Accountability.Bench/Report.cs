@@ -88,7 +88,7 @@ public sealed record Report(
             Row(t, $"peak working set (VmHWM) {name.ToLowerInvariant()}, after the load", $"{bytes / (1024.0 * 1024):N0} MiB");
         Row(t, "peak working set (VmHWM) audit, after verify + rebuild", $"{AuditPeakAfterReplay / (1024.0 * 1024):N0} MiB");
         Row(t, $"replay: verify over {Replay.Events:N0} events ({(Replay.Verified ? "valid" : "NOT VALID")})", $"{Replay.VerifyEventsPerSecond:N0} events/s ({Replay.VerifySeconds:N1} s"
-            + (Replay.AutovacuumWaitSeconds >= 1 ? $", after waiting {Replay.AutovacuumWaitSeconds:N0} s for autovacuum)" : ")"));
+            + (Replay.RestWaitSeconds >= 3 ? $", after {Replay.RestWaitSeconds:N0} s waiting for the system to rest)" : ")"));
         Row(t, $"replay: rebuild of every projection over {Replay.RebuildReplayed:N0} events", $"{Replay.RebuildEventsPerSecond:N0} events/s ({Replay.RebuildSeconds:N1} s)");
         Row(t, "replay: synthetic events written (hash-chained, COPY)", $"{Replay.Generated:N0} in {Replay.GenerateSeconds:N1} s");
         Row(t, "mails accepted by the bench's SMTP sink", $"{MailsReceived:N0}");
@@ -221,7 +221,7 @@ public sealed record Report(
             ["verified"] = Replay.Verified,
             ["rebuildEventsPerSecond"] = Round(Replay.RebuildEventsPerSecond),
             ["rebuildSeconds"] = Round(Replay.RebuildSeconds),
-            ["autovacuumWaitSeconds"] = Round(Replay.AutovacuumWaitSeconds),
+            ["restWaitSeconds"] = Round(Replay.RestWaitSeconds),
         },
         ["mailsReceived"] = MailsReceived,
         ["smtp"] = SmtpJson(Smtp),
