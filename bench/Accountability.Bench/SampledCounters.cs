@@ -34,7 +34,12 @@ public sealed class SampledCounters(Func<IEnumerable<(int Pid, int Tid, long Val
             return ended + followed.Values.Sum(c => c.Last - c.First);
     }
 
-    /// <summary>The services' tiered-JIT threads (".NET Tiered Com"): their CPU ticks (1/100 s).</summary>
+    /// <summary>
+    /// The services' tiered-JIT threads (".NET Tiered Com"): their CPU ticks (1/100 s). They compile hot methods again,
+    /// optimised, in the background, for minutes after a start at a trickle (a method is promoted after 30 calls), and the
+    /// runtime ends such a thread after a few idle seconds and starts another when there is work again. A floor: a method's
+    /// first compile runs on the thread that calls it.
+    /// </summary>
     public static SampledCounters TieredJitTicks(IReadOnlyList<int> servicePids) => new(() => servicePids.SelectMany(JitThreadsOf));
 
     private async Task SampleEverySecondAsync(CancellationToken cancellation)
