@@ -16,9 +16,6 @@ public sealed class SampledCounters(Func<IEnumerable<(int Pid, int Tid, long Val
     private Task? sampling;
     private bool disposed;
 
-    /// <summary>Whether a reading has been taken, so the sum means something.</summary>
-    public bool Sampled { get; private set; }
-
     /// <summary>Counts from now, then reads once a second until disposed.</summary>
     public void Start()
     {
@@ -73,7 +70,6 @@ public sealed class SampledCounters(Func<IEnumerable<(int Pid, int Tid, long Val
                 else
                     followed[(pid, tid)] = seen with { Last = value };
             }
-            Sampled = true;
         }
     }
 

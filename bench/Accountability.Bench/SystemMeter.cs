@@ -73,7 +73,7 @@ public sealed class SystemMeter : IAsyncDisposable
         {
             phases.Add(new PhaseCost(end.Phase, end.Complaints, (end.At - phaseStart).TotalSeconds,
                 end.CpuSeconds.ToDictionary(p => p.Key, p => (p.Value - phaseCpu.GetValueOrDefault(p.Key)) * 1000 / Math.Max(end.Complaints, 1), StringComparer.Ordinal),
-                jitTicks.Sampled ? (end.JitSeconds - phaseJit) * 1000 / Math.Max(end.Complaints, 1) : null,
+                (end.JitSeconds - phaseJit) * 1000 / Math.Max(end.Complaints, 1),
                 (end.PostgresWakeUps - phaseWakeUps) / (double)Math.Max(end.Complaints, 1)));
             (phaseStart, phaseCpu, phaseJit, phaseWakeUps) = (end.At, end.CpuSeconds, end.JitSeconds, end.PostgresWakeUps);
         }
