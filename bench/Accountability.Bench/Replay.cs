@@ -49,12 +49,17 @@ public static class Replay
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync();
         var existing = await connection.ExecuteScalarAsync<long>("select count(*) from audit_events");
+        // json since audit's migration 0006; a REF= build from before it still has jsonb, whose binary form differs.
+        var bodyType = await connection.ExecuteScalarAsync<string>(
+            "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'audit_events'::regclass and attname = 'body'") == "jsonb"
+            ? NpgsqlDbType.Jsonb
+            : NpgsqlDbType.Json;
         var generated = 0L;
         var clock = Stopwatch.StartNew();
         while (existing + generated < wantedEvents)
         {
             var cases = (int)Math.Min(CasesPerBatch, Math.Ceiling((wantedEvents - existing - generated) / (double)Story.Length));
-            generated += await AppendBatchAsync(connection, cases);
+            generated += await AppendBatchAsync(connection, cases, bodyType);
             if (clock.Elapsed > TimeSpan.FromSeconds(10))
             {
                 log($"synthetic audit events: {existing + generated:N0} of {wantedEvents:N0}");
@@ -64,7 +69,7 @@ public static class Replay
         return generated;
     }
 
-    private static async Task<int> AppendBatchAsync(NpgsqlConnection connection, int cases)
+    private static async Task<int> AppendBatchAsync(NpgsqlConnection connection, int cases, NpgsqlDbType bodyType)
     {
         await using var transaction = await connection.BeginTransactionAsync();
         await ChainLock.AcquireChainAsync(transaction, Schema, CancellationToken.None);
@@ -112,7 +117,7 @@ public static class Replay
                 await import.WriteAsync(r.Source, NpgsqlDbType.Text);
                 await import.WriteAsync(r.OccurredAt, NpgsqlDbType.TimestampTz);
                 await import.WriteAsync(r.RecordedAt, NpgsqlDbType.TimestampTz);
-                await import.WriteAsync(r.Body, NpgsqlDbType.Jsonb);
+                await import.WriteAsync(r.Body, bodyType);
                 await import.WriteNullAsync();
                 await import.WriteAsync(r.PrevHash, NpgsqlDbType.Bytea);
                 if (r.CasePrevHash is null)

@@ -163,7 +163,7 @@ public static class TrailStore
         new(caseSeq, globalSeq, type, occurredAt, ParseBody(body), traceParent);
 
     /// <summary>
-    /// A body as UTF-8 (Npgsql hands jsonb over as its UTF-8 text), parsed in place: no string in between and no copy,
+    /// A body as UTF-8 (Npgsql hands json over as its UTF-8 text), parsed in place: no string in between and no copy,
     /// which were most of a rebuild's reading. The document is left undisposed on purpose, because the element
     /// lives as long as its event; its index is a pooled array that the GC then reclaims like any other.
     /// </summary>
@@ -187,7 +187,7 @@ public static class TrailStore
         Source: reader.GetString(5),
         OccurredAt: reader.GetFieldValue<DateTimeOffset>(6),
         RecordedAt: reader.GetFieldValue<DateTimeOffset>(7),
-        Body: reader.GetFieldValue<byte[]>(8), // jsonb in binary: its UTF-8 text
+        Body: reader.GetFieldValue<byte[]>(8), // json in binary: its UTF-8 text, verbatim
         TraceParent: reader.IsDBNull(9) ? null : reader.GetString(9),
         PrevHash: reader.GetFieldValue<byte[]>(10),
         CasePrevHash: reader.IsDBNull(11) ? null : reader.GetFieldValue<byte[]>(11),

@@ -1,8 +1,9 @@
 namespace Accountability.Audit.Verification;
 
 /// <summary>
-/// One row of audit_events, exactly as stored. <see cref="Body"/> is the event as JSON text in UTF-8, as PostgreSQL
-/// hands jsonb over: hashing, folding and the COPY all want UTF-8, so only an export turns a body into a .NET string.
+/// One row of audit_events, exactly as stored. <see cref="Body"/> is the event as JSON text in UTF-8: the canonical
+/// text that was hashed (or, for a record written before migration 0006, jsonb's layout of it). Hashing, folding and
+/// the COPY all want UTF-8, so only an export turns a body into a .NET string.
 /// </summary>
 public sealed record AuditRecord(
     long GlobalSeq,

@@ -26,22 +26,31 @@ public static class ChainHash
         return hash;
     }
 
-    /// <summary>True when the record's content, linked to <see cref="AuditRecord.PrevHash"/>, hashes to its stored hash.</summary>
+    /// <summary>
+    /// True when the record's content, linked to <see cref="AuditRecord.PrevHash"/>, hashes to its stored hash.
+    /// The body is first hashed as stored: the trail keeps the canonical text that was hashed, so for every record
+    /// written since migration 0006 that is the whole check, with no parsing. Only a body that does not match as
+    /// stored (written before, when jsonb reformatted it, or altered since) is canonicalised and hashed again.
+    /// Hashing the stored bytes is as strict as canonicalising them: equal hashes mean the very bytes that were hashed.
+    /// </summary>
     public static bool Matches(AuditRecord record)
     {
         Span<byte> hash = stackalloc byte[Length];
-        Compute(record.PrevHash, record, hash);
+        Compute(record.PrevHash, record, hash, bodyAsStored: true);
+        if (hash.SequenceEqual(record.Hash))
+            return true;
+        Compute(record.PrevHash, record, hash, bodyAsStored: false);
         return hash.SequenceEqual(record.Hash);
     }
 
-    private static void Compute(byte[] prevHash, AuditRecord record, Span<byte> hash)
+    private static void Compute(byte[] prevHash, AuditRecord record, Span<byte> hash, bool bodyAsStored = false)
     {
         // One buffer per thread, reused: verify hashes a million records in a row.
         var input = buffer ??= new ArrayBufferWriter<byte>(4096);
         var sha256 = hasher ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         input.ResetWrittenCount();
         input.Write(prevHash);
-        WriteCanonicalRecord(record, input);
+        WriteCanonicalRecord(record, input, bodyAsStored);
         sha256.AppendData(input.WrittenSpan);
         sha256.GetHashAndReset(hash);
     }
@@ -60,10 +69,13 @@ public static class ChainHash
         return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
-    private static void WriteCanonicalRecord(AuditRecord record, ArrayBufferWriter<byte> output)
+    private static void WriteCanonicalRecord(AuditRecord record, ArrayBufferWriter<byte> output, bool bodyAsStored = false)
     {
         output.Write("{\"body\":"u8);
-        CanonicalJson.Write(record.Body, output);
+        if (bodyAsStored)
+            output.Write(record.Body);
+        else
+            CanonicalJson.Write(record.Body, output);
         output.Write(",\"caseId\":"u8);
         if (record.CaseId is { } caseId)
             WriteQuoted(caseId, 36, "D", output);

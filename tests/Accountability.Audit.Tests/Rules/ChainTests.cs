@@ -29,6 +29,19 @@ public sealed class ChainTests
     }
 
     [Fact]
+    public void A_body_kept_as_hashed_matches_as_stored_one_in_jsonb_layout_matches_once_canonicalised_and_a_changed_one_not_at_all()
+    {
+        // As the appender stores it: the canonical text.
+        var record = Record(1, ChainHash.Genesis, CanonicalJson.Canonicalize("{\"reason\":\"x\",\"actor\":\"p-1\"}"));
+        record = record with { Hash = ChainHash.Compute(record.PrevHash, record) };
+
+        Assert.True(ChainHash.Matches(record));
+        Assert.True(ChainHash.Matches(record with { Body = "{\"actor\": \"p-1\", \"reason\": \"x\"}"u8.ToArray() }));
+        Assert.False(ChainHash.Matches(record with { Body = "{\"actor\":\"p-2\",\"reason\":\"x\"}"u8.ToArray() }));
+        Assert.False(ChainHash.Matches(record with { Body = "{\"actor\": \"p-1\", \"reason\": \"y\"}"u8.ToArray() }));
+    }
+
+    [Fact]
     public void An_intact_chain_verifies_and_each_kind_of_damage_is_named_at_the_first_bad_record()
     {
         var records = Chain(6);

@@ -40,7 +40,7 @@ public sealed class CaseTamperTests
                 "select global_seq, case_seq from audit_events where case_id = @tampered and type = 'CustodyTransferred' and body->>'transferKind' = 'handoff'",
                 new { tampered }, transaction);
             await connection.ExecuteAsync(
-                "update audit_events set body = jsonb_set(body, '{reason}', '\"Requested by the subject officer\"') where global_seq = @target", new { target }, transaction);
+                "update audit_events set body = jsonb_set(body::jsonb, '{reason}', '\"Requested by the subject officer\"')::json where global_seq = @target", new { target }, transaction);
             await transaction.CommitAsync();
         }
 

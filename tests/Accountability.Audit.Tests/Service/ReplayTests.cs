@@ -129,8 +129,8 @@ public sealed class ReplayTests(SharedAuditTrail trail)
 
         // Issue 17, finding 10: a rebuild, and who asked for it, is itself in the trail.
         await Eventually.HoldsAsync(async () =>
-                await Host.CountAsync("type = 'ProjectionRebuilt' and body->>'actor' = 'p-1005' and jsonb_array_length(body->'projections') = 2", new { }) == 1
-                && await Host.CountAsync("type = 'ProjectionRebuilt' and body->>'actor' like 'cli:%' and body->'projections' = '[\"custody\"]'::jsonb", new { }) == 1,
+                await Host.CountAsync("type = 'ProjectionRebuilt' and body->>'actor' = 'p-1005' and json_array_length(body->'projections') = 2", new { }) == 1
+                && await Host.CountAsync("type = 'ProjectionRebuilt' and body->>'actor' like 'cli:%' and (body->'projections')::jsonb = '[\"custody\"]'::jsonb", new { }) == 1,
             // Past the relay's fallback poll (30 s): the CLI's row is its own process's commit, and a NOTIFY the relay
             // missed (its listener reconnecting on a loaded machine) leaves the row to that poll.
             "both rebuilds are recorded in the trail with who asked", TimeSpan.FromSeconds(75));

@@ -185,6 +185,29 @@ public sealed class TamperTests
     }
 
     [Fact]
+    public async Task Bodies_are_kept_as_the_text_that_was_hashed_and_a_trail_written_before_that_in_jsonb_layout_still_verifies()
+    {
+        var (host, records) = await TrailWithCaseAsync();
+        await using var _ = host;
+        await using (var connection = await host.OpenOwnerAsync())
+        {
+            var bodies = (await connection.QueryAsync<string>("select body::text from audit_events where global_seq = any(@records)", new { records })).ToList();
+            Assert.Equal(records.Count, bodies.Count);
+            Assert.All(bodies, body => Assert.Equal(CanonicalJson.Canonicalize(body), body));
+        }
+
+        // What migration 0006 leaves of a record written before it: the same JSON, in jsonb's key order and spacing.
+        await TamperAsync(host, (c, t) => c.ExecuteAsync("update audit_events set body = body::jsonb::json", transaction: t));
+        await using (var connection = await host.OpenOwnerAsync())
+            Assert.Contains(": ", await connection.ExecuteScalarAsync<string>("select body::text from audit_events where global_seq = @first", new { first = records[0] }));
+
+        var result = await host.GetJsonAsync("/api/audit/verify");
+        Assert.True(result.GetProperty("valid").GetBoolean(), result.ToString());
+        var cli = await host.RunCliAsync("verify");
+        Assert.True(cli.ExitCode == 0, cli.Output + cli.Error);
+    }
+
+    [Fact]
     public async Task A_forged_checkpoint_signature_is_caught()
     {
         var (host, _) = await TrailWithCaseAsync();

@@ -151,7 +151,7 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
             await writer.WriteAsync(r.Source, NpgsqlDbType.Text, cancellationToken);
             await writer.WriteAsync(r.OccurredAt, NpgsqlDbType.TimestampTz, cancellationToken);
             await writer.WriteAsync(r.RecordedAt, NpgsqlDbType.TimestampTz, cancellationToken);
-            await writer.WriteAsync(r.Body, NpgsqlDbType.Jsonb, cancellationToken);
+            await writer.WriteAsync(r.Body, NpgsqlDbType.Json, cancellationToken);
             await WriteNullableAsync(writer, r.TraceParent, NpgsqlDbType.Text, cancellationToken);
             await writer.WriteAsync(r.PrevHash, NpgsqlDbType.Bytea, cancellationToken);
             await WriteNullableAsync(writer, r.CasePrevHash, NpgsqlDbType.Bytea, cancellationToken);
