@@ -10,11 +10,15 @@ namespace Accountability.Audit.Data;
 /// Transaction-scoped PostgreSQL advisory locks, one per purpose and schema. Appending takes the
 /// chain lock, so concurrent consumers and several instances append one record at a time and a
 /// chain can never fork; a projection rebuild takes it too, so nothing is appended mid-replay.
+/// Taking the chain lock also tells PostgreSQL, for the transaction, that this writer stores each body as
+/// the text its hash covers: migration 0006 refuses an append from an older audit that does not say so,
+/// as a failure to retry rather than a poison message.
 /// </summary>
 public static class ChainLock
 {
     public static Task AcquireChainAsync(NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken) =>
-        AcquireAsync(transaction, $"audit-chain:{schema}", cancellationToken);
+        transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            AcquireChainSql, new { key = KeyOf($"audit-chain:{schema}") }, transaction, cancellationToken: cancellationToken));
 
     public static Task AcquireCheckpointAsync(NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken) =>
         AcquireAsync(transaction, $"audit-checkpoint:{schema}", cancellationToken);
@@ -22,11 +26,13 @@ public static class ChainLock
     public static Task AcquireSigningKeyAsync(NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken) =>
         AcquireAsync(transaction, $"audit-signing-key:{schema}", cancellationToken);
 
-    /// <summary>The chain lock as a statement of a batch: it returns one row, with nothing in it.</summary>
+    /// <summary>The chain lock as a statement of a batch: it returns one row, which the caller skips.</summary>
     public static NpgsqlBatchCommand ChainStatement(string schema) =>
-        new(AcquireSql) { Parameters = { new NpgsqlParameter("key", KeyOf($"audit-chain:{schema}")) } };
+        new(AcquireChainSql) { Parameters = { new NpgsqlParameter("key", KeyOf($"audit-chain:{schema}")) } };
 
     private const string AcquireSql = "select pg_advisory_xact_lock(@key)";
+
+    private const string AcquireChainSql = "select pg_advisory_xact_lock(@key), set_config('accountability.audit_body', 'hashed-text', true)";
 
     private static Task AcquireAsync(NpgsqlTransaction transaction, string name, CancellationToken cancellationToken) =>
         transaction.Connection!.ExecuteAsync(new CommandDefinition(

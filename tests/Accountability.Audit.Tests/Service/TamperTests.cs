@@ -208,6 +208,43 @@ public sealed class TamperTests
     }
 
     [Fact]
+    public async Task An_append_from_an_audit_older_than_hashed_text_bodies_is_refused_as_a_failure_to_retry_and_leaves_the_trail_untouched()
+    {
+        // What an audit from before migration 0006 does in a rolling upgrade: the chain lock alone, then a COPY in jsonb's binary form.
+        var (host, records) = await TrailWithCaseAsync();
+        await using var _ = host;
+        var before = await host.CountAsync();
+        await using var runtime = new NpgsqlConnection(AuditDatabase.RuntimeConnectionString(TestEnvironment.PostgresConnectionString, host.Schema));
+        await runtime.OpenAsync();
+        await using var transaction = await runtime.BeginTransactionAsync();
+        await runtime.ExecuteAsync("select pg_advisory_xact_lock(1)", transaction: transaction);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(async () =>
+        {
+            await using var copy = await runtime.BeginBinaryImportAsync(
+                "copy audit_events (global_seq, event_id, type, source, occurred_at, recorded_at, body, prev_hash, hash) from stdin (format binary)");
+            await copy.StartRowAsync();
+            await copy.WriteAsync(records[^1] + 1000, NpgsqlTypes.NpgsqlDbType.Bigint);
+            await copy.WriteAsync(Guid.NewGuid(), NpgsqlTypes.NpgsqlDbType.Uuid);
+            await copy.WriteAsync("DirectoryPublished", NpgsqlTypes.NpgsqlDbType.Text);
+            await copy.WriteAsync("assignment", NpgsqlTypes.NpgsqlDbType.Text);
+            await copy.WriteAsync(DateTimeOffset.UtcNow, NpgsqlTypes.NpgsqlDbType.TimestampTz);
+            await copy.WriteAsync(DateTimeOffset.UtcNow, NpgsqlTypes.NpgsqlDbType.TimestampTz);
+            await copy.WriteAsync("{\"version\":1}"u8.ToArray(), NpgsqlTypes.NpgsqlDbType.Jsonb);
+            await copy.WriteAsync(new byte[32], NpgsqlTypes.NpgsqlDbType.Bytea);
+            await copy.WriteAsync(new byte[32], NpgsqlTypes.NpgsqlDbType.Bytea);
+            await copy.CompleteAsync();
+        });
+
+        Assert.Equal(PostgresErrorCodes.SerializationFailure, refused.SqlState);
+        Assert.Contains("predates migration 0006", refused.MessageText);
+        Assert.True(Accountability.Messaging.Bus.TransientFailures.IsTransient(refused), "every audit holds such a message and retries it");
+        Assert.Equal(before, await host.CountAsync());
+        var verified = await host.GetJsonAsync("/api/audit/verify");
+        Assert.True(verified.GetProperty("valid").GetBoolean(), verified.ToString());
+    }
+
+    [Fact]
     public async Task A_forged_checkpoint_signature_is_caught()
     {
         var (host, _) = await TrailWithCaseAsync();
