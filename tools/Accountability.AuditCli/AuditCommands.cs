@@ -156,7 +156,7 @@ public sealed class AuditCommands(TextWriter output, TextWriter error, bool outp
         IReadOnlyCollection<string> names = name == "all" ? CaseProjections.Names : [name];
         await using var connection = await OpenAsync(line, cancellationToken);
         var result = await WithProgressAsync(line, "rebuild", progress =>
-            CaseProjections.RebuildAsync(connection, line.GetValue(Schema)!, names, $"cli:{Environment.UserName}", progress, cancellationToken));
+            CaseProjections.RebuildAsync(connection, token => OpenAsync(line, token), line.GetValue(Schema)!, names, $"cli:{Environment.UserName}", progress, cancellationToken));
         await output.WriteLineAsync($"rebuilt {string.Join(", ", result.Projections)}: {result.RecordsReplayed} records replayed into {result.Cases} cases");
         return ExitCodes.Ok;
     }

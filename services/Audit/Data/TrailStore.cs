@@ -130,33 +130,37 @@ public static class TrailStore
         return events;
     }
 
-    /// <summary>The next <paramref name="limit"/> cases after <paramref name="after"/> in case-id order, each with all its records.</summary>
-    public static async Task<IReadOnlyList<(Guid CaseId, List<TrailEvent> Events)>> ReadCasePageAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid? after, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every case with all its records, in case-id order and each case's records in case_seq order, streamed along the case
+    /// chain's index: one query, so PostgreSQL sends the next rows while the caller folds these.
+    /// </summary>
+    public static async IAsyncEnumerable<(Guid CaseId, List<TrailEvent> Events)> ReadEveryCaseAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var command = new NpgsqlCommand(
             """
-            with page as (
-                select distinct case_id from audit_events
-                where case_id is not null and (@after::uuid is null or case_id > @after)
-                order by case_id limit @limit)
-            select a.case_id, a.case_seq, a.global_seq, a.type, a.occurred_at, a.body, a.traceparent
-            from audit_events a join page using (case_id)
-            order by a.case_id, a.case_seq
+            select case_id, case_seq, global_seq, type, occurred_at, body, traceparent
+            from audit_events where case_id is not null
+            order by case_id, case_seq
             """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter("after", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)after ?? DBNull.Value });
-        command.Parameters.AddWithValue("limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var page = new List<(Guid, List<TrailEvent>)>();
+        Guid? current = null;
+        var events = new List<TrailEvent>();
         while (await reader.ReadAsync(cancellationToken))
         {
             var caseId = reader.GetGuid(0);
-            if (page.Count == 0 || page[^1].Item1 != caseId)
-                page.Add((caseId, []));
-            page[^1].Item2.Add(new TrailEvent(reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
+            if (caseId != current)
+            {
+                if (current is { } finished)
+                    yield return (finished, events);
+                current = caseId;
+                events = [];
+            }
+            events.Add(new TrailEvent(reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
                 ParseBody(reader.GetFieldValue<byte[]>(5)), reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
-        return page;
+        if (current is { } last)
+            yield return (last, events);
     }
 
     public static TrailEvent ToTrailEvent(long caseSeq, long globalSeq, string type, DateTimeOffset occurredAt, byte[] body, string? traceParent) =>

@@ -137,8 +137,8 @@ public sealed class ReplayTests(SharedAuditTrail trail)
     }
 
     /// <summary>
-    /// The rebuild writes one page while it folds the next. With pages of two cases, five stories span several pages,
-    /// so every write overlaps a fold, and the last page is written after the reading ends.
+    /// The rebuild writes one page while a second connection reads and folds the next. With pages of two cases, five
+    /// stories span several pages, so every write overlaps a fold, and the last page is written after the reading ends.
     /// </summary>
     [Fact]
     public async Task A_rebuild_in_many_small_pages_reproduces_every_case_byte_for_byte()
@@ -162,11 +162,39 @@ public sealed class ReplayTests(SharedAuditTrail trail)
         await using (var connection = await Host.OpenOwnerAsync())
         {
             var result = await Features.Projections.CaseProjections.RebuildAsync(
-                connection, Host.Schema, Features.Projections.CaseProjections.Names, "test:small-pages", progress: null, CancellationToken.None, pageCases: 2);
+                connection, _ => Host.OpenOwnerAsync(), Host.Schema, Features.Projections.CaseProjections.Names, "test:small-pages", progress: null, CancellationToken.None, pageCases: 2);
             Assert.True(result.Cases >= 5, $"{result.Cases} cases rebuilt");
         }
 
         Assert.Equal(before, await SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task A_rebuild_whose_reading_connection_fails_says_why_and_leaves_the_projections_as_they_were()
+    {
+        async Task<string?> StateAsync(Guid caseId)
+        {
+            await using var connection = await Host.OpenOwnerAsync();
+            return await connection.QuerySingleOrDefaultAsync<string>("select state::text from audit_case_state where case_id = @caseId", new { caseId });
+        }
+        var first = (await RecordStoryAsync()).CaseId;
+        var before = await StateAsync(first);
+        Assert.NotNull(before);
+
+        await using (var connection = await Host.OpenOwnerAsync())
+        {
+            var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Features.Projections.CaseProjections.RebuildAsync(
+                connection, _ => throw new InvalidOperationException("the reading connection is refused"), Host.Schema,
+                Features.Projections.CaseProjections.Names, "test:failing-read", progress: null, CancellationToken.None));
+            Assert.Equal("the reading connection is refused", failure.Message);
+        }
+
+        // The truncate was rolled back with the rest, nothing was announced, and the chain lock was let go: the next
+        // story is appended and folded as usual.
+        Assert.Equal(before, await StateAsync(first));
+        var next = (await RecordStoryAsync()).CaseId;
+        Assert.NotNull(await StateAsync(next));
+        Assert.Equal(0, await Host.CountAsync("type = 'ProjectionRebuilt' and body->>'actor' = 'test:failing-read'"));
     }
 
     [Fact]

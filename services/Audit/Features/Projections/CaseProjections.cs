@@ -1,4 +1,8 @@
+using System.Data;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
 using Accountability.Audit.Data;
 using Accountability.Audit.Features.Replay;
 using Accountability.Audit.Verification;
@@ -14,16 +18,16 @@ namespace Accountability.Audit.Features.Projections;
 /// Audit's own projections of the trail: audit_case_state (a case's current state as JSON) and
 /// audit_custody (its custody intervals). Both are a pure function of the case's recorded events,
 /// kept up to date inline with every append and rebuilt on demand by resetting them and folding every
-/// case's records again, a page of cases at a time (the Marten style), so a rebuild reproduces them byte for byte.
+/// case's records again, streamed and written a page of cases at a time, so a rebuild reproduces them byte for byte.
 /// </summary>
-public static class CaseProjections
+public static partial class CaseProjections
 {
     public const string CaseState = "case-state";
     public const string Custody = "custody";
 
     public static readonly IReadOnlyList<string> Names = [CaseState, Custody];
 
-    /// <summary>Cases folded and written per page of a rebuild: bounds its memory.</summary>
+    /// <summary>Cases folded and written together in a rebuild: with the pages waiting, bounds its memory.</summary>
     private const int RebuildPageCases = 1000;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -103,9 +107,16 @@ public static class CaseProjections
     /// The rebuild announces itself (<see cref="ProjectionRebuilt"/>, naming <paramref name="actor"/>) in the
     /// same transaction, so it reaches the trail exactly when it took effect.
     /// </summary>
+    /// <param name="connection">Writes the projections, in one transaction that holds the chain lock.</param>
+    /// <param name="openReading">
+    /// Opens a second connection that reads the trail, in the writing transaction's own snapshot: PostgreSQL sends the
+    /// records on one connection while this process folds them and PostgreSQL writes the folded pages on the other. With
+    /// one connection the three took turns, and half of two cores stood idle through a rebuild (docs/bench.md,
+    /// thirty-fourth round).
+    /// </param>
     public static async Task<RebuildResult> RebuildAsync(
-        NpgsqlConnection connection, string schema, IReadOnlyCollection<string> names, string actor,
-        IProgress<(long Done, long Total)>? progress, CancellationToken cancellationToken, int pageCases = RebuildPageCases)
+        NpgsqlConnection connection, Func<CancellationToken, Task<NpgsqlConnection>> openReading, string schema, IReadOnlyCollection<string> names,
+        string actor, IProgress<(long Done, long Total)>? progress, CancellationToken cancellationToken, int pageCases = RebuildPageCases)
     {
         var unknown = names.Where(n => !Names.Contains(n)).ToList();
         if (unknown.Count > 0)
@@ -117,38 +128,54 @@ public static class CaseProjections
             await connection.ExecuteAsync(new CommandDefinition("truncate audit_case_state", transaction: transaction, cancellationToken: cancellationToken));
         if (names.Contains(Custody))
             await connection.ExecuteAsync(new CommandDefinition("truncate audit_custody", transaction: transaction, cancellationToken: cancellationToken));
-
         var total = await TrailStore.CountAsync(connection, transaction, cancellationToken);
-        var cases = 0;
-        long done = 0;
-        // Streams a page of cases at a time in case-id order (the case chain's index), so memory holds two pages
-        // however long the trail is. The connection runs one statement at a time, but while PostgreSQL writes
-        // one page this process folds the next, so both cores work.
-        IReadOnlyList<FoldedCase> unwritten = [];
-        Guid? after = null;
-        while (true)
+        // Taken under the chain lock, so it holds every record there is until this transaction ends.
+        var snapshot = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+            "select pg_export_snapshot()", transaction: transaction, cancellationToken: cancellationToken));
+
+        // Pages of folded cases, at most two waiting: memory holds a few pages however long the trail is.
+        var pages = Channel.CreateBounded<IReadOnlyList<FoldedCase>>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Exception? readFailure = null;
+        var reading = Task.Run(async () =>
         {
-            var page = await TrailStore.ReadCasePageAsync(connection, transaction, after, pageCases, cancellationToken);
-            var writing = WriteAsync(transaction, names, unwritten, cancellationToken);
-            if (page.Count == 0)
-            {
-                await writing;
-                break;
-            }
             try
             {
-                unwritten = [.. page.Select(c => new FoldedCase(
-                    CaseFold.StateAsOf(c.CaseId, c.Events), c.Events.Count, c.Events.Max(e => e.GlobalSeq), CaseFold.LastPosition(c.Events)))];
+                await FoldEveryCaseAsync(openReading, snapshot!, pageCases, pages.Writer, stop.Token);
+                pages.Writer.Complete();
             }
-            finally
+            catch (Exception exception)
             {
-                await writing; // the connection is free again, also for the rollback if folding failed
+                readFailure = exception;
+                pages.Writer.Complete(exception);
             }
-            cases += page.Count;
-            done += page.Sum(c => c.Events.Count);
-            after = page[^1].CaseId;
-            progress?.Report((Math.Min(done, total), total));
+        }, CancellationToken.None);
+
+        var cases = 0;
+        long done = 0;
+        try
+        {
+            await foreach (var page in pages.Reader.ReadAllAsync(stop.Token))
+            {
+                await WriteAsync(transaction, names, page, stop.Token);
+                cases += page.Count;
+                done += page.Sum(c => c.EventCount);
+                progress?.Report((Math.Min(done, total), total));
+            }
         }
+        catch
+        {
+            // A failure of the reading side is set before it closes the channel, so one that ended this loop is seen here,
+            // and not one that the stop below causes. The transaction rolls back either way.
+            var cause = readFailure;
+            await stop.CancelAsync();
+            await reading;
+            if (cause is not null)
+                ExceptionDispatchInfo.Throw(cause);
+            throw;
+        }
+        await reading;
+
         // Records of no case (a directory change, a checkpoint) are part of the trail but of no case's projection.
         done = total;
         progress?.Report((done, total));
@@ -166,6 +193,36 @@ public static class CaseProjections
         await transaction.CommitAsync(cancellationToken);
         return new RebuildResult([.. names], done, cases);
     }
+
+    /// <summary>Reads every case in <paramref name="snapshot"/> on a connection of its own, folds each, and hands them on a page at a time.</summary>
+    private static async Task FoldEveryCaseAsync(
+        Func<CancellationToken, Task<NpgsqlConnection>> openReading, string snapshot, int pageCases,
+        ChannelWriter<IReadOnlyList<FoldedCase>> pages, CancellationToken cancellationToken)
+    {
+        if (!SnapshotId().IsMatch(snapshot))
+            throw new InvalidOperationException($"PostgreSQL exported a snapshot id of an unknown form: '{snapshot}'.");
+        await using var connection = await openReading(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        // SET takes no parameters; the id's form was checked above.
+        await connection.ExecuteAsync(new CommandDefinition($"set transaction snapshot '{snapshot}'", transaction: transaction, cancellationToken: cancellationToken));
+        var page = new List<FoldedCase>(pageCases);
+        await foreach (var (caseId, events) in TrailStore.ReadEveryCaseAsync(connection, transaction, cancellationToken))
+        {
+            page.Add(new FoldedCase(CaseFold.StateAsOf(caseId, events), events.Count, events.Max(e => e.GlobalSeq), CaseFold.LastPosition(events)));
+            if (page.Count == pageCases)
+            {
+                await pages.WriteAsync(page, cancellationToken);
+                page = new List<FoldedCase>(pageCases);
+            }
+        }
+        if (page.Count > 0)
+            await pages.WriteAsync(page, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>pg_export_snapshot's answer: hexadecimal groups joined by hyphens, such as 00000003-0000001B-1.</summary>
+    [GeneratedRegex("^[0-9A-F]+(-[0-9A-F]+)+$")]
+    private static partial Regex SnapshotId();
 
     private static async Task WriteAsync(NpgsqlTransaction transaction, IReadOnlyCollection<string> names, IReadOnlyList<FoldedCase> folded, CancellationToken cancellationToken)
     {

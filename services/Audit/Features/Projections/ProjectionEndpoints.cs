@@ -15,7 +15,8 @@ public static class ProjectionEndpoints
                 return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown projection",
                     detail: $"There is no projection named '{name}'. Known: {string.Join(", ", CaseProjections.Names)}, or 'all'.");
             await using var connection = await database.OpenConnectionAsync(ct);
-            return Results.Ok(await CaseProjections.RebuildAsync(connection, database.Schema, names, user.PersonId(), progress: null, ct));
+            return Results.Ok(await CaseProjections.RebuildAsync(
+                connection, async token => await database.OpenConnectionAsync(token), database.Schema, names, user.PersonId(), progress: null, ct));
         }).RequireAuthorization(Roles.Admin);
         return app;
     }
