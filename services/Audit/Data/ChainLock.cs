@@ -17,14 +17,13 @@ namespace Accountability.Audit.Data;
 public static class ChainLock
 {
     public static Task AcquireChainAsync(NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken) =>
-        transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            AcquireChainSql, new { key = KeyOf($"audit-chain:{schema}") }, transaction, cancellationToken: cancellationToken));
+        AcquireAsync(transaction, AcquireChainSql, $"audit-chain:{schema}", cancellationToken);
 
     public static Task AcquireCheckpointAsync(NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken) =>
-        AcquireAsync(transaction, $"audit-checkpoint:{schema}", cancellationToken);
+        AcquireAsync(transaction, AcquireSql, $"audit-checkpoint:{schema}", cancellationToken);
 
     public static Task AcquireSigningKeyAsync(NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken) =>
-        AcquireAsync(transaction, $"audit-signing-key:{schema}", cancellationToken);
+        AcquireAsync(transaction, AcquireSql, $"audit-signing-key:{schema}", cancellationToken);
 
     /// <summary>The chain lock as a statement of a batch: it returns one row, which the caller skips.</summary>
     public static NpgsqlBatchCommand ChainStatement(string schema) =>
@@ -34,9 +33,9 @@ public static class ChainLock
 
     private const string AcquireChainSql = "select pg_advisory_xact_lock(@key), set_config('accountability.audit_body', 'hashed-text', true)";
 
-    private static Task AcquireAsync(NpgsqlTransaction transaction, string name, CancellationToken cancellationToken) =>
+    private static Task AcquireAsync(NpgsqlTransaction transaction, string sql, string name, CancellationToken cancellationToken) =>
         transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            AcquireSql, new { key = KeyOf(name) }, transaction, cancellationToken: cancellationToken));
+            sql, new { key = KeyOf(name) }, transaction, cancellationToken: cancellationToken));
 
     private static long KeyOf(string name) =>
         BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(name)));

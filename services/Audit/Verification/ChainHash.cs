@@ -19,10 +19,11 @@ public static class ChainHash
     /// <summary>The prev_hash of the first record of the global chain.</summary>
     public static byte[] Genesis => new byte[Length];
 
-    public static byte[] Compute(byte[] prevHash, AuditRecord record)
+    /// <param name="bodyIsCanonical">True when <see cref="AuditRecord.Body"/> is already in canonical form (the appender has just made it so): it is then hashed as it is, not canonicalised a second time.</param>
+    public static byte[] Compute(byte[] prevHash, AuditRecord record, bool bodyIsCanonical = false)
     {
         var hash = new byte[Length];
-        Compute(prevHash, record, hash);
+        Compute(prevHash, record, hash, bodyAsStored: bodyIsCanonical);
         return hash;
     }
 
@@ -43,7 +44,7 @@ public static class ChainHash
         return hash.SequenceEqual(record.Hash);
     }
 
-    private static void Compute(byte[] prevHash, AuditRecord record, Span<byte> hash, bool bodyAsStored = false)
+    private static void Compute(byte[] prevHash, AuditRecord record, Span<byte> hash, bool bodyAsStored)
     {
         // One buffer per thread, reused: verify hashes a million records in a row.
         var input = buffer ??= new ArrayBufferWriter<byte>(4096);

@@ -114,7 +114,7 @@ public sealed class TrailAppender(AuditDatabase database, TimeProvider clock)
                 PrevHash: previous.Hash,
                 CasePrevHash: caseHead?.Hash,
                 Hash: []);
-            var record = unhashed with { Hash = ChainHash.Compute(unhashed.PrevHash, unhashed) };
+            var record = unhashed with { Hash = ChainHash.Compute(unhashed.PrevHash, unhashed, bodyIsCanonical: true) };
             records.Add(record);
             previous = new ChainHead(record.GlobalSeq, record.Hash);
             if (caseId is { } owner)
