@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Npgsql;
 
 namespace Accountability.Bench;
 
@@ -69,6 +70,20 @@ public sealed partial class Infrastructure
     /// handed out again, and its first command would read the stopped server's 57P01 ("terminating connection due to
     /// administrator command") minutes later, in the other half of the run.
     /// </summary>
+    /// <summary>
+    /// Gives the planner statistics for every table as they are now, as a database that has run for a while has them. The
+    /// services' prepared statements keep their plans until an ANALYZE of their tables, and the bench's tables start empty:
+    /// run after the warm-up, the plans fit tables that hold complaints. Autovacuum renews them later at PostgreSQL's
+    /// default cadence (deploy/local/infra.sh).
+    /// </summary>
+    public async Task AnalyzeAsync()
+    {
+        await using var connection = new NpgsqlConnection(PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var analyze = new NpgsqlCommand("analyze", connection) { CommandTimeout = 300 };
+        await analyze.ExecuteNonQueryAsync();
+    }
+
     public async Task StopAsync()
     {
         Npgsql.NpgsqlConnection.ClearAllPools();
