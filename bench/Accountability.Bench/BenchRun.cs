@@ -205,7 +205,8 @@ public static class BenchRun
         foreach (var phase in cost.Phases)
             Log($"    {phase.Phase}: {phase.TotalCpuMsPerComplaint:N1} ms over {phase.Seconds:N0} s: " + string.Join(", ", phase.CpuMsPerComplaint.Select(p => $"{p.Key} {p.Value:N1}"))
                 + (phase.TieredJitMsPerComplaint is { } jit ? $"; of the services', the tiered JIT {jit:N1}" : "")
-                + $"; PostgreSQL woken {phase.PostgresWakeUpsPerComplaint:N1} times a complaint");
+                + $"; PostgreSQL woken {phase.PostgresWakeUpsPerComplaint:N1} times a complaint"
+                + $"\n      PostgreSQL by process: {Report.PostgresByProcess(phase)}");
         Log($"  SMTP: {relayUse.Mails:N0} mails over {relayUse.Connections:N0} connections");
         var peaks = services.ToDictionary(s => s.Name, s => s.PeakWorkingSetBytes());
         // Idle as `make up` is idle: after the phases' last deliveries, retries and checkpoints are done, not during their tail.

@@ -72,6 +72,8 @@ public sealed record Report(
                 $"{phase.TotalCpuMsPerComplaint:N1} ms (" + string.Join(", ", phase.CpuMsPerComplaint.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}")) + ")"
                 + (phase.TieredJitMsPerComplaint is { } jit ? $"; of the services', the tiered JIT's background compiles {jit:N1} ms" : "")
                 + $"; PostgreSQL's processes woken {phase.PostgresWakeUpsPerComplaint:N1} times a complaint");
+        foreach (var phase in Cost.Phases)
+            Row(t, $"PostgreSQL's CPU per complaint in the {phase.Phase} phase, by process", PostgresByProcess(phase));
         Row(t, "messages per complaint: published / delivered (RabbitMQ)", $"{Cost.PublishedPerComplaint:N1} / {Cost.DeliveredPerComplaint:N1}");
         Row(t, "messages delivered per complaint, by queue", string.Join(", ",
             Cost.DeliveredPerComplaintByQueue.Where(q => q.Value >= 0.05).OrderByDescending(q => q.Value).Select(q => $"{q.Key} {q.Value:N1}")));
@@ -351,7 +353,14 @@ public sealed record Report(
         ["cpuMsPerComplaintByProcess"] = new JsonObject(phase.CpuMsPerComplaint.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
         ["tieredJitMsPerComplaint"] = phase.TieredJitMsPerComplaint is { } jit ? Round(jit) : null,
         ["postgresqlWakeUpsPerComplaint"] = Round(phase.PostgresWakeUpsPerComplaint),
+        ["postgresqlCpuMsPerComplaintByProcess"] = new JsonObject(phase.PostgresqlCpuMsPerComplaintByProcess.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
     })]);
+
+    /// <summary>"backends of intake 4.5, …, autovacuum workers 0.3, ended meanwhile 0.6, background 0.2" (ms a complaint).</summary>
+    public static string PostgresByProcess(PhaseCost phase) => string.Join(", ", phase.PostgresqlCpuMsPerComplaintByProcess
+        .OrderByDescending(p => p.Value)
+        .Select(p => p.Key is SystemMeter.PostgresRoles.Background or SystemMeter.PostgresRoles.AutovacuumWorkers or SystemMeter.PostgresRoles.Ended
+            ? $"{p.Key} {p.Value:N1}" : $"backends of {p.Key} {p.Value:N1}"));
 
     private static string Shorten(string query) =>
         (query.Length <= 160 ? query : query[..157] + "...").Replace("|", "\\|", StringComparison.Ordinal);

@@ -23,6 +23,7 @@ public sealed class SystemMeter : IAsyncDisposable
     private readonly List<PhaseEnd> phaseEnds = [];
     private Task? sampler;
     private Snapshot? before;
+    private PostgresProcesses? postgresBefore;
     private readonly SampledCounters jitTicks;
     private readonly SampledCounters postgresWakeUps;
 
@@ -43,6 +44,7 @@ public sealed class SystemMeter : IAsyncDisposable
         jitTicks.Start();
         postgresWakeUps.Start();
         before = await SnapshotAsync(settle: false);
+        postgresBefore = PostgresProcessesNow();
         sampler = SampleConnectionsAsync(stopSampling.Token);
     }
 
@@ -52,7 +54,8 @@ public sealed class SystemMeter : IAsyncDisposable
     /// </summary>
     public void EndPhase(string phase, int complaints)
     {
-        phaseEnds.Add(new PhaseEnd(phase, complaints, DateTimeOffset.UtcNow, CpuSecondsNow(), jitTicks.SoFar() / TicksPerSecond, postgresWakeUps.SoFar()));
+        phaseEnds.Add(new PhaseEnd(phase, complaints, DateTimeOffset.UtcNow, CpuSecondsNow(), jitTicks.SoFar() / TicksPerSecond, postgresWakeUps.SoFar(),
+            PostgresProcessesNow()));
     }
 
     /// <summary>Ends the window and returns what was spent per completed complaint.</summary>
@@ -68,14 +71,15 @@ public sealed class SystemMeter : IAsyncDisposable
         var cpu = after.CpuSeconds.ToDictionary(p => p.Key, p => p.Value - start.CpuSeconds.GetValueOrDefault(p.Key), StringComparer.Ordinal);
         var perComplaint = Math.Max(complaints, 1);
         var phases = new List<PhaseCost>();
-        var (phaseStart, phaseCpu, phaseJit, phaseWakeUps) = (start.At, start.CpuSeconds, 0.0, 0L);
+        var (phaseStart, phaseCpu, phaseJit, phaseWakeUps, phasePostgres) = (start.At, start.CpuSeconds, 0.0, 0L, postgresBefore ?? PostgresProcesses.None);
         foreach (var end in phaseEnds)
         {
             phases.Add(new PhaseCost(end.Phase, end.Complaints, (end.At - phaseStart).TotalSeconds,
                 end.CpuSeconds.ToDictionary(p => p.Key, p => (p.Value - phaseCpu.GetValueOrDefault(p.Key)) * 1000 / Math.Max(end.Complaints, 1), StringComparer.Ordinal),
                 (end.JitSeconds - phaseJit) * 1000 / Math.Max(end.Complaints, 1),
-                (end.PostgresWakeUps - phaseWakeUps) / (double)Math.Max(end.Complaints, 1)));
-            (phaseStart, phaseCpu, phaseJit, phaseWakeUps) = (end.At, end.CpuSeconds, end.JitSeconds, end.PostgresWakeUps);
+                (end.PostgresWakeUps - phaseWakeUps) / (double)Math.Max(end.Complaints, 1),
+                end.Postgres.SpentSince(phasePostgres).ToDictionary(p => p.Key, p => p.Value / TicksPerSecond * 1000 / Math.Max(end.Complaints, 1), StringComparer.Ordinal)));
+            (phaseStart, phaseCpu, phaseJit, phaseWakeUps, phasePostgres) = (end.At, end.CpuSeconds, end.JitSeconds, end.PostgresWakeUps, end.Postgres);
         }
         return new SystemCost(
             complaints,
@@ -331,6 +335,46 @@ public sealed class SystemMeter : IAsyncDisposable
         }
     }
 
+    /// <summary>PostgreSQL's CPU ticks so far, by what each of its processes does (<see cref="PostgresProcesses"/>).</summary>
+    private PostgresProcesses PostgresProcessesNow()
+    {
+        var root = PidFrom(Path.Combine(infra.StateDirectory, "pg", "data", "postmaster.pid"));
+        if (root == 0 || Stat(root) is not { } postmaster)
+            return PostgresProcesses.None;
+        var living = new Dictionary<int, (string Role, long Ticks)>();
+        foreach (var pid in Descendants(root))
+            if (Stat(pid) is { } stat && PostgresRoleOf(pid) is { } role)
+                living[pid] = (role, stat.UTime + stat.STime);
+        return new PostgresProcesses(postmaster.UTime + postmaster.STime, postmaster.CUTime + postmaster.CSTime, living);
+    }
+
+    /// <summary>
+    /// What a PostgreSQL process is, from the title it sets: a client backend's title starts with its login, database and
+    /// client address ("postgres: accountability_intake accountability 127.0.0.1(51234) idle"), which names the service; an
+    /// autovacuum worker's with "autovacuum worker"; anything else is the server's own background work. Null once it ended.
+    /// </summary>
+    private static string? PostgresRoleOf(int pid)
+    {
+        string title;
+        try
+        {
+            title = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        const string prefix = "postgres: ";
+        if (!title.StartsWith(prefix, StringComparison.Ordinal))
+            return PostgresRoles.Background;
+        var words = title[prefix.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length >= 2 && words[0] == "autovacuum" && words[1] == "worker")
+            return PostgresRoles.AutovacuumWorkers;
+        return words.Length >= 3 && (words[2].Contains('(', StringComparison.Ordinal) || words[2] == "[local]")
+            ? ServiceOfLogin(words[0])
+            : PostgresRoles.Background;
+    }
+
     private static bool DescendsFrom(int pid, int root, Dictionary<int, int> parents)
     {
         for (var hops = 0; hops < 16 && parents.TryGetValue(pid, out var parent); hops++)
@@ -372,7 +416,39 @@ public sealed class SystemMeter : IAsyncDisposable
     }
 
     private sealed record PhaseEnd(
-        string Phase, int Complaints, DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, double JitSeconds, long PostgresWakeUps);
+        string Phase, int Complaints, DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, double JitSeconds, long PostgresWakeUps,
+        PostgresProcesses Postgres);
+
+    /// <summary>
+    /// PostgreSQL's CPU ticks at one instant: the postmaster's own, what it has reaped from children that ended, and each
+    /// living child's with its role. Between two instants the split adds up to the PostgreSQL figure of the window
+    /// (<see cref="TreeSeconds"/>). A child that ended in between is counted as <see cref="PostgresRoles.Ended"/>, its share before the
+    /// first instant taken off: at a trickle, mostly autovacuum workers, which live about a second each, so sampling at
+    /// the ends alone never sees them (docs/bench.md, thirty-fifth round).
+    /// </summary>
+    /// <summary>PostgreSQL's processes that are not a service's backends, as the split by process names them.</summary>
+    public static class PostgresRoles
+    {
+        public const string Background = "background";
+        public const string AutovacuumWorkers = "autovacuum workers";
+        public const string Ended = "ended meanwhile";
+    }
+
+    private sealed record PostgresProcesses(long PostmasterTicks, long ReapedTicks, IReadOnlyDictionary<int, (string Role, long Ticks)> Living)
+    {
+        public static PostgresProcesses None { get; } = new(0, 0, new Dictionary<int, (string Role, long Ticks)>());
+
+        public Dictionary<string, double> SpentSince(PostgresProcesses earlier)
+        {
+            var spent = new Dictionary<string, double>(StringComparer.Ordinal) { [PostgresRoles.Background] = PostmasterTicks - earlier.PostmasterTicks };
+            foreach (var (pid, (role, ticks)) in Living)
+                spent[role] = spent.GetValueOrDefault(role) + ticks
+                    - (earlier.Living.TryGetValue(pid, out var before) && before.Role == role ? before.Ticks : 0);
+            var endedEarlierShare = earlier.Living.Where(p => !Living.TryGetValue(p.Key, out var now) || now.Role != p.Value.Role).Sum(p => p.Value.Ticks);
+            spent[PostgresRoles.Ended] = ReapedTicks - earlier.ReapedTicks - endedEarlierShare;
+            return spent;
+        }
+    }
 
     private sealed record ProcStat(int ParentPid, long UTime, long STime, long CUTime, long CSTime);
 
@@ -415,11 +491,12 @@ public sealed record SystemCost(
 /// <summary>
 /// One phase's share of the window: its complaints, its seconds, its CPU per complaint by process, how much of the
 /// services' CPU was the tiered JIT's background compiles (null where /proc has no threads to read), and how often
-/// PostgreSQL's processes were woken per complaint (about one wake-up per client round trip).
+/// PostgreSQL's processes were woken per complaint (about one wake-up per client round trip), and PostgreSQL's CPU per complaint
+/// by process: each service's backends, autovacuum workers, the background processes, and the processes that ended meanwhile.
 /// </summary>
 public sealed record PhaseCost(
     string Phase, int Complaints, double Seconds, IReadOnlyDictionary<string, double> CpuMsPerComplaint, double? TieredJitMsPerComplaint,
-    double PostgresWakeUpsPerComplaint)
+    double PostgresWakeUpsPerComplaint, IReadOnlyDictionary<string, double> PostgresqlCpuMsPerComplaintByProcess)
 {
     public double TotalCpuMsPerComplaint => CpuMsPerComplaint.Values.Sum();
 }
