@@ -41,7 +41,7 @@ token:
 	@key=$$($(SERVICES) signing-key --profile up 2>/dev/null); \
 	  $(DOTNET) $(DEVTOKEN_DLL) --role "$(ROLE)" $(if $(SUB),--sub "$(SUB)") --key-file "$$key" --directory deploy/org/directory.json
 
-# make bench [QUICK=1] [REF=<git ref> [ROUNDS=3]] [BENCH_ARGS='--cases 5000 --rate 50'] [BENCH_PROFILE=bench]
+# make bench [QUICK=1] [REF=<git ref> [ROUNDS=4]] [BENCH_ARGS='--cases 5000 --rate 50'] [BENCH_PROFILE=bench]
 #   Release build, throwaway servers (infra.sh profile BENCH_PROFILE, which must not be in use), the five
 #   services, baselines, end-to-end load, audit replay; prints a table and writes bench/results/latest.json.
 QUICK ?=

@@ -23,9 +23,11 @@ public sealed record BenchOptions
                               both runs' figures side by side with their ratios (make bench REF=<gitref>)
           --rounds N          with --ref: N pairs of runs instead of one, alternating that commit and this
                               checkout, each on fresh servers; the extra pairs run the two measured phases
-                              only. Prints every pair and the median ratios: two halves of identical code
-                              differed by up to 1.36x in one pair, so one pair cannot resolve a small change
-                              (default 1; at most 9; make bench REF=<gitref> ROUNDS=3)
+                              only, this checkout first in every other one, starting with the first (the
+                              last pair runs that commit first), so with an even N each side goes first
+                              in half the pairs. Prints every pair and the median ratios: two halves of
+                              identical code differed by up to 1.36x in one pair, so one pair cannot
+                              resolve a small change (default 1; at most 9; make bench REF=<gitref> ROUNDS=4)
           --keep              leave the servers and the services running afterwards (for a look at them)
           --output FILE       the JSON results (default bench/results/latest.json)
           -h, --help          this text

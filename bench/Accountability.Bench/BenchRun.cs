@@ -26,13 +26,24 @@ public static class BenchRun
         {
             var worktree = await ReferenceBuild.PrepareAsync(repository, gitRef, options.Profile);
             var phasesOnly = options with { BurstSeconds = 0, HalfMaximumPhase = false };
-            // Alternating, so that whatever the shared machine does meanwhile falls on both sides.
+            // Alternating, so that whatever the shared machine does meanwhile falls on both sides; and each side goes first in
+            // turn, since the half that runs second measured dearer in most pairs of identical services (docs/bench.md,
+            // thirty-fifth round). The last pair runs the reference first: this checkout's full run ends the invocation.
             var pairs = new List<(LoadResult Reference, LoadResult Checkout)>();
             for (var round = 1; round < options.Rounds; round++)
             {
-                Log($"round {round} of {options.Rounds}: {gitRef} ({worktree.Commit[..10]}), then this checkout, each on fresh servers");
-                var reference = await LoadOnlyAsync(worktree.Path, phasesOnly, auth, smtp);
-                pairs.Add((reference, await LoadOnlyAsync(repository, phasesOnly, auth, smtp)));
+                if (Comparison.CheckoutRanFirst(round - 1, options.Rounds))
+                {
+                    Log($"round {round} of {options.Rounds}: this checkout, then {gitRef} ({worktree.Commit[..10]}), each on fresh servers");
+                    var checkout = await LoadOnlyAsync(repository, phasesOnly, auth, smtp);
+                    pairs.Add((await LoadOnlyAsync(worktree.Path, phasesOnly, auth, smtp), checkout));
+                }
+                else
+                {
+                    Log($"round {round} of {options.Rounds}: {gitRef} ({worktree.Commit[..10]}), then this checkout, each on fresh servers");
+                    var reference = await LoadOnlyAsync(worktree.Path, phasesOnly, auth, smtp);
+                    pairs.Add((reference, await LoadOnlyAsync(repository, phasesOnly, auth, smtp)));
+                }
             }
             Log($"the same load against {gitRef} ({worktree.Commit[..10]}), on fresh servers");
             comparison = new Comparison(gitRef, worktree.Commit, await LoadOnlyAsync(worktree.Path, phasesOnly, auth, smtp), pairs);
@@ -388,4 +399,12 @@ public sealed record SmtpUse(long Mails, long Connections)
 /// The same load against another commit, run first in the same invocation; with --rounds, the earlier pairs of
 /// (that commit, this checkout) too, each side of each pair on fresh servers.
 /// </summary>
-public sealed record Comparison(string Ref, string Commit, LoadResult Load, IReadOnlyList<(LoadResult Reference, LoadResult Checkout)> EarlierPairs);
+public sealed record Comparison(string Ref, string Commit, LoadResult Load, IReadOnlyList<(LoadResult Reference, LoadResult Checkout)> EarlierPairs)
+{
+    /// <summary>
+    /// Whether pair <paramref name="index"/> (from 0) of <paramref name="pairs"/> ran this checkout first: the pairs before the
+    /// last take turns, starting with this checkout, so that with an even number of pairs each side goes first in half of
+    /// them; the last runs the reference first.
+    /// </summary>
+    public static bool CheckoutRanFirst(int index, int pairs) => index < pairs - 1 && index % 2 == 0;
+}

@@ -286,13 +286,14 @@ public sealed record Report(
     {
         var pairs = AllPairs(c);
         t.AppendLine();
-        t.AppendLine($"Every pair, in the order they ran ({c.Ref} first in each), and the medians:");
+        t.AppendLine($"Every pair, in the order they ran, and the medians:");
         t.AppendLine();
-        t.AppendLine($"| pair | CPU per complaint, ms: {c.Ref} / this checkout | ratio | cases/s at the maximum: {c.Ref} / this checkout | ratio |");
-        t.AppendLine("|---|---:|---:|---:|---:|");
+        t.AppendLine($"| pair | first | CPU per complaint, ms: {c.Ref} / this checkout | ratio | cases/s at the maximum: {c.Ref} / this checkout | ratio |");
+        t.AppendLine("|---|---|---:|---:|---:|---:|");
         var index = 0;
         foreach (var (reference, checkout) in pairs)
-            t.AppendLine($"| {++index} | {reference.Cost.TotalCpuMsPerComplaint:N1} / {checkout.Cost.TotalCpuMsPerComplaint:N1} | {CpuRatio(reference, checkout):0.00}x "
+            t.AppendLine($"| {index + 1} | {(Comparison.CheckoutRanFirst(index++, pairs.Count) ? "this checkout" : c.Ref)} "
+                + $"| {reference.Cost.TotalCpuMsPerComplaint:N1} / {checkout.Cost.TotalCpuMsPerComplaint:N1} | {CpuRatio(reference, checkout):0.00}x "
                 + $"| {reference.Maximum.CasesPerSecond:N1} / {checkout.Maximum.CasesPerSecond:N1} | {RateRatio(reference, checkout):0.00}x |");
         t.AppendLine($"| median | | {Median(pairs.Select(p => CpuRatio(p.Reference, p.Checkout))):0.00}x | | {Median(pairs.Select(p => RateRatio(p.Reference, p.Checkout))):0.00}x |");
     }
@@ -317,8 +318,9 @@ public sealed record Report(
         var pairs = AllPairs(c);
         return new JsonObject
         {
-            ["pairs"] = new JsonArray([.. pairs.Select(p => (JsonNode)new JsonObject
+            ["pairs"] = new JsonArray([.. pairs.Select((p, index) => (JsonNode)new JsonObject
             {
+                ["first"] = Comparison.CheckoutRanFirst(index, pairs.Count) ? "checkout" : "reference",
                 ["referenceCpuMsPerComplaint"] = Round(p.Reference.Cost.TotalCpuMsPerComplaint),
                 ["cpuMsPerComplaint"] = Round(p.Checkout.Cost.TotalCpuMsPerComplaint),
                 ["referenceCasesPerSecond"] = Round(p.Reference.Maximum.CasesPerSecond),
