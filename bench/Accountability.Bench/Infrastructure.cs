@@ -65,12 +65,6 @@ public sealed partial class Infrastructure
     }
 
     /// <summary>
-    /// Stops the servers, and forgets this process's pooled connections to them. make bench REF= starts the next
-    /// servers on the same port with the same connection string: a pooled connection to the stopped server would be
-    /// handed out again, and its first command would read the stopped server's 57P01 ("terminating connection due to
-    /// administrator command") minutes later, in the other half of the run.
-    /// </summary>
-    /// <summary>
     /// Gives the planner statistics for every table as they are now, as a database that has run for a while has them. The
     /// services' prepared statements keep their plans until an ANALYZE of their tables, and the bench's tables start empty:
     /// run after the warm-up, the plans fit tables that hold complaints. Autovacuum renews them later at PostgreSQL's
@@ -84,6 +78,12 @@ public sealed partial class Infrastructure
         await analyze.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Stops the servers, and forgets this process's pooled connections to them. make bench REF= starts the next
+    /// servers on the same port with the same connection string: a pooled connection to the stopped server would be
+    /// handed out again, and its first command would read the stopped server's 57P01 ("terminating connection due to
+    /// administrator command") minutes later, in the other half of the run.
+    /// </summary>
     public async Task StopAsync()
     {
         Npgsql.NpgsqlConnection.ClearAllPools();
