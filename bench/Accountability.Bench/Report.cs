@@ -286,7 +286,7 @@ public sealed record Report(
     {
         var pairs = AllPairs(c);
         t.AppendLine();
-        t.AppendLine($"Every pair, in the order they ran, and the medians:");
+        t.AppendLine("Every pair, in the order they ran, and the medians:");
         t.AppendLine();
         t.AppendLine($"| pair | first | CPU per complaint, ms: {c.Ref} / this checkout | ratio | cases/s at the maximum: {c.Ref} / this checkout | ratio |");
         t.AppendLine("|---|---|---:|---:|---:|---:|");

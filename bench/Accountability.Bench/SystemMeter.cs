@@ -132,7 +132,7 @@ public sealed class SystemMeter : IAsyncDisposable
         var cpu = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (name, pid) in services)
             cpu[name.ToLowerInvariant()] = OwnSeconds(pid);
-        cpu["postgresql"] = TreeSeconds(PidFrom(Path.Combine(infra.StateDirectory, "pg", "data", "postmaster.pid")));
+        cpu["postgresql"] = TreeSeconds(PostmasterPid);
         cpu["rabbitmq"] = TreeSeconds(PidFrom(Path.Combine(infra.StateDirectory, "rabbitmq", "rabbitmq.pid")));
         return cpu;
     }
@@ -314,7 +314,7 @@ public sealed class SystemMeter : IAsyncDisposable
     /// </summary>
     private IEnumerable<(int Pid, int Tid, long Value)> PostgresWakeUpsNow()
     {
-        var root = PidFrom(Path.Combine(infra.StateDirectory, "pg", "data", "postmaster.pid"));
+        var root = PostmasterPid;
         if (root == 0)
             yield break;
         foreach (var pid in Descendants(root).Append(root))
@@ -335,10 +335,13 @@ public sealed class SystemMeter : IAsyncDisposable
         }
     }
 
+    /// <summary>The postmaster's pid, read each time: 0 when PostgreSQL is not running.</summary>
+    private int PostmasterPid => PidFrom(Path.Combine(infra.StateDirectory, "pg", "data", "postmaster.pid"));
+
     /// <summary>PostgreSQL's CPU ticks so far, by what each of its processes does (<see cref="PostgresProcesses"/>).</summary>
     private PostgresProcesses PostgresProcessesNow()
     {
-        var root = PidFrom(Path.Combine(infra.StateDirectory, "pg", "data", "postmaster.pid"));
+        var root = PostmasterPid;
         if (root == 0 || Stat(root) is not { } postmaster)
             return PostgresProcesses.None;
         var living = new Dictionary<int, (string Role, long Ticks)>();
@@ -419,13 +422,6 @@ public sealed class SystemMeter : IAsyncDisposable
         string Phase, int Complaints, DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, double JitSeconds, long PostgresWakeUps,
         PostgresProcesses Postgres);
 
-    /// <summary>
-    /// PostgreSQL's CPU ticks at one instant: the postmaster's own, what it has reaped from children that ended, and each
-    /// living child's with its role. Between two instants the split adds up to the PostgreSQL figure of the window
-    /// (<see cref="TreeSeconds"/>). A child that ended in between is counted as <see cref="PostgresRoles.Ended"/>, its share before the
-    /// first instant taken off: at a trickle, mostly autovacuum workers, which live about a second each, so sampling at
-    /// the ends alone never sees them (docs/bench.md, thirty-fifth round).
-    /// </summary>
     /// <summary>PostgreSQL's processes that are not a service's backends, as the split by process names them.</summary>
     public static class PostgresRoles
     {
@@ -434,6 +430,13 @@ public sealed class SystemMeter : IAsyncDisposable
         public const string Ended = "ended meanwhile";
     }
 
+    /// <summary>
+    /// PostgreSQL's CPU ticks at one instant: the postmaster's own, what it has reaped from children that ended, and each
+    /// living child's with its role. Between two instants the split adds up to the PostgreSQL figure of the window
+    /// (<see cref="TreeSeconds"/>). A child that ended in between is counted as <see cref="PostgresRoles.Ended"/>, its share before the
+    /// first instant taken off: at a trickle, mostly autovacuum workers, which live about a second each, so sampling at
+    /// the ends alone never sees them (docs/bench.md, thirty-fifth round).
+    /// </summary>
     private sealed record PostgresProcesses(long PostmasterTicks, long ReapedTicks, IReadOnlyDictionary<int, (string Role, long Ticks)> Living)
     {
         public static PostgresProcesses None { get; } = new(0, 0, new Dictionary<int, (string Role, long Ticks)>());
