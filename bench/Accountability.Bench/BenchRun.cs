@@ -218,6 +218,7 @@ public static class BenchRun
                 + (phase.TieredJitMsPerComplaint is { } jit ? $"; of the services', the tiered JIT {jit:N1}" : "")
                 + $"; PostgreSQL woken {phase.PostgresWakeUpsPerComplaint:N1} times a complaint"
                 + $"\n      PostgreSQL by process: {Report.PostgresByProcess(phase)}");
+        Log($"  RabbitMQ's work by process (reductions, both phases): {Report.BrokerByProcess(cost.BrokerWork)}");
         Log($"  SMTP: {relayUse.Mails:N0} mails over {relayUse.Connections:N0} connections");
         var peaks = services.ToDictionary(s => s.Name, s => s.PeakWorkingSetBytes());
         // Idle as `make up` is idle: after the phases' last deliveries, retries and checkpoints are done, not during their tail.

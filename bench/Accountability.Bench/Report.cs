@@ -77,6 +77,9 @@ public sealed record Report(
         Row(t, "messages per complaint: published / delivered (RabbitMQ)", $"{Cost.PublishedPerComplaint:N1} / {Cost.DeliveredPerComplaint:N1}");
         Row(t, "messages delivered per complaint, by queue", string.Join(", ",
             Cost.DeliveredPerComplaintByQueue.Where(q => q.Value >= 0.05).OrderByDescending(q => q.Value).Select(q => $"{q.Key} {q.Value:N1}")));
+        Row(t, "RabbitMQ's work by process, both phases: each busy queue's, the channels' and the connections' share of their reductions", BrokerByProcess(Cost.BrokerWork));
+        Row(t, "RabbitMQ's reductions per message a queue delivered, thousands", string.Join(", ",
+            Cost.BrokerWork.ReductionsPerDeliveryByQueue.OrderByDescending(q => q.Value).Select(q => $"{q.Key} {q.Value / 1000:N1}")));
         Row(t, "database statements per complaint (pg_stat_statements)", $"{Cost.StatementsPerComplaint:N1}");
         Row(t, "database statements per complaint, by login", string.Join(", ",
             Cost.StatementsPerComplaintByLogin.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N1}")));
@@ -192,6 +195,10 @@ public sealed record Report(
             ["deliveredPerComplaint"] = Round(Cost.DeliveredPerComplaint),
             ["deliveredPerComplaintByQueue"] = new JsonObject(Cost.DeliveredPerComplaintByQueue.OrderBy(q => q.Key, StringComparer.Ordinal)
                 .Select(q => KeyValuePair.Create(q.Key, (JsonNode?)Round(q.Value)))),
+            ["rabbitmqReductionsShareByProcess"] = new JsonObject(Cost.BrokerWork.ShareByProcess.OrderByDescending(p => p.Value)
+                .Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Math.Round(p.Value, 4)))),
+            ["rabbitmqReductionsPerDeliveryByQueue"] = new JsonObject(Cost.BrokerWork.ReductionsPerDeliveryByQueue.OrderBy(q => q.Key, StringComparer.Ordinal)
+                .Select(q => KeyValuePair.Create(q.Key, (JsonNode?)Math.Round(q.Value)))),
             ["statementsPerComplaint"] = Round(Cost.StatementsPerComplaint),
             ["statementsPerComplaintByLogin"] = new JsonObject(Cost.StatementsPerComplaintByLogin.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Round(p.Value)))),
             ["peakConnections"] = new JsonObject(Cost.PeakConnections.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
@@ -363,6 +370,10 @@ public sealed record Report(
         .OrderByDescending(p => p.Value)
         .Select(p => p.Key is SystemMeter.PostgresRoles.Background or SystemMeter.PostgresRoles.AutovacuumWorkers or SystemMeter.PostgresRoles.Ended
             ? $"{p.Key} {p.Value:N1}" : $"backends of {p.Key} {p.Value:N1}"));
+
+    /// <summary>"queue audit-trail 41%, channels 27%, queue escalation-case-events 19%, …" (shares of the reductions).</summary>
+    public static string BrokerByProcess(BrokerWork work) => string.Join(", ", work.ShareByProcess
+        .Where(p => p.Value >= 0.005).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:P0}"));
 
     private static string Shorten(string query) =>
         (query.Length <= 160 ? query : query[..157] + "...").Replace("|", "\\|", StringComparison.Ordinal);

@@ -89,6 +89,7 @@ public sealed class SystemMeter : IAsyncDisposable
             (after.Delivered - start.Delivered) / (double)perComplaint,
             after.DeliveredByQueue.Select(q => (q.Key, Count: q.Value - start.DeliveredByQueue.GetValueOrDefault(q.Key))).Where(q => q.Count > 0)
                 .ToDictionary(q => q.Key, q => q.Count / (double)perComplaint, StringComparer.Ordinal),
+            after.Work.SpentSince(start.Work, start.DeliveredByQueue, after.DeliveredByQueue),
             new Dictionary<string, int>(peakConnections, StringComparer.Ordinal),
             await TopStatementsAsync("total_exec_time"),
             await TopStatementsAsync("calls"),
@@ -122,8 +123,8 @@ public sealed class SystemMeter : IAsyncDisposable
         var at = DateTimeOffset.UtcNow;
         if (settle)
             await Task.Delay(BrokerStatisticsInterval);
-        var (published, delivered, byQueue) = await BrokerCountersAsync();
-        return new Snapshot(at, cpu, published, delivered, byQueue);
+        var (published, delivered, byQueue, work) = await BrokerCountersAsync();
+        return new Snapshot(at, cpu, published, delivered, byQueue, work);
     }
 
     /// <summary>CPU seconds so far of each service, of PostgreSQL with its backends and of RabbitMQ with its helpers.</summary>
@@ -256,8 +257,11 @@ public sealed class SystemMeter : IAsyncDisposable
         login.StartsWith("accountability_", StringComparison.Ordinal) || login.StartsWith("accountability-", StringComparison.Ordinal)
             ? login["accountability_".Length..] : login;
 
-    /// <summary>The broker's publish and deliver counters, and each queue's deliveries: which consumer gets how many messages a complaint.</summary>
-    private async Task<(long Published, long Delivered, IReadOnlyDictionary<string, long> DeliveredByQueue)> BrokerCountersAsync()
+    /// <summary>
+    /// The broker's publish and deliver counters, each queue's deliveries (which consumer gets how many messages a complaint),
+    /// and the Erlang reductions of its queue, channel and connection processes (what the broker's work is spent on).
+    /// </summary>
+    private async Task<(long Published, long Delivered, IReadOnlyDictionary<string, long> DeliveredByQueue, BrokerReductions Work)> BrokerCountersAsync()
     {
         var amqp = infra.RabbitMqUri;
         var management = new Uri(infra.Environment.GetValueOrDefault("RabbitMq__ManagementUri") ?? $"http://{amqp.Host}:{amqp.Port + 1}/");
@@ -265,15 +269,56 @@ public sealed class SystemMeter : IAsyncDisposable
         var user = Uri.UnescapeDataString(amqp.UserInfo);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user)));
         using var overview = JsonDocument.Parse(await http.GetStringAsync("api/overview"));
-        using var queues = JsonDocument.Parse(await http.GetStringAsync("api/queues?columns=name,message_stats.deliver_get"));
+        using var queues = JsonDocument.Parse(await http.GetStringAsync("api/queues?columns=name,message_stats.deliver_get,reductions"));
+        using var channels = JsonDocument.Parse(await http.GetStringAsync("api/channels?columns=name,reductions"));
+        using var connections = JsonDocument.Parse(await http.GetStringAsync("api/connections?columns=name,reductions"));
         var byQueue = queues.RootElement.EnumerateArray()
             .Select(q => (Name: q.GetProperty("name").GetString() ?? "", Delivered: q.TryGetProperty("message_stats", out var s) ? Count(s, "deliver_get") : 0))
             .ToDictionary(q => q.Name, q => q.Delivered, StringComparer.Ordinal);
+        var work = new BrokerReductions(Reductions(queues), Reductions(channels), Reductions(connections));
         if (!overview.RootElement.TryGetProperty("message_stats", out var stats))
-            return (0, 0, byQueue);
-        return (Count(stats, "publish"), Count(stats, "deliver_get"), byQueue);
+            return (0, 0, byQueue, work);
+        return (Count(stats, "publish"), Count(stats, "deliver_get"), byQueue, work);
 
         static long Count(JsonElement stats, string name) => stats.TryGetProperty(name, out var value) ? value.GetInt64() : 0;
+
+        static Dictionary<string, long> Reductions(JsonDocument processes) => processes.RootElement.EnumerateArray()
+            .Select(p => (Name: p.GetProperty("name").GetString() ?? "", Reductions: Count(p, "reductions")))
+            .GroupBy(p => p.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(p => p.Reductions), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The reductions (the Erlang VM's unit of work) of the broker's queue, channel and connection processes, by name, as the
+    /// management plugin last collected them (every 5 s). The broker's CPU cannot be split by process from outside the VM;
+    /// their reductions can, and show which queues and which clients its work is spent on.
+    /// </summary>
+    private sealed record BrokerReductions(
+        IReadOnlyDictionary<string, long> Queues, IReadOnlyDictionary<string, long> Channels, IReadOnlyDictionary<string, long> Connections)
+    {
+        /// <summary>
+        /// Since <paramref name="earlier"/>: each busy queue's share, and the channels' and connections' shares, of the reductions of all
+        /// three kinds; and each queue's reductions per message it delivered. A channel or connection that closed meanwhile loses its count.
+        /// </summary>
+        public BrokerWork SpentSince(BrokerReductions earlier, IReadOnlyDictionary<string, long> deliveredBefore, IReadOnlyDictionary<string, long> deliveredAfter)
+        {
+            var queues = Queues.ToDictionary(q => q.Key, q => Math.Max(0, q.Value - earlier.Queues.GetValueOrDefault(q.Key)), StringComparer.Ordinal);
+            var channels = Since(Channels, earlier.Channels);
+            var connections = Since(Connections, earlier.Connections);
+            var total = (double)Math.Max(1, queues.Values.Sum() + channels + connections);
+            var shares = queues.Where(q => q.Value / total >= 0.005).ToDictionary(q => "queue " + q.Key, q => q.Value / total, StringComparer.Ordinal);
+            shares["other queues"] = queues.Where(q => q.Value / total < 0.005).Sum(q => q.Value) / total;
+            shares["channels"] = channels / total;
+            shares["connections"] = connections / total;
+            var perDelivery = queues
+                .Select(q => (q.Key, Reductions: q.Value, Delivered: deliveredAfter.GetValueOrDefault(q.Key) - deliveredBefore.GetValueOrDefault(q.Key)))
+                .Where(q => q.Delivered > 0)
+                .ToDictionary(q => q.Key, q => q.Reductions / (double)q.Delivered, StringComparer.Ordinal);
+            return new BrokerWork(shares, perDelivery);
+        }
+
+        private static long Since(IReadOnlyDictionary<string, long> now, IReadOnlyDictionary<string, long> earlier) =>
+            now.Sum(p => earlier.TryGetValue(p.Key, out var before) && before <= p.Value ? p.Value - before : p.Value);
     }
 
     private static int PidFrom(string file) =>
@@ -456,10 +501,10 @@ public sealed class SystemMeter : IAsyncDisposable
     private sealed record ProcStat(int ParentPid, long UTime, long STime, long CUTime, long CSTime);
 
     private sealed record Snapshot(
-        DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, long Published, long Delivered, IReadOnlyDictionary<string, long> DeliveredByQueue);
+        DateTimeOffset At, IReadOnlyDictionary<string, double> CpuSeconds, long Published, long Delivered, IReadOnlyDictionary<string, long> DeliveredByQueue,
+        BrokerReductions Work);
 }
 
-/// <summary>What the system spent per completed complaint over a window.</summary>
 /// <summary>CPU seconds by process over a stretch of <see cref="Seconds"/>, and the database's dearest statements in it.</summary>
 public sealed record SpentCpu(double Seconds, IReadOnlyDictionary<string, double> CpuSeconds, IReadOnlyList<TopStatement> TopStatements)
 {
@@ -470,6 +515,7 @@ public sealed record SpentCpu(double Seconds, IReadOnlyDictionary<string, double
         CpuSeconds.ToDictionary(p => p.Key, p => p.Value * 1000 / Math.Max(complaints, 1), StringComparer.Ordinal);
 }
 
+/// <summary>What the system spent per completed complaint over a window.</summary>
 public sealed record SystemCost(
     int Complaints,
     double WindowSeconds,
@@ -477,6 +523,7 @@ public sealed record SystemCost(
     double PublishedPerComplaint,
     double DeliveredPerComplaint,
     IReadOnlyDictionary<string, double> DeliveredPerComplaintByQueue,
+    BrokerWork BrokerWork,
     IReadOnlyDictionary<string, int> PeakConnections,
     IReadOnlyList<TopStatement> TopStatements,
     IReadOnlyList<TopStatement> MostCalledStatements,
@@ -503,5 +550,11 @@ public sealed record PhaseCost(
 {
     public double TotalCpuMsPerComplaint => CpuMsPerComplaint.Values.Sum();
 }
+
+/// <summary>
+/// Where the broker's work went in a window: each busy queue's, the channels' and the connections' share of their reductions (the
+/// Erlang VM's unit of work, a proxy for CPU), and each queue's reductions per message it delivered.
+/// </summary>
+public sealed record BrokerWork(IReadOnlyDictionary<string, double> ShareByProcess, IReadOnlyDictionary<string, double> ReductionsPerDeliveryByQueue);
 
 public sealed record TopStatement(string Query, long Calls, double TotalMs, long Rows, string Service);
