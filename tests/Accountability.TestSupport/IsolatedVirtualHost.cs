@@ -119,6 +119,14 @@ public sealed class IsolatedVirtualHost : IAsyncDisposable
         return found.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("deliver_get", out var delivered) ? delivered.GetInt64() : 0;
     }
 
+    /// <summary>Each consumer on this virtual host: the queue it takes from and how many unacknowledged messages it may hold.</summary>
+    public async Task<List<(string Queue, int Prefetch)>> ConsumersAsync()
+    {
+        using var management = Management(out _);
+        var consumers = await management.GetFromJsonAsync<System.Text.Json.JsonElement>($"api/consumers/{Uri.EscapeDataString(Name)}");
+        return [.. consumers.EnumerateArray().Select(c => (c.GetProperty("queue").GetProperty("name").GetString()!, c.GetProperty("prefetch_count").GetInt32()))];
+    }
+
     /// <summary>Every binding whose source is <paramref name="exchange"/>: its destination and routing key.</summary>
     public static async Task<List<(string Destination, string RoutingKey)>> BindingsFromAsync(string virtualHost, string exchange)
     {
