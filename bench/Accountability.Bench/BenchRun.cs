@@ -32,18 +32,12 @@ public static class BenchRun
             var pairs = new List<(LoadResult Reference, LoadResult Checkout)>();
             for (var round = 1; round < options.Rounds; round++)
             {
-                if (Comparison.CheckoutRanFirst(round - 1, options.Rounds))
-                {
-                    Log($"round {round} of {options.Rounds}: this checkout, then {gitRef} ({worktree.Commit[..10]}), each on fresh servers");
-                    var checkout = await LoadOnlyAsync(repository, phasesOnly, auth, smtp);
-                    pairs.Add((await LoadOnlyAsync(worktree.Path, phasesOnly, auth, smtp), checkout));
-                }
-                else
-                {
-                    Log($"round {round} of {options.Rounds}: {gitRef} ({worktree.Commit[..10]}), then this checkout, each on fresh servers");
-                    var reference = await LoadOnlyAsync(worktree.Path, phasesOnly, auth, smtp);
-                    pairs.Add((reference, await LoadOnlyAsync(repository, phasesOnly, auth, smtp)));
-                }
+                var checkoutFirst = Comparison.CheckoutRanFirst(round - 1, options.Rounds);
+                var (firstName, secondName) = checkoutFirst ? ("this checkout", $"{gitRef} ({worktree.Commit[..10]})") : ($"{gitRef} ({worktree.Commit[..10]})", "this checkout");
+                Log($"round {round} of {options.Rounds}: {firstName}, then {secondName}, each on fresh servers");
+                var first = await LoadOnlyAsync(checkoutFirst ? repository : worktree.Path, phasesOnly, auth, smtp);
+                var second = await LoadOnlyAsync(checkoutFirst ? worktree.Path : repository, phasesOnly, auth, smtp);
+                pairs.Add(checkoutFirst ? (second, first) : (first, second));
             }
             Log($"the same load against {gitRef} ({worktree.Commit[..10]}), on fresh servers");
             comparison = new Comparison(gitRef, worktree.Commit, await LoadOnlyAsync(worktree.Path, phasesOnly, auth, smtp), pairs);

@@ -302,9 +302,9 @@ public sealed class SystemMeter : IAsyncDisposable
         /// </summary>
         public BrokerWork SpentSince(BrokerReductions earlier, IReadOnlyDictionary<string, long> deliveredBefore, IReadOnlyDictionary<string, long> deliveredAfter)
         {
-            var queues = Queues.ToDictionary(q => q.Key, q => Math.Max(0, q.Value - earlier.Queues.GetValueOrDefault(q.Key)), StringComparer.Ordinal);
-            var channels = Since(Channels, earlier.Channels);
-            var connections = Since(Connections, earlier.Connections);
+            var queues = Since(Queues, earlier.Queues);
+            var channels = Since(Channels, earlier.Channels).Values.Sum();
+            var connections = Since(Connections, earlier.Connections).Values.Sum();
             var total = (double)Math.Max(1, queues.Values.Sum() + channels + connections);
             var shares = queues.Where(q => q.Value / total >= 0.005).ToDictionary(q => "queue " + q.Key, q => q.Value / total, StringComparer.Ordinal);
             shares["other queues"] = queues.Where(q => q.Value / total < 0.005).Sum(q => q.Value) / total;
@@ -317,8 +317,9 @@ public sealed class SystemMeter : IAsyncDisposable
             return new BrokerWork(shares, perDelivery);
         }
 
-        private static long Since(IReadOnlyDictionary<string, long> now, IReadOnlyDictionary<string, long> earlier) =>
-            now.Sum(p => earlier.TryGetValue(p.Key, out var before) && before <= p.Value ? p.Value - before : p.Value);
+        /// <summary>Each process's reductions since <paramref name="earlier"/>; one whose count went back (started again) counts from zero.</summary>
+        private static Dictionary<string, long> Since(IReadOnlyDictionary<string, long> now, IReadOnlyDictionary<string, long> earlier) =>
+            now.ToDictionary(p => p.Key, p => earlier.TryGetValue(p.Key, out var before) && before <= p.Value ? p.Value - before : p.Value, StringComparer.Ordinal);
     }
 
     private static int PidFrom(string file) =>
