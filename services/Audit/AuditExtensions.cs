@@ -55,6 +55,7 @@ public static class AuditExtensions
                 bus.AddConsumer(typeof(AuditConsumer<>).MakeGenericType(message.Type), typeof(AuditConsumerDefinition<>).MakeGenericType(message.Type));
             // And the envelopes, each of its notifications recorded as the message it stands for.
             bus.AddConsumer<NotificationsSentConsumer, NotificationsSentConsumerDefinition>();
+            bus.AddConsumer<CaseEventsCommittedConsumer, CaseEventsCommittedConsumerDefinition>();
         });
         // After messaging, so migrations have run (it waits on their gate) before it touches the schema.
         services.AddHostedService(sp => sp.GetRequiredService<CheckpointSigner>());

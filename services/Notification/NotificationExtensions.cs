@@ -68,6 +68,7 @@ public static class NotificationExtensions
             bus.AddConsumer<HandoffOutcomeConsumer, HandoffOutcomeConsumerDefinition>();
             bus.AddConsumer<ComplainantContactedConsumer, ComplainantContactedConsumerDefinition>();
             bus.AddConsumer<CaseResolvedConsumer, CaseResolvedConsumerDefinition>();
+            bus.AddConsumer<CaseEventsConsumer, CaseEventsConsumerDefinition>();
             bus.AddConsumer<SlaWarningConsumer, SlaWarningConsumerDefinition>();
             bus.AddConsumer<SlaBreachedConsumer, SlaBreachedConsumerDefinition>();
             bus.AddConsumer<EscalationRaisedConsumer, EscalationRaisedConsumerDefinition>();

@@ -55,6 +55,7 @@ public sealed class IntakeService : IAsyncLifetime
             });
             // Custody moves go where assignment's go: the topic exchange, keyed by kind.
             rabbit.PublishCustodyTransfersByKind();
+            rabbit.PublishCaseEventsByKind();
         });
         await Bus.StartAsync();
     }

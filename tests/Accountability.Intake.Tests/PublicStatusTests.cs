@@ -72,6 +72,50 @@ public sealed class PublicStatusTests(IntakeService intake)
     }
 
     [Fact]
+    public async Task The_status_follows_custody_events_that_come_one_message_per_transaction_as_if_each_had_come_alone()
+    {
+        await PublishSampleDirectoryAsync();
+        var filed = await intake.FiledAsClerkAsync(IntakeService.ClerkComplaint(IntakeService.NewMarker()));
+        var caseId = filed.GetProperty("caseId").GetGuid();
+        var code = filed.GetProperty("trackingCode").GetString()!;
+        var now = DateTimeOffset.UtcNow;
+        object[][] transactions =
+        [
+            [
+                new CaseRouted
+                {
+                    CaseId = caseId, CaseVersion = 3, Actor = "system:routing", Reason = "force → internal affairs", OccurredAt = now.AddSeconds(1),
+                    UnitId = "u-internal-affairs", ToOwnerKind = "person", ToOwnerId = Investigator,
+                },
+                new CustodyTransferred
+                {
+                    CaseId = caseId, CaseVersion = 4, Actor = "system:routing", Reason = "", OccurredAt = now.AddSeconds(1),
+                    FromOwnerKind = "unit", FromOwnerId = "u-intake-desk", ToOwnerKind = "person", ToOwnerId = Investigator, TransferKind = "routed",
+                },
+            ],
+            [
+                new ComplainantContacted
+                {
+                    CaseId = caseId, CaseVersion = 5, Actor = Investigator, Reason = "", OccurredAt = now.AddSeconds(2), OwnerKind = "person", OwnerId = Investigator,
+                },
+            ],
+        ];
+        var envelopes = transactions.Select(events => CaseEventsEnvelope.Of(caseId, events)).ToList();
+        foreach (var envelope in envelopes)
+            await intake.Bus.Publish(envelope);
+
+        var status = await Eventually.ReturnsAsync(() => StatusAsync(code),
+            s => s.Milestones.Contains("routed") && s.Milestones.Contains("contacted"), "the status shows the routing and the contact");
+        Assert.Equal(["received", "routed", "contacted"], status.Milestones);
+        Assert.Equal("Internal Affairs Division", status.Body.GetProperty("responsibleUnit").GetString());
+        // Each event the view shows was applied under its own id; the routed transfer, which it does not show, under none.
+        var ids = envelopes.SelectMany(e => e.Events).Select(e => e.EventId).ToArray();
+        await using var connection = await TestDatabase.OpenAsync("intake");
+        var applied = await Dapper.SqlMapper.QueryAsync<Guid>(connection, "select message_id from inbox where message_id = any(@ids)", new { ids });
+        Assert.Equal(new[] { envelopes[0].Events[0].EventId, envelopes[1].Events[0].EventId }.Order(), applied.Order());
+    }
+
+    [Fact]
     public async Task Receipt_and_routing_transfers_cost_no_transaction_as_the_filing_and_CaseRouted_already_say_it()
     {
         await PublishSampleDirectoryAsync();

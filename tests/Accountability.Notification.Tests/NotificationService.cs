@@ -113,6 +113,7 @@ public sealed class NotificationService : IAsyncLifetime
             });
             // Custody moves go where assignment's go: the topic exchange, keyed by kind.
             rabbit.PublishCustodyTransfersByKind();
+            rabbit.PublishCaseEventsByKind();
         });
         await bus.StartAsync();
 

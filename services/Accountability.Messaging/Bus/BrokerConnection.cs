@@ -42,6 +42,7 @@ public static class BrokerConnection
             if (options.QuorumQueues)
                 rabbit.ConfigureErrorAndSkippedQueues();
             rabbit.PublishCustodyTransfersByKind();
+            rabbit.PublishCaseEventsByKind();
             rabbit.ConfigureEndpoints(context);
         });
     }

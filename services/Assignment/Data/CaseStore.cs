@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Accountability.Assignment.Features.Custody;
+using Accountability.Messaging.Bus;
 using Accountability.Messaging.Database;
 using Accountability.Messaging.Outbox;
 using Dapper;
@@ -40,13 +41,9 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
     }
 
     /// <summary>
-    /// Writes cases opened together, each with the events that opened (and perhaps routed) it: one statement for all their
-    /// events, one for their case rows, one for their custody intervals and one for their outbox rows, whatever their number.
-    /// Each case's rows carry its own producer's trace. Inside the caller's transaction; a case that already exists fails it.
-    /// </summary>
-    /// <summary>
-    /// The statements that open cases together: their rows and intervals, their events, and their outbox rows, each message
-    /// with its producer's trace. Only a receipt's and a routing's events; any other is refused before anything is sent.
+    /// The statements that open cases together, whatever their number: their rows and intervals, their events, and one
+    /// outbox row for each case, its events in one envelope with its producer's trace. Inside the caller's transaction; a
+    /// case that already exists fails it. Only a receipt's and a routing's events; any other is refused before anything is sent.
     /// </summary>
     public IReadOnlyList<NpgsqlBatchCommand> OpenStatements(IReadOnlyList<OpenedCase> opened)
     {
@@ -59,7 +56,7 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
         [
             .. CaseProjection.InsertOpenedStatements([.. opened.Select(c => (c.After, (Contracts.Custody.CaseOpened)c.Events[0], c.Producer?.Id))], directory.UnitOf),
             BatchStatements.Of(InsertEventsSql, InsertEventsParameters([.. events.Select(e => e.Message)])),
-            OutboxWriter.InsertAllStatement(OutboxWriter.RowsFor(events)),
+            OutboxWriter.InsertAllStatement(OutboxWriter.RowsFor(CaseEventsEnvelope.Pack(events, CaseProjection.CaseIdOf))),
         ];
     }
 
@@ -129,8 +126,8 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
 
     /// <summary>
     /// Stores the events of a case already open, updates the projections and enqueues them; returns the state they lead to.
-    /// The events go in with one statement, the case row is written once for the state after the last, and the outbox rows
-    /// go in with one statement: a handoff's several events are not several rounds of writes.
+    /// The events go in with one statement, the case row is written once for the state after the last, and the events go
+    /// out in one message (<see cref="CaseEventsEnvelope"/>): a handoff's several events are not several rounds of writes.
     /// </summary>
     private async Task<CaseState> AppendAsync(
         NpgsqlTransaction transaction, CaseState state, IReadOnlyList<object> events, CancellationToken cancellationToken)
@@ -142,7 +139,8 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
         }
         await InsertEventsAsync(transaction, events, cancellationToken);
         await CaseProjection.MirrorAsync(transaction, state, events[^1], directory.UnitOf, cancellationToken);
-        await OutboxWriter.EnqueueAllAsync(transaction, events, cancellationToken);
+        var producer = System.Diagnostics.Activity.Current;
+        await OutboxWriter.EnqueueAllAsync(transaction, CaseEventsEnvelope.Pack([.. events.Select(e => (e, producer))], CaseProjection.CaseIdOf), cancellationToken);
         return state;
     }
 }

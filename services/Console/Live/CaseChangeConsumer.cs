@@ -13,8 +13,12 @@ public sealed class CaseChangeConsumer(CustodyFeed feed) :
     IConsumer<CaseOpened>, IConsumer<CaseRouted>, IConsumer<CustodyTransferred>, IConsumer<HandoffRequested>, IConsumer<HandoffAccepted>,
     IConsumer<HandoffDeclined>, IConsumer<HandoffCancelled>, IConsumer<HandoffExpired>, IConsumer<CaseAcknowledged>, IConsumer<ComplainantContacted>,
     IConsumer<FindingsRecorded>, IConsumer<AllegationAmended>, IConsumer<CaseResolved>, IConsumer<CaseReopened>, IConsumer<SlaWarning>, IConsumer<SlaBreached>, IConsumer<EscalationRaised>,
-    IConsumer<StatutoryClockPaused>, IConsumer<StatutoryClockResumed>, IConsumer<CaseMarkedConfidential>, IConsumer<CaseConfidentialityLifted>
+    IConsumer<StatutoryClockPaused>, IConsumer<StatutoryClockResumed>, IConsumer<CaseMarkedConfidential>, IConsumer<CaseConfidentialityLifted>,
+    IConsumer<CaseEventsCommitted>
 {
+    /// <summary>Assignment's envelopes: a signal for each event inside, as if each had come alone.</summary>
+    public Task Consume(ConsumeContext<CaseEventsCommitted> context) => Messaging.Bus.CaseEventsEnvelope.DispatchAsync(context, [this]);
+
     public Task Consume(ConsumeContext<CaseOpened> context) => Signal(context.Message.CaseId, nameof(CaseOpened));
     public Task Consume(ConsumeContext<CaseRouted> context) => Signal(context.Message.CaseId, nameof(CaseRouted));
     public Task Consume(ConsumeContext<CustodyTransferred> context) => Signal(context.Message.CaseId, nameof(CustodyTransferred));
@@ -46,10 +50,13 @@ public sealed class CaseChangeConsumer(CustodyFeed feed) :
     }
 }
 
-/// <summary>Every kind of custody move (<see cref="Messaging.Bus.CustodyTransferRouting"/>).</summary>
+/// <summary>Every kind of custody move (<see cref="Messaging.Bus.CustodyTransferRouting"/>), and the envelopes that hold an event it signals.</summary>
 public sealed class CaseChangeConsumerDefinition : ConsumerDefinition<CaseChangeConsumer>
 {
     protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CaseChangeConsumer> consumerConfigurator, IRegistrationContext context) =>
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CaseChangeConsumer> consumerConfigurator, IRegistrationContext context)
+    {
         Messaging.Bus.CustodyTransferRouting.ReceiveCustodyTransfers(endpointConfigurator, context);
+        Messaging.Bus.CaseEventsEnvelope.ReceiveCaseEvents(endpointConfigurator, typeof(CaseChangeConsumer));
+    }
 }

@@ -19,8 +19,14 @@ public sealed class CaseEventsConsumer(CaseUpdateWriter writer, TimerWakeUp wake
     : IConsumer<ComplaintReceived>, IConsumer<CaseOpened>, IConsumer<CustodyTransferred>, IConsumer<CaseAcknowledged>,
       IConsumer<HandoffRequested>, IConsumer<HandoffAccepted>, IConsumer<HandoffDeclined>, IConsumer<HandoffCancelled>,
       IConsumer<HandoffExpired>, IConsumer<ComplainantContacted>, IConsumer<CaseResolved>, IConsumer<CaseReopened>,
-      IConsumer<AllegationAmended>
+      IConsumer<AllegationAmended>, IConsumer<CaseEventsCommitted>
 {
+    /// <summary>
+    /// A transaction's events, each applied as if it came alone, under its own id; handed to the writer at once, so a
+    /// routing's events share one group and one transaction, as they did when they arrived together.
+    /// </summary>
+    public Task Consume(ConsumeContext<CaseEventsCommitted> context) => CaseEventsEnvelope.DispatchAsync(context, [this], together: true);
+
     /// <summary>
     /// Moves no clock, but a new officer is a subject: escalation must never take the case up to him or above him. The
     /// early-intervention evaluator records it in the same transaction.
@@ -74,6 +80,7 @@ public sealed class CaseEventsConsumerDefinition : RetryingConsumerDefinition<Ca
         base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
         // Every kind: each one moves a clock (ClockRules).
         endpointConfigurator.ReceiveCustodyTransfers(context);
+        endpointConfigurator.ReceiveCaseEvents(typeof(CaseEventsConsumer));
         // A group gathers while one is written, and while it lingers: the queue must hold many cases' events for that.
         var inFlight = context.GetRequiredService<IOptions<EscalationOptions>>().Value.CaseEventsPrefetchCount;
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)

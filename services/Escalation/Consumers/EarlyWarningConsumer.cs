@@ -15,8 +15,12 @@ namespace Accountability.Escalation.Consumers;
 /// warning and its event exist once.
 /// </summary>
 public sealed class EarlyWarningConsumer(Messaging.Inbox.GroupedInbox inbox, EarlyWarningStore store)
-    : IConsumer<ComplaintReceived>, IConsumer<AllegationAmended>, IConsumer<FindingsRecorded>
+    : IConsumer<ComplaintReceived>, IConsumer<AllegationAmended>, IConsumer<FindingsRecorded>, IConsumer<CaseEventsCommitted>
 {
+    /// <summary>The findings out of assignment's envelopes; the amendments in them are the clocks' consumer's.</summary>
+    public Task Consume(ConsumeContext<CaseEventsCommitted> context) =>
+        CaseEventsEnvelope.DispatchAsync(context, [this], takes: e => e is FindingsRecorded);
+
     /// <summary>Only from a binding an older version made.</summary>
     public Task Consume(ConsumeContext<ComplaintReceived> context) =>
         inbox.ProcessOnceAsync(EarlyWarningStore.InboxNameOf(context.Message), context.RequireMessageId(),
@@ -44,5 +48,6 @@ public sealed class EarlyWarningConsumerDefinition : RetryingConsumerDefinition<
             rabbit.ConfigureMessageTopology<ComplaintReceived>(false);
             rabbit.ConfigureMessageTopology<AllegationAmended>(false);
         }
+        endpointConfigurator.ReceiveCaseEventsOf(typeof(FindingsRecorded));
     }
 }

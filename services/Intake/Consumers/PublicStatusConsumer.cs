@@ -10,8 +10,12 @@ namespace Accountability.Intake.Consumers;
 /// applied once through the inbox. The projection ignores versions older than the one it holds.
 /// </summary>
 public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.GroupedInbox inbox) :
-    IConsumer<CaseRouted>, IConsumer<CustodyTransferred>, IConsumer<ComplainantContacted>, IConsumer<CaseResolved>, IConsumer<CaseReopened>
+    IConsumer<CaseRouted>, IConsumer<CustodyTransferred>, IConsumer<ComplainantContacted>, IConsumer<CaseResolved>, IConsumer<CaseReopened>,
+    IConsumer<CaseEventsCommitted>
 {
+    /// <summary>Assignment's envelopes: each event this view shows, applied as if it came alone, under its own id, in order.</summary>
+    public Task Consume(ConsumeContext<CaseEventsCommitted> context) => CaseEventsEnvelope.DispatchAsync(context, [this]);
+
     public Task Consume(ConsumeContext<CaseRouted> context) => ApplyAsync(context, new CustodyUpdate
     {
         CaseId = context.Message.CaseId,
@@ -96,5 +100,6 @@ public sealed class PublicStatusConsumerDefinition : OneCaseAtATimeConsumerDefin
     {
         base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
         endpointConfigurator.ReceiveCustodyTransfers(context, [.. TransferKinds.All.Except([TransferKinds.Received, TransferKinds.Routed])]);
+        endpointConfigurator.ReceiveCaseEvents(typeof(PublicStatusConsumer));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Accountability.Contracts.Custody;
 using Accountability.Contracts.Intake;
 using Accountability.Messaging.Bus;
 using Accountability.ServiceDefaults.Security;
@@ -22,13 +23,29 @@ public sealed class AssignmentService : IAsyncLifetime
     {
         Process = await ServiceProcess.StartAsync("Assignment");
         var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = TestEnvironment.RabbitMqUri }.Parse();
-        bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(host, port, virtualHost, h =>
+        bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            h.Username(user);
-            h.Password(password);
-        }));
+            cfg.Host(host, port, virtualHost, h =>
+            {
+                h.Username(user);
+                h.Password(password);
+            });
+            // Stands for the services downstream: assignment publishes its envelopes only where a queue takes them.
+            cfg.ReceiveEndpoint("assignment-test-case-events", endpoint =>
+            {
+                endpoint.ReceiveCaseEventsOf([.. CaseEventsEnvelope.AllKinds]);
+                endpoint.Handler<CaseEventsCommitted>(context =>
+                {
+                    Published.Enqueue(context.Message);
+                    return Task.CompletedTask;
+                });
+            });
+        });
         await bus.StartAsync();
     }
+
+    /// <summary>Every envelope assignment published, as a consumer downstream receives it.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<CaseEventsCommitted> Published { get; } = new();
 
     public async Task DisposeAsync()
     {

@@ -125,7 +125,7 @@ public sealed class CaseListFilterTests(AssignmentService service)
         // The event names who asked, so notification can tell them.
         await using (var connection = await TestDatabase.OpenAsync("assignment"))
             Assert.Equal("p-1009", await Dapper.SqlMapper.QuerySingleAsync<string>(connection,
-                "select body->>'requestedBy' from outbox where message_type like 'Accountability.Contracts.Custody.HandoffDeclined,%' and body->>'handoffId' = @id",
+                "select e->'event'->>'requestedBy' from outbox, jsonb_array_elements(body->'events') e where message_type like 'Accountability.Contracts.Custody.CaseEventsCommitted,%' and e->>'kind' = 'HandoffDeclined' and e->'event'->>'handoffId' = @id",
                 new { id = handoffId.ToString() }));
 
         // The next custody change ends what the row says about the old handoff.

@@ -67,7 +67,7 @@ public sealed class ConfidentialCaseTests(AssignmentService service)
         // The trail gets why, who, and the whole team.
         await using var connection = await TestDatabase.OpenAsync("assignment");
         var body = await connection.QuerySingleAsync<string>(
-            "select body::text from outbox where message_type like 'Accountability.Contracts.Custody.CaseMarkedConfidential,%' and body->>'caseId' = @caseId",
+            "select (e->'event')::text from outbox, jsonb_array_elements(body->'events') e where message_type like 'Accountability.Contracts.Custody.CaseEventsCommitted,%' and e->>'kind' = 'CaseMarkedConfidential' and body->>'caseId' = @caseId",
             new { caseId = caseId.ToString() });
         var marked = JsonDocument.Parse(body).RootElement;
         Assert.Equal((IaCommand, "Concerns a senior officer's family"), (marked.GetProperty("actor").GetString(), marked.GetProperty("reason").GetString()));

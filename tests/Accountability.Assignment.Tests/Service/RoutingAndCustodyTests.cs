@@ -30,6 +30,33 @@ public sealed class RoutingAndCustodyTests(AssignmentService service)
     }
 
     [Fact]
+    public async Task A_transactions_events_leave_in_one_message_with_their_own_ids_and_the_kinds_inside_as_its_routing_key()
+    {
+        var (caseId, owner) = await service.RoutedCaseAsync();
+        using (var acknowledge = await service.SendAsync(HttpMethod.Post, $"/api/cases/{caseId}/acknowledge", TestTokens.For(owner, Roles.Investigator)))
+            Assert.Equal(HttpStatusCode.OK, acknowledge.StatusCode);
+
+        var envelopes = await Eventually.ReturnsAsync(() => Task.FromResult(service.Published.Where(e => e.CaseId == caseId).ToList()),
+            found => found.Count == 2, "the routing's and the acknowledgement's envelopes arrive downstream");
+        var (routing, acknowledged) = (envelopes.Single(e => e.Events.Count > 1), envelopes.Single(e => e.Events.Count == 1));
+        Assert.Equal(["CaseOpened", "CustodyTransferred", "CaseRouted", "CustodyTransferred"], routing.Events.Select(e => e.Kind));
+        Assert.Equal([1L, 2L, 3L, 4L], routing.Events.Select(e => e.Event.GetProperty("caseVersion").GetInt64()));
+        Assert.Equal(["received", "routed"], routing.Events.Where(e => e.Kind == "CustodyTransferred").Select(e => e.Event.GetProperty("transferKind").GetString()));
+        Assert.Equal("CaseOpened.CustodyTransferred.CaseRouted", Contracts.Custody.CaseEventsCommitted.RoutingKeyOf(routing));
+        Assert.Equal("CaseAcknowledged", Assert.Single(acknowledged.Events).Kind);
+        var ids = envelopes.SelectMany(e => e.Events).Select(e => e.EventId).ToList();
+        Assert.DoesNotContain(Guid.Empty, ids);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+
+        // Of custody, the outbox holds those two messages for the case and no event alone (beside them: the reads' access records).
+        await using var connection = await TestDatabase.OpenAsync("assignment");
+        var types = (await connection.QueryAsync<string>(
+            "select split_part(message_type, ',', 1) from outbox where body->>'caseId' = @caseId and message_type like 'Accountability.Contracts.Custody.%' order by seq",
+            new { caseId = caseId.ToString() })).ToList();
+        Assert.Equal(["Accountability.Contracts.Custody.CaseEventsCommitted", "Accountability.Contracts.Custody.CaseEventsCommitted"], types);
+    }
+
+    [Fact]
     public async Task A_subject_officer_and_their_chain_of_command_are_never_chosen_nor_their_unit()
     {
         // p-1028 (badge 1544) is a district 1 officer; everyone who could take a district 1 discourtesy

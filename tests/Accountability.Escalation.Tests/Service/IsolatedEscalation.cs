@@ -102,6 +102,9 @@ public sealed class IsolatedEscalation : IAsyncDisposable
 
     public Task PublishAsync<T>(T message) where T : class => bus.Publish(message);
 
+    /// <summary>Publishes under a chosen message id: an event as an older assignment published it alone.</summary>
+    public Task PublishAsync(object message, Guid messageId) => bus.Publish(message, message.GetType(), context => context.MessageId = messageId);
+
     /// <summary>Publishes with a known message id, so a test can wait until the inbox has taken it.</summary>
     public async Task<Guid> PublishTrackedAsync<T>(T message) where T : class
     {
@@ -239,6 +242,7 @@ public sealed class IsolatedEscalation : IAsyncDisposable
             });
             // Custody moves go where assignment's go: the topic exchange, keyed by kind.
             cfg.PublishCustodyTransfersByKind();
+            cfg.PublishCaseEventsByKind();
             cfg.ReceiveEndpoint("escalation-test-observer", endpoint =>
             {
                 endpoint.Handler<SlaWarning>(context => Collect(context.Message));

@@ -48,9 +48,14 @@ public static class AuditedMessages
 
     /// <summary>
     /// Messages that carry several others, each recorded as the message it stands for, never as a record of their own
-    /// (Consumers.NotificationsSentConsumer). What they carry stays a message. Before All, which reads it.
+    /// (Consumers.NotificationsSentConsumer, Consumers.CaseEventsCommittedConsumer). What they carry stays a message. Before
+    /// All, which reads it.
     /// </summary>
-    public static IReadOnlySet<Type> Envelopes { get; } = new HashSet<Type> { typeof(Contracts.Notification.NotificationsSent) };
+    public static IReadOnlySet<Type> Envelopes { get; } = new HashSet<Type>
+    {
+        typeof(Contracts.Notification.NotificationsSent),
+        typeof(Contracts.Custody.CaseEventsCommitted),
+    };
 
     public static IReadOnlyList<AuditedMessageType> All { get; } = Discover(ContractsAssembly);
 
