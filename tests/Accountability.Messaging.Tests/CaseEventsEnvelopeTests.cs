@@ -22,8 +22,6 @@ public sealed class CaseEventsEnvelopeTests
         UnitId = "u-ia", ToOwnerKind = "person", ToOwnerId = "p-1014",
     };
 
-    private static Guid CaseOf(object e) => ((dynamic)e).CaseId;
-
     [Fact]
     public void Each_cases_run_of_events_with_one_producer_becomes_one_envelope_in_order()
     {
@@ -36,7 +34,7 @@ public sealed class CaseEventsEnvelopeTests
             (Routed(first, 3), one), (Acknowledged(first, 4), one),
             (Routed(second, 3), other),
             (Acknowledged(second, 4), one),
-        ], CaseOf);
+        ]);
 
         Assert.Equal([(first, 2, one), (second, 1, other), (second, 1, one)],
             packed.Select(p => (((CaseEventsCommitted)p.Message).CaseId, ((CaseEventsCommitted)p.Message).Events.Count, p.Producer)));
@@ -80,6 +78,7 @@ public sealed class CaseEventsEnvelopeTests
     {
         var complaint = new { CaseId = Guid.NewGuid() };
         Assert.Throws<ArgumentException>(() => CaseEventsEnvelope.Of(complaint.CaseId, [complaint]));
+        Assert.Throws<ArgumentException>(() => CaseEventsEnvelope.Of(Guid.NewGuid(), [Routed(complaint.CaseId, 3)]));
 
         var envelope = new CaseEventsCommitted
         {

@@ -35,15 +35,14 @@ public static class CaseEventsEnvelope
     /// One envelope for each run of one case's events with one producer, in order: a transaction on one case is one
     /// envelope; cases opened together are one each, with their own producer's trace.
     /// </summary>
-    public static IReadOnlyList<(object Message, Activity? Producer)> Pack(
-        IReadOnlyList<(object Message, Activity? Producer)> events, Func<object, Guid> caseIdOf)
+    public static IReadOnlyList<(object Message, Activity? Producer)> Pack(IReadOnlyList<(object Message, Activity? Producer)> events)
     {
         var envelopes = new List<(object, Activity?)>();
         for (var start = 0; start < events.Count;)
         {
-            var (caseId, producer) = (caseIdOf(events[start].Message), events[start].Producer);
+            var (caseId, producer) = (CaseIdOf(events[start].Message), events[start].Producer);
             var end = start + 1;
-            while (end < events.Count && caseIdOf(events[end].Message) == caseId && events[end].Producer == producer)
+            while (end < events.Count && CaseIdOf(events[end].Message) == caseId && events[end].Producer == producer)
                 end++;
             envelopes.Add((Of(caseId, [.. events.Skip(start).Take(end - start).Select(e => e.Message)]), producer));
             start = end;
@@ -52,24 +51,27 @@ public static class CaseEventsEnvelope
     }
 
     /// <summary>One case's events in one envelope, in order, each given an event id of its own.</summary>
-    public static CaseEventsCommitted Of(Guid caseId, IReadOnlyList<object> events) => new()
+    public static CaseEventsCommitted Of(Guid caseId, IReadOnlyList<object> events)
     {
-        CaseId = caseId,
-        Events = [.. events.Select(Item)],
-    };
-
-    private static CommittedCaseEvent Item(object @event)
-    {
-        var type = @event.GetType();
-        if (!KindsByName.TryGetValue(type.Name, out var kind) || kind != type)
-            throw new ArgumentException($"{type.FullName} is not a custody event of the contracts.", nameof(@event));
-        return new CommittedCaseEvent
-        {
-            EventId = Guid.CreateVersion7(),
-            Kind = type.Name,
-            Event = JsonSerializer.SerializeToElement(@event, type, OutboxMessage.Json),
-        };
+        if (events.Count == 0)
+            throw new ArgumentException("An envelope holds at least one event.", nameof(events));
+        if (events.FirstOrDefault(e => CaseIdOf(e) != caseId) is { } other)
+            throw new ArgumentException($"A {other.GetType().Name} of another case is not one of case {caseId}'s events.", nameof(events));
+        return new CaseEventsCommitted { CaseId = caseId, Events = [.. events.Select(Item)] };
     }
+
+    /// <summary>The case of a custody event; anything else is refused.</summary>
+    private static Guid CaseIdOf(object @event) =>
+        KindsByName.TryGetValue(@event.GetType().Name, out var kind) && kind == @event.GetType()
+            ? (Guid)CaseIds[kind].GetValue(@event)!
+            : throw new ArgumentException($"{@event.GetType().FullName} is not a custody event of the contracts.", nameof(@event));
+
+    private static CommittedCaseEvent Item(object @event) => new()
+    {
+        EventId = Guid.CreateVersion7(),
+        Kind = @event.GetType().Name,
+        Event = JsonSerializer.SerializeToElement(@event, @event.GetType(), OutboxMessage.Json),
+    };
 
     /// <summary>Publishes envelopes with the kinds inside as the routing key. Every bus that publishes them calls this.</summary>
     public static void PublishCaseEventsByKind(this IRabbitMqBusFactoryConfigurator rabbit) =>
@@ -112,6 +114,8 @@ public static class CaseEventsEnvelope
 
     /// <summary>The kinds by the names an envelope gives them; a name not here is no custody event, and refused.</summary>
     private static readonly Dictionary<string, Type> KindsByName = AllKinds.ToDictionary(k => k.Name, StringComparer.Ordinal);
+
+    private static readonly Dictionary<Type, PropertyInfo> CaseIds = AllKinds.ToDictionary(k => k, k => k.GetProperty("CaseId")!);
 
     /// <summary>The custody events a consumer takes alone.</summary>
     public static IEnumerable<Type> KindsTakenBy(Type consumer) =>

@@ -56,7 +56,7 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
         [
             .. CaseProjection.InsertOpenedStatements([.. opened.Select(c => (c.After, (Contracts.Custody.CaseOpened)c.Events[0], c.Producer?.Id))], directory.UnitOf),
             BatchStatements.Of(InsertEventsSql, InsertEventsParameters([.. events.Select(e => e.Message)])),
-            OutboxWriter.InsertAllStatement(OutboxWriter.RowsFor(CaseEventsEnvelope.Pack(events, CaseProjection.CaseIdOf))),
+            OutboxWriter.InsertAllStatement(OutboxWriter.RowsFor(CaseEventsEnvelope.Pack(events))),
         ];
     }
 
@@ -140,7 +140,7 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
         await InsertEventsAsync(transaction, events, cancellationToken);
         await CaseProjection.MirrorAsync(transaction, state, events[^1], directory.UnitOf, cancellationToken);
         var producer = System.Diagnostics.Activity.Current;
-        await OutboxWriter.EnqueueAllAsync(transaction, CaseEventsEnvelope.Pack([.. events.Select(e => (e, producer))], CaseProjection.CaseIdOf), cancellationToken);
+        await OutboxWriter.EnqueueAllAsync(transaction, CaseEventsEnvelope.Pack([.. events.Select(e => (e, producer))]), cancellationToken);
         return state;
     }
 }
