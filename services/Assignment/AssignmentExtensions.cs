@@ -25,6 +25,7 @@ public static class AssignmentExtensions
         builder.Services.AddSingleton<CaseQueries>();
         builder.Services.AddSingleton<CaseReaders>();
         builder.Services.AddSingleton<CaseCommands>();
+        builder.Services.AddOptions<Features.Custody.CustodyEventsOptions>().BindConfiguration(Features.Custody.CustodyEventsOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<Features.Access.AccessOptions>().BindConfiguration(Features.Access.AccessOptions.Section);
         builder.Services.AddOptions<Features.Routing.RoutingOptions>().BindConfiguration(Features.Routing.RoutingOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Features.Routing.RoutingOptions>, Features.Routing.RoutingOptions.Validator>();

@@ -87,6 +87,13 @@ public sealed class CaseEventsEnvelopeTests
         };
         Assert.Contains("not a custody event", Assert.Throws<JsonException>(() => CaseEventsEnvelope.Unpack(envelope)).Message, StringComparison.Ordinal);
         Assert.Throws<JsonException>(() => CaseEventsEnvelope.Unpack(envelope with { Events = [envelope.Events[0] with { Kind = "System.Object" }] }));
+        // No events, a kind without a name, an event of another case: each refused as unreadable, never retried.
+        Assert.Throws<JsonException>(() => CaseEventsEnvelope.Unpack(envelope with { Events = [] }));
+        Assert.Throws<JsonException>(() => CaseEventsEnvelope.Unpack(envelope with { Events = null! }));
+        Assert.Throws<JsonException>(() => CaseEventsEnvelope.Unpack(envelope with { Events = [envelope.Events[0] with { Kind = null! }] }));
+        var routedElsewhere = Routed(Guid.NewGuid(), 3);
+        var elsewhere = CaseEventsEnvelope.Of(routedElsewhere.CaseId, [routedElsewhere]) with { CaseId = envelope.CaseId };
+        Assert.Contains("of case", Assert.Throws<JsonException>(() => CaseEventsEnvelope.Unpack(elsewhere)).Message, StringComparison.Ordinal);
         // A part of a custody event, in the same namespace, is no event of its own.
         var allegation = JsonSerializer.SerializeToElement(new CaseAllegation { Id = "a-1", Type = "force", OfficerBadge = "614" }, OutboxMessage.Json);
         Assert.Throws<JsonException>(() => CaseEventsEnvelope.Unpack(envelope with { Events = [envelope.Events[0] with { Kind = nameof(CaseAllegation), Event = allegation }] }));

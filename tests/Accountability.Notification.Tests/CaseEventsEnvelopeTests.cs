@@ -15,13 +15,44 @@ public sealed class CaseEventsEnvelopeTests(NotificationService service)
     [Fact]
     public async Task The_envelope_queue_is_bound_to_the_kinds_that_are_news_and_not_to_a_cases_opening()
     {
-        var keys = await IsolatedVirtualHost.BindingKeysAsync(service.VirtualHost.Name, CaseEventsEnvelope.ExchangeByKind, "case-events");
+        var keys = await IsolatedVirtualHost.BindingKeysAsync(service.VirtualHost.Name, CaseEventsEnvelope.ExchangeByKind, service.QueueName("case-events"));
         Assert.Contains("#.CaseRouted.#", keys);
         Assert.Contains("#.CustodyTransferred.#", keys);
         Assert.Contains("#.CaseResolved.#", keys);
         Assert.Contains(CaseEventsCommitted.ManyKinds, keys);
         Assert.DoesNotContain("#.CaseOpened.#", keys);
         Assert.DoesNotContain("#.CaseAcknowledged.#", keys);
+    }
+
+    [Fact]
+    public async Task Every_custody_event_a_queue_of_the_service_takes_alone_also_binds_the_envelope_queue()
+    {
+        // What the service's own queues are bound to for single events, read from the broker: each kind must also bring
+        // the envelopes that hold it, or that consumer would never hear of it once assignment publishes envelopes.
+        var prefix = service.QueueName("");
+        var takenAlone = new List<string>();
+        foreach (var kind in CaseEventsEnvelope.AllKinds)
+        {
+            var exchange = kind == typeof(CustodyTransferred) ? CustodyTransferRouting.ExchangeByKind : $"{kind.Namespace}:{kind.Name}";
+            if ((await BindingsOrNoneAsync(exchange)).Any(b => b.Destination.StartsWith(prefix, StringComparison.Ordinal)))
+                takenAlone.Add(kind.Name);
+        }
+        var envelopeKeys = await IsolatedVirtualHost.BindingKeysAsync(service.VirtualHost.Name, CaseEventsEnvelope.ExchangeByKind, service.QueueName("case-events"));
+
+        Assert.Contains(nameof(CaseRouted), takenAlone);
+        Assert.Equal(takenAlone.Select(k => $"#.{k}.#").Order(), envelopeKeys.Where(k => k != CaseEventsCommitted.ManyKinds).Order());
+    }
+
+    private async Task<List<(string Destination, string RoutingKey)>> BindingsOrNoneAsync(string exchange)
+    {
+        try
+        {
+            return await IsolatedVirtualHost.BindingsFromAsync(service.VirtualHost.Name, exchange);
+        }
+        catch (HttpRequestException missing) when (missing.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return []; // no exchange: nobody publishes or takes that kind here
+        }
     }
 
     [Fact]

@@ -6,9 +6,9 @@ namespace Accountability.Contracts.Custody;
 /// The events one transaction of assignment committed on one case, in their order, published as one message. A routed
 /// complaint's four events (CaseOpened, the received transfer, CaseRouted, the routed transfer) were four publishes and,
 /// at the clocks and the trail, four deliveries each. Every consumer takes each event inside as the message it stands
-/// for, under that event's own id, so an event seen alone (from an assignment not yet upgraded) and again in an envelope is
-/// applied once. The routing key names the kinds inside (<see cref="RoutingKeyOf"/>), so a queue is bound only to what it
-/// takes. Published only where a queue takes it (<see cref="MustReachAQueueAttribute"/>).
+/// for, under that event's own id in its inbox, so a redelivered envelope applies nothing twice. The routing key names the
+/// kinds inside (<see cref="RoutingKeyOf"/>), so a queue is bound only to what it takes. Published only where a queue takes
+/// it (<see cref="MustReachAQueueAttribute"/>).
 /// </summary>
 [MustReachAQueue]
 public sealed record CaseEventsCommitted

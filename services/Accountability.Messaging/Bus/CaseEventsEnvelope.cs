@@ -125,31 +125,38 @@ public static class CaseEventsEnvelope
             .Where(AllKinds.Contains);
 
     /// <summary>
-    /// The events inside, each as its contract. An envelope naming an event without an id, an id twice, a kind that is
-    /// not a custody event, or a body that does not read as its kind is refused whole, as unreadable (a
-    /// <see cref="JsonException"/>, which no retry reads again): it ends in the error queue.
+    /// The events inside, each as its contract. An envelope with no events, an event without an id, an id twice, a kind
+    /// that is not a custody event, a body that does not read as its kind, or an event of another case is refused whole,
+    /// as unreadable (a <see cref="JsonException"/>, which no retry reads again): it ends in the error queue.
     /// </summary>
     public static IReadOnlyList<UnpackedCaseEvent> Unpack(CaseEventsCommitted envelope)
     {
-        var ids = envelope.Events.Select(e => e.EventId).ToList();
+        if (envelope.Events is not { Count: > 0 } items || items.Any(e => e is null))
+            throw new JsonException($"The envelope of case {envelope.CaseId} holds no events, or an empty one.");
+        var ids = items.Select(e => e.EventId).ToList();
         if (ids.Contains(Guid.Empty) || ids.Distinct().Count() != ids.Count)
             throw new JsonException($"The envelope of case {envelope.CaseId} names an event with no id, or one twice.");
-        return [.. envelope.Events.Select(item =>
+        return [.. items.Select(item =>
         {
             var type = KindType(item.Kind)
-                ?? throw new JsonException($"The envelope of case {envelope.CaseId} holds a {item.Kind}, which is not a custody event.");
+                ?? throw new JsonException($"The envelope of case {envelope.CaseId} holds a {item.Kind ?? "kind of no name"}, which is not a custody event.");
+            object message;
             try
             {
-                return new UnpackedCaseEvent(item.EventId, item.Event.Deserialize(type, OutboxMessage.Json) ?? throw new JsonException("The event is JSON null."));
+                message = item.Event.Deserialize(type, OutboxMessage.Json) ?? throw new JsonException("The event is JSON null.");
             }
             catch (JsonException exception)
             {
                 throw new JsonException($"The envelope of case {envelope.CaseId} holds a {item.Kind} that does not read as one: {exception.Message}", exception);
             }
+            // Consumers partition and tag by the envelope's case: an event of another case would be applied out of its order.
+            if (CaseIdOf(message) != envelope.CaseId)
+                throw new JsonException($"The envelope of case {envelope.CaseId} holds a {item.Kind} of case {CaseIdOf(message)}.");
+            return new UnpackedCaseEvent(item.EventId, message);
         })];
     }
 
-    private static Type? KindType(string kind) => KindsByName.GetValueOrDefault(kind);
+    private static Type? KindType(string? kind) => kind is null ? null : KindsByName.GetValueOrDefault(kind);
 
     /// <summary>
     /// Hands each event of the envelope to the first of <paramref name="consumers"/> that takes its kind alone, under the

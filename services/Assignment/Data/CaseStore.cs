@@ -13,8 +13,12 @@ namespace Accountability.Assignment.Data;
 /// events, update the projections and write the outbox rows, all in one transaction. The case row
 /// is locked for the duration, so two writers on one case take turns (two competing accepts: one wins).
 /// </summary>
-public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory, TimeProvider time)
+public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory, TimeProvider time, Microsoft.Extensions.Options.IOptions<CustodyEventsOptions> publishing)
 {
+    /// <summary>What goes into the outbox for these events: each case's in one envelope, or each event alone (<see cref="CustodyEventsOptions"/>).</summary>
+    private IReadOnlyList<(object Message, System.Diagnostics.Activity? Producer)> Outgoing(IReadOnlyList<(object Message, System.Diagnostics.Activity? Producer)> events) =>
+        publishing.Value.EventsInOneMessage ? CaseEventsEnvelope.Pack(events) : events;
+
     /// <summary>Runs one command on one case in its own transaction.</summary>
     public async Task<Decision> ExecuteAsync(Guid caseId, CustodyCommand command, CancellationToken cancellationToken)
     {
@@ -56,7 +60,7 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
         [
             .. CaseProjection.InsertOpenedStatements([.. opened.Select(c => (c.After, (Contracts.Custody.CaseOpened)c.Events[0], c.Producer?.Id))], directory.UnitOf),
             BatchStatements.Of(InsertEventsSql, InsertEventsParameters([.. events.Select(e => e.Message)])),
-            OutboxWriter.InsertAllStatement(OutboxWriter.RowsFor(CaseEventsEnvelope.Pack(events))),
+            OutboxWriter.InsertAllStatement(OutboxWriter.RowsFor(Outgoing(events))),
         ];
     }
 
@@ -140,7 +144,7 @@ public sealed class CaseStore(ServiceDatabase database, DirectoryCache directory
         await InsertEventsAsync(transaction, events, cancellationToken);
         await CaseProjection.MirrorAsync(transaction, state, events[^1], directory.UnitOf, cancellationToken);
         var producer = System.Diagnostics.Activity.Current;
-        await OutboxWriter.EnqueueAllAsync(transaction, CaseEventsEnvelope.Pack([.. events.Select(e => (e, producer))]), cancellationToken);
+        await OutboxWriter.EnqueueAllAsync(transaction, Outgoing([.. events.Select(e => (e, producer))]), cancellationToken);
         return state;
     }
 }

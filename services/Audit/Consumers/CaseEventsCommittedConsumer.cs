@@ -10,8 +10,8 @@ namespace Accountability.Audit.Consumers;
 
 /// <summary>
 /// Records each event of a <see cref="CaseEventsCommitted"/> as the message it stands for, under its own id, in one append
-/// batch: the same records, claimed in the inbox under the same ids, as if assignment had published them one by one. So an
-/// event that came alone before an upgrade and again in an envelope after it is recorded once.
+/// batch: the same records, each claimed in the inbox under its own id, as if assignment had published them one by one. So
+/// an envelope delivered again records nothing twice.
 /// </summary>
 public sealed class CaseEventsCommittedConsumer(TrailBatcher trail, CheckpointSigner checkpoints) : IConsumer<CaseEventsCommitted>
 {

@@ -30,8 +30,8 @@ public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.GroupedI
     /// <summary>
     /// Receipt and routing are in the view already: the filing stored the intake desk as owner, and routing always
     /// comes with a CaseRouted, one version earlier, that this consumer applies with its own milestone. Only later moves
-    /// show, as "transferred". The queue is bound to those kinds only (see the definition); the other two still come from
-    /// a publisher that is not yet upgraded, and are skipped.
+    /// show, as "transferred". The queue is bound to those kinds only (see the definition); the other two still come inside
+    /// an envelope that holds a CaseRouted, or from a publisher that is not yet upgraded, and are skipped.
     /// </summary>
     public Task Consume(ConsumeContext<CustodyTransferred> context) => context.Message.TransferKind is TransferKinds.Received or TransferKinds.Routed
         ? Task.CompletedTask
@@ -91,7 +91,8 @@ public sealed class PublicStatusConsumer(Accountability.Messaging.Inbox.GroupedI
 
 /// <summary>
 /// A routed case's two or three events arrive together; they are applied one at a time (make bench's second longest wait was
-/// their row lock). Bound to the custody moves that show as "transferred": not received or routed (<see cref="CustodyTransferRouting"/>).
+/// their row lock). Bound to the custody moves that show as "transferred": not received or routed (<see cref="CustodyTransferRouting"/>),
+/// and to the envelopes that hold an event this view shows (<see cref="CaseEventsEnvelope"/>).
 /// </summary>
 public sealed class PublicStatusConsumerDefinition : OneCaseAtATimeConsumerDefinition<PublicStatusConsumer>
 {

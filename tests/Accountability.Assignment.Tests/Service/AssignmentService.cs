@@ -33,6 +33,8 @@ public sealed class AssignmentService : IAsyncLifetime
             // Stands for the services downstream: assignment publishes its envelopes only where a queue takes them.
             cfg.ReceiveEndpoint("assignment-test-case-events", endpoint =>
             {
+                endpoint.Durable = false;
+                endpoint.AutoDelete = true;
                 endpoint.ReceiveCaseEventsOf([.. CaseEventsEnvelope.AllKinds]);
                 endpoint.Handler<CaseEventsCommitted>(context =>
                 {

@@ -103,16 +103,16 @@ public sealed class GroupRoutingFailureTests
     [Fact]
     public async Task A_complaint_the_database_refuses_goes_to_the_error_queue_alone_and_the_complaints_that_arrived_with_it_are_routed()
     {
-        await WithIsolatedAssignmentAsync("group_routing", async (connectionString, vhost, settings) =>
+        await IsolatedAssignment.RunAsync("group_routing", async (connectionString, vhost, settings) =>
         {
-            var bus = await StartBusAsync(vhost.AmqpUri);
+            var bus = await IsolatedAssignment.StartBusAsync(vhost.AmqpUri);
             try
             {
                 // A first case, so that its case number is taken.
                 await using var service = await ServiceProcess.StartAsync("Assignment", settings);
                 var taken = Complaint("IA-GROUP-TAKEN");
                 await bus.Publish(taken);
-                await Eventually.HoldsAsync(async () => await RoutedAsync(connectionString, taken.CaseId), "the first case is routed");
+                await Eventually.HoldsAsync(async () => await IsolatedAssignment.RoutedAsync(connectionString, taken.CaseId), "the first case is routed");
 
                 // The next write waits on a lock the test holds, so the complaints published meanwhile gather into one group
                 // behind it: six good ones and one whose case number another case has. Before, they waited in the queue for the
@@ -140,7 +140,7 @@ public sealed class GroupRoutingFailureTests
                 await Eventually.HoldsAsync(async () => await vhost.QueueDepthAsync("assignment-complaint-received_error") == 1,
                     "the complaint whose case number is taken waits in the error queue", TimeSpan.FromSeconds(60));
                 foreach (var complaint in good)
-                    Assert.True(await RoutedAsync(connectionString, complaint.CaseId), $"{complaint.CaseNumber} is routed");
+                    Assert.True(await IsolatedAssignment.RoutedAsync(connectionString, complaint.CaseId), $"{complaint.CaseNumber} is routed");
                 await using var connection = new NpgsqlConnection(connectionString);
                 Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
                     "select count(*) from assignment.case_events where case_id = @CaseId", new { clash.CaseId }));
@@ -158,12 +158,12 @@ public sealed class GroupRoutingFailureTests
     [Fact]
     public async Task A_service_stopped_while_complaints_wait_for_their_group_sends_none_to_the_error_queue_and_the_next_start_routes_them_all()
     {
-        await WithIsolatedAssignmentAsync("group_stop", async (connectionString, vhost, settings) =>
+        await IsolatedAssignment.RunAsync("group_stop", async (connectionString, vhost, settings) =>
         {
             // The queue exists once the service has run; then three hundred complaints wait in it.
             await (await ServiceProcess.StartAsync("Assignment", settings)).DisposeAsync();
             var complaints = Enumerable.Range(0, 300).Select(_ => AssignmentService.Complaint("force", "2", [])).ToList();
-            var bus = await StartBusAsync(vhost.AmqpUri);
+            var bus = await IsolatedAssignment.StartBusAsync(vhost.AmqpUri);
             try
             {
                 await Task.WhenAll(complaints.Select(c => bus.Publish(c)));
@@ -196,39 +196,6 @@ public sealed class GroupRoutingFailureTests
 
     private static ComplaintReceived Complaint(string caseNumber) => AssignmentService.Complaint("force", "2", [], caseNumber);
 
-    /// <summary>Runs <paramref name="test"/> with a database and a virtual host of its own, and the settings that point a service at them.</summary>
-    private static async Task WithIsolatedAssignmentAsync(
-        string name, Func<string, IsolatedVirtualHost, Dictionary<string, string>, Task> test)
-    {
-        var database = IsolatedDatabase.NewName(name);
-        var connectionString = await IsolatedDatabase.CreateAsync(TestEnvironment.PostgresConnectionString, database);
-        try
-        {
-            await using var vhost = await IsolatedVirtualHost.CreateAsync(name.Replace('_', '-'));
-            await test(connectionString, vhost, new Dictionary<string, string>
-            {
-                ["ConnectionStrings__Accountability"] = connectionString,
-                ["RabbitMq__Uri"] = vhost.AmqpUri,
-            });
-        }
-        finally
-        {
-            await IsolatedDatabase.DropAsync(TestEnvironment.PostgresConnectionString, database);
-        }
-    }
-
-    private static async Task<IBusControl> StartBusAsync(string amqpUri)
-    {
-        var (host, port, virtualHost, user, password) = new RabbitMqOptions { Uri = amqpUri }.Parse();
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(host, port, virtualHost, h =>
-        {
-            h.Username(user);
-            h.Password(password);
-        }));
-        await bus.StartAsync();
-        return bus;
-    }
-
     private static async Task<long> RoutedCountAsync(string connectionString, IReadOnlyList<ComplaintReceived> complaints)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -237,10 +204,4 @@ public sealed class GroupRoutingFailureTests
             new { ids = complaints.Select(c => c.CaseId).ToArray() });
     }
 
-    private static async Task<bool> RoutedAsync(string connectionString, Guid caseId)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        return await connection.ExecuteScalarAsync<bool>(
-            "select exists (select 1 from assignment.cases where case_id = @caseId and owner_id <> 'u-intake-desk')", new { caseId });
-    }
 }

@@ -76,11 +76,12 @@ public sealed class CaseEventsCommittedTests(SharedAuditTrail trail)
     }
 
     [Fact]
-    public async Task An_event_recorded_alone_and_then_delivered_again_inside_an_envelope_is_recorded_once_as_is_an_envelope_delivered_twice()
+    public async Task Each_event_is_claimed_under_its_own_id_so_an_envelope_delivered_again_records_nothing_twice()
     {
         var caseId = Guid.NewGuid();
         var envelope = Envelope(Routing(caseId));
-        // Before the upgrade: an older assignment published the receipt's first event alone, under the id the envelope gives it now.
+        // The trail keys each event by its own id, not the envelope's: one the trail holds already, however it came, is
+        // not recorded again, and the envelope's other events are.
         var first = envelope.Events[0];
         await Host.SendAsync(first.Event.Deserialize<CaseOpened>(Messaging.Outbox.OutboxMessage.Json)!, first.EventId);
         await Host.WaitForCaseRecordsAsync(caseId, 1);

@@ -8,14 +8,14 @@ namespace Accountability.Escalation.Tests.Service;
 
 /// <summary>
 /// Assignment publishes a transaction's events in one message (<see cref="CaseEventsCommitted"/>). The clocks must come out
-/// exactly as from the same events published one by one, and each event is applied once under its own id, whichever way it came.
+/// exactly as from the same events published one by one, and each event is applied once, under its own id.
 /// </summary>
 public sealed class EnvelopeClockTests
 {
     private static readonly DateTimeOffset T0 = IsolatedEscalation.DefaultStart;
 
     [Fact]
-    public async Task A_routings_events_in_one_message_set_the_clocks_as_the_same_events_published_alone_and_each_is_applied_once_however_often_it_comes()
+    public async Task A_routings_events_in_one_message_set_the_clocks_as_the_same_events_published_alone_and_each_is_applied_once_under_its_own_id()
     {
         await using var host = await IsolatedEscalation.CreateAsync();
         await host.StartInstanceAsync(T0);
@@ -57,7 +57,8 @@ public sealed class EnvelopeClockTests
         await host.WaitUntilConsumedAsync(taken);
         Assert.Equal((await host.ClocksAsync(alone.CaseId)).GetRawText(), (await host.ClocksAsync(script.CaseId)).GetRawText());
 
-        // Delivered again, and one of its events alone under its own id (an older assignment's publish): nothing moves twice.
+        // Delivered again (a lost ack), and one of its events again under its own id: the inbox knows each event by that id,
+        // so nothing moves twice.
         await host.PublishAsync(envelope);
         await host.PublishAsync(events[3], envelope.Events[3].EventId);
         // Then both cases are acknowledged; the acknowledgement, published last, is applied after a duplicate would have been.
